@@ -1,0 +1,1 @@
+"""The engine: Tensor, Variable, dtypes, nested structures, the op registry and the tape."""

@@ -1,0 +1,34 @@
+"""Per-thread execution state: the active gradient tapes and forward accumulators.
+
+Kept in one thread-local object so the dispatch hot path asks a single question
+(`state.recording`) before doing any tape work.
+"""
+
+import threading
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.tapes = []  # GradientTapes entered in this thread, innermost last
+        self.accumulators = []  # ForwardAccumulators entered in this thread
+        self.recording = False  # True while any tape or accumulator is entered
+
+    def refresh(self):
+        self.recording = bool(self.tapes or self.accumulators)
+
+
+state = _State()
+
+
+def push(recorder, stack):
+    stack.append(recorder)
+    state.refresh()
+
+
+def pop(recorder, stack):
+    # Tapes may be exited out of order (a tape kept and exited later): remove this one.
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] is recorder:
+            del stack[i]
+            break
+    state.refresh()

@@ -1,0 +1,137 @@
+"""Data types with TensorFlow's names and rules (`tf.float32`, `tf.as_dtype`)."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+
+class DType:
+    """A tensor element type; compares equal to its name and to the matching NumPy dtype."""
+
+    __slots__ = ("name", "as_numpy_dtype", "_np")
+
+    def __init__(self, name: str, np_dtype):
+        self.name = name
+        self._np = np.dtype(np_dtype)
+        self.as_numpy_dtype = self._np.type
+
+    @property
+    def is_floating(self) -> bool:
+        return self._np.kind == "f"
+
+    @property
+    def is_integer(self) -> bool:
+        return self._np.kind in "iu"
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self._np.kind == "u"
+
+    @property
+    def is_bool(self) -> bool:
+        return self._np.kind == "b"
+
+    @property
+    def is_complex(self) -> bool:
+        return self._np.kind == "c"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self._np.kind in "iufc"
+
+    @property
+    def size(self) -> int:
+        return self._np.itemsize
+
+    @property
+    def base_dtype(self) -> DType:
+        return self
+
+    @property
+    def real_dtype(self) -> DType:
+        return self
+
+    @property
+    def min(self):
+        return np.finfo(self._np).min if self.is_floating else np.iinfo(self._np).min
+
+    @property
+    def max(self):
+        return np.finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
+
+    def is_compatible_with(self, other) -> bool:
+        return self == other
+
+    def __eq__(self, other):
+        if other is self:
+            return True
+        if other is None:
+            return False
+        try:
+            return as_dtype(other) is self
+        except TypeError:
+            return False
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def __repr__(self):
+        return f"tf.{self.name}"
+
+    def __reduce__(self):
+        return as_dtype, (self.name,)
+
+
+float16 = DType("float16", np.float16)
+half = float16
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+double = float64
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+uint8 = DType("uint8", np.uint8)
+uint16 = DType("uint16", np.uint16)
+uint32 = DType("uint32", np.uint32)
+uint64 = DType("uint64", np.uint64)
+bool = DType("bool", np.bool_)  # noqa: A001 - TF's public name
+complex64 = DType("complex64", np.complex64)
+complex128 = DType("complex128", np.complex128)
+
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+        bool, complex64, complex128)
+_BY_NAME = {d.name: d for d in _ALL}
+_BY_NAME.update(half=float16, double=float64, float=float32)
+# Keyed by np.dtype: the hot path maps an array's dtype to a DType with one dict lookup.
+_BY_NP = {d._np: d for d in _ALL}
+# Python types follow NumPy's meaning of them, as tf.as_dtype does.
+_BY_PYTYPE = {float: float64, int: int64, builtins.bool: bool, complex: complex128}
+
+
+def as_dtype(type_value) -> DType:
+    """Converts a DType, a name, a NumPy dtype or a Python type to a `DType`."""
+    if isinstance(type_value, DType):
+        return type_value
+    if isinstance(type_value, str):
+        try:
+            return _BY_NAME[type_value]
+        except KeyError:
+            raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.") from None
+    if type_value in _BY_PYTYPE:
+        return _BY_PYTYPE[type_value]
+    try:
+        return _BY_NP[np.dtype(type_value)]
+    except (TypeError, KeyError):
+        raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.") from None
+
+
+def from_numpy(np_dtype) -> DType:
+    """The DType of a NumPy dtype; the fast path used by `Tensor.dtype`."""
+    d = _BY_NP.get(np_dtype)
+    return d if d is not None else as_dtype(np_dtype)

@@ -1,0 +1,211 @@
+"""The op registry and dispatch: one `Op` per TensorFlow op type, run by `execute`.
+
+An op is declared once, in `tapeflow/ops/<family>.py`:
+
+    @op("Exp", samples=UNARY, domain=(-3, 3))
+    def exp(x):
+        return xp.exp(x)
+
+    @exp.vjp
+    def _exp_vjp(g, ans, x):
+        return (g * ans,)
+
+The forward takes and returns backend arrays; the vjp takes Tensors and is written in
+tapeflow ops, so a tape around the backward pass records it (higher-order gradients).
+"""
+
+from __future__ import annotations
+
+from .context import state
+from .errors import InvalidArgumentError
+from .tensor import Operand, Tensor, _next_id, convert_to_tensor
+from .variable import Variable
+
+_REGISTRY: dict[str, Op] = {}
+
+ALL_INPUTS = "all"
+
+
+class Sample:
+    """Inputs for the generic gradient and forward tests of one op.
+
+    Positional `args` are input shapes (tuples: random float64 in the op's domain),
+    callables `rng -> array` (for inputs with a structure: SPD matrices, indices) or
+    fixed arrays. Keyword arguments are the op's attributes. `wrt` lists the input
+    positions to differentiate (default: every floating input).
+    """
+
+    def __init__(self, *args, wrt=None, **attrs):
+        self.args = args
+        self.attrs = attrs
+        self.wrt = wrt
+
+    def __repr__(self):
+        attrs = "".join(f", {k}={v!r}" for k, v in self.attrs.items())
+        return f"Sample({', '.join(map(_short, self.args))}{attrs})"
+
+
+def _short(a):
+    return repr(a) if isinstance(a, tuple) else type(a).__name__
+
+
+class Op:
+    """A primitive: forward on arrays, vjp in tapeflow ops, and its test metadata."""
+
+    def __init__(self, name, forward, *, samples, domain, differentiable, same_dtype,
+                 multiple_outputs, batchable, second_order, check):
+        self.name = name
+        self.forward = forward
+        self.vjp_fn = None
+        self.jvp_fn = None
+        self.samples = samples
+        self.domain = domain
+        self.differentiable = differentiable
+        self.same_dtype = same_dtype
+        self.multiple_outputs = multiple_outputs
+        # The vjp accepts an upstream gradient with extra leading (batch) dimensions;
+        # jacobian() then runs one vectorised backward pass instead of one per row.
+        self.batchable = batchable
+        self.second_order = second_order  # False: skip the second-order gradient test
+        self.check = check  # extra keyword args for the gradient check (eps, tolerances)
+        self.__name__ = forward.__name__
+        self.__doc__ = forward.__doc__
+        self.__wrapped__ = forward
+
+    def __call__(self, *inputs, **attrs):
+        return execute(self, inputs, attrs)
+
+    def vjp(self, fn):
+        """Decorator: registers the vector-Jacobian product of this op."""
+        self.vjp_fn = fn
+        return fn
+
+    def jvp(self, fn):
+        """Decorator: registers a Jacobian-vector product (else it is derived from the vjp)."""
+        self.jvp_fn = fn
+        return fn
+
+    def __repr__(self):
+        return f"<Op {self.name}>"
+
+
+def op(name, *, samples=None, domain=None, differentiable=True, same_dtype=ALL_INPUTS,
+       multiple_outputs=False, batchable=False, second_order=True, check=None):
+    """Declares an op: `same_dtype` names the input positions that must share a dtype."""
+
+    def register(forward):
+        if name in _REGISTRY:
+            raise ValueError(f"op {name!r} is registered twice")
+        o = Op(name, forward, samples=samples, domain=domain, differentiable=differentiable,
+               same_dtype=same_dtype, multiple_outputs=multiple_outputs, batchable=batchable,
+               second_order=second_order, check=check or {})
+        _REGISTRY[name] = o
+        return o
+
+    return register
+
+
+def get_op(name: str) -> Op:
+    """The registered op of this TensorFlow op-type name."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise LookupError(f"no op named {name!r} is registered") from None
+
+
+def registered_ops() -> dict:
+    """A copy of the registry, name -> Op (used by the generic tests and the docs)."""
+    return dict(_REGISTRY)
+
+
+# ---- dispatch --------------------------------------------------------------------------------
+
+def execute(op: Op, inputs: tuple, attrs: dict):
+    """Runs `op` on `inputs`, wraps the result, and records it on the active tapes."""
+    for x in inputs:
+        t = type(x)
+        if t is not Tensor and t is not Variable:
+            inputs = _convert_inputs(op, inputs)
+            break
+    else:
+        if len(inputs) > 1 and op.same_dtype is ALL_INPUTS:
+            d = inputs[0]._value.dtype
+            for x in inputs:
+                if x._value.dtype != d:
+                    _raise_dtype_mismatch(op, inputs)
+    try:
+        out = op.forward(*[x._value for x in inputs], **attrs)
+    except (ValueError, IndexError) as e:
+        if isinstance(e, InvalidArgumentError):
+            raise
+        raise InvalidArgumentError(f"{op.name}: {e} (got {describe(inputs)})") from e
+    if op.multiple_outputs:
+        outputs = tuple(_wrap(o) for o in out)
+    else:
+        outputs = _wrap(out)
+    if state.recording:
+        _record(op, inputs, attrs, outputs if op.multiple_outputs else (outputs,))
+    return outputs
+
+
+def _record(op, inputs, attrs, outputs):
+    # Replaced by tape.record when tapeflow.core.tape is imported; nothing can be recording
+    # before that, since only tapes and accumulators turn `state.recording` on.
+    raise AssertionError("recording without tapeflow.core.tape")
+
+
+def set_recorder(fn):
+    global _record
+    _record = fn
+
+
+def _wrap(value):
+    t = Tensor.__new__(Tensor)
+    t._value = value
+    t._id = _next_id()
+    return t
+
+
+def _convert_inputs(op: Op, inputs) -> tuple:
+    """Converts Python values and arrays; values in a dtype group take the group's dtype."""
+    group = range(len(inputs)) if op.same_dtype is ALL_INPUTS else op.same_dtype
+    ref = None
+    for i in group:
+        x = inputs[i]
+        if isinstance(x, Operand) or hasattr(x, "dtype"):
+            ref = x.dtype
+            break
+    converted = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Operand) and not isinstance(x, (Tensor, Variable)):
+            x = convert_to_tensor(x)
+        elif not isinstance(x, Operand):
+            try:
+                x = convert_to_tensor(x, dtype=ref if (i in group and ref is not None
+                                                       and _is_python(x)) else None)
+            except TypeError as e:
+                raise TypeError(f"{op.name}: input {i}: {e}") from None
+        converted.append(x)
+    if op.same_dtype is ALL_INPUTS or op.same_dtype:
+        members = [converted[i] for i in group]
+        if any(m._value.dtype != members[0]._value.dtype for m in members):
+            _raise_dtype_mismatch(op, converted)
+    return tuple(converted)
+
+
+def _is_python(x) -> bool:
+    return not hasattr(x, "dtype")
+
+
+def _raise_dtype_mismatch(op: Op, inputs):
+    names = ", ".join(f"{x.dtype.name}" for x in inputs)
+    raise InvalidArgumentError(
+        f"{op.name}: inputs must have the same dtype, got {names} "
+        f"(shapes {', '.join(str(x.shape) for x in inputs)}); tapeflow does not promote "
+        f"dtypes implicitly: use tf.cast"
+    )
+
+
+def describe(inputs) -> str:
+    """'float32 (32, 11), float32 (12, 64)': the inputs as an error message shows them."""
+    return ", ".join(f"{x.dtype.name} {tuple(x._value.shape)}" for x in inputs)

@@ -1,0 +1,429 @@
+"""`GradientTape`: records ops on watched values and runs the backward pass.
+
+A tape is an append-only list of entries `(op, inputs, attrs, outputs)` in execution
+order, so `gradient()` walks it backwards with no topological sort. Broadcasting is
+undone here, once, by summing each input gradient to the input's shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import warnings
+
+from ..backend import xp
+from . import nest
+from .context import pop, push, state
+from .indexed_slices import IndexedSlices
+from .registry import Op, get_op, set_recorder
+from .tensor import Operand, Tensor, convert_to_tensor, wrap
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+def record(op: Op, inputs: tuple, attrs: dict, outputs: tuple):
+    """Offers one executed op to every recording tape, then every forward accumulator."""
+    for tape in state.tapes:
+        if tape._recording:
+            tape._record(op, inputs, attrs, outputs)
+    for acc in state.accumulators:
+        if acc._recording:
+            acc._record(op, inputs, attrs, outputs)
+
+
+set_recorder(record)
+
+
+@contextlib.contextmanager
+def paused():
+    """Stops every tape and accumulator of this thread from recording for a while."""
+    recorders = [r for r in state.tapes + state.accumulators if r._recording]
+    for r in recorders:
+        r._recording = False
+    try:
+        yield
+    finally:
+        for r in recorders:
+            r._recording = True
+
+
+def _is_float(x) -> bool:
+    return x._value.dtype.kind == "f"
+
+
+class GradientTape:
+    """Records operations for automatic differentiation (TF's `tf.GradientTape`)."""
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._watch_accessed = watch_accessed_variables
+        self._entries = []
+        self._tracked = set()  # ids of watched values and of recorded float outputs
+        self._watched_variables = {}  # id -> Variable, in the order they were watched
+        self._recording = False
+        self._used = False
+
+    def __enter__(self):
+        push(self, state.tapes)
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc):
+        self._recording = False
+        pop(self, state.tapes)
+
+    # ---- what to record -----------------------------------------------------------------------
+
+    def watch(self, tensor):
+        """Ensures `tensor` (a Tensor, Variable or nested structure of them) is traced."""
+        for t in nest.flatten(tensor):
+            if not isinstance(t, Operand):
+                raise ValueError(
+                    f"GradientTape.watch: expected Tensors or Variables, got {t!r} of type "
+                    f"{type(t).__name__}"
+                )
+            if not _is_float(t):
+                warnings.warn(f"The dtype of the watched tensor must be floating (e.g. "
+                              f"tf.float32), got {t.dtype!r}", stacklevel=2)
+            if t._is_variable:
+                self._watched_variables.setdefault(t._id, t)
+            self._tracked.add(t._id)
+
+    def watched_variables(self) -> tuple:
+        return tuple(self._watched_variables.values())
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Temporarily stops recording on this tape (other tapes go on)."""
+        if not self._recording:
+            raise ValueError("Tape.stop_recording() was called while the tape was not "
+                             "recording")
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = True
+
+    def reset(self):
+        """Clears everything recorded so far, as if the tape were entered anew."""
+        self._entries = []
+        self._tracked = set()
+        self._watched_variables = {}
+        self._used = False
+
+    def _record(self, op, inputs, attrs, outputs):
+        tracked = self._tracked
+        hit = False
+        for x in inputs:
+            if x._id in tracked:
+                hit = True
+            elif x._is_variable and self._watch_accessed and x._trainable and _is_float(x):
+                self._watched_variables[x._id] = x
+                tracked.add(x._id)
+                hit = True
+        if not hit or not op.differentiable:
+            return
+        saved = tuple(x._snapshot() if x._is_variable else x for x in inputs)
+        self._entries.append((op, saved, attrs, outputs))
+        for o in outputs:
+            if o._value.dtype.kind == "f":
+                tracked.add(o._id)
+
+    # ---- gradients ----------------------------------------------------------------------------
+
+    def _start(self, what: str):
+        if self._used:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of "
+                f"gradients (or jacobians); this {what} call is the second. Use "
+                "tf.GradientTape(persistent=True) to call it several times."
+            )
+
+    def _finish(self):
+        if not self._persistent:
+            self._used = True
+            self._entries = []
+            self._tracked = set()
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """Gradients of `target` (summed over its elements and leaves) w.r.t. `sources`.
+
+        The result has the structure of `sources`; a source the target does not depend
+        on gets None (or zeros with `unconnected_gradients="zero"`).
+        """
+        self._start("gradient")
+        unconnected = UnconnectedGradients(unconnected_gradients)
+        flat_targets = [_as_operand(t, "target") for t in nest.flatten(target)]
+        flat_sources = [_as_operand(s, "source") for s in nest.flatten(sources)]
+        seeds = _seeds(flat_targets, output_gradients)
+        try:
+            with self._not_recording():
+                grads = backward(self._entries, flat_targets, seeds, flat_sources)
+        finally:
+            self._finish()
+        result = []
+        for s, g in zip(flat_sources, grads):
+            if not _is_float(s):
+                warnings.warn(
+                    f"The dtype of the source tensor must be floating (e.g. tf.float32) when "
+                    f"calling GradientTape.gradient, got {s.dtype!r}; its gradient is None.",
+                    stacklevel=2,
+                )
+                g = None
+            elif g is None and unconnected is UnconnectedGradients.ZERO:
+                g = wrap(xp.zeros_like(s._value))
+            result.append(g)
+        return nest.pack_sequence_as(sources, result)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """d target[i...] / d source[j...], shaped `target.shape + source.shape`.
+
+        Runs one backward pass with a batch of one-hot seeds when every recorded op's
+        vjp accepts a batched upstream gradient, else one pass per target element.
+        """
+        self._start("jacobian")
+        unconnected = UnconnectedGradients(unconnected_gradients)
+        t = _as_operand(target, "target")
+        flat_sources = [_as_operand(s, "source") for s in nest.flatten(sources)]
+        n = int(t._value.size)
+        tshape = tuple(t._value.shape)
+        eye = xp.eye(n, dtype=t._value.dtype).reshape((n,) + tshape)
+        try:
+            with self._not_recording():
+                grads = _batched_backward(self._entries, t, eye, flat_sources)
+        finally:
+            self._finish()
+        result = []
+        for s, g in zip(flat_sources, grads):
+            sshape = tuple(s._value.shape)
+            if g is None:
+                if unconnected is UnconnectedGradients.ZERO:
+                    g = wrap(xp.zeros(tshape + sshape, dtype=s._value.dtype))
+            else:
+                g = get_op("Reshape")(_dense(g, n), shape=tshape + sshape)
+            result.append(g)
+        return nest.pack_sequence_as(sources, result)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example jacobian: result[b, i..., j...] = d target[b, i...] / d source[b, j...].
+
+        Assumes, as TF does, that example b of the target depends only on example b of the
+        source, which lets one backward pass with `prod(target.shape[1:])` seeds do it all.
+        """
+        self._start("batch_jacobian")
+        t = _as_operand(target, "target")
+        s = _as_operand(source, "source")
+        tshape = tuple(t._value.shape)
+        if not tshape or tuple(s._value.shape)[:1] != tshape[:1]:
+            raise ValueError(
+                f"batch_jacobian: target and source need the same first (batch) dimension, "
+                f"got target {t.shape} and source {s.shape}"
+            )
+        b, m = tshape[0], int(xp.prod(xp.asarray(tshape[1:]))) if len(tshape) > 1 else 1
+        # seeds[k, b, i...] = 1 where i... is the k-th target position: every example at once.
+        eye = xp.eye(m, dtype=t._value.dtype)
+        seeds = xp.broadcast_to(eye[:, None, :], (m, b, m)).reshape((m,) + tshape)
+        try:
+            with self._not_recording():
+                (g,) = _batched_backward(self._entries, t, xp.ascontiguousarray(seeds), [s])
+        finally:
+            self._finish()
+        sshape = tuple(s._value.shape)
+        if g is None:
+            if UnconnectedGradients(unconnected_gradients) is UnconnectedGradients.ZERO:
+                return wrap(xp.zeros((b,) + tshape[1:] + sshape[1:], dtype=s._value.dtype))
+            return None
+        g = get_op("Reshape")(_dense(g, m), shape=(m, b) + sshape[1:])
+        perm = (1, 0) + tuple(range(2, len(sshape) + 1))
+        g = get_op("Transpose")(g, perm=perm)
+        return get_op("Reshape")(g, shape=(b,) + tshape[1:] + sshape[1:])
+
+    @contextlib.contextmanager
+    def _not_recording(self):
+        # The backward pass is recorded by *other* active tapes (higher-order gradients),
+        # never by the tape that runs it.
+        was = self._recording
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = was
+
+
+def _as_operand(x, role: str):
+    if isinstance(x, Operand):
+        return x
+    if isinstance(x, IndexedSlices):
+        raise TypeError(f"GradientTape: an IndexedSlices cannot be a {role}; convert it with "
+                        "tf.convert_to_tensor first")
+    raise ValueError(f"GradientTape: the {role} must be a tf.Tensor or tf.Variable, got "
+                     f"{x!r} of type {type(x).__name__}")
+
+
+def _seeds(targets, output_gradients):
+    if output_gradients is None:
+        return [None] * len(targets)
+    flat = nest.flatten(output_gradients)
+    if len(flat) != len(targets):
+        raise ValueError(f"GradientTape.gradient: {len(targets)} targets but "
+                         f"{len(flat)} output_gradients")
+    seeds = []
+    for t, g in zip(targets, flat):
+        if g is None:
+            seeds.append(None)
+            continue
+        g = convert_to_tensor(g, dtype=t.dtype)
+        if tuple(g._value.shape) != tuple(t._value.shape):
+            raise ValueError(f"GradientTape.gradient: output_gradients entry has shape "
+                             f"{g.shape}, its target has shape {t.shape}")
+        seeds.append(g)
+    return seeds
+
+
+# ---- the backward pass ---------------------------------------------------------------------
+
+def backward(entries, targets, seeds, sources, batch_dims: int = 0):
+    """Gradients of the targets w.r.t. the sources (None where unconnected).
+
+    `seeds` holds one upstream gradient per target (None means ones). With
+    `batch_dims=1` every seed and gradient carries one extra leading dimension.
+    """
+    source_ids = {s._id for s in sources}
+    grads = {}  # id -> list of contributions (Tensors or IndexedSlices)
+    for t, seed in zip(targets, seeds):
+        if not _is_float(t):
+            warnings.warn(f"The dtype of the target tensor must be floating (e.g. tf.float32) "
+                          f"when calling GradientTape.gradient, got {t.dtype!r}", stacklevel=3)
+            continue
+        if seed is None:
+            seed = wrap(xp.ones_like(t._value))
+        grads.setdefault(t._id, []).append(seed)
+
+    # Forward sweep: only entries that depend on a source can carry its gradient.
+    reach = set(source_ids)
+    relevant = []
+    for entry in entries:
+        if any(x._id in reach for x in entry[1]):
+            relevant.append(entry)
+            for o in entry[3]:
+                reach.add(o._id)
+
+    for op, inputs, attrs, outputs in reversed(relevant):
+        upstream = []
+        for o in outputs:
+            parts = grads.get(o._id) if o._id in source_ids else grads.pop(o._id, None)
+            if parts is None:
+                upstream.append(None)
+                continue
+            g = _dense(_accumulate(parts), None)
+            if o._id in source_ids:
+                grads[o._id] = [g]
+            upstream.append(g)
+        if all(g is None for g in upstream):
+            continue
+        if op.vjp_fn is None:
+            raise LookupError(
+                f"No gradient defined for operation '{op.name}'. If the gradient is not "
+                f"needed there, wrap that op's inputs in tf.stop_gradient(...)."
+            )
+        if op.multiple_outputs:
+            g_in = tuple(
+                g if g is not None else _zeros_for(o, upstream, batch_dims)
+                for g, o in zip(upstream, outputs)
+            )
+            ans = outputs
+        else:
+            g_in, ans = upstream[0], outputs[0]
+        input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
+        if len(input_grads) != len(inputs):
+            raise AssertionError(f"vjp of {op.name} returned {len(input_grads)} gradients for "
+                                 f"{len(inputs)} inputs")
+        for x, gx in zip(inputs, input_grads):
+            if gx is None or x._id not in reach or not _is_float(x):
+                continue
+            if not isinstance(gx, IndexedSlices):
+                gx = _unbroadcast(gx, tuple(x._value.shape), batch_dims)
+            grads.setdefault(x._id, []).append(gx)
+
+    return [_accumulate(grads[s._id]) if s._id in grads else None for s in sources]
+
+
+def _batched_backward(entries, target, seeds, sources):
+    """One backward pass over a batch of seeds when every vjp involved is batchable."""
+    relevant_ops = _ops_between(entries, sources)
+    if all(op.batchable for op in relevant_ops):
+        return backward(entries, [target], [wrap(seeds)], sources, batch_dims=1)
+    rows = [backward(entries, [target], [wrap(seed)], sources) for seed in seeds]
+    stacked = []
+    for k in range(len(sources)):
+        parts = [row[k] for row in rows]
+        if all(p is None for p in parts):
+            stacked.append(None)
+            continue
+        s = sources[k]
+        parts = [_dense(p, None) if p is not None else wrap(xp.zeros_like(s._value))
+                 for p in parts]
+        stacked.append(get_op("Pack")(*parts, axis=0))
+    return stacked
+
+
+def _ops_between(entries, sources):
+    reach = {s._id for s in sources}
+    ops = set()
+    for op, inputs, _, outputs in entries:
+        if any(x._id in reach for x in inputs):
+            ops.add(op)
+            reach.update(o._id for o in outputs)
+    return ops
+
+
+def _zeros_for(output, upstream, batch_dims):
+    if not _is_float(output):
+        return None
+    lead = ()
+    if batch_dims:
+        lead = next(tuple(g._value.shape[:batch_dims]) for g in upstream if g is not None)
+    return wrap(xp.zeros(lead + tuple(output._value.shape), dtype=output._value.dtype))
+
+
+def _accumulate(parts):
+    """The sum of gradient contributions; IndexedSlices stay sparse when all parts are."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(p, IndexedSlices) for p in parts):
+        concat = get_op("ConcatV2")
+        return IndexedSlices(
+            concat(*[p.values for p in parts], axis=0),
+            concat(*[p.indices for p in parts], axis=0),
+            parts[0].dense_shape,
+        )
+    return get_op("AddN")(*[_dense(p, None) for p in parts])
+
+
+def _dense(g, batch):
+    if isinstance(g, IndexedSlices):
+        return convert_to_tensor(g)
+    return g
+
+
+def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
+    """Sums `g` down to `shape` (plus its leading batch dims): undoes broadcasting."""
+    gshape = tuple(g._value.shape)
+    inner = gshape[batch_dims:]
+    if inner == shape:
+        return g
+    lead = len(inner) - len(shape)
+    axes = tuple(range(batch_dims, batch_dims + lead)) + tuple(
+        batch_dims + lead + i for i, d in enumerate(shape) if d == 1 and inner[lead + i] != 1
+    )
+    if axes:
+        g = get_op("Sum")(g, axis=axes, keepdims=True)
+    return get_op("Reshape")(g, shape=gshape[:batch_dims] + shape)

@@ -1,0 +1,309 @@
+"""`Tensor`: an immutable wrapper of one backend array with a process-unique id.
+
+Operators (`+`, `@`, `[]`, ...) are installed on `Operand` by `tapeflow.ops.operators`,
+the way TensorFlow's `_override_operator` does, so this module needs no op.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import numbers
+
+import numpy as np
+
+from ..backend import to_numpy, xp
+from . import dtypes
+from .shape import TensorShape
+
+_next_id = itertools.count(1).__next__
+
+_CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+
+
+class Operand:
+    """What Tensor and Variable share: operators and the read-only array protocol."""
+
+    __slots__ = ()
+    # NumPy defers to our reflected operators (np_array + tensor -> Tensor.__radd__).
+    __array_priority__ = 100
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def device(self) -> str:
+        return _CPU_DEVICE
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    def __len__(self):
+        if self._value.ndim == 0:
+            raise TypeError("len is not well defined for a rank-0 tensor")
+        return self._value.shape[0]
+
+    def __bool__(self):
+        return builtins.bool(self._value)
+
+    def __float__(self):
+        return float(self._value)
+
+    def __int__(self):
+        return int(self._value)
+
+    def __index__(self):
+        if not self.dtype.is_integer:
+            raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype.name}")
+        return int(self._value)
+
+    def __complex__(self):
+        return complex(self._value)
+
+    def __array__(self, dtype=None, copy=None):
+        a = to_numpy(self._value)
+        a = np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype)
+        return a.copy() if copy else a
+
+    def __hash__(self):
+        raise TypeError(
+            f"{type(self).__name__} is unhashable. Instead, use tensor.ref() as the key."
+        )
+
+    def ref(self) -> Reference:
+        """A hashable reference to this object (TF's `Tensor.ref()`)."""
+        return Reference(self)
+
+    experimental_ref = ref
+
+
+class Reference:
+    """Hashable handle of a Tensor or Variable, compared by identity; `deref()` returns it."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __hash__(self):
+        return self._obj._id
+
+    def __eq__(self, other):
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self):
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+class Tensor(Operand):
+    """An immutable multi-dimensional array; operators and ops return new Tensors."""
+
+    __slots__ = ("_value", "_id")
+    _is_variable = False
+
+    def __init__(self, value):
+        self._value = value
+        self._id = _next_id()
+
+    def numpy(self):
+        """The values as a NumPy array (a NumPy scalar for rank 0, as in TF)."""
+        v = to_numpy(self._value)
+        return v[()] if v.ndim == 0 else v
+
+    @property
+    def name(self):
+        raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
+
+    def __str__(self):
+        return f"tf.Tensor({_format_values(self._value)}, shape={self.shape}, " \
+               f"dtype={self.dtype.name})"
+
+    def __repr__(self):
+        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, " \
+               f"numpy={_repr_values(self._value)}>"
+
+    def __reduce__(self):
+        return Tensor, (to_numpy(self._value),)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return Tensor(self._value.copy())
+
+
+def wrap(value) -> Tensor:
+    """A Tensor around `value` (a backend array or scalar) with no checks or copies."""
+    t = Tensor.__new__(Tensor)
+    t._value = value
+    t._id = _next_id()
+    return t
+
+
+def _format_values(v):
+    v = to_numpy(v)
+    if v.ndim == 0:
+        return np.array2string(np.asarray(v), separator=" ")
+    return np.array2string(np.asarray(v), separator=" ", threshold=1000)
+
+
+def _repr_values(v):
+    v = to_numpy(v)
+    if v.ndim == 0:
+        return str(v[()])
+    return repr(np.asarray(v))
+
+
+# ---- conversion ------------------------------------------------------------------------------
+
+def _python_dtype(value) -> dtypes.DType:
+    """TF's default dtype for Python values: float32 for floats, int32 for ints that fit."""
+    arr = np.asarray(value)
+    kind = arr.dtype.kind
+    if kind == "f":
+        return dtypes.float32
+    if kind in "iu":
+        info = np.iinfo(np.int32)
+        if arr.size == 0 or (arr.min() >= info.min and arr.max() <= info.max):
+            return dtypes.int32
+        return dtypes.int64
+    if kind == "b":
+        return dtypes.bool
+    if kind == "c":
+        return dtypes.complex128
+    if kind in "US":
+        raise TypeError("tapeflow tensors hold numbers and booleans, not strings: "
+                        f"got {value!r}")
+    raise TypeError(f"Cannot convert {value!r} of type {type(value).__name__} to a Tensor")
+
+
+def _check_python_to_dtype(value, dtype: dtypes.DType):
+    """TF refuses to turn a non-integral Python float into an integer tensor."""
+    if dtype.is_integer or dtype.is_bool:
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f" and not np.all(np.mod(arr, 1) == 0):
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        if dtype.is_bool and arr.dtype.kind != "b":
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype bool")
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
+    """Converts Tensors, Variables, NumPy arrays and Python values to a Tensor.
+
+    Python values default to float32/int32 (or `dtype_hint`); NumPy arrays keep their
+    dtype (float64 stays float64); a Tensor of another dtype than `dtype` is an error.
+    """
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+    if isinstance(value, Operand):
+        if hasattr(value, "_as_tensor"):
+            value = value._as_tensor()  # a Variable: a recorded read
+        if dtype is not None and value.dtype != dtype:
+            raise ValueError(
+                f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
+                f"{value.dtype.name}: {value!r}"
+            )
+        return value
+    conversion = getattr(value, "_tapeflow_tensor_conversion", None)
+    if conversion is not None:  # IndexedSlices and friends
+        return convert_to_tensor(conversion(), dtype=dtype)
+    if isinstance(value, (np.ndarray, np.generic)) or (xp is not np and isinstance(
+            value, xp.ndarray)):
+        if value.dtype.kind in "US" or value.dtype == object:
+            raise TypeError(f"Cannot convert an array of dtype {value.dtype} to a Tensor")
+        if dtype is not None and value.dtype != dtype._np:
+            if value.dtype.kind == "f" and dtype.is_integer:
+                raise TypeError(f"Cannot convert a {value.dtype} array to EagerTensor of "
+                                f"dtype {dtype.name}")
+            return wrap(xp.asarray(value, dtype=dtype._np))
+        return wrap(xp.asarray(value))
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Operand) for v in _leaves(value)):
+        return _pack_nested(value, dtype)
+    if dtype is None:
+        if dtype_hint is not None:
+            hint = dtypes.as_dtype(dtype_hint)
+            inferred = _python_dtype(value)
+            # The hint wins when it can hold the value (an int list hinted float32, ...).
+            dtype = hint if _hint_applies(inferred, hint) else inferred
+        else:
+            dtype = _python_dtype(value)
+    else:
+        if not isinstance(value, (numbers.Number, list, tuple, builtins.bool)):
+            raise TypeError(f"Cannot convert {value!r} of type {type(value).__name__} "
+                            f"to EagerTensor of dtype {dtype.name}")
+        _check_python_to_dtype(value, dtype)
+    try:
+        arr = np.asarray(value, dtype=dtype._np)
+    except ValueError as e:
+        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from e
+    return wrap(xp.asarray(arr))
+
+
+def _hint_applies(inferred: dtypes.DType, hint: dtypes.DType) -> bool:
+    if inferred == hint:
+        return True
+    if inferred.is_integer:
+        return hint.is_integer or hint.is_floating
+    if inferred.is_floating:
+        return hint.is_floating
+    return False
+
+
+def _leaves(value):
+    for v in value:
+        if isinstance(v, (list, tuple)):
+            yield from _leaves(v)
+        else:
+            yield v
+
+
+def _pack_nested(value, dtype):
+    """A list holding Tensors becomes one stacked Tensor (`tf.constant([t1, t2])`)."""
+    from .registry import get_op  # the registry is core; ops register "Pack" there
+
+    items = [_pack_nested(v, dtype) if isinstance(v, (list, tuple)) else v for v in value]
+    ref = next((x for x in items if isinstance(x, Operand)), None)
+    dt = dtype or (ref.dtype if ref is not None else None)
+    items = [convert_to_tensor(x, dtype=dt) for x in items]
+    return get_op("Pack")(*items, axis=0)
+
+
+def constant(value, dtype=None, shape=None, name=None) -> Tensor:
+    """`tf.constant`: a new Tensor holding a copy of `value`, optionally reshaped/broadcast."""
+    if isinstance(value, Operand):
+        t = convert_to_tensor(value)
+        if dtype is not None and t.dtype != dtypes.as_dtype(dtype):
+            t = wrap(t._value.astype(dtypes.as_dtype(dtype)._np))
+    else:
+        t = convert_to_tensor(value, dtype=dtype)
+        if isinstance(value, (np.ndarray, np.generic)) and t._value is value:
+            t = wrap(xp.array(value, copy=True))
+    if shape is not None:
+        shape = tuple(TensorShape(shape).as_list())
+        v = t._value
+        if v.size == int(np.prod(shape)):
+            t = wrap(xp.reshape(v, shape))
+        elif v.size == 1:
+            t = wrap(xp.full(shape, v.reshape(()), dtype=v.dtype))
+        else:
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor "
+                            f"{t} (converted from {value!r}) has {v.size} elements, but got "
+                            f"`shape` {TensorShape(shape)} with {int(np.prod(shape))} elements).")
+    return t
+
+
+def is_tensor(x) -> builtins.bool:
+    """True for Tensors and Variables (TF's `tf.is_tensor`)."""
+    return isinstance(x, Operand)

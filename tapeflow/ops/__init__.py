@@ -1,0 +1,7 @@
+"""Every op of tapeflow: forward on arrays and vjp side by side, one family per module.
+
+Importing this package registers all ops and installs the Tensor operators.
+"""
+
+from . import array, math, reduce  # noqa: F401  (registration side effects)
+from . import operators  # noqa: F401  (after the ops it dispatches to)

@@ -1,0 +1,34 @@
+"""Sample sets for the generic op tests and small helpers shared by vjps."""
+
+from ..core.registry import Sample
+
+# Shapes chosen to exercise broadcasting in both directions and rank 0.
+UNARY = [Sample((3, 4)), Sample(())]
+BINARY = [
+    Sample((3, 4), (3, 4)),
+    Sample((3, 4), (4,)),
+    Sample((2, 1, 3), (4, 1)),
+    Sample((), (3,)),
+]
+
+
+def batch_ndim(g, ans) -> int:
+    """How many leading (jacobian batch) dimensions the upstream gradient `g` carries."""
+    return g.ndim - ans.ndim
+
+
+def normalize_axis(axis, ndim: int):
+    """`axis` (None, int or sequence) as a tuple of non-negative ints, or None for all axes."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        axes = axis
+    else:
+        axes = (axis,)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}")
+        out.append(a % ndim if ndim else 0)
+    return tuple(out)

@@ -1,0 +1,1 @@
+"""Testing helpers: the generic op gradient check, `tf.test.compute_gradient`."""
