@@ -3,5 +3,5 @@
 Importing this package registers all ops and installs the Tensor operators.
 """
 
-from . import array, math, reduce  # noqa: F401  (registration side effects)
+from . import array, conv, linalg, math, nn, random, reduce  # noqa: F401  (registration)
 from . import operators  # noqa: F401  (after the ops it dispatches to)

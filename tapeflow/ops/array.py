@@ -291,3 +291,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise InvalidArgumentError(f"GatherV2: batch_dims ({batch_dims}) must be <= axis "
                                    f"({axis})")
     return _gather(params, indices, axis=axis, batch_dims=int(batch_dims))
+
+
+API = {
+    "tf": ["identity", "stop_gradient", "reshape", "broadcast_to", "transpose", "stack",
+           "concat", "gather"],
+}

@@ -136,3 +136,10 @@ def _unsorted_segment_sum_vjp(g, ans, data, segment_ids, num_segments):
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """Sums the rows of `data` into `num_segments` buckets chosen by `segment_ids`."""
     return _unsorted_segment_sum(data, segment_ids, num_segments=int(num_segments))
+
+
+API = {
+    "tf": ["add", "subtract", "multiply", "negative", "exp", "log", "add_n"],
+    "math": ["add", "subtract", "multiply", "negative", "exp", "log", "add_n",
+             "unsorted_segment_sum"],
+}

@@ -48,3 +48,9 @@ def _static_axis(axis):
         v = axis.numpy()
         return int(v) if v.ndim == 0 else tuple(int(a) for a in v)
     return tuple(int(a) for a in axis)
+
+
+API = {
+    "tf": ["reduce_sum"],
+    "math": ["reduce_sum"],
+}

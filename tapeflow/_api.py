@@ -1,0 +1,56 @@
+"""Builds the public namespaces (`tf.*`, `tf.math`, `tf.nn`, ...) from the op modules.
+
+Each family module under `tapeflow/ops/` declares `API = {"namespace": [names]}` ("tf"
+is the top level). Collecting them here keeps the public surface in one generated place:
+`docs/api.md` is written from the same tables, so it cannot go stale.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+
+FAMILIES = ("math", "reduce", "array", "linalg", "nn", "conv", "random")
+NAMESPACES = ("math", "nn", "linalg", "random", "autodiff", "debugging", "test", "errors",
+              "dtypes", "nest", "experimental")
+
+
+def collect() -> dict:
+    """namespace -> {public name: object}, from every op family's API table."""
+    table = {}
+    for family in FAMILIES:
+        module = importlib.import_module(f"tapeflow.ops.{family}")
+        for namespace, names in getattr(module, "API", {}).items():
+            bucket = table.setdefault(namespace, {})
+            for name in names:
+                if name in bucket and bucket[name] is not getattr(module, name):
+                    raise ImportError(f"tapeflow: {namespace}.{name} is exported twice "
+                                      f"(again by tapeflow.ops.{family})")
+                bucket[name] = getattr(module, name)
+    return table
+
+
+def namespace(package: str, name: str) -> types.ModuleType:
+    """The module object `package.name`, created and registered if it does not exist."""
+    full = f"{package}.{name}"
+    module = sys.modules.get(full)
+    if module is None:
+        module = types.ModuleType(full, f"tapeflow's `tf.{name}` namespace.")
+        sys.modules[full] = module
+    return module
+
+
+def install(package_globals: dict):
+    """Puts every exported op into `tf.*` and its sub-namespaces."""
+    package = package_globals["__name__"]
+    for ns, members in collect().items():
+        if ns == "tf":
+            package_globals.update(members)
+        else:
+            module = package_globals.get(ns)
+            if not isinstance(module, types.ModuleType):
+                module = namespace(package, ns)
+                package_globals[ns] = module
+            for k, v in members.items():
+                setattr(module, k, v)

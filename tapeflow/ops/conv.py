@@ -1,0 +1,3 @@
+"""Convolution and pooling (NHWC): conv1d/2d, transposed and depthwise conv, pooling."""
+
+API = {}

@@ -1,0 +1,3 @@
+"""Neural-network ops (tf.nn): activations, cross entropies, dropout, normalisation."""
+
+API = {}

@@ -1,0 +1,3 @@
+"""Random tensors (tf.random) with TensorFlow's seeding model."""
+
+API = {}
