@@ -11,7 +11,7 @@ import importlib
 import sys
 import types
 
-FAMILIES = ("math", "reduce", "array", "linalg", "nn", "conv", "random")
+FAMILIES = ("math", "reduce", "array", "linalg", "nn", "conv", "random", "debug")
 NAMESPACES = ("math", "nn", "linalg", "random", "autodiff", "debugging", "test", "errors",
               "dtypes", "nest", "experimental")
 

@@ -3,5 +3,5 @@
 Importing this package registers all ops and installs the Tensor operators.
 """
 
-from . import array, conv, linalg, math, nn, random, reduce  # noqa: F401  (registration)
+from . import array, conv, debug, linalg, math, nn, random, reduce  # noqa: F401  (registration)
 from . import operators  # noqa: F401  (after the ops it dispatches to)
