@@ -12,6 +12,7 @@ from .core.dtypes import (  # noqa: F401
     int8, int16, int32, int64, uint8, uint16, uint32, uint64,
 )
 from .core.indexed_slices import IndexedSlices  # noqa: F401
+from .core.module import Module, name_scope  # noqa: F401
 from .core.shape import TensorShape  # noqa: F401
 from .core.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .core.tensor import Tensor, constant, convert_to_tensor, is_tensor  # noqa: F401

@@ -16,9 +16,26 @@ NAMESPACES = ("math", "nn", "linalg", "random", "autodiff", "debugging", "test",
               "dtypes", "nest", "experimental")
 
 
+def _core_table() -> dict:
+    """The namespaces filled from the engine rather than from op families."""
+    from .core import dtypes, nest
+    from .core.forward import ForwardAccumulator
+
+    dtype_names = ["DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16",
+                   "float32", "float64", "half", "int8", "int16", "int32", "int64", "uint8",
+                   "uint16", "uint32", "uint64"]
+    nest_names = ["flatten", "pack_sequence_as", "map_structure", "is_nested",
+                  "assert_same_structure"]
+    return {
+        "dtypes": {n: getattr(dtypes, n) for n in dtype_names},
+        "nest": {n: getattr(nest, n) for n in nest_names},
+        "autodiff": {"ForwardAccumulator": ForwardAccumulator},
+    }
+
+
 def collect() -> dict:
-    """namespace -> {public name: object}, from every op family's API table."""
-    table = {}
+    """namespace -> {public name: object}, from the engine and every op family's API table."""
+    table = _core_table()
     for family in FAMILIES:
         module = importlib.import_module(f"tapeflow.ops.{family}")
         for namespace, names in getattr(module, "API", {}).items():

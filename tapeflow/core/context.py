@@ -12,6 +12,7 @@ class _State(threading.local):
         self.tapes = []  # GradientTapes entered in this thread, innermost last
         self.accumulators = []  # ForwardAccumulators entered in this thread
         self.recording = False  # True while any tape or accumulator is entered
+        self.name_scopes = []  # tf.name_scope prefixes, outermost first
 
     def refresh(self):
         self.recording = bool(self.tapes or self.accumulators)

@@ -52,3 +52,8 @@ class UnknownError(OpError):
 
 class DataLossError(OpError):
     """Data was lost or corrupted (e.g. a truncated or tampered checkpoint file)."""
+
+
+class DTypeMismatchError(TypeError, ValueError):
+    """A value of the wrong dtype for a Variable. TF raises TypeError for Python values and
+    ValueError for Tensors; this is both, so code written against either keeps working."""

@@ -167,34 +167,38 @@ def _wrap(value):
 
 
 def _convert_inputs(op: Op, inputs) -> tuple:
-    """Converts Python values and arrays; values in a dtype group take the group's dtype."""
+    """Converts Python values and arrays; values in a dtype group take the group's dtype.
+
+    As in TF, `float32_tensor + np.float64_array` is float32: only Tensors and Variables
+    keep their own dtype. A value that cannot take the group's dtype (1.5 into an int32
+    group) keeps its natural dtype and so fails the group check below.
+    """
     group = range(len(inputs)) if op.same_dtype is ALL_INPUTS else op.same_dtype
-    ref = None
-    for i in group:
-        x = inputs[i]
-        if isinstance(x, Operand) or hasattr(x, "dtype"):
-            ref = x.dtype
-            break
+    ref = next((inputs[i].dtype for i in group if isinstance(inputs[i], Operand)), None)
     converted = []
     for i, x in enumerate(inputs):
         if isinstance(x, Operand) and not isinstance(x, (Tensor, Variable)):
             x = convert_to_tensor(x)
         elif not isinstance(x, Operand):
-            try:
-                x = convert_to_tensor(x, dtype=ref if (i in group and ref is not None
-                                                       and _is_python(x)) else None)
-            except TypeError as e:
-                raise TypeError(f"{op.name}: input {i}: {e}") from None
+            x = _convert_value(op, i, x, ref if i in group else None)
         converted.append(x)
-    if op.same_dtype is ALL_INPUTS or op.same_dtype:
+    if len(group) > 1:
         members = [converted[i] for i in group]
         if any(m._value.dtype != members[0]._value.dtype for m in members):
             _raise_dtype_mismatch(op, converted)
     return tuple(converted)
 
 
-def _is_python(x) -> bool:
-    return not hasattr(x, "dtype")
+def _convert_value(op: Op, position: int, value, dtype):
+    if dtype is not None:
+        try:
+            return convert_to_tensor(value, dtype=dtype)
+        except TypeError:
+            pass  # reported by the dtype check, naming the op and both dtypes
+    try:
+        return convert_to_tensor(value)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{op.name}: input {position}: {e}") from None
 
 
 def _raise_dtype_mismatch(op: Op, inputs):

@@ -31,9 +31,10 @@ def record(op: Op, inputs: tuple, attrs: dict, outputs: tuple):
     for tape in state.tapes:
         if tape._recording:
             tape._record(op, inputs, attrs, outputs)
-    for acc in state.accumulators:
-        if acc._recording:
-            acc._record(op, inputs, attrs, outputs)
+    if state.accumulators:
+        for acc in state.accumulators:
+            if acc._recording:
+                acc._record(op, inputs, attrs, outputs)
 
 
 set_recorder(record)
@@ -119,17 +120,21 @@ class GradientTape:
     def _record(self, op, inputs, attrs, outputs):
         tracked = self._tracked
         hit = False
+        reads_variable = False
         for x in inputs:
+            if x._is_variable:
+                reads_variable = True
+                if (x._id not in tracked and self._watch_accessed and x._trainable
+                        and _is_float(x)):
+                    self._watched_variables[x._id] = x
+                    tracked.add(x._id)
             if x._id in tracked:
-                hit = True
-            elif x._is_variable and self._watch_accessed and x._trainable and _is_float(x):
-                self._watched_variables[x._id] = x
-                tracked.add(x._id)
                 hit = True
         if not hit or not op.differentiable:
             return
-        saved = tuple(x._snapshot() if x._is_variable else x for x in inputs)
-        self._entries.append((op, saved, attrs, outputs))
+        if reads_variable:
+            inputs = tuple(x._snapshot() if x._is_variable else x for x in inputs)
+        self._entries.append((op, inputs, attrs, outputs))
         for o in outputs:
             if o._value.dtype.kind == "f":
                 tracked.add(o._id)
@@ -164,7 +169,7 @@ class GradientTape:
         seeds = _seeds(flat_targets, output_gradients)
         try:
             with self._not_recording():
-                grads = backward(self._entries, flat_targets, seeds, flat_sources)
+                grads = backward(self._entries, flat_targets, seeds, flat_sources, self._tracked)
         finally:
             self._finish()
         result = []
@@ -197,7 +202,7 @@ class GradientTape:
         eye = xp.eye(n, dtype=t._value.dtype).reshape((n,) + tshape)
         try:
             with self._not_recording():
-                grads = _batched_backward(self._entries, t, eye, flat_sources)
+                grads = _batched_backward(self._entries, t, eye, flat_sources, self._tracked)
         finally:
             self._finish()
         result = []
@@ -233,7 +238,8 @@ class GradientTape:
         seeds = xp.broadcast_to(eye[:, None, :], (m, b, m)).reshape((m,) + tshape)
         try:
             with self._not_recording():
-                (g,) = _batched_backward(self._entries, t, xp.ascontiguousarray(seeds), [s])
+                (g,) = _batched_backward(self._entries, t, xp.ascontiguousarray(seeds), [s],
+                                         self._tracked)
         finally:
             self._finish()
         sshape = tuple(s._value.shape)
@@ -290,13 +296,15 @@ def _seeds(targets, output_gradients):
 
 # ---- the backward pass ---------------------------------------------------------------------
 
-def backward(entries, targets, seeds, sources, batch_dims: int = 0):
+def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
     """Gradients of the targets w.r.t. the sources (None where unconnected).
 
-    `seeds` holds one upstream gradient per target (None means ones). With
-    `batch_dims=1` every seed and gradient carries one extra leading dimension.
+    `seeds` holds one upstream gradient per target (None means ones). `tracked` is the
+    tape's set of watched and recorded ids: a source outside it was never watched, so its
+    gradient is None even if a recorded op read it. With `batch_dims=1` every seed and
+    gradient carries one extra leading dimension.
     """
-    source_ids = {s._id for s in sources}
+    source_ids = {s._id for s in sources if s._id in tracked}
     grads = {}  # id -> list of contributions (Tensors or IndexedSlices)
     for t, seed in zip(targets, seeds):
         if not _is_float(t):
@@ -356,12 +364,12 @@ def backward(entries, targets, seeds, sources, batch_dims: int = 0):
     return [_accumulate(grads[s._id]) if s._id in grads else None for s in sources]
 
 
-def _batched_backward(entries, target, seeds, sources):
+def _batched_backward(entries, target, seeds, sources, tracked):
     """One backward pass over a batch of seeds when every vjp involved is batchable."""
     relevant_ops = _ops_between(entries, sources)
     if all(op.batchable for op in relevant_ops):
-        return backward(entries, [target], [wrap(seeds)], sources, batch_dims=1)
-    rows = [backward(entries, [target], [wrap(seed)], sources) for seed in seeds]
+        return backward(entries, [target], [wrap(seeds)], sources, tracked, batch_dims=1)
+    rows = [backward(entries, [target], [wrap(seed)], sources, tracked) for seed in seeds]
     stacked = []
     for k in range(len(sources)):
         parts = [row[k] for row in rows]

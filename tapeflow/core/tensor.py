@@ -49,8 +49,14 @@ class Operand:
 
     def __len__(self):
         if self._value.ndim == 0:
-            raise TypeError("len is not well defined for a rank-0 tensor")
+            raise TypeError("Scalar tensor has no `len()`")
         return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        for i in range(self._value.shape[0]):
+            yield self[i]
 
     def __bool__(self):
         return builtins.bool(self._value)
@@ -155,7 +161,7 @@ def wrap(value) -> Tensor:
 def _format_values(v):
     v = to_numpy(v)
     if v.ndim == 0:
-        return np.array2string(np.asarray(v), separator=" ")
+        return str(v[()])
     return np.array2string(np.asarray(v), separator=" ", threshold=1000)
 
 

@@ -14,6 +14,8 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from . import dtypes
+from .context import state
+from .errors import DTypeMismatchError, InvalidArgumentError
 from .shape import TensorShape
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
 
@@ -65,8 +67,8 @@ class Variable(Operand):
         if trainable is None:
             trainable = synchronization != VariableSynchronization.ON_READ
         self._trainable = bool(trainable)
-        # Eager TF keeps variable names as given (no uniquifying); so does tapeflow.
-        self._name = name or "Variable"
+        # Eager TF prefixes the enclosing name scopes and does not uniquify; nor does tapeflow.
+        self._name = "".join(state.name_scopes) + (name or "Variable")
         if shape is not None:
             self._shape = TensorShape(shape)
             if not self._shape.is_compatible_with(self._value.shape):
@@ -148,22 +150,29 @@ class Variable(Operand):
 
     def _checked(self, value, op: str):
         """The backend array of `value`, after TF's dtype and shape checks for `op`."""
-        if isinstance(value, Operand):
-            if value.dtype != self.dtype:
-                raise TypeError(
-                    f"Variable.{op}: variable {self.name} has dtype {self.dtype.name}, "
-                    f"the value has dtype {value.dtype.name}; use tf.cast first."
-                )
-            arr = value._value
-        else:
-            arr = convert_to_tensor(value, dtype=self.dtype)._value
+        arr = self._converted(value, op)
         if self._shape.rank is not None and not self._shape.is_compatible_with(arr.shape):
-            raise ValueError(
+            # TF: ValueError from assign, InvalidArgumentError from assign_add/sub.
+            error = ValueError if op == "assign" else InvalidArgumentError
+            raise error(
                 f"Variable.{op}: cannot update variable {self.name} with shape "
                 f"{self.shape} using a value with shape {TensorShape(arr.shape)}; shapes must "
                 f"be equal."
             )
         return arr
+
+    def _converted(self, value, op: str):
+        if isinstance(value, Operand):
+            if value.dtype != self.dtype:
+                raise DTypeMismatchError(
+                    f"Variable.{op}: variable {self.name} has dtype {self.dtype.name}, "
+                    f"the value has dtype {value.dtype.name}; use tf.cast first."
+                )
+            return value._value
+        try:
+            return convert_to_tensor(value, dtype=self.dtype)._value
+        except TypeError as e:
+            raise DTypeMismatchError(f"Variable.{op}: {e}") from None
 
     def _owns_array(self) -> bool:
         return sys.getrefcount(self._value) <= _SOLE_OWNER_REFS
@@ -203,13 +212,7 @@ class Variable(Operand):
         return self
 
     def _checked_region(self, value, region_shape):
-        if isinstance(value, Operand):
-            if value.dtype != self.dtype:
-                raise TypeError(f"Variable slice assign: variable {self.name} has dtype "
-                                f"{self.dtype.name}, the value has {value.dtype.name}")
-            arr = value._value
-        else:
-            arr = convert_to_tensor(value, dtype=self.dtype)._value
+        arr = self._converted(value, "assign")
         try:
             np.broadcast_shapes(arr.shape, region_shape)
         except ValueError:
