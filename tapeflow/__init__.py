@@ -22,5 +22,14 @@ from .core.variable import (  # noqa: F401
 
 _api.install(globals())
 
+
+def __getattr__(name):
+    # tf.keras and tf.train load on first use, keeping `import tapeflow` fast.
+    if name in ("keras", "train"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
+
 newaxis = None
 __version__ = "0.1.0"

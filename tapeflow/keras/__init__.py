@@ -1,0 +1,3 @@
+"""`tf.keras`: layers, models, losses, optimizers, metrics, callbacks, saving (Keras 3 API)."""
+
+from . import optimizers  # noqa: F401

@@ -1,0 +1,1 @@
+"""Keras optimizers: `build` and `update_step` per algorithm; the rest in the base class."""

@@ -1,0 +1,1 @@
+"""`tf.train`: Checkpoint and CheckpointManager."""
