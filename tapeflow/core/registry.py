@@ -120,11 +120,22 @@ def registered_ops() -> dict:
 
 # ---- dispatch --------------------------------------------------------------------------------
 
+# Types whose `_value` dispatch reads directly; anything else is converted first.
+_DIRECT_TYPES = {Tensor, Variable}
+
+
+def register_direct_type(cls):
+    """Lets a Tensor or Variable subclass (Keras' variables) take the no-conversion path."""
+    if not issubclass(cls, (Tensor, Variable)):
+        raise TypeError(f"{cls.__name__} is not a Tensor or Variable subclass")
+    _DIRECT_TYPES.add(cls)
+    return cls
+
+
 def execute(op: Op, inputs: tuple, attrs: dict):
     """Runs `op` on `inputs`, wraps the result, and records it on the active tapes."""
     for x in inputs:
-        t = type(x)
-        if t is not Tensor and t is not Variable:
+        if type(x) not in _DIRECT_TYPES:
             inputs = _convert_inputs(op, inputs)
             break
     else:

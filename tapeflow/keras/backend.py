@@ -1,0 +1,47 @@
+"""Keras backend settings: float type, epsilon, per-name layer counters, clear_session."""
+
+from __future__ import annotations
+
+import collections
+import re
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_name_counts: collections.Counter = collections.Counter()
+
+
+def floatx() -> str:
+    return _FLOATX
+
+
+def set_floatx(value: str):
+    global _FLOATX
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(f"Unknown floatx type: {value!r}; expected float16, float32 or float64")
+    _FLOATX = value
+
+
+def epsilon() -> float:
+    return _EPSILON
+
+
+def set_epsilon(value: float):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def clear_session(free_memory: bool = True):
+    """Resets the layer-name counters ("dense", "dense_1", ... start again)."""
+    _name_counts.clear()
+
+
+def to_snake_case(name: str) -> str:
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(base: str) -> str:
+    """Keras' automatic names: "dense", then "dense_1", "dense_2", ..."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"

@@ -1,0 +1,410 @@
+"""`keras.layers.Layer`: lazy build, weights, losses, the `training` flag, symbolic calls.
+
+A layer stores its configuration in `__init__`, makes weights in `build(input_shape)`
+with `add_weight`, computes in `call(inputs, training=None)` and describes itself in
+`get_config()`. Everything shared by all layers lives here once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import numpy as np
+
+from ...core import nest
+from ...core.context import state as core_state
+from ...core.module import Module, name_scope
+from ...core.registry import register_direct_type
+from ...core.shape import TensorShape
+from ...core.tensor import Operand, Tensor, convert_to_tensor
+from ...core.variable import Variable
+from .. import backend
+from .symbolic import KerasTensor, symbolic_call
+
+
+class KerasVariable(Variable):
+    """A layer weight: Keras 3 names it "kernel" and gives its path "dense/kernel"."""
+
+    __slots__ = ()
+
+    @property
+    def name(self) -> str:
+        return self._name.rsplit("/", 1)[-1]
+
+    @property
+    def path(self) -> str:
+        return self._name
+
+
+register_direct_type(KerasVariable)
+
+
+class _CallContext(threading.local):
+    def __init__(self):
+        self.training = []  # the `training` value of each enclosing layer call
+
+
+_call_context = _CallContext()
+
+
+class Layer(Module):
+    """Base class of all layers (Keras 3 API)."""
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
+                 autocast=True, name=None, input_shape=None, input_dim=None,
+                 batch_input_shape=None, batch_size=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                            f"{kwargs}")
+        if name is None:
+            name = backend.unique_name(backend.to_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or "/" in name:
+            raise ValueError(f"{type(self).__name__}: name must be a string without '/', got "
+                             f"{name!r}")
+        object.__setattr__(self, "_tracking", False)
+        self._name = name
+        self._scope = None
+        self._trainable = bool(trainable)
+        self._dtype = _dtype_name(dtype)
+        self._autocast = autocast
+        self.built = False
+        self._own_weights = []  # add_weight() results, in creation order
+        self._call_losses = []  # add_loss() during the last call
+        self._activity_regularizer = activity_regularizer
+        self._input_shape_arg = _declared_input_shape(input_shape, input_dim, batch_input_shape,
+                                                      batch_size)
+        self._call_takes_training = "training" in _call_parameters(type(self))
+        self._inbound_nodes = []
+        object.__setattr__(self, "_tracking", True)
+
+    # ---- identity -----------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def compute_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool):
+        self._trainable = bool(value)
+        for layer in self._flatten_layers(include_self=False):
+            layer._trainable = bool(value)
+
+    @property
+    def name_scope(self):
+        from ...core.module import _ModuleScope
+
+        return _ModuleScope(self._name + "/")
+
+    # ---- weights ------------------------------------------------------------------------------
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """Creates a weight of this layer; Keras' defaults: glorot_uniform, zeros for ints."""
+        from .. import initializers, regularizers
+
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = _dtype_name(dtype) if dtype is not None else self._dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if "float" in dtype else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dtype)
+        name = name or f"variable_{len(self._own_weights)}"
+        # Keras 3 paths are "<enclosing scopes>/<layer>/<weight>", wherever add_weight runs.
+        scope = "".join(core_state.name_scopes)
+        if scope.endswith(self._name + "/"):
+            variable = KerasVariable(value, trainable=trainable, dtype=dtype, name=name,
+                                     constraint=constraint)
+        else:
+            with name_scope(self._name):
+                variable = KerasVariable(value, trainable=trainable, dtype=dtype, name=name,
+                                         constraint=constraint)
+        variable._regularizer = regularizers.get(regularizer)
+        self._own_weights.append(variable)
+        _restore_pending(self, name, variable)
+        return variable
+
+    @property
+    def weights(self) -> list:
+        """Own weights (trainable first), then each sublayer's, without duplicates."""
+        seen, out = set(), []
+        own = [w for w in self._own_weights if w.trainable] + [
+            w for w in self._own_weights if not w.trainable]
+        own += [v for v in self._attribute_variables() if all(v is not w for w in own)]
+        for w in own + [w for layer in self._direct_sublayers() for w in layer.weights]:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self._trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        own += [v for v in self._attribute_variables() if v.trainable and v not in own]
+        out = list(own)
+        seen = {id(w) for w in out}
+        for layer in self._direct_sublayers():
+            for w in layer.trainable_weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def _attribute_variables(self):
+        """tf.Variables assigned directly as attributes (not via add_weight)."""
+        own = {id(w) for w in self._own_weights}
+        return [v for v in _walk(vars(self), Variable) if id(v) not in own]
+
+    def _direct_sublayers(self) -> list:
+        return [x for x in _walk(vars(self), Layer) if x is not self]
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        out = [self] if include_self else []
+        for layer in self._direct_sublayers():
+            out.append(layer)
+            if recursive:
+                out.extend(layer._flatten_layers(include_self=False))
+        seen, unique = set(), []
+        for layer in out:
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                unique.append(layer)
+        return unique
+
+    def get_weights(self) -> list:
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(f"Layer {self.name}: set_weights expects {len(params)} arrays "
+                             f"(weights {[w.path for w in params]}), got {len(weights)}")
+        for p, w in zip(params, weights):
+            w = np.asarray(w)
+            if tuple(p.shape) != w.shape:
+                raise ValueError(f"Layer {self.name}: weight {p.path} has shape {p.shape}, "
+                                 f"the provided array has shape {w.shape}")
+            p.assign(w.astype(p.dtype.as_numpy_dtype))
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             f"layer isn't built. You can build it manually via: "
+                             f"`layer.build(input_shape)`.")
+        return int(sum(np.prod(w.shape.as_list()) for w in self.weights))
+
+    # ---- losses -------------------------------------------------------------------------------
+
+    def add_loss(self, loss):
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Losses added during the last call plus the weight regularisation penalties."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._call_losses)
+            for w in layer._own_weights:
+                reg = getattr(w, "_regularizer", None)
+                if reg is not None and w.trainable:
+                    out.append(reg(w))
+        return out
+
+    # ---- calling ------------------------------------------------------------------------------
+
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, *args, **kwargs):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call()")
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            first = args[0]
+            if _has_symbolic(first):
+                return symbolic_call(self, args, kwargs)
+            args = (self._convert_inputs(first),) + args[1:]
+        elif "inputs" in kwargs:
+            if _has_symbolic(kwargs["inputs"]):
+                return symbolic_call(self, (), kwargs)
+            kwargs["inputs"] = self._convert_inputs(kwargs["inputs"])
+        training = kwargs.get("training")
+        if self._call_takes_training:
+            if training is None and _call_context.training:
+                training = _call_context.training[-1]
+            kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        if not self.built:
+            self._build_from(args[0] if args else kwargs["inputs"])
+        self._call_losses = []
+        _call_context.training.append(training)
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            _call_context.training.pop()
+        if self._activity_regularizer is not None:
+            from .. import regularizers
+
+            self.add_loss(regularizers.get(self._activity_regularizer)(outputs))
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        if type(inputs) is Tensor and inputs._value.dtype == np.dtype(self._dtype):
+            return inputs  # the common case costs one check
+        dtype = self._dtype if self._autocast else None
+
+        def convert(x):
+            if isinstance(x, (Operand, np.ndarray, np.generic, list, float, int)):
+                t = convert_to_tensor(x) if not isinstance(x, list) else convert_to_tensor(
+                    np.asarray(x))
+                if dtype is not None and t.dtype.is_floating and t.dtype.name != dtype:
+                    from ...ops.math import cast
+
+                    t = cast(t, dtype)
+                return t
+            return x
+
+        if isinstance(inputs, (list, tuple, dict)) and not _is_numeric_list(inputs):
+            return nest.map_structure(convert, inputs)
+        return convert(inputs)
+
+    def _build_from(self, inputs):
+        shapes = nest.map_structure(
+            lambda x: tuple(x.shape) if hasattr(x, "shape") else None, inputs)
+        self._build_with_scope(shapes)
+
+    def _build_with_scope(self, input_shape):
+        with name_scope(self._name):
+            self.build(input_shape)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`, found by calling the layer on zeros."""
+        from .symbolic import output_shape_by_running
+
+        return output_shape_by_running(self, input_shape)
+
+    # ---- config -------------------------------------------------------------------------------
+
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __setattr__(self, name, value):
+        # Attribute assignment is how Keras tracks sublayers and weights; nothing to do
+        # here beyond storing, since `weights` walks the attributes.
+        object.__setattr__(self, name, value)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _dtype_name(dtype) -> str:
+    if dtype is None:
+        return backend.floatx()
+    if hasattr(dtype, "name") and not isinstance(dtype, str):
+        return dtype.name
+    if isinstance(dtype, dict):  # a serialized DTypePolicy
+        return dtype.get("config", {}).get("name", backend.floatx())
+    if dtype == "mixed_float16":
+        return "float32"
+    return str(np.dtype(dtype).name) if dtype != "bool" else "bool"
+
+
+def _declared_input_shape(input_shape, input_dim, batch_input_shape, batch_size):
+    if batch_input_shape is not None:
+        return tuple(batch_input_shape)
+    if input_shape is not None:
+        return (batch_size,) + tuple(input_shape)
+    if input_dim is not None:
+        return (batch_size, int(input_dim))
+    return None
+
+
+def _call_parameters(cls) -> set:
+    cache = cls.__dict__.get("_call_parameter_cache")
+    if cache is None:
+        cache = set(inspect.signature(cls.call).parameters)
+        type.__setattr__(cls, "_call_parameter_cache", cache)
+    return cache
+
+
+def _walk(value, kind, depth=0):
+    """Instances of `kind` in a layer's attributes, in assignment order (lists/dicts too)."""
+    if depth > 6:
+        return
+    if isinstance(value, dict):
+        items = value.values() if depth else [
+            v for k, v in value.items() if k not in _UNTRACKED]
+        for v in items:
+            yield from _walk(v, kind, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _walk(v, kind, depth + 1)
+    elif isinstance(value, kind):
+        yield value
+
+
+# Attributes of Layer itself that hold bookkeeping, never sublayers or extra weights.
+_UNTRACKED = frozenset({"_own_weights", "_call_losses", "_inbound_nodes", "_scope",
+                        "_activity_regularizer", "_input_shape_arg", "_tracking"})
+
+
+def _has_symbolic(x) -> bool:
+    if isinstance(x, KerasTensor):
+        return True
+    if isinstance(x, (list, tuple, dict)):
+        return any(isinstance(v, KerasTensor) for v in nest.flatten(x))
+    return False
+
+
+def _is_numeric_list(x) -> bool:
+    return isinstance(x, list) and all(isinstance(v, (int, float)) for v in nest.flatten(x))
+
+
+def _restore_pending(owner, name, variable):
+    """Gives a freshly created weight its value from a checkpoint restored before build."""
+    try:
+        from ...train.checkpoint import restore_pending
+    except ImportError:  # pragma: no cover - tf.train is part of the package
+        return
+    restore_pending(owner, name, variable)
+
+
+__all__ = ["Layer", "KerasVariable", "KerasTensor", "TensorShape"]

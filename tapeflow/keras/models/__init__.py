@@ -1,0 +1,5 @@
+"""`keras.models`: Model, Sequential, and (later) saving and loading."""
+
+from .functional import Functional  # noqa: F401
+from .model import Model  # noqa: F401
+from .sequential import Sequential  # noqa: F401

@@ -1,0 +1,113 @@
+"""Functional models: a graph of layer calls from `keras.Input`s to outputs, replayed."""
+
+from __future__ import annotations
+
+from ...core import nest
+from ..layers.input_layer import InputLayer
+from ..layers.symbolic import KerasTensor
+from .model import Model
+
+
+class Functional(Model):
+    """`keras.Model(inputs, outputs)`: runs the recorded layer calls in graph order."""
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        Model.__init__(self, name=name, trainable=trainable, **kwargs)
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        flat_inputs = nest.flatten(inputs)
+        flat_outputs = nest.flatten(outputs)
+        for x in flat_inputs + flat_outputs:
+            if not isinstance(x, KerasTensor):
+                raise TypeError(f"Model: inputs and outputs must be KerasTensors (from "
+                                f"keras.Input and layer calls), got {type(x).__name__}")
+        self._nodes = _nodes_in_order(flat_inputs, flat_outputs)
+        self._functional_layers = []
+        for node in self._nodes:
+            if all(node.layer is not layer for layer in self._functional_layers):
+                self._functional_layers.append(node.layer)
+        self.built = True
+
+    @property
+    def inputs(self):
+        return nest.flatten(self._inputs_struct)
+
+    @property
+    def outputs(self):
+        return nest.flatten(self._outputs_struct)
+
+    @property
+    def input_shape(self):
+        shapes = [tuple(x.shape.as_list()) for x in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        shapes = [tuple(x.shape.as_list()) for x in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def layers(self) -> list:
+        return list(self._functional_layers)
+
+    def _direct_sublayers(self) -> list:
+        return [layer for layer in self._functional_layers if not isinstance(layer, InputLayer)]
+
+    def call(self, inputs, training=None, mask=None):
+        values = {}
+        flat_given = nest.flatten(inputs) if not isinstance(self._inputs_struct, dict) else [
+            inputs[k] for k in sorted(self._inputs_struct)]
+        flat_inputs = self.inputs
+        if len(flat_given) != len(flat_inputs):
+            raise ValueError(f"Model {self.name} expects {len(flat_inputs)} input(s), got "
+                             f"{len(flat_given)}")
+        for kt, value in zip(flat_inputs, flat_given):
+            values[id(kt)] = self._convert_inputs(value) if not isinstance(
+                kt.dtype, type(None)) else value
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+
+            def resolve(x):
+                return values[id(x)] if isinstance(x, KerasTensor) else x
+
+            args = nest.map_structure(resolve, node.args)
+            kwargs = {k: nest.map_structure(resolve, v) for k, v in node.kwargs.items()}
+            if "training" in kwargs:
+                kwargs["training"] = training
+            out = node.layer(*args, **kwargs)
+            for kt, value in zip(nest.flatten(node.outputs), nest.flatten(out)):
+                values[id(kt)] = value
+        return nest.map_structure(lambda kt: values[id(kt)], self._outputs_struct)
+
+    def get_config(self):
+        from ..saving.functional_config import functional_config
+
+        return functional_config(self)
+
+
+def _nodes_in_order(inputs, outputs) -> list:
+    """The nodes between inputs and outputs, each after the nodes that feed it."""
+    ordered, visited = [], set()
+
+    def visit(tensor):
+        history = tensor._keras_history
+        if history is None:
+            raise ValueError(f"Model: {tensor!r} does not come from keras.Input or a layer call")
+        layer, node_index, _ = history
+        node = layer._inbound_nodes[node_index]
+        if id(node) in visited:
+            return
+        visited.add(id(node))
+        for parent in node.input_tensors:
+            visit(parent)
+        ordered.append(node)
+
+    for out in outputs:
+        visit(out)
+    known = {id(n) for n in ordered}
+    for x in inputs:
+        node = x._keras_history[0]._inbound_nodes[x._keras_history[1]]
+        if id(node) not in known:
+            raise ValueError(f"Model: input {x!r} is not connected to the outputs")
+    return ordered

@@ -1,0 +1,81 @@
+"""`keras.Model`: subclassed models, and the base of functional and Sequential models.
+
+`keras.Model(inputs, outputs)` returns a `Functional` model, as in Keras 3; a subclass
+that defines `call` is an ordinary layer with training methods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..layers.layer import Layer
+from .training import Trainer
+
+
+class Model(Trainer, Layer):
+    """A layer with training (`compile`, `fit`, ...), saving and `summary`."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        dtype = kwargs.pop("dtype", None)
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected arguments {args} {kwargs}; "
+                            f"a subclassed Model takes name, trainable and dtype")
+        Layer.__init__(self, name=name, trainable=trainable, dtype=dtype)
+        Trainer.__init__(self)
+
+    @property
+    def layers(self) -> list:
+        return self._direct_sublayers()
+
+    def get_layer(self, name=None, index=None):
+        """The sublayer with this name, or at this index of `layers`."""
+        if index is not None:
+            if name is not None:
+                raise ValueError("get_layer: provide either a name or an index, not both")
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"get_layer: index {index} is out of range for a model with "
+                                 f"{len(self.layers)} layers")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{[layer.name for layer in self.layers]}.")
+        raise ValueError("get_layer: provide either a name or an index")
+
+    def build(self, input_shape=None):
+        """Builds the model by calling it once on zeros of `input_shape`."""
+        if input_shape is None:
+            raise ValueError(f"Model {self.name}: build() needs an input_shape")
+        from ..layers.symbolic import KerasTensor
+
+        if self.built:
+            return
+        self.built = True
+        from ..layers.symbolic import symbolic_call
+
+        symbolic_call(self, (KerasTensor(tuple(input_shape)),), {})
+        self._inbound_nodes.pop()
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints a table of layers, output shapes and parameter counts."""
+        from .summary import print_summary
+
+        print_summary(self, print_fn=print_fn)
+
+    def count_params(self) -> int:
+        return int(sum(np.prod(w.shape.as_list()) for w in self.weights))
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}

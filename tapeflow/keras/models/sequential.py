@@ -1,0 +1,116 @@
+"""`keras.Sequential`: a stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from ..layers.input_layer import InputLayer
+from ..layers.layer import Layer
+from ..layers.symbolic import KerasTensor, symbolic_call
+from .model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers; built as soon as its input shape is known."""
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        Model.__init__(self, name=name, trainable=trainable)
+        self._stack = []
+        self._input_layer = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_build()
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (an `InputLayer` or `keras.Input` fixes the input shape)."""
+        if isinstance(layer, KerasTensor):
+            layer = layer._keras_history[0]
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("Sequential: an InputLayer can only be the first layer")
+            self._input_layer = layer
+        elif isinstance(layer, Layer):
+            self._stack.append(layer)
+        else:
+            raise TypeError(f"Sequential.add: expected a Layer, got {type(layer).__name__}")
+        if rebuild:
+            self.built = False
+            self._maybe_build()
+
+    def pop(self, rebuild=True):
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        self.built = False
+        if rebuild:
+            self._maybe_build()
+        return layer
+
+    @property
+    def layers(self) -> list:
+        return list(self._stack)
+
+    def _direct_sublayers(self) -> list:
+        return list(self._stack)
+
+    def _declared_batch_shape(self):
+        if self._input_layer is not None:
+            return self._input_layer.batch_shape
+        if self._stack and self._stack[0]._input_shape_arg is not None:
+            return self._stack[0]._input_shape_arg
+        return None
+
+    def _maybe_build(self):
+        shape = self._declared_batch_shape()
+        if shape is not None and self._stack:
+            self.build(shape)
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            input_shape = self._declared_batch_shape()
+        if input_shape is None:
+            raise ValueError(f"Sequential model {self.name} cannot be built: it has no input "
+                             f"shape. Add a keras.Input or call it on data first.")
+        from ...core.module import name_scope
+
+        x = KerasTensor(tuple(input_shape), self._dtype)
+        with name_scope(self._name):
+            for layer in self._stack:
+                x = symbolic_call(layer, (x,), {})
+                layer._inbound_nodes.pop()  # shape inference, not a graph to keep
+                layer._summary_output_shape = tuple(x.shape.as_list())
+        self._output_shape = tuple(x.shape.as_list())
+        self._built_input_shape = tuple(input_shape)
+        self.built = True
+
+    def _build_from(self, inputs):
+        self.build((None,) + tuple(inputs.shape)[1:])
+
+    @property
+    def input_shape(self):
+        return getattr(self, "_built_input_shape", None)
+
+    @property
+    def output_shape(self):
+        return getattr(self, "_output_shape", None)
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def get_config(self):
+        from ..saving.serialization import serialize_keras_object
+
+        layers = []
+        if self._input_layer is not None:
+            layers.append(serialize_keras_object(self._input_layer))
+        layers += [serialize_keras_object(layer) for layer in self._stack]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.serialization import deserialize_keras_object
+
+        layers = [deserialize_keras_object(c, custom_objects=custom_objects)
+                  for c in config["layers"]]
+        return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))
