@@ -85,13 +85,19 @@ def main(argv=None) -> int:
     print(f"| NumPy `np.add` (32x64 float32) | {r['numpy_add_us']:.2f} |")
     print(f"| tapeflow `a + b`, no tape | {r['eager_no_tape_us']:.2f} |")
     print(f"| tapeflow `a + b`, recording tape | {r['eager_recording_us']:.2f} |")
-    print(f"| overhead over NumPy, no tape (budget {BUDGET_NO_TAPE_US}) | "
-          f"{r['overhead_no_tape_us']:.2f} |")
-    print(f"| overhead over NumPy, recording (budget {BUDGET_RECORDING_US}) | "
-          f"{r['overhead_recording_us']:.2f} |")
+    print(
+        f"| overhead over NumPy, no tape (budget {BUDGET_NO_TAPE_US}) | "
+        f"{r['overhead_no_tape_us']:.2f} |"
+    )
+    print(
+        f"| overhead over NumPy, recording (budget {BUDGET_RECORDING_US}) | "
+        f"{r['overhead_recording_us']:.2f} |"
+    )
     print(f"| backward pass, per tape entry | {r['backward_per_entry_us']:.2f} |")
-    ok = (r["overhead_no_tape_us"] <= BUDGET_NO_TAPE_US
-          and r["overhead_recording_us"] <= BUDGET_RECORDING_US)
+    ok = (
+        r["overhead_no_tape_us"] <= BUDGET_NO_TAPE_US
+        and r["overhead_recording_us"] <= BUDGET_RECORDING_US
+    )
     print("within budget" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

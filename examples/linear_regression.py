@@ -90,11 +90,12 @@ def main(argv=None):
     y = f(x) + noise
 
     model = MyModel()
-    print(f"Starting: W = {model.w.numpy():1.2f}, b = {model.b.numpy():1.2f}, "
-          f"loss={loss(y, model(x)):2.5f}")
+    print(
+        f"Starting: W = {model.w.numpy():1.2f}, b = {model.b.numpy():1.2f}, "
+        f"loss={loss(y, model(x)):2.5f}"
+    )
     weights, biases = training_loop(model, x, y, args.epochs)
-    print(f"Final: W = {weights[-1]:1.2f} (true {TRUE_W}), b = {biases[-1]:1.2f} "
-          f"(true {TRUE_B})")
+    print(f"Final: W = {weights[-1]:1.2f} (true {TRUE_W}), b = {biases[-1]:1.2f} (true {TRUE_B})")
     if args.plot:
         plot(weights, biases, args.plot)
     return model

@@ -8,8 +8,24 @@ from . import ops as _ops  # noqa: F401  (registers every op, installs Tensor op
 from .core import errors  # noqa: F401
 from .core.custom_gradient import custom_gradient  # noqa: F401
 from .core.dtypes import (  # noqa: F401
-    DType, as_dtype, bool, complex64, complex128, double, float16, float32, float64, half,
-    int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+    DType,
+    as_dtype,
+    bool,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
 )
 from .core.indexed_slices import IndexedSlices  # noqa: F401
 from .core.module import Module, name_scope  # noqa: F401
@@ -17,7 +33,9 @@ from .core.shape import TensorShape  # noqa: F401
 from .core.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .core.tensor import Tensor, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .core.variable import (  # noqa: F401
-    Variable, VariableAggregation, VariableSynchronization,
+    Variable,
+    VariableAggregation,
+    VariableSynchronization,
 )
 
 _api.install(globals())
@@ -30,6 +48,7 @@ def __getattr__(name):
 
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
+
 
 newaxis = None
 __version__ = "0.1.0"

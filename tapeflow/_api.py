@@ -12,8 +12,19 @@ import sys
 import types
 
 FAMILIES = ("math", "reduce", "array", "linalg", "nn", "conv", "random", "debug")
-NAMESPACES = ("math", "nn", "linalg", "random", "autodiff", "debugging", "test", "errors",
-              "dtypes", "nest", "experimental")
+NAMESPACES = (
+    "math",
+    "nn",
+    "linalg",
+    "random",
+    "autodiff",
+    "debugging",
+    "test",
+    "errors",
+    "dtypes",
+    "nest",
+    "experimental",
+)
 
 
 def _core_table() -> dict:
@@ -21,11 +32,33 @@ def _core_table() -> dict:
     from .core import dtypes, nest
     from .core.forward import ForwardAccumulator
 
-    dtype_names = ["DType", "as_dtype", "bool", "complex64", "complex128", "double", "float16",
-                   "float32", "float64", "half", "int8", "int16", "int32", "int64", "uint8",
-                   "uint16", "uint32", "uint64"]
-    nest_names = ["flatten", "pack_sequence_as", "map_structure", "is_nested",
-                  "assert_same_structure"]
+    dtype_names = [
+        "DType",
+        "as_dtype",
+        "bool",
+        "complex64",
+        "complex128",
+        "double",
+        "float16",
+        "float32",
+        "float64",
+        "half",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+    ]
+    nest_names = [
+        "flatten",
+        "pack_sequence_as",
+        "map_structure",
+        "is_nested",
+        "assert_same_structure",
+    ]
     return {
         "dtypes": {n: getattr(dtypes, n) for n in dtype_names},
         "nest": {n: getattr(nest, n) for n in nest_names},
@@ -42,8 +75,10 @@ def collect() -> dict:
             bucket = table.setdefault(namespace, {})
             for name in names:
                 if name in bucket and bucket[name] is not getattr(module, name):
-                    raise ImportError(f"tapeflow: {namespace}.{name} is exported twice "
-                                      f"(again by tapeflow.ops.{family})")
+                    raise ImportError(
+                        f"tapeflow: {namespace}.{name} is exported twice "
+                        f"(again by tapeflow.ops.{family})"
+                    )
                 bucket[name] = getattr(module, name)
     return table
 

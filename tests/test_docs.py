@@ -7,7 +7,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_api_list_is_up_to_date():
-    spec = importlib.util.spec_from_file_location("gen_api_docs", ROOT / "tools" / "gen_api_docs.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_api_docs", ROOT / "tools" / "gen_api_docs.py"
+    )
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     current = (ROOT / "docs" / "api.md").read_text()

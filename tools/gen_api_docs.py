@@ -12,9 +12,19 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "api.md"
 
 CORE_TOP_LEVEL = [
-    "GradientTape", "UnconnectedGradients", "Variable", "Tensor", "TensorShape",
-    "IndexedSlices", "Module", "name_scope", "constant", "convert_to_tensor", "is_tensor",
-    "custom_gradient", "newaxis",
+    "GradientTape",
+    "UnconnectedGradients",
+    "Variable",
+    "Tensor",
+    "TensorShape",
+    "IndexedSlices",
+    "Module",
+    "name_scope",
+    "constant",
+    "convert_to_tensor",
+    "is_tensor",
+    "custom_gradient",
+    "newaxis",
 ]
 
 
@@ -49,8 +59,10 @@ def render() -> str:
     ]
     for name in sorted(ops):
         op = ops[name]
-        lines.append(f"| `{name}` | {'yes' if op.differentiable else 'no'} | "
-                     f"{'yes' if op.batchable else 'no'} |")
+        lines.append(
+            f"| `{name}` | {'yes' if op.differentiable else 'no'} | "
+            f"{'yes' if op.batchable else 'no'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -27,8 +27,7 @@ def custom_gradient(f=None):
             # A private tape finds the variables f reads; nothing else records f's ops.
             with GradientTape() as finder:
                 result, grad_fn = f(*inputs, **kwargs)
-        variables = [v for v in finder.watched_variables() if v._id not in
-                     {x._id for x in inputs}]
+        variables = [v for v in finder.watched_variables() if v._id not in {x._id for x in inputs}]
         if variables and "variables" not in inspect.signature(grad_fn).parameters:
             raise TypeError(
                 f"custom_gradient: {f.__name__} uses variables "
@@ -36,9 +35,18 @@ def custom_gradient(f=None):
                 f"keyword argument 'variables' and return (input_grads, variable_grads)."
             )
         flat_out = [convert_to_tensor(y) for y in nest.flatten(result)]
-        op = Op(f"CustomGradient[{f.__name__}]", f, samples=None, domain=None,
-                differentiable=True, same_dtype=(), multiple_outputs=True, batchable=False,
-                second_order=True, check=None)
+        op = Op(
+            f"CustomGradient[{f.__name__}]",
+            f,
+            samples=None,
+            domain=None,
+            differentiable=True,
+            same_dtype=(),
+            multiple_outputs=True,
+            batchable=False,
+            second_order=True,
+            check=None,
+        )
         op.vjp_fn = _make_vjp(grad_fn, len(inputs), variables)
         record(op, inputs + tuple(variables), {}, tuple(flat_out))
         return nest.pack_sequence_as(result, flat_out)
@@ -52,11 +60,14 @@ def _make_vjp(grad_fn, n_inputs, variables):
             input_grads, variable_grads = grad_fn(*g, variables=variables)
         else:
             input_grads, variable_grads = grad_fn(*g), []
-        input_grads = list(input_grads) if isinstance(input_grads, (list, tuple)) else [
-            input_grads]
+        input_grads = (
+            list(input_grads) if isinstance(input_grads, (list, tuple)) else [input_grads]
+        )
         if len(input_grads) != n_inputs:
-            raise ValueError(f"custom_gradient: grad_fn returned {len(input_grads)} "
-                             f"gradients for {n_inputs} inputs")
+            raise ValueError(
+                f"custom_gradient: grad_fn returned {len(input_grads)} "
+                f"gradients for {n_inputs} inputs"
+            )
         return input_grads + list(variable_grads)
 
     return vjp

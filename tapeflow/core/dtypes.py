@@ -104,8 +104,22 @@ bool = DType("bool", np.bool_)  # noqa: A001 - TF's public name
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
-        bool, complex64, complex128)
+_ALL = (
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    bool,
+    complex64,
+    complex128,
+)
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
 # Keyed by np.dtype: the hot path maps an array's dtype to a DType with one dict lookup.

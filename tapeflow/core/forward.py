@@ -22,18 +22,23 @@ class ForwardAccumulator:
         flat_p = nest.flatten(primals)
         flat_t = nest.flatten(tangents)
         if len(flat_p) != len(flat_t):
-            raise ValueError(f"ForwardAccumulator: {len(flat_p)} primals but "
-                             f"{len(flat_t)} tangents")
+            raise ValueError(
+                f"ForwardAccumulator: {len(flat_p)} primals but {len(flat_t)} tangents"
+            )
         self._tangents = {}
         self._primals = flat_p  # kept alive so their ids stay unique
         for p, t in zip(flat_p, flat_t):
             if not isinstance(p, Operand):
-                raise TypeError(f"ForwardAccumulator: primals must be Tensors or Variables, "
-                                f"got {type(p).__name__}")
+                raise TypeError(
+                    f"ForwardAccumulator: primals must be Tensors or Variables, "
+                    f"got {type(p).__name__}"
+                )
             t = convert_to_tensor(t, dtype=p.dtype)
             if tuple(t._value.shape) != tuple(p._value.shape):
-                raise ValueError(f"ForwardAccumulator: tangent shape {t.shape} does not "
-                                 f"match primal shape {p.shape}")
+                raise ValueError(
+                    f"ForwardAccumulator: tangent shape {t.shape} does not "
+                    f"match primal shape {p.shape}"
+                )
             self._tangents[p._id] = t
         self._recording = False
 
@@ -78,12 +83,13 @@ def _jvp(op, inputs, attrs, outputs, tangents):
         result = op.jvp_fn(tangents, ans, *inputs, **attrs)
         return result if op.multiple_outputs else (result,)
     if op.vjp_fn is None:
-        raise LookupError(f"No gradient defined for operation '{op.name}', so forward-mode "
-                          f"differentiation cannot go through it.")
+        raise LookupError(
+            f"No gradient defined for operation '{op.name}', so forward-mode "
+            f"differentiation cannot go through it."
+        )
     from .registry import get_op
 
-    us = [wrap(xp.zeros_like(o._value)) if o._value.dtype.kind == "f" else None
-          for o in outputs]
+    us = [wrap(xp.zeros_like(o._value)) if o._value.dtype.kind == "f" else None for o in outputs]
     watched = [u for u in us if u is not None]
     with GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(watched)
@@ -91,8 +97,11 @@ def _jvp(op, inputs, attrs, outputs, tangents):
             grads = op.vjp_fn(tuple(us), outputs, *inputs, **attrs)
         else:
             grads = op.vjp_fn(us[0], outputs[0], *inputs, **attrs)
-        terms = [get_op("Sum")(gx * v, axis=None, keepdims=False)
-                 for gx, v in zip(grads, tangents) if gx is not None and v is not None]
+        terms = [
+            get_op("Sum")(gx * v, axis=None, keepdims=False)
+            for gx, v in zip(grads, tangents)
+            if gx is not None and v is not None
+        ]
         if not terms:
             return [None] * len(outputs)
         total = get_op("AddN")(*terms) if len(terms) > 1 else terms[0]

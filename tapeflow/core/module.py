@@ -58,8 +58,10 @@ class Module:
         if name is None:
             name = _camel_to_snake(type(self).__name__)
         elif not name.isidentifier():
-            raise ValueError(f"'{name}' is not a valid module name. Module names must be valid "
-                             f"Python identifiers (e.g. a valid class name).")
+            raise ValueError(
+                f"'{name}' is not a valid module name. Module names must be valid "
+                f"Python identifiers (e.g. a valid class name)."
+            )
         self._name = name
         self._scope = _ModuleScope("".join(state.name_scopes) + name + "/")
 

@@ -92,11 +92,14 @@ def assert_same_structure(a, b, check_types: bool = True):
     if not is_nested(a):
         return
     if check_types and type(a) is not type(b):
-        raise TypeError(f"The two structures don't have the same sequence type: {type(a)}, "
-                        f"{type(b)}")
+        raise TypeError(
+            f"The two structures don't have the same sequence type: {type(a)}, {type(b)}"
+        )
     if isinstance(a, Mapping):
         if set(a) != set(b):
-            raise ValueError(f"The two dictionaries don't have the same keys: {list(a)}, {list(b)}")
+            raise ValueError(
+                f"The two dictionaries don't have the same keys: {list(a)}, {list(b)}"
+            )
         for k in a:
             assert_same_structure(a[k], b[k], check_types)
         return

@@ -52,8 +52,20 @@ def _short(a):
 class Op:
     """A primitive: forward on arrays, vjp in tapeflow ops, and its test metadata."""
 
-    def __init__(self, name, forward, *, samples, domain, differentiable, same_dtype,
-                 multiple_outputs, batchable, second_order, check):
+    def __init__(
+        self,
+        name,
+        forward,
+        *,
+        samples,
+        domain,
+        differentiable,
+        same_dtype,
+        multiple_outputs,
+        batchable,
+        second_order,
+        check,
+    ):
         self.name = name
         self.forward = forward
         self.vjp_fn = None
@@ -89,16 +101,35 @@ class Op:
         return f"<Op {self.name}>"
 
 
-def op(name, *, samples=None, domain=None, differentiable=True, same_dtype=ALL_INPUTS,
-       multiple_outputs=False, batchable=False, second_order=True, check=None):
+def op(
+    name,
+    *,
+    samples=None,
+    domain=None,
+    differentiable=True,
+    same_dtype=ALL_INPUTS,
+    multiple_outputs=False,
+    batchable=False,
+    second_order=True,
+    check=None,
+):
     """Declares an op: `same_dtype` names the input positions that must share a dtype."""
 
     def register(forward):
         if name in _REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
-        o = Op(name, forward, samples=samples, domain=domain, differentiable=differentiable,
-               same_dtype=same_dtype, multiple_outputs=multiple_outputs, batchable=batchable,
-               second_order=second_order, check=check or {})
+        o = Op(
+            name,
+            forward,
+            samples=samples,
+            domain=domain,
+            differentiable=differentiable,
+            same_dtype=same_dtype,
+            multiple_outputs=multiple_outputs,
+            batchable=batchable,
+            second_order=second_order,
+            check=check or {},
+        )
         _REGISTRY[name] = o
         return o
 

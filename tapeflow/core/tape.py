@@ -89,8 +89,11 @@ class GradientTape:
                     f"{type(t).__name__}"
                 )
             if not _is_float(t):
-                warnings.warn(f"The dtype of the watched tensor must be floating (e.g. "
-                              f"tf.float32), got {t.dtype!r}", stacklevel=2)
+                warnings.warn(
+                    f"The dtype of the watched tensor must be floating (e.g. "
+                    f"tf.float32), got {t.dtype!r}",
+                    stacklevel=2,
+                )
             if t._is_variable:
                 self._watched_variables.setdefault(t._id, t)
             self._tracked.add(t._id)
@@ -102,8 +105,7 @@ class GradientTape:
     def stop_recording(self):
         """Temporarily stops recording on this tape (other tapes go on)."""
         if not self._recording:
-            raise ValueError("Tape.stop_recording() was called while the tape was not "
-                             "recording")
+            raise ValueError("Tape.stop_recording() was called while the tape was not recording")
         self._recording = False
         try:
             yield
@@ -124,8 +126,7 @@ class GradientTape:
         for x in inputs:
             if x._is_variable:
                 reads_variable = True
-                if (x._id not in tracked and self._watch_accessed and x._trainable
-                        and _is_float(x)):
+                if x._id not in tracked and self._watch_accessed and x._trainable and _is_float(x):
                     self._watched_variables[x._id] = x
                     tracked.add(x._id)
             if x._id in tracked:
@@ -155,8 +156,13 @@ class GradientTape:
             self._entries = []
             self._tracked = set()
 
-    def gradient(self, target, sources, output_gradients=None,
-                 unconnected_gradients=UnconnectedGradients.NONE):
+    def gradient(
+        self,
+        target,
+        sources,
+        output_gradients=None,
+        unconnected_gradients=UnconnectedGradients.NONE,
+    ):
         """Gradients of `target` (summed over its elements and leaves) w.r.t. `sources`.
 
         The result has the structure of `sources`; a source the target does not depend
@@ -186,8 +192,14 @@ class GradientTape:
             result.append(g)
         return nest.pack_sequence_as(sources, result)
 
-    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
-                 parallel_iterations=None, experimental_use_pfor=True):
+    def jacobian(
+        self,
+        target,
+        sources,
+        unconnected_gradients=UnconnectedGradients.NONE,
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
         """d target[i...] / d source[j...], shaped `target.shape + source.shape`.
 
         Runs one backward pass with a batch of one-hot seeds when every recorded op's
@@ -216,8 +228,14 @@ class GradientTape:
             result.append(g)
         return nest.pack_sequence_as(sources, result)
 
-    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
-                       parallel_iterations=None, experimental_use_pfor=True):
+    def batch_jacobian(
+        self,
+        target,
+        source,
+        unconnected_gradients=UnconnectedGradients.NONE,
+        parallel_iterations=None,
+        experimental_use_pfor=True,
+    ):
         """Per-example jacobian: result[b, i..., j...] = d target[b, i...] / d source[b, j...].
 
         Assumes, as TF does, that example b of the target depends only on example b of the
@@ -238,8 +256,9 @@ class GradientTape:
         seeds = xp.broadcast_to(eye[:, None, :], (m, b, m)).reshape((m,) + tshape)
         try:
             with self._not_recording():
-                (g,) = _batched_backward(self._entries, t, xp.ascontiguousarray(seeds), [s],
-                                         self._tracked)
+                (g,) = _batched_backward(
+                    self._entries, t, xp.ascontiguousarray(seeds), [s], self._tracked
+                )
         finally:
             self._finish()
         sshape = tuple(s._value.shape)
@@ -268,10 +287,14 @@ def _as_operand(x, role: str):
     if isinstance(x, Operand):
         return x
     if isinstance(x, IndexedSlices):
-        raise TypeError(f"GradientTape: an IndexedSlices cannot be a {role}; convert it with "
-                        "tf.convert_to_tensor first")
-    raise ValueError(f"GradientTape: the {role} must be a tf.Tensor or tf.Variable, got "
-                     f"{x!r} of type {type(x).__name__}")
+        raise TypeError(
+            f"GradientTape: an IndexedSlices cannot be a {role}; convert it with "
+            "tf.convert_to_tensor first"
+        )
+    raise ValueError(
+        f"GradientTape: the {role} must be a tf.Tensor or tf.Variable, got "
+        f"{x!r} of type {type(x).__name__}"
+    )
 
 
 def _seeds(targets, output_gradients):
@@ -279,8 +302,9 @@ def _seeds(targets, output_gradients):
         return [None] * len(targets)
     flat = nest.flatten(output_gradients)
     if len(flat) != len(targets):
-        raise ValueError(f"GradientTape.gradient: {len(targets)} targets but "
-                         f"{len(flat)} output_gradients")
+        raise ValueError(
+            f"GradientTape.gradient: {len(targets)} targets but {len(flat)} output_gradients"
+        )
     seeds = []
     for t, g in zip(targets, flat):
         if g is None:
@@ -288,13 +312,16 @@ def _seeds(targets, output_gradients):
             continue
         g = convert_to_tensor(g, dtype=t.dtype)
         if tuple(g._value.shape) != tuple(t._value.shape):
-            raise ValueError(f"GradientTape.gradient: output_gradients entry has shape "
-                             f"{g.shape}, its target has shape {t.shape}")
+            raise ValueError(
+                f"GradientTape.gradient: output_gradients entry has shape "
+                f"{g.shape}, its target has shape {t.shape}"
+            )
         seeds.append(g)
     return seeds
 
 
 # ---- the backward pass ---------------------------------------------------------------------
+
 
 def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
     """Gradients of the targets w.r.t. the sources (None where unconnected).
@@ -308,8 +335,11 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
     grads = {}  # id -> list of contributions (Tensors or IndexedSlices)
     for t, seed in zip(targets, seeds):
         if not _is_float(t):
-            warnings.warn(f"The dtype of the target tensor must be floating (e.g. tf.float32) "
-                          f"when calling GradientTape.gradient, got {t.dtype!r}", stacklevel=3)
+            warnings.warn(
+                f"The dtype of the target tensor must be floating (e.g. tf.float32) "
+                f"when calling GradientTape.gradient, got {t.dtype!r}",
+                stacklevel=3,
+            )
             continue
         if seed is None:
             seed = wrap(xp.ones_like(t._value))
@@ -352,8 +382,9 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
             g_in, ans = upstream[0], outputs[0]
         input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
         if len(input_grads) != len(inputs):
-            raise AssertionError(f"vjp of {op.name} returned {len(input_grads)} gradients for "
-                                 f"{len(inputs)} inputs")
+            raise AssertionError(
+                f"vjp of {op.name} returned {len(input_grads)} gradients for {len(inputs)} inputs"
+            )
         for x, gx in zip(inputs, input_grads):
             if gx is None or x._id not in reach or not _is_float(x):
                 continue
@@ -377,8 +408,9 @@ def _batched_backward(entries, target, seeds, sources, tracked):
             stacked.append(None)
             continue
         s = sources[k]
-        parts = [_dense(p, None) if p is not None else wrap(xp.zeros_like(s._value))
-                 for p in parts]
+        parts = [
+            _dense(p, None) if p is not None else wrap(xp.zeros_like(s._value)) for p in parts
+        ]
         stacked.append(get_op("Pack")(*parts, axis=0))
     return stacked
 

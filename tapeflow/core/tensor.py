@@ -133,12 +133,16 @@ class Tensor(Operand):
         raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
 
     def __str__(self):
-        return f"tf.Tensor({_format_values(self._value)}, shape={self.shape}, " \
-               f"dtype={self.dtype.name})"
+        return (
+            f"tf.Tensor({_format_values(self._value)}, shape={self.shape}, "
+            f"dtype={self.dtype.name})"
+        )
 
     def __repr__(self):
-        return f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, " \
-               f"numpy={_repr_values(self._value)}>"
+        return (
+            f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, "
+            f"numpy={_repr_values(self._value)}>"
+        )
 
     def __reduce__(self):
         return Tensor, (to_numpy(self._value),)
@@ -174,6 +178,7 @@ def _repr_values(v):
 
 # ---- conversion ------------------------------------------------------------------------------
 
+
 def _python_dtype(value) -> dtypes.DType:
     """TF's default dtype for Python values: float32 for floats, int32 for ints that fit."""
     arr = np.asarray(value)
@@ -190,8 +195,7 @@ def _python_dtype(value) -> dtypes.DType:
     if kind == "c":
         return dtypes.complex128
     if kind in "US":
-        raise TypeError("tapeflow tensors hold numbers and booleans, not strings: "
-                        f"got {value!r}")
+        raise TypeError(f"tapeflow tensors hold numbers and booleans, not strings: got {value!r}")
     raise TypeError(f"Cannot convert {value!r} of type {type(value).__name__} to a Tensor")
 
 
@@ -225,14 +229,16 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     conversion = getattr(value, "_tapeflow_tensor_conversion", None)
     if conversion is not None:  # IndexedSlices and friends
         return convert_to_tensor(conversion(), dtype=dtype)
-    if isinstance(value, (np.ndarray, np.generic)) or (xp is not np and isinstance(
-            value, xp.ndarray)):
+    if isinstance(value, (np.ndarray, np.generic)) or (
+        xp is not np and isinstance(value, xp.ndarray)
+    ):
         if value.dtype.kind in "US" or value.dtype == object:
             raise TypeError(f"Cannot convert an array of dtype {value.dtype} to a Tensor")
         if dtype is not None and value.dtype != dtype._np:
             if value.dtype.kind == "f" and dtype.is_integer:
-                raise TypeError(f"Cannot convert a {value.dtype} array to EagerTensor of "
-                                f"dtype {dtype.name}")
+                raise TypeError(
+                    f"Cannot convert a {value.dtype} array to EagerTensor of dtype {dtype.name}"
+                )
             return wrap(xp.asarray(value, dtype=dtype._np))
         return wrap(xp.asarray(value))
     if isinstance(value, (list, tuple)) and any(isinstance(v, Operand) for v in _leaves(value)):
@@ -247,8 +253,10 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
             dtype = _python_dtype(value)
     else:
         if not isinstance(value, (numbers.Number, list, tuple, builtins.bool)):
-            raise TypeError(f"Cannot convert {value!r} of type {type(value).__name__} "
-                            f"to EagerTensor of dtype {dtype.name}")
+            raise TypeError(
+                f"Cannot convert {value!r} of type {type(value).__name__} "
+                f"to EagerTensor of dtype {dtype.name}"
+            )
         _check_python_to_dtype(value, dtype)
     try:
         arr = np.asarray(value, dtype=dtype._np)
@@ -304,9 +312,11 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         elif v.size == 1:
             t = wrap(xp.full(shape, v.reshape(()), dtype=v.dtype))
         else:
-            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor "
-                            f"{t} (converted from {value!r}) has {v.size} elements, but got "
-                            f"`shape` {TensorShape(shape)} with {int(np.prod(shape))} elements).")
+            raise TypeError(
+                f"Eager execution of tf.constant with unsupported shape. Tensor "
+                f"{t} (converted from {value!r}) has {v.size} elements, but got "
+                f"`shape` {TensorShape(shape)} with {int(np.prod(shape))} elements)."
+            )
     return t
 
 

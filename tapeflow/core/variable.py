@@ -40,23 +40,49 @@ class VariableAggregation:
 class Variable(Operand):
     """`tf.Variable`: state that training updates with `assign`, `assign_add`, `assign_sub`."""
 
-    __slots__ = ("_value", "_id", "_name", "_trainable", "_shape", "_constraint",
-                 "_aggregation", "_synchronization", "__weakref__", "__dict__")
+    __slots__ = (
+        "_value",
+        "_id",
+        "_name",
+        "_trainable",
+        "_shape",
+        "_constraint",
+        "_aggregation",
+        "_synchronization",
+        "__weakref__",
+        "__dict__",
+    )
     _is_variable = True
 
-    def __init__(self, initial_value=None, trainable=None, validate_shape=True,
-                 caching_device=None, name=None, variable_def=None, dtype=None,
-                 import_scope=None, constraint=None,
-                 synchronization=VariableSynchronization.AUTO,
-                 aggregation=VariableAggregation.NONE, shape=None,
-                 experimental_enable_variable_lifting=True):
+    def __init__(
+        self,
+        initial_value=None,
+        trainable=None,
+        validate_shape=True,
+        caching_device=None,
+        name=None,
+        variable_def=None,
+        dtype=None,
+        import_scope=None,
+        constraint=None,
+        synchronization=VariableSynchronization.AUTO,
+        aggregation=VariableAggregation.NONE,
+        shape=None,
+        experimental_enable_variable_lifting=True,
+    ):
         if initial_value is None:
             raise ValueError("The `initial_value` arg (or `variable_def`) must be specified.")
         if callable(initial_value) and not isinstance(initial_value, Operand):
             initial_value = initial_value()
-        t = convert_to_tensor(initial_value, dtype=dtype) if not (
-            dtype is not None and isinstance(initial_value, Operand)
-            and initial_value.dtype != dtypes.as_dtype(dtype)) else None
+        t = (
+            convert_to_tensor(initial_value, dtype=dtype)
+            if not (
+                dtype is not None
+                and isinstance(initial_value, Operand)
+                and initial_value.dtype != dtypes.as_dtype(dtype)
+            )
+            else None
+        )
         if t is None:
             raise ValueError(
                 f"Variable: initial_value has dtype {initial_value.dtype.name} but dtype="
@@ -72,9 +98,11 @@ class Variable(Operand):
         if shape is not None:
             self._shape = TensorShape(shape)
             if not self._shape.is_compatible_with(self._value.shape):
-                raise ValueError(f"Variable {self._name}: initial value shape "
-                                 f"{TensorShape(self._value.shape)} is not compatible with "
-                                 f"shape {self._shape}")
+                raise ValueError(
+                    f"Variable {self._name}: initial value shape "
+                    f"{TensorShape(self._value.shape)} is not compatible with "
+                    f"shape {self._shape}"
+                )
         elif validate_shape:
             self._shape = TensorShape(self._value.shape)
         else:
@@ -216,9 +244,11 @@ class Variable(Operand):
         try:
             np.broadcast_shapes(arr.shape, region_shape)
         except ValueError:
-            raise ValueError(f"Variable slice assign: the slice has shape "
-                             f"{TensorShape(region_shape)}, the value has shape "
-                             f"{TensorShape(arr.shape)}") from None
+            raise ValueError(
+                f"Variable slice assign: the slice has shape "
+                f"{TensorShape(region_shape)}, the value has shape "
+                f"{TensorShape(arr.shape)}"
+            ) from None
         return arr
 
     def scatter_nd_update(self, indices, updates, name=None):
@@ -226,7 +256,8 @@ class Variable(Operand):
         if not self._owns_array():
             self._value = self._value.copy()
         self._value[tuple(xp.moveaxis(idx, -1, 0))] = self._checked_region(
-            updates, idx.shape[:-1] + self._value.shape[idx.shape[-1]:])
+            updates, idx.shape[:-1] + self._value.shape[idx.shape[-1] :]
+        )
         return self
 
     def __getitem__(self, key):
@@ -246,8 +277,10 @@ class Variable(Operand):
     def __repr__(self):
         from .tensor import _repr_values
 
-        return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
-                f"numpy={_repr_values(self._value)}>")
+        return (
+            f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+            f"numpy={_repr_values(self._value)}>"
+        )
 
     __str__ = __repr__
 

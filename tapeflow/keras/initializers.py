@@ -149,8 +149,12 @@ class VarianceScaling(_Seeded):
         return self._out(values, dtype)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
+        return {
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "seed": self.seed,
+        }
 
 
 def _variance_scaling(name, scale, mode, distribution):
@@ -208,11 +212,20 @@ class Identity(Initializer):
 
 
 _BY_NAME = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
-    "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform,
-    "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
+    "zeros": Zeros,
+    "ones": Ones,
+    "constant": Constant,
+    "random_normal": RandomNormal,
+    "random_uniform": RandomUniform,
+    "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling,
+    "glorot_uniform": GlorotUniform,
+    "glorot_normal": GlorotNormal,
+    "he_normal": HeNormal,
+    "he_uniform": HeUniform,
+    "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform,
+    "orthogonal": Orthogonal,
     "identity": Identity,
 }
 
@@ -221,8 +234,9 @@ def get(identifier):
     """An initializer from a name ("glorot_uniform"), a config dict, an instance or callable."""
     if identifier is None:
         return None
-    if isinstance(identifier, Initializer) or (callable(identifier)
-                                               and not isinstance(identifier, type)):
+    if isinstance(identifier, Initializer) or (
+        callable(identifier) and not isinstance(identifier, type)
+    ):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
@@ -248,8 +262,12 @@ def _snake(name):
 
 
 def serialize(initializer) -> dict:
-    return {"module": "keras.initializers", "class_name": type(initializer).__name__,
-            "config": initializer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.initializers",
+        "class_name": type(initializer).__name__,
+        "config": initializer.get_config(),
+        "registered_name": None,
+    }
 
 
 deserialize = get

@@ -22,7 +22,8 @@ class L1L2(Regularizer):
         self.l1, self.l2 = float(l1), float(l2)
 
     def __call__(self, x):
-        from ..ops.math import abs as abs_, square
+        from ..ops.math import abs as abs_
+        from ..ops.math import square
         from ..ops.reduce import reduce_sum
 
         total = 0.0
@@ -69,5 +70,9 @@ def get(identifier):
 def serialize(regularizer):
     if regularizer is None:
         return None
-    return {"module": "keras.regularizers", "class_name": type(regularizer).__name__,
-            "config": regularizer.get_config(), "registered_name": None}
+    return {
+        "module": "keras.regularizers",
+        "class_name": type(regularizer).__name__,
+        "config": regularizer.get_config(),
+        "registered_name": None,
+    }

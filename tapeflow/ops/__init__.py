@@ -3,5 +3,14 @@
 Importing this package registers all ops and installs the Tensor operators.
 """
 
-from . import array, conv, debug, linalg, math, nn, random, reduce  # noqa: F401  (registration)
-from . import operators  # noqa: F401  (after the ops it dispatches to)
+from . import (  # noqa: F401  (registration)
+    array,
+    conv,
+    debug,
+    linalg,
+    math,
+    nn,
+    operators,  # noqa: F401  (after the ops it dispatches to)
+    random,
+    reduce,
+)

@@ -5,7 +5,6 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ._common import BINARY, UNARY
 
-
 # ---- arithmetic ----------------------------------------------------------------------------
 
 @op("AddV2", samples=BINARY, batchable=True)

@@ -116,8 +116,10 @@ def second_order(op: Op, sample: Sample, rng, eps=1e-5):
             scalar = _inner(_outputs(op, tensors, attrs), us)
         grads = inner.gradient(scalar, [tensors[i] for i in wrt])
         dense = [_dense(g) for g in grads]
-        return _inner([g for g in dense if g is not None],
-                      [ws[i] for i, g in zip(wrt, dense) if g is not None]), tensors
+        return _inner(
+            [g for g in dense if g is not None],
+            [ws[i] for i, g in zip(wrt, dense) if g is not None],
+        ), tensors
 
     with GradientTape() as outer:
         value, tensors = psi(args, outer)

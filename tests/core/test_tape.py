@@ -138,9 +138,18 @@ def test_integer_source_gives_none_with_a_warning():
 
 
 def test_op_without_gradient_raises_lookup_error():
-    no_grad = Op("NoGradForTest", lambda x: x * 2, samples=None, domain=None,
-                 differentiable=True, same_dtype="all", multiple_outputs=False,
-                 batchable=False, second_order=True, check=None)
+    no_grad = Op(
+        "NoGradForTest",
+        lambda x: x * 2,
+        samples=None,
+        domain=None,
+        differentiable=True,
+        same_dtype="all",
+        multiple_outputs=False,
+        batchable=False,
+        second_order=True,
+        check=None,
+    )
     x = tf.constant(1.0)
     with tf.GradientTape() as tape:
         tape.watch(x)

@@ -126,8 +126,16 @@ def test_ids_are_unique_counters():
 
 @pytest.mark.parametrize(
     "key",
-    [1, -1, slice(1, 3), (slice(None), 0), (Ellipsis, 1), (None, 0), (slice(None, None, -2),),
-     (slice(0, 3, 2), slice(None), None)],
+    [
+        1,
+        -1,
+        slice(1, 3),
+        (slice(None), 0),
+        (Ellipsis, 1),
+        (None, 0),
+        (slice(None, None, -2),),
+        (slice(0, 3, 2), slice(None), None),
+    ],
 )
 def test_getitem_matches_numpy(key):
     a = np.arange(24, dtype=np.float32).reshape(4, 3, 2)

@@ -18,8 +18,9 @@ def test_attributes():
 
 def test_repr_matches_tensorflow():
     v = tf.Variable([3.0, 4.0])
-    expected = ("<tf.Variable 'Variable:0' shape=(2,) dtype=float32, "
-                "numpy=array([3., 4.], dtype=float32)>")
+    expected = (
+        "<tf.Variable 'Variable:0' shape=(2,) dtype=float32, numpy=array([3., 4.], dtype=float32)>"
+    )
     assert repr(v) == expected and str(v) == expected
 
 

@@ -9,8 +9,17 @@ from .symbolic import KerasTensor, Node
 class InputLayer(Layer):
     """Holds the KerasTensor a functional model starts from."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, name=None, **kwargs):
+    def __init__(
+        self,
+        shape=None,
+        batch_size=None,
+        dtype=None,
+        sparse=None,
+        batch_shape=None,
+        input_tensor=None,
+        name=None,
+        **kwargs,
+    ):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -18,13 +27,15 @@ class InputLayer(Layer):
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is None:
             if shape is None:
-                raise ValueError("InputLayer: give `shape` (without the batch dimension) or "
-                                 "`batch_shape`")
+                raise ValueError(
+                    "InputLayer: give `shape` (without the batch dimension) or `batch_shape`"
+                )
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
         self._batch_shape = tuple(batch_shape)
-        self.output = KerasTensor(self._batch_shape, self._dtype, name=self.name,
-                                  history=(self, 0, 0))
+        self.output = KerasTensor(
+            self._batch_shape, self._dtype, name=self.name, history=(self, 0, 0)
+        )
         self._inbound_nodes.append(Node(self, (), {}, self.output))
         self.built = True
 
@@ -39,9 +50,18 @@ class InputLayer(Layer):
         return {"batch_shape": self._batch_shape, "dtype": self._dtype, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False):  # noqa: N802 - Keras' public name
+def Input(
+    shape=None,
+    batch_size=None,
+    dtype=None,
+    sparse=None,
+    batch_shape=None,
+    name=None,
+    tensor=None,
+    optional=False,
+):  # noqa: N802 - Keras' public name
     """A symbolic input of `shape` (without the batch dimension) for a functional model."""
-    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
-                       name=name)
+    layer = InputLayer(
+        shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name
+    )
     return layer.output

@@ -51,17 +51,30 @@ _call_context = _CallContext()
 class Layer(Module):
     """Base class of all layers (Keras 3 API)."""
 
-    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None,
-                 autocast=True, name=None, input_shape=None, input_dim=None,
-                 batch_input_shape=None, batch_size=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        activity_regularizer=None,
+        trainable=True,
+        dtype=None,
+        autocast=True,
+        name=None,
+        input_shape=None,
+        input_dim=None,
+        batch_input_shape=None,
+        batch_size=None,
+        **kwargs,
+    ):
         if kwargs:
-            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
-                            f"{kwargs}")
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
+            )
         if name is None:
             name = backend.unique_name(backend.to_snake_case(type(self).__name__))
         elif not isinstance(name, str) or "/" in name:
-            raise ValueError(f"{type(self).__name__}: name must be a string without '/', got "
-                             f"{name!r}")
+            raise ValueError(
+                f"{type(self).__name__}: name must be a string without '/', got {name!r}"
+            )
         object.__setattr__(self, "_tracking", False)
         self._name = name
         self._scope = None
@@ -72,8 +85,9 @@ class Layer(Module):
         self._own_weights = []  # add_weight() results, in creation order
         self._call_losses = []  # add_loss() during the last call
         self._activity_regularizer = activity_regularizer
-        self._input_shape_arg = _declared_input_shape(input_shape, input_dim, batch_input_shape,
-                                                      batch_size)
+        self._input_shape_arg = _declared_input_shape(
+            input_shape, input_dim, batch_input_shape, batch_size
+        )
         self._call_takes_training = "training" in _call_parameters(type(self))
         self._inbound_nodes = []
         object.__setattr__(self, "_tracking", True)
@@ -114,9 +128,19 @@ class Layer(Module):
 
     # ---- weights ------------------------------------------------------------------------------
 
-    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
-                   autocast=True, regularizer=None, constraint=None, aggregation="none",
-                   overwrite_with_gradient=False, name=None):
+    def add_weight(
+        self,
+        shape=None,
+        initializer=None,
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        aggregation="none",
+        overwrite_with_gradient=False,
+        name=None,
+    ):
         """Creates a weight of this layer; Keras' defaults: glorot_uniform, zeros for ints."""
         from .. import initializers, regularizers
 
@@ -130,12 +154,14 @@ class Layer(Module):
         # Keras 3 paths are "<enclosing scopes>/<layer>/<weight>", wherever add_weight runs.
         scope = "".join(core_state.name_scopes)
         if scope.endswith(self._name + "/"):
-            variable = KerasVariable(value, trainable=trainable, dtype=dtype, name=name,
-                                     constraint=constraint)
+            variable = KerasVariable(
+                value, trainable=trainable, dtype=dtype, name=name, constraint=constraint
+            )
         else:
             with name_scope(self._name):
-                variable = KerasVariable(value, trainable=trainable, dtype=dtype, name=name,
-                                         constraint=constraint)
+                variable = KerasVariable(
+                    value, trainable=trainable, dtype=dtype, name=name, constraint=constraint
+                )
         variable._regularizer = regularizers.get(regularizer)
         self._own_weights.append(variable)
         _restore_pending(self, name, variable)
@@ -146,7 +172,8 @@ class Layer(Module):
         """Own weights (trainable first), then each sublayer's, without duplicates."""
         seen, out = set(), []
         own = [w for w in self._own_weights if w.trainable] + [
-            w for w in self._own_weights if not w.trainable]
+            w for w in self._own_weights if not w.trainable
+        ]
         own += [v for v in self._attribute_variables() if all(v is not w for w in own)]
         for w in own + [w for layer in self._direct_sublayers() for w in layer.weights]:
             if id(w) not in seen:
@@ -208,20 +235,26 @@ class Layer(Module):
         params = self.weights
         weights = list(weights)
         if len(params) != len(weights):
-            raise ValueError(f"Layer {self.name}: set_weights expects {len(params)} arrays "
-                             f"(weights {[w.path for w in params]}), got {len(weights)}")
+            raise ValueError(
+                f"Layer {self.name}: set_weights expects {len(params)} arrays "
+                f"(weights {[w.path for w in params]}), got {len(weights)}"
+            )
         for p, w in zip(params, weights):
             w = np.asarray(w)
             if tuple(p.shape) != w.shape:
-                raise ValueError(f"Layer {self.name}: weight {p.path} has shape {p.shape}, "
-                                 f"the provided array has shape {w.shape}")
+                raise ValueError(
+                    f"Layer {self.name}: weight {p.path} has shape {p.shape}, "
+                    f"the provided array has shape {w.shape}"
+                )
             p.assign(w.astype(p.dtype.as_numpy_dtype))
 
     def count_params(self) -> int:
         if not self.built:
-            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
-                             f"layer isn't built. You can build it manually via: "
-                             f"`layer.build(input_shape)`.")
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the "
+                f"layer isn't built. You can build it manually via: "
+                f"`layer.build(input_shape)`."
+            )
         return int(sum(np.prod(w.shape.as_list()) for w in self.weights))
 
     # ---- losses -------------------------------------------------------------------------------
@@ -287,8 +320,11 @@ class Layer(Module):
 
         def convert(x):
             if isinstance(x, (Operand, np.ndarray, np.generic, list, float, int)):
-                t = convert_to_tensor(x) if not isinstance(x, list) else convert_to_tensor(
-                    np.asarray(x))
+                t = (
+                    convert_to_tensor(x)
+                    if not isinstance(x, list)
+                    else convert_to_tensor(np.asarray(x))
+                )
                 if dtype is not None and t.dtype.is_floating and t.dtype.name != dtype:
                     from ...ops.math import cast
 
@@ -302,7 +338,8 @@ class Layer(Module):
 
     def _build_from(self, inputs):
         shapes = nest.map_structure(
-            lambda x: tuple(x.shape) if hasattr(x, "shape") else None, inputs)
+            lambda x: tuple(x.shape) if hasattr(x, "shape") else None, inputs
+        )
         self._build_with_scope(shapes)
 
     def _build_with_scope(self, input_shape):
@@ -370,8 +407,7 @@ def _walk(value, kind, depth=0):
     if depth > 6:
         return
     if isinstance(value, dict):
-        items = value.values() if depth else [
-            v for k, v in value.items() if k not in _UNTRACKED]
+        items = value.values() if depth else [v for k, v in value.items() if k not in _UNTRACKED]
         for v in items:
             yield from _walk(v, kind, depth + 1)
     elif isinstance(value, (list, tuple)):
@@ -382,8 +418,17 @@ def _walk(value, kind, depth=0):
 
 
 # Attributes of Layer itself that hold bookkeeping, never sublayers or extra weights.
-_UNTRACKED = frozenset({"_own_weights", "_call_losses", "_inbound_nodes", "_scope",
-                        "_activity_regularizer", "_input_shape_arg", "_tracking"})
+_UNTRACKED = frozenset(
+    {
+        "_own_weights",
+        "_call_losses",
+        "_inbound_nodes",
+        "_scope",
+        "_activity_regularizer",
+        "_input_shape_arg",
+        "_tracking",
+    }
+)
 
 
 def _has_symbolic(x) -> bool:

@@ -28,8 +28,10 @@ class KerasTensor:
         return self.shape.rank
 
     def __repr__(self):
-        return (f"<KerasTensor shape={tuple(self.shape.as_list())}, dtype={self.dtype.name}, "
-                f"name={self.name}>")
+        return (
+            f"<KerasTensor shape={tuple(self.shape.as_list())}, dtype={self.dtype.name}, "
+            f"name={self.name}>"
+        )
 
     def __hash__(self):
         return id(self)
@@ -63,16 +65,21 @@ def symbolic_call(layer, args, kwargs):
     first = args[0] if args else kwargs.get("inputs")
     if not layer.built:
         shapes = nest.map_structure(
-            lambda x: tuple(x.shape.as_list()) if isinstance(x, KerasTensor) else None, first)
+            lambda x: tuple(x.shape.as_list()) if isinstance(x, KerasTensor) else None, first
+        )
         layer._build_with_scope(shapes)
     concrete_args = nest.map_structure(
-        lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, args)
-    concrete_kwargs = {k: nest.map_structure(
-        lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, v)
-        for k, v in kwargs.items()}
+        lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, args
+    )
+    concrete_kwargs = {
+        k: nest.map_structure(lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, v)
+        for k, v in kwargs.items()
+    }
     out = layer(*concrete_args, **concrete_kwargs)
-    batch_unknown = any(isinstance(x, KerasTensor) and x.shape.rank and x.shape[0] is None
-                        for x in nest.flatten((args, kwargs)))
+    batch_unknown = any(
+        isinstance(x, KerasTensor) and x.shape.rank and x.shape[0] is None
+        for x in nest.flatten((args, kwargs))
+    )
     node_index = len(layer._inbound_nodes)
 
     flat = nest.flatten(out)
@@ -81,8 +88,14 @@ def symbolic_call(layer, args, kwargs):
         shape = list(t.shape.as_list())
         if batch_unknown and shape:
             shape[0] = None
-        symbolic.append(KerasTensor(shape, t.dtype, name=f"{layer.name}_{i}" if i else layer.name,
-                                    history=(layer, node_index, i)))
+        symbolic.append(
+            KerasTensor(
+                shape,
+                t.dtype,
+                name=f"{layer.name}_{i}" if i else layer.name,
+                history=(layer, node_index, i),
+            )
+        )
     outputs = nest.pack_sequence_as(out, symbolic)
     layer._inbound_nodes.append(Node(layer, args, kwargs, outputs))
     return outputs

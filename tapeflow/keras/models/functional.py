@@ -19,8 +19,10 @@ class Functional(Model):
         flat_outputs = nest.flatten(outputs)
         for x in flat_inputs + flat_outputs:
             if not isinstance(x, KerasTensor):
-                raise TypeError(f"Model: inputs and outputs must be KerasTensors (from "
-                                f"keras.Input and layer calls), got {type(x).__name__}")
+                raise TypeError(
+                    f"Model: inputs and outputs must be KerasTensors (from "
+                    f"keras.Input and layer calls), got {type(x).__name__}"
+                )
         self._nodes = _nodes_in_order(flat_inputs, flat_outputs)
         self._functional_layers = []
         for node in self._nodes:
@@ -55,15 +57,20 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         values = {}
-        flat_given = nest.flatten(inputs) if not isinstance(self._inputs_struct, dict) else [
-            inputs[k] for k in sorted(self._inputs_struct)]
+        flat_given = (
+            nest.flatten(inputs)
+            if not isinstance(self._inputs_struct, dict)
+            else [inputs[k] for k in sorted(self._inputs_struct)]
+        )
         flat_inputs = self.inputs
         if len(flat_given) != len(flat_inputs):
-            raise ValueError(f"Model {self.name} expects {len(flat_inputs)} input(s), got "
-                             f"{len(flat_given)}")
+            raise ValueError(
+                f"Model {self.name} expects {len(flat_inputs)} input(s), got {len(flat_given)}"
+            )
         for kt, value in zip(flat_inputs, flat_given):
-            values[id(kt)] = self._convert_inputs(value) if not isinstance(
-                kt.dtype, type(None)) else value
+            values[id(kt)] = (
+                self._convert_inputs(value) if not isinstance(kt.dtype, type(None)) else value
+            )
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue

@@ -27,8 +27,10 @@ class Model(Trainer, Layer):
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
         if args or kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected arguments {args} {kwargs}; "
-                            f"a subclassed Model takes name, trainable and dtype")
+            raise TypeError(
+                f"{type(self).__name__}: unexpected arguments {args} {kwargs}; "
+                f"a subclassed Model takes name, trainable and dtype"
+            )
         Layer.__init__(self, name=name, trainable=trainable, dtype=dtype)
         Trainer.__init__(self)
 
@@ -42,15 +44,19 @@ class Model(Trainer, Layer):
             if name is not None:
                 raise ValueError("get_layer: provide either a name or an index, not both")
             if not -len(self.layers) <= index < len(self.layers):
-                raise ValueError(f"get_layer: index {index} is out of range for a model with "
-                                 f"{len(self.layers)} layers")
+                raise ValueError(
+                    f"get_layer: index {index} is out of range for a model with "
+                    f"{len(self.layers)} layers"
+                )
             return self.layers[index]
         if name is not None:
             for layer in self.layers:
                 if layer.name == name:
                     return layer
-            raise ValueError(f"No such layer: {name}. Existing layers are: "
-                             f"{[layer.name for layer in self.layers]}.")
+            raise ValueError(
+                f"No such layer: {name}. Existing layers are: "
+                f"{[layer.name for layer in self.layers]}."
+            )
         raise ValueError("get_layer: provide either a name or an index")
 
     def build(self, input_shape=None):
@@ -67,8 +73,15 @@ class Model(Trainer, Layer):
         symbolic_call(self, (KerasTensor(tuple(input_shape)),), {})
         self._inbound_nodes.pop()
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
-                show_trainable=False, layer_range=None):
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
         """Prints a table of layers, output shapes and parameter counts."""
         from .summary import print_summary
 

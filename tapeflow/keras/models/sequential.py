@@ -67,8 +67,10 @@ class Sequential(Model):
         if input_shape is None:
             input_shape = self._declared_batch_shape()
         if input_shape is None:
-            raise ValueError(f"Sequential model {self.name} cannot be built: it has no input "
-                             f"shape. Add a keras.Input or call it on data first.")
+            raise ValueError(
+                f"Sequential model {self.name} cannot be built: it has no input "
+                f"shape. Add a keras.Input or call it on data first."
+            )
         from ...core.module import name_scope
 
         x = KerasTensor(tuple(input_shape), self._dtype)
@@ -111,6 +113,7 @@ class Sequential(Model):
     def from_config(cls, config, custom_objects=None):
         from ..saving.serialization import deserialize_keras_object
 
-        layers = [deserialize_keras_object(c, custom_objects=custom_objects)
-                  for c in config["layers"]]
+        layers = [
+            deserialize_keras_object(c, custom_objects=custom_objects) for c in config["layers"]
+        ]
         return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))

@@ -19,18 +19,34 @@ def _output_shape(layer):
 
 def print_summary(model, print_fn=None):
     print_fn = print_fn or print
-    rows = [(f"{layer.name} ({type(layer).__name__})", str(_output_shape(layer)),
-             f"{_params(layer):,}") for layer in model.layers]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    rows = [
+        (
+            f"{layer.name} ({type(layer).__name__})",
+            str(_output_shape(layer)),
+            f"{_params(layer):,}",
+        )
+        for layer in model.layers
+    ]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+        for i, h in enumerate(("Layer (type)", "Output Shape", "Param #"))
+    ]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     total = model.count_params()
     trainable = int(sum(np.prod(w.shape.as_list()) for w in model.trainable_weights))
-    out = [f'Model: "{model.name}"', "_" * (sum(widths) + 4),
-           line.format("Layer (type)", "Output Shape", "Param #"), "=" * (sum(widths) + 4)]
+    out = [
+        f'Model: "{model.name}"',
+        "_" * (sum(widths) + 4),
+        line.format("Layer (type)", "Output Shape", "Param #"),
+        "=" * (sum(widths) + 4),
+    ]
     out += [line.format(*r) for r in rows]
-    out += ["=" * (sum(widths) + 4), f"Total params: {total:,}",
-            f"Trainable params: {trainable:,}", f"Non-trainable params: {total - trainable:,}",
-            "_" * (sum(widths) + 4)]
+    out += [
+        "=" * (sum(widths) + 4),
+        f"Total params: {total:,}",
+        f"Trainable params: {trainable:,}",
+        f"Non-trainable params: {total - trainable:,}",
+        "_" * (sum(widths) + 4),
+    ]
     for s in out:
         print_fn(s)
