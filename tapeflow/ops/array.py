@@ -59,16 +59,37 @@ def _axis(axis, ndim: int, op_name: str) -> int:
     """One axis in [-ndim, ndim) as a non-negative int, or an InvalidArgumentError."""
     axis = int(axis)
     if not -ndim <= axis < ndim:
-        raise InvalidArgumentError(f"{op_name}: axis {axis} is out of range for a tensor of "
-                                   f"rank {ndim} (expected [{-ndim}, {ndim}))")
+        raise InvalidArgumentError(
+            f"{op_name}: axis {axis} is out of range for a tensor of "
+            f"rank {ndim} (expected [{-ndim}, {ndim}))"
+        )
     return axis % ndim
+
+
+def _check_same_dtype(op_name, *xs):
+    """Tensors that an op's `same_dtype` group joins must agree (Python values convert)."""
+    # The dispatcher checks only ALL_INPUTS groups when every input is already a Tensor.
+    found = [x for x in xs if hasattr(x, "_value")]
+    if any(x.dtype != found[0].dtype for x in found):
+        raise InvalidArgumentError(
+            f"{op_name}: inputs must have the same dtype, got "
+            f"{', '.join(x.dtype.name for x in found)}; tapeflow does not promote dtypes "
+            f"implicitly: use tf.cast"
+        )
 
 
 # ---- shapes --------------------------------------------------------------------------------
 
-@op("Reshape", batchable=True, samples=[Sample((3, 4), shape=(4, 3)),
-                                        Sample((2, 3, 2), shape=(-1,)),
-                                        Sample((6,), shape=(2, 1, 3))])
+
+@op(
+    "Reshape",
+    batchable=True,
+    samples=[
+        Sample((3, 4), shape=(4, 3)),
+        Sample((2, 3, 2), shape=(-1,)),
+        Sample((6,), shape=(2, 1, 3)),
+    ],
+)
 def _reshape(x, shape):
     try:
         return xp.reshape(x, shape)
@@ -98,8 +119,9 @@ def squeeze(input, axis=None, name=None):
     axes = [_axis(a, len(shape), "Squeeze") for a in _static_shape(axis)]
     for a in axes:
         if shape[a] != 1:
-            raise InvalidArgumentError(f"Squeeze: can not squeeze dim[{a}], expected a "
-                                       f"dimension of 1, got {shape[a]}")
+            raise InvalidArgumentError(
+                f"Squeeze: can not squeeze dim[{a}], expected a dimension of 1, got {shape[a]}"
+            )
     return _reshape(input, shape=tuple(d for i, d in enumerate(shape) if i not in axes))
 
 
@@ -108,14 +130,18 @@ def expand_dims(input, axis, name=None):
     shape = _dims(input)
     a = int(axis)
     if not -len(shape) - 1 <= a <= len(shape):
-        raise InvalidArgumentError(f"ExpandDims: tried to expand dim index {a} for a tensor "
-                                   f"with {len(shape)} dimensions")
+        raise InvalidArgumentError(
+            f"ExpandDims: tried to expand dim index {a} for a tensor with {len(shape)} dimensions"
+        )
     a = a % (len(shape) + 1)
     return _reshape(input, shape=shape[:a] + (1,) + shape[a:])
 
 
-@op("BroadcastTo", batchable=True, samples=[Sample((3, 1), shape=(2, 3, 4)),
-                                            Sample((), shape=(2, 2))])
+@op(
+    "BroadcastTo",
+    batchable=True,
+    samples=[Sample((3, 1), shape=(2, 3, 4)), Sample((), shape=(2, 2))],
+)
 def _broadcast_to(x, shape):
     return xp.broadcast_to(x, shape)
 
@@ -130,8 +156,11 @@ def broadcast_to(input, shape, name=None):
     return _broadcast_to(input, shape=_static_shape(shape))
 
 
-@op("Transpose", batchable=True, samples=[Sample((2, 3, 4), perm=(2, 0, 1)),
-                                          Sample((3, 4), perm=(1, 0))])
+@op(
+    "Transpose",
+    batchable=True,
+    samples=[Sample((2, 3, 4), perm=(2, 0, 1)), Sample((3, 4), perm=(1, 0))],
+)
 def _transpose(x, perm):
     return xp.transpose(x, perm)
 
@@ -148,15 +177,20 @@ def transpose(a, perm=None, conjugate=False, name=None):
     ndim = _ndim(a)
     perm = tuple(builtins.range(ndim - 1, -1, -1)) if perm is None else _static_shape(perm)
     if sorted(perm) != list(builtins.range(ndim)):
-        raise InvalidArgumentError(f"Transpose: perm {perm} is not a permutation of the "
-                                   f"{ndim} dimensions")
+        raise InvalidArgumentError(
+            f"Transpose: perm {perm} is not a permutation of the {ndim} dimensions"
+        )
     return _transpose(a, perm=perm)
 
 
 # ---- joining and splitting -----------------------------------------------------------------
 
-@op("Pack", batchable=True, samples=[Sample((3, 4), (3, 4), axis=0),
-                                     Sample((2,), (2,), (2,), axis=1)])
+
+@op(
+    "Pack",
+    batchable=True,
+    samples=[Sample((3, 4), (3, 4), axis=0), Sample((2,), (2,), (2,), axis=1)],
+)
 def _pack(*xs, axis=0):
     return xp.stack(xs, axis=axis)
 
@@ -176,8 +210,12 @@ def stack(values, axis=0, name="stack"):
     return _pack(*values, axis=int(axis))
 
 
-@op("Unpack", multiple_outputs=True, batchable=True,
-    samples=[Sample((3, 4), num=3, axis=0), Sample((2, 3, 2), num=2, axis=2)])
+@op(
+    "Unpack",
+    multiple_outputs=True,
+    batchable=True,
+    samples=[Sample((3, 4), num=3, axis=0), Sample((2, 3, 2), num=2, axis=2)],
+)
 def _unpack(x, num, axis):
     return tuple(x[(slice(None),) * axis + (i,)] for i in builtins.range(num))
 
@@ -197,13 +235,17 @@ def unstack(value, num=None, axis=0, name="unstack"):
         raise ValueError(f"unstack: axis = {axis} not in [{-len(shape)}, {len(shape)})")
     a = int(axis) % len(shape)
     if num is not None and int(num) != shape[a]:
-        raise InvalidArgumentError(f"Unpack: input shape axis {a} must equal {num}, got "
-                                   f"shape {list(shape)}")
+        raise InvalidArgumentError(
+            f"Unpack: input shape axis {a} must equal {num}, got shape {list(shape)}"
+        )
     return list(_unpack(value, num=shape[a], axis=a))
 
 
-@op("ConcatV2", batchable=True, samples=[Sample((3, 4), (2, 4), axis=0),
-                                         Sample((2, 1), (2, 3), (2, 2), axis=-1)])
+@op(
+    "ConcatV2",
+    batchable=True,
+    samples=[Sample((3, 4), (2, 4), axis=0), Sample((2, 1), (2, 3), (2, 2), axis=-1)],
+)
 def _concat(*xs, axis=0):
     return xp.concatenate(xs, axis=axis)
 
@@ -230,9 +272,15 @@ def concat(values, axis, name="concat"):
     return _concat(*values, axis=int(axis))
 
 
-@op("SplitV", multiple_outputs=True, batchable=True,
-    samples=[Sample((5, 3), size_splits=(2, 3), axis=0),
-             Sample((2, 6), size_splits=(1, 0, 5), axis=1)])
+@op(
+    "SplitV",
+    multiple_outputs=True,
+    batchable=True,
+    samples=[
+        Sample((5, 3), size_splits=(2, 3), axis=0),
+        Sample((2, 6), size_splits=(1, 0, 5), axis=1),
+    ],
+)
 def _split(x, size_splits, axis):
     return tuple(xp.split(x, np.cumsum(size_splits)[:-1].tolist(), axis=axis))
 
@@ -252,35 +300,47 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     a = _axis(axis, len(shape), "Split")
     n = shape[a]
     if isinstance(num_or_size_splits, (int, np.integer)) or (
-            hasattr(num_or_size_splits, "_value") and num_or_size_splits.ndim == 0):
+        hasattr(num_or_size_splits, "_value") and num_or_size_splits.ndim == 0
+    ):
         parts = int(num_or_size_splits)
         if parts <= 0 or n % parts:
             raise InvalidArgumentError(
                 f"Split: number of ways to split should evenly divide the split dimension, but "
-                f"got split_dim {a} (size = {n}) and num_split {parts}")
+                f"got split_dim {a} (size = {n}) and num_split {parts}"
+            )
         sizes = (n // parts,) * parts
     else:
         sizes = _static_shape(num_or_size_splits)
         if sum(s == -1 for s in sizes) > 1:
-            raise InvalidArgumentError(f"SplitV: there can only be one -1 in size_splits, "
-                                       f"got {list(sizes)}")
+            raise InvalidArgumentError(
+                f"SplitV: there can only be one -1 in size_splits, got {list(sizes)}"
+            )
         known = sum(s for s in sizes if s != -1)
         if -1 in sizes and known <= n:
             sizes = tuple(n - known if s == -1 else s for s in sizes)
         if any(s < 0 for s in sizes) or sum(sizes) != n:
             raise InvalidArgumentError(
                 f"SplitV: size_splits {list(_static_shape(num_or_size_splits))} do not add up "
-                f"to the size {n} of dimension {a} (value shape {list(shape)})")
+                f"to the size {n} of dimension {a} (value shape {list(shape)})"
+            )
     return list(_split(value, size_splits=sizes, axis=a))
 
 
-@op("Tile", batchable=True, samples=[Sample((2, 3), multiples=(2, 1)),
-                                     Sample((3,), multiples=(3,)),
-                                     Sample((1, 2, 2), multiples=(2, 3, 1))])
+@op(
+    "Tile",
+    batchable=True,
+    samples=[
+        Sample((2, 3), multiples=(2, 1)),
+        Sample((3,), multiples=(3,)),
+        Sample((1, 2, 2), multiples=(2, 3, 1)),
+    ],
+)
 def _tile(x, multiples):
     if len(multiples) != x.ndim:
-        raise InvalidArgumentError(f"Tile: expected multiples to be a vector of length "
-                                   f"{x.ndim} but got length {len(multiples)}")
+        raise InvalidArgumentError(
+            f"Tile: expected multiples to be a vector of length "
+            f"{x.ndim} but got length {len(multiples)}"
+        )
     for i, m in enumerate(multiples):
         if m < 0:
             raise InvalidArgumentError(f"Tile: expected multiples[{i}] >= 0, but got {m}")
@@ -305,10 +365,16 @@ def tile(input, multiples, name=None):
 
 # ---- padding and reversing -----------------------------------------------------------------
 
-@op("PadV2", same_dtype=(0, 1), batchable=True, samples=[
-    Sample((2, 3), (), paddings=((1, 0), (2, 1)), wrt=(0,)),
-    Sample((3,), (), paddings=((0, 2),), wrt=(0,)),
-])
+
+@op(
+    "PadV2",
+    same_dtype=(0, 1),
+    batchable=True,
+    samples=[
+        Sample((2, 3), (), paddings=((1, 0), (2, 1)), wrt=(0,)),
+        Sample((3,), (), paddings=((0, 2),), wrt=(0,)),
+    ],
+)
 def _pad(x, constant_values, paddings):
     return xp.pad(x, paddings, mode="constant", constant_values=constant_values)
 
@@ -323,10 +389,14 @@ def _pad_vjp(g, ans, x, constant_values, paddings):
 _NUMPY_MODE = {"REFLECT": "reflect", "SYMMETRIC": "symmetric"}
 
 
-@op("MirrorPad", batchable=True, samples=[
-    Sample((3, 4), paddings=((1, 2), (2, 0)), mode="REFLECT"),
-    Sample((3, 4), paddings=((3, 1), (2, 4)), mode="SYMMETRIC"),
-])
+@op(
+    "MirrorPad",
+    batchable=True,
+    samples=[
+        Sample((3, 4), paddings=((1, 2), (2, 0)), mode="REFLECT"),
+        Sample((3, 4), paddings=((3, 1), (2, 4)), mode="SYMMETRIC"),
+    ],
+)
 def _mirror_pad(x, paddings, mode):
     return xp.pad(x, paddings, mode=_NUMPY_MODE[mode])
 
@@ -336,10 +406,14 @@ def _mirror_pad_vjp(g, ans, x, paddings, mode):
     return (_mirror_pad_grad(g, paddings=paddings, mode=mode),)
 
 
-@op("MirrorPadGrad", batchable=True, samples=[
-    Sample((6, 6), paddings=((1, 2), (2, 0)), mode="REFLECT"),
-    Sample((7, 10), paddings=((3, 1), (2, 4)), mode="SYMMETRIC"),
-])
+@op(
+    "MirrorPadGrad",
+    batchable=True,
+    samples=[
+        Sample((6, 6), paddings=((1, 2), (2, 0)), mode="REFLECT"),
+        Sample((7, 10), paddings=((3, 1), (2, 4)), mode="SYMMETRIC"),
+    ],
+)
 def _mirror_pad_grad(g, paddings, mode):
     nb = g.ndim - len(paddings)  # leading jacobian batch dimensions
     off = 1 if mode == "REFLECT" else 0
@@ -353,7 +427,8 @@ def _mirror_pad_grad(g, paddings, mode):
             out[lead + (slice(off, off + lo),)] += xp.flip(g[lead + (slice(0, lo),)], ax)
         if hi:
             out[lead + (slice(n - off - hi, n - off),)] += xp.flip(
-                g[lead + (slice(lo + n, lo + n + hi),)], ax)
+                g[lead + (slice(lo + n, lo + n + hi),)], ax
+            )
         g = out
     return g
 
@@ -373,30 +448,42 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     shape = _dims(tensor)
     pads = np.asarray(paddings._value if hasattr(paddings, "_value") else paddings)
     if pads.shape != (len(shape), 2):
-        raise InvalidArgumentError(f"Pad: paddings must be a matrix of shape "
-                                   f"[{len(shape)}, 2] (the rank of the input), got shape "
-                                   f"{list(pads.shape)}")
+        raise InvalidArgumentError(
+            f"Pad: paddings must be a matrix of shape "
+            f"[{len(shape)}, 2] (the rank of the input), got shape "
+            f"{list(pads.shape)}"
+        )
     pads = tuple((int(lo), int(hi)) for lo, hi in pads)
     if any(lo < 0 or hi < 0 for lo, hi in pads):
         raise InvalidArgumentError(f"Pad: paddings must be non-negative, got {list(pads)}")
     mode = str(mode).upper()
     if mode == "CONSTANT":
+        _check_same_dtype("PadV2", tensor, constant_values)
         return _pad(tensor, constant_values, paddings=pads)
     if mode not in _NUMPY_MODE:
-        raise ValueError(f'Value of argument `mode` expected to be one of "CONSTANT", '
-                         f'"REFLECT", or "SYMMETRIC". Received `mode` = {mode}')
+        raise ValueError(
+            f'Value of argument `mode` expected to be one of "CONSTANT", '
+            f'"REFLECT", or "SYMMETRIC". Received `mode` = {mode}'
+        )
     for d, (lo, hi) in zip(shape, pads, strict=True):
         if mode == "REFLECT" and max(lo, hi) >= d:
-            raise InvalidArgumentError(f"MirrorPad: REFLECT paddings must be less than the "
-                                       f"dimension size: {lo}, {hi} not less than {d}")
+            raise InvalidArgumentError(
+                f"MirrorPad: REFLECT paddings must be less than the "
+                f"dimension size: {lo}, {hi} not less than {d}"
+            )
         if mode == "SYMMETRIC" and max(lo, hi) > d:
-            raise InvalidArgumentError(f"MirrorPad: SYMMETRIC paddings must be no greater "
-                                       f"than the dimension size: {lo}, {hi} greater than {d}")
+            raise InvalidArgumentError(
+                f"MirrorPad: SYMMETRIC paddings must be no greater "
+                f"than the dimension size: {lo}, {hi} greater than {d}"
+            )
     return _mirror_pad(tensor, paddings=pads, mode=mode)
 
 
-@op("ReverseV2", batchable=True, samples=[Sample((3, 4), axis=(1,)),
-                                          Sample((2, 3, 4), axis=(0, 2))])
+@op(
+    "ReverseV2",
+    batchable=True,
+    samples=[Sample((3, 4), axis=(1,)), Sample((2, 3, 4), axis=(0, 2))],
+)
 def _reverse(x, axis):
     return xp.flip(x, axis) if axis else x
 
@@ -409,18 +496,21 @@ def _reverse_vjp(g, ans, x, axis):
 
 def reverse(tensor, axis, name=None):
     """Reverses the order of elements along each dimension in `axis` (a list)."""
-    if hasattr(axis, "_value") and axis.ndim != 1 or isinstance(axis, (int, np.integer)):
-        raise InvalidArgumentError(f"ReverseV2: axis must be a 1-D list of dimensions, not "
-                                   f"{axis!r}")
+    if isinstance(axis, (int, np.integer)) or (hasattr(axis, "_value") and axis.ndim != 1):
+        raise InvalidArgumentError(
+            f"ReverseV2: axis must be a 1-D list of dimensions, not {axis!r}"
+        )
     ndim = _ndim(tensor)
     axes = tuple(_axis(a, ndim, "ReverseV2") for a in _static_shape(axis))
     if len(set(axes)) != len(axes):
-        raise InvalidArgumentError(f"ReverseV2: an axis is specified more than once in "
-                                   f"{list(_static_shape(axis))}")
+        raise InvalidArgumentError(
+            f"ReverseV2: an axis is specified more than once in {list(_static_shape(axis))}"
+        )
     return _reverse(tensor, axis=axes)
 
 
 # ---- creation and shape queries ------------------------------------------------------------
+
 
 def _np_dtype(dtype):
     return dtypes.as_dtype(dtype)._np
@@ -429,8 +519,9 @@ def _np_dtype(dtype):
 def _filled(shape, value, dtype, op_name):
     shape = _static_shape(shape)
     if any(d < 0 for d in shape):
-        raise InvalidArgumentError(f"{op_name}: dimensions must be non-negative, got "
-                                   f"{list(shape)}")
+        raise InvalidArgumentError(
+            f"{op_name}: dimensions must be non-negative, got {list(shape)}"
+        )
     return wrap(xp.full(shape, value, dtype=_np_dtype(dtype)))
 
 
@@ -478,24 +569,31 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
     cols = rows if num_columns is None else int(num_columns)
     batch = () if batch_shape is None else _static_shape(batch_shape)
     if rows < 0 or cols < 0:
-        raise InvalidArgumentError(f"eye: num_rows and num_columns must be non-negative, got "
-                                   f"{rows} and {cols}")
+        raise InvalidArgumentError(
+            f"eye: num_rows and num_columns must be non-negative, got {rows} and {cols}"
+        )
     m = xp.eye(rows, cols, dtype=_np_dtype(dtype))
     return wrap(xp.broadcast_to(m, batch + (rows, cols)).copy() if batch else m)
 
 
-@op("Range", same_dtype=(), differentiable=False,
-    samples=[Sample(np.int32(1), np.int32(9), np.int32(3), dtype="int32")])
+@op(
+    "Range",
+    same_dtype=(),
+    differentiable=False,
+    samples=[Sample(np.int32(1), np.int32(9), np.int32(3), dtype="int32")],
+)
 def _range(start, limit, delta, dtype):
     start, limit, delta = (a.astype(dtype)[()] for a in (start, limit, delta))
     if delta == 0:
         raise InvalidArgumentError(f"Range: requires delta != 0: {delta}")
     if delta > 0 and start > limit:
-        raise InvalidArgumentError(f"Range: requires start <= limit when delta > 0: "
-                                   f"{start}/{limit}")
+        raise InvalidArgumentError(
+            f"Range: requires start <= limit when delta > 0: {start}/{limit}"
+        )
     if delta < 0 and start < limit:
-        raise InvalidArgumentError(f"Range: requires start >= limit when delta < 0: "
-                                   f"{start}/{limit}")
+        raise InvalidArgumentError(
+            f"Range: requires start >= limit when delta < 0: {start}/{limit}"
+        )
     if np.dtype(dtype).kind in "iu":
         n = (abs(limit - start) + abs(delta) - 1) // abs(delta)
     else:
@@ -515,13 +613,16 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
     """
     if limit is None:
         start, limit = 0, start
-    args = [convert_to_tensor(a, dtype=dtype) if not hasattr(a, "_value") else a
-            for a in (start, limit, delta)]
+    args = [
+        convert_to_tensor(a, dtype=dtype) if not hasattr(a, "_value") else a
+        for a in (start, limit, delta)
+    ]
     if dtype is None:
         for a in args:
             if a.dtype.name not in _RANGE_ORDER:
-                raise TypeError(f"range: arguments must be int32, int64 or floating, got "
-                                f"{a.dtype.name}")
+                raise TypeError(
+                    f"range: arguments must be int32, int64 or floating, got {a.dtype.name}"
+                )
         dtype = max((a.dtype.name for a in args), key=_RANGE_ORDER.index)
     return _range(*args, dtype=_np_dtype(dtype).name)
 
@@ -540,8 +641,6 @@ def _linspace(start, stop, num, axis):
     # The endpoints are exact; the interior is start + i * delta, as TF computes it.
     out = xp.concatenate([start, start + delta * steps, stop], axis=axis)
     return out[(slice(None),) * axis + (slice(0, num),)]
-
-
 
 
 def linspace(start, stop, num, name=None, axis=0):
@@ -609,10 +708,34 @@ from . import indexing  # noqa: E402
 from .indexing import _strided_slice, slice_key  # noqa: E402, F401
 
 API = {
-    "tf": ["identity", "stop_gradient", "reshape", "squeeze", "expand_dims", "broadcast_to",
-           "transpose", "stack", "unstack", "concat", "split", "tile", "pad", "reverse",
-           "zeros", "ones", "fill", "zeros_like", "ones_like", "eye", "range", "linspace",
-           "meshgrid", "shape", "size", "rank"],
+    "tf": [
+        "identity",
+        "stop_gradient",
+        "reshape",
+        "squeeze",
+        "expand_dims",
+        "broadcast_to",
+        "transpose",
+        "stack",
+        "unstack",
+        "concat",
+        "split",
+        "tile",
+        "pad",
+        "reverse",
+        "zeros",
+        "ones",
+        "fill",
+        "zeros_like",
+        "ones_like",
+        "eye",
+        "range",
+        "linspace",
+        "meshgrid",
+        "shape",
+        "size",
+        "rank",
+    ],
 }
 
 # Until tapeflow/_api.py lists the "indexing" family, its names are exported from here too

@@ -17,6 +17,7 @@ from ..core.tensor import convert_to_tensor, wrap
 from ._common import batch_ndim
 from .array import (
     _axis,
+    _check_same_dtype,
     _concat,
     _dims,
     _ndim,
@@ -28,12 +29,17 @@ from .array import (
 
 # ---- slicing -------------------------------------------------------------------------------
 
-@op("StridedSlice", batchable=True, samples=[
-    Sample((4, 5), key=(builtins.slice(1, 3), builtins.slice(None, None, 2))),
-    Sample((3, 4, 5), key=(Ellipsis, 1)),
-    Sample((4, 3), key=(None, builtins.slice(None, None, -1), 0)),
-    Sample((5,), key=(2,)),
-])
+
+@op(
+    "StridedSlice",
+    batchable=True,
+    samples=[
+        Sample((4, 5), key=(builtins.slice(1, 3), builtins.slice(None, None, 2))),
+        Sample((3, 4, 5), key=(Ellipsis, 1)),
+        Sample((4, 3), key=(None, builtins.slice(None, None, -1), 0)),
+        Sample((5,), key=(2,)),
+    ],
+)
 def _strided_slice(x, key):
     return x[key]
 
@@ -43,9 +49,18 @@ def _strided_slice_vjp(g, ans, x, key):
     return (_strided_slice_grad(g, shape=tuple(x.shape), key=key, ans_ndim=ans.ndim),)
 
 
-@op("StridedSliceGrad", batchable=True, samples=[
-    Sample((2, 3), shape=(4, 5), key=(builtins.slice(1, 3), builtins.slice(None, None, 2)),
-           ans_ndim=2)])
+@op(
+    "StridedSliceGrad",
+    batchable=True,
+    samples=[
+        Sample(
+            (2, 3),
+            shape=(4, 5),
+            key=(builtins.slice(1, 3), builtins.slice(None, None, 2)),
+            ans_ndim=2,
+        )
+    ],
+)
 def _strided_slice_grad(g, shape, key, ans_ndim):
     nb = g.ndim - ans_ndim
     out = xp.zeros(tuple(g.shape[:nb]) + tuple(shape), dtype=g.dtype)
@@ -70,17 +85,22 @@ def slice_key(key) -> tuple:
             if v.ndim != 0 or v.dtype.kind not in "iu":
                 raise TypeError(
                     "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
-                    f"scalar tf.int32/tf.int64 tensors are valid indices, got {k!r}")
+                    f"scalar tf.int32/tf.int64 tensors are valid indices, got {k!r}"
+                )
             out.append(int(v))
         elif isinstance(k, builtins.slice):
-            out.append(builtins.slice(*(int(s) if hasattr(s, "_value") else s
-                               for s in (k.start, k.stop, k.step))))
+            out.append(
+                builtins.slice(
+                    *(int(s) if hasattr(s, "_value") else s for s in (k.start, k.stop, k.step))
+                )
+            )
         elif k is None or k is Ellipsis or isinstance(k, (int, np.integer)):
             out.append(k)
         else:
             raise TypeError(
                 "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
-                f"tf.int32/tf.int64 tensors are valid indices, got {k!r}")
+                f"tf.int32/tf.int64 tensors are valid indices, got {k!r}"
+            )
     return tuple(out)
 
 
@@ -89,9 +109,11 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
     shape = _dims(input_)
     begin, size = _static_shape(begin), _static_shape(size)
     if len(begin) != len(shape) or len(size) != len(shape):
-        raise InvalidArgumentError(f"Slice: expected begin and size to have {len(shape)} "
-                                   f"entries (the rank of the input), got begin {list(begin)} "
-                                   f"and size {list(size)}")
+        raise InvalidArgumentError(
+            f"Slice: expected begin and size to have {len(shape)} "
+            f"entries (the rank of the input), got begin {list(begin)} "
+            f"and size {list(size)}"
+        )
     key = []
     for i, (b, s, d) in enumerate(zip(begin, size, shape, strict=True)):
         if not 0 <= b <= d:
@@ -99,22 +121,32 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
         if s == -1:
             s = d - b
         if not 0 <= s <= d - b:
-            raise InvalidArgumentError(f"Slice: expected size[{i}] in [0, {d - b}], but got "
-                                       f"{s}")
+            raise InvalidArgumentError(f"Slice: expected size[{i}] in [0, {d - b}], but got {s}")
         key.append(builtins.slice(b, b + s))
     return _strided_slice(input_, key=tuple(key))
 
 
-
-
-def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
-                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+def strided_slice(
+    input_,
+    begin,
+    end,
+    strides=None,
+    begin_mask=0,
+    end_mask=0,
+    ellipsis_mask=0,
+    new_axis_mask=0,
+    shrink_axis_mask=0,
+    var=None,
+    name=None,
+):
     """NumPy-style slicing spelled as TF's begin/end/strides vectors and bit masks."""
     begin, end = _static_shape(begin), _static_shape(end)
     strides = (1,) * len(begin) if strides is None else _static_shape(strides)
     if not len(begin) == len(end) == len(strides):
-        raise InvalidArgumentError(f"StridedSlice: begin, end and strides must have the same "
-                                   f"length, got {len(begin)}, {len(end)}, {len(strides)}")
+        raise InvalidArgumentError(
+            f"StridedSlice: begin, end and strides must have the same "
+            f"length, got {len(begin)}, {len(end)}, {len(strides)}"
+        )
     key = []
     for i, (b, e, s) in enumerate(zip(begin, end, strides, strict=True)):
         bit = 1 << i
@@ -127,12 +159,14 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
         elif shrink_axis_mask & bit:
             key.append(b)
         else:
-            key.append(builtins.slice(None if begin_mask & bit else b,
-                                      None if end_mask & bit else e, s))
+            key.append(
+                builtins.slice(None if begin_mask & bit else b, None if end_mask & bit else e, s)
+            )
     return _strided_slice(input_, key=tuple(key))
 
 
 # ---- gather --------------------------------------------------------------------------------
+
 
 def _indices_sample(rng, high=3, shape=(4,)):
     return rng.integers(0, high, size=shape).astype("int32")
@@ -143,14 +177,20 @@ def _first_bad(bad) -> tuple:
     return tuple(int(i) for i in np.argwhere(to_numpy(bad))[0])
 
 
-@op("GatherV2", same_dtype=(), samples=[
-    Sample((3, 4), _indices_sample, axis=0, batch_dims=0, wrt=(0,)),
-    Sample((4, 3), _indices_sample, axis=1, batch_dims=0, wrt=(0,)),
-    Sample((2, 3, 4), lambda rng: _indices_sample(rng, 3, (2, 5)), axis=1, batch_dims=1,
-           wrt=(0,)),
-    Sample((2, 3, 4), lambda rng: _indices_sample(rng, 4, (2, 2)), axis=2, batch_dims=1,
-           wrt=(0,)),
-])
+@op(
+    "GatherV2",
+    same_dtype=(),
+    samples=[
+        Sample((3, 4), _indices_sample, axis=0, batch_dims=0, wrt=(0,)),
+        Sample((4, 3), _indices_sample, axis=1, batch_dims=0, wrt=(0,)),
+        Sample(
+            (2, 3, 4), lambda rng: _indices_sample(rng, 3, (2, 5)), axis=1, batch_dims=1, wrt=(0,)
+        ),
+        Sample(
+            (2, 3, 4), lambda rng: _indices_sample(rng, 4, (2, 2)), axis=2, batch_dims=1, wrt=(0,)
+        ),
+    ],
+)
 def _gather(params, indices, axis=0, batch_dims=0):
     n = params.shape[axis]
     bad = (indices < 0) | (indices >= n)
@@ -158,7 +198,8 @@ def _gather(params, indices, axis=0, batch_dims=0):
         pos = _first_bad(bad)
         raise InvalidArgumentError(
             f"GatherV2: indices{list(pos)} = {int(indices[pos])} is not in [0, {n}) (params "
-            f"shape {tuple(params.shape)}, axis {axis})")
+            f"shape {tuple(params.shape)}, axis {axis})"
+        )
     if batch_dims == 0:
         return xp.take(params, indices, axis=axis)
     b = batch_dims
@@ -171,8 +212,12 @@ def _gather(params, indices, axis=0, batch_dims=0):
     out = moved[index]  # B + I + pre + post
     n_pre = axis - b
     n_i = indices.ndim - b
-    perm = (tuple(range(b)) + tuple(range(b + n_i, b + n_i + n_pre))
-            + tuple(range(b, b + n_i)) + tuple(range(b + n_i + n_pre, out.ndim)))
+    perm = (
+        tuple(range(b))
+        + tuple(range(b + n_i, b + n_i + n_pre))
+        + tuple(range(b, b + n_i))
+        + tuple(range(b + n_i + n_pre, out.ndim))
+    )
     return xp.transpose(out, perm)
 
 
@@ -191,18 +236,26 @@ def _gather_vjp(g, ans, params, indices, axis=0, batch_dims=0):
     n_pre = axis - b
     n_i = indices.ndim - b
     # g is B + pre + I + post: bring I before pre, then flatten B*I into one segment axis.
-    perm = (tuple(range(b)) + tuple(range(b + n_pre, b + n_pre + n_i))
-            + tuple(range(b, b + n_pre)) + tuple(range(b + n_pre + n_i, g.ndim)))
+    perm = (
+        tuple(range(b))
+        + tuple(range(b + n_pre, b + n_pre + n_i))
+        + tuple(range(b, b + n_pre))
+        + tuple(range(b + n_pre + n_i, g.ndim))
+    )
     gt = _transpose(g, perm=perm)
-    rest = tuple(gt.shape[b + n_i:])
+    rest = tuple(gt.shape[b + n_i :])
     flat = _reshape(gt, shape=(-1,) + rest)
     offsets = np.arange(n_b).reshape((-1,) + (1,) * n_i) * n_a
     ids = to_numpy(indices._value).reshape((n_b,) + tuple(indices.shape[b:])) + offsets
     summed = unsorted_segment_sum(flat, ids.reshape(-1), n_b * n_a)
     summed = _reshape(summed, shape=pshape[:b] + (n_a,) + rest)
     # B + (A,) + pre + post  ->  B + pre + (A,) + post
-    back = (tuple(range(b)) + tuple(range(b + 1, b + 1 + n_pre)) + (b,)
-            + tuple(range(b + 1 + n_pre, len(pshape))))
+    back = (
+        tuple(range(b))
+        + tuple(range(b + 1, b + 1 + n_pre))
+        + (b,)
+        + tuple(range(b + 1 + n_pre, len(pshape)))
+    )
     return _transpose(summed, perm=back), None
 
 
@@ -217,29 +270,37 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         batch_dims += idx_ndim
     axis = batch_dims if axis is None else _axis(axis, ndim, "GatherV2")
     if not 0 <= batch_dims <= axis or batch_dims > idx_ndim:
-        raise InvalidArgumentError(f"GatherV2: batch_dims ({batch_dims}) must be in [0, axis "
-                                   f"({axis})] and <= the rank of indices ({idx_ndim})")
+        raise InvalidArgumentError(
+            f"GatherV2: batch_dims ({batch_dims}) must be in [0, axis "
+            f"({axis})] and <= the rank of indices ({idx_ndim})"
+        )
     return _gather(params, indices, axis=axis, batch_dims=int(batch_dims))
 
 
 # ---- gather_nd and scatter -----------------------------------------------------------------
 
+
 def _nd_index(op_name, indices, shape, what="shape"):
     """The last axis of `indices` as a tuple of index arrays, checked against `shape`."""
     if indices.dtype.kind not in "iu":
-        raise InvalidArgumentError(f"{op_name}: indices must be int32 or int64, got "
-                                   f"{indices.dtype}")
+        raise InvalidArgumentError(
+            f"{op_name}: indices must be int32 or int64, got {indices.dtype}"
+        )
     if indices.ndim == 0:
         raise InvalidArgumentError(f"{op_name}: indices must be at least a vector, got a scalar")
     k = indices.shape[-1]
     if k > len(shape):
-        raise InvalidArgumentError(f"{op_name}: the last dimension of indices ({k}) must be <= "
-                                   f"the rank of the {what} {list(shape)}")
+        raise InvalidArgumentError(
+            f"{op_name}: the last dimension of indices ({k}) must be <= "
+            f"the rank of the {what} {list(shape)}"
+        )
     bad = xp.any((indices < 0) | (indices >= xp.asarray(shape[:k], dtype=indices.dtype)), -1)
     if bad.any():
         pos = _first_bad(bad)
-        raise InvalidArgumentError(f"{op_name}: indices{list(pos)} = {indices[pos].tolist()} "
-                                   f"does not index into {what} {list(shape)}")
+        raise InvalidArgumentError(
+            f"{op_name}: indices{list(pos)} = {indices[pos].tolist()} "
+            f"does not index into {what} {list(shape)}"
+        )
     return tuple(xp.moveaxis(indices, -1, 0))
 
 
@@ -247,10 +308,14 @@ def _nd_sample(rng, high=(3, 4), rows=(5,)):
     return np.stack([rng.integers(0, h, size=rows) for h in high], -1).astype("int32")
 
 
-@op("GatherNd", same_dtype=(), samples=[
-    Sample((3, 4, 2), _nd_sample, wrt=(0,)),
-    Sample((3, 4), lambda rng: _nd_sample(rng, (3,), (2, 2)), wrt=(0,)),
-])
+@op(
+    "GatherNd",
+    same_dtype=(),
+    samples=[
+        Sample((3, 4, 2), _nd_sample, wrt=(0,)),
+        Sample((3, 4), lambda rng: _nd_sample(rng, (3,), (2, 2)), wrt=(0,)),
+    ],
+)
 def _gather_nd(params, indices):
     index = _nd_index("GatherNd", indices, params.shape, "param shape")
     if not index:  # an empty index picks all of params for every row
@@ -274,9 +339,11 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     if b:
         batch = tuple(_dims(params)[:b])
         if tuple(indices.shape[:b]) != batch:
-            raise InvalidArgumentError(f"GatherNd: the first {b} (batch) dimensions of params "
-                                       f"{list(_dims(params))} and indices "
-                                       f"{list(indices.shape)} must match")
+            raise InvalidArgumentError(
+                f"GatherNd: the first {b} (batch) dimensions of params "
+                f"{list(_dims(params))} and indices "
+                f"{list(indices.shape)} must match"
+            )
         # Prepend each row's batch coordinates, then gather from params with the batch
         # dimensions flattened into one.
         coords = np.stack(np.meshgrid(*[np.arange(d) for d in batch], indexing="ij"), -1)
@@ -289,15 +356,17 @@ def gather_nd(params, indices, batch_dims=0, name=None):
 
 def _scatter_index(op_name, indices, updates, shape):
     index = _nd_index(op_name, indices, shape)
-    expected = tuple(indices.shape[:-1]) + tuple(shape[indices.shape[-1]:])
+    expected = tuple(indices.shape[:-1]) + tuple(shape[indices.shape[-1] :])
     if tuple(updates.shape) != expected:
         raise InvalidArgumentError(
             f"{op_name}: updates must have shape indices.shape[:-1] + shape[indices.shape[-1]:]"
             f" = {list(expected)}, got {list(updates.shape)} (indices {list(indices.shape)}, "
-            f"shape {list(shape)})")
+            f"shape {list(shape)})"
+        )
     if not index:
-        raise InvalidArgumentError(f"{op_name}: indices with an empty last dimension are not "
-                                   f"supported")
+        raise InvalidArgumentError(
+            f"{op_name}: indices with an empty last dimension are not supported"
+        )
     return index
 
 
@@ -305,10 +374,14 @@ def _unique_rows(rng, high=5, n=3):
     return rng.permutation(high)[:n].reshape(n, 1).astype("int32")
 
 
-@op("ScatterNd", same_dtype=(), samples=[
-    Sample(lambda rng: _indices_sample(rng, 5, (4, 1)), (4, 3), shape=(5, 3), wrt=(1,)),
-    Sample(_nd_sample, (5,), shape=(3, 4), wrt=(1,)),
-])
+@op(
+    "ScatterNd",
+    same_dtype=(),
+    samples=[
+        Sample(lambda rng: _indices_sample(rng, 5, (4, 1)), (4, 3), shape=(5, 3), wrt=(1,)),
+        Sample(_nd_sample, (5,), shape=(3, 4), wrt=(1,)),
+    ],
+)
 def _scatter_nd(indices, updates, shape):
     index = _scatter_index("ScatterNd", indices, updates, shape)
     out = xp.zeros(shape, dtype=updates.dtype)
@@ -360,8 +433,9 @@ def _tensor_scatter_add_vjp(g, ans, tensor, indices, updates):
 @op("TensorScatterSub", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_sub(tensor, indices, updates):
     out = tensor.copy()
-    xp.subtract.at(out, _scatter_index("TensorScatterSub", indices, updates, tensor.shape),
-                   updates)
+    xp.subtract.at(
+        out, _scatter_index("TensorScatterSub", indices, updates, tensor.shape), updates
+    )
     return out
 
 
@@ -372,20 +446,24 @@ def _tensor_scatter_sub_vjp(g, ans, tensor, indices, updates):
 
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """A copy of `tensor` with the entries (or slices) at `indices` replaced by `updates`."""
+    _check_same_dtype("TensorScatterUpdate", tensor, updates)
     return _tensor_scatter_update(tensor, indices, updates)
 
 
 def tensor_scatter_nd_add(tensor, indices, updates, name=None):
     """A copy of `tensor` with `updates` added at `indices` (repeated indices add up)."""
+    _check_same_dtype("TensorScatterAdd", tensor, updates)
     return _tensor_scatter_add(tensor, indices, updates)
 
 
 def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     """A copy of `tensor` with `updates` subtracted at `indices`."""
+    _check_same_dtype("TensorScatterSub", tensor, updates)
     return _tensor_scatter_sub(tensor, indices, updates)
 
 
 # ---- where and masks -----------------------------------------------------------------------
+
 
 def _condition_sample(shape):
     return lambda rng: rng.random(shape) > 0.5
@@ -398,11 +476,16 @@ def _where_indices(condition):
     return xp.argwhere(condition).astype(xp.int64)
 
 
-@op("SelectV2", same_dtype=(1, 2), batchable=True, samples=[
-    Sample(_condition_sample((3, 4)), (3, 4), (3, 4)),
-    Sample(_condition_sample((3, 1)), (4,), (3, 4)),
-    Sample(_condition_sample(()), (2,), ()),
-])
+@op(
+    "SelectV2",
+    same_dtype=(1, 2),
+    batchable=True,
+    samples=[
+        Sample(_condition_sample((3, 4)), (3, 4), (3, 4)),
+        Sample(_condition_sample((3, 1)), (4,), (3, 4)),
+        Sample(_condition_sample(()), (2,), ()),
+    ],
+)
 def _select(condition, x, y):
     return xp.where(condition, x, y)
 
@@ -424,8 +507,10 @@ def where(condition, x=None, y=None, name=None):
     if not hasattr(condition, "_value"):
         condition = convert_to_tensor(condition, dtype=dtypes.bool)
     elif condition.dtype != dtypes.bool:
-        raise InvalidArgumentError(f"SelectV2: condition must be a bool tensor, got "
-                                   f"{condition.dtype.name}")
+        raise InvalidArgumentError(
+            f"SelectV2: condition must be a bool tensor, got {condition.dtype.name}"
+        )
+    _check_same_dtype("SelectV2", x, y)
     return _select(condition, x, y)
 
 
@@ -440,22 +525,36 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     k = mask.ndim
     if k == 0:
         raise ValueError("boolean_mask: mask cannot be scalar.")
-    a = 0 if axis is None else int(axis) % max(len(shape), 1)
-    if shape[a:a + k] != tuple(mask.shape):
-        raise ValueError(f"boolean_mask: mask shape {list(mask.shape)} is incompatible with "
-                         f"dimensions {a}..{a + k - 1} of tensor shape {list(shape)}")
-    flat = _reshape(tensor, shape=shape[:a] + (-1,) + shape[a + k:])
+    a = 0 if axis is None else int(axis)  # TF takes no negative axis here
+    if a < 0 or shape[a : a + k] != tuple(mask.shape):
+        raise ValueError(
+            f"boolean_mask: mask shape {list(mask.shape)} is incompatible with "
+            f"dimensions {a}..{a + k - 1} of tensor shape {list(shape)}"
+        )
+    flat = _reshape(tensor, shape=shape[:a] + (-1,) + shape[a + k :])
     rows = _reshape(_where_indices(_reshape(mask, shape=(-1,))), shape=(-1,))
     return _gather(flat, rows, axis=a, batch_dims=0)
 
 
-@op("OneHot", differentiable=False, samples=[
-    Sample(lambda rng: rng.integers(-1, 4, (3, 2)).astype("int32"), depth=4, on_value=1.0,
-           off_value=0.0, axis=1, dtype="float32")])
+@op(
+    "OneHot",
+    differentiable=False,
+    samples=[
+        Sample(
+            lambda rng: rng.integers(-1, 4, (3, 2)).astype("int32"),
+            depth=4,
+            on_value=1.0,
+            off_value=0.0,
+            axis=1,
+            dtype="float32",
+        )
+    ],
+)
 def _one_hot(indices, depth, on_value, off_value, axis, dtype):
     if indices.dtype.kind not in "iu":
-        raise InvalidArgumentError(f"OneHot: indices must be uint8, int32 or int64, got "
-                                   f"{indices.dtype}")
+        raise InvalidArgumentError(
+            f"OneHot: indices must be uint8, int32 or int64, got {indices.dtype}"
+        )
     labels = xp.arange(depth).reshape((depth,) + (1,) * (indices.ndim - axis))
     hot = xp.expand_dims(indices, axis) == labels  # out-of-range indices match no label
     return xp.where(hot, on_value, off_value).astype(dtype)
@@ -473,26 +572,35 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
         if v is not None:
             v = convert_to_tensor(v, dtype_hint=dtype)
             if dtype is not None and v.dtype != dtype:
-                raise TypeError(f"one_hot: dtype {v.dtype.name} of {label} does not match "
-                                f"dtype parameter {dtype.name}")
+                raise TypeError(
+                    f"one_hot: dtype {v.dtype.name} of {label} does not match "
+                    f"dtype parameter {dtype.name}"
+                )
             values[label] = v
     if dtype is None:
         dtype = next(iter(values.values())).dtype if values else dtypes.float32
     if len({v.dtype for v in values.values()}) > 1:
-        raise TypeError(f"one_hot: dtype {values['on_value'].dtype.name} of on_value does not "
-                        f"match dtype {values['off_value'].dtype.name} of off_value")
+        raise TypeError(
+            f"one_hot: dtype {values['on_value'].dtype.name} of on_value does not "
+            f"match dtype {values['off_value'].dtype.name} of off_value"
+        )
     on = values["on_value"].numpy().item() if "on_value" in values else 1
     off = values["off_value"].numpy().item() if "off_value" in values else 0
     ndim = _ndim(indices)
     axis = -1 if axis is None else int(axis)
     if not -1 <= axis <= ndim:
-        raise InvalidArgumentError(f"OneHot: expected axis to be -1 or in [0, {ndim}], got "
-                                   f"{axis}")
+        raise InvalidArgumentError(f"OneHot: expected axis to be -1 or in [0, {ndim}], got {axis}")
     depth = int(depth)
     if depth < 0:
         raise InvalidArgumentError(f"OneHot: depth must be non-negative, got {depth}")
-    return _one_hot(indices, depth=depth, on_value=on, off_value=off,
-                    axis=ndim if axis == -1 else axis, dtype=dtype.name)
+    return _one_hot(
+        indices,
+        depth=depth,
+        on_value=on,
+        off_value=off,
+        axis=ndim if axis == -1 else axis,
+        dtype=dtype.name,
+    )
 
 
 def repeat(input, repeats, axis=None, name=None):
@@ -511,12 +619,15 @@ def repeat(input, repeats, axis=None, name=None):
     if reps.size == 1:
         reps = np.full(n, reps[0])
     if reps.size != n or (reps < 0).any():
-        raise InvalidArgumentError(f"repeat: repeats must be one non-negative count or one per "
-                                   f"element of dimension {a} (size {n}), got {reps.tolist()}")
+        raise InvalidArgumentError(
+            f"repeat: repeats must be one non-negative count or one per "
+            f"element of dimension {a} (size {n}), got {reps.tolist()}"
+        )
     return _gather(input, np.repeat(np.arange(n, dtype=np.int64), reps), axis=a, batch_dims=0)
 
 
 # ---- sorting -------------------------------------------------------------------------------
+
 
 # tapeflow's own op type: TF sorts with TopKV2 (k = the full length), which is stable:
 # equal values keep their order in both directions, as here.
@@ -534,8 +645,10 @@ def _argsort(x, axis, descending):
 
 def _sort_args(values, axis, direction, what):
     if direction not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(f"{what}: argument `direction` should be one of ASCENDING, "
-                         f"DESCENDING. Received: direction={direction}")
+        raise ValueError(
+            f"{what}: argument `direction` should be one of ASCENDING, "
+            f"DESCENDING. Received: direction={direction}"
+        )
     values = convert_to_tensor(values)
     if values.ndim == 0:
         raise InvalidArgumentError(f"{what}: values must have rank >= 1, got a scalar")
@@ -559,14 +672,26 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     shape = tuple(values.shape)
     # Rows of a matrix, gathered with one batch dimension: a dense gradient, as in TF.
     rows = (-1, shape[-1])
-    out = _gather(_reshape(values, shape=rows), _reshape(order, shape=rows), axis=1,
-                  batch_dims=1)
+    out = _gather(_reshape(values, shape=rows), _reshape(order, shape=rows), axis=1, batch_dims=1)
     out = _reshape(out, shape=shape)
     return _transpose(out, perm=perm) if a != last else out
 
 
 API = {
-    "tf": ["slice", "strided_slice", "gather", "gather_nd", "scatter_nd",
-           "tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub",
-           "where", "boolean_mask", "one_hot", "repeat", "sort", "argsort"],
+    "tf": [
+        "slice",
+        "strided_slice",
+        "gather",
+        "gather_nd",
+        "scatter_nd",
+        "tensor_scatter_nd_update",
+        "tensor_scatter_nd_add",
+        "tensor_scatter_nd_sub",
+        "where",
+        "boolean_mask",
+        "one_hot",
+        "repeat",
+        "sort",
+        "argsort",
+    ],
 }
