@@ -1,0 +1,697 @@
+"""Indexing: slicing, gather and scatter by index, where, boolean_mask, one_hot, sort.
+
+Part of the array family: `array.py` imports this module at its end (the ops here build
+on its reshape/transpose/concat, and its vjps slice with the ops here).
+"""
+
+import builtins
+
+import numpy as np
+
+from ..backend import to_numpy, xp
+from ..core import dtypes
+from ..core.errors import InvalidArgumentError
+from ..core.indexed_slices import IndexedSlices
+from ..core.registry import Sample, op
+from ..core.tensor import convert_to_tensor, wrap
+from ._common import batch_ndim
+from .array import (
+    _axis,
+    _check_same_dtype,
+    _concat,
+    _dims,
+    _ndim,
+    _reshape,
+    _static_shape,
+    _transpose,
+    _zeros_like,
+)
+
+# ---- slicing -------------------------------------------------------------------------------
+
+
+@op(
+    "StridedSlice",
+    batchable=True,
+    samples=[
+        Sample((4, 5), key=(builtins.slice(1, 3), builtins.slice(None, None, 2))),
+        Sample((3, 4, 5), key=(Ellipsis, 1)),
+        Sample((4, 3), key=(None, builtins.slice(None, None, -1), 0)),
+        Sample((5,), key=(2,)),
+    ],
+)
+def _strided_slice(x, key):
+    return x[key]
+
+
+@_strided_slice.vjp
+def _strided_slice_vjp(g, ans, x, key):
+    return (_strided_slice_grad(g, shape=tuple(x.shape), key=key, ans_ndim=ans.ndim),)
+
+
+@op(
+    "StridedSliceGrad",
+    batchable=True,
+    samples=[
+        Sample(
+            (2, 3),
+            shape=(4, 5),
+            key=(builtins.slice(1, 3), builtins.slice(None, None, 2)),
+            ans_ndim=2,
+        )
+    ],
+)
+def _strided_slice_grad(g, shape, key, ans_ndim):
+    nb = g.ndim - ans_ndim
+    out = xp.zeros(tuple(g.shape[:nb]) + tuple(shape), dtype=g.dtype)
+    out[(builtins.slice(None),) * nb + key] = g
+    return out
+
+
+@_strided_slice_grad.vjp
+def _strided_slice_grad_vjp(gg, ans, g, shape, key, ans_ndim):
+    nb = batch_ndim(gg, ans)
+    return (_strided_slice(gg, key=(builtins.slice(None),) * nb + key),)
+
+
+def slice_key(key) -> tuple:
+    """A `__getitem__` key with Tensors turned into ints, always as a tuple."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if hasattr(k, "_value"):
+            v = k._value
+            if v.ndim != 0 or v.dtype.kind not in "iu":
+                raise TypeError(
+                    "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
+                    f"scalar tf.int32/tf.int64 tensors are valid indices, got {k!r}"
+                )
+            out.append(int(v))
+        elif isinstance(k, builtins.slice):
+            out.append(
+                builtins.slice(
+                    *(int(s) if hasattr(s, "_value") else s for s in (k.start, k.stop, k.step))
+                )
+            )
+        elif k is None or k is Ellipsis or isinstance(k, (int, np.integer)):
+            out.append(k)
+        else:
+            raise TypeError(
+                "Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar "
+                f"tf.int32/tf.int64 tensors are valid indices, got {k!r}"
+            )
+    return tuple(out)
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
+    """The block of `input_` starting at `begin` with extent `size` (-1: to the end)."""
+    shape = _dims(input_)
+    begin, size = _static_shape(begin), _static_shape(size)
+    if len(begin) != len(shape) or len(size) != len(shape):
+        raise InvalidArgumentError(
+            f"Slice: expected begin and size to have {len(shape)} "
+            f"entries (the rank of the input), got begin {list(begin)} "
+            f"and size {list(size)}"
+        )
+    key = []
+    for i, (b, s, d) in enumerate(zip(begin, size, shape, strict=True)):
+        if not 0 <= b <= d:
+            raise InvalidArgumentError(f"Slice: expected begin[{i}] in [0, {d}], but got {b}")
+        if s == -1:
+            s = d - b
+        if not 0 <= s <= d - b:
+            raise InvalidArgumentError(f"Slice: expected size[{i}] in [0, {d - b}], but got {s}")
+        key.append(builtins.slice(b, b + s))
+    return _strided_slice(input_, key=tuple(key))
+
+
+def strided_slice(
+    input_,
+    begin,
+    end,
+    strides=None,
+    begin_mask=0,
+    end_mask=0,
+    ellipsis_mask=0,
+    new_axis_mask=0,
+    shrink_axis_mask=0,
+    var=None,
+    name=None,
+):
+    """NumPy-style slicing spelled as TF's begin/end/strides vectors and bit masks."""
+    begin, end = _static_shape(begin), _static_shape(end)
+    strides = (1,) * len(begin) if strides is None else _static_shape(strides)
+    if not len(begin) == len(end) == len(strides):
+        raise InvalidArgumentError(
+            f"StridedSlice: begin, end and strides must have the same "
+            f"length, got {len(begin)}, {len(end)}, {len(strides)}"
+        )
+    key = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides, strict=True)):
+        bit = 1 << i
+        if s == 0:
+            raise InvalidArgumentError(f"StridedSlice: strides[{i}] must be non-zero")
+        if ellipsis_mask & bit:
+            key.append(Ellipsis)
+        elif new_axis_mask & bit:
+            key.append(None)
+        elif shrink_axis_mask & bit:
+            key.append(b)
+        else:
+            key.append(
+                builtins.slice(None if begin_mask & bit else b, None if end_mask & bit else e, s)
+            )
+    return _strided_slice(input_, key=tuple(key))
+
+
+# ---- gather --------------------------------------------------------------------------------
+
+
+def _indices_sample(rng, high=3, shape=(4,)):
+    return rng.integers(0, high, size=shape).astype("int32")
+
+
+def _first_bad(bad) -> tuple:
+    """The position of the first True of a boolean array, as a tuple of ints."""
+    return tuple(int(i) for i in np.argwhere(to_numpy(bad))[0])
+
+
+@op(
+    "GatherV2",
+    same_dtype=(),
+    samples=[
+        Sample((3, 4), _indices_sample, axis=0, batch_dims=0, wrt=(0,)),
+        Sample((4, 3), _indices_sample, axis=1, batch_dims=0, wrt=(0,)),
+        Sample(
+            (2, 3, 4), lambda rng: _indices_sample(rng, 3, (2, 5)), axis=1, batch_dims=1, wrt=(0,)
+        ),
+        Sample(
+            (2, 3, 4), lambda rng: _indices_sample(rng, 4, (2, 2)), axis=2, batch_dims=1, wrt=(0,)
+        ),
+    ],
+)
+def _gather(params, indices, axis=0, batch_dims=0):
+    n = params.shape[axis]
+    bad = (indices < 0) | (indices >= n)
+    if bad.any():
+        pos = _first_bad(bad)
+        raise InvalidArgumentError(
+            f"GatherV2: indices{list(pos)} = {int(indices[pos])} is not in [0, {n}) (params "
+            f"shape {tuple(params.shape)}, axis {axis})"
+        )
+    if batch_dims == 0:
+        return xp.take(params, indices, axis=axis)
+    b = batch_dims
+    moved = xp.moveaxis(params, axis, b)  # B + (A,) + pre + post
+    batch_shape = params.shape[:b]
+    index = tuple(
+        xp.arange(d).reshape((-1,) + (1,) * (indices.ndim - 1 - i))
+        for i, d in enumerate(batch_shape)
+    ) + (indices,)
+    out = moved[index]  # B + I + pre + post
+    n_pre = axis - b
+    n_i = indices.ndim - b
+    perm = (
+        tuple(range(b))
+        + tuple(range(b + n_i, b + n_i + n_pre))
+        + tuple(range(b, b + n_i))
+        + tuple(range(b + n_i + n_pre, out.ndim))
+    )
+    return xp.transpose(out, perm)
+
+
+@_gather.vjp
+def _gather_vjp(g, ans, params, indices, axis=0, batch_dims=0):
+    from .math import unsorted_segment_sum
+
+    pshape = tuple(params.shape)
+    if axis == 0 and batch_dims == 0:
+        n_idx = int(np.prod(indices.shape))
+        values = _reshape(g, shape=(n_idx,) + pshape[1:])
+        return IndexedSlices(values, _reshape(indices, shape=(n_idx,)), pshape), None
+    b = batch_dims
+    n_b = int(np.prod(pshape[:b]))
+    n_a = pshape[axis]
+    n_pre = axis - b
+    n_i = indices.ndim - b
+    # g is B + pre + I + post: bring I before pre, then flatten B*I into one segment axis.
+    perm = (
+        tuple(range(b))
+        + tuple(range(b + n_pre, b + n_pre + n_i))
+        + tuple(range(b, b + n_pre))
+        + tuple(range(b + n_pre + n_i, g.ndim))
+    )
+    gt = _transpose(g, perm=perm)
+    rest = tuple(gt.shape[b + n_i :])
+    flat = _reshape(gt, shape=(-1,) + rest)
+    offsets = np.arange(n_b).reshape((-1,) + (1,) * n_i) * n_a
+    ids = to_numpy(indices._value).reshape((n_b,) + tuple(indices.shape[b:])) + offsets
+    summed = unsorted_segment_sum(flat, ids.reshape(-1), n_b * n_a)
+    summed = _reshape(summed, shape=pshape[:b] + (n_a,) + rest)
+    # B + (A,) + pre + post  ->  B + pre + (A,) + post
+    back = (
+        tuple(range(b))
+        + tuple(range(b + 1, b + 1 + n_pre))
+        + (b,)
+        + tuple(range(b + 1 + n_pre, len(pshape)))
+    )
+    return _transpose(summed, perm=back), None
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Gathers slices of `params` along `axis` at `indices` (axis 0: the gradient is sparse).
+
+    With `batch_dims=b` the first b dimensions of params and indices are batch dimensions.
+    """
+    ndim = _ndim(params)
+    idx_ndim = _ndim(indices)
+    if batch_dims < 0:
+        batch_dims += idx_ndim
+    axis = batch_dims if axis is None else _axis(axis, ndim, "GatherV2")
+    if not 0 <= batch_dims <= axis or batch_dims > idx_ndim:
+        raise InvalidArgumentError(
+            f"GatherV2: batch_dims ({batch_dims}) must be in [0, axis "
+            f"({axis})] and <= the rank of indices ({idx_ndim})"
+        )
+    return _gather(params, indices, axis=axis, batch_dims=int(batch_dims))
+
+
+# ---- gather_nd and scatter -----------------------------------------------------------------
+
+
+def _nd_index(op_name, indices, shape, what="shape"):
+    """The last axis of `indices` as a tuple of index arrays, checked against `shape`."""
+    if indices.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"{op_name}: indices must be int32 or int64, got {indices.dtype}"
+        )
+    if indices.ndim == 0:
+        raise InvalidArgumentError(f"{op_name}: indices must be at least a vector, got a scalar")
+    k = indices.shape[-1]
+    if k > len(shape):
+        raise InvalidArgumentError(
+            f"{op_name}: the last dimension of indices ({k}) must be <= "
+            f"the rank of the {what} {list(shape)}"
+        )
+    bad = xp.any((indices < 0) | (indices >= xp.asarray(shape[:k], dtype=indices.dtype)), -1)
+    if bad.any():
+        pos = _first_bad(bad)
+        raise InvalidArgumentError(
+            f"{op_name}: indices{list(pos)} = {indices[pos].tolist()} "
+            f"does not index into {what} {list(shape)}"
+        )
+    return tuple(xp.moveaxis(indices, -1, 0))
+
+
+def _nd_sample(rng, high=(3, 4), rows=(5,)):
+    return np.stack([rng.integers(0, h, size=rows) for h in high], -1).astype("int32")
+
+
+@op(
+    "GatherNd",
+    same_dtype=(),
+    samples=[
+        Sample((3, 4, 2), _nd_sample, wrt=(0,)),
+        Sample((3, 4), lambda rng: _nd_sample(rng, (3,), (2, 2)), wrt=(0,)),
+    ],
+)
+def _gather_nd(params, indices):
+    index = _nd_index("GatherNd", indices, params.shape, "param shape")
+    if not index:  # an empty index picks all of params for every row
+        return xp.broadcast_to(params, indices.shape[:-1] + params.shape).copy()
+    return params[index]
+
+
+@_gather_nd.vjp
+def _gather_nd_vjp(g, ans, params, indices):
+    return _scatter_nd(indices, g, shape=tuple(params.shape)), None
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Gathers `params[indices[..., :]]`: the last axis of `indices` indexes params' first ones.
+
+    With `batch_dims=b`, row `i` of the first b (batch) dimensions of indices indexes
+    `params[i]`.
+    """
+    indices = convert_to_tensor(indices)
+    b = int(batch_dims)
+    if b:
+        batch = tuple(_dims(params)[:b])
+        if tuple(indices.shape[:b]) != batch:
+            raise InvalidArgumentError(
+                f"GatherNd: the first {b} (batch) dimensions of params "
+                f"{list(_dims(params))} and indices "
+                f"{list(indices.shape)} must match"
+            )
+        # Prepend each row's batch coordinates, then gather from params with the batch
+        # dimensions flattened into one.
+        coords = np.stack(np.meshgrid(*[np.arange(d) for d in batch], indexing="ij"), -1)
+        lead = tuple(indices.shape[:-1])
+        coords = coords.reshape(batch + (1,) * (len(lead) - b) + (b,))
+        coords = wrap(xp.asarray(np.broadcast_to(coords, lead + (b,)), dtype=indices._value.dtype))
+        indices = _concat(coords, indices, axis=-1)
+    return _gather_nd(params, indices)
+
+
+def _scatter_index(op_name, indices, updates, shape):
+    index = _nd_index(op_name, indices, shape)
+    expected = tuple(indices.shape[:-1]) + tuple(shape[indices.shape[-1] :])
+    if tuple(updates.shape) != expected:
+        raise InvalidArgumentError(
+            f"{op_name}: updates must have shape indices.shape[:-1] + shape[indices.shape[-1]:]"
+            f" = {list(expected)}, got {list(updates.shape)} (indices {list(indices.shape)}, "
+            f"shape {list(shape)})"
+        )
+    if not index:
+        raise InvalidArgumentError(
+            f"{op_name}: indices with an empty last dimension are not supported"
+        )
+    return index
+
+
+def _unique_rows(rng, high=5, n=3):
+    return rng.permutation(high)[:n].reshape(n, 1).astype("int32")
+
+
+@op(
+    "ScatterNd",
+    same_dtype=(),
+    samples=[
+        Sample(lambda rng: _indices_sample(rng, 5, (4, 1)), (4, 3), shape=(5, 3), wrt=(1,)),
+        Sample(_nd_sample, (5,), shape=(3, 4), wrt=(1,)),
+    ],
+)
+def _scatter_nd(indices, updates, shape):
+    index = _scatter_index("ScatterNd", indices, updates, shape)
+    out = xp.zeros(shape, dtype=updates.dtype)
+    xp.add.at(out, index, updates)  # repeated indices add up
+    return out
+
+
+@_scatter_nd.vjp
+def _scatter_nd_vjp(g, ans, indices, updates, shape):
+    return None, _gather_nd(g, indices)
+
+
+def scatter_nd(indices, updates, shape, name=None):
+    """Zeros of `shape` with `updates` added at `indices` (repeated indices add up)."""
+    return _scatter_nd(indices, updates, shape=_static_shape(shape))
+
+
+_TENSOR_SCATTER = [
+    Sample((5, 3), _unique_rows, (3, 3), wrt=(0, 2)),
+    Sample((3, 4), lambda rng: _nd_sample(rng, (3, 4), (2,)), (2,), wrt=(0, 2)),
+]
+
+
+@op("TensorScatterUpdate", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+def _tensor_scatter_update(tensor, indices, updates):
+    out = tensor.copy()
+    out[_scatter_index("TensorScatterUpdate", indices, updates, tensor.shape)] = updates
+    return out
+
+
+@_tensor_scatter_update.vjp
+def _tensor_scatter_update_vjp(g, ans, tensor, indices, updates):
+    g_updates = _gather_nd(g, indices)
+    return _tensor_scatter_update(g, indices, _zeros_like(g_updates)), None, g_updates
+
+
+@op("TensorScatterAdd", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+def _tensor_scatter_add(tensor, indices, updates):
+    out = tensor.copy()
+    xp.add.at(out, _scatter_index("TensorScatterAdd", indices, updates, tensor.shape), updates)
+    return out
+
+
+@_tensor_scatter_add.vjp
+def _tensor_scatter_add_vjp(g, ans, tensor, indices, updates):
+    return g, None, _gather_nd(g, indices)
+
+
+@op("TensorScatterSub", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+def _tensor_scatter_sub(tensor, indices, updates):
+    out = tensor.copy()
+    xp.subtract.at(
+        out, _scatter_index("TensorScatterSub", indices, updates, tensor.shape), updates
+    )
+    return out
+
+
+@_tensor_scatter_sub.vjp
+def _tensor_scatter_sub_vjp(g, ans, tensor, indices, updates):
+    return g, None, -_gather_nd(g, indices)
+
+
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """A copy of `tensor` with the entries (or slices) at `indices` replaced by `updates`."""
+    _check_same_dtype("TensorScatterUpdate", tensor, updates)
+    return _tensor_scatter_update(tensor, indices, updates)
+
+
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """A copy of `tensor` with `updates` added at `indices` (repeated indices add up)."""
+    _check_same_dtype("TensorScatterAdd", tensor, updates)
+    return _tensor_scatter_add(tensor, indices, updates)
+
+
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """A copy of `tensor` with `updates` subtracted at `indices`."""
+    _check_same_dtype("TensorScatterSub", tensor, updates)
+    return _tensor_scatter_sub(tensor, indices, updates)
+
+
+# ---- where and masks -----------------------------------------------------------------------
+
+
+def _condition_sample(shape):
+    return lambda rng: rng.random(shape) > 0.5
+
+
+@op("Where", differentiable=False, samples=[Sample(_condition_sample((3, 4)))])
+def _where_indices(condition):
+    if condition.ndim == 0:
+        raise InvalidArgumentError("Where: condition must have rank >= 1, got a scalar")
+    return xp.argwhere(condition).astype(xp.int64)
+
+
+@op(
+    "SelectV2",
+    same_dtype=(1, 2),
+    batchable=True,
+    samples=[
+        Sample(_condition_sample((3, 4)), (3, 4), (3, 4)),
+        Sample(_condition_sample((3, 1)), (4,), (3, 4)),
+        Sample(_condition_sample(()), (2,), ()),
+    ],
+)
+def _select(condition, x, y):
+    return xp.where(condition, x, y)
+
+
+@_select.vjp
+def _select_vjp(g, ans, condition, x, y):
+    return None, _select(condition, g, 0.0), _select(condition, 0.0, g)
+
+
+def where(condition, x=None, y=None, name=None):
+    """With x and y: elements of x where `condition`, else of y (all three broadcast).
+
+    Alone: the int64 coordinates of the true (non-zero) elements of `condition`, one row each.
+    """
+    if (x is None) != (y is None):
+        raise ValueError("where: x and y must both be non-None or both be None.")
+    if x is None:
+        return _where_indices(condition)
+    if not hasattr(condition, "_value"):
+        condition = convert_to_tensor(condition, dtype=dtypes.bool)
+    elif condition.dtype != dtypes.bool:
+        raise InvalidArgumentError(
+            f"SelectV2: condition must be a bool tensor, got {condition.dtype.name}"
+        )
+    _check_same_dtype("SelectV2", x, y)
+    return _select(condition, x, y)
+
+
+def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
+    """The entries of `tensor` where `mask` is true; mask covers dims axis..axis+mask.ndim-1.
+
+    Those dimensions are flattened into one, which keeps the selected entries in order.
+    """
+    tensor = convert_to_tensor(tensor)
+    mask = convert_to_tensor(mask)
+    shape = tuple(tensor.shape)
+    k = mask.ndim
+    if k == 0:
+        raise ValueError("boolean_mask: mask cannot be scalar.")
+    a = 0 if axis is None else int(axis)  # TF takes no negative axis here
+    if a < 0 or shape[a : a + k] != tuple(mask.shape):
+        raise ValueError(
+            f"boolean_mask: mask shape {list(mask.shape)} is incompatible with "
+            f"dimensions {a}..{a + k - 1} of tensor shape {list(shape)}"
+        )
+    flat = _reshape(tensor, shape=shape[:a] + (-1,) + shape[a + k :])
+    rows = _reshape(_where_indices(_reshape(mask, shape=(-1,))), shape=(-1,))
+    return _gather(flat, rows, axis=a, batch_dims=0)
+
+
+@op(
+    "OneHot",
+    differentiable=False,
+    samples=[
+        Sample(
+            lambda rng: rng.integers(-1, 4, (3, 2)).astype("int32"),
+            depth=4,
+            on_value=1.0,
+            off_value=0.0,
+            axis=1,
+            dtype="float32",
+        )
+    ],
+)
+def _one_hot(indices, depth, on_value, off_value, axis, dtype):
+    if indices.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"OneHot: indices must be uint8, int32 or int64, got {indices.dtype}"
+        )
+    labels = xp.arange(depth).reshape((depth,) + (1,) * (indices.ndim - axis))
+    hot = xp.expand_dims(indices, axis) == labels  # out-of-range indices match no label
+    return xp.where(hot, on_value, off_value).astype(dtype)
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """`on_value` at position `indices` of a new axis of size `depth`, `off_value` elsewhere.
+
+    The new axis goes last (or at `axis`); indices outside [0, depth) give an all-off row.
+    The dtype is `dtype`, else that of on_value/off_value, else float32.
+    """
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    values = {}
+    for label, v in (("on_value", on_value), ("off_value", off_value)):
+        if v is not None:
+            v = convert_to_tensor(v, dtype_hint=dtype)
+            if dtype is not None and v.dtype != dtype:
+                raise TypeError(
+                    f"one_hot: dtype {v.dtype.name} of {label} does not match "
+                    f"dtype parameter {dtype.name}"
+                )
+            values[label] = v
+    if dtype is None:
+        dtype = next(iter(values.values())).dtype if values else dtypes.float32
+    if len({v.dtype for v in values.values()}) > 1:
+        raise TypeError(
+            f"one_hot: dtype {values['on_value'].dtype.name} of on_value does not "
+            f"match dtype {values['off_value'].dtype.name} of off_value"
+        )
+    on = values["on_value"].numpy().item() if "on_value" in values else 1
+    off = values["off_value"].numpy().item() if "off_value" in values else 0
+    ndim = _ndim(indices)
+    axis = -1 if axis is None else int(axis)
+    if not -1 <= axis <= ndim:
+        raise InvalidArgumentError(f"OneHot: expected axis to be -1 or in [0, {ndim}], got {axis}")
+    depth = int(depth)
+    if depth < 0:
+        raise InvalidArgumentError(f"OneHot: depth must be non-negative, got {depth}")
+    return _one_hot(
+        indices,
+        depth=depth,
+        on_value=on,
+        off_value=off,
+        axis=ndim if axis == -1 else axis,
+        dtype=dtype.name,
+    )
+
+
+def repeat(input, repeats, axis=None, name=None):
+    """Repeats each element (each slice along `axis`) of `input` `repeats` times.
+
+    With `axis=None` the input is flattened first.
+    """
+    input = convert_to_tensor(input)
+    if axis is None:
+        input = _reshape(input, shape=(-1,))
+        axis = 0
+    a = _axis(axis, input.ndim, "repeat")
+    n = input.shape[a]
+    reps = np.asarray(to_numpy(repeats._value) if hasattr(repeats, "_value") else repeats)
+    reps = reps.reshape(-1)
+    if reps.size == 1:
+        reps = np.full(n, reps[0])
+    if reps.size != n or (reps < 0).any():
+        raise InvalidArgumentError(
+            f"repeat: repeats must be one non-negative count or one per "
+            f"element of dimension {a} (size {n}), got {reps.tolist()}"
+        )
+    return _gather(input, np.repeat(np.arange(n, dtype=np.int64), reps), axis=a, batch_dims=0)
+
+
+# ---- sorting -------------------------------------------------------------------------------
+
+
+# tapeflow's own op type: TF sorts with TopKV2 (k = the full length), which is stable:
+# equal values keep their order in both directions, as here.
+@op("ArgSort", differentiable=False, samples=[Sample((3, 4), axis=1, descending=True)])
+def _argsort(x, axis, descending):
+    if x.dtype.kind == "b":
+        raise InvalidArgumentError("ArgSort: bool tensors cannot be sorted")
+    if not descending:
+        return xp.argsort(x, axis=axis, kind="stable").astype(xp.int32)
+    # Stable descending: sort the reversed array ascending, then map positions back.
+    n = x.shape[axis]
+    order = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable")
+    return (n - 1 - xp.flip(order, axis)).astype(xp.int32)
+
+
+def _sort_args(values, axis, direction, what):
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(
+            f"{what}: argument `direction` should be one of ASCENDING, "
+            f"DESCENDING. Received: direction={direction}"
+        )
+    values = convert_to_tensor(values)
+    if values.ndim == 0:
+        raise InvalidArgumentError(f"{what}: values must have rank >= 1, got a scalar")
+    return values, _axis(axis, values.ndim, what)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """The int32 indices that sort `values` along `axis` (ties keep their order)."""
+    values, a = _sort_args(values, axis, direction, "argsort")
+    return _argsort(values, axis=a, descending=direction == "DESCENDING")
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """`values` sorted along `axis`; differentiable (the gradient goes back to each source)."""
+    values, a = _sort_args(values, axis, direction, "sort")
+    order = _argsort(values, axis=a, descending=direction == "DESCENDING")
+    last = values.ndim - 1
+    if a != last:  # sort the last axis: swap it with `axis` (its own inverse)
+        perm = tuple(last if i == a else a if i == last else i for i in range(values.ndim))
+        values, order = _transpose(values, perm=perm), _transpose(order, perm=perm)
+    shape = tuple(values.shape)
+    # Rows of a matrix, gathered with one batch dimension: a dense gradient, as in TF.
+    rows = (-1, shape[-1])
+    out = _gather(_reshape(values, shape=rows), _reshape(order, shape=rows), axis=1, batch_dims=1)
+    out = _reshape(out, shape=shape)
+    return _transpose(out, perm=perm) if a != last else out
+
+
+API = {
+    "tf": [
+        "slice",
+        "strided_slice",
+        "gather",
+        "gather_nd",
+        "scatter_nd",
+        "tensor_scatter_nd_update",
+        "tensor_scatter_nd_add",
+        "tensor_scatter_nd_sub",
+        "where",
+        "boolean_mask",
+        "one_hot",
+        "repeat",
+        "sort",
+        "argsort",
+    ],
+}
