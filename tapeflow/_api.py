@@ -11,7 +11,7 @@ import importlib
 import sys
 import types
 
-FAMILIES = ("math", "reduce", "array", "linalg", "nn", "conv", "random", "debug")
+FAMILIES = ("math", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug")
 NAMESPACES = (
     "math",
     "nn",

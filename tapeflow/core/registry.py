@@ -170,9 +170,10 @@ def execute(op: Op, inputs: tuple, attrs: dict):
             inputs = _convert_inputs(op, inputs)
             break
     else:
-        if len(inputs) > 1 and op.same_dtype is ALL_INPUTS:
-            d = inputs[0]._value.dtype
-            for x in inputs:
+        if len(inputs) > 1 and op.same_dtype:
+            group = inputs if op.same_dtype is ALL_INPUTS else [inputs[i] for i in op.same_dtype]
+            d = group[0]._value.dtype
+            for x in group:
                 if x._value.dtype != d:
                     _raise_dtype_mismatch(op, inputs)
     try:

@@ -705,7 +705,7 @@ def rank(input, name=None):
 # Slicing, gather, scatter, where and sort build on the ops above; importing them here
 # registers them, and the vjps above slice with them.
 from . import indexing  # noqa: E402
-from .indexing import _strided_slice, slice_key  # noqa: E402, F401
+from .indexing import _strided_slice, gather, slice_key  # noqa: E402, F401
 
 API = {
     "tf": [
@@ -737,14 +737,3 @@ API = {
         "rank",
     ],
 }
-
-# Until tapeflow/_api.py lists the "indexing" family, its names are exported from here too
-# (the same objects: collect() accepts that). A module __getattr__ rather than imports, so
-# that `slice` stays the builtin inside this module. Delete this block once it does.
-API["tf"] += indexing.API["tf"]
-
-
-def __getattr__(name):
-    if name in indexing.API["tf"]:
-        return getattr(indexing, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
