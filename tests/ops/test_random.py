@@ -10,6 +10,7 @@ import pytest
 import tapeflow as tf
 from tapeflow.core.registry import get_op
 from tapeflow.ops import random as tf_random
+from tapeflow.testing import gradcheck
 
 GOLDEN = json.load(
     open(os.path.join(os.path.dirname(__file__), "..", "golden", "random_debug.json"))
@@ -229,22 +230,22 @@ def test_shuffle_has_no_gradient():
     assert tape.gradient(y, x) is None  # TF: NotDifferentiable("RandomShuffle")
 
 
-def test_random_ops_are_registered_non_differentiable():
-    for name in (
-        "RandomStandardNormal",
-        "RandomUniform",
-        "RandomUniformInt",
-        "TruncatedNormal",
-        "RandomShuffle",
-        "Multinomial",
-        "StatelessRandomNormal",
-        "StatelessRandomUniform",
-        "StatelessRandomUniformInt",
-        "StatelessRandomUniformFullInt",
-        "StatelessTruncatedNormal",
-        "RandomUniformFullInt",
-    ):
-        assert get_op(name).differentiable is False
+RANDOM_OPS = [
+    "RandomStandardNormal", "RandomUniform", "RandomUniformInt", "RandomUniformFullInt",
+    "TruncatedNormal", "RandomShuffle", "Multinomial", "StatelessRandomNormal",
+    "StatelessRandomUniform", "StatelessRandomUniformInt", "StatelessRandomUniformFullInt",
+    "StatelessTruncatedNormal",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RANDOM_OPS)
+def test_registered_non_differentiable_and_samples_run(name):
+    op = get_op(name)
+    assert op.differentiable is False
+    for sample in op.samples:
+        args = gradcheck.sample_inputs(op, sample, np.random.default_rng(0))
+        out = op(*args, **sample.attrs)
+        assert isinstance(out, tf.Tensor) and out.numpy().size > 0
 
 
 def test_error_messages_name_the_op():
