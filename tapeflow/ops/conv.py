@@ -555,6 +555,12 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
     name = "DepthwiseConv2dNative"
     cf = _channels_first(data_format, 2)
     attrs = _conv_attrs(name, strides, padding, dilations, cf)
+    if max(attrs["strides"]) > 1 and max(attrs["dilations"]) > 1:
+        # TF only warns here, then computes something else than a strided dilated conv.
+        raise ValueError(
+            f"depthwise_conv2d: when dilations are greater than 1, all strides must be 1; got "
+            f"strides {attrs['strides']} and dilations {attrs['dilations']}"
+        )
     _check_rank(name, "input", _static_shape(input))
     return _from_nhwc(_depthwise_conv2d(_to_nhwc(input, cf), filter, **attrs), cf)
 

@@ -10,9 +10,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 import tapeflow as tf
 from tapeflow.backend import conv as conv_kernels
 from tapeflow.core.errors import InvalidArgumentError, UnimplementedError
+from tapeflow.core.registry import get_op
 
 GOLDEN = json.loads((pathlib.Path(__file__).parent.parent / "golden" / "conv.json").read_text())
 CASES = GOLDEN["cases"]
+depthwise_op = get_op("DepthwiseConv2dNative")
 
 
 # ---- TensorFlow golden numbers -------------------------------------------------------------
@@ -96,7 +98,9 @@ def test_conv2d_and_depthwise_forward_match_numpy(
         got.numpy(), np.einsum("npqcij,ijco->npqo", win, f), rtol=1e-10, atol=1e-10
     )
     fd = rng.standard_normal(f_shape[:3] + (2,))
-    got = tf.nn.depthwise_conv2d(x, fd, [1, *strides, 1], pad_arg, dilations=dilations)
+    # The op itself: tf.nn.depthwise_conv2d refuses strides > 1 with dilations > 1, as TF.
+    pads = padding if isinstance(padding, str) else tuple(padding)
+    got = depthwise_op(x, fd, strides=strides, padding=pads, dilations=dilations)
     want = np.einsum("npqcij,ijcm->npqcm", win, fd).reshape(got.shape.as_list())
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-10)
 
@@ -383,6 +387,13 @@ def test_variable_filters_get_gradients(rng):
             "DepthwiseConv2dNative: input depth 3 does not match filter in_channels 2",
         ),
         (
+            lambda: tf.nn.depthwise_conv2d(
+                np.ones((1, 7, 7, 2)), np.ones((3, 3, 2, 2)), [1, 2, 2, 1], "SAME", dilations=2
+            ),
+            ValueError,
+            "when dilations are greater than 1, all strides must be 1",
+        ),
+        (
             lambda: tf.nn.max_pool2d(np.ones((4, 4, 1)), 2, 2, "SAME"),
             InvalidArgumentError,
             r"MaxPool: input must be 4-dimensional, got shape \(4, 4, 1\)",
@@ -421,3 +432,15 @@ def test_empty_output_and_its_gradient():
     gx, gf = tape.gradient(y, [x, f])
     np.testing.assert_array_equal(gx.numpy(), np.zeros((2, 2, 2, 1)))
     np.testing.assert_array_equal(gf.numpy(), np.zeros((3, 3, 1, 1)))
+
+
+def test_forward_mode_jvp_of_conv2d(rng):
+    from tapeflow.core.forward import ForwardAccumulator  # tf.autodiff is not exported yet
+
+    x, vx = rng.standard_normal((2, 6, 5, 2)), rng.standard_normal((2, 6, 5, 2))
+    f, vf = rng.standard_normal((3, 3, 2, 3)), rng.standard_normal((3, 3, 2, 3))
+    xt, ft = tf.constant(x), tf.constant(f)
+    with ForwardAccumulator([xt, ft], [tf.constant(vx), tf.constant(vf)]) as acc:
+        y = tf.nn.conv2d(xt, ft, 2, "SAME")
+    want = tf.nn.conv2d(vx, f, 2, "SAME").numpy() + tf.nn.conv2d(x, vf, 2, "SAME").numpy()
+    np.testing.assert_allclose(acc.jvp(y).numpy(), want, rtol=1e-12, atol=1e-12)
