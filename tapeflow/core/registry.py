@@ -65,10 +65,12 @@ class Op:
         batchable,
         second_order,
         check,
+        stateful=False,
     ):
         self.name = name
         self.forward = forward
         self.vjp_fn = None
+        self.vjp_needs = False  # the vjp takes `needs=`: which input gradients are used
         self.jvp_fn = None
         self.samples = samples
         self.domain = domain
@@ -80,6 +82,8 @@ class Op:
         self.batchable = batchable
         self.second_order = second_order  # False: skip the second-order gradient test
         self.check = check  # extra keyword args for the gradient check (eps, tolerances)
+        # Draws random numbers or raises on values: a tracer must not fold, merge or drop it.
+        self.stateful = stateful
         self.__name__ = forward.__name__
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
@@ -87,10 +91,20 @@ class Op:
     def __call__(self, *inputs, **attrs):
         return execute(self, inputs, attrs)
 
-    def vjp(self, fn):
-        """Decorator: registers the vector-Jacobian product of this op."""
-        self.vjp_fn = fn
-        return fn
+    def vjp(self, fn=None, *, needs=False):
+        """Decorator: registers the vector-Jacobian product of this op.
+
+        With `@op.vjp(needs=True)` the backward pass also passes `needs=` (one bool per
+        input: does a gradient for it lead to a source?) so that an expensive vjp (conv
+        backprop) can skip the gradients nobody asked for.
+        """
+
+        def register(fn):
+            self.vjp_fn = fn
+            self.vjp_needs = needs
+            return fn
+
+        return register if fn is None else register(fn)
 
     def jvp(self, fn):
         """Decorator: registers a Jacobian-vector product (else it is derived from the vjp)."""
@@ -112,6 +126,7 @@ def op(
     batchable=False,
     second_order=True,
     check=None,
+    stateful=False,
 ):
     """Declares an op: `same_dtype` names the input positions that must share a dtype."""
 
@@ -129,6 +144,7 @@ def op(
             batchable=batchable,
             second_order=second_order,
             check=check or {},
+            stateful=stateful,
         )
         _REGISTRY[name] = o
         return o

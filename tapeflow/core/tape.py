@@ -380,7 +380,11 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
             ans = outputs
         else:
             g_in, ans = upstream[0], outputs[0]
-        input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
+        if op.vjp_needs:
+            needs = tuple(x._id in reach and _is_float(x) for x in inputs)
+            input_grads = op.vjp_fn(g_in, ans, *inputs, needs=needs, **attrs)
+        else:
+            input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
         if len(input_grads) != len(inputs):
             raise AssertionError(
                 f"vjp of {op.name} returned {len(input_grads)} gradients for {len(inputs)} inputs"

@@ -258,23 +258,23 @@ _FLOAT_SAMPLES = [
 ]
 
 
-@op("RandomStandardNormal", differentiable=False, samples=_FLOAT_SAMPLES)
+@op("RandomStandardNormal", stateful=True, differentiable=False, samples=_FLOAT_SAMPLES)
 def _random_standard_normal(*, shape, dtype, rng):
     return _normal_array(rng, shape, dtype)
 
 
-@op("TruncatedNormal", differentiable=False, samples=_FLOAT_SAMPLES)
+@op("TruncatedNormal", stateful=True, differentiable=False, samples=_FLOAT_SAMPLES)
 def _truncated_normal(*, shape, dtype, rng):
     return _normal_array(rng, shape, dtype, truncate=True)
 
 
-@op("RandomUniform", differentiable=False, samples=_FLOAT_SAMPLES)
+@op("RandomUniform", stateful=True, differentiable=False, samples=_FLOAT_SAMPLES)
 def _random_uniform(*, shape, dtype, rng):
     return _uniform_array(rng, shape, dtype)
 
 
 @op(
-    "RandomUniformInt",
+    "RandomUniformInt", stateful=True,
     differentiable=False,
     samples=[Sample(np.int32(-3), np.int32(5), shape=(3, 4), rng=_RNG)],
 )
@@ -283,7 +283,7 @@ def _random_uniform_int(minval, maxval, *, shape, rng):
 
 
 @op(
-    "RandomUniformFullInt",
+    "RandomUniformFullInt", stateful=True,
     differentiable=False,
     samples=[Sample(shape=(2, 3), dtype="int64", rng=_RNG)],
 )
@@ -292,7 +292,7 @@ def _random_uniform_full_int(*, shape, dtype, rng):
 
 
 @op(
-    "RandomShuffle",
+    "RandomShuffle", stateful=True,
     differentiable=False,
     samples=[Sample((5, 2), rng=_RNG), Sample(np.arange(4), rng=_RNG)],
 )
@@ -303,7 +303,7 @@ def _random_shuffle(value, *, rng):
 
 
 @op(
-    "Multinomial",
+    "Multinomial", stateful=True,
     differentiable=False,
     samples=[Sample((3, 5), num_samples=4, output_dtype="int64", rng=_RNG)],
 )
@@ -344,7 +344,7 @@ def _multinomial(logits, *, num_samples, output_dtype, rng):
 
 
 @op(
-    "StatelessRandomNormal",
+    "StatelessRandomNormal", stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="float32")],
 )
@@ -353,7 +353,7 @@ def _stateless_random_normal(seed, *, shape, dtype):
 
 
 @op(
-    "StatelessTruncatedNormal",
+    "StatelessTruncatedNormal", stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="float32")],
 )
@@ -363,7 +363,7 @@ def _stateless_truncated_normal(seed, *, shape, dtype):
 
 
 @op(
-    "StatelessRandomUniform",
+    "StatelessRandomUniform", stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="float32")],
 )
@@ -372,7 +372,7 @@ def _stateless_random_uniform(seed, *, shape, dtype):
 
 
 @op(
-    "StatelessRandomUniformInt",
+    "StatelessRandomUniformInt", stateful=True,
     differentiable=False,
     same_dtype=(1, 2),
     samples=[Sample(_SEED, np.int64(0), np.int64(10), shape=(3, 4))],
@@ -383,7 +383,7 @@ def _stateless_random_uniform_int(seed, minval, maxval, *, shape):
 
 
 @op(
-    "StatelessRandomUniformFullInt",
+    "StatelessRandomUniformFullInt", stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="int32")],
 )
