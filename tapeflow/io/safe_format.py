@@ -205,7 +205,9 @@ def read_tensors(path) -> tuple[dict, dict]:
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:
-            data = bytearray(f.read())
+            # One buffer, filled in place: the arrays returned are views of it.
+            data = bytearray(os.fstat(f.fileno()).st_size)
+            del data[f.readinto(data) :]
     except FileNotFoundError:
         raise NotFoundError(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -181,6 +181,11 @@ class Checkpoint:
         not exist yet are restored when they appear. Returns a load status."""
         filename = _checkpoint_filename(os.fspath(save_path))
         tensors, metadata = read_tensors(filename)
+        if metadata.get("format") != _FORMAT_TAG:
+            raise ValueError(
+                f"{filename} is a tapeflow tensor file holding {metadata.get('format')!r} "
+                f"data, not a tf.train.Checkpoint"
+            )
         graph = self._graph()
         self._apply_pending(graph)
         before = dict(self._pending)
@@ -209,7 +214,8 @@ class Checkpoint:
         Raises:
             tf.errors.NotFoundError: no checkpoint at `save_path`.
             tf.errors.DataLossError: the file is truncated, corrupted or not a checkpoint.
-            ValueError: a saved value's shape differs from its variable's (names the path).
+            ValueError: a saved value's shape differs from its variable's (names the path), or
+                the file is a tapeflow tensor file of another kind (e.g. Keras weights).
             tf.errors.InvalidArgumentError: a saved value's dtype differs from its variable's.
         """
         if save_path is None:

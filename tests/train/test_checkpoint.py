@@ -404,6 +404,12 @@ def test_checkpoint_file_holding_a_pickle_is_refused(tmp_path):
     assert not marker.exists()
 
 
+def test_tensor_file_of_another_kind_is_refused(tmp_path):
+    safe_format.write_tensors(tmp_path / "w.tapeflow", {"v": np.ones(2)}, {"format": "keras"})
+    with pytest.raises(ValueError, match="holding 'keras' data, not a tf.train.Checkpoint"):
+        tf.train.Checkpoint(v=tf.Variable([0.0, 0.0])).restore(tmp_path / "w")
+
+
 # ---- CheckpointManager ------------------------------------------------------------------------
 
 
