@@ -1,0 +1,452 @@
+"""`tf.train.Checkpoint`: saves and restores the Variables reachable from its children.
+
+File: one checkpoint is one file, `<prefix>.tapeflow`, in the `tapeflow.io.safe_format`
+layout (atomic, checksummed, never unpickled). Its arrays are keyed by object path, e.g.
+`model/layers/0/kernel` (see `_object_graph` for the walk), plus `save_counter`; its metadata
+holds the aliases (other paths to objects reached twice). Optimizer slots are stored as
+`<variable path>/.OPTIMIZER_SLOT/<optimizer path>/<slot name>`, for every optimizer (an
+object with `_slot_variables(var) -> {slot name: Variable}` and
+`_restore_slot(var, slot_name, value)`) and every variable in the graph.
+
+Deferred restore: a saved value whose object does not exist yet stays pending in the
+Checkpoint. Pending values are applied
+  * by the hook `restore_pending(owner, name, variable)`, which code that creates variables
+    lazily calls right after creating one: Keras' `Layer.add_weight` calls it with the layer,
+    the weight's key in the layer's `_trackable_children()` and the new variable, before
+    the variable is stored on the layer;
+  * at the start of every later `save`, `write`, `read` and `restore` of that Checkpoint, and
+    by the status methods (`assert_*`, `run_restore_ops`, `initialize_or_restore`).
+TF restores at the moment an attribute is set; tapeflow's `tf.Module` has no such hook, so a
+plain Module that makes variables lazily is restored at the next of these calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import weakref
+
+import numpy as np
+
+from ..backend import to_numpy
+from ..core import dtypes
+from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
+from ..core.variable import Variable
+from ..io.safe_format import read_tensors, write_tensors
+from . import _object_graph as graph_lib
+from .checkpoint_management import CHECKPOINT_SUFFIX, checkpoint_file, update_checkpoint_state
+
+_log = logging.getLogger("tapeflow")
+_FORMAT_TAG = "tapeflow.train.Checkpoint"
+# Checkpoints that hold pending values, for `restore_pending`.
+_with_pending: weakref.WeakSet = weakref.WeakSet()
+
+
+def restore_pending(owner, name: str, variable) -> bool:
+    """Gives a just-created `variable` its pending checkpoint value, if any Checkpoint holds
+    one for it. Call it from code that creates variables lazily (Keras `Layer.add_weight`).
+
+    Args:
+        owner: the object that will hold the variable (reachable from the Checkpoint).
+        name: the variable's child name in `owner` (its key in `owner._trackable_children()`
+            or its attribute name on a Module).
+        variable: the new Variable.
+
+    Returns:
+        True if a value was restored into `variable`.
+    """
+    restored = False
+    for checkpoint in list(_with_pending):
+        restored |= checkpoint._restore_created(owner, name, variable)
+    return restored
+
+
+def _array(value) -> np.ndarray:
+    return to_numpy(value._value) if isinstance(value, Variable) else np.asarray(value)
+
+
+def _warn_unused(pending: dict, flags: dict):
+    if pending and not flags["expect_partial"]:
+        keys = sorted(pending)
+        _log.warning(
+            "A checkpoint was restored but %d saved values were never matched to an "
+            "object: %s%s. Call expect_partial() on the load status to silence this.",
+            len(keys),
+            keys[:10],
+            " ..." if len(keys) > 10 else "",
+        )
+
+
+class Checkpoint:
+    """Groups trackable objects (Variables, Modules, Keras layers and optimizers) to save and
+    restore together. Keyword arguments become attributes and top-level names in the file."""
+
+    def __init__(self, root=None, **kwargs):
+        if isinstance(root, weakref.ref):
+            root = root()
+        self._root = root
+        self._children = {}
+        self._save_counter = None
+        self._pending = {}  # saved key -> (array, restore uid, file)
+        self._aliases = {}
+        self._restored = {}  # Variable._id -> uid of the restore that last assigned it
+        self._restored_slots = {}  # (Variable._id, id(optimizer), slot name) -> uid
+        self._restore_uid = 0
+        self._flags = {"expect_partial": False}
+        weakref.finalize(self, _warn_unused, self._pending, self._flags)
+        if root is not None:
+            _check_trackable(root, "root")
+        root_children = dict(graph_lib.children(root) or []) if root is not None else {}
+        for name, value in sorted(kwargs.items()):
+            if name in root_children and root_children[name] is not value:
+                raise ValueError(
+                    f"Cannot create a Checkpoint with keyword argument {name} if "
+                    f"root.{name} already exists."
+                )
+            setattr(self, name, value)
+
+    def __setattr__(self, name, value):
+        if not name.startswith("_"):
+            _check_trackable(value, name)
+        object.__setattr__(self, name, value)
+        if not name.startswith("_"):
+            self._children[name] = value
+
+    @property
+    def save_counter(self) -> Variable:
+        """int64 Variable counting `save()` calls; numbers the checkpoints."""
+        if self._save_counter is None:
+            self._save_counter = Variable(
+                0, dtype=dtypes.int64, trainable=False, name="save_counter"
+            )
+            self._apply_pending()
+        return self._save_counter
+
+    def _top_children(self) -> list:
+        top = []
+        if isinstance(self._root, Variable):
+            top.append(("root", self._root))
+        elif self._root is not None:
+            top.extend(graph_lib.children(self._root) or [])
+        names = {name for name, _ in top}
+        top.extend((k, v) for k, v in self._children.items() if k not in names)
+        if self._save_counter is not None:
+            top.append(("save_counter", self._save_counter))
+        return top
+
+    def _trackable_children(self) -> dict:
+        return dict(self._top_children())
+
+    def _graph(self) -> graph_lib.ObjectGraph:
+        root = None if isinstance(self._root, Variable) else self._root
+        return graph_lib.ObjectGraph(self._top_children(), root=root)
+
+    # ---- saving ---------------------------------------------------------------------------------
+
+    def write(self, file_prefix, options=None) -> str:
+        """Writes a checkpoint to `file_prefix` (file `file_prefix.tapeflow`) without numbering
+        it or updating the "checkpoint" state file. Returns `file_prefix`."""
+        file_prefix = os.fspath(file_prefix)
+        graph = self._graph()
+        self._apply_pending(graph)
+        tensors = {path: _array(var) for path, var in graph.variables.items()}
+        for optimizer_path, optimizer in graph.optimizers.items():
+            for path, var in graph.variables.items():
+                for slot_name, slot in (optimizer._slot_variables(var) or {}).items():
+                    tensors[graph_lib.slot_key(path, optimizer_path, slot_name)] = _array(slot)
+        directory = os.path.dirname(file_prefix)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        write_tensors(
+            checkpoint_file(file_prefix),
+            tensors,
+            {"format": _FORMAT_TAG, "aliases": graph.aliases},
+        )
+        return file_prefix
+
+    def save(self, file_prefix, options=None) -> str:
+        """Increments `save_counter`, writes `file_prefix-<save_counter>` and records it as the
+        latest checkpoint of its directory. Returns that path."""
+        file_prefix = os.fspath(file_prefix)
+        counter = self.save_counter
+        counter.assign_add(1)
+        path = self.write(f"{file_prefix}-{int(counter.numpy())}")
+        update_checkpoint_state(os.path.dirname(path), path, [path])
+        return path
+
+    # ---- restoring ------------------------------------------------------------------------------
+
+    def read(self, save_path, options=None):
+        """Restores the checkpoint written by `write` at `save_path`; values whose objects do
+        not exist yet are restored when they appear. Returns a load status."""
+        filename = _checkpoint_filename(os.fspath(save_path))
+        tensors, metadata = read_tensors(filename)
+        if metadata.get("format") != _FORMAT_TAG:
+            raise ValueError(
+                f"{filename} is a tapeflow tensor file holding {metadata.get('format')!r} "
+                f"data, not a tf.train.Checkpoint"
+            )
+        graph = self._graph()
+        self._apply_pending(graph)
+        before = dict(self._pending)
+        self._restore_uid += 1
+        uid = self._restore_uid
+        aliases = metadata.get("aliases", {})
+        if isinstance(aliases, dict):
+            self._aliases.update(
+                {k: v for k, v in aliases.items() if isinstance(k, str) and isinstance(v, str)}
+            )
+        self._pending.update((key, (value, uid, filename)) for key, value in tensors.items())
+        try:
+            self._apply_pending(graph)
+        except BaseException:
+            self._pending.clear()
+            self._pending.update(before)
+            raise
+        return CheckpointLoadStatus(self, uid, filename, tensors.keys())
+
+    def restore(self, save_path, options=None):
+        """Restores the checkpoint at `save_path` (a prefix from `save` or
+        `tf.train.latest_checkpoint`). With None, nothing is restored. Returns a load status:
+        `assert_consumed()`, `assert_existing_objects_matched()`, `assert_nontrivial_match()`,
+        `expect_partial()`, `run_restore_ops()`, `initialize_or_restore()`.
+
+        Raises:
+            tf.errors.NotFoundError: no checkpoint at `save_path`.
+            tf.errors.DataLossError: the file is truncated, corrupted or not a checkpoint.
+            ValueError: a saved value's shape differs from its variable's (names the path), or
+                the file is a tapeflow tensor file of another kind (e.g. Keras weights).
+            tf.errors.InvalidArgumentError: a saved value's dtype differs from its variable's.
+        """
+        if save_path is None:
+            return InitializationOnlyStatus()
+        try:
+            status = self.read(save_path, options)
+        except NotFoundError as e:
+            raise NotFoundError(
+                f"Error when restoring from checkpoint at {os.fspath(save_path)}: {e}\nPlease "
+                f"double-check that the path is correct. You may be missing the checkpoint "
+                f"suffix (e.g. the '-1' in 'path/to/ckpt-1')."
+            ) from None
+        self.save_counter  # noqa: B018 - created now, as TF does, and given its saved value
+        return status
+
+    def _apply_pending(self, graph=None, extra=()):
+        """Assigns the pending values whose variables (in `graph`, plus `extra` (path,
+        variable) pairs) and optimizers now exist. Checks every match before assigning any."""
+        if not self._pending:
+            return
+        graph = graph if graph is not None else self._graph()
+        variables = list(graph.variables.items()) + list(extra)
+        plan = []
+        for path, var in variables:
+            key = graph_lib.resolve(path, self._aliases)
+            if key in self._pending:
+                value, uid, filename = self._pending[key]
+                _check_match(key, filename, value, var)
+                plan.append((key, var, value, uid))
+        slot_plan = self._slot_plan(graph, variables)
+        for _, var, value, uid in plan:
+            var.assign(value)
+            self._restored[var._id] = uid
+        for _, optimizer, var, slot_name, value, uid in slot_plan:
+            optimizer._restore_slot(var, slot_name, value)
+            self._restored_slots[(var._id, id(optimizer), slot_name)] = uid
+        for key in {entry[0] for entry in plan} | {entry[0] for entry in slot_plan}:
+            self._pending.pop(key, None)
+        if not self._pending:
+            _with_pending.discard(self)
+        else:
+            _with_pending.add(self)
+
+    def _slot_plan(self, graph, variables) -> list:
+        if not graph.optimizers:
+            return []
+        index = {}  # saved variable path -> saved optimizer path -> slot name -> key
+        for key in self._pending:
+            parts = graph_lib.split_slot_key(key)
+            if parts is not None:
+                var_path, optimizer_path, slot_name = parts
+                index.setdefault(var_path, {}).setdefault(optimizer_path, {})[slot_name] = key
+        if not index:
+            return []
+        optimizers = {graph_lib.resolve(p, self._aliases): o for p, o in graph.optimizers.items()}
+        plan = []
+        for path, var in variables:
+            for optimizer_path, slots in index.get(
+                graph_lib.resolve(path, self._aliases), {}
+            ).items():
+                optimizer = optimizers.get(optimizer_path)
+                if optimizer is None:
+                    continue
+                for slot_name, key in slots.items():
+                    value, uid, _ = self._pending[key]
+                    plan.append((key, optimizer, var, graph_lib.unescape(slot_name), value, uid))
+        return plan
+
+    def _restore_created(self, owner, name, variable) -> bool:
+        if not self._pending:
+            return False
+        graph = self._graph()
+        owner_path = graph.paths.get(id(owner))
+        if owner_path is None:
+            return False
+        path = graph_lib.join(owner_path, name)
+        was_restored = self._restored.get(variable._id)
+        self._apply_pending(graph, extra=[(path, variable)])
+        return self._restored.get(variable._id) != was_restored
+
+    def _unmatched(self, uid: int) -> list:
+        """Paths of the existing variables and slots that no restore since `uid` assigned."""
+        graph = self._graph()
+        self._apply_pending(graph)
+        missing = [
+            path for path, var in graph.variables.items() if self._restored.get(var._id, 0) < uid
+        ]
+        for optimizer_path, optimizer in graph.optimizers.items():
+            for path, var in graph.variables.items():
+                for slot_name in optimizer._slot_variables(var) or {}:
+                    if self._restored_slots.get((var._id, id(optimizer), slot_name), 0) < uid:
+                        missing.append(graph_lib.slot_key(path, optimizer_path, slot_name))
+        return missing
+
+
+def _check_trackable(value, name):
+    if not graph_lib.is_trackable(value):
+        raise ValueError(
+            f"`Checkpoint` was expecting {name} to be a trackable object (a tf.Variable, a "
+            f"tf.Module, a Keras layer or optimizer, or a list/tuple/dict of them), got "
+            f"{value!r}."
+        )
+
+
+def _check_match(key, filename, value, var):
+    if np.dtype(var.dtype.as_numpy_dtype) != value.dtype:
+        raise InvalidArgumentError(
+            f"Checkpoint: {key!r} in {filename} has dtype {value.dtype}, but the variable "
+            f"{var.name} it restores has dtype {var.dtype.name}"
+        )
+    if not var._shape.is_compatible_with(value.shape):
+        raise ValueError(
+            f"Checkpoint: cannot restore {key!r} from {filename}: the saved value has shape "
+            f"{tuple(value.shape)}, the variable {var.name} has shape "
+            f"{tuple(var.shape.as_list())}"
+        )
+
+
+def _checkpoint_filename(save_path: str) -> str:
+    """The file of the checkpoint `save_path` (a prefix, or the file itself)."""
+    filename = checkpoint_file(save_path)
+    if os.path.isfile(filename):
+        return filename
+    if save_path.endswith(CHECKPOINT_SUFFIX) and os.path.isfile(save_path):
+        return save_path
+    if os.path.isfile(save_path + ".index"):
+        raise UnimplementedError(
+            f"{save_path} is a TensorFlow checkpoint; tapeflow reads only "
+            f"its own checkpoint files ({filename})"
+        )
+    if os.path.isdir(save_path):
+        raise NotFoundError(
+            f"{save_path} is a directory; pass a checkpoint prefix, e.g. "
+            f"tf.train.latest_checkpoint({save_path!r})"
+        )
+    raise NotFoundError(f"no checkpoint file {filename}")
+
+
+class CheckpointLoadStatus:
+    """What `Checkpoint.restore` returns: checks how the checkpoint matched the objects."""
+
+    def __init__(self, checkpoint: Checkpoint, uid: int, filename: str, keys):
+        self._checkpoint = checkpoint
+        self._uid = uid
+        self._filename = filename
+        self._keys = list(keys)
+
+    def assert_consumed(self):
+        """Raises AssertionError unless every saved value found its object and every existing
+        object got a value (from this or a later restore). Returns self."""
+        self.assert_existing_objects_matched()
+        unresolved = sorted(
+            k for k, (_, uid, _) in self._checkpoint._pending.items() if uid == self._uid
+        )
+        if unresolved:
+            raise AssertionError(
+                f"Unresolved values in checkpoint {self._filename}: {len(unresolved)} saved "
+                f"values have no matching object: {unresolved[:10]}"
+                f"{' ...' if len(unresolved) > 10 else ''}"
+            )
+        return self
+
+    def assert_existing_objects_matched(self):
+        """Raises AssertionError if an existing variable (or optimizer slot) got no value from
+        this checkpoint or a later restore. Returns self."""
+        missing = self._checkpoint._unmatched(self._uid)
+        if missing:
+            shown = missing[:10]
+            raise AssertionError(
+                f"Found {len(missing)} Python objects that were not bound to checkpointed "
+                f"values, likely due to changes in the Python program. Showing {len(shown)} of "
+                f"{len(missing)} unmatched objects: {shown} (checkpoint {self._filename})"
+            )
+        return self
+
+    def assert_nontrivial_match(self):
+        """Raises AssertionError if nothing but the root (and save_counter) matched."""
+        checkpoint = self._checkpoint
+        graph = checkpoint._graph()
+        checkpoint._apply_pending(graph)
+        for path, var in graph.variables.items():
+            if path != "save_counter" and checkpoint._restored.get(var._id, 0) >= self._uid:
+                return self
+        nodes = {graph_lib.resolve(p, checkpoint._aliases) for p in graph.nodes}
+        for key in self._keys:
+            parts = key.split("/")
+            if any("/".join(parts[:i]) in nodes for i in range(1, len(parts))):
+                return self
+        raise AssertionError(
+            f"Nothing except the root object matched a checkpointed value from "
+            f"{self._filename}. Typically this means that the checkpoint does not match the "
+            f"Python program."
+        )
+
+    def expect_partial(self):
+        """Silences the warning about saved values that were never used. Returns self."""
+        self._checkpoint._flags["expect_partial"] = True
+        return self
+
+    def run_restore_ops(self, session=None):
+        """Restores run eagerly; this applies any pending values whose objects now exist."""
+        self._checkpoint._apply_pending()
+
+    def initialize_or_restore(self, session=None):
+        """Variables are initialised at creation; this applies pending values, as
+        `run_restore_ops`."""
+        self._checkpoint._apply_pending()
+
+
+class InitializationOnlyStatus:
+    """What `Checkpoint.restore(None)` returns: nothing was restored, so assertions fail."""
+
+    _MESSAGE = "No checkpoint specified (save_path=None); nothing is being restored."
+
+    def assert_consumed(self):
+        raise AssertionError(self._MESSAGE)
+
+    def assert_existing_objects_matched(self):
+        raise AssertionError(self._MESSAGE)
+
+    def assert_nontrivial_match(self):
+        raise AssertionError(self._MESSAGE)
+
+    def expect_partial(self):
+        return self
+
+    def run_restore_ops(self, session=None):
+        raise AssertionError(
+            "No checkpoint specified, so no restore ops are available "
+            "(save_path=None to Saver.restore)."
+        )
+
+    def initialize_or_restore(self, session=None):
+        """Variables are initialised at creation: nothing to do."""
