@@ -50,21 +50,25 @@ def _adjoint_array(a):
 
 def _check_matrix(name, a, what="input"):
     if a.ndim < 2:
-        raise InvalidArgumentError(f"{name}: {what} must be a matrix or a batch of matrices "
-                                   f"(rank >= 2), got shape {tuple(a.shape)}")
+        raise InvalidArgumentError(
+            f"{name}: {what} must be a matrix or a batch of matrices "
+            f"(rank >= 2), got shape {tuple(a.shape)}"
+        )
 
 
 def _check_square(name, a):
     _check_matrix(name, a)
     if a.shape[-1] != a.shape[-2]:
-        raise InvalidArgumentError(f"{name}: input must be square matrices, got shape "
-                                   f"{tuple(a.shape)}")
+        raise InvalidArgumentError(
+            f"{name}: input must be square matrices, got shape {tuple(a.shape)}"
+        )
 
 
 def _check_inexact(name, a):
     if a.dtype.kind not in "fc":
-        raise InvalidArgumentError(f"{name}: expected a floating or complex tensor, got "
-                                   f"{a.dtype.name}")
+        raise InvalidArgumentError(
+            f"{name}: expected a floating or complex tensor, got {a.dtype.name}"
+        )
 
 
 def _well_conditioned(rng, shape=(3, 3)):
@@ -80,17 +84,22 @@ def _spd(rng, shape=(3, 3)):
 # ---- matrix products ---------------------------------------------------------------------------
 
 
-@op("MatMul", batchable=True, samples=[
-    Sample((3, 4), (4, 2)),
-    Sample((4, 3), (4, 2), transpose_a=True),
-    Sample((3, 4), (2, 4), transpose_b=True),
-    Sample((4, 3), (2, 4), transpose_a=True, transpose_b=True),
-])
+@op(
+    "MatMul",
+    batchable=True,
+    samples=[
+        Sample((3, 4), (4, 2)),
+        Sample((4, 3), (4, 2), transpose_a=True),
+        Sample((3, 4), (2, 4), transpose_b=True),
+        Sample((4, 3), (2, 4), transpose_a=True, transpose_b=True),
+    ],
+)
 def _mat_mul(a, b, transpose_a=False, transpose_b=False):
     for x, what in ((a, "a"), (b, "b")):
         if x.ndim != 2:
-            raise InvalidArgumentError(f"MatMul: {what} must be a matrix (rank 2), got shape "
-                                       f"{tuple(x.shape)}")
+            raise InvalidArgumentError(
+                f"MatMul: {what} must be a matrix (rank 2), got shape {tuple(x.shape)}"
+            )
     _check_inner("MatMul", a, b, transpose_a, transpose_b)
     return xp.matmul(a.T if transpose_a else a, b.T if transpose_b else b)
 
@@ -99,8 +108,10 @@ def _check_inner(name, a, b, ta, tb):
     if a.shape[-2 if ta else -1] != b.shape[-1 if tb else -2]:
         flag_a = " (transposed)" if ta else ""
         flag_b = " (transposed)" if tb else ""
-        raise InvalidArgumentError(f"{name}: inner dimensions differ: a is {tuple(a.shape)}"
-                                   f"{flag_a}, b is {tuple(b.shape)}{flag_b}")
+        raise InvalidArgumentError(
+            f"{name}: inner dimensions differ: a is {tuple(a.shape)}"
+            f"{flag_a}, b is {tuple(b.shape)}{flag_b}"
+        )
 
 
 @_mat_mul.vjp
@@ -118,12 +129,16 @@ def _matmul_grads(g, a, b, ta, tb):
     return _mm(b, g, adj_x=True, adj_y=True), _mm(g, a, adj_x=True, adj_y=True)
 
 
-@op("BatchMatMulV2", batchable=True, samples=[
-    Sample((2, 3, 4), (2, 4, 5)),
-    Sample((2, 1, 3, 4), (3, 5, 4), adj_y=True),
-    Sample((4, 3), (2, 4, 2), adj_x=True),
-    Sample((2, 4, 3), (5, 4), adj_x=True, adj_y=True),
-])
+@op(
+    "BatchMatMulV2",
+    batchable=True,
+    samples=[
+        Sample((2, 3, 4), (2, 4, 5)),
+        Sample((2, 1, 3, 4), (3, 5, 4), adj_y=True),
+        Sample((4, 3), (2, 4, 2), adj_x=True),
+        Sample((2, 4, 3), (5, 4), adj_x=True, adj_y=True),
+    ],
+)
 def _batch_mat_mul(x, y, adj_x=False, adj_y=False):
     _check_matrix("BatchMatMulV2", x, "x")
     _check_matrix("BatchMatMulV2", y, "y")
@@ -131,8 +146,10 @@ def _batch_mat_mul(x, y, adj_x=False, adj_y=False):
     try:
         np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
     except ValueError:
-        raise InvalidArgumentError(f"BatchMatMulV2: batch dimensions do not broadcast: x is "
-                                   f"{tuple(x.shape)}, y is {tuple(y.shape)}") from None
+        raise InvalidArgumentError(
+            f"BatchMatMulV2: batch dimensions do not broadcast: x is "
+            f"{tuple(x.shape)}, y is {tuple(y.shape)}"
+        ) from None
     return xp.matmul(_adjoint_array(x) if adj_x else x, _adjoint_array(y) if adj_y else y)
 
 
@@ -141,9 +158,20 @@ def _batch_mat_mul_vjp(g, ans, x, y, adj_x=False, adj_y=False):
     return _matmul_grads(g, x, y, adj_x, adj_y)  # the engine sums broadcast batch axes
 
 
-def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
-           a_is_sparse=False, b_is_sparse=False, output_type=None, grad_a=False, grad_b=False,
-           name=None):
+def matmul(
+    a,
+    b,
+    transpose_a=False,
+    transpose_b=False,
+    adjoint_a=False,
+    adjoint_b=False,
+    a_is_sparse=False,
+    b_is_sparse=False,
+    output_type=None,
+    grad_a=False,
+    grad_b=False,
+    name=None,
+):
     """Matrix product `a @ b` of (batches of) matrices, batch axes broadcast.
 
     `transpose_*`/`adjoint_*` transpose (and conjugate) an operand first; the `*_is_sparse`
@@ -151,8 +179,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     """
     for t, adj, what in ((transpose_a, adjoint_a, "a"), (transpose_b, adjoint_b, "b")):
         if t and adj:
-            raise ValueError(f"Only one of `transpose_{what}` and `adjoint_{what}` can be "
-                             f"True. Received `transpose_{what}`={t}, `adjoint_{what}`={adj}.")
+            raise ValueError(
+                f"Only one of `transpose_{what}` and `adjoint_{what}` can be "
+                f"True. Received `transpose_{what}`={t}, `adjoint_{what}`={adj}."
+            )
     a, b = _as_tensor_pair(a, b)
     if a.dtype.is_complex and transpose_a:
         a, transpose_a, adjoint_a = matrix_transpose(a), False, False
@@ -167,8 +197,10 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
         out = _batch_mat_mul(a, b, adj_x=adj_a, adj_y=adj_b)
     if output_type is not None and dtypes.as_dtype(output_type) != out.dtype:
         if out.dtype.is_floating:
-            raise TypeError(f"matmul: output_type is only supported for integer inputs, got "
-                            f"{out.dtype.name} inputs and output_type {output_type!r}")
+            raise TypeError(
+                f"matmul: output_type is only supported for integer inputs, got "
+                f"{out.dtype.name} inputs and output_type {output_type!r}"
+            )
         out = wrap(out._value.astype(dtypes.as_dtype(output_type).as_numpy_dtype))
     return out
 
@@ -177,8 +209,9 @@ def _as_tensor_pair(a, b):
     """Both operands as Tensors (Variables stay as they are); a Python value takes the other
     operand's dtype."""
     if not isinstance(a, Operand):
-        a = convert_to_tensor(a, dtype=b.dtype if isinstance(b, Operand) and _is_python(a)
-                              else None)
+        a = convert_to_tensor(
+            a, dtype=b.dtype if isinstance(b, Operand) and _is_python(a) else None
+        )
     if not isinstance(b, Operand):
         b = convert_to_tensor(b, dtype=a.dtype if _is_python(b) else None)
     return a, b
@@ -188,8 +221,9 @@ def _is_python(x) -> bool:
     return not hasattr(x, "dtype")
 
 
-def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False,
-           name=None):
+def matvec(
+    a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False, name=None
+):
     """Matrix-vector product `a @ b` over the last axis of `b` (batches broadcast)."""
     a, b = _as_tensor_pair(a, b)
     column = _reshape(b, shape=tuple(b.shape) + (1,))
@@ -205,17 +239,23 @@ def tensordot(a, b, axes, name=None):
     if [a_shape[i] for i in a_axes] != [b_shape[i] for i in b_axes]:
         raise InvalidArgumentError(
             f"tensordot: contracted dimensions differ: a is {a_shape} (axes {list(a_axes)}), "
-            f"b is {b_shape} (axes {list(b_axes)})")
+            f"b is {b_shape} (axes {list(b_axes)})"
+        )
     free_a = [i for i in range(a.ndim) if i not in a_axes]
     free_b = [i for i in range(b.ndim) if i not in b_axes]
     k = int(np.prod([a_shape[i] for i in a_axes]))
-    a2 = _reshape(_maybe_transpose(a, free_a + list(a_axes)),
-                  shape=(int(np.prod([a_shape[i] for i in free_a])), k))
-    b2 = _reshape(_maybe_transpose(b, list(b_axes) + free_b),
-                  shape=(k, int(np.prod([b_shape[i] for i in free_b]))))
+    a2 = _reshape(
+        _maybe_transpose(a, free_a + list(a_axes)),
+        shape=(int(np.prod([a_shape[i] for i in free_a])), k),
+    )
+    b2 = _reshape(
+        _maybe_transpose(b, list(b_axes) + free_b),
+        shape=(k, int(np.prod([b_shape[i] for i in free_b]))),
+    )
     out = _mat_mul(a2, b2)
-    return _reshape(out, shape=tuple(a_shape[i] for i in free_a)
-                    + tuple(b_shape[i] for i in free_b))
+    return _reshape(
+        out, shape=tuple(a_shape[i] for i in free_a) + tuple(b_shape[i] for i in free_b)
+    )
 
 
 def _maybe_transpose(x, perm):
@@ -230,34 +270,42 @@ def _tensordot_axes(a, b, axes):
         if axes < 0:
             raise ValueError(f"`axes` must be at least 0. Received: axes={axes}.")
         if axes > a.ndim:
-            raise ValueError(f"`axes` must not be larger than the number of dimensions of "
-                             f"tensor {a}. Received {axes}, vs tensor dimensions {a.ndim}.")
+            raise ValueError(
+                f"`axes` must not be larger than the number of dimensions of "
+                f"tensor {a}. Received {axes}, vs tensor dimensions {a.ndim}."
+            )
         return tuple(range(a.ndim - axes, a.ndim)), tuple(range(axes))
     if not isinstance(axes, (list, tuple)) or len(axes) != 2:
         raise ValueError(f"`axes` must be an integer or have length 2. Received {axes}.")
     a_axes, b_axes = ([ax] if isinstance(ax, (int, np.integer)) else list(ax) for ax in axes)
     if len(a_axes) != len(b_axes):
-        raise ValueError(f"Different number of contraction axes `a` and `b`, {len(a_axes)} != "
-                         f"{len(b_axes)}.")
+        raise ValueError(
+            f"Different number of contraction axes `a` and `b`, {len(a_axes)} != {len(b_axes)}."
+        )
     for ax, x, what in ((a_axes, a, "a"), (b_axes, b, "b")):
         for i in ax:
             if not -x.ndim <= i < x.ndim:
-                raise ValueError(f"tensordot: axis {i} is out of range for {what} of rank "
-                                 f"{x.ndim}")
+                raise ValueError(
+                    f"tensordot: axis {i} is out of range for {what} of rank {x.ndim}"
+                )
     return (tuple(int(i) % a.ndim for i in a_axes), tuple(int(i) % b.ndim for i in b_axes))
 
 
 # ---- einsum ------------------------------------------------------------------------------------
 
 
-@op("Einsum", batchable=True, samples=[
-    Sample((2, 3), (3, 4), equation="ij,jk->ik"),
-    Sample((2, 3, 4), (2, 4, 2), equation="bij,bjk->bik"),
-    Sample((1, 2, 3), (4, 3, 2), equation="...ij,...jk->...ik"),
-    Sample((3, 3), equation="ii->i"),
-    Sample((3, 4), equation="ij->"),
-    Sample((2, 3), (3,), (2,), equation="ij,j,i->j"),
-])
+@op(
+    "Einsum",
+    batchable=True,
+    samples=[
+        Sample((2, 3), (3, 4), equation="ij,jk->ik"),
+        Sample((2, 3, 4), (2, 4, 2), equation="bij,bjk->bik"),
+        Sample((1, 2, 3), (4, 3, 2), equation="...ij,...jk->...ik"),
+        Sample((3, 3), equation="ii->i"),
+        Sample((3, 4), equation="ij->"),
+        Sample((2, 3), (3,), (2,), equation="ij,j,i->j"),
+    ],
+)
 def _einsum(*inputs, equation):
     return xp.asarray(xp.einsum(equation, *inputs, optimize=len(inputs) > 1))
 
@@ -302,7 +350,9 @@ def _explicit_subscripts(equation, ndims):
     fresh = iter([c for c in string.ascii_letters if c not in equation])
     ell = [nd - (len(p) - 3) if "..." in p else 0 for p, nd in zip(parts, ndims, strict=True)]
     letters = "".join(next(fresh) for _ in range(max(ell, default=0)))
-    parts = [p.replace("...", letters[len(letters) - n:]) for p, n in zip(parts, ell, strict=True)]
+    parts = [
+        p.replace("...", letters[len(letters) - n :]) for p, n in zip(parts, ell, strict=True)
+    ]
     return parts, out.replace("...", letters), fresh
 
 
@@ -313,8 +363,9 @@ def einsum(equation, *inputs, **kwargs):
         inputs = tuple(inputs[0])
     lhs = equation.split("->")[0]
     if len(lhs.split(",")) != len(inputs):
-        raise ValueError(f'Got {len(inputs)} inputs for equation "{equation}", expecting '
-                         f"{len(lhs.split(','))}")
+        raise ValueError(
+            f'Got {len(inputs)} inputs for equation "{equation}", expecting {len(lhs.split(","))}'
+        )
     if "->" not in equation:
         letters = lhs.replace(",", "").replace(".", "")
         singles = sorted(c for c in set(letters) if letters.count(c) == 1)
@@ -336,15 +387,17 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     if is_matrix_norm:
         axis = tuple(axis)
         if not all(isinstance(a, (int, np.integer)) for a in axis) or axis[0] == axis[1]:
-            raise ValueError("'axis' must be None, an integer, or a tuple of 2 unique "
-                             f"integers, got {axis}")
+            raise ValueError(
+                f"'axis' must be None, an integer, or a tuple of 2 unique integers, got {axis}"
+            )
         supported = ["euclidean", "fro", 1, 2, np.inf]
         if not _ord_in(ord, supported):
             raise ValueError(f"'ord' must be a supported matrix norm in {supported}, got {ord}")
     else:
         if not (axis is None or isinstance(axis, (int, np.integer))):
-            raise ValueError("'axis' must be None, an integer, or a tuple of 2 unique "
-                             f"integers, got {axis}")
+            raise ValueError(
+                f"'axis' must be None, an integer, or a tuple of 2 unique integers, got {axis}"
+            )
         is_p = not isinstance(ord, str) and np.isreal(ord) and ord > 0
         if not is_p and not _ord_in(ord, ["euclidean", 1, 2, np.inf]):
             raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
@@ -358,8 +411,10 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     tensor = convert_to_tensor(tensor)
     if _ord_in(ord, ["fro", "euclidean", 2]):
         if is_matrix_norm and ord == 2:
-            raise NotImplementedError("tf.norm: ord=2 over two axes (the spectral norm) needs "
-                                      "an SVD, which tapeflow does not implement")
+            raise NotImplementedError(
+                "tf.norm: ord=2 over two axes (the spectral norm) needs "
+                "an SVD, which tapeflow does not implement"
+            )
         result = sqrt(reduce_sum(tensor * tensor, axis, keepdims=True))
     else:
         result = abs_(tensor)
@@ -372,12 +427,12 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
                 result = reduce_sum(result, axis[1], keepdims=True)
             result = reduce_max(result, None if axis is None else axis[0], keepdims=True)
         else:
-            result = pow_(reduce_sum(pow_(result, float(ord)), axis, keepdims=True),
-                          1.0 / ord)
+            result = pow_(reduce_sum(pow_(result, float(ord)), axis, keepdims=True), 1.0 / ord)
     if not keepdims:
         dropped = range(tensor.ndim) if axis is None else [a % tensor.ndim for a in axis]
-        result = _reshape(result, shape=tuple(d for i, d in enumerate(result.shape)
-                                              if i not in dropped))
+        result = _reshape(
+            result, shape=tuple(d for i, d in enumerate(result.shape) if i not in dropped)
+        )
     return result
 
 
@@ -391,18 +446,24 @@ def _ord_in(ord, choices) -> bool:
 # ---- inverse, determinant, solves --------------------------------------------------------------
 
 
-@op("MatrixInverse", batchable=True, samples=[
-    Sample(_well_conditioned), Sample(lambda rng: _well_conditioned(rng, (2, 3, 3))),
-    Sample(_well_conditioned, adjoint=True),
-])
+@op(
+    "MatrixInverse",
+    batchable=True,
+    samples=[
+        Sample(_well_conditioned),
+        Sample(lambda rng: _well_conditioned(rng, (2, 3, 3))),
+        Sample(_well_conditioned, adjoint=True),
+    ],
+)
 def _matrix_inverse(input, adjoint=False):
     _check_square("MatrixInverse", input)
     _check_inexact("MatrixInverse", input)
     try:
         return xp.linalg.inv(_adjoint_array(input) if adjoint else input)
     except np.linalg.LinAlgError:
-        raise InvalidArgumentError(f"MatrixInverse: input is not invertible (shape "
-                                   f"{tuple(input.shape)})") from None
+        raise InvalidArgumentError(
+            f"MatrixInverse: input is not invertible (shape {tuple(input.shape)})"
+        ) from None
 
 
 @_matrix_inverse.vjp
@@ -417,9 +478,14 @@ def inv(input, adjoint=False, name=None):
     return _matrix_inverse(input, adjoint=adjoint)
 
 
-@op("MatrixDeterminant", batchable=True, samples=[
-    Sample(_well_conditioned), Sample(lambda rng: _well_conditioned(rng, (2, 3, 3))),
-])
+@op(
+    "MatrixDeterminant",
+    batchable=True,
+    samples=[
+        Sample(_well_conditioned),
+        Sample(lambda rng: _well_conditioned(rng, (2, 3, 3))),
+    ],
+)
 def _matrix_determinant(input):
     _check_square("MatrixDeterminant", input)
     _check_inexact("MatrixDeterminant", input)
@@ -438,13 +504,20 @@ def det(input, name=None):
     return _matrix_determinant(input)
 
 
-LogMatrixDeterminant = collections.namedtuple("LogMatrixDeterminant",
-                                              ["sign", "log_abs_determinant"])
+LogMatrixDeterminant = collections.namedtuple(
+    "LogMatrixDeterminant", ["sign", "log_abs_determinant"]
+)
 
 
-@op("LogMatrixDeterminant", multiple_outputs=True, batchable=True, samples=[
-    Sample(_well_conditioned), Sample(lambda rng: -_well_conditioned(rng, (2, 3, 3))),
-])
+@op(
+    "LogMatrixDeterminant",
+    multiple_outputs=True,
+    batchable=True,
+    samples=[
+        Sample(_well_conditioned),
+        Sample(lambda rng: -_well_conditioned(rng, (2, 3, 3))),
+    ],
+)
 def _log_matrix_determinant(input):
     _check_square("LogMatrixDeterminant", input)
     _check_inexact("LogMatrixDeterminant", input)
@@ -473,23 +546,30 @@ def logdet(matrix, name=None):
     return 2.0 * reduce_sum(log(diag_part(chol)), axis=-1)
 
 
-@op("MatrixSolve", batchable=True, samples=[
-    Sample(_well_conditioned, (3, 2)),
-    Sample(lambda rng: _well_conditioned(rng, (2, 3, 3)), (2, 3, 1)),
-    Sample(_well_conditioned, (3, 4), adjoint=True),
-])
+@op(
+    "MatrixSolve",
+    batchable=True,
+    samples=[
+        Sample(_well_conditioned, (3, 2)),
+        Sample(lambda rng: _well_conditioned(rng, (2, 3, 3)), (2, 3, 1)),
+        Sample(_well_conditioned, (3, 4), adjoint=True),
+    ],
+)
 def _matrix_solve(matrix, rhs, adjoint=False):
     _check_square("MatrixSolve", matrix)
     _check_inexact("MatrixSolve", matrix)
     _check_matrix("MatrixSolve", rhs, "rhs")
     if rhs.shape[-2] != matrix.shape[-1]:
-        raise InvalidArgumentError(f"MatrixSolve: matrix and rhs are incompatible: matrix is "
-                                   f"{tuple(matrix.shape)}, rhs is {tuple(rhs.shape)}")
+        raise InvalidArgumentError(
+            f"MatrixSolve: matrix and rhs are incompatible: matrix is "
+            f"{tuple(matrix.shape)}, rhs is {tuple(rhs.shape)}"
+        )
     try:
         return xp.linalg.solve(_adjoint_array(matrix) if adjoint else matrix, rhs)
     except np.linalg.LinAlgError:
-        raise InvalidArgumentError(f"MatrixSolve: input matrix is not invertible (shape "
-                                   f"{tuple(matrix.shape)})") from None
+        raise InvalidArgumentError(
+            f"MatrixSolve: input matrix is not invertible (shape {tuple(matrix.shape)})"
+        ) from None
 
 
 @_matrix_solve.vjp
@@ -504,11 +584,15 @@ def solve(matrix, rhs, adjoint=False, name=None):
     """Solves `matrix @ x = rhs` (or `adjoint(matrix) @ x = rhs`) for x."""
     matrix, rhs = _as_tensor_pair(matrix, rhs)
     if matrix.ndim != rhs.ndim:
-        raise InvalidArgumentError(f"MatrixSolve: matrix and rhs must have the same rank, got "
-                                   f"matrix {matrix.shape} and rhs {rhs.shape}")
+        raise InvalidArgumentError(
+            f"MatrixSolve: matrix and rhs must have the same rank, got "
+            f"matrix {matrix.shape} and rhs {rhs.shape}"
+        )
     if tuple(matrix.shape)[:-2] != tuple(rhs.shape)[:-2]:
-        raise InvalidArgumentError(f"MatrixSolve: matrix and rhs must have the same batch "
-                                   f"dimensions, got matrix {matrix.shape} and rhs {rhs.shape}")
+        raise InvalidArgumentError(
+            f"MatrixSolve: matrix and rhs must have the same batch "
+            f"dimensions, got matrix {matrix.shape} and rhs {rhs.shape}"
+        )
     return _matrix_solve(matrix, rhs, adjoint=adjoint)
 
 
@@ -517,25 +601,32 @@ def _triangular(rng, shape=(3, 3), lower=True):
     return np.tril(a) if lower else np.triu(a)
 
 
-@op("MatrixTriangularSolve", batchable=True, samples=[
-    Sample(_triangular, (3, 2), lower=True, adjoint=False),
-    Sample(lambda rng: _triangular(rng, lower=False), (3, 2), lower=False, adjoint=False),
-    Sample(lambda rng: _triangular(rng, (2, 3, 3)), (3, 1), lower=True, adjoint=True),
-])
+@op(
+    "MatrixTriangularSolve",
+    batchable=True,
+    samples=[
+        Sample(_triangular, (3, 2), lower=True, adjoint=False),
+        Sample(lambda rng: _triangular(rng, lower=False), (3, 2), lower=False, adjoint=False),
+        Sample(lambda rng: _triangular(rng, (2, 3, 3)), (3, 1), lower=True, adjoint=True),
+    ],
+)
 def _matrix_triangular_solve(matrix, rhs, lower=True, adjoint=False):
     _check_square("MatrixTriangularSolve", matrix)
     _check_inexact("MatrixTriangularSolve", matrix)
     _check_matrix("MatrixTriangularSolve", rhs, "rhs")
     if rhs.shape[-2] != matrix.shape[-1]:
-        raise InvalidArgumentError(f"MatrixTriangularSolve: matrix and rhs are incompatible: "
-                                   f"matrix is {tuple(matrix.shape)}, rhs is "
-                                   f"{tuple(rhs.shape)}")
+        raise InvalidArgumentError(
+            f"MatrixTriangularSolve: matrix and rhs are incompatible: "
+            f"matrix is {tuple(matrix.shape)}, rhs is "
+            f"{tuple(rhs.shape)}"
+        )
     tri = xp.tril(matrix) if lower else xp.triu(matrix)  # the other triangle is never read
     try:
         return xp.linalg.solve(_adjoint_array(tri) if adjoint else tri, rhs)
     except np.linalg.LinAlgError:
-        raise InvalidArgumentError("MatrixTriangularSolve: the triangular matrix is singular "
-                                   "(a zero on its diagonal)") from None
+        raise InvalidArgumentError(
+            "MatrixTriangularSolve: the triangular matrix is singular (a zero on its diagonal)"
+        ) from None
 
 
 @_matrix_triangular_solve.vjp
@@ -554,9 +645,14 @@ def triangular_solve(matrix, rhs, lower=True, adjoint=False, name=None):
     return _matrix_triangular_solve(matrix, rhs, lower=lower, adjoint=adjoint)
 
 
-@op("Cholesky", batchable=True, samples=[
-    Sample(_spd), Sample(lambda rng: _spd(rng, (2, 3, 3))),
-])
+@op(
+    "Cholesky",
+    batchable=True,
+    samples=[
+        Sample(_spd),
+        Sample(lambda rng: _spd(rng, (2, 3, 3))),
+    ],
+)
 def _cholesky(input):
     # TF reads the lower triangle only; averaging with the transpose gives the same factor for
     # the symmetric inputs Cholesky is meant for, and makes TF's symmetric gradient exact.
@@ -565,8 +661,9 @@ def _cholesky(input):
     try:
         return xp.linalg.cholesky((input + _adjoint_array(input)) / 2)
     except np.linalg.LinAlgError:
-        raise InvalidArgumentError(f"Cholesky: the input is not positive definite (shape "
-                                   f"{tuple(input.shape)})") from None
+        raise InvalidArgumentError(
+            f"Cholesky: the input is not positive definite (shape {tuple(input.shape)})"
+        ) from None
 
 
 @_cholesky.vjp
@@ -595,13 +692,21 @@ def cholesky_solve(chol, rhs, name=None):
 # ---- bands and diagonals -----------------------------------------------------------------------
 
 
-@op("MatrixBandPart", batchable=True, samples=[
-    Sample((3, 4), num_lower=-1, num_upper=0), Sample((2, 4, 3), num_lower=1, num_upper=1),
-])
+@op(
+    "MatrixBandPart",
+    batchable=True,
+    samples=[
+        Sample((3, 4), num_lower=-1, num_upper=0),
+        Sample((2, 4, 3), num_lower=1, num_upper=1),
+    ],
+)
 def _matrix_band_part(input, num_lower, num_upper):
     _check_matrix("MatrixBandPart", input)
-    return xp.where(_band_mask(input.shape[-2], input.shape[-1], num_lower, num_upper),
-                    input, xp.zeros((), dtype=input.dtype))
+    return xp.where(
+        _band_mask(input.shape[-2], input.shape[-1], num_lower, num_upper),
+        input,
+        xp.zeros((), dtype=input.dtype),
+    )
 
 
 def _band_mask(m, n, num_lower, num_upper):
@@ -634,13 +739,20 @@ def _diag_len(m, n, k):
     return max(0, min(m + min(k, 0), n - max(k, 0)))
 
 
-@op("MatrixDiagPartV3", batchable=True, samples=[
-    Sample((3, 3), k=0), Sample((2, 3, 4), k=1), Sample((4, 3), k=-2),
-])
+@op(
+    "MatrixDiagPartV3",
+    batchable=True,
+    samples=[
+        Sample((3, 3), k=0),
+        Sample((2, 3, 4), k=1),
+        Sample((4, 3), k=-2),
+    ],
+)
 def _matrix_diag_part(input, k=0):
     if input.ndim < 2:
-        raise InvalidArgumentError(f"MatrixDiagPartV3: input must be at least 2-dim, received "
-                                   f"shape {tuple(input.shape)}")
+        raise InvalidArgumentError(
+            f"MatrixDiagPartV3: input must be at least 2-dim, received shape {tuple(input.shape)}"
+        )
     return xp.diagonal(input, offset=k, axis1=-2, axis2=-1).copy()
 
 
@@ -661,16 +773,21 @@ def _single_k(fn, k):
     if isinstance(k, (list, tuple)):
         if len(k) == 2 and k[0] == k[1]:
             return int(k[0])
-        raise NotImplementedError(f"tf.linalg.{fn}: only a single diagonal k is supported, "
-                                  f"got k={k}")
+        raise NotImplementedError(
+            f"tf.linalg.{fn}: only a single diagonal k is supported, got k={k}"
+        )
     return int(k)
 
 
-@op("MatrixDiagV3", batchable=True, samples=[
-    Sample((3,), k=0, num_rows=-1, num_cols=-1, padding_value=0),
-    Sample((2, 3), k=1, num_rows=-1, num_cols=-1, padding_value=0),
-    Sample((3,), k=-1, num_rows=4, num_cols=5, padding_value=0),
-])
+@op(
+    "MatrixDiagV3",
+    batchable=True,
+    samples=[
+        Sample((3,), k=0, num_rows=-1, num_cols=-1, padding_value=0),
+        Sample((2, 3), k=1, num_rows=-1, num_cols=-1, padding_value=0),
+        Sample((3,), k=-1, num_rows=4, num_cols=5, padding_value=0),
+    ],
+)
 def _matrix_diag(diagonal, k=0, num_rows=-1, num_cols=-1, padding_value=0):
     n = diagonal.shape[-1]
     min_rows, min_cols = n + max(-k, 0), n + max(k, 0)
@@ -683,9 +800,11 @@ def _matrix_diag(diagonal, k=0, num_rows=-1, num_cols=-1, padding_value=0):
     if _diag_len(num_rows, num_cols, k) != n:
         raise InvalidArgumentError(
             f"MatrixDiagV3: the number of rows or columns ({num_rows}, {num_cols}) is not "
-            f"consistent with k={k} and a diagonal of length {n}")
-    out = xp.full(tuple(diagonal.shape[:-1]) + (num_rows, num_cols), padding_value,
-                  dtype=diagonal.dtype)
+            f"consistent with k={k} and a diagonal of length {n}"
+        )
+    out = xp.full(
+        tuple(diagonal.shape[:-1]) + (num_rows, num_cols), padding_value, dtype=diagonal.dtype
+    )
     rows, cols = _diag_index(k, n)
     out[..., rows, cols] = diagonal
     return out
@@ -696,24 +815,38 @@ def _matrix_diag_vjp(g, ans, diagonal, k=0, num_rows=-1, num_cols=-1, padding_va
     return (_matrix_diag_part(g, k=k),)
 
 
-def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
-         align="RIGHT_LEFT"):
+def diag(
+    diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0, align="RIGHT_LEFT"
+):
     """A (batch of) matrices with `diagonal` on the k-th diagonal, `padding_value` elsewhere."""
-    return _matrix_diag(diagonal, k=_single_k("diag", k), num_rows=int(num_rows),
-                        num_cols=int(num_cols), padding_value=padding_value)
+    return _matrix_diag(
+        diagonal,
+        k=_single_k("diag", k),
+        num_rows=int(num_rows),
+        num_cols=int(num_cols),
+        padding_value=padding_value,
+    )
 
 
-@op("MatrixSetDiagV3", batchable=True, samples=[
-    Sample((3, 3), (3,), k=0), Sample((2, 3, 4), (2, 3), k=1), Sample((4, 3), (3,), k=0),
-])
+@op(
+    "MatrixSetDiagV3",
+    batchable=True,
+    samples=[
+        Sample((3, 3), (3,), k=0),
+        Sample((2, 3, 4), (2, 3), k=1),
+        Sample((4, 3), (3,), k=0),
+    ],
+)
 def _matrix_set_diag(input, diagonal, k=0):
     _check_matrix("MatrixSetDiagV3", input)
     m, n = input.shape[-2], input.shape[-1]
     length = _diag_len(m, n, k)
     if diagonal.shape[-1] != length:
-        raise InvalidArgumentError(f"MatrixSetDiagV3: the diagonal has length "
-                                   f"{diagonal.shape[-1]}, the k={k} diagonal of a "
-                                   f"{m}x{n} matrix has length {length}")
+        raise InvalidArgumentError(
+            f"MatrixSetDiagV3: the diagonal has length "
+            f"{diagonal.shape[-1]}, the k={k} diagonal of a "
+            f"{m}x{n} matrix has length {length}"
+        )
     out = xp.array(input, copy=True)
     rows, cols = _diag_index(k, length)
     out[..., rows, cols] = diagonal
@@ -743,8 +876,10 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     """Transposes the last two axes of `a` (conjugating too when `conjugate`)."""
     a = convert_to_tensor(a)
     if a.ndim < 2:
-        raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
-                         f"`a` = {a} with shape: {a.shape}")
+        raise ValueError(
+            f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
+            f"`a` = {a} with shape: {a.shape}"
+        )
     out = _mT(a)
     if conjugate and a.dtype.is_complex:
         from .math import conj
@@ -768,8 +903,27 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name
 
 API = {
     "tf": ["matmul", "tensordot", "einsum", "norm"],
-    "linalg": ["matmul", "matvec", "tensordot", "einsum", "norm", "inv", "det", "slogdet",
-               "logdet", "solve", "triangular_solve", "cholesky", "cholesky_solve",
-               "band_part", "diag_part", "diag", "set_diag", "trace", "matrix_transpose",
-               "adjoint", "eye"],
+    "linalg": [
+        "matmul",
+        "matvec",
+        "tensordot",
+        "einsum",
+        "norm",
+        "inv",
+        "det",
+        "slogdet",
+        "logdet",
+        "solve",
+        "triangular_solve",
+        "cholesky",
+        "cholesky_solve",
+        "band_part",
+        "diag_part",
+        "diag",
+        "set_diag",
+        "trace",
+        "matrix_transpose",
+        "adjoint",
+        "eye",
+    ],
 }

@@ -32,10 +32,14 @@ def grads_of(fn, *inputs):
 
 def record(name, fn, inputs, **extra):
     y, w, gs = grads_of(fn, *inputs)
-    cases[name] = {"inputs": [arr(x) for x in inputs],
-                   "dtype": str(np.asarray(inputs[0]).dtype),
-                   "output": arr(y), "weight": arr(w),
-                   "grads": [None if g is None else arr(g) for g in gs], **extra}
+    cases[name] = {
+        "inputs": [arr(x) for x in inputs],
+        "dtype": str(np.asarray(inputs[0]).dtype),
+        "output": arr(y),
+        "weight": arr(w),
+        "grads": [None if g is None else arr(g) for g in gs],
+        **extra,
+    }
 
 
 f32 = np.float32
@@ -59,42 +63,71 @@ record("softmax_axis0", lambda x: tf.nn.softmax(x, axis=0), [big])
 record("log_softmax_large", lambda x: tf.nn.log_softmax(x), [big])
 
 # ---- cross entropies --------------------------------------------------------------------------
-logits = np.array([[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0], [-50.0, 50.0, 0.0],
-                   [0.0, 0.0, 0.0]], f32)
+logits = np.array(
+    [[1000.0, 0.0, -1000.0], [1.0, 2.0, 3.0], [-50.0, 50.0, 0.0], [0.0, 0.0, 0.0]], f32
+)
 soft = np.array([[0.0, 0.0, 1.0], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.5, 0.25, 0.25]], f32)
-record("softmax_xent", lambda y, x: tf.nn.softmax_cross_entropy_with_logits(y, x),
-       [soft, logits])
-record("softmax_xent_axis0",
-       lambda y, x: tf.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
-       [soft.T.copy() / soft.T.sum(0, keepdims=True), logits.T.copy()])
+record("softmax_xent", lambda y, x: tf.nn.softmax_cross_entropy_with_logits(y, x), [soft, logits])
+record(
+    "softmax_xent_axis0",
+    lambda y, x: tf.nn.softmax_cross_entropy_with_logits(y, x, axis=0),
+    [soft.T.copy() / soft.T.sum(0, keepdims=True), logits.T.copy()],
+)
 sparse_labels = np.array([2, 0, 1, 1], np.int32)
 y, w, gs = grads_of(
-    lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(sparse_labels), x),
-    logits)
-cases["sparse_softmax_xent"] = {"labels": arr(sparse_labels), "logits": arr(logits),
-                                "output": arr(y), "weight": arr(w), "grad": arr(gs[0])}
+    lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(tf.constant(sparse_labels), x), logits
+)
+cases["sparse_softmax_xent"] = {
+    "labels": arr(sparse_labels),
+    "logits": arr(logits),
+    "output": arr(y),
+    "weight": arr(w),
+    "grad": arr(gs[0]),
+}
 sig_logits = np.array([-100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 3.0], f32)
 sig_labels = np.array([0.0, 1.0, 0.5, 1.0, 0.0, 0.0, 1.0, 0.3], f32)
-record("sigmoid_xent",
-       lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
-       [sig_labels, sig_logits])
+record(
+    "sigmoid_xent",
+    lambda z, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=z, logits=x),
+    [sig_labels, sig_logits],
+)
 
 # ---- losses, normalisation --------------------------------------------------------------------
 x_mom = rng.standard_normal((4, 3, 2)).astype(f32) * 3 + 1
-for name, axes, keep in [("moments_0", [0], False), ("moments_01", [0, 1], True),
-                         ("moments_all", [0, 1, 2], False)]:
+for name, axes, keep in [
+    ("moments_0", [0], False),
+    ("moments_01", [0, 1], True),
+    ("moments_all", [0, 1, 2], False),
+]:
     mean, var = tf.nn.moments(tf.constant(x_mom), axes=axes, keepdims=keep)
     y, w, gs = grads_of(lambda x, a=axes, k=keep: tf.nn.moments(x, axes=a, keepdims=k)[1], x_mom)
-    cases[name] = {"x": arr(x_mom), "axes": axes, "keepdims": keep, "mean": arr(mean.numpy()),
-                   "variance": arr(var.numpy()), "weight": arr(w), "grad_variance": arr(gs[0])}
+    cases[name] = {
+        "x": arr(x_mom),
+        "axes": axes,
+        "keepdims": keep,
+        "mean": arr(mean.numpy()),
+        "variance": arr(var.numpy()),
+        "weight": arr(w),
+        "grad_variance": arr(gs[0]),
+    }
 bn_x = rng.standard_normal((3, 4)).astype(f32)
-bn_args = [rng.standard_normal(4).astype(f32), rng.uniform(0.5, 2, 4).astype(f32),
-           rng.standard_normal(4).astype(f32), rng.uniform(0.5, 2, 4).astype(f32)]
-record("batch_normalization",
-       lambda x, m, v, o, s: tf.nn.batch_normalization(x, m, v, o, s, 1e-3), [bn_x] + bn_args)
+bn_args = [
+    rng.standard_normal(4).astype(f32),
+    rng.uniform(0.5, 2, 4).astype(f32),
+    rng.standard_normal(4).astype(f32),
+    rng.uniform(0.5, 2, 4).astype(f32),
+]
+record(
+    "batch_normalization",
+    lambda x, m, v, o, s: tf.nn.batch_normalization(x, m, v, o, s, 1e-3),
+    [bn_x] + bn_args,
+)
 record("l2_loss", tf.nn.l2_loss, [rng.standard_normal((3, 4)).astype(f32)])
-record("bias_add_nchw", lambda v, b: tf.nn.bias_add(v, b, data_format="NCHW"),
-       [rng.standard_normal((2, 3, 2, 2)).astype(f32), rng.standard_normal(3).astype(f32)])
+record(
+    "bias_add_nchw",
+    lambda v, b: tf.nn.bias_add(v, b, data_format="NCHW"),
+    [rng.standard_normal((2, 3, 2, 2)).astype(f32), rng.standard_normal(3).astype(f32)],
+)
 
 # ---- matmul -----------------------------------------------------------------------------------
 mm = {}
@@ -111,23 +144,39 @@ for name, sa, sb, kw in [
     b = rng.standard_normal(sb).astype(f32)
     record("matmul_" + name, lambda x, y, kw=kw: tf.linalg.matmul(x, y, **kw), [a, b], kwargs=kw)
 
-record("einsum_bij_bjk", lambda x, y: tf.einsum("bij,bjk->bik", x, y),
-       [rng.standard_normal((2, 3, 4)).astype(f32), rng.standard_normal((2, 4, 2)).astype(f32)])
-record("tensordot_pair", lambda x, y: tf.tensordot(x, y, [[1, 2], [1, 0]]),
-       [rng.standard_normal((2, 3, 4)).astype(f32), rng.standard_normal((4, 3, 5)).astype(f32)])
+record(
+    "einsum_bij_bjk",
+    lambda x, y: tf.einsum("bij,bjk->bik", x, y),
+    [rng.standard_normal((2, 3, 4)).astype(f32), rng.standard_normal((2, 4, 2)).astype(f32)],
+)
+record(
+    "tensordot_pair",
+    lambda x, y: tf.tensordot(x, y, [[1, 2], [1, 0]]),
+    [rng.standard_normal((2, 3, 4)).astype(f32), rng.standard_normal((4, 3, 5)).astype(f32)],
+)
 
 # ---- norms ------------------------------------------------------------------------------------
 v = np.array([[3.0, -4.0, 1.0], [-0.5, 2.0, -2.0]], f32)
 for name, kw in [
-    ("euclidean", {}), ("euclidean_axis1", {"axis": 1}), ("euclidean_keep", {"keepdims": True}),
-    ("ord1_axis1", {"ord": 1, "axis": 1}), ("ord2_axis0", {"ord": 2, "axis": 0}),
-    ("inf_axis1", {"ord": np.inf, "axis": -1}), ("ord3_axis1", {"ord": 3, "axis": 1}),
-    ("ord_half", {"ord": 0.5}), ("fro", {"ord": "fro", "axis": [0, 1]}),
-    ("matrix_1", {"ord": 1, "axis": [0, 1]}), ("matrix_inf", {"ord": np.inf, "axis": [-2, -1]}),
+    ("euclidean", {}),
+    ("euclidean_axis1", {"axis": 1}),
+    ("euclidean_keep", {"keepdims": True}),
+    ("ord1_axis1", {"ord": 1, "axis": 1}),
+    ("ord2_axis0", {"ord": 2, "axis": 0}),
+    ("inf_axis1", {"ord": np.inf, "axis": -1}),
+    ("ord3_axis1", {"ord": 3, "axis": 1}),
+    ("ord_half", {"ord": 0.5}),
+    ("fro", {"ord": "fro", "axis": [0, 1]}),
+    ("matrix_1", {"ord": 1, "axis": [0, 1]}),
+    ("matrix_inf", {"ord": np.inf, "axis": [-2, -1]}),
     ("matrix_1_keep", {"ord": 1, "axis": (0, 1), "keepdims": True}),
 ]:
-    record("norm_" + name, lambda x, kw=kw: tf.norm(x, **kw), [v],
-           kwargs={k: ("inf" if val is np.inf else val) for k, val in kw.items()})
+    record(
+        "norm_" + name,
+        lambda x, kw=kw: tf.norm(x, **kw),
+        [v],
+        kwargs={k: ("inf" if val is np.inf else val) for k, val in kw.items()},
+    )
 
 # ---- inverses, determinants, solves, Cholesky -------------------------------------------------
 sq = (rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)).astype(f32)
@@ -142,8 +191,9 @@ record("solve", tf.linalg.solve, [sq, rhs])
 record("solve_adjoint", lambda a, b: tf.linalg.solve(a, b, adjoint=True), [sq, rhs])
 record("cholesky", tf.linalg.cholesky, [spd])
 record("logdet", tf.linalg.logdet, [spd])
-record("triangular_solve_upper",
-       lambda a, b: tf.linalg.triangular_solve(a, b, lower=False), [sq, rhs])
+record(
+    "triangular_solve_upper", lambda a, b: tf.linalg.triangular_solve(a, b, lower=False), [sq, rhs]
+)
 record("trace", tf.linalg.trace, [sq])
 record("diag_part_k1", lambda x: tf.linalg.diag_part(x, k=1), [sq])
 

@@ -20,8 +20,10 @@ GOLDEN = json.loads(
 )["cases"]
 
 needs_norm_ops = pytest.mark.skipif(
-    not (all(hasattr(math_ops, n) for n in ("sqrt", "abs", "pow"))
-         and hasattr(reduce_ops, "reduce_max")),
+    not (
+        all(hasattr(math_ops, n) for n in ("sqrt", "abs", "pow"))
+        and hasattr(reduce_ops, "reduce_max")
+    ),
     reason="tf.norm is built on tf.math.sqrt/abs/pow and tf.reduce_max (math, reduce families)",
 )
 
@@ -61,61 +63,139 @@ def _np_band(a, lo, hi):
 # (name, tapeflow function, NumPy reference, input makers)
 FORWARD = [
     ("matmul", tf.matmul, np.matmul, [(3, 4), (4, 5)]),
-    ("matmul_ta", lambda a, b: tf.matmul(a, b, transpose_a=True),
-     lambda a, b: a.T @ b, [(4, 3), (4, 5)]),
-    ("matmul_adj_b", lambda a, b: tf.linalg.matmul(a, b, adjoint_b=True),
-     lambda a, b: a @ b.T, [(3, 4), (5, 4)]),
+    (
+        "matmul_ta",
+        lambda a, b: tf.matmul(a, b, transpose_a=True),
+        lambda a, b: a.T @ b,
+        [(4, 3), (4, 5)],
+    ),
+    (
+        "matmul_adj_b",
+        lambda a, b: tf.linalg.matmul(a, b, adjoint_b=True),
+        lambda a, b: a @ b.T,
+        [(3, 4), (5, 4)],
+    ),
     ("matmul_batch_broadcast", tf.matmul, np.matmul, [(2, 1, 3, 4), (5, 4, 6)]),
-    ("matmul_batch_ta_tb", lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
-     lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2), [(2, 4, 3), (5, 4)]),
-    ("matvec", tf.linalg.matvec, lambda a, b: np.einsum("...ij,...j->...i", a, b),
-     [(2, 3, 4), (4,)]),
-    ("tensordot_int", lambda a, b: tf.tensordot(a, b, 2),
-     lambda a, b: np.tensordot(a, b, 2), [(2, 3, 4), (3, 4, 5)]),
-    ("tensordot_pair", lambda a, b: tf.tensordot(a, b, [[0, 2], [2, 0]]),
-     lambda a, b: np.tensordot(a, b, [[0, 2], [2, 0]]), [(2, 3, 4), (4, 5, 2)]),
-    ("tensordot_outer", lambda a, b: tf.tensordot(a, b, 0),
-     lambda a, b: np.tensordot(a, b, 0), [(2,), (3,)]),
-    ("einsum_matmul", lambda a, b: tf.einsum("ij,jk->ik", a, b),
-     lambda a, b: a @ b, [(2, 3), (3, 4)]),
-    ("einsum_implicit", lambda a, b: tf.einsum("ij,jk", a, b),
-     lambda a, b: np.einsum("ij,jk", a, b), [(2, 3), (3, 4)]),
-    ("einsum_ellipsis", lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
-     np.matmul, [(1, 2, 3), (4, 3, 2)]),
+    (
+        "matmul_batch_ta_tb",
+        lambda a, b: tf.matmul(a, b, transpose_a=True, transpose_b=True),
+        lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2),
+        [(2, 4, 3), (5, 4)],
+    ),
+    (
+        "matvec",
+        tf.linalg.matvec,
+        lambda a, b: np.einsum("...ij,...j->...i", a, b),
+        [(2, 3, 4), (4,)],
+    ),
+    (
+        "tensordot_int",
+        lambda a, b: tf.tensordot(a, b, 2),
+        lambda a, b: np.tensordot(a, b, 2),
+        [(2, 3, 4), (3, 4, 5)],
+    ),
+    (
+        "tensordot_pair",
+        lambda a, b: tf.tensordot(a, b, [[0, 2], [2, 0]]),
+        lambda a, b: np.tensordot(a, b, [[0, 2], [2, 0]]),
+        [(2, 3, 4), (4, 5, 2)],
+    ),
+    (
+        "tensordot_outer",
+        lambda a, b: tf.tensordot(a, b, 0),
+        lambda a, b: np.tensordot(a, b, 0),
+        [(2,), (3,)],
+    ),
+    (
+        "einsum_matmul",
+        lambda a, b: tf.einsum("ij,jk->ik", a, b),
+        lambda a, b: a @ b,
+        [(2, 3), (3, 4)],
+    ),
+    (
+        "einsum_implicit",
+        lambda a, b: tf.einsum("ij,jk", a, b),
+        lambda a, b: np.einsum("ij,jk", a, b),
+        [(2, 3), (3, 4)],
+    ),
+    (
+        "einsum_ellipsis",
+        lambda a, b: tf.einsum("...ij,...jk->...ik", a, b),
+        np.matmul,
+        [(1, 2, 3), (4, 3, 2)],
+    ),
     ("einsum_trace", lambda a: tf.einsum("ii", a), np.trace, [(3, 3)]),
-    ("einsum_three", lambda a, b, c: tf.einsum("ij,jk,k->i", a, b, c),
-     lambda a, b, c: a @ b @ c, [(2, 3), (3, 4), (4,)]),
+    (
+        "einsum_three",
+        lambda a, b, c: tf.einsum("ij,jk,k->i", a, b, c),
+        lambda a, b, c: a @ b @ c,
+        [(2, 3), (3, 4), (4,)],
+    ),
     ("inv", tf.linalg.inv, np.linalg.inv, [_square]),
-    ("inv_batch_adjoint", lambda a: tf.linalg.inv(a, adjoint=True),
-     lambda a: np.linalg.inv(np.swapaxes(a, -1, -2)), [lambda rng: _square(rng, (2, 3, 3))]),
+    (
+        "inv_batch_adjoint",
+        lambda a: tf.linalg.inv(a, adjoint=True),
+        lambda a: np.linalg.inv(np.swapaxes(a, -1, -2)),
+        [lambda rng: _square(rng, (2, 3, 3))],
+    ),
     ("det", tf.linalg.det, np.linalg.det, [lambda rng: _square(rng, (2, 3, 3))]),
-    ("slogdet", lambda a: tf.stack(list(tf.linalg.slogdet(a))),
-     lambda a: np.stack(np.linalg.slogdet(a)), [lambda rng: -_square(rng, (2, 3, 3))]),
+    (
+        "slogdet",
+        lambda a: tf.stack(list(tf.linalg.slogdet(a))),
+        lambda a: np.stack(np.linalg.slogdet(a)),
+        [lambda rng: -_square(rng, (2, 3, 3))],
+    ),
     ("logdet", tf.linalg.logdet, lambda a: np.linalg.slogdet(a)[1], [_spd]),
     ("solve", tf.linalg.solve, np.linalg.solve, [_square, (3, 2)]),
-    ("solve_adjoint", lambda a, b: tf.linalg.solve(a, b, adjoint=True),
-     lambda a, b: np.linalg.solve(np.swapaxes(a, -1, -2), b),
-     [lambda rng: _square(rng, (2, 3, 3)), (2, 3, 1)]),
-    ("triangular_solve_lower", tf.linalg.triangular_solve,
-     lambda a, b: np.linalg.solve(np.tril(a), b), [_square, (3, 2)]),
-    ("triangular_solve_upper_adjoint",
-     lambda a, b: tf.linalg.triangular_solve(a, b, lower=False, adjoint=True),
-     lambda a, b: np.linalg.solve(np.triu(a).T, b), [_square, (3, 2)]),
+    (
+        "solve_adjoint",
+        lambda a, b: tf.linalg.solve(a, b, adjoint=True),
+        lambda a, b: np.linalg.solve(np.swapaxes(a, -1, -2), b),
+        [lambda rng: _square(rng, (2, 3, 3)), (2, 3, 1)],
+    ),
+    (
+        "triangular_solve_lower",
+        tf.linalg.triangular_solve,
+        lambda a, b: np.linalg.solve(np.tril(a), b),
+        [_square, (3, 2)],
+    ),
+    (
+        "triangular_solve_upper_adjoint",
+        lambda a, b: tf.linalg.triangular_solve(a, b, lower=False, adjoint=True),
+        lambda a, b: np.linalg.solve(np.triu(a).T, b),
+        [_square, (3, 2)],
+    ),
     ("cholesky", tf.linalg.cholesky, np.linalg.cholesky, [lambda rng: _spd(rng, (2, 3, 3))]),
-    ("cholesky_solve", lambda a, b: tf.linalg.cholesky_solve(tf.linalg.cholesky(a), b),
-     np.linalg.solve, [_spd, (3, 2)]),
-    ("band_part", lambda a: tf.linalg.band_part(a, 1, 0), lambda a: _np_band(a, 1, 0),
-     [(2, 4, 3)]),
+    (
+        "cholesky_solve",
+        lambda a, b: tf.linalg.cholesky_solve(tf.linalg.cholesky(a), b),
+        np.linalg.solve,
+        [_spd, (3, 2)],
+    ),
+    (
+        "band_part",
+        lambda a: tf.linalg.band_part(a, 1, 0),
+        lambda a: _np_band(a, 1, 0),
+        [(2, 4, 3)],
+    ),
     ("band_part_upper", lambda a: tf.linalg.band_part(a, 0, -1), np.triu, [(4, 4)]),
     ("diag_part", tf.linalg.diag_part, lambda a: np.diagonal(a, 0, -2, -1), [(2, 3, 4)]),
-    ("diag_part_k", lambda a: tf.linalg.diag_part(a, k=-1),
-     lambda a: np.diagonal(a, -1, -2, -1), [(4, 3)]),
+    (
+        "diag_part_k",
+        lambda a: tf.linalg.diag_part(a, k=-1),
+        lambda a: np.diagonal(a, -1, -2, -1),
+        [(4, 3)],
+    ),
     ("diag", tf.linalg.diag, lambda d: _np_diag(d, 0), [(2, 3)]),
     ("diag_k", lambda d: tf.linalg.diag(d, k=2), lambda d: _np_diag(d, 2), [(3,)]),
     ("set_diag", tf.linalg.set_diag, lambda a, d: _set_diag_ref(a, d), [(2, 3, 4), (2, 3)]),
     ("trace", tf.linalg.trace, lambda a: np.trace(a, axis1=-2, axis2=-1), [(2, 3, 4)]),
-    ("matrix_transpose", tf.linalg.matrix_transpose, lambda a: np.swapaxes(a, -1, -2),
-     [(2, 3, 4)]),
+    (
+        "matrix_transpose",
+        tf.linalg.matrix_transpose,
+        lambda a: np.swapaxes(a, -1, -2),
+        [(2, 3, 4)],
+    ),
     ("adjoint", tf.linalg.adjoint, lambda a: a.T, [(3, 4)]),
 ]
 
@@ -147,8 +227,9 @@ def _golden(name, fn):
     with tf.GradientTape() as tape:
         tape.watch(xs)
         y = fn(*xs)
-    grads = tape.gradient(y, xs, output_gradients=tf.constant(np.asarray(case["weight"],
-                                                                          y.dtype.name)))
+    grads = tape.gradient(
+        y, xs, output_gradients=tf.constant(np.asarray(case["weight"], y.dtype.name))
+    )
     return case, y, grads
 
 
@@ -177,21 +258,24 @@ def test_matmul_broadcast_shape_and_gradient_shapes_match_tensorflow():
     assert ga.shape == (2, 1, 3, 4) and gb.shape == (5, 4, 6)
 
 
-@pytest.mark.parametrize("name, fn", [
-    ("inv", tf.linalg.inv),
-    ("inv_adjoint", lambda a: tf.linalg.inv(a, adjoint=True)),
-    ("det", tf.linalg.det),
-    ("slogdet", lambda a: tf.linalg.slogdet(a)[1]),
-    ("solve", tf.linalg.solve),
-    ("solve_adjoint", lambda a, b: tf.linalg.solve(a, b, adjoint=True)),
-    ("cholesky", tf.linalg.cholesky),
-    ("logdet", tf.linalg.logdet),
-    ("triangular_solve_upper", lambda a, b: tf.linalg.triangular_solve(a, b, lower=False)),
-    ("trace", tf.linalg.trace),
-    ("diag_part_k1", lambda a: tf.linalg.diag_part(a, k=1)),
-    ("einsum_bij_bjk", lambda a, b: tf.einsum("bij,bjk->bik", a, b)),
-    ("tensordot_pair", lambda a, b: tf.tensordot(a, b, [[1, 2], [1, 0]])),
-])
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("inv", tf.linalg.inv),
+        ("inv_adjoint", lambda a: tf.linalg.inv(a, adjoint=True)),
+        ("det", tf.linalg.det),
+        ("slogdet", lambda a: tf.linalg.slogdet(a)[1]),
+        ("solve", tf.linalg.solve),
+        ("solve_adjoint", lambda a, b: tf.linalg.solve(a, b, adjoint=True)),
+        ("cholesky", tf.linalg.cholesky),
+        ("logdet", tf.linalg.logdet),
+        ("triangular_solve_upper", lambda a, b: tf.linalg.triangular_solve(a, b, lower=False)),
+        ("trace", tf.linalg.trace),
+        ("diag_part_k1", lambda a: tf.linalg.diag_part(a, k=1)),
+        ("einsum_bij_bjk", lambda a, b: tf.einsum("bij,bjk->bik", a, b)),
+        ("tensordot_pair", lambda a, b: tf.tensordot(a, b, [[1, 2], [1, 0]])),
+    ],
+)
 def test_linalg_matches_tensorflow(name, fn):
     _assert_golden(name, fn, rtol=1e-4, atol=1e-5)
 
@@ -210,8 +294,10 @@ def test_norm_matches_tensorflow(name):
 
 
 def test_matmul_inner_mismatch_names_both_shapes():
-    with pytest.raises(InvalidArgumentError,
-                       match=r"^MatMul: inner dimensions differ: a is \(32, 11\), b is \(12, 64\)$"):
+    with pytest.raises(
+        InvalidArgumentError,
+        match=r"^MatMul: inner dimensions differ: a is \(32, 11\), b is \(12, 64\)$",
+    ):
         tf.matmul(_ones([32, 11]), _ones([12, 64]))
 
 
@@ -378,8 +464,10 @@ def test_cholesky_gradient_is_symmetric_as_tensorflow(rng):
     sym = rng.standard_normal((3, 3))
     sym = sym + sym.T
     eps = 1e-6
-    numeric = (np.sum(np.linalg.cholesky(a.numpy() + eps * sym) * w)
-               - np.sum(np.linalg.cholesky(a.numpy() - eps * sym) * w)) / (2 * eps)
+    numeric = (
+        np.sum(np.linalg.cholesky(a.numpy() + eps * sym) * w)
+        - np.sum(np.linalg.cholesky(a.numpy() - eps * sym) * w)
+    ) / (2 * eps)
     np.testing.assert_allclose(np.sum(g.numpy() * sym), numeric, rtol=1e-6)
 
 
