@@ -9,9 +9,10 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "tapeflow"
 
 # layer -> the tapeflow subpackages it must never import
 FORBIDDEN = {
-    "backend": {"core", "ops", "function", "keras", "data", "train", "distribute"},
-    "core": {"ops", "function", "keras", "data", "train", "distribute"},
-    "ops": {"function", "keras", "data", "train", "distribute"},
+    "backend": {"core", "ops", "function", "keras", "data", "train", "distribute", "io"},
+    "core": {"ops", "function", "keras", "data", "train", "distribute", "io"},
+    "ops": {"function", "keras", "data", "train", "distribute", "io"},
+    "io": {"ops", "function", "keras", "data", "train", "distribute"},
 }
 
 
