@@ -1,0 +1,3 @@
+"""`keras.activations`."""
+
+__all__ = []

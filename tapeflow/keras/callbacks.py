@@ -1,0 +1,3 @@
+"""`keras.callbacks`."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Core layers."""
+
+__all__ = []

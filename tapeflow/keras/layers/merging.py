@@ -1,0 +1,3 @@
+"""Merging layers."""
+
+__all__ = []

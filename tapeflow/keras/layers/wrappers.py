@@ -1,0 +1,3 @@
+"""Wrappers layers."""
+
+__all__ = []

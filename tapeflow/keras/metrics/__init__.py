@@ -1,0 +1,1 @@
+"""`keras.metrics`: stateful metrics with update_state / result / reset_state."""

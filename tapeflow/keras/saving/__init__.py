@@ -1,0 +1,1 @@
+"""`keras.saving`: weights files, .keras archives, object (de)serialization."""
