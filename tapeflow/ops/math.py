@@ -564,13 +564,15 @@ def round(x):  # noqa: A001 - TF's public name
 @op("Floor", differentiable=False, samples=UNARY)
 def floor(x):
     """Largest integer not greater than x, elementwise (floats only)."""
-    return _floating("Floor", x, xp.floor(x))
+    _floating("Floor", x)  # NumPy 2 floors integers as integers; TF refuses them
+    return xp.floor(x)
 
 
 @op("Ceil", differentiable=False, samples=UNARY)
 def ceil(x):
     """Smallest integer not less than x, elementwise (floats only)."""
-    return _floating("Ceil", x, xp.ceil(x))
+    _floating("Ceil", x)  # NumPy 2 floors integers as integers; TF refuses them
+    return xp.ceil(x)
 
 
 # ---- maximum, minimum and clipping ---------------------------------------------------------
