@@ -96,7 +96,7 @@ def _real_div(x, y):
 
 @_real_div.vjp
 def _real_div_vjp(g, ans, x, y):
-    return g / y, g * (-ans / y)  # TF's realdiv(realdiv(-x, y), y), and -x/y is -ans
+    return _real_div(g, y), g * _real_div(-ans, y)  # TF: realdiv(realdiv(-x, y), y)
 
 
 def realdiv(x, y, name=None):
@@ -308,7 +308,7 @@ def sqrt(x):
 
 @sqrt.vjp
 def _sqrt_vjp(g, ans, x):
-    return (g * 0.5 / ans,)
+    return (_real_div(g * 0.5, ans),)
 
 
 @op("Rsqrt", samples=UNARY, domain=(0.5, 3.0), batchable=True)
@@ -518,7 +518,7 @@ def softsign(features):
 
 @softsign.vjp
 def _softsign_vjp(g, ans, features):
-    return (g / square(abs(features) + 1.0),)
+    return (_real_div(g, square(abs(features) + 1.0)),)
 
 
 _erf_impl = None
@@ -602,7 +602,7 @@ def floor(x):
 @op("Ceil", differentiable=False, samples=UNARY)
 def ceil(x):
     """Smallest integer not less than x, elementwise (floats only)."""
-    _floating("Ceil", x)  # NumPy 2 floors integers as integers; TF refuses them
+    _floating("Ceil", x)  # as for Floor
     return xp.ceil(x)
 
 

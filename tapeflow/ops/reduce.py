@@ -13,7 +13,7 @@ from ._common import batch_ndim, normalize_axis
 from .math import (
     _cast,
     _div_no_nan,
-    _quiet,
+    _real_div,
     _unsorted_segment_sum,
     add,
     cast,
@@ -87,14 +87,14 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 
 @op("Mean", samples=REDUCE, batchable=True)
-@_quiet
 def _mean(x, axis=None, keepdims=False):
     _numeric("Mean", x)
     axes = normalize_axis(axis, x.ndim)
     if x.dtype.kind == "f":
         if x.size:
             return xp.mean(x, axis=axes, keepdims=keepdims)
-        return xp.sum(x, axis=axes, keepdims=keepdims) / 0  # nan, as TF (NumPy warns)
+        with np.errstate(invalid="ignore"):  # nan, as TF (NumPy warns)
+            return xp.sum(x, axis=axes, keepdims=keepdims) / 0
     # Integers: a wide sum, divided truncating toward zero, as TF's kernel does.
     wide = xp.uint64 if x.dtype.kind == "u" else xp.int64
     total = xp.sum(x, axis=axes, keepdims=keepdims, dtype=wide)
@@ -107,7 +107,7 @@ def _mean(x, axis=None, keepdims=False):
 
 @_mean.vjp
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
-    return (_broadcast_back(g, ans, x, axis, keepdims) / float(_count(x, axis)),)
+    return (_real_div(_broadcast_back(g, ans, x, axis, keepdims), float(_count(x, axis))),)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
@@ -181,7 +181,7 @@ def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
     y = _kept(ans, ans, x, axis, keepdims)
     indicators = _cast(equal(y, x), dtype=g.dtype.name)
     num_selected = _sum(indicators, axis=axis, keepdims=True)
-    return (indicators / num_selected * _kept(g, ans, x, axis, keepdims),)
+    return (_real_div(indicators, num_selected) * _kept(g, ans, x, axis, keepdims),)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
@@ -209,8 +209,8 @@ def _euclidean_norm(x, axis=None, keepdims=False):
 
 @_euclidean_norm.vjp
 def _euclidean_norm_vjp(g, ans, x, axis=None, keepdims=False):
-    kept_ans = _kept(ans, ans, x, axis, keepdims)
-    return (x / (kept_ans / _kept(g, ans, x, axis, keepdims)),)  # TF: x / (norm / g)
+    norm = _kept(ans, ans, x, axis, keepdims)
+    return (_real_div(x, _real_div(norm, _kept(g, ans, x, axis, keepdims))),)  # TF: x / (norm / g)
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
