@@ -88,7 +88,7 @@ class Op:
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
 
-    def __call__(self, *inputs, **attrs):
+    def __call__(self, *inputs, name=None, **attrs):  # `name`: TF's node name, unused eagerly
         return execute(self, inputs, attrs)
 
     def vjp(self, fn=None, *, needs=False):
@@ -228,12 +228,16 @@ def _wrap(value):
 def _convert_inputs(op: Op, inputs) -> tuple:
     """Converts Python values and arrays; values in a dtype group take the group's dtype.
 
-    As in TF, `float32_tensor + np.float64_array` is float32: only Tensors and Variables
-    keep their own dtype. A value that cannot take the group's dtype (1.5 into an int32
-    group) keeps its natural dtype and so fails the group check below.
+    As in TF, `tf.add(float32_tensor, np.float64_array)` is float32. A
+    Python value that cannot take that dtype (1.5 into int32) is a TypeError, as in TF's
+    op functions (the `+` operator turns it into TF's InvalidArgumentError instead).
     """
     group = range(len(inputs)) if op.same_dtype is ALL_INPUTS else op.same_dtype
-    ref = next((inputs[i].dtype for i in group if isinstance(inputs[i], Operand)), None)
+    # TF converts in order: the first Tensor or array fixes the dtype (so np.float64 then a
+    # float32 Tensor is an error, the other way round gives float32); Python values adapt.
+    ref = next((inputs[i].dtype for i in group if hasattr(inputs[i], "dtype")), None)
+    if ref is None and len(group):
+        ref = _convert_value(op, group[0], inputs[group[0]], None).dtype
     converted = []
     for i, x in enumerate(inputs):
         if isinstance(x, Operand) and not isinstance(x, (Tensor, Variable)):
@@ -249,13 +253,8 @@ def _convert_inputs(op: Op, inputs) -> tuple:
 
 
 def _convert_value(op: Op, position: int, value, dtype):
-    if dtype is not None:
-        try:
-            return convert_to_tensor(value, dtype=dtype)
-        except TypeError:
-            pass  # reported by the dtype check, naming the op and both dtypes
     try:
-        return convert_to_tensor(value)
+        return convert_to_tensor(value, dtype=dtype)
     except (TypeError, ValueError) as e:
         raise type(e)(f"{op.name}: input {position}: {e}") from None
 

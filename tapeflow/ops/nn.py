@@ -16,7 +16,8 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
 from ._common import UNARY, batch_ndim, normalize_axis
-from .array import _reshape, gather, stop_gradient
+from .array import _reshape, stop_gradient
+from .indexing import gather
 from .random import next_rng
 from .reduce import _sum, reduce_sum
 

@@ -1,34 +1,117 @@
-"""Installs Python operators on Tensor and Variable (TF's `_override_operator`)."""
+"""Installs Python operators on Tensor and Variable (TF's `_override_operator`).
 
+As TF's operator wrappers do, the other operand is converted with the tensor's dtype as a
+hint: `x + 1.5` is float32 for a float32 x, and for an int32 x the float stays float and
+the op reports the mismatch (InvalidArgumentError). `+ - *` and unary `-` call `execute`
+directly: they are the hot path of every training step.
+"""
+
+from ..core.errors import InvalidArgumentError
 from ..core.registry import execute
-from ..core.tensor import Operand
-from . import array, math
+from ..core.tensor import Operand, convert_to_tensor
+from . import indexing, linalg, math
 
 _EMPTY = {}
 
 
-def _binary(op):
+def _operand(value, like):
+    """`value` as a Tensor, with `like`'s dtype where it can take it."""
+    if isinstance(value, Operand):
+        return value
+    try:
+        return convert_to_tensor(value, dtype=like.dtype)
+    except (TypeError, ValueError):
+        return convert_to_tensor(value)
+
+
+def _direct(op):
     def forward(self, other):
+        if not isinstance(other, Operand):
+            other = _operand(other, self)
         return execute(op, (self, other), _EMPTY)
 
     def reflected(self, other):
-        return execute(op, (other, self), _EMPTY)
+        return execute(op, (_operand(other, self), self), _EMPTY)
+
+    return forward, reflected
+
+
+def _through(fn):
+    def forward(self, other):
+        return fn(self, _operand(other, self))
+
+    def reflected(self, other):
+        return fn(_operand(other, self), self)
+
+    return forward, reflected
+
+
+def _comparison(fn):
+    return lambda self, other: fn(self, _operand(other, self))
+
+
+def _equality(fn, fallback: bool):
+    def compare(self, other):
+        if other is None:
+            return fallback
+        try:
+            return fn(self, _operand(other, self))
+        except (InvalidArgumentError, TypeError, ValueError):
+            # TF answers False (True for !=) when shapes cannot broadcast or dtypes differ.
+            return convert_to_tensor(fallback)
+
+    return compare
+
+
+def _logical(fn, name):
+    def forward(self, other):
+        if not self.dtype.is_bool:
+            raise TypeError(
+                f"operator {name} is only defined for bool tensors in tapeflow, got "
+                f"{self.dtype.name}"
+            )
+        return fn(self, _operand(other, self))
+
+    def reflected(self, other):
+        return forward(_operand(other, self), self)
 
     return forward, reflected
 
 
 def _install():
-    for name, op in (("add", math.add), ("sub", math.subtract), ("mul", math.multiply),
-                     ("truediv", math._real_div)):
-        forward, reflected = _binary(op)
+    for name, op in (("add", math.add), ("sub", math.subtract), ("mul", math.multiply)):
+        forward, reflected = _direct(op)
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)
+    for name, fn in (
+        ("truediv", math.truediv),
+        ("floordiv", math.floordiv),
+        ("mod", math.floormod),
+        ("pow", math.pow),
+        ("matmul", linalg.matmul),
+    ):
+        forward, reflected = _through(fn)
+        setattr(Operand, f"__{name}__", forward)
+        setattr(Operand, f"__r{name}__", reflected)
+    for name, fn in (("and", math.logical_and), ("or", math.logical_or),
+                     ("xor", math.logical_xor)):
+        forward, reflected = _logical(fn, name)
+        setattr(Operand, f"__{name}__", forward)
+        setattr(Operand, f"__r{name}__", reflected)
+    Operand.__lt__ = _comparison(math.less)
+    Operand.__le__ = _comparison(math.less_equal)
+    Operand.__gt__ = _comparison(math.greater)
+    Operand.__ge__ = _comparison(math.greater_equal)
+    Operand.__eq__ = _equality(math.equal, False)
+    Operand.__ne__ = _equality(math.not_equal, True)
     Operand.__neg__ = lambda self: execute(math.negative, (self,), _EMPTY)
+    Operand.__abs__ = lambda self: math.abs(self)
+    Operand.__invert__ = lambda self: math.logical_not(self)
     Operand.__getitem__ = _getitem
 
 
 def _getitem(self, key):
-    return execute(array._strided_slice, (self,), {"key": array.slice_key(key)})
+    return execute(indexing._strided_slice, (self,), {"key": indexing.slice_key(key)})
 
 
 _install()

@@ -1,8 +1,30 @@
-"""Reductions over axes: sum, mean, max, min, prod, variance, logsumexp, any, all."""
+"""Reductions and scans over axes: sum, mean, max, prod, logsumexp, argmax, top_k, cumsum."""
+
+import collections
+
+import numpy as np
 
 from ..backend import xp
+from ..core import dtypes
+from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
+from ..core.tensor import Operand, convert_to_tensor, wrap
 from ._common import batch_ndim, normalize_axis
+from .math import (
+    _cast,
+    _div_no_nan,
+    _real_div,
+    _unsorted_segment_sum,
+    add,
+    cast,
+    equal,
+    exp,
+    is_finite,
+    log,
+    not_equal,
+    sqrt,
+    square,
+)
 
 REDUCE = [
     Sample((3, 4), axis=None, keepdims=False),
@@ -12,9 +34,46 @@ REDUCE = [
 ]
 
 
+def _numeric(name, x):
+    if x.dtype.kind == "b":
+        raise InvalidArgumentError(f"{name}: expected a number tensor, got bool")
+
+
+def _kept(g, ans, x, axis, keepdims):
+    """`g` (shaped like the reduction `ans`, plus batch dims) with the reduced axes as 1s."""
+    from .array import reshape
+
+    if keepdims:
+        return g
+    nb = batch_ndim(g, ans)
+    axes = normalize_axis(axis, x.ndim)
+    kept = tuple(1 if axes is None or i in axes else d for i, d in enumerate(x.shape))
+    return reshape(g, tuple(g.shape[:nb]) + kept)
+
+
+def _broadcast_back(g, ans, x, axis, keepdims):
+    """`g` (shaped like a reduction of x) broadcast back to x's shape (plus batch dims)."""
+    from .array import broadcast_to
+
+    nb = batch_ndim(g, ans)
+    return broadcast_to(_kept(g, ans, x, axis, keepdims), tuple(g.shape[:nb]) + tuple(x.shape))
+
+
+def _count(x, axis) -> int:
+    """How many elements of x each output element of a reduction over `axis` combines."""
+    axes = normalize_axis(axis, x.ndim)
+    shape = tuple(x.shape)
+    return int(np.prod(shape if axes is None else [shape[a] for a in axes]))
+
+
+# ---- sum, mean, product --------------------------------------------------------------------
+
+
 @op("Sum", samples=REDUCE, batchable=True)
 def _sum(x, axis=None, keepdims=False):
-    return xp.sum(x, axis=normalize_axis(axis, x.ndim), keepdims=keepdims)
+    _numeric("Sum", x)
+    # dtype: NumPy would sum int32 into int64; TF keeps the dtype (and wraps around).
+    return xp.sum(x, axis=normalize_axis(axis, x.ndim), keepdims=keepdims, dtype=x.dtype)
 
 
 @_sum.vjp
@@ -22,35 +81,458 @@ def _sum_vjp(g, ans, x, axis=None, keepdims=False):
     return (_broadcast_back(g, ans, x, axis, keepdims),)
 
 
-def _broadcast_back(g, ans, x, axis, keepdims):
-    """`g` (shaped like a reduction of x) broadcast back to x's shape (plus batch dims)."""
-    from .array import broadcast_to, reshape
-
-    nb = batch_ndim(g, ans)
-    lead = tuple(g.shape[:nb])
-    axes = normalize_axis(axis, x.ndim)
-    if not keepdims:
-        kept = tuple(1 if axes is None or i in axes else d for i, d in enumerate(x.shape))
-        g = reshape(g, lead + kept)
-    return broadcast_to(g, lead + tuple(x.shape))
-
-
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Sum of elements across `axis` (all axes when None)."""
-    return _sum(input_tensor, axis=_static_axis(axis), keepdims=keepdims)
+    return _sum(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+@op("Mean", samples=REDUCE, batchable=True)
+def _mean(x, axis=None, keepdims=False):
+    _numeric("Mean", x)
+    axes = normalize_axis(axis, x.ndim)
+    if x.dtype.kind == "f":
+        if x.size:
+            return xp.mean(x, axis=axes, keepdims=keepdims)
+        with np.errstate(invalid="ignore"):  # nan, as TF (NumPy warns)
+            return xp.sum(x, axis=axes, keepdims=keepdims) / 0
+    # Integers: a wide sum, divided truncating toward zero, as TF's kernel does.
+    wide = xp.uint64 if x.dtype.kind == "u" else xp.int64
+    total = xp.sum(x, axis=axes, keepdims=keepdims, dtype=wide)
+    n = _count(x, axis)
+    if n == 0:
+        return xp.zeros_like(total, dtype=x.dtype)
+    q = xp.abs(total) // n
+    return xp.where(total < 0, -q, q).astype(x.dtype)
+
+
+@_mean.vjp
+def _mean_vjp(g, ans, x, axis=None, keepdims=False):
+    return (_real_div(_broadcast_back(g, ans, x, axis, keepdims), float(_count(x, axis))),)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean across `axis`; integer tensors get an integer mean (truncated), as in TF."""
+    return _mean(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+@op("Prod", samples=REDUCE + [Sample((3,), axis=0, keepdims=False)], batchable=True)
+def _prod(x, axis=None, keepdims=False):
+    _numeric("Prod", x)
+    return xp.prod(x, axis=normalize_axis(axis, x.ndim), keepdims=keepdims, dtype=x.dtype)
+
+
+@_prod.vjp
+def _prod_vjp(g, ans, x, axis=None, keepdims=False):
+    from .array import reshape, transpose
+
+    # The product of the other entries of each reduced group, from two exclusive cumprods
+    # (not ans / x, which fails at zeros), as TF's _ProdGrad.
+    axes = normalize_axis(axis, x.ndim)
+    reduced = tuple(range(x.ndim)) if axes is None else tuple(sorted(axes))
+    if not reduced:
+        return (g,)
+    other = tuple(i for i in range(x.ndim) if i not in reduced)
+    perm = reduced + other
+    permuted = transpose(x, perm)
+    flat = reshape(permuted, (_count(x, axis), int(np.prod([x.shape[i] for i in other]))))
+    left = _cumprod(flat, axis=0, exclusive=True, reverse=False)
+    right = _cumprod(flat, axis=0, exclusive=True, reverse=True)
+    others = transpose(
+        reshape(left * right, tuple(permuted.shape)), tuple(int(i) for i in np.argsort(perm))
+    )
+    return (_broadcast_back(g, ans, x, axis, keepdims) * others,)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """Product of elements across `axis`."""
+    return _prod(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+# ---- max and min ---------------------------------------------------------------------------
+
+
+def _extremum(name, fn, x, axis, keepdims, sign):
+    _numeric(name, x)
+    axes = normalize_axis(axis, x.ndim)
+    if x.size == 0:  # TF gives the identity of the reduction: -inf for max, +inf for min
+        if x.dtype.kind == "f":
+            initial = sign * xp.inf
+        else:
+            info = xp.iinfo(x.dtype)
+            initial = info.min if sign < 0 else info.max
+        return fn(x, axis=axes, keepdims=keepdims, initial=initial)
+    return fn(x, axis=axes, keepdims=keepdims)
+
+
+@op("Max", samples=REDUCE, batchable=True)
+def _max(x, axis=None, keepdims=False):
+    return _extremum("Max", xp.max, x, axis, keepdims, -1)
+
+
+@op("Min", samples=REDUCE, batchable=True)
+def _min(x, axis=None, keepdims=False):
+    return _extremum("Min", xp.min, x, axis, keepdims, 1)
+
+
+@_max.vjp
+@_min.vjp
+def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
+    # The gradient is split evenly among the entries equal to the extremum (TF's rule).
+    y = _kept(ans, ans, x, axis, keepdims)
+    indicators = _cast(equal(y, x), dtype=g.dtype.name)
+    num_selected = _sum(indicators, axis=axis, keepdims=True)
+    return (_real_div(indicators, num_selected) * _kept(g, ans, x, axis, keepdims),)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """Maximum across `axis`; the gradient is shared evenly among tied maxima."""
+    return _max(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """Minimum across `axis`; the gradient is shared evenly among tied minima."""
+    return _min(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+# ---- norms and statistics ------------------------------------------------------------------
+
+
+@op("EuclideanNorm", samples=REDUCE, batchable=True)
+def _euclidean_norm(x, axis=None, keepdims=False):
+    _numeric("EuclideanNorm", x)
+    axes = normalize_axis(axis, x.ndim)
+    if x.dtype.kind != "f":
+        total = xp.sum(x.astype(xp.float64) ** 2, axis=axes, keepdims=keepdims)
+        return xp.floor(xp.sqrt(total)).astype(x.dtype)
+    return xp.sqrt(xp.sum(x * x, axis=axes, keepdims=keepdims))
+
+
+@_euclidean_norm.vjp
+def _euclidean_norm_vjp(g, ans, x, axis=None, keepdims=False):
+    norm = _kept(ans, ans, x, axis, keepdims)
+    return (_real_div(x, _real_div(norm, _kept(g, ans, x, axis, keepdims))),)  # TF: x / (norm / g)
+
+
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """sqrt(sum(x ** 2)) across `axis`."""
+    return _euclidean_norm(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Population variance across `axis` (floating tensors only)."""
+    x = convert_to_tensor(input_tensor)
+    axis = _static_axis(axis)
+    means = reduce_mean(x, axis, keepdims=True)
+    if means.dtype.is_integer:
+        raise TypeError(
+            f"Input must be either real or complex. Received integer type {means.dtype!r}."
+        )
+    return reduce_mean(square(x - means), axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """Population standard deviation across `axis` (floating tensors only)."""
+    return sqrt(reduce_variance(input_tensor, axis, keepdims=keepdims))
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """log(sum(exp(x))) across `axis`, shifted by the maximum so it cannot overflow.
+
+    All -inf gives -inf; an inf gives inf; the gradient is softmax(x).
+    """
+    from .array import reshape, stop_gradient
+
+    x = convert_to_tensor(input_tensor)
+    axis = _static_axis(axis)
+    raw_max = reduce_max(x, axis, keepdims=True)
+    # where(is_finite(raw_max), raw_max, 0): div_no_nan by a 0/1 mask selects exactly.
+    my_max = stop_gradient(
+        _div_no_nan(raw_max, _cast(is_finite(raw_max), dtype=raw_max.dtype.name))
+    )
+    result = log(reduce_sum(exp(x - my_max), axis, keepdims=keepdims))
+    if not keepdims:
+        my_max = reshape(my_max, tuple(result.shape))
+    return add(result, my_max)
+
+
+def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):  # noqa: A002
+    """Number of nonzero (or True) entries across `axis`, as `dtype` (int64 by default)."""
+    x = convert_to_tensor(input)
+    zero = wrap(xp.zeros((), dtype=x.dtype.as_numpy_dtype))
+    counts = reduce_sum(cast(not_equal(x, zero), "int64"), axis, keepdims=bool(keepdims))
+    return cast(counts, dtype)
+
+
+# ---- any and all ---------------------------------------------------------------------------
+
+BOOL_REDUCE = [
+    Sample(lambda rng: rng.uniform(size=(3, 4)) > 0.7, axis=1, keepdims=False),
+    Sample(lambda rng: rng.uniform(size=(3, 4)) > 0.3, axis=None, keepdims=True),
+]
+
+
+def _logical(name, fn, x, axis, keepdims):
+    if x.dtype.kind != "b":
+        raise InvalidArgumentError(f"{name}: expected a bool tensor, got {x.dtype.name}")
+    return fn(x, axis=normalize_axis(axis, x.ndim), keepdims=keepdims)
+
+
+@op("Any", differentiable=False, samples=BOOL_REDUCE)
+def _any(x, axis=None, keepdims=False):
+    return _logical("Any", xp.any, x, axis, keepdims)
+
+
+@op("All", differentiable=False, samples=BOOL_REDUCE)
+def _all(x, axis=None, keepdims=False):
+    return _logical("All", xp.all, x, axis, keepdims)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical OR across `axis` (bool tensors)."""
+    return _any(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
+    """Logical AND across `axis` (bool tensors)."""
+    return _all(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+
+
+# ---- argmax, argmin, top_k (no gradient to indices) ----------------------------------------
+
+
+def _arg_extremum(name, fn, x, axis, output_type, nan_as):
+    if not -x.ndim <= axis < x.ndim:
+        raise InvalidArgumentError(
+            f"{name}: Expected dimension in the range [{-x.ndim}, {x.ndim}), but got {axis}"
+        )
+    if x.shape[axis] == 0:
+        raise InvalidArgumentError(
+            f"{name}: Reduction axis {axis} is empty in shape {list(x.shape)}"
+        )
+    if x.dtype.kind == "f":
+        nan = xp.isnan(x)
+        if nan.any():  # TF's kernel skips nan; NumPy would pick it
+            x = xp.where(nan, nan_as, x)
+    return fn(x, axis=axis).astype(output_type)
+
+
+@op(
+    "ArgMax",
+    differentiable=False,
+    samples=[
+        Sample((3, 4), axis=1, output_type="int64"),
+        Sample((5,), axis=0, output_type="int32"),
+    ],
+)
+def _arg_max(x, axis=0, output_type="int64"):
+    return _arg_extremum("ArgMax", xp.argmax, x, axis, output_type, -xp.inf)
+
+
+@op("ArgMin", differentiable=False, samples=[Sample((3, 4), axis=0, output_type="int64")])
+def _arg_min(x, axis=0, output_type="int64"):
+    return _arg_extremum("ArgMin", xp.argmin, x, axis, output_type, xp.inf)
+
+
+_ARG_TYPES = ("int16", "uint16", "int32", "int64")
+
+
+def _arg_attrs(name, axis, output_type):
+    if axis is None:
+        axis = 0  # TF2's default
+    if isinstance(axis, Operand):
+        if not axis.dtype.is_integer or axis.ndim != 0:
+            raise TypeError("axis must be int or Tensor with integer datatype")
+        axis = int(axis.numpy())
+    elif not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError("axis must be int or Tensor with integer datatype")
+    output_type = dtypes.as_dtype(output_type).name
+    if output_type not in _ARG_TYPES:
+        raise InvalidArgumentError(
+            f"{name}: output_type must be one of {', '.join(_ARG_TYPES)}, got {output_type}"
+        )
+    return {"axis": int(axis), "output_type": output_type}
+
+
+def argmax(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+    """Index of the largest value along `axis` (0 when None); first index on ties."""
+    return _arg_max(input, **_arg_attrs("ArgMax", axis, output_type))
+
+
+def argmin(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+    """Index of the smallest value along `axis` (0 when None); first index on ties."""
+    return _arg_min(input, **_arg_attrs("ArgMin", axis, output_type))
+
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+@op(
+    "TopKV2",
+    multiple_outputs=True,
+    batchable=True,
+    samples=[
+        Sample((3, 5), k=2, sorted=True, index_type="int32"),
+        Sample((6,), k=6, sorted=True, index_type="int32"),
+    ],
+)
+def _top_k(x, k=1, sorted=True, index_type="int32"):  # noqa: A002
+    if x.ndim == 0:
+        raise InvalidArgumentError("TopKV2: input must be >= 1-D, got shape []")
+    _numeric("TopKV2", x)
+    n = x.shape[-1]
+    if k < 0:
+        raise InvalidArgumentError(f"TopKV2: Need k >= 0, got {k}")
+    if n < k:
+        raise InvalidArgumentError(
+            f"TopKV2: input must have at least k columns. Had {n}, needed {k}"
+        )
+    key = x
+    if x.dtype.kind == "f":
+        nan = xp.isnan(x)
+        if nan.any():  # TF ranks nan below everything
+            key = xp.where(nan, -xp.inf, x)
+    # Descending, ties by lower index first: a stable ascending sort of the reversed row,
+    # read backwards.
+    order = xp.argsort(key[..., ::-1], axis=-1, kind="stable")[..., ::-1][..., :k]
+    indices = (n - 1) - order
+    return xp.take_along_axis(x, indices, axis=-1), indices.astype(index_type)
+
+
+@_top_k.vjp
+def _top_k_vjp(g, ans, x, k=1, sorted=True, index_type="int32"):
+    from .array import reshape, transpose
+
+    g = g[0]
+    nb = batch_ndim(g, ans[0])
+    lead = tuple(g.shape[:nb])
+    n = int(x.shape[-1])
+    rows = int(np.prod(x.shape[:-1]))
+    # Scatter each row's k gradients to their columns: one segment per entry of x.
+    offsets = wrap(xp.arange(rows, dtype=xp.int64).reshape(rows, 1) * n)
+    ids = reshape(add(reshape(_cast(ans[1], dtype="int64"), (rows, k)), offsets), (-1,))
+    if not nb:
+        flat = _unsorted_segment_sum(reshape(g, (-1,)), ids, num_segments=rows * n)
+        return (reshape(flat, tuple(x.shape)),)
+    batch = int(np.prod(lead))
+    columns = transpose(reshape(g, (batch, rows * k)), (1, 0))
+    flat = _unsorted_segment_sum(columns, ids, num_segments=rows * n)
+    return (reshape(transpose(flat, (1, 0)), lead + tuple(x.shape)),)
+
+
+def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa: A002
+    """The k largest entries of the last axis and their indices (ties: lower index first).
+
+    Returns a namedtuple `(values, indices)`; indices are int32 by default.
+    """
+    k = int(k.numpy()) if isinstance(k, Operand) else int(k)
+    values, indices = _top_k(
+        input, k=k, sorted=bool(sorted), index_type=dtypes.as_dtype(index_type).name
+    )
+    return TopKV2(values, indices)
+
+
+# ---- cumulative sums and products ----------------------------------------------------------
+
+SCAN = [
+    Sample((3, 4), axis=1, exclusive=False, reverse=False),
+    Sample((3, 4), axis=0, exclusive=True, reverse=True),
+    Sample((5,), axis=0, exclusive=True, reverse=False),
+    Sample((2, 3), axis=1, exclusive=False, reverse=True),
+]
+
+
+def _scan(name, fn, identity, x, axis, exclusive, reverse):
+    _numeric(name, x)
+    if reverse:
+        x = xp.flip(x, axis)
+    if exclusive and x.shape[axis]:
+        # Shift right by one along the axis, the identity entering at the front.
+        head = list(x.shape)
+        head[axis] = 1
+        body = x[(slice(None),) * axis + (slice(0, -1),)]
+        x = xp.concatenate([xp.full(head, identity, dtype=x.dtype), body], axis=axis)
+    out = fn(x, axis=axis, dtype=x.dtype)
+    return xp.flip(out, axis) if reverse else out
+
+
+@op("Cumsum", samples=SCAN, batchable=True)
+def _cumsum(x, axis=0, exclusive=False, reverse=False):
+    return _scan("Cumsum", xp.cumsum, 0, x, axis, exclusive, reverse)
+
+
+@_cumsum.vjp
+def _cumsum_vjp(g, ans, x, axis=0, exclusive=False, reverse=False):
+    a = axis + batch_ndim(g, ans)
+    return (_cumsum(g, axis=a, exclusive=exclusive, reverse=not reverse),)
+
+
+@op("Cumprod", samples=SCAN, domain=(0.5, 2.0), batchable=True)
+def _cumprod(x, axis=0, exclusive=False, reverse=False):
+    return _scan("Cumprod", xp.cumprod, 1, x, axis, exclusive, reverse)
+
+
+@_cumprod.vjp
+def _cumprod_vjp(g, ans, x, axis=0, exclusive=False, reverse=False):
+    # TF's formula; like TF it gives 0 (not the true value) where x is 0.
+    a = axis + batch_ndim(g, ans)
+    out = _cumsum(ans * g, axis=a, exclusive=exclusive, reverse=not reverse)
+    return (_div_no_nan(out, x),)
+
+
+def _scan_attrs(x, axis, exclusive, reverse):
+    axis = int(axis.numpy()) if isinstance(axis, Operand) else int(axis)
+    ndim = x.ndim
+    if not -ndim <= axis < ndim:
+        raise InvalidArgumentError(
+            f"ScanOp: Expected scan axis in the range [{-ndim}, {ndim}), but got {axis}"
+        )
+    return {"axis": axis % ndim, "exclusive": bool(exclusive), "reverse": bool(reverse)}
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running sum along `axis`; `exclusive` leaves out the current entry, `reverse` runs
+    from the end."""
+    x = convert_to_tensor(x)
+    return _cumsum(x, **_scan_attrs(x, axis, exclusive, reverse))
+
+
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Running product along `axis` (see `cumsum` for `exclusive` and `reverse`)."""
+    x = convert_to_tensor(x)
+    return _cumprod(x, **_scan_attrs(x, axis, exclusive, reverse))
+
+
+# ---- axis arguments ------------------------------------------------------------------------
 
 
 def _static_axis(axis):
-    """Axis arguments may be Tensors; the forward wants Python ints."""
-    if axis is None or isinstance(axis, int):
-        return axis
-    if hasattr(axis, "_value"):
+    """Axis arguments may be Tensors, lists or NumPy ints; the forward wants Python ints."""
+    if axis is None:
+        return None
+    if isinstance(axis, Operand):
+        if not axis.dtype.is_integer:
+            raise TypeError(f"axis must be an integer tensor, got {axis.dtype.name}")
         v = axis.numpy()
-        return int(v) if v.ndim == 0 else tuple(int(a) for a in v)
-    return tuple(int(a) for a in axis)
+        return int(v) if v.ndim == 0 else tuple(int(a) for a in v.reshape(-1))
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+        return int(axis)
+    if isinstance(axis, (list, tuple, np.ndarray)):
+        items = list(np.asarray(axis).reshape(-1)) if isinstance(axis, np.ndarray) else axis
+        if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in items):
+            return tuple(int(a) for a in items)
+    raise TypeError(
+        f"Cannot convert {axis!r} to EagerTensor of dtype int32 (axis must be "
+        f"an int, a list of ints or an integer tensor)"
+    )
 
 
+_BOTH = (
+    "reduce_sum reduce_mean reduce_max reduce_min reduce_prod reduce_logsumexp reduce_any "
+    "reduce_all argmax argmin cumsum"
+).split()
 API = {
-    "tf": ["reduce_sum"],
-    "math": ["reduce_sum"],
+    "tf": _BOTH,
+    "math": _BOTH
+    + "reduce_std reduce_variance reduce_euclidean_norm count_nonzero top_k cumprod".split(),
+    "nn": ["top_k"],
 }

@@ -21,7 +21,7 @@ def log1pexp(x):
     def grad(upstream):
         return upstream * (1.0 - 1.0 / (1.0 + e))
 
-    return tf.log(1.0 + e), grad
+    return tf.math.log(1.0 + e), grad
 
 
 def test_custom_gradient_replaces_the_vjp():

@@ -156,3 +156,18 @@ def test_getitem_is_differentiable_with_strides():
         tape.watch(x)
         y = tf.reduce_sum(x[::2] * x[1::2])
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1, 0, 3, 2, 5, 4])
+
+
+def test_conversion_order_follows_tensorflow():
+    # TF 2.21: the first Tensor or array fixes the dtype; a later NumPy array is cast to it.
+    assert tf.add(np.ones(2, np.float32), np.ones(2)).dtype == tf.float32
+    assert tf.add(tf.ones(2), np.ones(2)).dtype == tf.float32
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.add(np.ones(2), tf.ones(2))
+    assert tf.pow(2.0, 3).dtype == tf.float32  # all-Python: the first value decides
+    with pytest.raises(TypeError, match="Cannot convert 0.5"):
+        tf.maximum(tf.constant(1), 0.5)  # op functions: TypeError; `+` operator: above
+
+
+def test_op_functions_accept_a_name():
+    assert float(tf.exp(0.0, name="e")) == 1.0

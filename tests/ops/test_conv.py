@@ -345,7 +345,10 @@ def test_variable_filters_get_gradients(rng):
         ),
         (
             lambda: tf.nn.conv2d(
-                np.ones((1, 5, 5, 1), np.float32), np.ones((3, 3, 1, 1)), 1, "SAME"
+                tf.constant(np.ones((1, 5, 5, 1), np.float32)),
+                tf.constant(np.ones((3, 3, 1, 1))),
+                1,
+                "SAME",
             ),
             InvalidArgumentError,
             "Conv2D: inputs must have the same dtype",
