@@ -72,6 +72,9 @@ class Operand:
             raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype.name}")
         return int(self._value)
 
+    def __format__(self, format_spec):
+        return format(self.numpy(), format_spec)  # f"{loss:.4f}" works on scalars, as in TF
+
     def __complex__(self):
         return complex(self._value)
 
