@@ -409,7 +409,8 @@ class _KerasStyleSGD(K.Optimizer):
 
     def update_step(self, gradient, variable, learning_rate):
         m = self.momentums[self._get_variable_index(variable)]
-        self.assign(m, m * 0.5 - tf.constant(gradient) * learning_rate)
+        assert isinstance(gradient, tf.Tensor)  # custom steps get Tensors, as in Keras
+        self.assign(m, m * 0.5 - gradient * learning_rate)
         self.assign_add(variable, m)
 
 
@@ -419,6 +420,10 @@ def test_custom_optimizer_in_keras_style():
     for _ in range(2):
         opt.apply_gradients([(tf.constant([1.0]), v)])
     np.testing.assert_allclose(v.numpy(), [1.0 - 0.5 - 0.75])
+    late = tf.Variable([0.0], name="late")  # build runs again over both variables
+    opt.apply_gradients([(tf.constant([1.0]), v), (tf.constant([1.0]), late)])
+    np.testing.assert_allclose(v.numpy(), [1.0 - 0.5 - 0.75 - 0.875])
+    np.testing.assert_allclose(late.numpy(), [-0.5])
 
 
 def test_build_must_register_variables():

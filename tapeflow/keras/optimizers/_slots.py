@@ -23,8 +23,9 @@ class SlotStore:
     def build(self, var_list):
         """Registers variables seen for the first time; subclasses then add their slots.
 
-        Called again with only the new variables whenever some appear, so a subclass must
-        not return early when `self.built` is already True.
+        Called again, with all the variables seen so far, whenever new ones appear (slots
+        that exist are returned unchanged by `add_variable_from_reference`, so per-variable
+        lists come out whole). A subclass must not return early when `self.built` is True.
         """
         new = [v for v in var_list if v._id not in self._trainable_variables_indices]
         for v in new:
@@ -40,13 +41,13 @@ class SlotStore:
         new = [v for v in variables if v._id not in self._trainable_variables_indices]
         if not new:
             return
-        self.build(new)
+        self.build(self._trainable_variables + new)
         missing = [v.name for v in new if v._id not in self._trainable_variables_indices]
         if missing:
             raise ValueError(
                 f"{type(self).__name__}.build did not register the variables {missing}: "
-                "tapeflow calls `build` again with the variables first seen later, so "
-                "`build` must call `super().build(var_list)` even when `self.built` is True."
+                "tapeflow calls `build` again when new variables appear, so `build` must "
+                "call `super().build(var_list)` even when `self.built` is True."
             )
 
     def _get_variable_index(self, variable) -> int:

@@ -1,8 +1,10 @@
 """`tf.keras.optimizers.Optimizer`: everything an optimizer does except its update rule.
 
 Subclasses write `build(var_list)` (their slot variables, one `add_variable_from_reference`
-per variable and slot) and `update_step(gradient, variable, learning_rate)`, which updates
-the variable's array in place. This class does the rest once, in Keras 3's order: None
+per variable and slot) and `update_step(gradient, variable, learning_rate)`. The built-in
+update steps (marked `@elementwise`) work in place on backend arrays; one you write gets
+Tensors, as in Keras, and updates with `self.assign*`. This class does the rest once, in
+Keras 3's order: None
 gradients, sparse rows, loss scaling, gradient accumulation, clipping, weight decay, the
 learning rate (float, schedule or callable), EMA, constraints and `iterations`. Slots are made
 lazily, the first time a variable gets a gradient, so a new variable is never an error.
@@ -54,6 +56,12 @@ def _takes_step(fn) -> bool:
         return False
     except TypeError:
         return True
+
+
+def _as_tensors(g):
+    if isinstance(g, IndexedSlices):
+        return IndexedSlices(wrap(g.values), wrap(g.indices), g.dense_shape)
+    return wrap(g)
 
 
 class Optimizer(SlotStore):
@@ -202,7 +210,7 @@ class Optimizer(SlotStore):
         if isinstance(lr, Variable):
             return float(lr._value)
         value = self.learning_rate
-        if isinstance(value, (int, float)):
+        if type(value) in (int, float):
             return float(np.float32(value))  # Keras casts a Python rate via float32
         return float(value)
 
@@ -221,7 +229,11 @@ class Optimizer(SlotStore):
     # ---- applying gradients -------------------------------------------------------------------
 
     def update_step(self, gradient, variable, learning_rate):
-        """Updates `variable` (and its slots) in place from one gradient (a backend array)."""
+        """Updates `variable` (and its slots) from its gradient and the rate (a float).
+
+        The gradient is a Tensor (IndexedSlices if `supports_sparse`); built-in steps marked
+        `@elementwise` get backend arrays instead and write into them in place.
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement update_step")
 
     def apply_gradients(self, grads_and_vars):
@@ -358,6 +370,8 @@ class Optimizer(SlotStore):
         if group is not None:
             group.run(self, grads, learning_rate)
             return
+        if not getattr(type(self).update_step, "elementwise", False):
+            grads = [_as_tensors(g) for g in grads]  # a custom update step: Keras' Tensors
         for g, v in zip(grads, trainable_variables, strict=True):
             self.update_step(g, v, learning_rate)
 

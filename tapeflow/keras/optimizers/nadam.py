@@ -90,7 +90,7 @@ class Nadam(Optimizer):
         beta_1, beta_2 = keras_cast(self.beta_1, dt), keras_cast(self.beta_2, dt)
         u_t = beta_1 * (1.0 - 0.5 * decay**t)
         u_t_1 = beta_1 * (1.0 - 0.5 * decay**t_next)
-        u_product_t = dt(self._u_product._value)
+        u_product_t = dt(float(self._u_product._value))
         u_product_t_1 = u_product_t * u_t_1
         beta_2_power = beta_2**t
         m += (gradient - m) * (1 - beta_1)
