@@ -31,6 +31,7 @@ def _core_table() -> dict:
     """The namespaces filled from the engine rather than from op families."""
     from .core import dtypes, nest
     from .core.forward import ForwardAccumulator
+    from .testing.compute_gradient import compute_gradient
 
     dtype_names = [
         "DType",
@@ -63,6 +64,7 @@ def _core_table() -> dict:
         "dtypes": {n: getattr(dtypes, n) for n in dtype_names},
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
+        "test": {"compute_gradient": compute_gradient},
     }
 
 
