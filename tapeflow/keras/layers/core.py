@@ -1,5 +1,5 @@
 """Core layers: Dense, Embedding, Activation, Dropout, Flatten, Reshape, Lambda, Identity,
-RepeatVector; and the (de)serialisation helpers for constraints shared by the layer modules.
+RepeatVector; and the initializer/constraint helpers shared by the other layer modules.
 """
 
 from __future__ import annotations

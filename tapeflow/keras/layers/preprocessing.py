@@ -243,15 +243,15 @@ class Rescaling(Layer):
         super().__init__(**kwargs)
         self.scale = scale
         self.offset = offset
+        dtype = np.dtype(self._dtype)
+        self._scale = convert_to_tensor(np.asarray(_to_numpy(scale), dtype))
+        self._offset = convert_to_tensor(np.asarray(_to_numpy(offset), dtype))
         self.built = True
 
     def call(self, inputs):
         if inputs.dtype.name != self._dtype:
             inputs = cast(inputs, self._dtype)
-        dtype = np.dtype(self._dtype)
-        scale = convert_to_tensor(np.asarray(_to_numpy(self.scale), dtype))
-        offset = convert_to_tensor(np.asarray(_to_numpy(self.offset), dtype))
-        return inputs * scale + offset
+        return inputs * self._scale + self._offset
 
     def compute_output_shape(self, input_shape):
         return input_shape
