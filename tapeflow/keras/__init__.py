@@ -1,8 +1,18 @@
 """`tf.keras`: layers, models, losses, optimizers, metrics, callbacks, saving (Keras 3 API)."""
 
 from . import (  # noqa: F401
-    activations, backend, callbacks, initializers, layers, losses, metrics, models, optimizers,
-    regularizers, saving, utils,
+    activations,
+    backend,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
 )
 from .layers import Input  # noqa: F401
 from .models import Model, Sequential  # noqa: F401

@@ -227,6 +227,10 @@ _BY_NAME = {
     "lecun_uniform": LecunUniform,
     "orthogonal": Orthogonal,
     "identity": Identity,
+    "uniform": RandomUniform,  # Keras' short aliases
+    "normal": RandomNormal,
+    "one": Ones,
+    "zero": Zeros,
 }
 
 
