@@ -76,6 +76,7 @@ class Layer(Module):
                 f"{type(self).__name__}: name must be a string without '/', got {name!r}"
             )
         object.__setattr__(self, "_tracking", False)
+        object.__setattr__(self, "_weights_cache", {})
         self._name = name
         self._scope = None
         self._trainable = bool(trainable)
@@ -119,6 +120,7 @@ class Layer(Module):
         self._trainable = bool(value)
         for layer in self._flatten_layers(include_self=False):
             layer._trainable = bool(value)
+        _structure_changed()
 
     @property
     def name_scope(self):
@@ -164,39 +166,24 @@ class Layer(Module):
                 )
         variable._regularizer = regularizers.get(regularizer)
         self._own_weights.append(variable)
+        _structure_changed()
         _restore_pending(self, name, variable)
         return variable
+
+    # Walking the attributes for weights costs more than a small model's forward pass, and
+    # custom loops ask for `trainable_variables` every step: results are cached until any
+    # layer's structure changes (an attribute set, a weight added, `trainable` flipped).
 
     @property
     def weights(self) -> list:
         """Own weights (trainable first), then each sublayer's, without duplicates."""
-        seen, out = set(), []
-        own = [w for w in self._own_weights if w.trainable] + [
-            w for w in self._own_weights if not w.trainable
-        ]
-        own += [v for v in self._attribute_variables() if all(v is not w for w in own)]
-        for w in own + [w for layer in self._direct_sublayers() for w in layer.weights]:
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
-        return out
+        return list(self._cached("weights", self._collect_weights))
 
     variables = weights
 
     @property
     def trainable_weights(self) -> list:
-        if not self._trainable:
-            return []
-        own = [w for w in self._own_weights if w.trainable]
-        own += [v for v in self._attribute_variables() if v.trainable and v not in own]
-        out = list(own)
-        seen = {id(w) for w in out}
-        for layer in self._direct_sublayers():
-            for w in layer.trainable_weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+        return list(self._cached("trainable_weights", self._collect_trainable_weights))
 
     trainable_variables = trainable_weights
 
@@ -206,6 +193,28 @@ class Layer(Module):
         return [w for w in self.weights if id(w) not in trainable]
 
     non_trainable_variables = non_trainable_weights
+
+    def _cached(self, key, compute):
+        entry = self._weights_cache.get(key)
+        if entry is not None and entry[0] == _structure_version[0]:
+            return entry[1]
+        value = compute()
+        self._weights_cache[key] = (_structure_version[0], value)
+        return value
+
+    def _collect_weights(self) -> list:
+        own = [w for w in self._own_weights if w.trainable]
+        own += [w for w in self._own_weights if not w.trainable]
+        return _unique(own + self._attribute_variables()
+                       + [w for layer in self._direct_sublayers() for w in layer.weights])
+
+    def _collect_trainable_weights(self) -> list:
+        if not self._trainable:
+            return []
+        own = [w for w in self._own_weights if w.trainable]
+        own += [v for v in self._attribute_variables() if v.trainable]
+        return _unique(own + [w for layer in self._direct_sublayers()
+                              for w in layer.trainable_weights])
 
     def _attribute_variables(self):
         """tf.Variables assigned directly as attributes (not via add_weight)."""
@@ -364,12 +373,32 @@ class Layer(Module):
         return cls(**config)
 
     def __setattr__(self, name, value):
-        # Attribute assignment is how Keras tracks sublayers and weights; nothing to do
-        # here beyond storing, since `weights` walks the attributes.
+        # Attribute assignment is how Keras tracks sublayers and weights: `weights` walks the
+        # attributes, so any assignment but the per-call bookkeeping invalidates its cache.
         object.__setattr__(self, name, value)
+        if name not in _PER_CALL:
+            _structure_changed()
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_structure_version = [0]  # bumped whenever any layer's attributes or weights change
+# Attributes set on every call: they never hold sublayers or weights.
+_PER_CALL = frozenset({"_call_losses", "_weights_cache"})
+
+
+def _structure_changed():
+    _structure_version[0] += 1
+
+
+def _unique(items: list) -> list:
+    seen, out = set(), []
+    for w in items:
+        if id(w) not in seen:
+            seen.add(id(w))
+            out.append(w)
+    return out
 
 
 def _dtype_name(dtype) -> str:
