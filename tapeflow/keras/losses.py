@@ -56,6 +56,11 @@ def _convert_structure(x, dtype):
     return nest.map_structure(lambda v: _cast_to(v, dtype), x)
 
 
+def _is_integer(x) -> bool:
+    dtype = getattr(x._value if isinstance(x, Operand) else x, "dtype", None)
+    return dtype is not None and dtype.kind in "iu"
+
+
 def _convert_pair(y_true, y_pred):
     """y_pred as a floating Tensor and y_true cast to its dtype, as Keras' loss functions do."""
     y_pred = convert_to_tensor(y_pred) if not isinstance(y_pred, Tensor) else y_pred
@@ -72,10 +77,15 @@ def _squeeze_last(x):
     return array_ops.squeeze(x, -1) if isinstance(x, Operand) else x[..., 0]
 
 
+def _clip(x, low, high):
+    # tf.clip_by_value's values and gradient (passed at the bounds), without its shape checks.
+    return math_ops.maximum(math_ops.minimum(x, high), low)
+
+
 def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1: bool = True):
     """Keras' rank matching: when the ranks differ by one and the longer one ends in 1, that
     axis is squeezed (or the rank-1 one expanded). Works on Tensors and backend arrays."""
-    r1, r2 = len(x1.shape), len(x2.shape)
+    r1, r2 = x1.ndim, x2.ndim
     if r1 == r2:
         return x1, x2
     if r1 == r2 + 1 and x1.shape[-1] == 1:
@@ -216,6 +226,8 @@ class Loss:
     """Base class of losses: subclasses write `call(y_true, y_pred)` returning per-sample
     losses; `__call__` applies `sample_weight` and the reduction."""
 
+    _integer_labels = False  # y_true holds class indices (left as integers)
+
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self.reduction = standardize_reduction(reduction)
@@ -229,7 +241,11 @@ class Loss:
         in_mask = _mask_of(y_pred)
         dtype = self._dtype
         y_pred = _convert_structure(y_pred, dtype)
-        y_true = _convert_structure(y_true, dtype)
+        if self._integer_labels and _is_integer(y_true):
+            # Keras casts class indices to float and back; exact, so tapeflow skips both.
+            y_true = y_true if isinstance(y_true, Tensor) else convert_to_tensor(y_true)
+        else:
+            y_true = _convert_structure(y_true, dtype)
         losses = self.call(y_true, y_pred)
         out_mask = _mask_of(losses)
         if in_mask is not None and out_mask is not None:
@@ -394,8 +410,8 @@ def kl_divergence(y_true, y_pred):
     y_true, y_pred = _convert_pair(y_true, y_pred)
     _check_broadcast("kl_divergence", y_true, y_pred)
     eps = backend.epsilon()
-    y_true = math_ops.clip_by_value(y_true, eps, 1.0)
-    y_pred = math_ops.clip_by_value(y_pred, eps, 1.0)
+    y_true = _clip(y_true, eps, 1.0)
+    y_pred = _clip(y_pred, eps, 1.0)
     return reduce_ops.reduce_sum(y_true * math_ops.log(y_true / y_pred), axis=-1)
 
 
@@ -437,7 +453,7 @@ def _binary_crossentropy_elementwise(target, output, from_logits, name="binary_c
     if from_logits:
         return nn_ops.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     eps = backend.epsilon()
-    output = math_ops.clip_by_value(output, eps, 1.0 - eps)
+    output = _clip(output, eps, 1.0 - eps)
     bce = target * math_ops.log(output) + (1.0 - target) * math_ops.log(1.0 - output)
     return -bce
 
@@ -513,7 +529,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         return nn_ops.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
     output = output / reduce_ops.reduce_sum(output, axis=axis, keepdims=True)
     eps = backend.epsilon()
-    output = math_ops.clip_by_value(output, eps, 1.0 - eps)
+    output = _clip(output, eps, 1.0 - eps)
     return -reduce_ops.reduce_sum(y_true * math_ops.log(output), axis=axis)
 
 
@@ -528,7 +544,7 @@ def categorical_focal_crossentropy(
         y_pred = nn_ops.softmax(y_pred, axis=axis)
     output = y_pred / reduce_ops.reduce_sum(y_pred, axis=axis, keepdims=True)
     eps = backend.epsilon()
-    output = math_ops.clip_by_value(output, eps, 1.0 - eps)
+    output = _clip(output, eps, 1.0 - eps)
     cce = -y_true * math_ops.log(output)
     weighting = math_ops.pow(1.0 - output, gamma) * alpha
     return reduce_ops.reduce_sum(weighting * cce, axis=axis)
@@ -557,10 +573,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
             f"its last axis). Received: y_true.shape={tuple(y_true.shape)}, "
             f"y_pred.shape={tuple(output.shape)}"
         )
-    labels = math_ops.cast(y_true, "int64") if y_true._value.dtype != np.int64 else y_true
+    kind = y_true._value.dtype
+    labels = y_true if kind in (np.int32, np.int64) else math_ops.cast(y_true, "int64")
     if not from_logits:
         eps = backend.epsilon()
-        output = math_ops.log(math_ops.clip_by_value(output, eps, 1.0 - eps))
+        output = math_ops.log(_clip(output, eps, 1.0 - eps))
     result = nn_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
     if valid is not None:
         result = indexing_ops.where(wrap(valid), result, xp.zeros((), result.dtype._np))
@@ -816,6 +833,7 @@ class CategoricalFocalCrossentropy(_BuiltinLoss):
 class SparseCategoricalCrossentropy(_BuiltinLoss):
     """Crossentropy of integer class labels against class probabilities (or logits)."""
 
+    _integer_labels = True
     _config_keys = ("from_logits", "ignore_class")
 
     def __init__(
