@@ -106,7 +106,7 @@ class AUC(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         if not self._built:
-            self._build(tuple(y_pred.shape))
+            self._build(as_array(y_pred).shape)
         if self._from_logits:
             y_pred = math_ops.sigmoid(wrap(as_array(y_pred)))
         update_confusion_matrix_variables(

@@ -78,8 +78,7 @@ def is_evenly_distributed_thresholds(thresholds) -> bool:
 def _filter_top_k(x, k):
     """x with all but its k largest scores per row set to NEG_INF (ties: lower index first)."""
     top = xp.argsort(-x, axis=-1, kind="stable")[..., :k]
-    mask = xp.zeros_like(x)
-    xp.put_along_axis(mask, top, 1, axis=-1)
+    mask = xp.any(top[..., None] == xp.arange(x.shape[-1]), axis=-2).astype(x.dtype)
     return x * mask + NEG_INF * (1 - mask)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from ...backend import xp
+from ...core.context import state as core_state
+from ...core.tape import paused
 from .. import losses
 from .base import Metric, as_array, divide_no_nan, mask_to_weights, tensor
 
@@ -89,6 +91,9 @@ class MeanMetricWrapper(Mean):
         mask = getattr(y_pred, "_keras_mask", None)
         if self._array_fn is not None:
             values = self._array_fn(y_true, y_pred, **self._fn_kwargs)
+        elif core_state.recording:  # metrics need no gradients: keep the tapes clean
+            with paused():
+                values = self._fn(y_true, y_pred, **self._fn_kwargs)
         else:
             values = self._fn(y_true, y_pred, **self._fn_kwargs)
         sample_weight = mask_to_weights(sample_weight, mask, self._dtype)

@@ -87,8 +87,11 @@ class RootMeanSquaredError(Mean):
 class CosineSimilarity(BuiltinMeanMetric):
     """Mean cosine similarity between y_true and y_pred along `axis`."""
 
+    _config_keys = ("axis",)  # Keras 3 drops `axis` from the config; tapeflow keeps it
+
     def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
         super().__init__(cosine_similarity, name, dtype=dtype, axis=axis)
+        self.axis = axis
         self._direction = "up"
 
 
