@@ -6,7 +6,8 @@ numbers agree to the last bit where the underlying tf.nn / tf.math ops do.
 
 from __future__ import annotations
 
-from ..core.tensor import convert_to_tensor
+from ..core.registry import register_direct_type
+from ..core.tensor import Tensor, convert_to_tensor
 from ..ops import math as _m
 from ..ops import nn as _nn
 from ..ops.array import ones_like as _ones_like
@@ -59,8 +60,8 @@ def softmax(x, axis=-1):
     """exp(x) / sum(exp(x)) along `axis` (every axis if None)."""
     x = _float(x)
     if axis is None:
-        return _reshape(_nn.softmax(_reshape(x, [-1]), axis=-1), x.shape)
-    return _nn.softmax(x, axis=axis)
+        return _with_logits(_reshape(_nn.softmax(_reshape(x, [-1]), axis=-1), x.shape), x)
+    return _with_logits(_nn.softmax(x, axis=axis), x)
 
 
 def log_softmax(x, axis=-1):
@@ -160,7 +161,25 @@ def threshold(x, threshold, default_value):
 
 def sigmoid(x):
     """1 / (1 + exp(-x))."""
-    return _m.sigmoid(_float(x))
+    x = _float(x)
+    return _with_logits(_m.sigmoid(x), x)
+
+
+class _LogitsTensor(Tensor):
+    """A sigmoid/softmax output that remembers its logits, as Keras' TF backend does: the
+    cross entropies then compute from the logits instead of clipping probabilities."""
+
+    __slots__ = ("_keras_logits",)
+
+
+register_direct_type(_LogitsTensor)
+
+
+def _with_logits(output, logits):
+    tagged = _LogitsTensor.__new__(_LogitsTensor)
+    tagged._value, tagged._id = output._value, output._id  # same id: tapes see one value
+    tagged._keras_logits = logits
+    return tagged
 
 
 def exponential(x):

@@ -83,3 +83,16 @@ def test_functional_model_replays_the_graph():
 def test_count_params_needs_a_built_layer():
     with pytest.raises(ValueError, match="isn't built"):
         Scale().count_params()
+
+
+def test_sigmoid_output_keeps_its_logits_for_the_cross_entropy():
+    # Keras' TF backend computes BCE from the logits behind a sigmoid: no clipping at 1e-7.
+    probs = keras.activations.sigmoid(tf.constant([[30.0]]))
+    loss = keras.losses.BinaryCrossentropy()(tf.constant([[0.0]]), probs)
+    assert float(loss) == pytest.approx(30.0)
+    x = tf.constant([[30.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = keras.losses.BinaryCrossentropy()(tf.constant([[0.0]]),
+                                                 keras.activations.sigmoid(x))
+    assert float(tape.gradient(loss, x)) == pytest.approx(1.0)
