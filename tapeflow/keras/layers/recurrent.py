@@ -131,22 +131,21 @@ class _GatedCell(Layer):
         return self.bias
 
     def _project(self, x, masks=None):
-        """x @ kernel + input bias for x of shape (..., features)."""
+        """x @ kernel + input bias for x of shape (..., features), as one matmul."""
         shape = tuple(x.shape)
-        x2 = reshape(x, (-1, shape[-1])) if len(shape) != 2 else x
+
+        def project(inputs, kernel):
+            return matmul(reshape(inputs, (-1, shape[-1])), kernel)
+
         if masks is None:
-            out = matmul(x2, self.kernel)
+            out = project(x, self.kernel)
         else:
             kernels = self._split(self.kernel, len(masks))
-            out = [
-                matmul(reshape(x * m, (-1, shape[-1])) if len(shape) != 2 else x * m, k)
-                for m, k in zip(masks, kernels)
-            ]
-            out = out[0] if len(out) == 1 else concat(out, axis=-1)
+            out = concat([project(x * m, k) for m, k in zip(masks, kernels)], axis=-1)
         bias = self._input_bias()
         if bias is not None:
             out = out + bias
-        return reshape(out, shape[:-1] + (-1,)) if len(shape) != 2 else out
+        return reshape(out, shape[:-1] + (out.shape[-1],))
 
     def _split(self, kernel, count):
         if count == 1:
@@ -512,10 +511,12 @@ class RNN(Layer):
 
         else:
             steps = unstack(sequences, axis=1)
-            kwargs = {"training": training} if "training" in _call_args(cell) else {}
+            # A Layer cell takes `training` from the enclosing call; any object with a
+            # `call(inputs, states)` method is a cell too.
+            cell_fn = cell if callable(cell) else cell.call
 
             def step(x, states):
-                out, new = cell(x, states, **kwargs)
+                out, new = cell_fn(x, states)
                 return out, list(new) if isinstance(new, (list, tuple)) else [new]
 
         if mask is not None:
@@ -568,12 +569,6 @@ class RNN(Layer):
         if type(self) is RNN:
             config["cell"] = _serialize_layer(self.cell)
         return config
-
-
-def _call_args(layer):
-    import inspect
-
-    return inspect.signature(layer.call).parameters
 
 
 class _CellRNN(RNN):
