@@ -131,7 +131,7 @@ def _conv_length(size, k, stride, padding, dilation):
 # ---- base class ---------------------------------------------------------------------------
 
 
-class BaseConv(Layer):
+class _BaseConv(Layer):
     """N-D convolution: `kernel` (*kernel_size, in_channels // groups, filters) and `bias`."""
 
     rank = 2
@@ -324,13 +324,13 @@ class BaseConv(Layer):
         }
 
 
-class Conv1D(BaseConv):
+class Conv1D(_BaseConv):
     """1-D convolution over (batch, steps, channels); padding may also be "causal"."""
 
     rank = 1
 
 
-class Conv2D(BaseConv):
+class Conv2D(_BaseConv):
     """2-D convolution over (batch, height, width, channels)."""
 
     rank = 2
@@ -352,7 +352,7 @@ def _transpose_length(size, k, stride, padding, output_padding, dilation):
     return (size - 1) * stride + k % 2 + output_padding
 
 
-class Conv2DTranspose(BaseConv):
+class Conv2DTranspose(_BaseConv):
     """Transposed 2-D convolution: `kernel` is (kh, kw, filters, in_channels)."""
 
     rank = 2
@@ -465,7 +465,7 @@ class Conv2DTranspose(BaseConv):
 # ---- depthwise convolution ----------------------------------------------------------------
 
 
-class DepthwiseConv2D(BaseConv):
+class DepthwiseConv2D(_BaseConv):
     """Each input channel convolved with its own `depth_multiplier` filters.
 
     The weight is `kernel` (kh, kw, in_channels, depth_multiplier), as in Keras 3.

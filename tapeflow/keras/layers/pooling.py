@@ -8,7 +8,7 @@ from .convolutional import _conv_length, _data_format, _padding, _tuple
 from .layer import Layer
 
 
-class BasePooling(Layer):
+class _BasePooling(Layer):
     """Windowed pooling; `strides` defaults to `pool_size`."""
 
     rank = 2
@@ -60,7 +60,7 @@ class BasePooling(Layer):
         }
 
 
-class MaxPooling1D(BasePooling):
+class MaxPooling1D(_BasePooling):
     """Max over windows of (batch, steps, channels)."""
 
     rank = 1
@@ -70,7 +70,7 @@ class MaxPooling1D(BasePooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-class MaxPooling2D(BasePooling):
+class MaxPooling2D(_BasePooling):
     """Max over windows of (batch, height, width, channels)."""
 
     rank = 2
@@ -82,21 +82,21 @@ class MaxPooling2D(BasePooling):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-class AveragePooling1D(BasePooling):
+class AveragePooling1D(_BasePooling):
     """Mean over windows of (batch, steps, channels); "same" borders average real cells only."""
 
     rank = 1
     _pool = _conv.avg_pool1d
 
 
-class AveragePooling2D(BasePooling):
+class AveragePooling2D(_BasePooling):
     """Mean over windows of (batch, height, width, channels)."""
 
     rank = 2
     _pool = _conv.avg_pool2d
 
 
-class BaseGlobalPooling(Layer):
+class _BaseGlobalPooling(Layer):
     """Pooling over all spatial axes; `keepdims` keeps them with size 1."""
 
     rank = 2
@@ -133,7 +133,7 @@ class BaseGlobalPooling(Layer):
         }
 
 
-class GlobalAveragePooling1D(BaseGlobalPooling):
+class GlobalAveragePooling1D(_BaseGlobalPooling):
     """Mean over the steps axis."""
 
     rank = 1
@@ -152,21 +152,21 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         return total / reduce_sum(mask, axis=axis, keepdims=self.keepdims)
 
 
-class GlobalAveragePooling2D(BaseGlobalPooling):
+class GlobalAveragePooling2D(_BaseGlobalPooling):
     """Mean over height and width."""
 
     rank = 2
     _reduce = reduce_mean
 
 
-class GlobalMaxPooling1D(BaseGlobalPooling):
+class GlobalMaxPooling1D(_BaseGlobalPooling):
     """Max over the steps axis."""
 
     rank = 1
     _reduce = reduce_max
 
 
-class GlobalMaxPooling2D(BaseGlobalPooling):
+class GlobalMaxPooling2D(_BaseGlobalPooling):
     """Max over height and width."""
 
     rank = 2
