@@ -110,6 +110,21 @@ def test_causal_mask_equals_explicit_lower_triangle(rng):
     )
 
 
+def test_value_mask_and_query_mask_as_in_keras(rng):
+    layer = L.MultiHeadAttention(2, 2)
+    q = rng.normal(size=(2, 3, 4)).astype(np.float32)
+    v = rng.normal(size=(2, 5, 4)).astype(np.float32)
+    value_mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
+    np.testing.assert_allclose(
+        layer(q, v, value_mask=value_mask).numpy(),
+        layer(q, v, attention_mask=np.broadcast_to(value_mask[:, None], (2, 3, 5))).numpy(),
+        atol=1e-6,
+    )
+    # Keras 3 ignores an explicit query_mask (it reads the query's Keras mask only).
+    query_mask = np.array([[1, 1, 0], [1, 1, 1]], bool)
+    np.testing.assert_array_equal(layer(q, v, query_mask=query_mask).numpy(), layer(q, v).numpy())
+
+
 def test_dropout_only_in_training(rng):
     layer = L.MultiHeadAttention(2, 2, dropout=0.5, seed=3)
     x = rng.normal(size=(2, 4, 3)).astype(np.float32)

@@ -285,13 +285,13 @@ class MultiHeadAttention(Layer):
     def _attention_mask(
         self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
     ):
-        """Keras' mask merge: query (B, T, 1) & value/key (B, 1, S) & causal & explicit."""
+        """Keras' mask merge: value/key (B, 1, S) & causal & sliding window & explicit."""
+        # Keras 3 reads the query mask from the query tensor's Keras mask only, so an
+        # explicit `query_mask` has no effect there; tapeflow gives the same numbers.
         masks = []
-        if query_mask is not None:
-            masks.append(np.asarray(_bool(query_mask))[:, :, None])
         for m in (value_mask, key_mask):
             if m is not None:
-                masks.append(np.asarray(_bool(m))[:, None, :])
+                masks.append(_bool(m)[:, None, :])
         t, s = int(query.shape[1]), int(value.shape[1])
         if use_causal_mask:
             masks.append(np.tril(np.ones((t, s), bool))[None])
