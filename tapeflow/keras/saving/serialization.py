@@ -288,12 +288,15 @@ def _checked_base_config(cls, config: dict) -> dict:
 def get_build_config(obj):
     """{"input_shape": ...} of a built layer (Keras 3's `get_build_config`), else None."""
     method = getattr(obj, "get_build_config", None)
-    if method is not None:
-        return method()
+    config = method() if method is not None else None
+    return config if config is not None else _model_build_config(obj)
+
+
+def _model_build_config(obj):
+    """What a model records of how it was built (Sequential, or a symbolic call)."""
     from ..models.functional import Functional
     from ..models.model import Model
 
-    # Without Layer.get_build_config, only models record enough to say how they were built.
     if not isinstance(obj, Model) or isinstance(obj, Functional) or not obj.built:
         return None
     shape = getattr(obj, "_built_input_shape", None)
@@ -308,16 +311,19 @@ def get_build_config(obj):
 
 def build_from_config(instance, build_config):
     """Builds a deserialized layer from its build config (Keras 3's `build_from_config`)."""
+    if not isinstance(build_config, dict):
+        return
+    if build_config.get("input_shape") is not None:  # JSON lists back to shape tuples
+        build_config = {**build_config, "input_shape": as_shape(build_config["input_shape"])}
     method = getattr(instance, "build_from_config", None)
     if method is not None:
         method(build_config)
         return
-    shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
+    shape = build_config.get("input_shape")
     if shape is None:
         return
     from ..models.sequential import Sequential
 
-    shape = as_shape(shape)
     if isinstance(instance, Sequential):
         instance.build(shape)  # Sequential scopes its layers itself
     else:
