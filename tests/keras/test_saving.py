@@ -270,6 +270,47 @@ def test_lambdas_are_never_loaded():
         saving.deserialize_keras_object(keras_style, safe_mode=False)
 
 
+class Apply(Layer):
+    """A Lambda-like layer: its function is saved by serialize_keras_object."""
+
+    def __init__(self, fn, **kwargs):
+        super().__init__(**kwargs)
+        self.fn = fn
+
+    def call(self, x):
+        return self.fn(x)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": saving.serialize_keras_object(self.fn)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["fn"] = saving.deserialize_keras_object(config["fn"])
+        return cls(**config)
+
+
+@saving.register_keras_serializable(package="Fn")
+def negate(x):
+    return -x
+
+
+def test_functions_inside_layers_load_but_lambdas_never(tmp_path, rng):
+    custom = {"Apply": Apply}
+    model = keras.Sequential([keras.Input((3,)), MyDense(2), Apply(negate)])
+    model.save(tmp_path / "named.keras")
+    loaded = saving.load_model(tmp_path / "named.keras", custom_objects=custom)
+    assert loaded.layers[1].fn is negate
+    x = _x(rng, 4, 3)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    with pytest.warns(UserWarning, match="lambda"):
+        keras.Sequential([keras.Input((3,)), Apply(lambda t: t * 2)]).save(tmp_path / "l.keras")
+    with pytest.raises(ValueError, match="safe_mode=True"):
+        saving.load_model(tmp_path / "l.keras", custom_objects=custom)
+    with pytest.raises(ValueError, match="even with safe_mode=False"):
+        saving.load_model(tmp_path / "l.keras", custom_objects=custom, safe_mode=False)
+
+
 def test_layer_without_get_config_gives_keras_error():
     model = NoConfig(3)
     model(np.zeros((1, 2), np.float32))
