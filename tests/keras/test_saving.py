@@ -637,6 +637,8 @@ def test_functional_archive_with_custom_objects(tmp_path, rng):
     with pytest.raises(TypeError, match="Could not locate class 'Scale'"):
         saving.load_model(path)
     loaded = saving.load_model(path, custom_objects={"Scale": Scale})
+    with saving.custom_object_scope({"Scale": Scale}):
+        assert saving.load_model(path).get_layer("scale").factor == 3.0
     x = [_x(rng, 5, 3), _x(rng, 5, 3)]
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
     assert loaded.name == "two_inputs" and loaded.get_layer("scale").factor == 3.0

@@ -21,7 +21,6 @@ import zlib
 from ...core.errors import DataLossError
 from ...io.safe_format import atomic_write, write_tensors
 from . import weights as weights_lib
-from .object_registration import CustomObjectScope
 from .serialization import SafeModeScope, deserialize_keras_object, serialize_keras_object
 
 CONFIG_FILENAME = "config.json"
@@ -197,7 +196,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     config = dict(archive.config)
     if not compile:
         config.pop("compile_config", None)
-    with CustomObjectScope(custom_objects), SafeModeScope(safe_mode):
+    with SafeModeScope(safe_mode):
         model = deserialize_keras_object(config, custom_objects=custom_objects)
     if not model.built and archive.tensors:
         _load_when_built(model, archive, filepath, compile)

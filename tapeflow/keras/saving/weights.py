@@ -288,7 +288,9 @@ def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer
             )
     optimizer_plan = []
     if load_optimizer:
-        optimizer_plan = _optimizer_plan(model, tensors, entries, problems)
+        planned = {id(v) for v, _ in plan}
+        loaded = [entry for entry in entries if id(entry[1]) in planned]
+        optimizer_plan = _optimizer_plan(model, tensors, loaded, problems)
     if problems:
         message = f"Could not load the weights of {source} into model '{model.name}': " + "".join(
             f"\n  - {p}" for p in problems
@@ -303,7 +305,8 @@ def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer
 
 
 def _optimizer_plan(model, tensors, entries, problems) -> list:
-    """Checks the saved optimizer state against `model.optimizer`; returns the assignments."""
+    """Checks the saved optimizer state against `model.optimizer`; returns the assignments.
+    Only the slots of `entries` (the variables being loaded) are restored."""
     keys = [k for k in tensors if k.startswith(_OPTIMIZER)]
     optimizer = getattr(model, "optimizer", None)
     if not keys or optimizer is None or not hasattr(optimizer, "_restore_slot"):
@@ -333,7 +336,7 @@ def _optimizer_plan(model, tensors, entries, problems) -> list:
         var_key, _, slot_name = key[len(prefix) :].rpartition("/")
         variable = by_key.get(var_key)
         if variable is None:
-            continue  # its layer was reported (or skipped) above
+            continue  # its layer was reported (or skipped) above, or it is not the model's
         value = tensors[key]
         if tuple(variable.shape.as_list()) != tuple(value.shape):
             problems.append(
