@@ -92,6 +92,13 @@ class Functional(Model):
 
         return functional_config(self)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """The model `get_config()` described: its layers, called on rebuilt inputs."""
+        from ..saving.functional_config import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects=custom_objects)
+
 
 def _nodes_in_order(inputs, outputs) -> list:
     """The nodes between inputs and outputs, each after the nodes that feed it."""
