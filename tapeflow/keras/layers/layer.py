@@ -456,8 +456,13 @@ _UNTRACKED = frozenset(
         "_activity_regularizer",
         "_input_shape_arg",
         "_tracking",
+        "_weights_cache",
+        "_build_shapes_dict",
     }
 )
+# Checkpoints walk a Module's attributes: the bookkeeping ones hold nothing to save
+# (`_own_weights` stays visible: deferred restore finds new weights through it).
+Layer._TF_MODULE_IGNORED_PROPERTIES = _UNTRACKED - {"_own_weights"}
 
 
 def _has_symbolic(x) -> bool:

@@ -39,62 +39,6 @@ def _size(dim, extra):
     return None if dim is None else dim + extra
 
 
-class Flatten(Layer):
-    """(batch, ...) -> (batch, prod(...)), channels-last order."""
-
-    def __init__(self, data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = _data_format(data_format, "Flatten")
-
-    def call(self, inputs):
-        if self.data_format == "channels_first" and inputs.ndim > 2:
-            inputs = transpose(inputs, (0, *range(2, inputs.ndim), 1))
-        return reshape(inputs, (int(inputs.shape[0]), -1))
-
-    def compute_output_shape(self, input_shape):
-        rest = input_shape[1:]
-        size = None if any(d is None for d in rest) else int(np.prod(rest))
-        return (input_shape[0], size)
-
-    def get_config(self):
-        return {**super().get_config(), "data_format": self.data_format}
-
-
-class Reshape(Layer):
-    """(batch, ...) -> (batch, *target_shape); one entry may be -1."""
-
-    def __init__(self, target_shape, **kwargs):
-        super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
-        if sum(d == -1 for d in self.target_shape) > 1:
-            raise ValueError(
-                f"Reshape: there can be at most one unknown (-1) dimension in target_shape, "
-                f"received {self.target_shape}"
-            )
-
-    def call(self, inputs):
-        size = int(np.prod(inputs.shape[1:]))
-        known = int(np.prod([d for d in self.target_shape if d != -1]))
-        if size % max(known, 1) or (-1 not in self.target_shape and known != size):
-            raise ValueError(
-                f"Layer {self.name}: the total size of the input {tuple(inputs.shape[1:])} "
-                f"({size}) does not fit target_shape {self.target_shape}"
-            )
-        return reshape(inputs, (int(inputs.shape[0]),) + self.target_shape)
-
-    def compute_output_shape(self, input_shape):
-        target = list(self.target_shape)
-        if -1 in target:
-            rest = input_shape[1:]
-            known = int(np.prod([d for d in target if d != -1]))
-            size = None if any(d is None for d in rest) else int(np.prod(rest)) // known
-            target[target.index(-1)] = size
-        return (input_shape[0], *target)
-
-    def get_config(self):
-        return {**super().get_config(), "target_shape": self.target_shape}
-
-
 class Permute(Layer):
     """Permutes the non-batch axes; `dims` counts from 1."""
 
@@ -115,28 +59,6 @@ class Permute(Layer):
 
     def get_config(self):
         return {**super().get_config(), "dims": self.dims}
-
-
-class RepeatVector(Layer):
-    """(batch, features) -> (batch, n, features)."""
-
-    def __init__(self, n, **kwargs):
-        super().__init__(**kwargs)
-        self.n = int(n)
-
-    def call(self, inputs):
-        _check_rank(self, inputs, 2)
-        b, f = (int(d) for d in inputs.shape)
-        return broadcast_to(reshape(inputs, (b, 1, f)), (b, self.n, f))
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.n, input_shape[1])
-
-    def get_config(self):
-        return {**super().get_config(), "n": self.n}
-
-
-# ---- padding and cropping -----------------------------------------------------------------
 
 
 class ZeroPadding1D(Layer):
@@ -334,10 +256,7 @@ class UpSampling2D(Layer):
 
 
 __all__ = [
-    "Flatten",
-    "Reshape",
     "Permute",
-    "RepeatVector",
     "ZeroPadding1D",
     "ZeroPadding2D",
     "Cropping1D",

@@ -22,13 +22,14 @@ from ...backend import to_numpy
 from ...core.errors import DataLossError
 from ...core.variable import Variable
 from ...io.safe_format import read_tensors, write_tensors
+from ..layers.layer import Layer
 
 WEIGHTS_SUFFIX = ".weights.h5"
 FORMAT = "tapeflow.keras.weights"
 _OPTIMIZER = "optimizer/"
 _KEY = re.compile(r"^(?:(.*)/)?vars/(\d+)$")
 # Layer bookkeeping attributes that never hold sublayers: skipped to keep the walk short.
-_SKIPPED = frozenset({"_own_weights", "_call_losses", "_inbound_nodes", "_nodes", "_tracking"})
+_SKIPPED = Layer._TF_MODULE_IGNORED_PROPERTIES | {"_own_weights", "_nodes"}
 
 
 # ---- the walk -------------------------------------------------------------------------------
