@@ -115,13 +115,13 @@ def _conv2d(input, filter, strides, padding, dilations):
     return kernels.conv2d(input, filter, win)
 
 
-@_conv2d.vjp
-def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations):
+@_conv2d.vjp(needs=True)
+def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True, True)):
+    # `needs`: a first layer's input is data, and its gradient would cost a whole backprop.
     attrs = dict(strides=strides, padding=padding, dilations=dilations)
-    return (
-        _conv2d_backprop_input(filter, g, input_sizes=_shape(input), **attrs),
-        _conv2d_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs),
-    )
+    gi = _conv2d_backprop_input(filter, g, input_sizes=_shape(input), **attrs) if needs[0] else None
+    gf = _conv2d_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs) if needs[1] else None
+    return gi, gf
 
 
 @op("Conv2DBackpropInput", samples=_input_samples(_CONV_CASES, lambda b: b[3]))
@@ -171,13 +171,13 @@ def _depthwise_conv2d(input, filter, strides, padding, dilations):
     return kernels.depthwise_conv2d(input, filter, win)
 
 
-@_depthwise_conv2d.vjp
-def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations):
+@_depthwise_conv2d.vjp(needs=True)
+def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True, True)):
+    # `needs`: a first layer's input is data, and its gradient would cost a whole backprop.
     attrs = dict(strides=strides, padding=padding, dilations=dilations)
-    return (
-        _depthwise_backprop_input(filter, g, input_sizes=_shape(input), **attrs),
-        _depthwise_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs),
-    )
+    gi = _depthwise_backprop_input(filter, g, input_sizes=_shape(input), **attrs) if needs[0] else None
+    gf = _depthwise_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs) if needs[1] else None
+    return gi, gf
 
 
 @op(

@@ -96,3 +96,16 @@ def test_sigmoid_output_keeps_its_logits_for_the_cross_entropy():
         loss = keras.losses.BinaryCrossentropy()(tf.constant([[0.0]]),
                                                  keras.activations.sigmoid(x))
     assert tape.gradient(loss, x).numpy().item() == pytest.approx(1.0)
+
+
+def test_functional_graph_keeps_an_explicit_training_false():
+    # Keras' transfer-learning idiom: a frozen base called with training=False.
+    inner = Scale()
+    inp = keras.Input(shape=(2,))
+    model = keras.Model(inp, inner(inp, training=False))
+    model(np.ones((1, 2), np.float32), training=True)
+    assert inner.seen_training is False
+    free = Scale()
+    inp2 = keras.Input(shape=(2,))
+    keras.Model(inp2, free(inp2))(np.ones((1, 2), np.float32), training=True)
+    assert free.seen_training is True

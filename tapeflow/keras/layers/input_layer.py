@@ -17,7 +17,9 @@ class InputLayer(Layer):
         sparse=None,
         batch_shape=None,
         input_tensor=None,
+        optional=False,
         name=None,
+        ragged=None,
         **kwargs,
     ):
         if "input_shape" in kwargs:
@@ -47,7 +49,8 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_shape": self._batch_shape, "dtype": self._dtype, "name": self.name}
+        return {"batch_shape": self._batch_shape, "dtype": self._dtype, "sparse": False,
+                "ragged": False, "name": self.name, "optional": False}
 
 
 def Input(

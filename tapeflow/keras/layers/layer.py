@@ -91,6 +91,7 @@ class Layer(Module):
         )
         self._call_takes_training = "training" in _call_parameters(type(self))
         self._inbound_nodes = []
+        self._build_shapes_dict = None  # {"input_shape": ...} once built, for saving
         object.__setattr__(self, "_tracking", True)
 
     # ---- identity -----------------------------------------------------------------------------
@@ -355,6 +356,19 @@ class Layer(Module):
         with name_scope(self._name):
             self.build(input_shape)
         self.built = True
+        if self._build_shapes_dict is None:
+            self._build_shapes_dict = {"input_shape": input_shape}
+
+    def get_build_config(self):
+        """Keras 3: what `build_from_config` needs to rebuild the weights (None if unbuilt)."""
+        if self._build_shapes_dict is not None:
+            return dict(self._build_shapes_dict)
+        return None
+
+    def build_from_config(self, config):
+        """Keras 3: builds the layer from `get_build_config()` (used when loading)."""
+        if config and config.get("input_shape") is not None:
+            self._build_with_scope(config["input_shape"])
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`, found by calling the layer on zeros."""

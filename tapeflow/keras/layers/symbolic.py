@@ -59,9 +59,10 @@ def _concrete(x):
 
 def symbolic_call(layer, args, kwargs):
     """Calls `layer` on KerasTensors: builds it, infers outputs, records a Node."""
-    kwargs = dict(kwargs)
+    kwargs = dict(kwargs)  # as the user wrote the call: the node replays exactly these
+    run_kwargs = dict(kwargs)
     if layer._call_takes_training:
-        kwargs.setdefault("training", False)  # shape inference must not update statistics
+        run_kwargs.setdefault("training", False)  # shape inference must not update statistics
     first = args[0] if args else kwargs.get("inputs")
     if not layer.built:
         shapes = nest.map_structure(
@@ -73,7 +74,7 @@ def symbolic_call(layer, args, kwargs):
     )
     concrete_kwargs = {
         k: nest.map_structure(lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, v)
-        for k, v in kwargs.items()
+        for k, v in run_kwargs.items()
     }
     out = layer(*concrete_args, **concrete_kwargs)
     batch_unknown = any(

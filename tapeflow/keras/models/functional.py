@@ -79,9 +79,9 @@ class Functional(Model):
                 return values[id(x)] if isinstance(x, KerasTensor) else x
 
             args = nest.map_structure(resolve, node.args)
+            # A `training=` written in the graph (a frozen base called with training=False)
+            # wins; otherwise the layer inherits this call's `training` from the context.
             kwargs = {k: nest.map_structure(resolve, v) for k, v in node.kwargs.items()}
-            if "training" in kwargs:
-                kwargs["training"] = training
             out = node.layer(*args, **kwargs)
             for kt, value in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = value

@@ -72,6 +72,7 @@ class Model(Trainer, Layer):
 
         symbolic_call(self, (KerasTensor(tuple(input_shape)),), {})
         self._inbound_nodes.pop()
+        self._build_shapes_dict = {"input_shape": input_shape}
 
     def summary(
         self,
@@ -92,6 +93,20 @@ class Model(Trainer, Layer):
 
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config; a functional model's config rebuilds its graph."""
+        from .functional import Functional
+
+        functional = all(k in config for k in ("layers", "input_layers", "output_layers"))
+        if functional and (cls is Model or issubclass(cls, Functional)):
+            from ..saving.functional_config import functional_from_config
+
+            return functional_from_config(
+                Functional if cls is Model else cls, config, custom_objects=custom_objects
+            )
+        return cls(**config)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Saves the model as a `.keras` archive (see `keras.saving.save_model`)."""
