@@ -302,9 +302,8 @@ def _padded_shapes(element_spec, specs, padded_shapes):
                 )
             out.append(TensorShape([None] * s.shape.rank))
         return out
-    shapes = _per_component(
-        element_spec, padded_shapes, lambda v: _is_shape(v) and isinstance(element_spec, TensorSpec)
-    )
+    single = isinstance(element_spec, TensorSpec)
+    shapes = _per_component(element_spec, padded_shapes, lambda v: single and _is_shape(v))
     out = []
     for s, given in zip(specs, shapes):
         given = TensorShape([None if d is None or d < 0 else d for d in TensorShape(given)])

@@ -14,7 +14,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.tensor import Operand
 from ..io import safe_format
 from . import structure
-from .dataset import AUTOTUNE, Dataset
+from .dataset import AUTOTUNE, Dataset, close_iterator
 from .index_plan import IndexPlan, SlicesSource, all_rows
 
 CACHE_SUFFIX = ".tfcache"
@@ -232,4 +232,4 @@ def _produce(dataset, items, stop):
             items.put((_ERROR, e))
     finally:
         if source is not None:
-            source.close()
+            close_iterator(source)

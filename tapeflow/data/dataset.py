@@ -358,6 +358,14 @@ class Dataset:
         return single_element(self)
 
 
+def close_iterator(it):
+    """Closes an element iterator early (generators run their `finally`; others may not
+    have a `close`), so background threads below it stop now rather than at collection."""
+    close = getattr(it, "close", None)
+    if close is not None:
+        close()
+
+
 def _as_numpy(a):
     if isinstance(a, Dataset):
         return a

@@ -12,7 +12,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
 from ..core.tensor import Operand
 from . import structure
-from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, close_iterator
 from .index_plan import IndexPlan, RangeSource, SlicesSource, all_rows
 from .spec import TensorSpec, most_specific_shape
 
@@ -285,7 +285,7 @@ class Zip(Dataset):
                 yield tuple(flat)
         finally:
             for it in iterators:
-                it.close()
+                close_iterator(it)
 
 
 class Concatenate(Dataset):

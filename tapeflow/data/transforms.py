@@ -21,7 +21,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
 from ..core.tensor import Operand, wrap
 from . import structure
-from .dataset import AUTOTUNE, Dataset
+from .dataset import AUTOTUNE, Dataset, close_iterator
 from .spec import TensorSpec
 
 
@@ -47,7 +47,7 @@ def _first_element(dataset):
     try:
         return next(it, None)
     finally:
-        it.close()
+        close_iterator(it)
 
 
 def _placeholder_element(spec):
@@ -166,7 +166,7 @@ class Map(Dataset):
             for f in pending:
                 f.cancel()
             pool.shutdown(wait=False, cancel_futures=True)
-            source.close()
+            close_iterator(source)
 
     @staticmethod
     def _completed(pending):
@@ -219,7 +219,7 @@ class TakeWhile(Filter):
                     return
                 yield flat
         finally:
-            source.close()
+            close_iterator(source)
 
 
 class Interleave(Dataset):
@@ -281,8 +281,8 @@ class Interleave(Dataset):
         finally:
             for it in slots:
                 if it is not None:
-                    it.close()
-            source.close()
+                    close_iterator(it)
+            close_iterator(source)
 
 
 def _state_arrays(state, what: str, expected=None):
@@ -362,6 +362,6 @@ def single_element(dataset):
                 "DatasetToSingleElement: Dataset had more than one element."
             )
     finally:
-        it.close()
+        close_iterator(it)
     return pack(first)
 
