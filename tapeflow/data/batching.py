@@ -364,9 +364,7 @@ class Window(Dataset):
 
     def _window(self, elements):
         leaf_specs = structure.flatten(self._inputs[0].element_spec)
-        return tuple(
-            ListDataset(s, [(e[j],) for e in elements]) for j, s in enumerate(leaf_specs)
-        )
+        return tuple(ListDataset(s, [(e[j],) for e in elements]) for j, s in enumerate(leaf_specs))
 
     def _iter_flat(self):
         size, shift, stride = self._size, self._shift, self._stride

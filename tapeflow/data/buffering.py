@@ -172,8 +172,7 @@ class Prefetch(Dataset):
             buffer_size = _AUTOTUNE_PREFETCH
         if buffer_size < 0:
             raise InvalidArgumentError(
-                f"PrefetchDataset: buffer_size must be >= 0 or tf.data.AUTOTUNE, got "
-                f"{buffer_size}"
+                f"PrefetchDataset: buffer_size must be >= 0 or tf.data.AUTOTUNE, got {buffer_size}"
             )
         self._buffer_size = int(buffer_size)
 

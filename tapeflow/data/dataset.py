@@ -174,9 +174,7 @@ class Dataset:
 
         return Concatenate(self, dataset)
 
-    def shuffle(
-        self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None
-    ) -> Dataset:
+    def shuffle(self, buffer_size, seed=None, reshuffle_each_iteration=True, name=None) -> Dataset:
         """Randomly shuffles the elements with a buffer of `buffer_size` elements (TF's
         semantics: a buffer at least the dataset's size gives a uniform permutation).
 
@@ -323,8 +321,7 @@ class Dataset:
         out = transformation_func(self)
         if not isinstance(out, Dataset):
             raise TypeError(
-                f"`transformation_func` must return a `tf.data.Dataset` object. "
-                f"Got {type(out)}."
+                f"`transformation_func` must return a `tf.data.Dataset` object. Got {type(out)}."
             )
         return out
 

@@ -32,7 +32,7 @@ class SlicesSource:
             return tuple([a[lo:hi].copy() for a in self.arrays])
         if xp is not np:
             idx = xp.asarray(idx)
-        return tuple([xp.take(a, idx, axis=0) for a in self.arrays])
+        return tuple([a.take(idx, axis=0) for a in self.arrays])
 
 
 def _is_run(idx) -> bool:

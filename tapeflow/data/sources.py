@@ -81,9 +81,7 @@ class FromTensors(Dataset):
         return 1
 
     def _index_plan(self):
-        return IndexPlan(
-            SlicesSource([a[None] for a in self._arrays]), lambda: all_rows(1)
-        )
+        return IndexPlan(SlicesSource([a[None] for a in self._arrays]), lambda: all_rows(1))
 
 
 class Range(Dataset):
@@ -190,12 +188,8 @@ def _spec_from_types(output_types, output_shapes):
     def build(types, shapes):
         if structure.is_nested(types):
             if isinstance(types, dict):
-                return {
-                    k: build(types[k], None if shapes is None else shapes[k]) for k in types
-                }
-            items = [
-                build(t, None if shapes is None else shapes[i]) for i, t in enumerate(types)
-            ]
+                return {k: build(types[k], None if shapes is None else shapes[k]) for k in types}
+            items = [build(t, None if shapes is None else shapes[i]) for i, t in enumerate(types)]
             return type(types)(*items) if hasattr(types, "_fields") else type(types)(items)
         return TensorSpec(TensorShape(shapes), dtypes.as_dtype(types))
 
@@ -297,9 +291,7 @@ class Concatenate(Dataset):
         super().__init__(first, second)
         a, b = first.element_spec, second.element_spec
         fa, fb = structure.flatten(a), structure.flatten(b)
-        if not structure.same_structure(a, b) or any(
-            x.dtype != y.dtype for x, y in zip(fa, fb)
-        ):
+        if not structure.same_structure(a, b) or any(x.dtype != y.dtype for x, y in zip(fa, fb)):
             raise TypeError(f"Incompatible dataset elements:\n  {a!r} vs.   {b!r}")
         self._spec_value = structure.pack(
             a, [TensorSpec(most_specific_shape(x.shape, y.shape), x.dtype) for x, y in zip(fa, fb)]

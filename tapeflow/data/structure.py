@@ -142,9 +142,7 @@ def make_packer(element_spec):
     specs = flatten(element_spec)
     if any(isinstance(s, DatasetSpec) for s in specs):
         mask = [isinstance(s, TensorSpec) for s in specs]
-        return lambda flat: pack(
-            element_spec, [wrap(a) if m else a for a, m in zip(flat, mask)]
-        )
+        return lambda flat: pack(element_spec, [wrap(a) if m else a for a, m in zip(flat, mask)])
     if isinstance(element_spec, TensorSpec):
         return lambda flat: wrap(flat[0])
     if type(element_spec) is tuple and all(isinstance(s, TensorSpec) for s in element_spec):

@@ -170,9 +170,7 @@ class Map(Dataset):
 
     @staticmethod
     def _completed(pending):
-        done, _ = concurrent.futures.wait(
-            pending, return_when=concurrent.futures.FIRST_COMPLETED
-        )
+        done, _ = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
         for f in done:
             pending.remove(f)
         return [f.result() for f in done]
@@ -364,4 +362,3 @@ def single_element(dataset):
     finally:
         close_iterator(it)
     return pack(first)
-

@@ -23,7 +23,9 @@ CASES = {
     "slices_float64": "tf.data.Dataset.from_tensor_slices(np.arange(6.0).reshape(3, 2))",
     "slices_python_floats": "tf.data.Dataset.from_tensor_slices([1.5, 2.5, 3.5])",
     "slices_python_ints": "tf.data.Dataset.from_tensor_slices([[1, 2], [3, 4]])",
-    "slices_uint8": "tf.data.Dataset.from_tensor_slices(np.arange(8, dtype=np.uint8).reshape(2, 2, 2))",
+    "slices_uint8": (
+        "tf.data.Dataset.from_tensor_slices(np.arange(8, dtype=np.uint8).reshape(2, 2, 2))"
+    ),
     "slices_tuple": "tf.data.Dataset.from_tensor_slices((np.arange(3.0), np.array([4, 5, 6])))",
     "slices_dict": (
         "tf.data.Dataset.from_tensor_slices({'b': np.array([1.0, 2.0]), "
@@ -68,7 +70,9 @@ CASES = {
         "tf.data.Dataset.zip({'x': tf.data.Dataset.range(3), "
         "'y': tf.data.Dataset.range(3).map(lambda v: tf.cast(v, tf.float32))})"
     ),
-    "zip_infinite": "tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(2).repeat()))",
+    "zip_infinite": (
+        "tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(2).repeat()))"
+    ),
     "concatenate": "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(10, 12))",
     "concatenate_shapes": (
         "tf.data.Dataset.from_tensor_slices(np.zeros((2, 3))).concatenate("
@@ -77,7 +81,10 @@ CASES = {
     # batching
     "batch": "tf.data.Dataset.range(10).batch(4)",
     "batch_drop": "tf.data.Dataset.range(10).batch(4, drop_remainder=True)",
-    "batch_tuple": "tf.data.Dataset.from_tensor_slices((np.arange(5.0), np.arange(10).reshape(5, 2))).batch(2)",
+    "batch_tuple": (
+        "tf.data.Dataset.from_tensor_slices((np.arange(5.0), np.arange(10)"
+        ".reshape(5, 2))).batch(2)"
+    ),
     "batch_dict_drop": (
         "tf.data.Dataset.from_tensor_slices({'a': [1, 2, 3], 'b': np.zeros((3, 2))})"
         ".batch(2, drop_remainder=True)"
@@ -90,7 +97,9 @@ CASES = {
     ),
     "unbatch": "tf.data.Dataset.range(10).batch(4).unbatch()",
     "unbatch_drop": "tf.data.Dataset.range(10).batch(3, drop_remainder=True).unbatch()",
-    "unbatch_tuple": "tf.data.Dataset.from_tensors((np.arange(6).reshape(3, 2), np.arange(3.0))).unbatch()",
+    "unbatch_tuple": (
+        "tf.data.Dataset.from_tensors((np.arange(6).reshape(3, 2), np.arange(3.0))).unbatch()"
+    ),
     "unbatch_batch": "tf.data.Dataset.range(10).batch(4).unbatch().batch(3)",
     "rebatch": "tf.data.Dataset.range(10).batch(4).rebatch(3)",
     "rebatch_list": "tf.data.Dataset.range(10).batch(4).rebatch([2, 3])",
@@ -108,7 +117,9 @@ CASES = {
         "tf.data.Dataset.range(1, 3).map(lambda x: {'a': tf.fill([x], x), 'b': x})"
         ".padded_batch(2, padded_shapes={'a': [4], 'b': []})"
     ),
-    "padded_batch_bool": "tf.data.Dataset.range(1, 3).map(lambda x: tf.fill([x], True)).padded_batch(2)",
+    "padded_batch_bool": (
+        "tf.data.Dataset.range(1, 3).map(lambda x: tf.fill([x], True)).padded_batch(2)"
+    ),
     "padded_batch_2d": (
         "tf.data.Dataset.range(1, 4).map(lambda x: tf.fill([x, 4 - x], tf.cast(x, tf.float32)))"
         ".padded_batch(3)"
@@ -126,7 +137,9 @@ CASES = {
     "window_large_shift": "tf.data.Dataset.range(10).window(2, 4).flat_map(lambda w: w.batch(2))",
     # functions of elements
     "map": "tf.data.Dataset.range(5).map(lambda x: x * 2)",
-    "map_tuple_args": "tf.data.Dataset.range(4).map(lambda x: (x, x * 10)).map(lambda a, b: a + b)",
+    "map_tuple_args": (
+        "tf.data.Dataset.range(4).map(lambda x: (x, x * 10)).map(lambda a, b: a + b)"
+    ),
     "map_dict_arg": "tf.data.Dataset.from_tensor_slices({'a': [1, 2]}).map(lambda d: d['a'] * 3)",
     "map_returns_list": "tf.data.Dataset.range(3).map(lambda x: [x, x + 1])",
     "map_cast": "tf.data.Dataset.range(3).map(lambda x: tf.cast(x, tf.float64) / 2.0)",
@@ -140,16 +153,14 @@ CASES = {
     "take_while": "tf.data.Dataset.range(10).take_while(lambda x: x < 4)",
     "flat_map": "tf.data.Dataset.range(4).flat_map(lambda x: tf.data.Dataset.range(x))",
     "interleave": (
-        "tf.data.Dataset.range(1, 4).interleave(lambda x: tf.data.Dataset.range(x * 10, x * 10 + x), "
-        "cycle_length=2)"
+        "tf.data.Dataset.range(1, 4)"
+        ".interleave(lambda x: tf.data.Dataset.range(x * 10, x * 10 + x), cycle_length=2)"
     ),
     "interleave_block": (
-        "tf.data.Dataset.range(1, 5).interleave(lambda x: tf.data.Dataset.from_tensors(x).repeat(x), "
-        "cycle_length=3, block_length=2)"
+        "tf.data.Dataset.range(1, 5).interleave("
+        "lambda x: tf.data.Dataset.from_tensors(x).repeat(x), cycle_length=3, block_length=2)"
     ),
-    "scan": (
-        "tf.data.Dataset.range(5).scan(np.int64(0), lambda s, x: (s + x, s * 10))"
-    ),
+    "scan": ("tf.data.Dataset.range(5).scan(np.int64(0), lambda s, x: (s + x, s * 10))"),
     # buffering and options
     "cache": "tf.data.Dataset.range(5).map(lambda x: x + 1).cache()",
     "prefetch": "tf.data.Dataset.range(6).batch(4).prefetch(2)",
@@ -176,20 +187,27 @@ CARDINALITY_ONLY = {
         "tf.data.Dataset.range(5).filter(lambda x: True)))"
     ),
     "card_zip_all_infinite": (
-        "tf.data.Dataset.zip((tf.data.Dataset.range(3).repeat(), tf.data.Dataset.range(2).repeat()))"
+        "tf.data.Dataset.zip((tf.data.Dataset.range(3).repeat(), "
+        "tf.data.Dataset.range(2).repeat()))"
     ),
-    "card_concat_infinite": "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(3).repeat())",
+    "card_concat_infinite": (
+        "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(3).repeat())"
+    ),
     "card_concat_unknown": (
         "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(3).filter(lambda x: True))"
     ),
-    "card_unbatch_infinite": "tf.data.Dataset.range(10).batch(4, drop_remainder=True).repeat().unbatch()",
+    "card_unbatch_infinite": (
+        "tf.data.Dataset.range(10).batch(4, drop_remainder=True).repeat().unbatch()"
+    ),
     "card_enumerate_infinite": "tf.data.Dataset.range(3).repeat().enumerate()",
     "card_window_infinite": "tf.data.Dataset.range(3).repeat().window(2)",
     "card_window": "tf.data.Dataset.range(7).window(3, 2)",
     "card_window_drop": "tf.data.Dataset.range(10).window(3, 2, 2, drop_remainder=True)",
     "card_window_drop_short": "tf.data.Dataset.range(3).window(5, drop_remainder=True)",
     "card_generator": "tf.data.Dataset.from_generator(lambda: iter([1]), output_types=tf.int32)",
-    "card_interleave": "tf.data.Dataset.range(3).interleave(lambda x: tf.data.Dataset.range(x), cycle_length=2)",
+    "card_interleave": (
+        "tf.data.Dataset.range(3).interleave(lambda x: tf.data.Dataset.range(x), cycle_length=2)"
+    ),
     "card_rebatch": "tf.data.Dataset.range(10).batch(4).rebatch(3)",
     "card_padded": "tf.data.Dataset.range(5).padded_batch(2, drop_remainder=True)",
     "card_counter": "tf.data.Dataset.counter(3, 2)",
