@@ -83,8 +83,8 @@ class Dataset:
 
     def as_numpy_iterator(self):
         """An iterator of the elements as NumPy values (rank 0 as NumPy scalars, as TF)."""
-        spec = self.element_spec
-        return (structure.pack(spec, [_as_numpy(a) for a in flat]) for flat in self._iter_flat())
+        for flat in self._iter_flat():
+            yield structure.pack(self.element_spec, [_as_numpy(a) for a in flat])
 
     def options(self):
         """The dataset's `tf.data.Options` (accepted for compatibility, no effect)."""
@@ -374,13 +374,13 @@ class OwnedIterator:
     """The iterator `iter(dataset)` returns; dropping it stops any background threads."""
 
     def __init__(self, dataset: Dataset):
-        self._element_spec = dataset.element_spec
-        self._pack = structure.make_packer(self._element_spec)
+        self._dataset = dataset
+        self._pack = structure.LazyPacker(dataset)
         self._flat = dataset._iter_flat()
 
     @property
     def element_spec(self):
-        return self._element_spec
+        return self._dataset.element_spec
 
     def __iter__(self):
         return self

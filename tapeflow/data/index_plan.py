@@ -148,16 +148,33 @@ def shard_stream(chunks, num_shards: int, index: int):
 
 
 def repeat_stream(make_chunks, count):
-    """`make_chunks()` once per repetition, forever when `count` is None."""
+    """`make_chunks()` once per repetition, forever when `count` is None. Passes over a small
+    source are joined into chunks of at least `_MIN_REPEAT_CHUNK`, so `from_tensors(x)
+    .repeat()` does not move one index at a time."""
     done = 0
+    pending, have = [], 0
     while count is None or done < count:
         empty = True
         for c in make_chunks():
+            if not len(c):
+                continue
             empty = False
-            yield c
+            if not have and len(c) >= _MIN_REPEAT_CHUNK:
+                yield c
+                continue
+            pending.append(c)
+            have += len(c)
+            if have >= _MIN_REPEAT_CHUNK:
+                yield np.concatenate(pending)
+                pending, have = [], 0
         if empty:  # an empty dataset repeated forever is empty, as in TF
-            return
+            break
         done += 1
+    if pending:
+        yield np.concatenate(pending)
+
+
+_MIN_REPEAT_CHUNK = 4096
 
 
 # ---- shuffling with TensorFlow's buffer semantics ----------------------------------------------

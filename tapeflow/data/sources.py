@@ -10,7 +10,7 @@ from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
-from ..core.tensor import Operand
+from ..core.tensor import Operand, Tensor
 from . import structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, close_iterator
 from .index_plan import IndexPlan, RangeSource, SlicesSource, all_rows
@@ -20,9 +20,9 @@ from .spec import TensorSpec, most_specific_shape
 def _own_array(value):
     """`value` as a backend array that no caller can mutate behind the dataset's back."""
     arr = structure.to_array(value)
-    if isinstance(value, (Operand, list, tuple, int, float, bool)):
+    if isinstance(value, Tensor) or isinstance(value, (list, tuple, int, float, bool)):
         return arr  # Tensors are immutable; Python values were converted into a new array
-    return arr.copy()
+    return arr.copy()  # NumPy arrays and Variables (assign writes in place) may change
 
 
 class TensorSlices(Dataset):

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..backend import xp
-from ..core.tensor import Operand, Tensor, convert_to_tensor, wrap
+from ..core.tensor import Operand, convert_to_tensor, wrap
 from .spec import DatasetSpec, TensorSpec
 
 
@@ -158,10 +157,19 @@ def call_with_element(fn, element):
     return fn(element)
 
 
-def scalar_array(value, np_dtype):
-    """A 0-d backend array (not a NumPy scalar: Tensors hold arrays)."""
-    return xp.asarray(value, dtype=np_dtype).reshape(())
+class LazyPacker:
+    """`make_packer(dataset.element_spec)`, built at the first element: by then every map
+    above has seen a real element and learned its spec, so iterating never has to call a
+    map function ahead of time to find out what it returns."""
 
+    __slots__ = ("_dataset", "_pack")
 
-def is_tensor_like(x) -> bool:
-    return isinstance(x, (Tensor, Operand))
+    def __init__(self, dataset):
+        self._dataset = dataset
+        self._pack = None
+
+    def __call__(self, flat):
+        pack = self._pack
+        if pack is None:
+            pack = self._pack = make_packer(self._dataset.element_spec)
+        return pack(flat)

@@ -117,8 +117,7 @@ class Map(Dataset):
         self._deterministic = deterministic is not False
 
     def _call(self, pack, flat):
-        out = structure.call_with_element(self._fn, pack(flat))
-        return out
+        return structure.call_with_element(self._fn, pack(flat))
 
     def _compute_spec(self):
         source = self._inputs[0]
@@ -131,19 +130,24 @@ class Map(Dataset):
         return self._inputs[0]._cardinality()
 
     def _iter_flat(self):
-        pack = structure.make_packer(self._inputs[0].element_spec)
-        n_out = len(structure.flatten(self.element_spec))
+        source_ds = self._inputs[0]
+        pack = structure.LazyPacker(source_ds)
+        expected = []  # the number of components, once known
 
         def apply(flat):
-            out = structure.normalize(self._call(pack, flat))[1]
-            if len(out) != n_out:
+            template, out = structure.normalize(self._call(pack, flat))
+            if not expected:
+                if self._spec_value is None:  # learned from this first real element
+                    self._spec_value = _output_spec(source_ds.element_spec, flat, template, out)
+                expected.append(len(structure.flatten(self._spec_value)))
+            if len(out) != expected[0]:
                 raise ValueError(
                     f"map: the function returned {len(out)} components for one element and "
-                    f"{n_out} for the first one"
+                    f"{expected[0]} for the first one"
                 )
             return tuple(out)
 
-        source = self._inputs[0]._iter_flat()
+        source = source_ds._iter_flat()
         if not self._workers:
             return map(apply, source)
         return self._parallel(apply, source)
@@ -198,7 +202,7 @@ class Filter(Dataset):
         return self._inputs[0].element_spec
 
     def _iter_flat(self):
-        pack = structure.make_packer(self._inputs[0].element_spec)
+        pack = structure.LazyPacker(self._inputs[0])
         predicate = self._predicate
         for flat in self._inputs[0]._iter_flat():
             if _predicate_result(structure.call_with_element(predicate, pack(flat)), "filter"):
@@ -207,7 +211,7 @@ class Filter(Dataset):
 
 class TakeWhile(Filter):
     def _iter_flat(self):
-        pack = structure.make_packer(self._inputs[0].element_spec)
+        pack = structure.LazyPacker(self._inputs[0])
         predicate = self._predicate
         source = self._inputs[0]._iter_flat()
         try:
@@ -249,7 +253,7 @@ class Interleave(Dataset):
         return _traced_output(source, lambda f: self._open(pack, f), "interleave")[1].element_spec
 
     def _iter_flat(self):
-        pack = structure.make_packer(self._inputs[0].element_spec)
+        pack = structure.LazyPacker(self._inputs[0])
         source = self._inputs[0]._iter_flat()
         slots = [None] * self._cycle
         cycle_index = block_index = num_open = 0
@@ -272,7 +276,10 @@ class Interleave(Dataset):
                     if flat is None:
                         end_of_input = True
                     else:
-                        slots[cycle_index] = self._open(pack, flat)._iter_flat()
+                        opened = self._open(pack, flat)
+                        if self._spec_value is None:
+                            self._spec_value = opened.element_spec
+                        slots[cycle_index] = opened._iter_flat()
                         num_open += 1
                     continue
                 cycle_index, block_index = (cycle_index + 1) % self._cycle, 0
@@ -331,16 +338,20 @@ class Scan(Dataset):
         return self._inputs[0]._cardinality()
 
     def _iter_flat(self):
-        pack = structure.make_packer(self._inputs[0].element_spec)
+        pack = structure.LazyPacker(self._inputs[0])
         state = self._initial
         for flat in self._inputs[0]._iter_flat():
             state, out = self._step(state, pack, flat)
-            yield tuple(structure.normalize(out)[1])
+            template, out_flat = structure.normalize(out)
+            if self._spec_value is None:
+                source_spec = self._inputs[0].element_spec
+                self._spec_value = _output_spec(source_spec, flat, template, out_flat)
+            yield tuple(out_flat)
 
 
 def reduce_dataset(dataset, initial_state, reduce_func):
     initial = _state_arrays(initial_state, "reduce")
-    pack = structure.make_packer(dataset.element_spec)
+    pack = structure.LazyPacker(dataset)
     state = initial
     for flat in dataset._iter_flat():
         new = reduce_func(_as_tensors(*state), pack(flat))
@@ -349,7 +360,7 @@ def reduce_dataset(dataset, initial_state, reduce_func):
 
 
 def single_element(dataset):
-    pack = structure.make_packer(dataset.element_spec)
+    pack = structure.LazyPacker(dataset)
     it = dataset._iter_flat()
     try:
         first = next(it, None)

@@ -59,6 +59,10 @@ def test_slices_copy_the_source_array(tf):
     ds = tf.data.Dataset.from_tensor_slices(x)
     x[:] = -1  # TF copies at construction: later writes do not show
     assert [float(e) for e in ds] == [0.0, 1.0, 2.0, 3.0]
+    v = tapeflow.Variable([1.0, 2.0])
+    from_variable = tf.data.Dataset.from_tensor_slices(v)
+    v.assign([5.0, 6.0])  # assign writes in place: the dataset holds its own copy
+    assert [float(e) for e in from_variable] == [1.0, 2.0]
 
 
 def test_tensor_inputs(tf):
