@@ -18,7 +18,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
 from ..core.tensor import Operand
 from . import structure
-from .dataset import Dataset
+from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .sources import ListDataset
 from .spec import DatasetSpec, TensorSpec
 
@@ -175,9 +175,13 @@ class Unbatch(Dataset):
 
     def _cardinality(self):
         n = self._inputs[0]._cardinality()
-        leads = {s.shape[0] for s in structure.flatten(self._inputs[0].element_spec)}
-        if n < 0 or len(leads) != 1 or None in leads:
-            return -2 if n != -1 else n
+        if n == INFINITE_CARDINALITY:
+            return n
+        # Known only when every batch has the same static size (batch(drop_remainder=True)).
+        specs = structure.flatten(self._inputs[0].element_spec)
+        leads = {s.shape[0] if s.shape.rank else None for s in specs}
+        if n == UNKNOWN_CARDINALITY or len(leads) != 1 or None in leads:
+            return UNKNOWN_CARDINALITY
         return n * leads.pop()
 
     def _iter_flat(self):
@@ -305,11 +309,13 @@ def _padded_shapes(element_spec, specs, padded_shapes):
     single = isinstance(element_spec, TensorSpec)
     shapes = _per_component(element_spec, padded_shapes, lambda v: single and _is_shape(v))
     out = []
-    for s, given in zip(specs, shapes):
+    for j, (s, given) in enumerate(zip(specs, shapes)):
+        if given is None:
+            raise ValueError(f"padded_batch: the padded shape of component {j} is None")
         given = TensorShape([None if d is None or d < 0 else d for d in TensorShape(given)])
-        if not given.is_compatible_with(s.shape) and not (
-            given.rank == s.shape.rank
-            and all(g is None or d is None or g >= d for g, d in zip(given, s.shape))
+        # A larger padded size than a static dimension is fine, a smaller one is not.
+        if given.rank != s.shape.rank or any(
+            g is not None and d is not None and g < d for g, d in zip(given, s.shape)
         ):
             raise ValueError(
                 f"The padded shape {given} is not compatible with the shape {s.shape} of the "

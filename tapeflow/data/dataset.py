@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_numpy
+from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.errors import OutOfRangeError
 from ..core.tensor import wrap
@@ -62,7 +62,7 @@ class Dataset:
     def cardinality(self):
         """The number of elements as an int64 scalar Tensor; `tf.data.INFINITE_CARDINALITY`
         (-1) or `tf.data.UNKNOWN_CARDINALITY` (-2) when not known statically."""
-        return wrap(np.asarray(self._cardinality(), dtype=np.int64))
+        return wrap(xp.asarray(self._cardinality(), dtype=np.int64))
 
     def __len__(self):
         n = self._cardinality()
