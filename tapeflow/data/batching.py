@@ -19,7 +19,7 @@ from ..core.shape import TensorShape
 from ..core.tensor import Operand
 from . import structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
-from .sources import ListDataset
+from .sources import ListDataset, Zip
 from .spec import DatasetSpec, TensorSpec
 
 
@@ -157,7 +157,21 @@ class Batch(Dataset):
         if isinstance(source, Unbatch):  # unbatch().batch(b): re-cut, no per-row work
             batches = source._inputs[0]._iter_flat()
             return _recut(batches, itertools.repeat(self._size), self._drop, "batch")
+        if isinstance(source, Zip):  # zip / enumerate of row sources: batch each, then zip
+            plans = [d._index_plan() for d in source._inputs]
+            if all(p is not None for p in plans):
+                return self._zipped_batches(plans)
         return map(_stack, _groups(source._iter_flat(), self._size, self._drop))
+
+    def _zipped_batches(self, plans):
+        size = self._size
+        for parts in zip(*[p.batches(size, False) for p in plans]):
+            n = min(len(part[0]) for part in parts)  # zip stops with its shortest input
+            if n == 0 or (n < size and self._drop):
+                return
+            yield tuple(a if len(a) == n else a[:n] for part in parts for a in part)
+            if n < size:
+                return
 
 
 class Unbatch(Dataset):

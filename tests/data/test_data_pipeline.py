@@ -69,6 +69,14 @@ def test_fused_chains_with_take_skip_shard_repeat(tf, gathers, no_stacking):
     assert len(set(flat[:15].tolist())) == 15  # one epoch: distinct rows
 
 
+def test_enumerate_and_zip_of_row_sources_batch_by_gathers(tf, gathers, no_stacking):
+    ds = tf.data.Dataset.from_tensor_slices(np.arange(10.0)).shuffle(10, seed=3).enumerate()
+    batches = list(ds.batch(4))
+    assert gathers == [4, 4, 2]
+    assert np.concatenate([i.numpy() for i, _ in batches]).tolist() == list(range(10))
+    assert sorted(np.concatenate([x.numpy() for _, x in batches])) == list(range(10))
+
+
 def test_batch_then_map_runs_once_per_batch(tf):
     calls = []
 

@@ -73,6 +73,14 @@ CASES = {
     "zip_infinite": (
         "tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(2).repeat()))"
     ),
+    "zip_batch": (
+        "tf.data.Dataset.zip((tf.data.Dataset.range(10), "
+        "tf.data.Dataset.from_tensor_slices(np.arange(14.0).reshape(7, 2)))).batch(3)"
+    ),
+    "enumerate_batch_drop": (
+        "tf.data.Dataset.from_tensor_slices(np.arange(5.0)).enumerate(1)"
+        ".batch(2, drop_remainder=True)"
+    ),
     "concatenate": "tf.data.Dataset.range(3).concatenate(tf.data.Dataset.range(10, 12))",
     "concatenate_shapes": (
         "tf.data.Dataset.from_tensor_slices(np.zeros((2, 3))).concatenate("
