@@ -70,11 +70,11 @@ class FromTensors(Dataset):
 
     def __init__(self, tensors):
         super().__init__()
-        template, _ = structure.normalize(tensors)
-        leaves = structure.flatten(template)
-        self._arrays = tuple(_own_array(v) for v in leaves)
+        if tensors is None:
+            raise TypeError("from_tensors: expected tensors, got None")
+        self._arrays = tuple(_own_array(v) for v in structure.flatten(tensors))
         self._spec_value = structure.pack(
-            template, [TensorSpec(a.shape, dtypes.from_numpy(a.dtype)) for a in self._arrays]
+            tensors, [TensorSpec(a.shape, dtypes.from_numpy(a.dtype)) for a in self._arrays]
         )
 
     def _cardinality(self):

@@ -86,9 +86,9 @@ def same_structure(a, b) -> bool:
 def to_array(value, dtype=None):
     """One component value (Tensor, array, Python number or list, pandas Series) as a
     backend array, with TensorFlow's conversion rules (Python floats -> float32)."""
-    if isinstance(value, list) and _holds_numpy(value):
-        # TF keeps the dtype of NumPy values inside a list ([f64 array, f64 array] is
-        # float64); Python floats alone default to float32.
+    if isinstance(value, list) and _numpy_first(value):
+        # As TF: a list led by NumPy arrays (or float scalars) keeps their dtype
+        # ([f64 array, f64 array] is float64); Python floats alone default to float32.
         value = np.asarray(value)
     elif not isinstance(value, (Operand, np.ndarray, np.generic, list, tuple, int, float, bool)):
         if hasattr(value, "__array__"):  # pandas Series, ...: keep their dtype, as TF does
@@ -96,11 +96,10 @@ def to_array(value, dtype=None):
     return convert_to_tensor(value, dtype=dtype)._value
 
 
-def _holds_numpy(values) -> bool:
-    return any(
-        isinstance(v, (np.ndarray, np.generic)) or (isinstance(v, list) and _holds_numpy(v))
-        for v in values
-    )
+def _numpy_first(values) -> bool:
+    while isinstance(values, list) and values:
+        values = values[0]
+    return isinstance(values, (np.ndarray, np.floating))
 
 
 def normalize(value):

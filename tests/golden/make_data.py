@@ -37,6 +37,8 @@ CASES = {
     ),
     "slices_list_of_arrays": "tf.data.Dataset.from_tensor_slices([np.zeros(3), np.ones(3)])",
     "from_tensors": "tf.data.Dataset.from_tensors({'a': [1, 2], 'b': 3.0})",
+    "from_tensors_list": "tf.data.Dataset.from_tensors([[1.0, 2.0], [3.0, 4.0]])",
+    "from_tensors_numpy_list": "tf.data.Dataset.from_tensors([np.zeros(2), np.ones(2)])",
     "from_tensors_tuple": "tf.data.Dataset.from_tensors((np.arange(4.0), 7))",
     "generator_signature": (
         "tf.data.Dataset.from_generator(lambda: iter([(1, [1.0, 2.0]), (2, [3.0])]), "
