@@ -1,0 +1,29 @@
+"""`tf.data`: input pipelines (`Dataset` and its transformations) on backend arrays.
+
+Depends on `tapeflow.core` (and the backend) only; elements come out as tapeflow Tensors.
+"""
+
+from . import experimental
+from .dataset import (
+    AUTOTUNE,
+    INFINITE_CARDINALITY,
+    UNKNOWN_CARDINALITY,
+    Dataset,
+    OwnedIterator,
+)
+from .options import Options
+from .spec import DatasetSpec, TensorSpec
+
+Iterator = OwnedIterator
+
+__all__ = [
+    "AUTOTUNE",
+    "INFINITE_CARDINALITY",
+    "UNKNOWN_CARDINALITY",
+    "Dataset",
+    "DatasetSpec",
+    "Iterator",
+    "Options",
+    "TensorSpec",
+    "experimental",
+]

@@ -1,0 +1,55 @@
+"""`tf.data.experimental`: cardinality constants and helpers."""
+
+from __future__ import annotations
+
+from ..core.errors import FailedPreconditionError
+from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
+from .options import AutoShardPolicy
+
+
+def cardinality(dataset: Dataset):
+    """`dataset.cardinality()`: an int64 scalar Tensor, -1 infinite, -2 unknown."""
+    return dataset.cardinality()
+
+
+class _AssertCardinality(Dataset):
+    def __init__(self, dataset, expected: int):
+        super().__init__(dataset)
+        self._expected = int(expected)
+
+    def _compute_spec(self):
+        return self._inputs[0].element_spec
+
+    def _cardinality(self):
+        return self._expected
+
+    def _iter_flat(self):
+        count = 0
+        for flat in self._inputs[0]._iter_flat():
+            count += 1
+            if self._expected >= 0 and count > self._expected:
+                raise FailedPreconditionError(
+                    f"Input dataset was expected to contain {self._expected} elements but "
+                    f"contained at least {count} elements."
+                )
+            yield flat
+        if self._expected == INFINITE_CARDINALITY or 0 <= count < self._expected:
+            raise FailedPreconditionError(
+                f"Input dataset was expected to contain {self._expected} elements but "
+                f"contained only {count} elements."
+            )
+
+
+def assert_cardinality(expected_cardinality):
+    """A transformation for `Dataset.apply` declaring (and checking) the element count."""
+    return lambda dataset: _AssertCardinality(dataset, int(expected_cardinality))
+
+
+__all__ = [
+    "AUTOTUNE",
+    "INFINITE_CARDINALITY",
+    "UNKNOWN_CARDINALITY",
+    "AutoShardPolicy",
+    "assert_cardinality",
+    "cardinality",
+]
