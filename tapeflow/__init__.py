@@ -3,7 +3,10 @@
 Re-exports only: the ops' public names come from each op family's `API` table.
 """
 
-from . import _api
+from . import (
+    _api,
+    data,  # noqa: F401  (tf.data)
+)
 from . import ops as _ops  # noqa: F401  (registers every op, installs Tensor operators)
 from .core import errors  # noqa: F401
 from .core.custom_gradient import custom_gradient  # noqa: F401
@@ -30,6 +33,7 @@ from .core.dtypes import (  # noqa: F401
 from .core.indexed_slices import IndexedSlices  # noqa: F401
 from .core.module import Module, name_scope  # noqa: F401
 from .core.shape import TensorShape  # noqa: F401
+from .core.spec import TensorSpec  # noqa: F401
 from .core.tape import GradientTape, UnconnectedGradients  # noqa: F401
 from .core.tensor import Tensor, constant, convert_to_tensor, is_tensor  # noqa: F401
 from .core.variable import (  # noqa: F401
@@ -42,8 +46,8 @@ _api.install(globals())
 
 
 def __getattr__(name):
-    # tf.keras and tf.train load on first use, keeping `import tapeflow` fast.
-    if name in ("keras", "train"):
+    # tf.keras, tf.train and tf.data load on first use, keeping `import tapeflow` fast.
+    if name in ("keras", "train", "data"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -13,6 +13,7 @@ FORBIDDEN = {
     "core": {"ops", "function", "keras", "data", "train", "distribute", "io"},
     "ops": {"function", "keras", "data", "train", "distribute", "io"},
     "io": {"ops", "function", "keras", "data", "train", "distribute"},
+    "data": {"ops", "function", "keras", "train", "distribute"},
 }
 
 

@@ -3,6 +3,7 @@
 Depends on `tapeflow.core` (and the backend) only; elements come out as tapeflow Tensors.
 """
 
+from ..core.spec import DatasetSpec, TensorSpec
 from . import experimental
 from .dataset import (
     AUTOTUNE,
@@ -12,7 +13,6 @@ from .dataset import (
     OwnedIterator,
 )
 from .options import Options
-from .spec import DatasetSpec, TensorSpec
 
 Iterator = OwnedIterator
 

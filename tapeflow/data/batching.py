@@ -16,11 +16,11 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
+from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand
 from . import structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .sources import ListDataset, Zip
-from .spec import DatasetSpec, TensorSpec
 
 
 def _size_arg(value, what: str, op_name: str) -> int:

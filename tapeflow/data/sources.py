@@ -10,11 +10,11 @@ from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
+from ..core.spec import TensorSpec, most_specific_shape
 from ..core.tensor import Operand, Tensor
 from . import structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, close_iterator
 from .index_plan import IndexPlan, RangeSource, SlicesSource, all_rows
-from .spec import TensorSpec, most_specific_shape
 
 
 def _own_array(value):

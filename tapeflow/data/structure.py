@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand, convert_to_tensor, wrap
-from .spec import DatasetSpec, TensorSpec
 
 
 def is_nested(x) -> bool:

@@ -19,10 +19,10 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
+from ..core.spec import TensorSpec
 from ..core.tensor import Operand, wrap
 from . import structure
 from .dataset import AUTOTUNE, Dataset, close_iterator
-from .spec import TensorSpec
 
 
 class PassThrough(Dataset):

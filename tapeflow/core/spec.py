@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..core import dtypes
-from ..core.shape import TensorShape
+from . import dtypes
+from .shape import TensorShape
 
 
 class TensorSpec:
