@@ -169,6 +169,80 @@ def train_on_batch_case(rng):
     }
 
 
+def progbar_outputs():
+    """What keras.utils.Progbar prints for scripted updates, under a fake clock."""
+    import io
+    import sys
+
+    from keras.src.utils import progbar as progbar_module
+
+    clock = [100.0]
+    real_time = progbar_module.time.time
+    progbar_module.time.time = lambda: clock[0]
+
+    def run(make, steps):
+        buffer, stdout = io.StringIO(), sys.stdout
+        sys.stdout = buffer
+        try:
+            bar = make()
+            for dt, args, kwargs in steps:
+                clock[0] += dt
+                bar.update(*args, **kwargs)
+        finally:
+            sys.stdout = stdout
+        return buffer.getvalue()
+
+    cases = {
+        "averaged": (
+            {"target": 5},
+            [
+                (0.01, [1, [["loss", 2.5], ["acc", 0.5]]], {}),
+                (0.01, [2, [["loss", 1.5], ["acc", 0.75]]], {}),
+                (0.10, [3, [["loss", 1.0], ["acc", 0.0001]]], {}),
+                (2.00, [5, [["loss", 0.5], ["acc", 1.0]]], {}),
+            ],
+        ),
+        "stateful": (
+            {"target": 4, "stateless_metrics": []},
+            [
+                (0.3, [1, [["loss", 2.0]]], {}),
+                (0.3, [2, [["loss", 1.0]]], {}),
+                (70.0, [3, [["loss", 0.5]]], {}),
+                (0.3, [4, [["loss", 0.25], ["val_loss", 0.0001]]], {"finalize": True}),
+            ],
+        ),
+        "verbose2": (
+            {"target": 3, "verbose": 2, "stateless_metrics": []},
+            [
+                (0.002, [1, [["loss", 2.0]]], {}),
+                (0.002, [2, [["loss", 1.0]]], {}),
+                (0.002, [3, [["loss", 0.5], ["mae", -0.25]]], {"finalize": True}),
+            ],
+        ),
+        "unknown_target": (
+            {"target": None, "stateless_metrics": []},
+            [
+                (0.5, [1, [["loss", 2.0]]], {}),
+                (0.5, [7, [["loss", 1.0]]], {}),
+                (4000.0, [8, [["loss", 1.0]]], {"finalize": True}),
+            ],
+        ),
+        "long_eta": (
+            {"target": 10000, "stateless_metrics": []},
+            [(1.0, [1, []], {}), (2.0, [2, []], {})],
+        ),
+    }
+    out = {}
+    for name, (kwargs, steps) in cases.items():
+        text = run(
+            lambda kwargs=kwargs: keras.utils.Progbar(**kwargs),
+            [(dt, (c, [tuple(v) for v in values]), kw) for dt, (c, values), kw in steps],
+        )
+        out[name] = {"kwargs": kwargs, "steps": steps, "output": text}
+    progbar_module.time.time = real_time
+    return out
+
+
 def main():
     rng = np.random.default_rng(20240601)
     cases = {
@@ -177,6 +251,7 @@ def main():
         "multi_output": multi_output(rng),
         "train_on_batch": train_on_batch_case(rng),
     }
+    cases["progbar"] = progbar_outputs()
     cases["keras_version"] = keras.__version__
     OUT.write_text(json.dumps(cases, default=float) + "\n")
     print(f"wrote {OUT}")
