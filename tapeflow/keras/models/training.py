@@ -403,7 +403,10 @@ class Trainer:
             class_weight=class_weight,
             steps_per_execution=self.steps_per_execution,
         )
-        if not isinstance(callbacks, callbacks_module.CallbackList):
+        if isinstance(callbacks, callbacks_module.CallbackList):
+            if callbacks.model is None:
+                callbacks.set_model(self)
+        else:
             callbacks = callbacks_module.CallbackList(
                 callbacks,
                 add_history=True,
