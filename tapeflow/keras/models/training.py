@@ -85,7 +85,7 @@ class Trainer:
 
         state = self._trainer
         self.optimizer = optimizers.get(optimizer)
-        output_names = _output_names(self)
+        output_names = compile_utils.output_names(self)
         state.compile_loss = (
             compile_utils.CompileLoss(loss, loss_weights, output_names=output_names)
             if loss is not None
@@ -150,7 +150,10 @@ class Trainer:
         """The arguments of `compile`, serialized (what saving stores)."""
         if not self.compiled or self._trainer.compile_config is None:
             return {}
-        return {k: _serialize(v) for k, v in self._trainer.compile_config.items()}
+        return {
+            k: compile_utils.serialize_compile_arg(v)
+            for k, v in self._trainer.compile_config.items()
+        }
 
     def compile_from_config(self, config: dict):
         """Compiles from a `get_compile_config()` dict (used when loading a saved model)."""
@@ -164,7 +167,7 @@ class Trainer:
                 stacklevel=2,
             )
             return
-        config = {k: _deserialize(k, v) for k, v in config.items()}
+        config = {k: compile_utils.deserialize_compile_arg(k, v) for k, v in config.items()}
         self.compile(**config)
         if self.optimizer is not None and self.built:
             self.optimizer.build(self.trainable_variables)
@@ -185,7 +188,7 @@ class Trainer:
                 out.extend(state.compile_loss.metrics)
         tracked = state.tracked_metrics
         if tracked is None:
-            tracked = _tracked_metrics(self)
+            tracked = compile_utils.tracked_metrics(self)
         out.extend(tracked)
         return out
 
@@ -419,7 +422,7 @@ class Trainer:
         self.stop_training = False
         state.trainable = None
         train_function = self.make_train_function()
-        state.tracked_metrics = _tracked_metrics(self)
+        state.tracked_metrics = compile_utils.tracked_metrics(self)
         state.eval_iterator = None
         try:
             callbacks.on_train_begin()
@@ -512,7 +515,7 @@ class Trainer:
         test_function = self.make_test_function()
         own_tracking = state.tracked_metrics is None
         if own_tracking:
-            state.tracked_metrics = _tracked_metrics(self)
+            state.tracked_metrics = compile_utils.tracked_metrics(self)
         try:
             self.stop_evaluating = False
             callbacks.on_test_begin()
@@ -715,85 +718,3 @@ def _takes_training(fn) -> bool:
         known = "training" in inspect.signature(fn).parameters
         _TAKES_TRAINING[fn] = known
     return known
-
-
-def _output_names(model):
-    """Output layer names (functional and Sequential models), None for subclassed ones."""
-    names = getattr(model, "output_names", None)
-    if names:
-        return list(names)
-    outputs = getattr(model, "_outputs_struct", None)
-    if outputs is not None:
-        history = [getattr(t, "_keras_history", None) for t in nest.flatten(outputs)]
-        if all(h is not None for h in history):
-            return [h[0].name for h in history]
-    stack = getattr(model, "_stack", None)
-    if stack:
-        return [stack[-1].name]
-    return None
-
-
-def _tracked_metrics(model) -> list:
-    """Metrics assigned as attributes of the model or of its (non-model) sublayers."""
-    found, seen = [], set()
-    sublayers = model._flatten_layers(include_self=False)
-    layers = [model] + [layer for layer in sublayers if not isinstance(layer, Trainer)]
-    for layer in layers:
-        for name, value in vars(layer).items():
-            if name != "_trainer":
-                _collect_metrics(value, found, seen, 0)
-    return found
-
-
-def _collect_metrics(value, found, seen, depth):
-    if depth > 3 or isinstance(value, (str, bytes, np.ndarray, Operand)):
-        return
-    if isinstance(value, dict):
-        for v in value.values():
-            _collect_metrics(v, found, seen, depth + 1)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _collect_metrics(v, found, seen, depth + 1)
-    elif compile_utils.is_metric(value):
-        if id(value) not in seen:
-            seen.add(id(value))
-            found.append(value)
-
-
-def _serialize(value):
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_serialize(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _serialize(v) for k, v in value.items()}
-    try:
-        from ..saving.serialization import serialize_keras_object
-    except ImportError:
-        serialize_keras_object = None
-    if serialize_keras_object is not None:
-        return serialize_keras_object(value)
-    if hasattr(value, "get_config"):
-        return {"class_name": type(value).__name__, "config": value.get_config()}
-    return value
-
-
-def _deserialize(key, value):
-    if key == "optimizer" and isinstance(value, dict):
-        from .. import optimizers
-
-        return optimizers.deserialize(value)
-    if isinstance(value, dict) and "class_name" in value:
-        try:
-            from ..saving.serialization import deserialize_keras_object
-        except ImportError:
-            module = {"loss": "losses", "metrics": "metrics"}.get(key)
-            if module is None:
-                return value
-            import importlib
-
-            return importlib.import_module(f"..{module}", __package__).get(value)
-        return deserialize_keras_object(value)
-    if isinstance(value, list):
-        return [_deserialize(key, v) for v in value]
-    return value

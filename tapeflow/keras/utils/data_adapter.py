@@ -9,6 +9,7 @@ cast to `floatx` once up front, as Keras does. Anything else that can be iterate
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 
@@ -205,14 +206,59 @@ class ArrayDataAdapter:
                 yield nest.pack_sequence_as(structure, batch)
 
 
+class PyDataset:
+    """Base class of batch sequences: implement `__getitem__(index)` and `__len__`.
+
+    `fit` asks for batches by index (in a new random order each epoch with `shuffle=True`)
+    and calls `on_epoch_end()` after each pass. The `workers` arguments are accepted for
+    Keras compatibility; batches are always made in the calling thread.
+    """
+
+    def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
+        self.workers = workers
+        self.use_multiprocessing = use_multiprocessing
+        self.max_queue_size = max_queue_size
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
+
+    @property
+    def num_batches(self):
+        if hasattr(self, "__len__"):
+            return len(self)
+        return None
+
+    def __iter__(self):
+        n = self.num_batches
+        for index in range(n) if n is not None else itertools.count():
+            yield self[index]
+
+    def on_epoch_begin(self):
+        """Called before each pass over the batches."""
+
+    def on_epoch_end(self):
+        """Called after each pass over the batches (shuffle your data here)."""
+
+
+Sequence = PyDataset
+
+
 class IterableDataAdapter:
     """Batches from a dataset, generator or sequence; NumPy leaves become Tensors."""
 
-    def __init__(self, data, class_weight=None):
+    def __init__(self, data, class_weight=None, shuffle=False):
         self._data = data
         self._class_weight = class_weight
         self._one_shot = iter(data) is data if hasattr(data, "__next__") else False
         self._size = _known_size(data)
+        # A sequence (PyDataset, keras.utils.Sequence) is read by index, so it can be shuffled.
+        self._indexable = (
+            self._size is not None
+            and not self._one_shot
+            and hasattr(type(data), "__getitem__")
+            and not hasattr(data, "cardinality")
+        )
+        self._shuffle = bool(shuffle) and self._indexable
 
     @property
     def num_batches(self):
@@ -224,11 +270,16 @@ class IterableDataAdapter:
         return self._one_shot
 
     def __iter__(self):
-        source = self._data
-        if not hasattr(source, "__iter__") and hasattr(source, "__getitem__"):
-            source = (source[i] for i in range(len(source)))
-        for batch in source:
-            yield self._convert(batch)
+        data = self._data
+        if not self._indexable:
+            for batch in data:
+                yield self._convert(batch)
+            return
+        getattr(data, "on_epoch_begin", _nothing)()
+        order = np.random.permutation(self._size) if self._shuffle else range(self._size)
+        for index in order:
+            yield self._convert(data[int(index)])
+        getattr(data, "on_epoch_end", _nothing)()
 
     def _convert(self, batch):
         if isinstance(batch, list):
@@ -244,6 +295,10 @@ class IterableDataAdapter:
         return batch
 
 
+def _nothing():
+    pass
+
+
 def _known_size(data):
     """The number of batches per pass over `data` when it can be known, else None."""
     cardinality = getattr(data, "cardinality", None)
@@ -253,7 +308,10 @@ def _known_size(data):
         except (TypeError, ValueError):
             n = -1
         return n if n >= 0 else None
-    num_batches = getattr(data, "num_batches", None)
+    try:
+        num_batches = getattr(data, "num_batches", None)
+    except NotImplementedError:
+        num_batches = None
     if isinstance(num_batches, int):
         return num_batches
     if hasattr(data, "__len__") and not hasattr(data, "__next__"):
@@ -287,7 +345,7 @@ def get_data_adapter(
                 f"input: the data itself must yield `(x, y)` or `(x, y, sample_weight)`. "
                 f"Received: x of type {type(x).__name__}, {name}={type(value).__name__}"
             )
-    return IterableDataAdapter(x, class_weight=class_weight)
+    return IterableDataAdapter(x, class_weight=class_weight, shuffle=shuffle)
 
 
 class EpochIterator:
