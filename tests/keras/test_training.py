@@ -646,6 +646,44 @@ class _Add(Layer):
         return inputs[0] + inputs[1]
 
 
+class _Sequence(keras.utils.PyDataset):
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, batch_size
+        self.order, self.epochs_ended = [], 0
+
+    def __len__(self):
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, index):
+        self.order.append(index)
+        i = index * self.batch_size
+        return self.x[i : i + self.batch_size], self.y[i : i + self.batch_size]
+
+    def on_epoch_end(self):
+        self.epochs_ended += 1
+
+
+def test_py_dataset_in_order_or_shuffled_with_epoch_hooks():
+    case = GOLDEN["sgd_mse"]
+    model = _sgd_mse_model(case)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.05),
+        loss=MeanSquaredError(),
+        metrics=["mae"],
+    )
+    x, y, xv, yv = (_f32(case[k]) for k in ("x", "y", "x_val", "y_val"))
+    data = _Sequence(x, y, 16)
+    history = model.fit(data, epochs=2, shuffle=False, validation_data=(xv, yv), verbose=0)
+    _assert_history(history, case["history"])
+    assert data.order == [0, 1, 2, 3] * 2 and data.epochs_ended == 2
+    np.random.seed(0)
+    data = _Sequence(x, y, 16)
+    model.fit(data, epochs=2, verbose=0)
+    assert sorted(data.order[:4]) == [0, 1, 2, 3] and data.order[:4] != data.order[4:]
+    assert issubclass(_Sequence, keras.utils.Sequence)
+
+
 def test_dict_inputs_and_sample_weights_in_dataset():
     a = keras.Input((2,), name="a")
     b = keras.Input((3,), name="b")
@@ -925,3 +963,64 @@ def test_no_warnings_in_a_plain_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(_f32(GOLDEN["sgd_mse"]["x"]), _f32(GOLDEN["sgd_mse"]["y"]), epochs=1, verbose=0)
+
+
+# ---- keras.utils --------------------------------------------------------------------------------
+
+
+def test_to_categorical_and_normalize_match_keras():
+    one_hot = keras.utils.to_categorical([[1], [0], [2]])
+    assert one_hot.dtype == np.float64
+    np.testing.assert_array_equal(one_hot, np.eye(3)[[1, 0, 2]])
+    nested = keras.utils.to_categorical(np.array([[0, 1], [1, 1]]), 3)
+    assert nested.shape == (2, 2, 3) and nested[1, 0, 1] == 1.0
+    tensor = keras.utils.to_categorical(tf.constant([[1], [0]]), 3)
+    assert isinstance(tensor, tf.Tensor) and tensor.dtype == tf.float32
+    np.testing.assert_array_equal(tensor.numpy(), [[0, 1, 0], [1, 0, 0]])
+    with pytest.raises(ValueError, match="class indices"):
+        keras.utils.to_categorical([0, 3], num_classes=3)
+
+    np.testing.assert_allclose(
+        keras.utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]])), [[0.6, 0.8], [0, 0]]
+    )
+    np.testing.assert_allclose(
+        keras.utils.normalize(np.array([[3.0, 4.0], [1.0, 1.0]]), axis=0, order=1),
+        [[0.75, 1.0], [0.2, 0.2]],
+    )
+    normalized = keras.utils.normalize(tf.constant([[3.0, 4.0], [0.0, 0.0]]))
+    np.testing.assert_allclose(normalized.numpy(), [[0.6, 0.8], [0, 0]], rtol=1e-6)
+
+
+def test_set_random_seed_seeds_numpy_python_and_tapeflow():
+    import random
+
+    keras.utils.set_random_seed(3)
+    first = (np.random.rand(), random.random(), tf.random.uniform([2]).numpy())
+    keras.utils.set_random_seed(3)
+    second = (np.random.rand(), random.random(), tf.random.uniform([2]).numpy())
+    assert first[:2] == second[:2]
+    np.testing.assert_array_equal(first[2], second[2])
+    with pytest.raises(ValueError, match="integer"):
+        keras.utils.set_random_seed(1.5)
+
+
+def test_unpack_and_pack_x_y_sample_weight():
+    unpack, pack = keras.utils.unpack_x_y_sample_weight, keras.utils.pack_x_y_sample_weight
+    assert unpack((1, 2)) == (1, 2, None) and unpack([1, 2, 3]) == (1, 2, 3)
+    assert unpack(5) == (5, None, None) and unpack((5,)) == (5, None, None)
+    assert pack(1) == 1 and pack((1, 2)) == ((1, 2),) and pack(1, 2, 3) == (1, 2, 3)
+    with pytest.raises(ValueError, match="found a tuple of 4"):
+        unpack((1, 2, 3, 4))
+
+
+def test_predict_step_override():
+    class Doubled(_SequentialStack):
+        def predict_step(self, data):
+            x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+            return {"y": self(x, training=False) * 2.0, "x": x}
+
+    model = Doubled(GOLDEN["sgd_mse"])
+    xv = _f32(GOLDEN["sgd_mse"]["x_val"])
+    out = model.predict(xv, batch_size=8, verbose=0)
+    _close(out["y"], 2.0 * model(xv).numpy())
+    np.testing.assert_array_equal(out["x"], xv)

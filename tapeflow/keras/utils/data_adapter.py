@@ -275,11 +275,17 @@ class IterableDataAdapter:
             for batch in data:
                 yield self._convert(batch)
             return
-        getattr(data, "on_epoch_begin", _nothing)()
         order = np.random.permutation(self._size) if self._shuffle else range(self._size)
         for index in order:
             yield self._convert(data[int(index)])
-        getattr(data, "on_epoch_end", _nothing)()
+
+    def on_epoch_begin(self):
+        if self._indexable:
+            getattr(self._data, "on_epoch_begin", _nothing)()
+
+    def on_epoch_end(self):
+        if self._indexable:
+            getattr(self._data, "on_epoch_end", _nothing)()
 
     def _convert(self, batch):
         if isinstance(batch, list):
@@ -393,6 +399,13 @@ class EpochIterator:
         """Yields `(begin_step, end_step, [batch, ...])` for each execution of the epoch."""
         self.exhausted = False
         adapter = self.data_adapter
+        getattr(adapter, "on_epoch_begin", _nothing)()
+        try:
+            yield from self._steps(adapter)
+        finally:
+            getattr(adapter, "on_epoch_end", _nothing)()
+
+    def _steps(self, adapter):
         keep = self.steps_per_epoch is not None or getattr(adapter, "one_shot", False)
         if self._iterator is None or not keep:
             self._iterator = iter(adapter)
