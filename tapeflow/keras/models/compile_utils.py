@@ -531,6 +531,10 @@ def serialize_compile_arg(value):
         return [serialize_compile_arg(v) for v in value]
     if isinstance(value, dict):
         return {k: serialize_compile_arg(v) for k, v in value.items()}
+    if hasattr(value, "apply_gradients") and hasattr(value, "get_config"):
+        from .. import optimizers
+
+        return optimizers.serialize(value)
     try:
         from ..saving.serialization import serialize_keras_object
     except ImportError:

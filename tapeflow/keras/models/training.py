@@ -108,7 +108,7 @@ class Trainer:
         self.train_function = self.test_function = self.predict_function = None
         state.trainable = None
         state.compile_config = dict(
-            optimizer=optimizer,
+            optimizer=self.optimizer,
             loss=loss,
             loss_weights=loss_weights,
             metrics=metrics,
@@ -282,12 +282,17 @@ class Trainer:
         state = self._trainer
         x, y, sample_weight = data_adapter.unpack_x_y_sample_weight(data)
         optimizer = self.optimizer
+        if optimizer is None:
+            raise ValueError(
+                f"Model {self.name}: training needs an optimizer; compile() was given "
+                f"optimizer=None"
+            )
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(
                 x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
             )
-            scaled = optimizer.scale_loss(loss) if optimizer is not None else loss
+            scaled = optimizer.scale_loss(loss)
         # The tracker is updated outside the tape: it is no part of the gradient.
         state.loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         trainable = state.trainable
@@ -706,7 +711,9 @@ def _concat(parts):
     values = [p._value if isinstance(p, Operand) else xp.asarray(p) for p in parts]
     if values[0].ndim == 0:
         return to_numpy(xp.stack(values))
-    return to_numpy(values[0] if len(values) == 1 else xp.concatenate(values, axis=0))
+    if len(values) == 1:  # a copy: the array may be a view of the caller's input
+        return np.array(to_numpy(values[0]), copy=True)
+    return to_numpy(xp.concatenate(values, axis=0))
 
 
 _TAKES_TRAINING: dict = {}
