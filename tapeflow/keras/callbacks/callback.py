@@ -57,6 +57,10 @@ class Callback:
     def model(self):
         return self._model
 
+    @model.setter
+    def model(self, model):  # Keras 2 callbacks assign it in set_model
+        self._model = model
+
     def on_batch_begin(self, batch, logs=None):
         """A training batch starts (kept for Keras 2 code; prefer on_train_batch_begin)."""
 

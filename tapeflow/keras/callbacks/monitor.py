@@ -9,9 +9,9 @@ import numpy as np
 
 from .callback import Callback, _print, _resolve, pythonify_logs
 
+# When no metric of the model says its direction (`_direction`, as Keras metrics do), the
+# name decides, as in Keras 2: accuracy-like values go up, errors and losses go down.
 _MAXIMIZED = ("acc", "auc", "precision", "recall", "f1", "fbeta", "iou", "r2", "top_k")
-
-
 _MINIMIZED = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "hinge", "kl")
 
 
