@@ -1,3 +1,0 @@
-"""`keras.callbacks`."""
-
-__all__ = []
