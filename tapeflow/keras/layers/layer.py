@@ -226,11 +226,16 @@ class Layer(Module):
         return [x for x in _walk(vars(self), Layer) if x is not self]
 
     def _flatten_layers(self, include_self=True, recursive=True):
+        if include_self and recursive:  # asked every training step (by `losses`): cached
+            return list(self._cached("all_layers", lambda: self._walk_layers(True, True)))
+        return self._walk_layers(include_self, recursive)
+
+    def _walk_layers(self, include_self, recursive):
         out = [self] if include_self else []
         for layer in self._direct_sublayers():
             out.append(layer)
             if recursive:
-                out.extend(layer._flatten_layers(include_self=False))
+                out.extend(layer._walk_layers(False, True))
         seen, unique = set(), []
         for layer in out:
             if id(layer) not in seen:
@@ -278,11 +283,14 @@ class Layer(Module):
         out = []
         for layer in self._flatten_layers():
             out.extend(layer._call_losses)
-            for w in layer._own_weights:
-                reg = getattr(w, "_regularizer", None)
-                if reg is not None and w.trainable:
-                    out.append(reg(w))
+        for w, reg in self._cached("regularized", self._regularized_weights):
+            out.append(reg(w))
         return out
+
+    def _regularized_weights(self) -> list:
+        return [(w, w._regularizer) for layer in self._flatten_layers()
+                for w in layer._own_weights
+                if getattr(w, "_regularizer", None) is not None and w.trainable]
 
     # ---- calling ------------------------------------------------------------------------------
 
