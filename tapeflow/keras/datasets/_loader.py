@@ -13,7 +13,6 @@ import hashlib
 import os
 import pathlib
 import sys
-import urllib.request
 import zlib
 from dataclasses import dataclass
 
@@ -64,14 +63,19 @@ def file_sha256(path: pathlib.Path) -> str:
     return hasher.hexdigest()
 
 
-def check_sha256(dataset: str, path: pathlib.Path, spec: DataFile, actual: str):
-    """Raises `CorruptDatasetError` naming the file when `actual` is not `spec.sha256`."""
+def check_sha256(dataset: str, where, spec: DataFile, actual: str, *, downloaded=False):
+    """Raises `CorruptDatasetError` naming the file (or URL, when `downloaded`) when `actual`
+    is not `spec.sha256`."""
     if actual != spec.sha256:
         what = "decompressed content" if spec.hashed == "content" else "file"
+        advice = (
+            "the download was discarded"
+            if downloaded
+            else "delete it so that it is downloaded again, or replace it with a good copy"
+        )
         raise CorruptDatasetError(
-            f"{dataset}: {path}: sha256 of the {what} is {actual}, expected {spec.sha256}: the "
-            f"file is corrupt or is not {spec.name} of {dataset}; delete it so that it is "
-            "downloaded again, or replace it with a good copy"
+            f"{dataset}: {where}: sha256 of the {what} is {actual}, expected {spec.sha256}: "
+            f"this is not {spec.name} of {dataset} or it is corrupt; {advice}"
         )
 
 
@@ -112,6 +116,8 @@ def not_found_error(
 
 def _urlopen(url: str, timeout: float):
     """Opens `url` for reading (a seam for tests, which run offline)."""
+    import urllib.request  # here: it costs ~30 ms at import and is needed only to download
+
     return urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 (fixed https/http URLs)
 
 
@@ -130,7 +136,7 @@ def _download(dataset, directory, spec: DataFile, mirrors, failures: list[str]) 
                 # unverified download leaves nothing behind.
                 with atomic_write(target) as out:
                     digest = _copy_and_hash(response, out, gunzip=spec.hashed == "content")
-                    check_sha256(dataset, url, spec, digest)
+                    check_sha256(dataset, url, spec, digest, downloaded=True)
             return True
         except Exception as e:  # any failure (network, HTTP, checksum) moves to the next mirror
             failures.append(f"{url}: {type(e).__name__}: {e}")
