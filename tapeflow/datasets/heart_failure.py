@@ -55,7 +55,7 @@ class TutorialSplit(NamedTuple):
     std: np.ndarray  # float32 (20,): population std of the training part; 1 for unscaled
 
 
-def load_data(path=None) -> dict[str, np.ndarray]:
+def load_data(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
     """Loads the raw heart-failure table.
 
     Args:
@@ -99,7 +99,9 @@ def load_data(path=None) -> dict[str, np.ndarray]:
     return table
 
 
-def load_tutorial_split(validation_split=0.2, seed=42, path=None) -> TutorialSplit:
+def load_tutorial_split(
+    validation_split: float = 0.2, seed: int = 42, path: str | os.PathLike | None = None
+) -> TutorialSplit:
     """The tutorial's training and validation arrays.
 
     One-hot encodes Sex, ChestPainType, RestingECG, ExerciseAngina and ST_Slope (one column

@@ -8,6 +8,7 @@ label byte (0-9) then 3072 pixel bytes (1024 red, 1024 green, 1024 blue, each 32
 
 from __future__ import annotations
 
+import os
 import pathlib
 import tarfile
 import zlib
@@ -37,7 +38,7 @@ RECORDS_PER_BATCH = 10000
 RECORD_BYTES = 1 + 3 * 32 * 32
 
 
-def load_data(data_dir=None):
+def load_data(data_dir: str | os.PathLike | None = None):
     """Loads CIFAR-10: 50,000 32x32 colour training images in 10 classes (0 airplane,
     1 automobile, 2 bird, 3 cat, 4 deer, 5 dog, 6 frog, 7 horse, 8 ship, 9 truck) and 10,000
     test images.

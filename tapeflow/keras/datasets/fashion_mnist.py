@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ._idx import load_idx_dataset
 from ._loader import DataFile, dataset_dir
 
@@ -41,7 +43,7 @@ MIRRORS = (
 )
 
 
-def load_data(data_dir=None):
+def load_data(data_dir: str | os.PathLike | None = None):
     """Loads Fashion-MNIST: 60,000 28x28 grayscale training images of 10 clothing classes
     (0 T-shirt/top, 1 trouser, 2 pullover, 3 dress, 4 coat, 5 sandal, 6 shirt, 7 sneaker,
     8 bag, 9 ankle boot) and 10,000 test images.

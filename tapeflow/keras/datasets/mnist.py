@@ -52,7 +52,7 @@ KERAS_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mni
 KERAS_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
-def load_data(path="mnist.npz", data_dir=None):
+def load_data(path: str | os.PathLike = "mnist.npz", data_dir: str | os.PathLike | None = None):
     """Loads the MNIST dataset: 60,000 28x28 grayscale training images of the digits 0-9 and
     10,000 test images.
 
