@@ -1,0 +1,131 @@
+"""`tf.keras.datasets.mnist`: the MNIST handwritten digits, from IDX files or Keras' npz."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import zipfile
+
+import numpy as np
+
+from ._idx import SPLITS, idx_header, load_idx_dataset
+from ._loader import CorruptDatasetError, DataFile, check_sha256, dataset_dir, file_sha256
+
+DATASET = "mnist"
+
+# Checksums of the decompressed IDX bytes: the 4-byte timestamps in the gzip headers differ
+# between mirrors, so the .gz files themselves have no single checksum.
+FILES = {
+    "x_train": DataFile(
+        "train-images-idx3-ubyte.gz",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "content",
+        (60000, 28, 28),
+    ),
+    "y_train": DataFile(
+        "train-labels-idx1-ubyte.gz",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "content",
+        (60000,),
+    ),
+    "x_test": DataFile(
+        "t10k-images-idx3-ubyte.gz",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "content",
+        (10000, 28, 28),
+    ),
+    "y_test": DataFile(
+        "t10k-labels-idx1-ubyte.gz",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        "content",
+        (10000,),
+    ),
+}
+MIRRORS = (
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+KERAS_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+# The file checksum Keras pins for its mnist.npz.
+KERAS_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+
+
+def load_data(path: str | os.PathLike = "mnist.npz", data_dir: str | os.PathLike | None = None):
+    """Loads the MNIST dataset: 60,000 28x28 grayscale training images of the digits 0-9 and
+    10,000 test images.
+
+    The files are read from `data_dir` when given, else from `$TAPEFLOW_DATA/mnist`, else from
+    `~/.tapeflow/datasets/mnist`. That directory holds either Keras' `mnist.npz` (named by
+    `path`) or the four gzip-compressed IDX files of the original distribution
+    (`train-images-idx3-ubyte.gz`, `train-labels-idx1-ubyte.gz`, `t10k-images-idx3-ubyte.gz`,
+    `t10k-labels-idx1-ubyte.gz`). Absent IDX files are downloaded and verified against their
+    SHA-256; when that fails (offline) the error says which files to put where. Every load
+    verifies the checksums, so a corrupt file is reported, never silently used.
+
+    Args:
+        path: the npz file, relative to the dataset directory (or absolute). A directory here
+            is used as the dataset directory.
+        data_dir: the directory holding the files, e.g. a local copy of the IDX files.
+
+    Returns:
+        `(x_train, y_train), (x_test, y_test)`: uint8 NumPy arrays of shapes (60000, 28, 28),
+        (60000,), (10000, 28, 28) and (10000,); pixels 0-255, labels 0-9.
+
+    License: MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, derived from
+    NIST data, and is made available under CC BY-SA 3.0.
+    """
+    directory = dataset_dir(DATASET, data_dir)
+    npz = directory / pathlib.Path(os.fspath(path)).expanduser()
+    if npz.is_dir():
+        directory, npz = npz, npz / "mnist.npz"
+    if npz.is_file():
+        return _load_npz(npz)
+    alternatives = (
+        f"(Or, instead of the four files, Keras' mnist.npz from {KERAS_NPZ_URL} as {npz},\n"
+        "or anywhere else, named by `path=`.)\n"
+    )
+    return load_idx_dataset(DATASET, directory, FILES, MIRRORS, alternatives)
+
+
+def _load_npz(path: pathlib.Path):
+    """Reads Keras' mnist.npz without unpickling, checking dtypes, shapes and contents."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [key for key in SPLITS if key not in f.files]
+            if missing:
+                raise CorruptDatasetError(
+                    f"{DATASET}: {path}: the npz file lacks the arrays {missing} "
+                    f"(it holds {f.files})"
+                )
+            arrays = {key: f[key] for key in SPLITS}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
+        if isinstance(e, CorruptDatasetError):
+            raise
+        raise CorruptDatasetError(
+            f"{DATASET}: {path}: not a readable npz file ({type(e).__name__}: {e})"
+        ) from e
+    for key in SPLITS:
+        shape, array = FILES[key].shape, arrays[key]
+        if array.dtype != np.uint8 or array.shape != shape:
+            raise CorruptDatasetError(
+                f"{DATASET}: {path}: array {key!r} is {array.dtype} of shape {array.shape}, "
+                f"expected uint8 of shape {shape}"
+            )
+    if file_sha256(path) != KERAS_NPZ_SHA256:
+        # Not Keras' file byte for byte (npz files written elsewhere differ in zip metadata):
+        # check each array against the checksum of its IDX form instead.
+        for key in SPLITS:
+            array = np.ascontiguousarray(arrays[key])
+            actual = _sha256(idx_header(array.shape), array)
+            spec = FILES[key]
+            check_sha256(DATASET, f"{path} (array {key!r} in IDX form)", spec, actual)
+    x_train, y_train, x_test, y_test = (arrays[key] for key in SPLITS)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _sha256(header: bytes, array: np.ndarray) -> str:
+    hasher = hashlib.sha256(header)
+    hasher.update(array.data)
+    return hasher.hexdigest()
