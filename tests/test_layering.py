@@ -14,6 +14,7 @@ FORBIDDEN = {
     "ops": {"function", "keras", "data", "train", "distribute", "io"},
     "io": {"ops", "function", "keras", "data", "train", "distribute"},
     "data": {"ops", "function", "keras", "train", "distribute"},
+    "datasets": {"core", "ops", "function", "keras", "data", "train", "distribute", "io"},
 }
 
 

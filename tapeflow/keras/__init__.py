@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     activations,
     backend,
     callbacks,
+    datasets,
     initializers,
     layers,
     losses,
