@@ -223,7 +223,7 @@ class Variable(Operand):
         if self._owns_array():
             xp.add(self._value, arr, out=self._value)
         else:
-            self._value = self._value + arr
+            self._value = xp.asarray(self._value + arr)  # rank 0: an array, not a NumPy scalar
         return self
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
@@ -232,7 +232,7 @@ class Variable(Operand):
         if self._owns_array():
             xp.subtract(self._value, arr, out=self._value)
         else:
-            self._value = self._value - arr
+            self._value = xp.asarray(self._value - arr)
         return self
 
     def _assign_slice(self, key, value):
