@@ -113,7 +113,9 @@ def main(rounds: int = 7, number: int = 200):
     print(f"MLP {' -> '.join(map(str, SIZES))}, batch {BATCH}, float32, SGD; median per step:")
     for name, us in medians.items():
         print(f"  {name:20s} {us:8.1f} us   {us / floor:5.2f}x hand-written NumPy")
-    print(f"  speed-up of tf.function over eager: {medians['eager'] / medians['tf.function']:.1f}x")
+    print(
+        f"  speed-up of tf.function over eager: {medians['eager'] / medians['tf.function']:.1f}x"
+    )
     return medians
 
 

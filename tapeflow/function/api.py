@@ -28,13 +28,15 @@ import types
 import warnings
 import weakref
 
+import numpy as np
+
 from ..core import nest
 from ..core.context import state
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute
-from ..core.tensor import Operand, wrap
+from ..core.tensor import Operand, Tensor, wrap
 from . import signature as sig
-from .codegen import GuardFailure, build_plan
+from .codegen import GuardFailure, build_plan, guard_fails
 from .fusion import fuse_elementwise, fuse_sum_reshape
 from .passes import optimize
 from .trace import Tracer, Untraceable, tracing
@@ -167,6 +169,30 @@ class Function:
         if _run_eagerly or state.tracer is not None:
             # Eager mode, or called while another function is traced: inline it.
             return self._python_function(*args, **kwargs)
+        tried = None
+        if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
+            # The common call, Tensors only: the key without building a CallArgs.
+            try:
+                key = tuple([(a._value.dtype, a._value.shape) for a in args if type(a) is Tensor])
+            except AttributeError:
+                key = None
+            entry = self._cache.get(key) if key is not None and len(key) == len(args) else None
+            if entry is not None and entry.eager is None and not state.recording:
+                self._recent.append(False)
+                self._calls_since_warning += 1
+                arrays = [a._value for a in args]
+                for cf in entry.traces:
+                    try:
+                        out = cf._plan.run(arrays, ())
+                    except GuardFailure:
+                        continue
+                    if cf is not entry.traces[0]:
+                        entry.traces.remove(cf)
+                        entry.traces.insert(0, cf)
+                    return cf._pack(out)
+                self._recent.pop()
+                self._calls_since_warning -= 1
+                tried = entry  # every trace failed a guard: a new path to trace
         call = self._split(args, kwargs)
         entry = self._cache.get(call.key)
         if entry is None:
@@ -180,7 +206,7 @@ class Function:
             return self._replay(entry, call)
         variables = call.variables
         arrays = [t._value for t in call.tensors]
-        for cf in entry.traces:
+        for cf in entry.traces if entry is not tried else ():
             try:
                 out = cf._plan.run(arrays, variables)
             except GuardFailure:
@@ -274,8 +300,10 @@ class Function:
         # Fresh Tensors stand for the arguments (an argument that is also captured stays a
         # constant). Under a tape they are Identity ops of the arguments, so it records them.
         identity = _identity_op()
-        traced = [execute(identity, (t,), {}) if state.recording else wrap(t._value)
-                  for t in call.tensors]
+        traced = [
+            execute(identity, (t,), {}) if state.recording else wrap(t._value)
+            for t in call.tensors
+        ]
         for w in traced:
             tracer.add_input(w)
         args, kwargs = self._rebuilt(call, traced, call.variables)
@@ -512,6 +540,7 @@ class ConcreteFunction:
         fuse_elementwise(graph)
         self._plan = build_plan(graph, _identifier(function._name))
         self._has_rollback = self._plan.rollback
+        _forget_traced_values(graph)
         if isinstance(template, _Out):
             self._pack = self._pack_single
         elif isinstance(template, tuple) and all(isinstance(t, _Out) for t in template):
@@ -529,8 +558,13 @@ class ConcreteFunction:
     @property
     def structured_input_signature(self):
         specs = iter(self._input_specs)
-        return (tuple(next(specs) if isinstance(v, sig._Leaf) and v.kind == "t" else v
-                      for _, v in self._structure), {})
+        return (
+            tuple(
+                next(specs) if isinstance(v, sig._Leaf) and v.kind == "t" else v
+                for _, v in self._structure
+            ),
+            {},
+        )
 
     def pretty_printed_signature(self, verbose=True) -> str:
         args = ", ".join(f"{name}" for name, _ in self._structure)
@@ -551,11 +585,9 @@ class ConcreteFunction:
 
     def _replay(self, tensors, variables):
         """Executes the graph through the dispatcher (active tapes record every op)."""
-        from .codegen import _array_differs, _complex_differs, _float_differs
-
         graph = self.graph
         env = {v: t for v, t in zip(graph.inputs, tensors)}
-        slots = [variables[w] if kind == "arg" else w for kind, w in graph.var_sources]
+        slots = [variables[w] if kind == "arg" else w for kind, w, *_ in graph.var_sources]
         identity = _identity_op()
 
         def value(v):
@@ -585,21 +617,15 @@ class ConcreteFunction:
                     from .host import host_call
 
                     result = host_call(m.attrs["fn"], *(value(v) for v in m.inputs))
-                    outs = () if result is None else (
-                        result if isinstance(result, tuple) else (result,)
+                    outs = (
+                        ()
+                        if result is None
+                        else (result if isinstance(result, tuple) else (result,))
                     )
                     env.update(zip(m.outputs, outs))
                 elif m.kind == "guard":
                     x = value(m.inputs[0])._value
-                    kind, expected = m.attrs["kind"], m.attrs["expected"]
-                    failed = {
-                        "bool": lambda: bool(x) != expected,
-                        "int": lambda: int(x) != expected,
-                        "float": lambda: _float_differs(x, expected),
-                        "complex": lambda: _complex_differs(x, expected),
-                        "shape": lambda: tuple(getattr(x, "shape", ())) != tuple(expected),
-                        "array": lambda: _array_differs(x, expected),
-                    }[kind]()
+                    failed = guard_fails(m.attrs["kind"], x, m.attrs["expected"])
                     if failed:
                         raise GuardFailure(0)
         return self._fill_tensors([value(v) for v in graph.outputs])
@@ -617,6 +643,13 @@ class ConcreteFunction:
         if not nest.is_nested(self._template):
             return fill(self._template)
         return nest.map_structure(fill, self._template)
+
+
+def _forget_traced_values(graph):
+    """Keeps constants; other values keep only their shape and dtype (no memory)."""
+    for v, a in graph.arrays.items():
+        if v not in graph.consts:
+            graph.arrays[v] = np.broadcast_to(np.zeros((), np.asarray(a).dtype), np.shape(a))
 
 
 def _identity_op():
@@ -666,4 +699,3 @@ def function(
     if func is None:
         return lambda f: Function(f, **options)
     return Function(func, **options)
-

@@ -27,8 +27,8 @@ import numpy as np
 
 from ..core.errors import InvalidArgumentError
 from ..core.variable import Variable
-from .kernels import DIRECT, KERNELS, kernel_for
 from .ir import Graph
+from .kernels import DIRECT, KERNELS, kernel_for
 from .trace import Untraceable
 
 # Ops whose output may be a view of an input: never treated as fresh buffers.
@@ -91,17 +91,17 @@ def _assign(var, arr):
 def _assign_add(var, arr):
     value = var._value
     if sys.getrefcount(value) <= 3:
-        np.add(value, arr, value)
+        np.add(value, arr, out=value)
     else:
-        var._value = value + arr
+        var._value = np.asarray(value + arr)
 
 
 def _assign_sub(var, arr):
     value = var._value
     if sys.getrefcount(value) <= 3:
-        np.subtract(value, arr, value)
+        np.subtract(value, arr, out=value)
     else:
-        var._value = value - arr
+        var._value = np.asarray(value - arr)
 
 
 _WRITERS = {"assign": _assign, "assign_add": _assign_add, "assign_sub": _assign_sub}
@@ -122,6 +122,21 @@ def _array_differs(x, expected) -> bool:
     if a.shape != expected.shape or a.dtype != expected.dtype:
         return True
     return not np.array_equal(a, expected, equal_nan=a.dtype.kind in "fc")
+
+
+def guard_fails(kind: str, x, expected) -> bool:
+    """Whether array `x` converts to another Python value than `expected` (replay mode)."""
+    if kind == "bool":
+        return bool(x) != expected
+    if kind == "int":
+        return int(x) != expected
+    if kind == "float":
+        return _float_differs(x, expected)
+    if kind == "complex":
+        return _complex_differs(x, expected)
+    if kind == "shape":
+        return tuple(np.shape(x)) != tuple(expected)
+    return _array_differs(x, expected)
 
 
 def _outputs(result, n):
@@ -207,13 +222,16 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     for k, v in enumerate(graph.inputs):
         em.name[v] = f"x{k}"
     var_names = []
+    em.var_types = {}
     n_var_args = 0
-    for slot, (kind, what) in enumerate(graph.var_sources):
+    for kind, what, *cls in graph.var_sources:
         if kind == "arg":
             var_names.append(f"A{what}")
             n_var_args = max(n_var_args, what + 1)
+            em.var_types[var_names[-1]] = cls[0]
         else:
             var_names.append(em.const(what, "V"))
+            em.var_types[var_names[-1]] = type(what)
     params += [f"A{k}" for k in range(n_var_args)]
     for v in graph.consts:
         if v not in em.name:
@@ -448,7 +466,6 @@ def _take_buffer(em, i, position, refs, key, owned, roots, root_last, pinned, po
 
 
 def _emit_op(em, n, deferred):
-    graph = em.graph
     op = n.op
     fname = em.const(op.forward, "f_" + op.name + "_")
     args = [em.name[v] for v in n.inputs]
@@ -481,8 +498,8 @@ def _emit_op(em, n, deferred):
 def _emit_write(em, n, var_names):
     var = var_names[n.attrs["var"]]
     method = n.attrs["method"]
-    obj = em.ns.get(var)
-    plain = obj is None or type(obj) is Variable  # an argument: checked in the key
+    # The fast writers stand for Variable's own methods, not for overrides of them.
+    plain = getattr(em.var_types[var], method, None) is getattr(Variable, method)
     if method in _WRITERS and plain:
         helper = "_" + method
         em.ns[helper] = _WRITERS[method]

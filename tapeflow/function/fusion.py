@@ -27,8 +27,14 @@ def fuse_sum_reshape(graph: Graph):
             continue
         shape_in = graph.shape(src.inputs[0])
         ndim = len(shape_in)
-        axes = {a % ndim for a in (src.attrs["axis"] if isinstance(src.attrs["axis"], (tuple, list))
-                                   else (src.attrs["axis"],))}
+        axes = {
+            a % ndim
+            for a in (
+                src.attrs["axis"]
+                if isinstance(src.attrs["axis"], (tuple, list))
+                else (src.attrs["axis"],)
+            )
+        }
         reduced = tuple(d for i, d in enumerate(shape_in) if i not in axes)
         if tuple(graph.shape(n.outputs[0])) != reduced or tuple(n.attrs["shape"]) != reduced:
             continue

@@ -64,8 +64,9 @@ class Graph:
 
     Attributes:
         inputs: value ids of the flat Tensor arguments, in order.
-        var_sources: per variable slot, ``("arg", position)`` (a Variable argument, bound
-            per call) or ``("capture", variable)`` (a variable the function closes over).
+        var_sources: per variable slot, ``("arg", position, type)`` (a Variable argument,
+            bound per call; its type is part of the call's key) or ``("capture", variable)``
+            (a variable the function closes over).
         arrays: value id -> its trace-time array (shape, dtype; contents for constants).
         consts: the value ids that are constants.
         nodes: the equations, in execution order.

@@ -97,7 +97,6 @@ def kernel_for(graph: Graph, node: Node):
     return kernel
 
 
-
 # ---- direct calls -------------------------------------------------------------------------
 
 

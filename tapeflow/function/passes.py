@@ -74,9 +74,13 @@ def freeze(value):
     """A hashable stand-in for an attribute value (None when it has none)."""
     if isinstance(value, (list, tuple)):
         items = tuple(freeze(v) for v in value)
-        return None if any(i is None and v is not None for i, v in zip(items, value)) else (
-            type(value).__name__,
-            items,
+        return (
+            None
+            if any(i is None and v is not None for i, v in zip(items, value))
+            else (
+                type(value).__name__,
+                items,
+            )
         )
     if isinstance(value, dict):
         return freeze(sorted(value.items()))
@@ -205,4 +209,3 @@ def effects_before_guards(graph: Graph) -> list:
     """The effects scheduled before the last guard: what a failing guard must undo."""
     last = max((i for i, n in enumerate(graph.nodes) if n.kind == "guard"), default=-1)
     return [n for n in graph.nodes[:last] if n.is_effect() and n.kind != "guard"]
-

@@ -106,9 +106,9 @@ def _element_formatter(dtype):
 def _shortest(x: float, digits: int, more: int, parse) -> str:
     if x != x:
         return "-nan" if np.signbit(x) else "nan"
-    text = "%.*g" % (digits, x)
+    text = f"{x:.{digits}g}"  # C's %.*g, as TF's FloatToBuffer
     if parse(text) != parse(x):
-        text = "%.*g" % (more, x)
+        text = f"{x:.{more}g}"
     return text
 
 

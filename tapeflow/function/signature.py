@@ -67,8 +67,13 @@ class TensorSpec:
         )
 
     def __hash__(self):
-        return hash((tuple(self._shape.as_list()) if self._shape.rank is not None else None,
-                     self._dtype, self._name))
+        return hash(
+            (
+                tuple(self._shape.as_list()) if self._shape.rank is not None else None,
+                self._dtype,
+                self._name,
+            )
+        )
 
     def __repr__(self):
         shape = "None" if self._shape.rank is None else repr(tuple(self._shape.as_list()))
@@ -142,8 +147,13 @@ def _leaf(call, leaf, var_index):
             first = var_index.setdefault(id(leaf), len(call.variables))
             if first == len(call.variables):
                 call.variables.append(leaf)
-            return _Leaf("v", first), ("var", leaf._value.dtype, leaf._value.shape, type(leaf),
-                                       first)
+            return _Leaf("v", first), (
+                "var",
+                leaf._value.dtype,
+                leaf._value.shape,
+                type(leaf),
+                first,
+            )
         call.tensors.append(leaf)
         return _Leaf("t", len(call.tensors) - 1), (leaf._value.dtype, np.shape(leaf._value))
     if isinstance(leaf, (np.ndarray, np.generic)):
@@ -161,8 +171,12 @@ def _leaf(call, leaf, var_index):
 
 def _treedef(value):
     if isinstance(value, dict):
-        return ("dict", type(value), tuple(sorted(map(repr, value))),
-                tuple(_treedef(value[k]) for k in sorted(value, key=repr)))
+        return (
+            "dict",
+            type(value),
+            tuple(sorted(map(repr, value))),
+            tuple(_treedef(value[k]) for k in sorted(value, key=repr)),
+        )
     if isinstance(value, (list, tuple)):
         return (type(value), tuple(_treedef(v) for v in value))
     return None

@@ -118,7 +118,7 @@ class Tracer:
             slot = len(self.variables)
             self.variables.append(var)
             k = self.variable_args.get(id(var))
-            self.var_sources.append(("arg", k) if k is not None else ("capture", var))
+            self.var_sources.append(("arg", k, type(var)) if k is not None else ("capture", var))
             self.var_slot[var._id] = slot
             self.expected[slot] = var._value
             self.original[slot] = var._value

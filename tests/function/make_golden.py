@@ -10,7 +10,7 @@ import os
 import pathlib
 import tempfile
 
-import numpy as np
+import numpy as np  # noqa: F401 - used by the evaluated cases
 
 PRINT_CASES = [
     "tf.constant([1, 2])",

@@ -162,7 +162,8 @@ def test_cond_eager_and_traced():
         expected = f(tf.constant(v))
         got = tf_f(tf.constant(v))
         assert np.array_equal(np.array(got, dtype=object), np.array(expected, dtype=object)) or (
-            [float(t) for t in tf.nest.flatten(got)] == [float(t) for t in tf.nest.flatten(expected)]
+            [float(t) for t in tf.nest.flatten(got)]
+            == [float(t) for t in tf.nest.flatten(expected)]
         )
     assert tf_f.experimental_get_tracing_count() == 2
     with pytest.raises(TypeError, match="'true_fn' must be callable"):

@@ -36,7 +36,9 @@ def rng():
 
 def test_linear_regression_with_assign_sub(rng):
     x = rng.normal(size=(1000,)).astype(np.float32)
-    batches = [(tf.constant(x), tf.constant(3.0 * x + 2.0 + rng.normal(size=1000).astype(np.float32)))]
+    batches = [
+        (tf.constant(x), tf.constant(3.0 * x + 2.0 + rng.normal(size=1000).astype(np.float32)))
+    ]
 
     def make_state():
         return [tf.Variable(5.0), tf.Variable(0.0)]
