@@ -389,15 +389,19 @@ class Function:
     # ---- tapes --------------------------------------------------------------------------------
 
     def _replay(self, entry, call):
-        """Runs a trace op by op through the dispatcher, so active tapes record it."""
+        """Runs a trace op by op through the dispatcher, so active tapes record it.
+
+        A trace that would need undoing when a guard fails (effects before a guard) is not
+        replayed: the Python function runs eagerly instead, which the tapes record too.
+        """
         for cf in entry.traces:
             if cf._has_rollback:
-                break
+                return self._python_function(*self._args(call), **self._kwargs(call))
             try:
                 return cf._replay(call.tensors, call.variables)
             except GuardFailure:
                 continue
-        return self._trace_and_keep(entry, call)
+        return self._retrace_for_guards(entry, call)
 
     # ---- concrete functions -------------------------------------------------------------------
 

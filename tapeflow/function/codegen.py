@@ -323,8 +323,9 @@ def _ownership(graph: Graph):
             known.add(id(graph.arrays[n.outputs[0]]))
     for n in graph.nodes:
         if n.kind == "fused" or (n.kind == "op" and kernel_for(graph, n) is not None):
-            roots[n.outputs[0]] = {n.outputs[0]}  # the kernel's buffer is planned below
-            owned.add(n.outputs[0])
+            if np.ndim(graph.arrays[n.outputs[0]]) > 0:
+                roots[n.outputs[0]] = {n.outputs[0]}  # the kernel's buffer, planned below
+                owned.add(n.outputs[0])
             continue
         if n.kind != "op":
             continue
@@ -387,6 +388,7 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
     out_v = members[-1].outputs[0]
     out_arr = graph.arrays[out_v]
     key = (out_arr.shape, out_arr.dtype.str)
+    scalar = out_arr.ndim == 0
     internal = {m.outputs[0] for m in members[:-1]}
     refs = {}  # external input value -> the (member, step) positions that read it
     for mi, m in enumerate(members):
@@ -413,9 +415,16 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
             if fname == "where":
                 target = em.fresh()
                 em.emit(f"{target} = _where({operands})")
+                if scalar:
+                    running = target
+                    continue
                 if buffer is not None and buffer != retired:
                     pool.setdefault(key, []).append(buffer)
                 buffer = running = target
+                continue
+            if buffer is None and scalar:
+                running = em.fresh()  # rank 0: every step returns a new NumPy scalar
+                em.emit(f"{running} = {em.ufunc(fname)}({operands})")
                 continue
             if buffer is None:
                 buffer = _take_buffer(

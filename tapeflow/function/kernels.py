@@ -76,8 +76,8 @@ def kernel_for(graph: Graph, node: Node):
     """The kernel of an op node when it can be emitted as ufuncs, else None.
 
     Only floating (and, for the arithmetic ones, integer) ops whose inputs all have the
-    output's dtype, and only for outputs of rank >= 1: on rank 0 NumPy returns scalars
-    and buffers buy nothing.
+    output's dtype. On rank 0 the ufuncs run without buffers (NumPy returns scalars there,
+    as the op does).
     """
     if node.kind != "op" or len(node.outputs) != 1:
         return None
@@ -85,7 +85,7 @@ def kernel_for(graph: Graph, node: Node):
     if kernel is None:
         return None
     out = graph.arrays[node.outputs[0]]
-    if not isinstance(out, np.ndarray) or out.ndim == 0 or out.dtype.kind not in "fi":
+    if not isinstance(out, (np.ndarray, np.generic)) or out.dtype.kind not in "fi":
         return None
     if out.dtype.kind == "i" and (kernel.quiet or node.op.name in ("Sigmoid", "Tanh")):
         return None

@@ -201,3 +201,19 @@ def test_print_of_sys_stdout_in_while_loop(capsys):
     f(tf.constant(2))
     f(tf.constant(2))
     assert capsys.readouterr().out == "i 0\ni 1\ni 0\ni 1\n"
+
+
+def test_branches_under_an_outer_tape():
+    w = tf.Variable(2.0)
+
+    @function
+    def f(x):
+        if x > 0:
+            return w * x
+        return w * x * x
+
+    for v, grad in ((3.0, 3.0), (-3.0, 9.0), (2.0, 2.0), (-2.0, 4.0)):
+        with tf.GradientTape() as tape:
+            y = f(tf.constant(v))
+        assert float(tape.gradient(y, w)) == grad
+    assert f.experimental_get_tracing_count() == 2
