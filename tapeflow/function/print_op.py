@@ -8,9 +8,6 @@ significant digits that reads back exactly, 15 or 17 for doubles, booleans as 1/
 
 from __future__ import annotations
 
-import logging
-import pprint
-import random
 import sys
 
 import numpy as np
@@ -21,8 +18,7 @@ from ..core.context import state
 from ..core.registry import Sample, op
 from ..core.tensor import Operand
 
-_STREAMS = {"stdout", "stderr", "log(info)", "log(warning)", "log(error)"}
-_logger = logging.getLogger("tapeflow")
+_LEVELS = {"log(info)": 20, "log(warning)": 30, "log(error)": 40}  # logging.INFO, ...
 
 
 @op(
@@ -80,9 +76,10 @@ def _write(output_stream: str, text: str):
         sys.stdout.write(text)
     elif output_stream == "stderr":
         sys.stderr.write(text)
-    elif output_stream.startswith("log("):
-        level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-        _logger.log(level[output_stream[4:-1]], text.rstrip("\n"))
+    elif output_stream in _LEVELS:
+        import logging  # only when printing to a log (keeps `import tapeflow` fast)
+
+        logging.getLogger("tapeflow").log(_LEVELS[output_stream], text.rstrip("\n"))
     else:
         with open(output_stream[len("file://") :], "a") as f:
             f.write(text)
@@ -155,6 +152,8 @@ def _spacing(dim, ndim, out):
 
 def _placeholder(text: str) -> str:
     """A placeholder that does not occur in `text` (TF's choice, seeded the same way)."""
+    import random
+
     placeholder = "{}"
     rng = random.Random(5)
     while placeholder in text:
@@ -169,6 +168,8 @@ def _stream_name(output_stream) -> str:
         return "stdout"
     if isinstance(output_stream, str) and output_stream.startswith("file://"):
         return output_stream
+    import logging
+
     for level, name in (
         (logging.INFO, "log(info)"),
         (logging.WARNING, "log(warning)"),
@@ -193,6 +194,8 @@ def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None
     other values print as `pprint` shows them (strings as they are). `output_stream` is
     sys.stderr (the default), sys.stdout, a logging level or "file://<path>".
     """
+    import pprint
+
     stream = _stream_name(output_stream)
     tensors, templates = [], []
     free = [nest.map_structure(lambda x: "" if isinstance(x, Operand) else x, i) for i in inputs]
