@@ -2,8 +2,9 @@
 
 `trace.py` records an eager run (ops, variable reads and writes, guards on tensor-to-Python
 conversions) as the graph of `ir.py`; `passes.py`, `fusion.py` and `kernels.py` optimise
-it; `codegen.py` compiles it into one Python function over arrays; `api.py` is
-`tf.function` itself (caching by input signature, retracing, variables, tapes around calls).
+it; `codegen.py` compiles it into one Python function over arrays (calling `runtime.py`);
+`concrete.py` holds one compiled trace; `api.py` is `tf.function` itself (caching by input
+signature, retracing, variables, tapes around calls).
 
 Design choices, in short:
 

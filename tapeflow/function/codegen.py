@@ -21,14 +21,21 @@ eagerly; prints in that stretch are held back until its last guard has passed.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 
-from ..core.errors import InvalidArgumentError
 from ..core.variable import Variable
 from .ir import Graph
 from .kernels import DIRECT, KERNELS, kernel_for
+from .runtime import (
+    WRITERS,
+    GuardFailure,
+    Plan,
+    array_differs,
+    complex_differs,
+    float_differs,
+    outputs_of,
+)
 from .trace import Untraceable
 
 # Ops whose output may be a view of an input: never treated as fresh buffers.
@@ -48,103 +55,6 @@ VIEW_OPS = frozenset(
         "ReverseV2",
     }
 )
-
-
-class GuardFailure(Exception):
-    """A guard of the plan failed: this trace does not apply to the call."""
-
-    def __init__(self, index: int):
-        super().__init__(index)
-        self.index = index
-
-
-class Plan:
-    """A compiled trace: `run(input_arrays, arg_variables)` returns the flat output arrays."""
-
-    def __init__(self, fn, source: str, graph: Graph, guards: list, rollback: bool):
-        self.fn = fn
-        self.source = source
-        self.graph = graph
-        self.guards = guards  # per guard index: its node (kind, expected, where)
-        self.rollback = rollback  # effects run before a guard (undone if it fails)
-
-    def run(self, arrays, variables):
-        try:
-            return self.fn(*arrays, *variables)
-        except (ValueError, IndexError) as e:
-            if isinstance(e, InvalidArgumentError):
-                raise
-            raise InvalidArgumentError(f"tf.function: {e}") from e
-
-
-# ---- runtime helpers the generated code calls --------------------------------------------
-
-
-def _assign(var, arr):
-    value = var._value
-    if sys.getrefcount(value) <= 3 and arr.shape == value.shape:  # slot, local, argument
-        np.copyto(value, arr)
-    else:
-        var._value = np.array(arr, copy=True)
-
-
-def _assign_add(var, arr):
-    value = var._value
-    if sys.getrefcount(value) <= 3:
-        np.add(value, arr, out=value)
-    else:
-        var._value = np.asarray(value + arr)
-
-
-def _assign_sub(var, arr):
-    value = var._value
-    if sys.getrefcount(value) <= 3:
-        np.subtract(value, arr, out=value)
-    else:
-        var._value = np.asarray(value - arr)
-
-
-_WRITERS = {"assign": _assign, "assign_add": _assign_add, "assign_sub": _assign_sub}
-
-
-def _float_differs(x, expected) -> bool:
-    f = float(x)
-    return f != expected and not (f != f and expected != expected)
-
-
-def _complex_differs(x, expected) -> bool:
-    c = complex(x)
-    return c != expected and not (c != c and expected != expected)
-
-
-def _array_differs(x, expected) -> bool:
-    a = np.asarray(x)
-    if a.shape != expected.shape or a.dtype != expected.dtype:
-        return True
-    return not np.array_equal(a, expected, equal_nan=a.dtype.kind in "fc")
-
-
-def guard_fails(kind: str, x, expected) -> bool:
-    """Whether array `x` converts to another Python value than `expected` (replay mode)."""
-    if kind == "bool":
-        return bool(x) != expected
-    if kind == "int":
-        return int(x) != expected
-    if kind == "float":
-        return _float_differs(x, expected)
-    if kind == "complex":
-        return _complex_differs(x, expected)
-    if kind == "shape":
-        return tuple(np.shape(x)) != tuple(expected)
-    return _array_differs(x, expected)
-
-
-def _outputs(result, n):
-    if n == 0:
-        return ()
-    if isinstance(result, (tuple, list)):
-        return tuple(result)
-    return (result,)
 
 
 # ---- code generation ------------------------------------------------------------------------
@@ -169,10 +79,10 @@ class _Emitter:
         self.ns = {
             "np": np,
             "GuardFailure": GuardFailure,
-            "_float_differs": _float_differs,
-            "_complex_differs": _complex_differs,
-            "_array_differs": _array_differs,
-            "_outputs": _outputs,
+            "float_differs": float_differs,
+            "complex_differs": complex_differs,
+            "array_differs": array_differs,
+            "outputs_of": outputs_of,
             "_where": np.where,
         }
         self.lines = []
@@ -509,11 +419,11 @@ def _emit_write(em, n, var_names):
     method = n.attrs["method"]
     # The fast writers stand for Variable's own methods, not for overrides of them.
     plain = getattr(em.var_types[var], method, None) is getattr(Variable, method)
-    if method in _WRITERS and plain:
+    if method in WRITERS and plain:
         helper = "_" + method
-        em.ns[helper] = _WRITERS[method]
+        em.ns[helper] = WRITERS[method]
         em.emit(f"{helper}({var}, {em.name[n.inputs[0]]})")
-    elif method in _WRITERS:
+    elif method in WRITERS:
         em.emit(f"{var}.{method}({em.name[n.inputs[0]]})")
     elif method == "assign_slice":
         key = em.const(n.attrs["key"])
@@ -531,7 +441,7 @@ def _emit_callback(em, n):
         _bind(em, v, local)
         outs.append(local)
     if outs:
-        em.emit(f"{', '.join(outs)}, = _outputs({fn}({args}), {len(outs)})")
+        em.emit(f"{', '.join(outs)}, = outputs_of({fn}({args}), {len(outs)})")
     else:
         em.emit(f"{fn}({args})")
 
@@ -544,13 +454,13 @@ def _emit_guard(em, n, index):
     elif kind == "int":
         test = f"int({x}) != {int(expected)!r}"
     elif kind == "float":
-        test = f"_float_differs({x}, {em.const(expected)})"
+        test = f"float_differs({x}, {em.const(expected)})"
     elif kind == "complex":
-        test = f"_complex_differs({x}, {em.const(expected)})"
+        test = f"complex_differs({x}, {em.const(expected)})"
     elif kind == "shape":
         test = f"np.shape({x}) != {tuple(expected)!r}"
     else:
-        test = f"_array_differs({x}, {em.const(expected)})"
+        test = f"array_differs({x}, {em.const(expected)})"
     em.emit(f"if {test}:")
     em.emit(f"    raise GuardFailure({index})")
 
