@@ -316,3 +316,23 @@ def test_errors_at_run_time_are_tf_errors():
     f(tf.constant([1.0]))
     with pytest.raises(tf.errors.InvalidArgumentError):
         f(tf.constant([np.nan]))
+
+
+def test_an_error_while_tracing_propagates_and_leaves_no_tracer():
+    from tapeflow.core.context import state
+
+    calls = []
+
+    @function
+    def f(x):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return x * 2.0
+
+    with pytest.raises(RuntimeError, match="boom"):
+        f(tf.constant(1.0))
+    assert state.tracer is None and not state.recording
+    assert float(f(tf.constant(2.0))) == 4.0
+    assert float(f(tf.constant(3.0))) == 6.0
+    assert len(calls) == 2
