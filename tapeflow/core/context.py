@@ -13,9 +13,20 @@ class _State(threading.local):
         self.accumulators = []  # ForwardAccumulators entered in this thread
         self.recording = False  # True while any tape or accumulator is entered
         self.name_scopes = []  # tf.name_scope prefixes, outermost first
+        # The tf.function tracer recording this thread's ops, variable writes and
+        # tensor-to-Python conversions (tapeflow/function/trace.py), or None.
+        self.tracer = None
 
     def refresh(self):
-        self.recording = bool(self.tapes or self.accumulators)
+        self.recording = bool(self.tapes or self.accumulators) or self.tracer is not None
+
+
+def observed(tensor, kind: str, value):
+    """`value`, a Python view of `tensor` (bool, float, array...): a tracer guards on it."""
+    tracer = state.tracer
+    if tracer is not None:
+        tracer.guard(tensor, kind, value)
+    return value
 
 
 state = _State()

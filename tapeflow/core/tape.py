@@ -27,7 +27,9 @@ class UnconnectedGradients(enum.Enum):
 
 
 def record(op: Op, inputs: tuple, attrs: dict, outputs: tuple):
-    """Offers one executed op to every recording tape, then every forward accumulator."""
+    """Offers one executed op to the tracer, every recording tape and every accumulator."""
+    if state.tracer is not None:
+        state.tracer.record(op, inputs, attrs, outputs)
     for tape in state.tapes:
         if tape._recording:
             tape._record(op, inputs, attrs, outputs)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from . import dtypes
+from .context import observed
 from .shape import TensorShape
 
 _next_id = itertools.count(1).__next__
@@ -58,28 +59,29 @@ class Operand:
         for i in range(self._value.shape[0]):
             yield self[i]
 
+    # Each conversion to a Python value is `observed`: inside tf.function it becomes a guard.
     def __bool__(self):
-        return builtins.bool(self._value)
+        return observed(self, "bool", builtins.bool(self._value))
 
     def __float__(self):
-        return float(self._value)
+        return observed(self, "float", float(self._value))
 
     def __int__(self):
-        return int(self._value)
+        return observed(self, "int", int(self._value))
 
     def __index__(self):
         if not self.dtype.is_integer:
             raise TypeError(f"Only integer tensors can be used as an index, got {self.dtype.name}")
-        return int(self._value)
+        return observed(self, "int", int(self._value))
 
     def __format__(self, format_spec):
         return format(self.numpy(), format_spec)  # f"{loss:.4f}" works on scalars, as in TF
 
     def __complex__(self):
-        return complex(self._value)
+        return observed(self, "complex", complex(self._value))
 
     def __array__(self, dtype=None, copy=None):
-        a = to_numpy(self._value)
+        a = observed(self, "array", to_numpy(self._value))
         a = np.asarray(a) if dtype is None else np.asarray(a, dtype=dtype)
         return a.copy() if copy else a
 
@@ -128,7 +130,7 @@ class Tensor(Operand):
 
     def numpy(self):
         """The values as a NumPy array (a NumPy scalar for rank 0, as in TF)."""
-        v = to_numpy(self._value)
+        v = observed(self, "array", to_numpy(self._value))
         return v[()] if v.ndim == 0 else v
 
     @property

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from . import dtypes
-from .context import state
+from .context import observed, state
 from .errors import DTypeMismatchError, InvalidArgumentError
 from .shape import TensorShape
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
@@ -110,6 +110,8 @@ class Variable(Operand):
         self._constraint = constraint
         self._aggregation = aggregation
         self._synchronization = synchronization
+        if state.tracer is not None:  # tf.function allows variables on its first trace only
+            state.tracer.variable_created(self)
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -167,11 +169,11 @@ class Variable(Operand):
         return self._as_tensor()
 
     def numpy(self):
-        v = to_numpy(self._value).copy()
+        v = observed(self, "array", to_numpy(self._value)).copy()
         return v[()] if v.ndim == 0 else v
 
     def __array__(self, dtype=None, copy=None):
-        a = np.array(to_numpy(self._value), copy=True)
+        a = np.array(observed(self, "array", to_numpy(self._value)), copy=True)
         return a if dtype is None else a.astype(dtype)
 
     # ---- writing ------------------------------------------------------------------------------
@@ -211,6 +213,7 @@ class Variable(Operand):
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """Sets the values; the shape and dtype stay fixed. Returns the variable."""
         arr = self._checked(value, "assign")
+        _traced_write(self, "assign", value)
         if self._owns_array() and arr.shape == self._value.shape:
             xp.copyto(self._value, arr)
         else:
@@ -219,24 +222,27 @@ class Variable(Operand):
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         arr = self._checked(delta, "assign_add")
+        _traced_write(self, "assign_add", delta)
         if self._owns_array():
             xp.add(self._value, arr, out=self._value)
         else:
-            self._value = self._value + arr
+            self._value = xp.asarray(self._value + arr)  # rank 0: an array, not a NumPy scalar
         return self
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         arr = self._checked(delta, "assign_sub")
+        _traced_write(self, "assign_sub", delta)
         if self._owns_array():
             xp.subtract(self._value, arr, out=self._value)
         else:
-            self._value = self._value - arr
+            self._value = xp.asarray(self._value - arr)
         return self
 
     def _assign_slice(self, key, value):
         """`v[key].assign(value)`: writes into the selected region."""
         region_shape = self._value[key].shape
         arr = self._checked_region(value, region_shape)
+        _traced_write(self, "assign_slice", value, key=key)
         if not self._owns_array():
             self._value = self._value.copy()
         self._value[key] = arr
@@ -256,11 +262,11 @@ class Variable(Operand):
 
     def scatter_nd_update(self, indices, updates, name=None):
         idx = convert_to_tensor(indices)._value
+        arr = self._checked_region(updates, idx.shape[:-1] + self._value.shape[idx.shape[-1] :])
+        _traced_write(self, "scatter_nd_update", updates, indices=indices)
         if not self._owns_array():
             self._value = self._value.copy()
-        self._value[tuple(xp.moveaxis(idx, -1, 0))] = self._checked_region(
-            updates, idx.shape[:-1] + self._value.shape[idx.shape[-1] :]
-        )
+        self._value[tuple(xp.moveaxis(idx, -1, 0))] = arr
         return self
 
     def __getitem__(self, key):
@@ -286,6 +292,16 @@ class Variable(Operand):
         )
 
     __str__ = __repr__
+
+
+def _traced_write(variable, method: str, value, **extra):
+    """Tells the tf.function tracer, if any, that `variable.<method>(value)` is about to run.
+
+    Before the write, so the tracer holds the old array and the write copies it (variables
+    are copy-on-write): a dry trace can put it back.
+    """
+    if state.tracer is not None:
+        state.tracer.variable_write(variable, method, value, extra)
 
 
 def _rebuild_variable(value, trainable, name):

@@ -1,0 +1,519 @@
+"""`tf.function`: trace once per input signature, then run the compiled plan.
+
+A call looks up its key (see `signature.py`). The first call with a new key traces: the
+Python function runs eagerly with the tracer attached (so that call's results are eager
+results), and the recorded graph is optimised and compiled into a plan. Later calls with
+the key run the plan. As in TensorFlow:
+
+- Python side effects run while tracing only; `tf.print` is an op and runs on every call;
+- a function may create variables on its first trace only; since that trace holds their
+  initialisation, the next call traces again, and creating a variable then is TF's
+  ValueError;
+- frequent retracing warns, naming the argument that changed.
+
+Control flow on tensor values is traced with concrete values: each conversion of a tensor
+to Python is a guard. A call whose guards fail (the other branch of an `if`) is traced
+again, and a signature keeps a few traces, one per path, tried most recent first.
+
+Under an active GradientTape (or ForwardAccumulator) the plan is replayed op by op through
+the dispatcher instead, so the tape records it and gradients flow through the call.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import inspect
+import types
+import warnings
+import weakref
+
+from ..core import nest
+from ..core.context import state
+from ..core.registry import execute
+from ..core.tensor import Tensor, wrap
+from . import signature as sig
+from .concrete import ConcreteFunction, identity_op, output_template
+from .runtime import GuardFailure
+from .trace import Tracer, Untraceable, tracing
+
+MAX_TRACES_PER_SIGNATURE = 8  # traces kept per key, one per path through the guards
+RETRACE_WINDOW = 10  # frequent retracing: traces among the last calls...
+RETRACE_THRESHOLD = 5  # ...reaching this many warns
+
+_run_eagerly = False
+
+
+def run_functions_eagerly(run_eagerly: bool):
+    """`tf.config.run_functions_eagerly`: make every tf.function call its Python function."""
+    global _run_eagerly
+    _run_eagerly = bool(run_eagerly)
+
+
+def functions_run_eagerly() -> bool:
+    """Whether tf.function calls run their Python function (`run_functions_eagerly`)."""
+    return _run_eagerly
+
+
+class _Entry:
+    """The traces of one key: usable plans (most recently used first) or an eager verdict."""
+
+    __slots__ = ("traces", "eager")
+
+    def __init__(self):
+        self.traces = []
+        self.eager = None  # why this key runs eagerly, once it must
+
+
+class Function:
+    """A callable that traces its Python function and runs the compiled plan (tf.function)."""
+
+    def __init__(
+        self,
+        python_function,
+        input_signature=None,
+        autograph=True,
+        jit_compile=None,
+        reduce_retracing=False,
+        name=None,
+        **experimental,
+    ):
+        for key in experimental:
+            if not key.startswith("experimental_"):
+                raise TypeError(f"function() got an unexpected keyword argument {key!r}")
+        if not callable(python_function):
+            raise TypeError(f"tf.function needs a callable, got {python_function!r}")
+        functools.update_wrapper(self, python_function, updated=())
+        self._python_function = python_function
+        self._name = name or getattr(python_function, "__name__", "function")
+        self._input_signature = None if input_signature is None else tuple(input_signature)
+        self._autograph = autograph
+        self._jit_compile = jit_compile
+        self._reduce_retracing = bool(
+            reduce_retracing or experimental.get("experimental_relax_shapes")
+        )
+        try:
+            self._signature = inspect.signature(python_function)
+        except (TypeError, ValueError):
+            self._signature = None
+        self._fast_names = _positional_names(self._signature)
+        self._cache = {}
+        self._tracing_count = 0
+        self._traced_once = False
+        self._recent = collections.deque(maxlen=RETRACE_WINDOW)
+        self._last_parts = None
+        self._warned_eager = set()
+        self._calls_since_warning = RETRACE_WINDOW
+        self._instances = weakref.WeakKeyDictionary()
+
+    # ---- methods ------------------------------------------------------------------------------
+
+    def __get__(self, instance, owner=None):
+        """A Function bound to `instance`: it traces separately for each instance."""
+        if instance is None:
+            return self
+        try:
+            bound = self._instances.get(instance)
+        except TypeError:  # unhashable instance: keep the bound function on it
+            return self._bound_for(instance)
+        if bound is None:
+            bound = self._make_bound(instance)
+            self._instances[instance] = bound
+        return bound
+
+    def _bound_for(self, instance):
+        key = f"_tf_function_{id(self)}"
+        bound = instance.__dict__.get(key)
+        if bound is None:
+            bound = self._make_bound(instance)
+            instance.__dict__[key] = bound
+        return bound
+
+    def _make_bound(self, instance):
+        ref = weakref.ref(instance)
+        fn = self._python_function
+
+        @functools.wraps(fn)
+        def method(*args, **kwargs):
+            return fn(ref(), *args, **kwargs)
+
+        method.__signature__ = inspect.signature(types.MethodType(fn, instance))
+        return Function(
+            method,
+            input_signature=self._input_signature,
+            autograph=self._autograph,
+            jit_compile=self._jit_compile,
+            reduce_retracing=self._reduce_retracing,
+            name=self._name,
+        )
+
+    # ---- calling ------------------------------------------------------------------------------
+
+    @property
+    def python_function(self):
+        return self._python_function
+
+    @property
+    def input_signature(self):
+        return self._input_signature
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the Python function was traced."""
+        return self._tracing_count
+
+    def __call__(self, *args, **kwargs):
+        if _run_eagerly or state.tracer is not None:
+            # Eager mode, or called while another function is traced: inline it.
+            return self._python_function(*args, **kwargs)
+        tried = None
+        if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
+            # The common call, Tensors only: the key without building a CallArgs.
+            try:
+                key = tuple([(a._value.dtype, a._value.shape) for a in args if type(a) is Tensor])
+            except AttributeError:
+                key = None
+            entry = self._cache.get(key) if key is not None and len(key) == len(args) else None
+            if entry is not None and entry.eager is None and not state.recording:
+                self._recent.append(False)
+                self._calls_since_warning += 1
+                arrays = [a._value for a in args]
+                for cf in entry.traces:
+                    try:
+                        out = cf._plan.run(arrays, ())
+                    except GuardFailure:
+                        continue
+                    if cf is not entry.traces[0]:
+                        entry.traces.remove(cf)
+                        entry.traces.insert(0, cf)
+                    return cf._pack(out)
+                self._recent.pop()
+                self._calls_since_warning -= 1
+                tried = entry  # every trace failed a guard: a new path to trace
+        call = self._split(args, kwargs)
+        entry = self._cache.get(call.key)
+        if entry is None:
+            entry = self._cache[call.key] = _Entry()
+            self._note_call(traced=True, call=call)
+            return self._trace_and_keep(entry, call)
+        self._note_call(traced=False, call=call)
+        if entry.eager is not None:
+            return self._python_function(*self._args(call), **self._kwargs(call))
+        if state.recording:
+            return self._replay(entry, call)
+        variables = call.variables
+        arrays = [t._value for t in call.tensors]
+        for cf in entry.traces if entry is not tried else ():
+            try:
+                out = cf._plan.run(arrays, variables)
+            except GuardFailure:
+                continue
+            if cf is not entry.traces[0]:
+                entry.traces.remove(cf)
+                entry.traces.insert(0, cf)
+            return cf._pack(out)
+        return self._retrace_for_guards(entry, call)
+
+    def _split(self, args, kwargs) -> sig.CallArgs:
+        if self._input_signature is not None:
+            names, values = self._bind(args, kwargs)
+            values = sig.bind_to_signature(
+                self._input_signature, values, lambda: self._describe_call(args, kwargs)
+            )
+            return sig.split_arguments(names, values)
+        if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
+            return sig.split_arguments(self._fast_names, args)
+        names, values = self._bind(args, kwargs)
+        return sig.split_arguments(names, values)
+
+    def _bind(self, args, kwargs):
+        if self._signature is None:
+            return [f"arg{i}" for i in range(len(args))] + list(kwargs), list(args) + list(
+                kwargs.values()
+            )
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(
+                f"Binding inputs to tf.function failed due to `{e}`. "
+                f"{self._describe_call(args, kwargs)}"
+            ) from None
+        bound.apply_defaults()
+        names, values = [], []
+        for name, value in bound.arguments.items():
+            kind = self._signature.parameters[name].kind
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                names.extend(f"{name}[{i}]" for i in range(len(value)))
+                values.extend(value)
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                names.extend(value)
+                values.extend(value.values())
+            else:
+                names.append(name)
+                values.append(value)
+        return names, values
+
+    def _describe_call(self, args, kwargs) -> str:
+        spec = ", ".join(map(repr, self._input_signature or ()))
+        return f"Received args: {args} and kwargs: {kwargs} for signature: ({spec})."
+
+    def _args(self, call):
+        """Positional and keyword arguments rebuilt from a CallArgs (bound names)."""
+        return self._rebuilt(call, call.tensors, call.variables)[0]
+
+    def _kwargs(self, call):
+        return self._rebuilt(call, call.tensors, call.variables)[1]
+
+    def _rebuilt(self, call, tensors, variables):
+        pairs = sig.rebuild(call.structure, tensors, variables)
+        if self._signature is None:
+            return [v for _, v in pairs], {}
+        args, kwargs = [], {}
+        params = self._signature.parameters
+        for name, value in pairs:
+            p = params.get(name.split("[")[0])
+            if p is None:
+                kwargs[name] = value
+            elif p.kind is inspect.Parameter.KEYWORD_ONLY:
+                kwargs[name] = value
+            else:
+                args.append(value)
+        return args, kwargs
+
+    # ---- tracing ------------------------------------------------------------------------------
+
+    def _trace(self, call, dry=False):
+        """Runs the Python function under a tracer; returns (result, ConcreteFunction|None).
+
+        The ConcreteFunction is None when this trace cannot serve later calls: it created
+        variables (their initialisation is in it), or it is Untraceable (then the key is
+        marked eager, with a warning).
+        """
+        tracer = Tracer(
+            allow_variable_creation=not self._traced_once,
+            variable_args={id(v): k for k, v in enumerate(call.variables)},
+        )
+        tracer.dry = dry
+        # Fresh Tensors stand for the arguments (an argument that is also captured stays a
+        # constant). Under a tape they are Identity ops of the arguments, so it records them.
+        identity = identity_op()
+        traced = [
+            execute(identity, (t,), {}) if state.recording else wrap(t._value)
+            for t in call.tensors
+        ]
+        for w in traced:
+            tracer.add_input(w)
+        args, kwargs = self._rebuilt(call, traced, call.variables)
+        self._tracing_count += 1
+        try:
+            with tracing(tracer):
+                result = self._python_function(*args, **kwargs)
+            self._traced_once = True
+            if tracer.created:
+                return result, None
+            template, outputs = output_template(tracer, result)
+            try:
+                graph = tracer.finish(outputs)
+            except Untraceable as e:
+                return result, e
+        finally:
+            if dry:
+                tracer.restore_variables()
+        try:
+            return result, ConcreteFunction(self, call, graph, template)
+        except Untraceable as e:
+            return result, e
+
+    def _trace_and_keep(self, entry, call):
+        result, cf = self._trace(call)
+        self._keep(entry, cf)
+        return result
+
+    def _keep(self, entry, cf):
+        if isinstance(cf, ConcreteFunction):
+            entry.traces.insert(0, cf)
+        elif isinstance(cf, Untraceable):
+            entry.eager = str(cf)
+            self._warn_eager(str(cf))
+
+    def _retrace_for_guards(self, entry, call):
+        """No trace of this key fits the call's values: trace the new path, or run eagerly."""
+        if len(entry.traces) >= MAX_TRACES_PER_SIGNATURE:
+            self._warn_eager(
+                f"more than {MAX_TRACES_PER_SIGNATURE} paths through Python control flow on "
+                f"tensor values for one input signature"
+            )
+            return self._python_function(*self._args(call), **self._kwargs(call))
+        return self._trace_and_keep(entry, call)
+
+    def _warn_eager(self, reason):
+        if reason in self._warned_eager:
+            return
+        self._warned_eager.add(reason)
+        warnings.warn(
+            f"tf.function {self._name}: {reason}; these calls run the Python function "
+            f"eagerly instead.",
+            stacklevel=4,
+        )
+
+    def _note_call(self, traced, call):
+        self._recent.append(traced)
+        self._calls_since_warning += 1
+        if not traced:
+            return
+        previous, self._last_parts = self._last_parts, call.parts
+        count = sum(self._recent)
+        if (
+            previous is None
+            or count < RETRACE_THRESHOLD
+            or self._calls_since_warning < RETRACE_WINDOW
+            or self._input_signature is not None
+        ):
+            return
+        changed = _changed_arguments(previous, call.parts, self._reduce_retracing)
+        if not changed:
+            return
+        self._calls_since_warning = 0
+        warnings.warn(
+            f"{count} out of the last {len(self._recent)} calls to {self._name} triggered "
+            f"tf.function retracing. Tracing is expensive and the excessive number of "
+            f"tracings could be due to (1) creating @tf.function repeatedly in a loop, (2) "
+            f"passing tensors with different shapes, (3) passing Python objects instead of "
+            f"tensors. This time: {changed}.",
+            stacklevel=3,
+        )
+
+    # ---- tapes --------------------------------------------------------------------------------
+
+    def _replay(self, entry, call):
+        """Runs a trace op by op through the dispatcher, so active tapes record it.
+
+        A trace that would need undoing when a guard fails (effects before a guard) is not
+        replayed: the Python function runs eagerly instead, which the tapes record too.
+        """
+        for cf in entry.traces:
+            if cf._has_rollback:
+                return self._python_function(*self._args(call), **self._kwargs(call))
+            try:
+                return cf._replay(call.tensors, call.variables)
+            except GuardFailure:
+                continue
+        return self._retrace_for_guards(entry, call)
+
+    # ---- concrete functions -------------------------------------------------------------------
+
+    def get_concrete_function(self, *args, **kwargs):
+        """The trace for these arguments (Tensors, TensorSpecs or Python values).
+
+        With no arguments, the `input_signature`'s. Tracing here runs the function on the
+        given values (ones for TensorSpecs) and undoes its variable writes afterwards.
+        """
+        if not args and not kwargs and self._input_signature is not None:
+            args = self._input_signature
+        args = nest.map_structure(_example, list(args))
+        kwargs = nest.map_structure(_example, dict(kwargs))
+        call = self._split(tuple(args), kwargs)
+        entry = self._cache.get(call.key)
+        if entry is None:
+            entry = self._cache[call.key] = _Entry()
+        if not entry.traces:
+            _, cf = self._trace(call, dry=True)
+            if isinstance(cf, ConcreteFunction):
+                entry.traces.insert(0, cf)
+            elif cf is None:  # it created variables: trace once more, as the next call would
+                _, cf = self._trace(call, dry=True)
+                self._keep(entry, cf)
+            else:
+                self._keep(entry, cf)
+            if not isinstance(cf, ConcreteFunction):
+                raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
+        return entry.traces[0]
+
+    def experimental_get_compiler_ir(self, *args, **kwargs):
+        return lambda stage="hlo": str(self.get_concrete_function(*args, **kwargs).graph)
+
+    def __repr__(self):
+        return f"<tapeflow.function.Function {self._name}>"
+
+
+def _example(x):
+    return x._example() if isinstance(x, sig.TensorSpec) else x
+
+
+def _positional_names(signature):
+    """Parameter names when every parameter is plainly positional (the fast path)."""
+    if signature is None:
+        return None
+    names = []
+    for p in signature.parameters.values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            return None
+        names.append(p.name)
+    return names
+
+
+def _changed_arguments(previous, parts, reduce_retracing) -> str:
+    before = dict(previous)
+    changes = []
+    for name, part in parts:
+        old = before.get(name)
+        if old == part:
+            continue
+        if reduce_retracing and _same_up_to_shape(old, part):
+            continue
+        if old is None:
+            changes.append(f"argument {name!r} is new ({sig.describe_part(part)})")
+        else:
+            changes.append(
+                f"argument {name!r} changed from {sig.describe_part(old)} to "
+                f"{sig.describe_part(part)}"
+            )
+    return "; ".join(changes)
+
+
+def _same_up_to_shape(old, new) -> bool:
+    def strip(p):
+        if isinstance(p, tuple) and len(p) == 2 and hasattr(p[0], "kind"):
+            return (p[0], len(p[1]))
+        if isinstance(p, tuple):
+            return tuple(strip(q) for q in p)
+        return p
+
+    return strip(old) == strip(new)
+
+
+def function(
+    func=None,
+    input_signature=None,
+    autograph=True,
+    jit_compile=None,
+    reduce_retracing=False,
+    experimental_implements=None,
+    experimental_autograph_options=None,
+    experimental_attributes=None,
+    experimental_relax_shapes=None,
+    experimental_compile=None,
+    experimental_follow_type_hints=None,
+):
+    """`tf.function`: compiles `func` into a traced plan (a decorator, with or without args).
+
+    Args:
+        func: the Python function (or method) to compile.
+        input_signature: a list of `tf.TensorSpec` (None dimensions allowed); calls must
+            fit it (TypeError otherwise) and never count as retracing.
+        autograph, jit_compile, experimental_*: accepted for compatibility; tracing runs on
+            concrete values, so Python control flow needs no AutoGraph.
+        reduce_retracing: shape changes alone do not count as frequent retracing.
+
+    Returns:
+        A `Function` (or, without `func`, a decorator making one).
+    """
+    options = dict(
+        input_signature=input_signature,
+        autograph=autograph,
+        jit_compile=jit_compile,
+        reduce_retracing=reduce_retracing,
+        experimental_relax_shapes=experimental_relax_shapes,
+    )
+    if func is None:
+        return lambda f: Function(f, **options)
+    return Function(func, **options)

@@ -1,0 +1,520 @@
+"""Turns an optimised Graph into a plan: one generated Python function over arrays.
+
+The plan is straight-line code, one statement per node: op forwards called on arrays, the
+ufuncs of elementwise kernels (see `fusion.py`), variable reads (``V0._value``) and
+writes, guard checks. No Tensor is built and no dispatch happens per op. Buffers:
+
+- a value dies after its last use; its name is deleted then, so a variable whose read is
+  dead can be updated in place (variables are copy-on-write: a live read forces a copy);
+- a kernel writes into a buffer the plan owns that is free at that point: the running
+  value of its chain, an input dying there (same shape and dtype, contiguous), or a dead
+  buffer of the same shape and dtype; otherwise the ufunc allocates, as eager code does.
+  A buffer is owned when its op allocated it (seen while tracing: a fresh, contiguous,
+  writeable array sharing memory with no input) and no view of it is still alive;
+- arrays given to host callbacks are never written again (the callback may keep them).
+
+When effects (writes, callbacks, random draws, prints) come before a guard, the plan saves
+what they change first and puts it back if the guard fails, so the call can be redone
+eagerly; prints in that stretch are held back until its last guard has passed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..core.variable import Variable
+from .ir import Graph
+from .kernels import DIRECT, KERNELS, kernel_for
+from .runtime import (
+    WRITERS,
+    GuardFailure,
+    Plan,
+    array_differs,
+    complex_differs,
+    float_differs,
+    outputs_of,
+)
+from .trace import Untraceable
+
+# Ops whose output may be a view of an input: never treated as fresh buffers.
+VIEW_OPS = frozenset(
+    {
+        "Identity",
+        "StopGradient",
+        "Reshape",
+        "Transpose",
+        "BroadcastTo",
+        "StridedSlice",
+        "Unpack",
+        "SplitV",
+        "Cast",
+        "ExpandDims",
+        "Squeeze",
+        "ReverseV2",
+    }
+)
+
+
+# ---- code generation ------------------------------------------------------------------------
+
+
+def _literal(value):
+    """Source text for a plain attribute value, or None when it needs a named constant."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return repr(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    if isinstance(value, tuple):
+        items = [_literal(v) for v in value]
+        if all(i is not None for i in items):
+            return "(" + "".join(i + ", " for i in items) + ")"
+    return None
+
+
+class _Emitter:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.ns = {
+            "np": np,
+            "GuardFailure": GuardFailure,
+            "float_differs": float_differs,
+            "complex_differs": complex_differs,
+            "array_differs": array_differs,
+            "outputs_of": outputs_of,
+            "_where": np.where,
+        }
+        self.lines = []
+        self.indent = 1
+        self.name = {}  # value id -> local or global name holding its array
+        self.holder = {}  # local name -> value id it currently holds
+        self._consts = {}
+        self._counter = 0
+        self.quiet = False
+
+    def emit(self, line):
+        self.lines.append("    " * self.indent + line)
+
+    def const(self, obj, prefix="K") -> str:
+        key = id(obj)
+        name = self._consts.get(key)
+        if name is None:
+            name = f"{prefix}{len(self._consts)}"
+            self._consts[key] = name
+            self.ns[name] = obj
+        return name
+
+    def fresh(self, prefix="t") -> str:
+        self._counter += 1
+        return f"{prefix}{self._counter}"
+
+    def ufunc(self, fname: str) -> str:
+        return self.func(fname)
+
+    def func(self, path: str) -> str:
+        """A global name bound to `np.<path>` ("add", "add.reduce", ...)."""
+        name = "_" + path.replace(".", "_")
+        if name not in self.ns:
+            obj = np
+            for part in path.split("."):
+                obj = getattr(obj, part)
+            self.ns[name] = obj
+        return name
+
+
+def build_plan(graph: Graph, name: str = "plan") -> Plan:
+    """Generates and compiles the plan of `graph` (already optimised and fused)."""
+    em = _Emitter(graph)
+    nodes = graph.nodes
+    n_args = len(graph.inputs)
+    params = [f"x{k}" for k in range(n_args)]
+    for k, v in enumerate(graph.inputs):
+        em.name[v] = f"x{k}"
+    var_names = []
+    em.var_types = {}
+    n_var_args = 0
+    for kind, what, *cls in graph.var_sources:
+        if kind == "arg":
+            var_names.append(f"A{what}")
+            n_var_args = max(n_var_args, what + 1)
+            em.var_types[var_names[-1]] = cls[0]
+        else:
+            var_names.append(em.const(what, "V"))
+            em.var_types[var_names[-1]] = type(what)
+    params += [f"A{k}" for k in range(n_var_args)]
+    for v in graph.consts:
+        if v not in em.name:
+            em.name[v] = em.const(graph.arrays[v])
+
+    last_use = _last_uses(graph)
+    roots, owned = _ownership(graph)
+    pinned = set()
+    for n in nodes:
+        if n.kind == "callback":
+            for v in n.inputs:
+                pinned.update(roots.get(v, ()))
+    root_last = {}
+    for v, rs in roots.items():
+        for r in rs:
+            root_last[r] = max(root_last.get(r, -1), last_use.get(v, -1))
+    pool = {}  # (shape, dtype) -> local names of dead owned buffers
+
+    guards = []
+    last_guard = max((i for i, n in enumerate(nodes) if n.kind == "guard"), default=-1)
+    rollback = [n for n in nodes[: max(last_guard, 0)] if n.is_effect() and n.kind != "guard"]
+    body_start = len(em.lines)
+    if rollback:
+        _emit_snapshots(em, rollback, var_names)
+        em.emit("try:")
+        em.indent += 1
+
+    for i, n in enumerate(nodes):
+        deferred = rollback and i < last_guard
+        if n.kind == "op" and kernel_for(graph, n) is not None:
+            _emit_kernel(em, [n], i, owned, roots, root_last, pinned, pool)
+        elif n.kind == "fused":
+            _emit_kernel(em, n.attrs["nodes"], i, owned, roots, root_last, pinned, pool)
+        elif n.kind == "op":
+            _emit_op(em, n, deferred)
+        elif n.kind == "read":
+            out = em.fresh("r")
+            em.emit(f"{out} = {var_names[n.attrs['var']]}._value")
+            _bind(em, n.outputs[0], out)
+        elif n.kind == "write":
+            _emit_write(em, n, var_names)
+        elif n.kind == "callback":
+            _emit_callback(em, n)
+        elif n.kind == "guard":
+            guards.append(n)
+            _emit_guard(em, n, len(guards) - 1)
+        else:  # pragma: no cover - every kind is handled above
+            raise AssertionError(n.kind)
+        if rollback and i == last_guard:
+            _emit_rollback_end(em, rollback, var_names)
+        _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool)
+
+    outs = [em.name[v] for v in graph.outputs]
+    em.emit("return (" + "".join(o + ", " for o in outs) + ")")
+    body = em.lines[body_start:]
+    if em.quiet:
+        body = ["    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):"] + [
+            "    " + line for line in body
+        ]
+    source = f"def {name}({', '.join(params)}):\n" + "\n".join(body or ["    return ()"]) + "\n"
+    code = compile(source, f"<tf.function plan {name}>", "exec")
+    exec(code, em.ns)  # noqa: S102 - generated from the graph above, nothing external
+    return Plan(em.ns[name], source, graph, guards, bool(rollback))
+
+
+def _bind(em, v, local):
+    em.name[v] = local
+    em.holder[local] = v
+
+
+def _last_uses(graph: Graph) -> dict:
+    last = {}
+    for i, n in enumerate(graph.nodes):
+        ins = n.inputs
+        for v in ins:
+            last[v] = i
+    end = len(graph.nodes)
+    for v in graph.outputs:
+        last[v] = end
+    return last
+
+
+def _ownership(graph: Graph):
+    """Per value, the owned buffers it may alias (`roots`), and which values own theirs."""
+    roots, owned = {}, set()
+    known = {id(graph.arrays[v]) for v in graph.consts | set(graph.inputs)}
+    for n in graph.nodes:
+        if n.kind == "read":
+            known.add(id(graph.arrays[n.outputs[0]]))
+    for n in graph.nodes:
+        if n.kind == "fused" or (n.kind == "op" and kernel_for(graph, n) is not None):
+            if np.ndim(graph.arrays[n.outputs[0]]) > 0:
+                roots[n.outputs[0]] = {n.outputs[0]}  # the kernel's buffer, planned below
+                owned.add(n.outputs[0])
+            continue
+        if n.kind != "op":
+            continue
+        view_op = n.op.name in VIEW_OPS
+        siblings = [graph.arrays[v] for v in n.outputs]
+        for v in n.outputs:
+            out = graph.arrays[v]
+            rs, shares = set(), view_op
+            for u in n.inputs:
+                if view_op or np.may_share_memory(out, graph.arrays[u]):
+                    rs.update(roots.get(u, ()))
+                    shares = True
+            shares = shares or sum(np.may_share_memory(out, s) for s in siblings) > 1
+            if (
+                isinstance(out, np.ndarray)
+                and out.ndim >= 1
+                and out.base is None
+                and out.flags.c_contiguous
+                and out.flags.writeable
+                and not shares
+                and id(out) not in known
+            ):
+                owned.add(v)
+                rs.add(v)
+            known.add(id(out))
+            roots[v] = rs
+    return roots, owned
+
+
+def _operand(em, node, ref, running, prev=None):
+    """Source text of a kernel operand; `prev` is the chain's value before this member."""
+    if isinstance(ref, int):
+        v = node.inputs[ref]
+        return prev if v == "running" else em.name[v]
+    if ref == "o":
+        return running
+    if ref == "Z":
+        dtype = em.graph.arrays[node.outputs[0]].dtype
+        return em.const(np.zeros((), dtype=dtype))
+    if isinstance(ref, str):
+        return ref  # an int literal
+    fname, *args = ref
+    inner = ", ".join(_operand(em, node, a, running, prev) for a in args)
+    target = "_where" if fname == "where" else em.ufunc(fname)
+    return f"{target}({inner})"
+
+
+def _step_refs(step):
+    """The input positions a step reads, nested temporaries included."""
+    for a in step[1:]:
+        if isinstance(a, int):
+            yield a
+        elif isinstance(a, tuple):
+            yield from _step_refs(a)
+
+
+def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
+    """Emits one kernel or a fused chain, writing into an owned buffer when one is free."""
+    graph = em.graph
+    out_v = members[-1].outputs[0]
+    out_arr = graph.arrays[out_v]
+    key = (out_arr.shape, out_arr.dtype.str)
+    scalar = out_arr.ndim == 0
+    internal = {m.outputs[0] for m in members[:-1]}
+    refs = {}  # external input value -> the (member, step) positions that read it
+    for mi, m in enumerate(members):
+        for si, step in enumerate(KERNELS[m.op.name].steps):
+            for r in _step_refs(step):
+                v = m.inputs[r]
+                if v not in internal:
+                    refs.setdefault(v, set()).add((mi, si))
+    buffer = None  # local name of the owned buffer holding the running value
+    running = None
+    for mi, m in enumerate(members):
+        kernel = KERNELS[m.op.name]
+        em.quiet |= kernel.quiet
+        view = _MemberView(m, internal)
+        prev, retired = running, None
+        rereads = any(
+            view.inputs[r] == "running" for step in kernel.steps[1:] for r in _step_refs(step)
+        )
+        if rereads and buffer is not None:
+            retired, buffer = buffer, None  # its first step must not overwrite `prev`
+        for si, step in enumerate(kernel.steps):
+            fname, *args = step
+            operands = ", ".join(_operand(em, view, a, running, prev) for a in args)
+            if fname == "where":
+                target = em.fresh()
+                em.emit(f"{target} = _where({operands})")
+                if scalar:
+                    running = target
+                    continue
+                if buffer is not None and buffer != retired:
+                    pool.setdefault(key, []).append(buffer)
+                buffer = running = target
+                continue
+            if buffer is None and scalar:
+                running = em.fresh()  # rank 0: every step returns a new NumPy scalar
+                em.emit(f"{running} = {em.ufunc(fname)}({operands})")
+                continue
+            if buffer is None:
+                buffer = _take_buffer(
+                    em, i, (mi, si), refs, key, owned, roots, root_last, pinned, pool
+                )
+            ufunc = em.ufunc(fname)
+            if buffer is None:
+                target = em.fresh()
+                em.emit(f"{target} = {ufunc}({operands})")
+                buffer = running = target
+            else:
+                em.emit(f"{ufunc}({operands}, out={buffer})")
+                running = buffer
+        if retired is not None:
+            pool.setdefault(key, []).append(retired)
+    _bind(em, out_v, running)
+
+
+class _MemberView:
+    """A member node whose inputs produced inside the chain read the running value."""
+
+    def __init__(self, node, internal):
+        self.inputs = ["running" if v in internal else v for v in node.inputs]
+        self.outputs = node.outputs
+
+
+def _take_buffer(em, i, position, refs, key, owned, roots, root_last, pinned, pool):
+    """An owned buffer free for the kernel's output: an input dying here that no later
+    step reads, else a dead buffer of the same shape and dtype."""
+    graph = em.graph
+    for v, where in refs.items():
+        if where != {position} or v not in owned or v in pinned:
+            continue
+        if roots.get(v) != {v} or root_last.get(v, -1) != i:
+            continue
+        arr = graph.arrays[v]
+        if (arr.shape, arr.dtype.str) != key or not arr.flags.c_contiguous:
+            continue
+        local = em.name[v]
+        if em.holder.get(local) != v:
+            continue
+        root_last[v] = -1  # taken: not freed again below
+        return local
+    free = pool.get(key)
+    if free:
+        return free.pop()
+    return None
+
+
+def _emit_op(em, n, deferred):
+    op = n.op
+    fname = em.const(op.forward, "f_" + op.name + "_")
+    args = [em.name[v] for v in n.inputs]
+    for k, value in n.attrs.items():
+        text = _literal(value)
+        args.append(f"{k}={text if text is not None else em.const(value)}")
+    call = f"{fname}({', '.join(args)})"
+    direct = DIRECT.get(op.name)
+    if direct is not None:
+        call = direct(em, n, [em.name[v] for v in n.inputs]) or call
+    if op.name == "PrintV2" and deferred:
+        from .print_op import deferred_print
+
+        em.ns["_deferred_print"] = deferred_print
+        em.emit(f"_pending.append(_deferred_print({', '.join(args)}))")
+        return
+    outs = []
+    for v in n.outputs:
+        local = em.fresh("v")
+        _bind(em, v, local)
+        outs.append(local)
+    if not outs:
+        em.emit(call)
+    elif op.multiple_outputs:
+        em.emit(f"{', '.join(outs)}, = {call}")
+    else:
+        em.emit(f"{outs[0]} = {call}")
+
+
+def _emit_write(em, n, var_names):
+    var = var_names[n.attrs["var"]]
+    method = n.attrs["method"]
+    # The fast writers stand for Variable's own methods, not for overrides of them.
+    plain = getattr(em.var_types[var], method, None) is getattr(Variable, method)
+    if method in WRITERS and plain:
+        helper = "_" + method
+        em.ns[helper] = WRITERS[method]
+        em.emit(f"{helper}({var}, {em.name[n.inputs[0]]})")
+    elif method in WRITERS:
+        em.emit(f"{var}.{method}({em.name[n.inputs[0]]})")
+    elif method == "assign_slice":
+        key = em.const(n.attrs["key"])
+        em.emit(f"{var}._assign_slice({key}, {em.name[n.inputs[0]]})")
+    else:
+        em.emit(f"{var}.scatter_nd_update({em.name[n.inputs[1]]}, {em.name[n.inputs[0]]})")
+
+
+def _emit_callback(em, n):
+    fn = em.const(n.attrs["fn"], "C")
+    args = ", ".join(em.name[v] for v in n.inputs)
+    outs = []
+    for v in n.outputs:
+        local = em.fresh("c")
+        _bind(em, v, local)
+        outs.append(local)
+    if outs:
+        em.emit(f"{', '.join(outs)}, = outputs_of({fn}({args}), {len(outs)})")
+    else:
+        em.emit(f"{fn}({args})")
+
+
+def _emit_guard(em, n, index):
+    x = em.name[n.inputs[0]]
+    kind, expected = n.attrs["kind"], n.attrs["expected"]
+    if kind == "bool":
+        test = f"not {x}" if expected else f"{x}"
+    elif kind == "int":
+        test = f"int({x}) != {int(expected)!r}"
+    elif kind == "float":
+        test = f"float_differs({x}, {em.const(expected)})"
+    elif kind == "complex":
+        test = f"complex_differs({x}, {em.const(expected)})"
+    elif kind == "shape":
+        test = f"np.shape({x}) != {tuple(expected)!r}"
+    else:
+        test = f"array_differs({x}, {em.const(expected)})"
+    em.emit(f"if {test}:")
+    em.emit(f"    raise GuardFailure({index})")
+
+
+def _emit_snapshots(em, rollback, var_names):
+    slots = []
+    for n in rollback:
+        if n.kind == "write":
+            slots.append(n.attrs["var"])
+        elif n.kind == "callback":
+            if n.attrs["writes"] is None:
+                raise Untraceable(
+                    "a host callback that does not declare the variables it writes runs "
+                    "before a guard"
+                )
+            slots.extend(n.attrs["writes"])
+    em.snap_slots = sorted(set(slots))
+    for s in em.snap_slots:
+        em.emit(f"_s{s} = {var_names[s]}._value.copy()")
+    em.snap_rngs = []
+    for n in rollback:
+        rng = n.attrs.get("rng") if n.kind == "op" else None
+        if isinstance(rng, np.random.Generator):
+            name = em.const(rng)
+            em.snap_rngs.append(name)
+            em.emit(f"_g{name} = {name}.bit_generator.state")
+    em.emit("_pending = []")
+
+
+def _emit_rollback_end(em, rollback, var_names):
+    em.indent -= 1
+    em.emit("except GuardFailure:")
+    for s in em.snap_slots:
+        em.emit(f"    {var_names[s]}._value = _s{s}")
+    for name in em.snap_rngs:
+        em.emit(f"    {name}.bit_generator.state = _g{name}")
+    em.emit("    raise")
+    em.emit("for _p in _pending:")
+    em.emit("    _p()")
+
+
+def _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool):
+    """Deletes the names of values that died at node `i`; dead owned buffers join the pool."""
+    for v in set(n.inputs):
+        if last_use.get(v) != i:
+            continue
+        local = em.name.get(v)
+        if local is None or em.holder.get(local) != v:
+            continue
+        if v in owned and v not in pinned and root_last.get(v) == i:
+            arr = graph.arrays[v]
+            if isinstance(arr, np.ndarray) and arr.flags.c_contiguous:
+                pool.setdefault((arr.shape, arr.dtype.str), []).append(local)
+                em.holder[local] = None
+                continue
+        em.emit(f"del {local}")
+        em.holder[local] = None

@@ -1,0 +1,196 @@
+"""`ConcreteFunction`: one trace of a Function, its graph and compiled plan.
+
+It also knows how to pack the plan's flat arrays into the traced function's output
+structure, and how to replay its graph op by op through the dispatcher (when a tape is
+recording around the call).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import nest
+from ..core.indexed_slices import IndexedSlices
+from ..core.registry import execute, get_op
+from ..core.tensor import Operand, wrap
+from . import signature as sig
+from .codegen import build_plan
+from .fusion import fuse_elementwise, fuse_sum_reshape
+from .host import host_call
+from .passes import optimize
+from .runtime import GuardFailure, guard_fails
+
+
+class _Out:
+    __slots__ = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+
+def output_template(tracer, result):
+    """`result` with each Tensor replaced by an _Out marker, and the flat value ids."""
+    outputs = []
+
+    def mark(x):
+        if isinstance(x, Operand):
+            outputs.append(tracer.output_value(x))
+            return _Out(len(outputs) - 1)
+        if isinstance(x, IndexedSlices):
+            return IndexedSlices(mark(x.values), mark(x.indices), x.dense_shape)
+        return x
+
+    if isinstance(result, Operand):
+        return mark(result), outputs
+    leaves = [mark(x) for x in nest.flatten(result)]
+    if not nest.is_nested(result):
+        return leaves[0], outputs
+    return nest.pack_sequence_as(result, leaves), outputs
+
+
+def _fill(template, arrays):
+    def fill(x):
+        if isinstance(x, _Out):
+            return wrap(arrays[x.index])
+        if isinstance(x, IndexedSlices) and isinstance(x.values, _Out):
+            return IndexedSlices(fill(x.values), fill(x.indices), x.dense_shape)
+        return x
+
+    if isinstance(template, _Out):
+        return wrap(arrays[template.index])
+    if not nest.is_nested(template):
+        return fill(template)
+    return nest.map_structure(fill, template)
+
+
+class ConcreteFunction:
+    """One trace of a Function: its graph (`graph`), plan (`plan_source`) and outputs."""
+
+    def __init__(self, function, call, graph, template):
+        self._function = function
+        self._structure = call.structure
+        self._input_specs = [sig._spec_of(t) for t in call.tensors]
+        self._template = template
+        self.graph = graph
+        optimize(graph)
+        fuse_sum_reshape(graph)
+        fuse_elementwise(graph)
+        self._plan = build_plan(graph, _identifier(function._name))
+        self._has_rollback = self._plan.rollback
+        _forget_traced_values(graph)
+        if isinstance(template, _Out):
+            self._pack = self._pack_single
+        elif isinstance(template, tuple) and all(isinstance(t, _Out) for t in template):
+            self._pack = self._pack_tuple
+
+    @property
+    def plan_source(self) -> str:
+        """The generated Python code of the plan (for reading and debugging)."""
+        return self._plan.source
+
+    @property
+    def structured_outputs(self):
+        return self._template
+
+    @property
+    def structured_input_signature(self):
+        specs = iter(self._input_specs)
+        return (
+            tuple(
+                next(specs) if isinstance(v, sig._Leaf) and v.kind == "t" else v
+                for _, v in self._structure
+            ),
+            {},
+        )
+
+    def pretty_printed_signature(self, verbose=True) -> str:
+        args = ", ".join(f"{name}" for name, _ in self._structure)
+        return f"Input Parameters: ({args})\nGraph:\n{self.graph}"
+
+    def _pack_single(self, arrays):
+        return wrap(arrays[0])
+
+    def _pack_tuple(self, arrays):
+        return tuple(wrap(a) for a in arrays)
+
+    def _pack(self, arrays):
+        return _fill(self._template, arrays)
+
+    def __call__(self, *args, **kwargs):
+        # The parent Function checks the arguments and picks (or makes) the right trace.
+        return self._function(*args, **kwargs)
+
+    def _replay(self, tensors, variables):
+        """Executes the graph through the dispatcher (active tapes record every op)."""
+        graph = self.graph
+        env = {v: t for v, t in zip(graph.inputs, tensors)}
+        slots = [variables[w] if kind == "arg" else w for kind, w, *_ in graph.var_sources]
+        identity = identity_op()
+
+        def value(v):
+            t = env.get(v)
+            if t is None:
+                t = env[v] = wrap(graph.arrays[v])
+            return t
+
+        for n in graph.nodes:
+            members = n.attrs["nodes"] if n.kind == "fused" else [n]
+            for m in members:
+                if m.kind == "op":
+                    out = execute(m.op, tuple(value(v) for v in m.inputs), m.attrs)
+                    outs = out if m.op.multiple_outputs else (out,)
+                    env.update(zip(m.outputs, outs))
+                elif m.kind == "read":
+                    env[m.outputs[0]] = execute(identity, (slots[m.attrs["var"]],), {})
+                elif m.kind == "write":
+                    var = slots[m.attrs["var"]]
+                    if m.attrs["method"] == "assign_slice":
+                        var._assign_slice(m.attrs["key"], value(m.inputs[0]))
+                    elif m.attrs["method"] == "scatter_nd_update":
+                        var.scatter_nd_update(value(m.inputs[1]), value(m.inputs[0]))
+                    else:
+                        getattr(var, m.attrs["method"])(value(m.inputs[0]))
+                elif m.kind == "callback":
+                    result = host_call(m.attrs["fn"], *(value(v) for v in m.inputs))
+                    outs = (
+                        ()
+                        if result is None
+                        else (result if isinstance(result, tuple) else (result,))
+                    )
+                    env.update(zip(m.outputs, outs))
+                elif m.kind == "guard":
+                    x = value(m.inputs[0])._value
+                    failed = guard_fails(m.attrs["kind"], x, m.attrs["expected"])
+                    if failed:
+                        raise GuardFailure(0)
+        return self._fill_tensors([value(v) for v in graph.outputs])
+
+    def _fill_tensors(self, tensors):
+        def fill(x):
+            if isinstance(x, _Out):
+                return tensors[x.index]
+            if isinstance(x, IndexedSlices) and isinstance(x.values, _Out):
+                return IndexedSlices(fill(x.values), fill(x.indices), x.dense_shape)
+            return x
+
+        if isinstance(self._template, _Out):
+            return tensors[self._template.index]
+        if not nest.is_nested(self._template):
+            return fill(self._template)
+        return nest.map_structure(fill, self._template)
+
+
+def _forget_traced_values(graph):
+    """Keeps constants; other values keep only their shape and dtype (no memory)."""
+    for v, a in graph.arrays.items():
+        if v not in graph.consts:
+            graph.arrays[v] = np.broadcast_to(np.zeros((), np.asarray(a).dtype), np.shape(a))
+
+
+def identity_op():
+    return get_op("Identity")
+
+
+def _identifier(name: str) -> str:
+    text = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return text if text and not text[0].isdigit() else "f_" + text

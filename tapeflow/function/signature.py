@@ -1,0 +1,270 @@
+"""`tf.TensorSpec` and the cache key of a call: what a trace is specialised on.
+
+A call's key holds, per argument leaf: a Tensor's (or NumPy array's) dtype and shape, a
+Variable's dtype, shape and type (variables are passed by reference, so one trace serves
+every variable of that kind; aliasing between variable arguments is part of the key), and
+any other Python value by value (by identity when unhashable). The nesting of lists,
+tuples and dicts is part of it too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import dtypes, nest
+from ..core.shape import TensorShape
+from ..core.tensor import Operand, Tensor, convert_to_tensor
+
+
+class TensorSpec:
+    """Describes a Tensor: `shape` (None for an unknown dimension), `dtype` and `name`."""
+
+    __slots__ = ("_shape", "_dtype", "_name")
+
+    def __init__(self, shape, dtype=dtypes.float32, name=None):
+        self._shape = TensorShape(shape)
+        self._dtype = dtypes.as_dtype(dtype)
+        self._name = name
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def name(self):
+        return self._name
+
+    @classmethod
+    def from_tensor(cls, tensor, name=None) -> TensorSpec:
+        return cls(tensor.shape, tensor.dtype, name)
+
+    def is_compatible_with(self, spec_or_tensor) -> bool:
+        """Same dtype and a shape that fits this spec's (None matches any size)."""
+        other = spec_or_tensor
+        if not hasattr(other, "dtype") or not hasattr(other, "shape"):
+            return False
+        if dtypes.as_dtype(other.dtype) != self._dtype:
+            return False
+        return self._shape.is_compatible_with(TensorShape(other.shape))
+
+    def _example(self) -> Tensor:
+        """A Tensor of ones fitting this spec (unknown dimensions are 1), for tracing."""
+        if self._shape.rank is None:
+            raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
+        shape = tuple(1 if d is None else d for d in self._shape.as_list())
+        return Tensor(np.ones(shape, dtype=self._dtype._np))
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, TensorSpec)
+            and self._shape == other._shape
+            and self._dtype == other._dtype
+            and self._name == other._name
+        )
+
+    def __hash__(self):
+        return hash(
+            (
+                tuple(self._shape.as_list()) if self._shape.rank is not None else None,
+                self._dtype,
+                self._name,
+            )
+        )
+
+    def __repr__(self):
+        shape = "None" if self._shape.rank is None else repr(tuple(self._shape.as_list()))
+        return f"TensorSpec(shape={shape}, dtype={self._dtype!r}, name={self._name!r})"
+
+
+def _spec_of(tensor) -> TensorSpec:
+    return TensorSpec(tuple(np.shape(tensor._value)), dtypes.from_numpy(tensor._value.dtype))
+
+
+# ---- keys -----------------------------------------------------------------------------------
+
+
+class CallArgs:
+    """One call's arguments split into what the plan takes and what the key holds."""
+
+    __slots__ = ("key", "parts", "tensors", "variables", "structure", "keep")
+
+    def __init__(self):
+        self.key = None
+        self.parts = []  # (argument name, key part) for retracing messages
+        self.tensors = []  # flat Tensor leaves (NumPy arrays converted)
+        self.variables = []  # flat Variable leaves, in order of first appearance
+        self.structure = []  # (name, value with leaves replaced by markers)
+        self.keep = []  # unhashable Python values, kept alive while the key lives
+
+
+class _Leaf:
+    """Marks a leaf position in an argument's structure: a tensor or a variable index."""
+
+    __slots__ = ("kind", "index")
+
+    def __init__(self, kind, index):
+        self.kind = kind
+        self.index = index
+
+
+def split_arguments(names, values) -> CallArgs:
+    """The key and the flat tensors/variables of arguments `values` (named `names`)."""
+    call = CallArgs()
+    parts = []
+    var_index = {}
+    for name, value in zip(names, values):
+        if type(value) is Tensor:  # the common case, no structure to walk
+            call.structure.append((name, _Leaf("t", len(call.tensors))))
+            call.tensors.append(value)
+            part = (value._value.dtype, np.shape(value._value))
+            parts.append(part)
+            call.parts.append((name, part))
+            continue
+        leaves = nest.flatten(value)
+        markers, leaf_parts = [], []
+        for leaf in leaves:
+            marker, part = _leaf(call, leaf, var_index)
+            markers.append(marker)
+            leaf_parts.append(part)
+        part = (_treedef(value), tuple(leaf_parts))
+        if nest.is_nested(value):
+            call.structure.append((name, nest.pack_sequence_as(value, markers)))
+        else:
+            call.structure.append((name, markers[0]))
+        parts.append(part)
+        call.parts.append((name, part))
+    call.key = tuple(parts)
+    return call
+
+
+def _leaf(call, leaf, var_index):
+    if isinstance(leaf, Operand):
+        if leaf._is_variable:
+            first = var_index.setdefault(id(leaf), len(call.variables))
+            if first == len(call.variables):
+                call.variables.append(leaf)
+            return _Leaf("v", first), (
+                "var",
+                leaf._value.dtype,
+                leaf._value.shape,
+                type(leaf),
+                first,
+            )
+        call.tensors.append(leaf)
+        return _Leaf("t", len(call.tensors) - 1), (leaf._value.dtype, np.shape(leaf._value))
+    if isinstance(leaf, (np.ndarray, np.generic)):
+        t = convert_to_tensor(leaf)
+        call.tensors.append(t)
+        return _Leaf("t", len(call.tensors) - 1), (t._value.dtype, np.shape(t._value))
+    try:
+        hash(leaf)
+        part = ("py", type(leaf), leaf)
+    except TypeError:
+        call.keep.append(leaf)
+        part = ("id", type(leaf), id(leaf))
+    return leaf, part
+
+
+def _treedef(value):
+    if isinstance(value, dict):
+        return (
+            "dict",
+            type(value),
+            tuple(sorted(map(repr, value))),
+            tuple(_treedef(value[k]) for k in sorted(value, key=repr)),
+        )
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_treedef(v) for v in value))
+    return None
+
+
+def rebuild(structure, tensors, variables):
+    """The arguments again, with markers replaced by `tensors` and `variables`."""
+
+    def fill(x):
+        if isinstance(x, _Leaf):
+            return tensors[x.index] if x.kind == "t" else variables[x.index]
+        return x
+
+    out = []
+    for name, value in structure:
+        if isinstance(value, _Leaf):
+            out.append((name, fill(value)))
+        elif nest.is_nested(value):
+            out.append((name, nest.map_structure(fill, value)))
+        else:
+            out.append((name, value))
+    return out
+
+
+def describe_part(part) -> str:
+    """A key part as a retracing message shows it: 'float32[32, 11]', '3', ..."""
+    if isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], np.dtype):
+        return f"{part[0].name}{list(part[1])}"
+    if isinstance(part, tuple) and part and part[0] == "py":
+        return repr(part[2])
+    if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], tuple):
+        leaves = [describe_part(p) for p in part[1]]
+        return leaves[0] if part[0] is None and len(leaves) == 1 else f"({', '.join(leaves)})"
+    if isinstance(part, tuple) and part and part[0] == "var":
+        return f"Variable {part[1].name}{list(part[2])}"
+    return repr(part)
+
+
+# ---- input_signature --------------------------------------------------------------------------
+
+
+def bind_to_signature(input_signature, values, describe_call):
+    """Converts argument `values` to Tensors fitting `input_signature`, or TypeError as TF."""
+    if len(values) > len(input_signature):
+        raise TypeError(
+            f"Binding inputs to tf.function failed due to `too many positional arguments`. "
+            f"{describe_call()}"
+        )
+    if len(values) < len(input_signature):
+        raise TypeError(
+            f"Binding inputs to tf.function failed due to `missing a required argument: "
+            f"{len(values)}`. {describe_call()}"
+        )
+    converted = []
+    for value, spec in zip(values, input_signature):
+        if isinstance(spec, TensorSpec):  # a list or array value is data here, not structure
+            converted.append(_fit(value, spec, describe_call))
+            continue
+        specs = nest.flatten(spec)
+        leaves = nest.flatten(value)
+        if len(specs) != len(leaves):
+            raise TypeError(
+                f"Binding inputs to tf.function failed due to `{value!r} does not match the "
+                f"structure of {spec!r}`. {describe_call()}"
+            )
+        out = []
+        for leaf, s in zip(leaves, specs):
+            out.append(_fit(leaf, s, describe_call))
+        converted.append(nest.pack_sequence_as(value, out) if nest.is_nested(value) else out[0])
+    return converted
+
+
+def _fit(value, spec: TensorSpec, describe_call):
+    if isinstance(value, Operand):
+        tensor = value
+    else:
+        try:
+            tensor = convert_to_tensor(value, dtype=spec.dtype)
+        except (TypeError, ValueError):
+            tensor = None
+            try:
+                tensor = convert_to_tensor(value)
+            except (TypeError, ValueError):
+                pass
+    if tensor is None or not spec.is_compatible_with(tensor):
+        got = _spec_of(tensor) if tensor is not None else repr(value)
+        raise TypeError(
+            f"Binding inputs to tf.function failed due to `Can not cast {got!r} to "
+            f"{spec!r}`. {describe_call()}"
+        )
+    return tensor

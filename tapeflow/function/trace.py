@@ -1,0 +1,309 @@
+"""The tracer: runs a function eagerly on concrete values and records what it did as a Graph.
+
+Tracing is eager execution with a recorder attached (`state.tracer`), so Python control flow
+on tensor values takes the same branch as eager code would. What the recorder sees:
+
+- every op the dispatcher runs (`record`), including the backward pass of a GradientTape
+  used inside the function, since a vjp is ordinary ops;
+- variable reads (an op given a Variable, or a tape's snapshot of one) and writes
+  (`assign*`, reported by `Variable`), in program order;
+- every tensor-to-Python conversion (`bool(t)`, `float(t)`, `t.numpy()`, ...): a guard;
+- variable creation (allowed on a function's first trace only, as in TF).
+
+A Tensor the recorder never saw produced (a closure capture, a value built with NumPy
+while tracing) is a constant. At the end, `finish` checks that no variable was changed
+behind the recorder's back (an in-place NumPy update outside the dispatcher): such a
+function cannot be replayed from its graph.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+from ..core.context import state
+from ..core.registry import get_op
+from ..core.tensor import Operand
+from .ir import Graph, Node
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# Ops whose output shape follows from their inputs' shapes and attributes alone.
+STATIC_SHAPE = frozenset(
+    """AddV2 Sub Mul RealDiv Maximum Minimum SquaredDifference Neg Abs Sign Square FloorDiv
+    FloorMod Pow Cast Equal NotEqual Less LessEqual Greater GreaterEqual LogicalAnd LogicalOr
+    LogicalNot SelectV2 IsNan IsInf IsFinite Identity StopGradient ZerosLike OnesLike Shape
+    Size Rank AddN Sum Mean Max Min Prod All Any ArgMax ArgMin Pack ConcatV2 GatherV2
+    GatherNd OneHot SparseSoftmaxCrossEntropyWithLogits Reshape Transpose ExpandDims
+    Squeeze BroadcastTo PrintV2 MatMul BatchMatMulV2 Cumsum Cumprod""".split()
+)
+
+
+class Untraceable(Exception):
+    """The trace cannot stand for later calls (the function then runs eagerly)."""
+
+
+SINGLETON_MESSAGE = (
+    "tf.function only supports singleton tf.Variables created on the first call. Make "
+    "sure the tf.Variable is only created once or created outside tf.function. See "
+    "https://www.tensorflow.org/guide/function#creating_tfvariables for more information."
+)
+
+
+class Tracer:
+    """Records one eager run of a function as a `Graph` (see the module docstring)."""
+
+    def __init__(self, allow_variable_creation: bool, variable_args: dict):
+        self.allow_variable_creation = allow_variable_creation
+        self.variable_args = variable_args  # id(Variable) -> position among variable args
+        self.nodes = []
+        self.arrays = {}  # value id -> trace-time array (keeps every array alive)
+        self.consts = set()
+        self.by_tensor = {}  # Tensor._id -> value id
+        self.variables = []  # slot -> Variable
+        self.var_sources = []  # slot -> ("arg", k) or ("capture", variable)
+        self.var_slot = {}  # Variable._id -> slot
+        self.reads = {}  # (Variable._id, id(array)) -> value id of that read
+        self.expected = {}  # slot -> the array the variable should hold now
+        self.free_writer = set()  # slots a callback may write without declaring them
+        self.created = []  # variables created while tracing
+        self.inputs = []
+        self.suspended = 0  # > 0 inside a host callback: nothing is recorded
+        self.dry = False  # get_concrete_function: undo variable writes, print nothing
+        self.original = {}  # slot -> the variable's array when the trace first saw it
+        self.pending = []  # slots written just now: their new array is not known yet
+        self._next_value = 0
+
+    # ---- values -----------------------------------------------------------------------------
+
+    def _new(self, array, const=False) -> int:
+        v = self._next_value
+        self._next_value += 1
+        self.arrays[v] = array
+        if const:
+            self.consts.add(v)
+        return v
+
+    def add_input(self, tensor) -> int:
+        v = self._new(tensor._value)
+        self.by_tensor[tensor._id] = v
+        self.inputs.append(v)
+        return v
+
+    def value_of(self, x) -> int:
+        """The value id of a Tensor or Variable seen now (a read, for a Variable)."""
+        if x._is_variable:
+            return self._read(x)
+        v = self.by_tensor.get(x._id)
+        if v is not None:
+            return v
+        if x._id in self.var_slot:  # a tape's snapshot of a variable read
+            v = self.reads.get((x._id, id(x._value)))
+            if v is not None:
+                return v
+            return self._new(x._value, const=True)
+        v = self._new(x._value, const=True)
+        self.by_tensor[x._id] = v
+        return v
+
+    def is_const(self, v) -> bool:
+        return v in self.consts
+
+    def _slot(self, var) -> int:
+        slot = self.var_slot.get(var._id)
+        if slot is None:
+            slot = len(self.variables)
+            self.variables.append(var)
+            k = self.variable_args.get(id(var))
+            self.var_sources.append(("arg", k, type(var)) if k is not None else ("capture", var))
+            self.var_slot[var._id] = slot
+            self.expected[slot] = var._value
+            self.original[slot] = var._value
+        return slot
+
+    def _read(self, var) -> int:
+        slot = self._slot(var)
+        arr = var._value
+        v = self.reads.get((var._id, id(arr)))
+        if v is not None and self.arrays[v] is arr:
+            return v
+        v = self._new(arr)
+        self.nodes.append(Node("read", None, (), {"var": slot}, (v,)))
+        self.reads[(var._id, id(arr))] = v
+        self.expected[slot] = arr
+        return v
+
+    # ---- hooks called by the core -----------------------------------------------------------
+
+    def record(self, op, inputs, attrs, outputs):
+        """An op ran (called by `tape.record`): append it with its input and output values."""
+        self._settle()
+        if self.suspended or not _registered(op):
+            return  # custom_gradient's stand-in op: its own ops were recorded already
+        ins = [self.value_of(x) for x in inputs]
+        outs = []
+        for o in outputs:
+            v = self._new(o._value)
+            self.by_tensor[o._id] = v
+            outs.append(v)
+        self.nodes.append(Node("op", op, ins, dict(attrs), outs))
+        if op.name not in STATIC_SHAPE and (
+            op.name in ("Range", "LinSpace")
+            or any(x._value.dtype.kind not in "fc" for x in inputs)
+        ):
+            # Integer or bool inputs may decide the output's shape (Range, Where, Tile...):
+            # everything after this op was traced for the shape it gave.
+            for o, v in zip(outputs, outs):
+                self.nodes.append(
+                    Node("guard", None, (v,), {"kind": "shape", "expected": o._value.shape}, ())
+                )
+
+    def guard(self, tensor, kind: str, value):
+        """A conversion of `tensor` to a Python `value`: later calls must convert alike."""
+        self._settle()
+        if self.suspended:
+            return
+        v = self.value_of(tensor)
+        if v in self.consts:
+            return  # a constant converts to the same value on every call
+        if kind == "array":
+            value = np.array(value, copy=True)
+        self.nodes.append(
+            Node("guard", None, (v,), {"kind": kind, "expected": value, "where": _where()}, ())
+        )
+
+    def variable_created(self, var):
+        if self.suspended:
+            return
+        if not self.allow_variable_creation:
+            raise ValueError(SINGLETON_MESSAGE)
+        self.created.append(var)
+
+    def variable_write(self, var, method: str, value, extra: dict):
+        self._settle()
+        if self.suspended:
+            return
+        slot = self._slot(var)
+        if isinstance(value, Operand):
+            v = self.value_of(value)
+        else:
+            v = self._new(var._converted(value, method), const=True)
+        ins = [v]
+        attrs = {"var": slot, "method": method}
+        if method == "assign_slice":
+            attrs["key"] = extra["key"]
+        elif method == "scatter_nd_update":
+            indices = extra["indices"]
+            if isinstance(indices, Operand):
+                ins.append(self.value_of(indices))
+            else:
+                ins.append(self._new(np.asarray(indices), const=True))
+        self.nodes.append(Node("write", None, ins, attrs, ()))
+        self.pending.append(slot)  # the write happens after this hook returns
+
+    def _settle(self):
+        """Notes what the variables written since the last event hold now."""
+        for slot in self.pending:
+            self.expected[slot] = self.variables[slot]._value
+        self.pending.clear()
+
+    def callback(self, fn, inputs, outputs, writes):
+        """A host callback ran on `inputs` (see `host.host_call`)."""
+        self._settle()
+        ins = [self.value_of(x) for x in inputs]
+        outs = []
+        for o in outputs:
+            v = self._new(o._value)
+            self.by_tensor[o._id] = v
+            outs.append(v)
+        slots = None
+        if writes is not None:
+            slots = [self._slot(w) for w in writes]
+            for s, w in zip(slots, writes):
+                self.expected[s] = w._value
+        else:
+            self.free_writer.update(range(len(self.variables)))
+        self.nodes.append(Node("callback", None, ins, {"fn": fn, "writes": slots}, outs))
+
+    def restore_variables(self):
+        """Puts back every variable's array as the trace first saw it (a dry trace).
+
+        The originals are intact: while the tracer holds them, writes copy (variables are
+        copy-on-write).
+        """
+        self._settle()
+        for slot, var in enumerate(self.variables):
+            if var._value is not self.original[slot]:
+                var._value = self.original[slot]
+
+    # ---- the result -------------------------------------------------------------------------
+
+    def output_value(self, x) -> int:
+        if isinstance(x, Operand):
+            return self.value_of(x)
+        raise TypeError(f"not a tensor: {x!r}")
+
+    def finish(self, outputs) -> Graph:
+        """The Graph of this trace; Untraceable if a variable changed outside the record."""
+        self._settle()
+        for slot, var in enumerate(self.variables):
+            if slot in self.free_writer:
+                continue
+            if var._value is not self.expected[slot]:
+                raise Untraceable(
+                    f"variable {var.name} was modified outside tapeflow's ops (an in-place "
+                    f"NumPy update?) while tracing, so the trace cannot replay it"
+                )
+        return Graph(self.inputs, self.var_sources, self.arrays, self.consts, self.nodes, outputs)
+
+
+def _registered(op) -> bool:
+    try:
+        return get_op(op.name) is op
+    except LookupError:
+        return False
+
+
+def _where() -> str:
+    """'file.py:12' of the first caller outside tapeflow (for guard messages)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+            return f"{os.path.basename(filename)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "?"
+
+
+class tracing:  # noqa: N801 - a context manager used like a function
+    """Installs `tracer` as this thread's tracer for the duration of the block."""
+
+    def __init__(self, tracer):
+        self.tracer = tracer
+
+    def __enter__(self):
+        self.previous = state.tracer
+        state.tracer = self.tracer
+        state.refresh()
+        return self.tracer
+
+    def __exit__(self, *exc):
+        state.tracer = self.previous
+        state.refresh()
+
+
+class suspended:  # noqa: N801
+    """Stops the current tracer (if any) from recording inside the block."""
+
+    def __enter__(self):
+        self.tracer = state.tracer
+        if self.tracer is not None:
+            self.tracer.suspended += 1
+        return self.tracer
+
+    def __exit__(self, *exc):
+        if self.tracer is not None:
+            self.tracer.suspended -= 1
