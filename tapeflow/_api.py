@@ -12,25 +12,13 @@ import sys
 import types
 
 FAMILIES = ("math", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug")
-NAMESPACES = (
-    "math",
-    "nn",
-    "linalg",
-    "random",
-    "autodiff",
-    "debugging",
-    "test",
-    "errors",
-    "dtypes",
-    "nest",
-    "experimental",
-)
 
 
 def _core_table() -> dict:
     """The namespaces filled from the engine rather than from op families."""
     from .core import dtypes, nest
     from .core.forward import ForwardAccumulator
+    from .function import functions_run_eagerly, run_functions_eagerly
     from .testing.compute_gradient import compute_gradient
 
     dtype_names = [
@@ -65,6 +53,10 @@ def _core_table() -> dict:
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
         "test": {"compute_gradient": compute_gradient},
+        "config": {
+            "run_functions_eagerly": run_functions_eagerly,
+            "functions_run_eagerly": functions_run_eagerly,
+        },
     }
 
 

@@ -56,6 +56,17 @@ class TensorSpec:
             return False
         return same_dtype and self._shape.is_compatible_with(other_shape)
 
+    def _example(self):
+        """A Tensor of ones fitting this spec (unknown dimensions are 1), for tracing."""
+        import numpy as np
+
+        from .tensor import Tensor
+
+        if self._shape.rank is None:
+            raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
+        shape = tuple(1 if d is None else d for d in self._shape.as_list())
+        return Tensor(np.ones(shape, dtype=self._dtype._np))
+
     def most_specific_compatible_type(self, other: TensorSpec) -> TensorSpec:
         """The narrowest spec both `self` and `other` satisfy (TypeError on a dtype clash)."""
         if other.dtype != self._dtype:

@@ -12,72 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import dtypes, nest
-from ..core.shape import TensorShape
+from ..core.spec import TensorSpec  # noqa: F401  (re-exported: tf.TensorSpec)
 from ..core.tensor import Operand, Tensor, convert_to_tensor
-
-
-class TensorSpec:
-    """Describes a Tensor: `shape` (None for an unknown dimension), `dtype` and `name`."""
-
-    __slots__ = ("_shape", "_dtype", "_name")
-
-    def __init__(self, shape, dtype=dtypes.float32, name=None):
-        self._shape = TensorShape(shape)
-        self._dtype = dtypes.as_dtype(dtype)
-        self._name = name
-
-    @property
-    def shape(self) -> TensorShape:
-        return self._shape
-
-    @property
-    def dtype(self):
-        return self._dtype
-
-    @property
-    def name(self):
-        return self._name
-
-    @classmethod
-    def from_tensor(cls, tensor, name=None) -> TensorSpec:
-        return cls(tensor.shape, tensor.dtype, name)
-
-    def is_compatible_with(self, spec_or_tensor) -> bool:
-        """Same dtype and a shape that fits this spec's (None matches any size)."""
-        other = spec_or_tensor
-        if not hasattr(other, "dtype") or not hasattr(other, "shape"):
-            return False
-        if dtypes.as_dtype(other.dtype) != self._dtype:
-            return False
-        return self._shape.is_compatible_with(TensorShape(other.shape))
-
-    def _example(self) -> Tensor:
-        """A Tensor of ones fitting this spec (unknown dimensions are 1), for tracing."""
-        if self._shape.rank is None:
-            raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
-        shape = tuple(1 if d is None else d for d in self._shape.as_list())
-        return Tensor(np.ones(shape, dtype=self._dtype._np))
-
-    def __eq__(self, other):
-        return (
-            isinstance(other, TensorSpec)
-            and self._shape == other._shape
-            and self._dtype == other._dtype
-            and self._name == other._name
-        )
-
-    def __hash__(self):
-        return hash(
-            (
-                tuple(self._shape.as_list()) if self._shape.rank is not None else None,
-                self._dtype,
-                self._name,
-            )
-        )
-
-    def __repr__(self):
-        shape = "None" if self._shape.rank is None else repr(tuple(self._shape.as_list()))
-        return f"TensorSpec(shape={shape}, dtype={self._dtype!r}, name={self._name!r})"
 
 
 def _spec_of(tensor) -> TensorSpec:
