@@ -223,7 +223,7 @@ def _gather(params, indices, axis=0, batch_dims=0):
 
 @_gather.vjp
 def _gather_vjp(g, ans, params, indices, axis=0, batch_dims=0):
-    from .math import unsorted_segment_sum
+    from .math import _cast, unsorted_segment_sum
 
     pshape = tuple(params.shape)
     if axis == 0 and batch_dims == 0:
@@ -245,9 +245,10 @@ def _gather_vjp(g, ans, params, indices, axis=0, batch_dims=0):
     gt = _transpose(g, perm=perm)
     rest = tuple(gt.shape[b + n_i :])
     flat = _reshape(gt, shape=(-1,) + rest)
-    offsets = np.arange(n_b).reshape((-1,) + (1,) * n_i) * n_a
-    ids = to_numpy(indices._value).reshape((n_b,) + tuple(indices.shape[b:])) + offsets
-    summed = unsorted_segment_sum(flat, ids.reshape(-1), n_b * n_a)
+    # Segment ids from ops on `indices` (not read with NumPy), so a trace stays valid.
+    offsets = wrap(xp.asarray(np.arange(n_b).reshape((-1,) + (1,) * n_i) * n_a))
+    ids = _cast(_reshape(indices, shape=(n_b,) + tuple(indices.shape[b:])), dtype="int64")
+    summed = unsorted_segment_sum(flat, _reshape(ids + offsets, shape=(-1,)), n_b * n_a)
     summed = _reshape(summed, shape=pshape[:b] + (n_a,) + rest)
     # B + (A,) + pre + post  ->  B + pre + (A,) + post
     back = (

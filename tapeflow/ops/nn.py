@@ -17,8 +17,8 @@ from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
 from ._common import UNARY, batch_ndim, normalize_axis
 from .array import _reshape, stop_gradient
-from .indexing import gather
-from .random import next_rng
+from .indexing import _one_hot, gather
+from .random import _random_uniform, next_rng
 from .reduce import _sum, reduce_sum
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -367,11 +367,11 @@ def _sparse_softmax_xent(labels, logits):
 @_sparse_softmax_xent.vjp
 def _sparse_softmax_xent_vjp(g, ans, labels, logits):
     n = logits.shape[-1]
-    one_hot = (np.asarray(labels._value)[..., None] == np.arange(n)).astype(
-        logits.dtype.as_numpy_dtype
-    )
+    # The one-hot labels come from an op, not from reading `labels`, so a trace stays valid.
+    one_hot = _one_hot(labels, depth=n, on_value=1, off_value=0, axis=labels.ndim,
+                       dtype=logits.dtype.name)
     g = _reshape(g, shape=tuple(g.shape) + (1,))
-    return None, g * (_softmax(logits, axis=-1) - wrap(xp.asarray(one_hot)))
+    return None, g * (_softmax(logits, axis=-1) - one_hot)
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
@@ -551,9 +551,16 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     shape = _noise_shape(x, noise_shape)
     dtype = x.dtype.as_numpy_dtype
     draw_dtype = dtype if dtype in (np.float32, np.float64) else np.float32
-    uniform = next_rng(seed).random(shape, dtype=draw_dtype)
-    kept_scale = np.where(uniform >= rate, dtype(1 / (1 - rate)), dtype(0)).astype(dtype)
-    return x * wrap(xp.asarray(kept_scale))
+    # Drawn by registered ops, so a tf.function trace draws a new mask on every call.
+    uniform = _random_uniform(shape=shape, dtype=np.dtype(draw_dtype).name, rng=next_rng(seed))
+    return x * _dropout_scale(uniform, rate=float(rate), dtype=np.dtype(dtype).name)
+
+
+@op("DropoutScale", differentiable=False, samples=[Sample((3, 4), rate=0.5, dtype="float32")])
+def _dropout_scale(uniform, rate, dtype):
+    """1 / (1 - rate) where `uniform` >= rate, else 0: the kept-and-scaled mask of dropout."""
+    dt = np.dtype(dtype)
+    return xp.where(uniform >= rate, dt.type(1 / (1 - rate)), dt.type(0)).astype(dt)
 
 
 def _noise_shape(x, noise_shape):

@@ -19,14 +19,7 @@ OPS = registered_ops()
 # Library code that reads a tensor's values in Python, outside any op and without a
 # conversion the tracer can see: a trace bakes in the values of its first call.
 # (Strict xfails: once the op is fixed, the test passes and asks for this entry to go.)
-HIDDEN_READS = {
-    ("SparseSoftmaxCrossEntropyWithLogits", 0): "its vjp builds the one-hot labels with NumPy",
-    ("SparseSoftmaxCrossEntropyWithLogits", 1): "its vjp builds the one-hot labels with NumPy",
-    ("SparseSoftmaxCrossEntropyWithLogits", 2): "its vjp builds the one-hot labels with NumPy",
-    ("GatherV2", 1): "its vjp (axis or batch_dims > 0) reads the indices with NumPy",
-    ("GatherV2", 2): "its vjp (axis or batch_dims > 0) reads the indices with NumPy",
-    ("GatherV2", 3): "its vjp (axis or batch_dims > 0) reads the indices with NumPy",
-}
+HIDDEN_READS = {}  # (op name, sample index) -> why; none left
 
 CASES = [
     pytest.param(

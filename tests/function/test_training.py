@@ -252,9 +252,6 @@ def test_keras_optimizers_give_eager_results(rng, name):
     assert [p.numpy().tobytes() for p in p_e] == [p.numpy().tobytes() for p in p_f]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Optimizer.apply updates arrays in place without host_call (see report)"
-)
 def test_keras_optimizer_step_is_compiled(rng):
     x = tf.constant(rng.normal(size=(8, 11)).astype(np.float32))
     y = tf.constant(rng.normal(size=(8, 1)).astype(np.float32))
@@ -265,7 +262,6 @@ def test_keras_optimizer_step_is_compiled(rng):
             traced(x, y)
 
 
-@pytest.mark.xfail(strict=True, reason="nn.dropout draws its mask with NumPy outside any op")
 def test_dropout_draws_a_new_mask_on_every_call():
     f = function(lambda x: tf.nn.dropout(x, 0.5))
     x = tf.ones([64])

@@ -20,12 +20,13 @@ import warnings
 import numpy as np
 
 from ...backend import xp
-from ...core import dtypes
+from ...core import context, dtypes
 from ...core.indexed_slices import IndexedSlices
 from ...core.module import name_scope
 from ...core.tape import GradientTape
 from ...core.tensor import wrap
 from ...core.variable import Variable
+from ...function.host import host_call
 from . import _flat
 from . import _gradients as G
 from ._slots import SlotStore
@@ -271,6 +272,19 @@ class Optimizer(SlotStore):
                 )
         grads, variables = self._filter_empty_gradients(grads, variables)
         self._build_new(variables)
+        if context.state.tracer is None:
+            self._apply_now(grads, variables)
+            return
+        # Inside tf.function: the update writes arrays in place, outside the op dispatcher;
+        # host_call records it as one callback that the plan re-runs on every call.
+        flat, layout = _to_host(grads)
+        host_call(
+            lambda *arrays: self._apply_now(_from_host(arrays, layout), variables),
+            *flat,
+            writes=self._variables + variables,
+        )
+
+    def _apply_now(self, grads, variables):
         grads = [self._prepare_gradient(g, v) for g, v in zip(grads, variables, strict=True)]
         if self.loss_scale_factor is not None:
             grads = [G.map_values(g, lambda a: a / self.loss_scale_factor) for g in grads]
@@ -511,3 +525,24 @@ class Optimizer(SlotStore):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+def _to_host(grads):
+    """Gradients as a flat list of Tensors (IndexedSlices as values and indices) + layout."""
+    flat, layout = [], []
+    for g in grads:
+        if isinstance(g, IndexedSlices):
+            flat += [g.values, g.indices]
+            layout.append(g.dense_shape)
+        else:
+            flat.append(g)
+            layout.append(None)
+    return flat, layout
+
+
+def _from_host(arrays, layout):
+    it = iter(arrays)
+    return [
+        wrap(next(it)) if shape is None else IndexedSlices(wrap(next(it)), wrap(next(it)), shape)
+        for shape in layout
+    ]
