@@ -180,8 +180,11 @@ class Variable(Operand):
 
     def _checked(self, value, op: str):
         """The backend array of `value`, after TF's dtype and shape checks for `op`."""
-        if (type(value) is xp.ndarray and value.dtype == self._value.dtype
-                and value.shape == self._value.shape):
+        if (
+            type(value) is xp.ndarray
+            and value.dtype == self._value.dtype
+            and value.shape == self._value.shape
+        ):
             return value  # optimizer and metric updates: nothing to convert or check
         arr = self._converted(value, op)
         if self._shape.rank is not None and not self._shape.is_compatible_with(arr.shape):

@@ -704,7 +704,6 @@ def rank(input, name=None):
 
 # Slicing, gather, scatter, where and sort build on the ops above; importing them here
 # registers them, and the vjps above slice with them.
-from . import indexing  # noqa: E402
 from .indexing import _strided_slice, slice_key  # noqa: E402, F401
 
 API = {

@@ -119,8 +119,14 @@ def _conv2d(input, filter, strides, padding, dilations):
 def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True, True)):
     # `needs`: a first layer's input is data, and its gradient would cost a whole backprop.
     attrs = dict(strides=strides, padding=padding, dilations=dilations)
-    gi = _conv2d_backprop_input(filter, g, input_sizes=_shape(input), **attrs) if needs[0] else None
-    gf = _conv2d_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs) if needs[1] else None
+    gi = (
+        _conv2d_backprop_input(filter, g, input_sizes=_shape(input), **attrs) if needs[0] else None
+    )
+    gf = (
+        _conv2d_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs)
+        if needs[1]
+        else None
+    )
     return gi, gf
 
 
@@ -175,8 +181,16 @@ def _depthwise_conv2d(input, filter, strides, padding, dilations):
 def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True, True)):
     # `needs`: a first layer's input is data, and its gradient would cost a whole backprop.
     attrs = dict(strides=strides, padding=padding, dilations=dilations)
-    gi = _depthwise_backprop_input(filter, g, input_sizes=_shape(input), **attrs) if needs[0] else None
-    gf = _depthwise_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs) if needs[1] else None
+    gi = (
+        _depthwise_backprop_input(filter, g, input_sizes=_shape(input), **attrs)
+        if needs[0]
+        else None
+    )
+    gf = (
+        _depthwise_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs)
+        if needs[1]
+        else None
+    )
     return gi, gf
 
 

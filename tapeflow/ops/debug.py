@@ -21,7 +21,10 @@ _GRAD_PREFIX = "Not a number (NaN) or infinity (Inf) values detected in gradient
 
 
 @op(
-    "CheckNumerics", stateful=True, batchable=True, samples=[Sample((3, 4), message="m"), Sample((), message="m")]
+    "CheckNumerics",
+    stateful=True,
+    batchable=True,
+    samples=[Sample((3, 4), message="m"), Sample((), message="m")],
 )
 def _check_numerics(x, message):
     if x.dtype.name not in _FLOAT_KINDS:

@@ -368,8 +368,9 @@ def _sparse_softmax_xent(labels, logits):
 def _sparse_softmax_xent_vjp(g, ans, labels, logits):
     n = logits.shape[-1]
     # The one-hot labels come from an op, not from reading `labels`, so a trace stays valid.
-    one_hot = _one_hot(labels, depth=n, on_value=1, off_value=0, axis=labels.ndim,
-                       dtype=logits.dtype.name)
+    one_hot = _one_hot(
+        labels, depth=n, on_value=1, off_value=0, axis=labels.ndim, dtype=logits.dtype.name
+    )
     g = _reshape(g, shape=tuple(g.shape) + (1,))
     return None, g * (_softmax(logits, axis=-1) - one_hot)
 

@@ -93,8 +93,11 @@ def _install():
         forward, reflected = _through(fn)
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)
-    for name, fn in (("and", math.logical_and), ("or", math.logical_or),
-                     ("xor", math.logical_xor)):
+    for name, fn in (
+        ("and", math.logical_and),
+        ("or", math.logical_or),
+        ("xor", math.logical_xor),
+    ):
         forward, reflected = _logical(fn, name)
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)

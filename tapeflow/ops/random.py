@@ -274,7 +274,8 @@ def _random_uniform(*, shape, dtype, rng):
 
 
 @op(
-    "RandomUniformInt", stateful=True,
+    "RandomUniformInt",
+    stateful=True,
     differentiable=False,
     samples=[Sample(np.int32(-3), np.int32(5), shape=(3, 4), rng=_RNG)],
 )
@@ -283,7 +284,8 @@ def _random_uniform_int(minval, maxval, *, shape, rng):
 
 
 @op(
-    "RandomUniformFullInt", stateful=True,
+    "RandomUniformFullInt",
+    stateful=True,
     differentiable=False,
     samples=[Sample(shape=(2, 3), dtype="int64", rng=_RNG)],
 )
@@ -292,7 +294,8 @@ def _random_uniform_full_int(*, shape, dtype, rng):
 
 
 @op(
-    "RandomShuffle", stateful=True,
+    "RandomShuffle",
+    stateful=True,
     differentiable=False,
     samples=[Sample((5, 2), rng=_RNG), Sample(np.arange(4), rng=_RNG)],
 )
@@ -303,7 +306,8 @@ def _random_shuffle(value, *, rng):
 
 
 @op(
-    "Multinomial", stateful=True,
+    "Multinomial",
+    stateful=True,
     differentiable=False,
     samples=[Sample((3, 5), num_samples=4, output_dtype="int64", rng=_RNG)],
 )
@@ -344,7 +348,8 @@ def _multinomial(logits, *, num_samples, output_dtype, rng):
 
 
 @op(
-    "StatelessRandomNormal", stateful=True,
+    "StatelessRandomNormal",
+    stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="float32")],
 )
@@ -353,7 +358,8 @@ def _stateless_random_normal(seed, *, shape, dtype):
 
 
 @op(
-    "StatelessTruncatedNormal", stateful=True,
+    "StatelessTruncatedNormal",
+    stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="float32")],
 )
@@ -363,7 +369,8 @@ def _stateless_truncated_normal(seed, *, shape, dtype):
 
 
 @op(
-    "StatelessRandomUniform", stateful=True,
+    "StatelessRandomUniform",
+    stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="float32")],
 )
@@ -372,7 +379,8 @@ def _stateless_random_uniform(seed, *, shape, dtype):
 
 
 @op(
-    "StatelessRandomUniformInt", stateful=True,
+    "StatelessRandomUniformInt",
+    stateful=True,
     differentiable=False,
     same_dtype=(1, 2),
     samples=[Sample(_SEED, np.int64(0), np.int64(10), shape=(3, 4))],
@@ -383,7 +391,8 @@ def _stateless_random_uniform_int(seed, minval, maxval, *, shape):
 
 
 @op(
-    "StatelessRandomUniformFullInt", stateful=True,
+    "StatelessRandomUniformFullInt",
+    stateful=True,
     differentiable=False,
     samples=[Sample(_SEED, shape=(3, 4), dtype="int32")],
 )

@@ -23,7 +23,9 @@ def test_weight_paths_follow_keras():
     assert layer.w.name == "w" and layer.w.path == f"{layer.name}/w"
     model = keras.Sequential([keras.Input(shape=(3,)), Scale(), Scale()])
     assert [w.path for w in model.weights] == [
-        f"{model.name}/{model.layers[0].name}/w", f"{model.name}/{model.layers[1].name}/w"]
+        f"{model.name}/{model.layers[0].name}/w",
+        f"{model.name}/{model.layers[1].name}/w",
+    ]
 
 
 def test_weights_cache_sees_layers_added_later():
@@ -93,8 +95,9 @@ def test_sigmoid_output_keeps_its_logits_for_the_cross_entropy():
     x = tf.constant([[30.0]])
     with tf.GradientTape() as tape:
         tape.watch(x)
-        loss = keras.losses.BinaryCrossentropy()(tf.constant([[0.0]]),
-                                                 keras.activations.sigmoid(x))
+        loss = keras.losses.BinaryCrossentropy()(
+            tf.constant([[0.0]]), keras.activations.sigmoid(x)
+        )
     assert tape.gradient(loss, x).numpy().item() == pytest.approx(1.0)
 
 

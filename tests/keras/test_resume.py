@@ -16,11 +16,13 @@ def _data():
 
 def _model(seed):
     tf.random.set_seed(seed)
-    model = keras.Sequential([
-        keras.Input(shape=(5,)),
-        keras.layers.Dense(8, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(5,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
     return model
 
@@ -55,7 +57,7 @@ def test_custom_loop_resumed_from_a_checkpoint_matches(tmp_path):
 
     def run(model, optimizer, steps):
         for i in range(steps):
-            xb, yb = x[(i % 6) * 16:(i % 6 + 1) * 16], y[(i % 6) * 16:(i % 6 + 1) * 16]
+            xb, yb = x[(i % 6) * 16 : (i % 6 + 1) * 16], y[(i % 6) * 16 : (i % 6 + 1) * 16]
             with tf.GradientTape() as tape:
                 loss = loss_fn(yb, model(xb, training=True))
             grads = tape.gradient(loss, model.trainable_variables)
@@ -66,8 +68,7 @@ def test_custom_loop_resumed_from_a_checkpoint_matches(tmp_path):
 
     first = _model(seed=3)
     run(first, first.optimizer, 6)
-    path = tf.train.Checkpoint(model=first, optimizer=first.optimizer).save(
-        str(tmp_path / "ckpt"))
+    path = tf.train.Checkpoint(model=first, optimizer=first.optimizer).save(str(tmp_path / "ckpt"))
 
     resumed = _model(seed=42)
     status = tf.train.Checkpoint(model=resumed, optimizer=resumed.optimizer).restore(path)

@@ -49,8 +49,14 @@ class InputLayer(Layer):
         return inputs
 
     def get_config(self):
-        return {"batch_shape": self._batch_shape, "dtype": self._dtype, "sparse": False,
-                "ragged": False, "name": self.name, "optional": False}
+        return {
+            "batch_shape": self._batch_shape,
+            "dtype": self._dtype,
+            "sparse": False,
+            "ragged": False,
+            "name": self.name,
+            "optional": False,
+        }
 
 
 def Input(

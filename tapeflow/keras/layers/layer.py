@@ -206,16 +206,20 @@ class Layer(Module):
     def _collect_weights(self) -> list:
         own = [w for w in self._own_weights if w.trainable]
         own += [w for w in self._own_weights if not w.trainable]
-        return _unique(own + self._attribute_variables()
-                       + [w for layer in self._direct_sublayers() for w in layer.weights])
+        return _unique(
+            own
+            + self._attribute_variables()
+            + [w for layer in self._direct_sublayers() for w in layer.weights]
+        )
 
     def _collect_trainable_weights(self) -> list:
         if not self._trainable:
             return []
         own = [w for w in self._own_weights if w.trainable]
         own += [v for v in self._attribute_variables() if v.trainable]
-        return _unique(own + [w for layer in self._direct_sublayers()
-                              for w in layer.trainable_weights])
+        return _unique(
+            own + [w for layer in self._direct_sublayers() for w in layer.trainable_weights]
+        )
 
     def _attribute_variables(self):
         """tf.Variables assigned directly as attributes (not via add_weight)."""
@@ -288,9 +292,12 @@ class Layer(Module):
         return out
 
     def _regularized_weights(self) -> list:
-        return [(w, w._regularizer) for layer in self._flatten_layers()
-                for w in layer._own_weights
-                if getattr(w, "_regularizer", None) is not None and w.trainable]
+        return [
+            (w, w._regularizer)
+            for layer in self._flatten_layers()
+            for w in layer._own_weights
+            if getattr(w, "_regularizer", None) is not None and w.trainable
+        ]
 
     # ---- calling ------------------------------------------------------------------------------
 
