@@ -9,7 +9,9 @@ class TensorShape:
     __slots__ = ("_dims",)
 
     def __init__(self, dims):
-        if isinstance(dims, TensorShape):
+        if type(dims) is tuple and all(type(d) is int for d in dims):
+            self._dims = dims  # an array's shape: the common case, no conversion needed
+        elif isinstance(dims, TensorShape):
             self._dims = dims._dims
         elif dims is None:
             self._dims = None

@@ -332,9 +332,13 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
     tape's set of watched and recorded ids: a source outside it was never watched, so its
     gradient is None even if a recorded op read it. With `batch_dims=1` every seed and
     gradient carries one extra leading dimension.
+
+    This loop runs once per training step over every recorded op, so it is written for
+    speed: plain loops, a gradient slot holds one Tensor until a second contribution
+    arrives, and shapes are compared before anything is unbroadcast.
     """
-    source_ids = {s._id for s in sources if s._id in tracked}
-    grads = {}  # id -> list of contributions (Tensors or IndexedSlices)
+    source_ids = {s._id for s in sources if s._id in tracked and s._value.dtype.kind == "f"}
+    grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
     for t, seed in zip(targets, seeds):
         if not _is_float(t):
             warnings.warn(
@@ -345,45 +349,43 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
             continue
         if seed is None:
             seed = wrap(xp.ones_like(t._value))
-        grads.setdefault(t._id, []).append(seed)
+        _add_contribution(grads, t._id, seed)
 
-    # Forward sweep: only entries that depend on a source can carry its gradient.
+    # Forward sweep: only entries that depend on a source can carry its gradient, and
+    # only float outputs carry gradients on.
     reach = set(source_ids)
     relevant = []
     for entry in entries:
-        if any(x._id in reach for x in entry[1]):
-            relevant.append(entry)
-            for o in entry[3]:
-                reach.add(o._id)
+        for x in entry[1]:
+            if x._id in reach:
+                relevant.append(entry)
+                for o in entry[3]:
+                    if o._value.dtype.kind == "f":
+                        reach.add(o._id)
+                break
 
     for op, inputs, attrs, outputs in reversed(relevant):
-        upstream = []
-        for o in outputs:
-            parts = grads.get(o._id) if o._id in source_ids else grads.pop(o._id, None)
-            if parts is None:
-                upstream.append(None)
-                continue
-            g = _dense(_accumulate(parts), None)
-            if o._id in source_ids:
-                grads[o._id] = [g]
-            upstream.append(g)
-        if all(g is None for g in upstream):
-            continue
-        if op.vjp_fn is None:
-            raise LookupError(
-                f"No gradient defined for operation '{op.name}'. If the gradient is not "
-                f"needed there, wrap that op's inputs in tf.stop_gradient(...)."
-            )
         if op.multiple_outputs:
+            upstream = [_take(grads, o._id, source_ids) for o in outputs]
+            if all(g is None for g in upstream):
+                continue
             g_in = tuple(
                 g if g is not None else _zeros_for(o, upstream, batch_dims)
                 for g, o in zip(upstream, outputs)
             )
             ans = outputs
         else:
-            g_in, ans = upstream[0], outputs[0]
+            ans = outputs[0]
+            g_in = _take(grads, ans._id, source_ids)
+            if g_in is None:
+                continue
+        if op.vjp_fn is None:
+            raise LookupError(
+                f"No gradient defined for operation '{op.name}'. If the gradient is not "
+                f"needed there, wrap that op's inputs in tf.stop_gradient(...)."
+            )
         if op.vjp_needs:
-            needs = tuple(x._id in reach and _is_float(x) for x in inputs)
+            needs = tuple(x._id in reach for x in inputs)
             input_grads = op.vjp_fn(g_in, ans, *inputs, needs=needs, **attrs)
         else:
             input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
@@ -392,13 +394,41 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
                 f"vjp of {op.name} returned {len(input_grads)} gradients for {len(inputs)} inputs"
             )
         for x, gx in zip(inputs, input_grads):
-            if gx is None or x._id not in reach or not _is_float(x):
+            if gx is None or x._id not in reach:
                 continue
-            if not isinstance(gx, IndexedSlices):
-                gx = _unbroadcast(gx, tuple(x._value.shape), batch_dims)
-            grads.setdefault(x._id, []).append(gx)
+            if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
+                gx = _unbroadcast(gx, x._value.shape, batch_dims)
+            _add_contribution(grads, x._id, gx)
 
-    return [_accumulate(grads[s._id]) if s._id in grads else None for s in sources]
+    out = []
+    for s in sources:
+        g = grads.get(s._id)
+        out.append(_accumulate(g) if type(g) is list else g)
+    return out
+
+
+def _add_contribution(grads: dict, key: int, g):
+    held = grads.get(key)
+    if held is None:
+        grads[key] = g
+    elif type(held) is list:
+        held.append(g)
+    else:
+        grads[key] = [held, g]
+
+
+def _take(grads: dict, key: int, source_ids: set):
+    """The total upstream gradient of `key`, dense; a source's total stays for the result."""
+    g = grads.get(key) if key in source_ids else grads.pop(key, None)
+    if g is None:
+        return None
+    if type(g) is list:
+        g = _accumulate(g)
+    if type(g) is IndexedSlices:
+        g = convert_to_tensor(g)
+    if key in source_ids:
+        grads[key] = g
+    return g
 
 
 def _batched_backward(entries, target, seeds, sources, tracked):

@@ -222,6 +222,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
+        if type(value) is float and dtype._np.kind == "f":
+            return wrap(xp.asarray(value, dtype=dtype._np))  # `lr * grad`: the hot case
     if isinstance(value, Operand):
         if hasattr(value, "_as_tensor"):
             value = value._as_tensor()  # a Variable: a recorded read

@@ -41,22 +41,26 @@ def _numeric(name, x):
 
 def _kept(g, ans, x, axis, keepdims):
     """`g` (shaped like the reduction `ans`, plus batch dims) with the reduced axes as 1s."""
-    from .array import reshape
+    from .array import _reshape
 
     if keepdims:
         return g
-    nb = batch_ndim(g, ans)
-    axes = normalize_axis(axis, x.ndim)
-    kept = tuple(1 if axes is None or i in axes else d for i, d in enumerate(x.shape))
-    return reshape(g, tuple(g.shape[:nb]) + kept)
+    xshape = x._value.shape
+    lead = g._value.shape[: g._value.ndim - ans._value.ndim]
+    axes = normalize_axis(axis, len(xshape))
+    if axes is None:
+        kept = (1,) * len(xshape)
+    else:
+        kept = tuple(1 if i in axes else d for i, d in enumerate(xshape))
+    return _reshape(g, shape=lead + kept)
 
 
 def _broadcast_back(g, ans, x, axis, keepdims):
     """`g` (shaped like a reduction of x) broadcast back to x's shape (plus batch dims)."""
-    from .array import broadcast_to
+    from .array import _broadcast_to
 
-    nb = batch_ndim(g, ans)
-    return broadcast_to(_kept(g, ans, x, axis, keepdims), tuple(g.shape[:nb]) + tuple(x.shape))
+    lead = g._value.shape[: g._value.ndim - ans._value.ndim]
+    return _broadcast_to(_kept(g, ans, x, axis, keepdims), shape=lead + x._value.shape)
 
 
 def _count(x, axis) -> int:
