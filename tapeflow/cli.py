@@ -44,12 +44,22 @@ _THREAD_VARS = (
 
 def main(argv=None) -> int:
     """The console script's entry point; returns the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = _parser()
-    args = parser.parse_args(argv)
+    if argv[:1] == ["bench"]:
+        # Everything after `bench` goes to the benchmarks as it is, `--help` included.
+        args = argparse.Namespace(command="bench", handler=_bench, args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # `tapeflow info | head`: the reader left, nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run the benchmarks (needs the benchmarks/ package of a source checkout)",
         add_help=False,
     )
-    bench.add_argument("args", nargs=argparse.REMAINDER)
+    bench.add_argument("args", nargs="*", metavar="ARGS", help="passed to benchmarks.main")
     bench.set_defaults(handler=_bench)
     return parser
 
@@ -376,7 +386,7 @@ def _loaded_libraries() -> list[str]:
 
 def _bench(args) -> int:
     benchmarks = _import_benchmarks()
-    run_benchmarks = getattr(benchmarks, "main", None) if benchmarks else None
+    run_benchmarks = _benchmarks_main(benchmarks) if benchmarks else None
     if run_benchmarks is None:
         where = (
             "has no main(argv)"
@@ -394,25 +404,38 @@ def _bench(args) -> int:
     return status if isinstance(status, int) else 0
 
 
+def _benchmarks_main(benchmarks):
+    """`benchmarks.main`, else `benchmarks.suite.main` (what `python -m benchmarks` runs)."""
+    run_benchmarks = getattr(benchmarks, "main", None)
+    if run_benchmarks is None:
+        try:
+            suite = importlib.import_module(f"{benchmarks.__name__}.suite")
+        except ImportError:
+            return None
+        run_benchmarks = getattr(suite, "main", None)
+    return run_benchmarks
+
+
 def _import_benchmarks():
-    """The `benchmarks` package: importable as is, or from the checkout next to the package."""
+    """The `benchmarks` package: importable as it is, or from the checkout that holds the
+    package (an editable install) or the current directory (a clone)."""
     try:
         import benchmarks
     except ImportError:
         pass
     else:
         return benchmarks
-    checkout = pathlib.Path(__file__).resolve().parent.parent
-    if not (checkout / "benchmarks" / "__init__.py").is_file():
-        return None
-    sys.path.insert(0, str(checkout))
-    try:
-        import benchmarks
-    except ImportError:
-        return None
-    finally:
-        sys.path.remove(str(checkout))
-    return benchmarks
+    for checkout in (pathlib.Path(__file__).resolve().parent.parent, pathlib.Path.cwd()):
+        if not (checkout / "benchmarks" / "__init__.py").is_file():
+            continue
+        sys.path.insert(0, str(checkout))
+        try:
+            import benchmarks
+        except ImportError:
+            sys.path.remove(str(checkout))
+            continue
+        return benchmarks  # the checkout stays on sys.path: the suite imports its modules
+    return None
 
 
 if __name__ == "__main__":

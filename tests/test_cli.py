@@ -133,9 +133,23 @@ def test_bench_without_the_benchmarks_package(monkeypatch, capsys):
     monkeypatch.setattr(cli, "_import_benchmarks", lambda: None)
     assert cli.main(["bench"]) == 2
     assert "the benchmarks package is not importable" in capsys.readouterr().err
-    monkeypatch.setattr(cli, "_import_benchmarks", lambda: types.SimpleNamespace())
+    monkeypatch.setattr(cli, "_import_benchmarks", lambda: types.ModuleType("no_benchmarks"))
     assert cli.main(["bench"]) == 2
     assert "has no main(argv)" in capsys.readouterr().err
+
+
+def test_bench_falls_back_to_the_suite_and_passes_options(tmp_path, monkeypatch):
+    package = tmp_path / "fake_benchmarks"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "suite.py").write_text("CALLS = []\ndef main(argv=None):\n    CALLS.append(argv)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import fake_benchmarks
+    import fake_benchmarks.suite
+
+    monkeypatch.setattr(cli, "_import_benchmarks", lambda: fake_benchmarks)
+    assert cli.main(["bench", "--help", "--quick"]) == 0
+    assert fake_benchmarks.suite.CALLS == [["--help", "--quick"]]
 
 
 def test_no_command_prints_help(capsys):
