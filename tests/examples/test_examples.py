@@ -149,3 +149,20 @@ def test_mnist_cnn_pipeline_normalises():
 def test_mnist_example_says_where_to_put_the_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte.gz"):
         load_example("mnist-mlp").run(epochs=1, data=tmp_path, plot=None, verbose=0)
+
+
+def test_compare_script_swaps_only_the_import(monkeypatch):
+    # With tapeflow standing in for tensorflow, the swapped module must run as the original.
+    sys.path.insert(0, str(REPO / "examples" / "compare"))
+    try:
+        import run_with_tensorflow
+    finally:
+        sys.path.remove(str(REPO / "examples" / "compare"))
+    import tapeflow
+
+    monkeypatch.setitem(sys.modules, "tensorflow", tapeflow)
+    module = run_with_tensorflow.load_with_tensorflow("heart-failure")
+    assert module.tf is tapeflow and module.__name__ == "tf_heart_failure"
+    swapped = module.run(epochs=2, seed=3, plot=None, verbose=0)["history"]
+    original = load_example("heart-failure").run(epochs=2, seed=3, plot=None, verbose=0)
+    assert swapped == original["history"]
