@@ -71,9 +71,7 @@ def run(
     test_loss = tf.keras.metrics.Mean(name="test_loss")
     test_accuracy = tf.keras.metrics.SparseCategoricalAccuracy(name="test_accuracy")
 
-    # tf.function lives on another branch until it is merged: till then the step runs eagerly
-    # (this guard goes, leaving `@tf.function`, once it is in).
-    @(tf.function if hasattr(tf, "function") else lambda f: f)
+    @tf.function
     def train_step(images, labels):
         with tf.GradientTape() as tape:
             predictions = model(images, training=True)

@@ -7,8 +7,6 @@ import tempfile
 
 import pytest
 
-import tapeflow
-
 GUIDE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "guide.md"
 
 
@@ -25,15 +23,10 @@ def test_guide_code_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the checkpoint section's mkdtemp
     namespace = {"__name__": "guide"}
-    skipped = []
     for number, block in enumerate(code_blocks()):
-        if "@tf.function" in block and not hasattr(tapeflow, "function"):
-            skipped.append(number)  # tf.function is merged from its own branch
-            continue
         try:
             exec(compile(block, f"{GUIDE.name} block {number}", "exec"), namespace)
         except Exception as e:  # pragma: no cover - the message says which block
             pytest.fail(f"docs/guide.md code block {number} failed: {type(e).__name__}: {e}")
     assert "epoch 10: loss " in capsys.readouterr().out
-    assert len(skipped) <= 1
     assert os.listdir(namespace["checkpoint_dir"])

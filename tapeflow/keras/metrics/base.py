@@ -6,9 +6,13 @@ and add into their non-trainable variables in place; only `result()` makes a Ten
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ...backend import xp
+from ...core import nest
+from ...core.context import state as core_state
 from ...core.module import name_scope
 from ...core.tensor import Operand, wrap
 from ...core.variable import Variable, VariableAggregation, VariableSynchronization
@@ -83,6 +87,15 @@ def mask_to_weights(sample_weight, mask, dtype):
 class Metric:
     """Base class of metrics: state in variables made with `add_variable`, `update_state` to
     accumulate a batch, `result` to read the value, `reset_state` to start again."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Updates and results compute on arrays, outside the op dispatcher: inside
+        # tf.function they run as host callbacks, which the plan re-runs on every call.
+        if "update_state" in cls.__dict__:
+            cls.update_state = _host_update(cls.__dict__["update_state"])
+        if "result" in cls.__dict__:
+            cls.result = _host_result(cls.__dict__["result"])
 
     def __init__(self, dtype=None, name=None):
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
@@ -180,6 +193,40 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
     __str__ = __repr__
+
+
+def _host_update(update_state):
+    @functools.wraps(update_state)
+    def wrapper(self, *args, **kwargs):
+        if core_state.tracer is None:
+            return update_state(self, *args, **kwargs)
+        from ...function.host import host_call
+
+        flat = nest.flatten((args, kwargs))
+        positions = [i for i, x in enumerate(flat) if isinstance(x, Operand)]
+
+        def run(*arrays):
+            values = list(flat)
+            for i, array in zip(positions, arrays):
+                values[i] = wrap(array)
+            call_args, call_kwargs = nest.pack_sequence_as((args, kwargs), values)
+            update_state(self, *call_args, **call_kwargs)
+
+        host_call(run, *[flat[i] for i in positions], writes=self.variables)
+
+    return wrapper
+
+
+def _host_result(result):
+    @functools.wraps(result)
+    def wrapper(self):
+        if core_state.tracer is None:
+            return result(self)
+        from ...function.host import host_call
+
+        return host_call(lambda: result(self)._value, writes=[])
+
+    return wrapper
 
 
 def tensor(array):
