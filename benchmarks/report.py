@@ -42,6 +42,18 @@ def median(result, name, impl) -> float | None:
     return info.get("median_s") if info else None
 
 
+def ratio(result, name, impl, base) -> float | None:
+    """Time of `impl` over time of `base` on workload `name`: the median over rounds of the
+    ratio within each round (paired, so a change of load between rounds cancels out)."""
+    a, b = _cell(result, name, impl), _cell(result, name, base)
+    if not a or not b or a.get("median_s") is None or b.get("median_s") is None:
+        return None
+    pairs = list(zip(a.get("per_step", []), b.get("per_step", [])))
+    if not pairs:
+        return a["median_s"] / b["median_s"]
+    return statistics.median(x / y for x, y in pairs)
+
+
 def spread(info) -> float:
     """Interquartile range of the rounds over their median (0 with fewer than 4 rounds)."""
     times = info.get("per_step", [])
@@ -99,35 +111,28 @@ def _best_cell(result, name, impl) -> str:
 
 
 def _ratio_cell(result, name, impl, base) -> str:
-    t, b = median(result, name, impl), median(result, name, base)
-    if t is None or b is None:
-        return "-"
-    return f"{t / b:.2f}x"
+    r = ratio(result, name, impl, base)
+    return "-" if r is None else f"{r:.2f}x"
 
 
 def targets(result) -> list[tuple[str, str, str]]:
     """(target, measured, verdict) for each target of the issue that this run can judge."""
     names = result["workloads"]
     rows = []
-
-    def ratio(name, impl, base):
-        t, b = median(result, name, impl), median(result, name, base)
-        return None if t is None or b is None else t / b
-
     for name in (n for n in ("W1", "W2", "W3") if n in names):
-        r = ratio(name, TF_EAGER, TORCH)
+        r = ratio(result, name, TF_EAGER, TORCH)
         if r is not None:
             verdict = "met" if r < 1 else f"missed by {r:.2f}x"
             rows.append(
                 (f"{name}: tapeflow eager faster than PyTorch eager", f"{r:.2f}x", verdict)
             )
     for name in (n for n in ("W4", "W5") if n in names):
-        r = ratio(name, TF_EAGER, NUMPY)
+        r = ratio(result, name, TF_EAGER, NUMPY)
         if r is not None:
             verdict = "met" if r <= 1.5 else f"missed by {r / 1.5:.2f}x"
             rows.append((f"{name}: tapeflow eager within 1.5x of NumPy", f"{r:.2f}x", verdict))
     for name in names:
-        r = ratio(name, TF_FUNCTION, NUMPY)
+        r = ratio(result, name, TF_FUNCTION, NUMPY)
         status = _status(result, name, TF_FUNCTION)
         if r is not None:
             verdict = "met" if r <= 1.3 else f"missed by {r / 1.3:.2f}x"
@@ -184,12 +189,16 @@ def markdown(result, chart_name: str | None = None) -> str:
         f"({result['date']}, {result['elapsed_s']:.0f} s).",
         f"Machine: {result['machine']['cpus']} CPUs ({result['machine']['cpu']}), Python "
         f"{result['python']}; {versions}.",
-        f"Every framework runs with {result['threads']} threads, in its own worker process; "
+        f"Every framework runs with {result['threads']} threads, in its own worker process"
+        + (f" (niceness {result['nice']})" if result.get("nice") else "")
+        + "; "
         f"{result['rounds']} interleaved rounds of about {result['block_seconds']} s per "
         "implementation and workload, after warm-up; the figure is the median over rounds of "
         "the time per step (forward, loss, gradient, optimizer update).",
-        f"Load average at start {load0}, at end {load1}: other processes shared the CPUs, so "
-        "absolute times are noisy; ratios come from the same interleaved rounds. "
+        f"Load average at start {load0}, at end {load1} (the suite itself adds about 1; more "
+        "means other processes shared the CPUs and absolute times are noisier). Each ratio is "
+        "the median over rounds of the ratio within a round (paired, so changes of load "
+        "between rounds cancel). "
         f"`~` marks a cell whose rounds varied by more than {NOISY:.0%} (interquartile range).",
         "",
         "## Median time per step",

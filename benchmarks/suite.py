@@ -39,8 +39,9 @@ def available(framework: str) -> bool:
         return False
 
 
-def worker_env() -> dict:
-    env = timing.thread_env()
+def worker_env(threads: int = timing.THREADS, nice: int = 0) -> dict:
+    env = timing.thread_env(threads=threads)
+    env["TAPEFLOW_BENCH_NICE"] = str(nice)
     path = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(_PACKAGE_ROOT) + (os.pathsep + path if path else "")
     return env
@@ -49,14 +50,14 @@ def worker_env() -> dict:
 class _Process:
     """A worker process and its JSON-lines conversation."""
 
-    def __init__(self, framework: str, log):
+    def __init__(self, framework: str, log, env: dict):
         self.framework = framework
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks._worker", framework],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
-            env=worker_env(),
+            env=env,
             cwd=_PACKAGE_ROOT,
             text=True,
             bufsize=1,
@@ -90,7 +91,7 @@ class _Process:
             self.proc.kill()
 
 
-def import_time(framework: str, repeat: int) -> float | None:
+def import_time(framework: str, repeat: int, env: dict) -> float | None:
     """Median seconds of `import framework` in a fresh interpreter (the interpreter's own
     start-up is not counted)."""
     code = (
@@ -102,7 +103,7 @@ def import_time(framework: str, repeat: int) -> float | None:
             [sys.executable, "-c", code],
             capture_output=True,
             text=True,
-            env=worker_env(),
+            env=env,
             cwd=_PACKAGE_ROOT,
         )
         if out.returncode != 0:
@@ -136,14 +137,18 @@ def run_suite(
     import_repeat: int,
     tiny: bool = False,
     log=print,
+    threads: int = timing.THREADS,
+    nice: int = 0,
 ) -> dict:
     """Runs the suite and returns every measurement as a JSON-able dict."""
     started = time.time()
+    env = worker_env(threads, nice)
     result = {
         "workloads": list(names),
         "rounds": rounds,
         "block_seconds": block_seconds,
-        "threads": timing.THREADS,
+        "threads": threads,
+        "nice": nice,
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "machine": {"cpus": os.cpu_count(), "cpu": _cpu_model(), "platform": platform.platform()},
@@ -161,7 +166,7 @@ def run_suite(
             for framework in (f for f in frameworks if f not in missing):
                 log(f"starting {framework} ...")
                 with open(Path(tmp) / f"{framework}.log", "w") as worker_log:
-                    p = _Process(framework, worker_log)
+                    p = _Process(framework, worker_log, env)
                 if "error" in p.hello:
                     result["frameworks"][framework] = {"status": p.hello["error"]}
                     p.close()
@@ -190,7 +195,7 @@ def run_suite(
         log("timing imports ...")
         for framework in ("numpy", *(f for f in frameworks if f != "numpy")):
             if framework in processes or (framework == "numpy" and available("numpy")):
-                seconds = import_time(framework, import_repeat)
+                seconds = import_time(framework, import_repeat, worker_env(threads))
                 result["frameworks"].setdefault(framework, {})["import_s"] = seconds
     result["elapsed_s"] = time.time() - started
     for info in result["impls"].values():
@@ -238,6 +243,10 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 9; quick 3)")
     parser.add_argument("--block", type=float, help="seconds per timed block (default 0.1)")
     parser.add_argument("--import-repeat", type=int, help="fresh imports per framework (3)")
+    parser.add_argument("--threads", type=int, default=timing.THREADS, help="per framework")
+    parser.add_argument(
+        "--nice", type=int, default=0, help="niceness of the workers (negative needs root)"
+    )
     parser.add_argument("--out", default=str(RESULTS), help="folder for latest.{md,json,png}")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG bar chart")
     args = parser.parse_args(argv)
@@ -257,7 +266,16 @@ def main(argv=None) -> int:
     def log(message):
         print(message, file=sys.stderr, flush=True)
 
-    result = run_suite(names, frameworks, rounds, block, import_repeat, log=log)
+    result = run_suite(
+        names,
+        frameworks,
+        rounds,
+        block,
+        import_repeat,
+        log=log,
+        threads=args.threads,
+        nice=args.nice,
+    )
     result["command"] = "python -m benchmarks " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 # One thread count for every framework; set in the environment before any framework is
-# imported (the worker does this), and through each framework's own knobs after import.
+# imported (the driver starts each worker with it), and through each framework's own knobs
+# after import (the worker reads TAPEFLOW_BENCH_THREADS).
 THREADS = 2
 THREAD_ENV = (
     "OMP_NUM_THREADS",
@@ -32,9 +33,15 @@ def thread_env(env: dict | None = None, threads: int = THREADS) -> dict:
     env = dict(os.environ if env is None else env)
     for name in THREAD_ENV:
         env[name] = str(threads)
+    env["TAPEFLOW_BENCH_THREADS"] = str(threads)
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     env.setdefault("JAX_PLATFORMS", "cpu")
     return env
+
+
+def threads() -> int:
+    """The thread count this process was started with."""
+    return int(os.environ.get("TAPEFLOW_BENCH_THREADS", THREADS))
 
 
 def _no_sync(loss) -> None:
