@@ -148,12 +148,6 @@ class Worker:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    nice = int(os.environ.get("TAPEFLOW_BENCH_NICE", "0"))
-    if nice:
-        try:
-            os.nice(nice)  # a negative value needs privileges; without them, run as is
-        except OSError:
-            pass
     # Replies go to the original stdout; library chatter on fd 1 goes to stderr.
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)

@@ -39,18 +39,24 @@ def available(framework: str) -> bool:
         return False
 
 
-def worker_env(threads: int = timing.THREADS, nice: int = 0) -> dict:
+def worker_env(threads: int = timing.THREADS) -> dict:
     env = timing.thread_env(threads=threads)
-    env["TAPEFLOW_BENCH_NICE"] = str(nice)
     path = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(_PACKAGE_ROOT) + (os.pathsep + path if path else "")
     return env
 
 
+def _renice(nice: int) -> None:
+    try:
+        os.nice(nice)  # a negative value needs privileges; without them, run as is
+    except OSError:
+        pass
+
+
 class _Process:
     """A worker process and its JSON-lines conversation."""
 
-    def __init__(self, framework: str, log, env: dict):
+    def __init__(self, framework: str, log, env: dict, nice: int = 0):
         self.framework = framework
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks._worker", framework],
@@ -61,6 +67,10 @@ class _Process:
             cwd=_PACKAGE_ROOT,
             text=True,
             bufsize=1,
+            # Niceness is per thread: set it before the process starts any, so BLAS and
+            # OpenMP pools inherit it (a main thread spinning at a higher priority than its
+            # pool's workers would stall).
+            preexec_fn=(lambda: _renice(nice)) if nice else None,
         )
         self.hello = self._read()
 
@@ -142,7 +152,7 @@ def run_suite(
 ) -> dict:
     """Runs the suite and returns every measurement as a JSON-able dict."""
     started = time.time()
-    env = worker_env(threads, nice)
+    env = worker_env(threads)
     result = {
         "workloads": list(names),
         "rounds": rounds,
@@ -166,7 +176,7 @@ def run_suite(
             for framework in (f for f in frameworks if f not in missing):
                 log(f"starting {framework} ...")
                 with open(Path(tmp) / f"{framework}.log", "w") as worker_log:
-                    p = _Process(framework, worker_log, env)
+                    p = _Process(framework, worker_log, env, nice)
                 if "error" in p.hello:
                     result["frameworks"][framework] = {"status": p.hello["error"]}
                     p.close()
