@@ -21,7 +21,6 @@ LABELS = {
 NUMPY, TORCH = ("numpy", "floor"), ("torch", "eager")
 TF_EAGER, TF_FUNCTION = ("tapeflow", "eager"), ("tapeflow", "function")
 NOISY = 0.15  # a cell whose rounds' interquartile range exceeds this fraction gets a mark
-IMPORT_TARGET_S = 0.25
 
 
 def fmt_time(seconds: float) -> str:
@@ -115,36 +114,53 @@ def _ratio_cell(result, name, impl, base) -> str:
     return "-" if r is None else f"{r:.2f}x"
 
 
-def targets(result) -> list[tuple[str, str, str]]:
-    """(target, measured, verdict) for each target of the issue that this run can judge."""
+def best_ratio(result, name, impl, base) -> float | None:
+    """Fastest round of `impl` over fastest round of `base`: less sensitive to bursts of load
+    from other processes than the median, which a burst covering half the rounds moves."""
+    a, b = _cell(result, name, impl), _cell(result, name, base)
+    if not a or not b or not a.get("per_step") or not b.get("per_step"):
+        return None
+    return min(a["per_step"]) / min(b["per_step"])
+
+
+def _verdict(r: float, limit: float, strict: bool = False) -> str:
+    ok = r < limit if strict else r <= limit
+    return "met" if ok else f"missed by {r / limit:.2f}x"
+
+
+def targets(result) -> list[tuple[str, str, str, str]]:
+    """(target, measured, verdict, best-round ratio and verdict) for each target of the issue
+    that this run can judge."""
     names = result["workloads"]
+    checks = [
+        (n, TF_EAGER, TORCH, 1.0, True, "tapeflow eager faster than PyTorch eager")
+        for n in ("W1", "W2", "W3")
+        if n in names
+    ]
+    checks += [
+        (n, TF_EAGER, NUMPY, 1.5, False, "tapeflow eager within 1.5x of NumPy")
+        for n in ("W4", "W5")
+        if n in names
+    ]
+    checks += [
+        (n, TF_FUNCTION, NUMPY, 1.3, False, "tapeflow tf.function within 1.3x of NumPy")
+        for n in names
+    ]
     rows = []
-    for name in (n for n in ("W1", "W2", "W3") if n in names):
-        r = ratio(result, name, TF_EAGER, TORCH)
-        if r is not None:
-            verdict = "met" if r < 1 else f"missed by {r:.2f}x"
-            rows.append(
-                (f"{name}: tapeflow eager faster than PyTorch eager", f"{r:.2f}x", verdict)
-            )
-    for name in (n for n in ("W4", "W5") if n in names):
-        r = ratio(result, name, TF_EAGER, NUMPY)
-        if r is not None:
-            verdict = "met" if r <= 1.5 else f"missed by {r / 1.5:.2f}x"
-            rows.append((f"{name}: tapeflow eager within 1.5x of NumPy", f"{r:.2f}x", verdict))
-    for name in names:
-        r = ratio(result, name, TF_FUNCTION, NUMPY)
-        status = _status(result, name, TF_FUNCTION)
-        if r is not None:
-            verdict = "met" if r <= 1.3 else f"missed by {r / 1.3:.2f}x"
-            rows.append(
-                (f"{name}: tapeflow tf.function within 1.3x of NumPy", f"{r:.2f}x", verdict)
-            )
-        elif status:
-            rows.append((f"{name}: tapeflow tf.function within 1.3x of NumPy", status, "-"))
+    for name, impl, base, limit, strict, what in checks:
+        r = ratio(result, name, impl, base)
+        if r is None:
+            status = _status(result, name, impl)
+            if status:
+                rows.append((f"{name}: {what}", status, "-", "-"))
+            continue
+        best = best_ratio(result, name, impl, base)
+        best_text = "-" if best is None else f"{best:.2f}x, {_verdict(best, limit, strict)}"
+        rows.append((f"{name}: {what}", f"{r:.2f}x", _verdict(r, limit, strict), best_text))
     seconds = result["frameworks"].get("tapeflow", {}).get("import_s")
     if seconds is not None:
-        verdict = "met" if seconds < IMPORT_TARGET_S else f"missed by {seconds / 0.25:.2f}x"
-        rows.append(("`import tapeflow` under 0.25 s", f"{seconds:.3f} s", verdict))
+        measured = f"{seconds:.3f} s"
+        rows.append(("`import tapeflow` under 0.25 s", measured, _verdict(seconds, 0.25), "-"))
     return rows
 
 
@@ -222,8 +238,13 @@ def markdown(result, chart_name: str | None = None) -> str:
         out += [f"![time per step]({chart_name})", ""]
     rows = targets(result)
     if rows:
-        out += ["## Targets (issue 5)", "", "| target | measured | verdict |", "|---|---|---|"]
-        out += [f"| {t} | {m} | {v} |" for t, m, v in rows] + [""]
+        out += [
+            "## Targets (issue 5)",
+            "",
+            "| target | measured (median of paired ratios) | verdict | best rounds |",
+            "|---|---|---|---|",
+        ]
+        out += [f"| {t} | {m} | {v} | {b} |" for t, m, v, b in rows] + [""]
     out += [
         "## Loss check",
         "",

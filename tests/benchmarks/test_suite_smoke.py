@@ -100,6 +100,6 @@ def test_report_formats_times_and_judges_targets():
             "W1/torch/eager": {"median_s": 60e-6},
         },
     }
-    verdicts = {t: v for t, _, v in report.targets(result)}
+    verdicts = {t: v for t, _, v, _ in report.targets(result)}
     assert verdicts["W1: tapeflow eager faster than PyTorch eager"] == "met"
     assert verdicts["`import tapeflow` under 0.25 s"] == "met"
