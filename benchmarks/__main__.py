@@ -1,0 +1,5 @@
+"""`python -m benchmarks`: runs the benchmark suite (see `benchmarks.suite`)."""
+
+from .suite import main
+
+raise SystemExit(main())
