@@ -61,7 +61,7 @@ KERNELS = {
     "Cos": _unary("cos"),
     "BiasAdd": _binary("add"),
     "Relu": Kernel(("maximum", 0, "Z")),
-    "ReluGrad": Kernel(("where", ("greater", 1, "0"), 0, "Z")),
+    "ReluGrad": Kernel(("multiply", 0, ("greater", 1, "0"))),
     "Sigmoid": Kernel(
         ("absolute", 0),
         ("negative", "o"),

@@ -114,19 +114,26 @@ def _check_inner(name, a, b, ta, tb):
         )
 
 
-@_mat_mul.vjp
-def _mat_mul_vjp(g, ans, a, b, transpose_a=False, transpose_b=False):
-    return _matmul_grads(g, a, b, transpose_a, transpose_b)
+@_mat_mul.vjp(needs=True)
+def _mat_mul_vjp(g, ans, a, b, transpose_a=False, transpose_b=False, needs=(True, True)):
+    return _matmul_grads(g, a, b, transpose_a, transpose_b, needs)
 
 
-def _matmul_grads(g, a, b, ta, tb):
-    if not ta and not tb:
-        return _mm(g, b, adj_y=True), _mm(a, g, adj_x=True)
-    if not ta and tb:
-        return _mm(g, b), _mm(g, a, adj_x=True)
-    if ta and not tb:
-        return _mm(b, g, adj_y=True), _mm(a, g)
-    return _mm(b, g, adj_x=True, adj_y=True), _mm(g, a, adj_x=True, adj_y=True)
+def _matmul_grads(g, a, b, ta, tb, needs=(True, True)):
+    """(d a, d b) of a @ b with transposes, each None when `needs` says nobody wants it (the
+    first layer's input batch: skipping it saves a fifth of an MLP's matmul work)."""
+    ga = gb = None
+    if needs[0]:
+        if not ta:
+            ga = _mm(g, b, adj_y=not tb)
+        else:
+            ga = _mm(b, g, adj_x=tb, adj_y=True)
+    if needs[1]:
+        if not tb:
+            gb = _mm(a, g, adj_x=not ta)
+        else:
+            gb = _mm(g, a, adj_x=True, adj_y=ta)
+    return ga, gb
 
 
 @op(
@@ -153,9 +160,9 @@ def _batch_mat_mul(x, y, adj_x=False, adj_y=False):
     return xp.matmul(_adjoint_array(x) if adj_x else x, _adjoint_array(y) if adj_y else y)
 
 
-@_batch_mat_mul.vjp
-def _batch_mat_mul_vjp(g, ans, x, y, adj_x=False, adj_y=False):
-    return _matmul_grads(g, x, y, adj_x, adj_y)  # the engine sums broadcast batch axes
+@_batch_mat_mul.vjp(needs=True)
+def _batch_mat_mul_vjp(g, ans, x, y, adj_x=False, adj_y=False, needs=(True, True)):
+    return _matmul_grads(g, x, y, adj_x, adj_y, needs)  # the engine sums broadcast batch axes
 
 
 def matmul(

@@ -52,7 +52,8 @@ def _relu_vjp(g, ans, features):
 
 @op("ReluGrad", samples=[_grad_pair((3, 4))], batchable=True)
 def _relu_grad(gradients, features):
-    return xp.where(features > 0, gradients, xp.zeros((), dtype=gradients.dtype))
+    # TF's kernel multiplies by the mask; np.where is ~15x slower on large arrays.
+    return gradients * (features > 0)
 
 
 @_relu_grad.vjp
