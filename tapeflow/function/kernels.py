@@ -126,10 +126,14 @@ def _sum(em, n, args):
 
 def _mean(em, n, args):
     x = em.graph.arrays[n.inputs[0]]
-    if not isinstance(x, np.ndarray) or x.dtype.kind != "f" or x.size == 0:
+    if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or x.size == 0:
         return None
     axis = _reduction_axis(em, n)
-    return f"{em.func('mean')}({args[0]}, axis={axis!r}, keepdims={bool(n.attrs.get('keepdims'))})"
+    keep = bool(n.attrs.get("keepdims"))
+    # What np.mean computes for float32/64 (a sum in the dtype, then a true division by the
+    # count), without its Python-level wrapper: bitwise the same, a microsecond cheaper.
+    count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+    return f"{em.func('add.reduce')}({args[0]}, {axis!r}, None, None, {keep}) / {count}"
 
 
 def _reshape(em, n, args):

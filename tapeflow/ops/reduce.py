@@ -95,8 +95,13 @@ def _mean(x, axis=None, keepdims=False):
     _numeric("Mean", x)
     axes = normalize_axis(axis, x.ndim)
     if x.dtype.kind == "f":
+        if x.size and x.dtype.itemsize >= 4:
+            # np.mean's own arithmetic (sum in the dtype, true division by the count) without
+            # its Python-level wrapper, which costs more than the sum on small tensors.
+            count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+            return xp.add.reduce(x, axes, None, None, keepdims) / count
         if x.size:
-            return xp.mean(x, axis=axes, keepdims=keepdims)
+            return xp.mean(x, axis=axes, keepdims=keepdims)  # float16: accumulates in float32
         with np.errstate(invalid="ignore"):  # nan, as TF (NumPy warns)
             return xp.sum(x, axis=axes, keepdims=keepdims) / 0
     # Integers: a wide sum, divided truncating toward zero, as TF's kernel does.
