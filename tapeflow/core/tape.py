@@ -497,9 +497,11 @@ def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
     if inner == shape:
         return g
     lead = len(inner) - len(shape)
-    axes = tuple(range(batch_dims, batch_dims + lead)) + tuple(
+    stretched = tuple(
         batch_dims + lead + i for i, d in enumerate(shape) if d == 1 and inner[lead + i] != 1
     )
-    if axes:
-        g = get_op("Sum")(g, axis=axes, keepdims=True)
+    if not stretched:  # only leading axes were added (a bias): one Sum does it
+        return get_op("Sum")(g, axis=tuple(range(batch_dims, batch_dims + lead)), keepdims=False)
+    g = get_op("Sum")(g, axis=tuple(range(batch_dims, batch_dims + lead)) + stretched,
+                      keepdims=True)
     return get_op("Reshape")(g, shape=gshape[:batch_dims] + shape)

@@ -48,6 +48,8 @@ def _kept(g, ans, x, axis, keepdims):
     xshape = x._value.shape
     lead = g._value.shape[: g._value.ndim - ans._value.ndim]
     axes = normalize_axis(axis, len(xshape))
+    if not lead and (axes is None or axes == tuple(range(len(axes)))):
+        return g  # only leading axes were reduced: g already broadcasts against x
     if axes is None:
         kept = (1,) * len(xshape)
     else:
@@ -116,7 +118,8 @@ def _mean(x, axis=None, keepdims=False):
 
 @_mean.vjp
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
-    return (_real_div(_broadcast_back(g, ans, x, axis, keepdims), float(_count(x, axis))),)
+    # Divide the small reduced gradient, then broadcast: the same values, fewer divisions.
+    return (_broadcast_back(_real_div(g, float(_count(x, axis))), ans, x, axis, keepdims),)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
