@@ -180,7 +180,11 @@ def register_direct_type(cls):
 
 
 def execute(op: Op, inputs: tuple, attrs: dict):
-    """Runs `op` on `inputs`, wraps the result, and records it on the active tapes."""
+    """Runs `op` on `inputs`, wraps the result, and records it on the active tapes.
+
+    This is every op's hot path: no helper calls on the common route (all inputs Tensors
+    or Variables of one dtype, one output, no tape).
+    """
     for x in inputs:
         if type(x) not in _DIRECT_TYPES:
             inputs = _convert_inputs(op, inputs)
@@ -190,7 +194,8 @@ def execute(op: Op, inputs: tuple, attrs: dict):
             group = inputs if op.same_dtype is ALL_INPUTS else [inputs[i] for i in op.same_dtype]
             d = group[0]._value.dtype
             for x in group:
-                if x._value.dtype != d:
+                xd = x._value.dtype
+                if xd is not d and xd != d:
                     _raise_dtype_mismatch(op, inputs)
     try:
         out = op.forward(*[x._value for x in inputs], **attrs)
@@ -200,11 +205,18 @@ def execute(op: Op, inputs: tuple, attrs: dict):
         raise InvalidArgumentError(f"{op.name}: {e} (got {describe(inputs)})") from e
     if op.multiple_outputs:
         outputs = tuple(_wrap(o) for o in out)
-    else:
-        outputs = _wrap(out)
+        if state.recording:
+            _record(op, inputs, attrs, outputs)
+        return outputs
+    t = _new_tensor(Tensor)
+    t._value = out
+    t._id = _next_id()
     if state.recording:
-        _record(op, inputs, attrs, outputs if op.multiple_outputs else (outputs,))
-    return outputs
+        _record(op, inputs, attrs, (t,))
+    return t
+
+
+_new_tensor = Tensor.__new__
 
 
 def _record(op, inputs, attrs, outputs):
