@@ -68,7 +68,11 @@ class _Seeded(Initializer):
         self.seed = seed
 
     def _rng(self):
-        return next_rng(self.seed)
+        # Keras 3: "a seeded initializer will produce the same random values across
+        # multiple calls"; unseeded ones draw from the global stream (tf.random.set_seed).
+        if self.seed is not None:
+            return np.random.default_rng(self.seed)
+        return next_rng(None)
 
     def get_config(self):
         return {"seed": self.seed}
