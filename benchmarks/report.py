@@ -209,7 +209,14 @@ def markdown(result, chart_name: str | None = None) -> str:
         + (f" (niceness {result['nice']})" if result.get("nice") else "")
         + "; "
         f"{result['rounds']} interleaved rounds of about {result['block_seconds']} s per "
-        "implementation and workload, after warm-up; the figure is the median over rounds of "
+        "implementation and workload, after warm-up"
+        + (
+            f", each block after a {result['settle_s']} s pause (spinning thread pools of the "
+            "worker that ran before go idle)"
+            if result.get("settle_s")
+            else ""
+        )
+        + "; the figure is the median over rounds of "
         "the time per step (forward, loss, gradient, optimizer update).",
         f"Load average at start {load0}, at end {load1} (the suite itself adds about 1; more "
         "means other processes shared the CPUs and absolute times are noisier). Each ratio is "

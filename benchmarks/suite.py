@@ -31,6 +31,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
+SETTLE_SECONDS = 0.3
+
+
 def available(framework: str) -> bool:
     """Whether `framework` can be imported by this interpreter (without importing it)."""
     try:
@@ -149,6 +152,7 @@ def run_suite(
     log=print,
     threads: int = timing.THREADS,
     nice: int = 0,
+    settle: float = SETTLE_SECONDS,
 ) -> dict:
     """Runs the suite and returns every measurement as a JSON-able dict."""
     started = time.time()
@@ -159,6 +163,7 @@ def run_suite(
         "block_seconds": block_seconds,
         "threads": threads,
         "nice": nice,
+        "settle_s": settle,
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "machine": {"cpus": os.cpu_count(), "cpu": _cpu_model(), "platform": platform.platform()},
@@ -190,7 +195,7 @@ def run_suite(
                 processes[framework] = p
                 for key, info in setup["impls"].items():
                     result["impls"][key] = {**info, "per_step": []}
-            _rounds(result, processes, names, rounds, log)
+            _rounds(result, processes, names, rounds, log, settle)
             for p in processes.values():
                 final = p.ask("final")
                 for key, last in final.get("last_losses", {}).items():
@@ -214,7 +219,7 @@ def run_suite(
     return result
 
 
-def _rounds(result, processes, names, rounds, log) -> None:
+def _rounds(result, processes, names, rounds, log, settle: float = 0.0) -> None:
     cells = {
         name: [
             key
@@ -234,6 +239,10 @@ def _rounds(result, processes, names, rounds, log) -> None:
                 info = result["impls"][key]
                 if "error" in info:
                     continue
+                # BLAS and OpenMP pools spin for a while after their last task (OpenBLAS about
+                # 0.1 s, OpenMP's default 0.2 s): a pause lets the previous block's threads go
+                # idle, so no worker runs while another one's threads still hold the CPUs.
+                time.sleep(settle)
                 answer = processes[key.split("/")[1]].ask("block", key=key, n=info["n"])
                 if "error" in answer:
                     info["error"] = answer["error"]
@@ -256,6 +265,12 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=timing.THREADS, help="per framework")
     parser.add_argument(
         "--nice", type=int, default=0, help="niceness of the workers (negative needs root)"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE_SECONDS,
+        help="pause before each timed block, so other workers' spinning threads go idle",
     )
     parser.add_argument("--out", default=str(RESULTS), help="folder for latest.{md,json,png}")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG bar chart")
@@ -285,6 +300,7 @@ def main(argv=None) -> int:
         log=log,
         threads=args.threads,
         nice=args.nice,
+        settle=args.settle,
     )
     result["command"] = "python -m benchmarks " + " ".join(
         argv if argv is not None else sys.argv[1:]
