@@ -102,7 +102,7 @@ def test_output_shapes_and_compute_output_shape(rng):
 def test_layer_properties_mirror_the_cell():
     layer = L.GRU(5, activation="relu", reset_after=False, dropout=0.25)
     assert (layer.units, layer.reset_after, layer.dropout) == (5, False, 0.25)
-    assert layer.activation is tf.nn.relu and layer.cell.name == "gru_cell"
+    assert layer.activation is tf.keras.activations.relu and layer.cell.name == "gru_cell"
     assert L.LSTM(2).unit_forget_bias is True
 
 

@@ -7,10 +7,8 @@ This module also holds the small argument helpers that the other layer modules s
 from __future__ import annotations
 
 from ...ops import conv as _conv
-from ...ops import math as _math
-from ...ops import nn as _nn
 from ...ops.array import concat, pad, reshape, split, transpose
-from .. import initializers, regularizers
+from .. import activations, initializers, regularizers
 from .layer import Layer
 
 # ---- shared argument helpers --------------------------------------------------------------
@@ -52,70 +50,13 @@ def _serialize(obj, module):
 
 
 # Activations by Keras name. Temporary: switch to `keras.activations.get` once it is merged.
-def _linear(x):
-    return x
-
-
-def _softmax(x):
-    return _nn.softmax(x, axis=-1)
-
-
-def _log_softmax(x):
-    return _nn.log_softmax(x, axis=-1)
-
-
-def _hard_sigmoid(x):
-    return _nn.relu6(x + 3.0) * (1.0 / 6.0)
-
-
-def _leaky_relu(x):
-    return _nn.leaky_relu(x, alpha=0.2)
-
-
-def _mish(x):
-    return x * _math.tanh(_math.softplus(x))
-
-
-_ACTIVATIONS = {
-    "linear": _linear,
-    "relu": _nn.relu,
-    "relu6": _nn.relu6,
-    "sigmoid": _math.sigmoid,
-    "tanh": _math.tanh,
-    "softmax": _softmax,
-    "log_softmax": _log_softmax,
-    "elu": _nn.elu,
-    "selu": _nn.selu,
-    "gelu": _nn.gelu,
-    "softplus": _math.softplus,
-    "softsign": _math.softsign,
-    "silu": _nn.swish,
-    "swish": _nn.swish,
-    "exponential": _math.exp,
-    "hard_sigmoid": _hard_sigmoid,
-    "leaky_relu": _leaky_relu,
-    "mish": _mish,
-}
-_ACTIVATION_NAMES = {id(fn): name for name, fn in reversed(list(_ACTIVATIONS.items()))}
-
-
 def _activation(identifier, layer="layer"):
-    """(callable, Keras name) for an activation name, None (linear) or a callable."""
-    if identifier is None:
-        return _linear, "linear"
-    if isinstance(identifier, str):
-        if identifier not in _ACTIVATIONS:
-            raise ValueError(
-                f"{layer}: unknown activation function {identifier!r}; known: "
-                f"{sorted(_ACTIVATIONS)}"
-            )
-        return _ACTIVATIONS[identifier], identifier
-    if isinstance(identifier, dict):  # a serialized function: {"config": "relu", ...}
-        return _activation(identifier.get("config"), layer)
-    if callable(identifier):
-        name = _ACTIVATION_NAMES.get(id(identifier), getattr(identifier, "__name__", None))
-        return identifier, name or identifier
-    raise ValueError(f"{layer}: could not interpret activation {identifier!r}")
+    """(callable, serialized name) of an activation: a name, None (linear) or a callable."""
+    try:
+        fn = activations.get(identifier)
+    except ValueError as e:
+        raise ValueError(f"{layer}: {e}") from None
+    return fn, activations.serialize(fn)
 
 
 def _conv_length(size, k, stride, padding, dilation):
@@ -276,7 +217,7 @@ class _BaseConv(Layer):
         outputs = self.convolution_op(inputs, self.kernel)
         if self.use_bias:
             outputs = self._add_bias(outputs)
-        if self.activation is not _linear:
+        if self.activation is not activations.linear:
             outputs = self.activation(outputs)
         return outputs
 

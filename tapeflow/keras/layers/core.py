@@ -23,14 +23,8 @@ from ...ops.nn import dropout
 from .. import activations, initializers, regularizers
 from .layer import Layer
 
-# Keras' short initializer names that keras.initializers.get does not know yet.
-_INITIALIZER_ALIASES = {"uniform": "random_uniform", "normal": "random_normal", "one": "ones",
-                        "zero": "zeros"}  # fmt: skip
-
 
 def _get_initializer(identifier):
-    if isinstance(identifier, str):
-        identifier = _INITIALIZER_ALIASES.get(identifier, identifier)
     return initializers.get(identifier)
 
 
