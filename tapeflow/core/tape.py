@@ -226,7 +226,7 @@ class GradientTape:
                 if unconnected is UnconnectedGradients.ZERO:
                     g = wrap(xp.zeros(tshape + sshape, dtype=s._value.dtype))
             else:
-                g = get_op("Reshape")(_dense(g, n), shape=tshape + sshape)
+                g = get_op("Reshape")(_dense(g), shape=tshape + sshape)
             result.append(g)
         return nest.pack_sequence_as(sources, result)
 
@@ -268,7 +268,7 @@ class GradientTape:
             if UnconnectedGradients(unconnected_gradients) is UnconnectedGradients.ZERO:
                 return wrap(xp.zeros((b,) + tshape[1:] + sshape[1:], dtype=s._value.dtype))
             return None
-        g = get_op("Reshape")(_dense(g, m), shape=(m, b) + sshape[1:])
+        g = get_op("Reshape")(_dense(g), shape=(m, b) + sshape[1:])
         perm = (1, 0) + tuple(range(2, len(sshape) + 1))
         g = get_op("Transpose")(g, perm=perm)
         return get_op("Reshape")(g, shape=(b,) + tshape[1:] + sshape[1:])
@@ -444,9 +444,7 @@ def _batched_backward(entries, target, seeds, sources, tracked):
             stacked.append(None)
             continue
         s = sources[k]
-        parts = [
-            _dense(p, None) if p is not None else wrap(xp.zeros_like(s._value)) for p in parts
-        ]
+        parts = [_dense(p) if p is not None else wrap(xp.zeros_like(s._value)) for p in parts]
         stacked.append(get_op("Pack")(*parts, axis=0))
     return stacked
 
@@ -481,10 +479,10 @@ def _accumulate(parts):
             concat(*[p.indices for p in parts], axis=0),
             parts[0].dense_shape,
         )
-    return get_op("AddN")(*[_dense(p, None) for p in parts])
+    return get_op("AddN")(*[_dense(p) for p in parts])
 
 
-def _dense(g, batch):
+def _dense(g):
     if isinstance(g, IndexedSlices):
         return convert_to_tensor(g)
     return g
@@ -502,6 +500,7 @@ def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
     )
     if not stretched:  # only leading axes were added (a bias): one Sum does it
         return get_op("Sum")(g, axis=tuple(range(batch_dims, batch_dims + lead)), keepdims=False)
-    g = get_op("Sum")(g, axis=tuple(range(batch_dims, batch_dims + lead)) + stretched,
-                      keepdims=True)
+    g = get_op("Sum")(
+        g, axis=tuple(range(batch_dims, batch_dims + lead)) + stretched, keepdims=True
+    )
     return get_op("Reshape")(g, shape=gshape[:batch_dims] + shape)
