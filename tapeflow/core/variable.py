@@ -180,12 +180,15 @@ class Variable(Operand):
 
     def _checked(self, value, op: str):
         """The backend array of `value`, after TF's dtype and shape checks for `op`."""
+        # Optimizer, metric and `assign_sub(lr * grad)` updates: same dtype and shape, nothing
+        # to convert or check.
+        arr = value._value if type(value) is Tensor else value
         if (
-            type(value) is xp.ndarray
-            and value.dtype == self._value.dtype
-            and value.shape == self._value.shape
+            (type(arr) is xp.ndarray or type(value) is Tensor)
+            and arr.dtype == self._value.dtype
+            and arr.shape == self._value.shape
         ):
-            return value  # optimizer and metric updates: nothing to convert or check
+            return arr
         arr = self._converted(value, op)
         if self._shape.rank is not None and not self._shape.is_compatible_with(arr.shape):
             # TF: ValueError from assign, InvalidArgumentError from assign_add/sub.

@@ -119,7 +119,8 @@ def _mean(x, axis=None, keepdims=False):
 @_mean.vjp
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
     # Divide the small reduced gradient, then broadcast: the same values, fewer divisions.
-    return (_broadcast_back(_real_div(g, float(_count(x, axis))), ans, x, axis, keepdims),)
+    count = wrap(xp.asarray(_count(x, axis), dtype=g._value.dtype))  # a Tensor: no conversion
+    return (_broadcast_back(_real_div(g, count), ans, x, axis, keepdims),)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
