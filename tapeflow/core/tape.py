@@ -171,14 +171,20 @@ class GradientTape:
         on gets None (or zeros with `unconnected_gradients="zero"`).
         """
         self._start("gradient")
-        unconnected = UnconnectedGradients(unconnected_gradients)
-        flat_targets = [_as_operand(t, "target") for t in nest.flatten(target)]
-        flat_sources = [_as_operand(s, "source") for s in nest.flatten(sources)]
+        unconnected = (
+            unconnected_gradients
+            if unconnected_gradients is UnconnectedGradients.NONE
+            else UnconnectedGradients(unconnected_gradients)
+        )
+        flat_targets = [_as_operand(t, "target") for t in _flat(target)]
+        flat_sources = [_as_operand(s, "source") for s in _flat(sources)]
         seeds = _seeds(flat_targets, output_gradients)
+        was_recording = self._recording  # the backward pass is for *other* tapes to record
+        self._recording = False
         try:
-            with self._not_recording():
-                grads = backward(self._entries, flat_targets, seeds, flat_sources, self._tracked)
+            grads = backward(self._entries, flat_targets, seeds, flat_sources, self._tracked)
         finally:
+            self._recording = was_recording
             self._finish()
         result = []
         for s, g in zip(flat_sources, grads):
@@ -192,6 +198,9 @@ class GradientTape:
             elif g is None and unconnected is UnconnectedGradients.ZERO:
                 g = wrap(xp.zeros_like(s._value))
             result.append(g)
+        if type(sources) in (list, tuple) and len(result) == len(sources):
+            if all(isinstance(x, Operand) for x in sources):
+                return type(sources)(result)  # the common `[w, b]`: no structure to rebuild
         return nest.pack_sequence_as(sources, result)
 
     def jacobian(
@@ -283,6 +292,15 @@ class GradientTape:
             yield
         finally:
             self._recording = was
+
+
+def _flat(structure) -> list:
+    """nest.flatten, with the common cases (one Tensor, a flat list of them) taken directly."""
+    if isinstance(structure, Operand):
+        return [structure]
+    if type(structure) in (list, tuple) and all(isinstance(x, Operand) for x in structure):
+        return list(structure)
+    return nest.flatten(structure)
 
 
 def _as_operand(x, role: str):
