@@ -77,9 +77,10 @@ def multiply(x, y):
     return xp.multiply(x, y)
 
 
-@multiply.vjp
-def _multiply_vjp(g, ans, x, y):
-    return g * y, g * x
+@multiply.vjp(needs=True)
+def _multiply_vjp(g, ans, x, y, needs=(True, True)):
+    # `needs`: in `w * x` with x data, only w's gradient is wanted (half the work).
+    return (g * y if needs[0] else None), (g * x if needs[1] else None)
 
 
 @op("RealDiv", samples=BINARY, domain=POSITIVE, batchable=True)
@@ -94,9 +95,11 @@ def _real_div(x, y):
     return out
 
 
-@_real_div.vjp
-def _real_div_vjp(g, ans, x, y):
-    return _real_div(g, y), g * _real_div(-ans, y)  # TF: realdiv(realdiv(-x, y), y)
+@_real_div.vjp(needs=True)
+def _real_div_vjp(g, ans, x, y, needs=(True, True)):
+    gx = _real_div(g, y) if needs[0] else None
+    gy = g * _real_div(-ans, y) if needs[1] else None  # TF: realdiv(realdiv(-x, y), y)
+    return gx, gy
 
 
 def realdiv(x, y, name=None):
