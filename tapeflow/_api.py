@@ -11,7 +11,9 @@ import importlib
 import sys
 import types
 
-FAMILIES = ("math", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug")
+FAMILIES = (
+    "math", "logic", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug",
+)  # fmt: skip
 
 
 def _core_table() -> dict:

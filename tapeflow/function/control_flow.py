@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..core import nest
 from ..core.tensor import Operand, convert_to_tensor
-from ..ops.math import logical_and
+from ..ops.logic import logical_and
 
 
 def cond(pred, true_fn=None, false_fn=None, name=None):

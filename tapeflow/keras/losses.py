@@ -15,6 +15,7 @@ from ..core import nest
 from ..core.tensor import Operand, Tensor, convert_to_tensor, wrap
 from ..ops import array as array_ops
 from ..ops import indexing as indexing_ops
+from ..ops import logic as logic_ops
 from ..ops import math as math_ops
 from ..ops import nn as nn_ops
 from ..ops import reduce as reduce_ops
@@ -390,7 +391,7 @@ def huber(y_true, y_pred, delta=1.0):
     quadratic = 0.5 * math_ops.square(error)
     linear = delta * abs_error - 0.5 * np.square(delta)
     return reduce_ops.reduce_mean(
-        indexing_ops.where(math_ops.less_equal(abs_error, delta), quadratic, linear), axis=-1
+        indexing_ops.where(logic_ops.less_equal(abs_error, delta), quadratic, linear), axis=-1
     )
 
 

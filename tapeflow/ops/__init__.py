@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (registration)
     conv,
     debug,
     linalg,
+    logic,
     math,
     nn,
     operators,  # noqa: F401  (after the ops it dispatches to)

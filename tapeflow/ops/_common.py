@@ -1,5 +1,6 @@
 """Sample sets for the generic op tests and small helpers shared by vjps."""
 
+from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample
 
 # Shapes chosen to exercise broadcasting in both directions and rank 0.
@@ -32,3 +33,18 @@ def normalize_axis(axis, ndim: int):
             raise ValueError(f"axis {a} is out of range for a tensor of rank {ndim}")
         out.append(a % ndim if ndim else 0)
     return tuple(out)
+
+
+def _floating(name, x, out=None):
+    """`out`, or TF's error when a float-only kernel got an integer or bool input.
+
+    NumPy promotes such inputs (exp of int32 is float64), so a result of another dtype
+    than the input means the input was not floating: checked after the fact, for free.
+    Without `out`, checks the input's dtype itself.
+    """
+    if (x.dtype.kind != "f") if out is None else (out.dtype != x.dtype):
+        raise InvalidArgumentError(
+            f"{name}: expected a floating-point tensor (float16, "
+            f"float32 or float64), got {x.dtype.name}"
+        )
+    return out

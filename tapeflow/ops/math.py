@@ -1,4 +1,7 @@
-"""Elementwise math: arithmetic, powers, exponentials, trigonometry, comparisons, clipping."""
+"""Elementwise math: arithmetic, powers, exponentials, trigonometry, activations, clipping.
+
+Comparisons and logic are in `logic.py`.
+"""
 
 import collections.abc
 
@@ -10,39 +13,14 @@ from ..core.errors import InvalidArgumentError, NotFoundError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
-from ._common import BINARY, UNARY
+from ._common import BINARY, UNARY, _floating
+from .logic import greater, greater_equal, less_equal
 
 # TF computes inf/nan silently where NumPy would warn (log(0), x/0, exp overflow).
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
 _quiet = np.errstate(**_QUIET)  # as a decorator: each call enters a fresh context
 
 
-def _floating(name, x, out=None):
-    """`out`, or TF's error when a float-only kernel got an integer or bool input.
-
-    NumPy promotes such inputs (exp of int32 is float64), so a result of another dtype
-    than the input means the input was not floating: checked after the fact, for free.
-    Without `out`, checks the input's dtype itself.
-    """
-    if (x.dtype.kind != "f") if out is None else (out.dtype != x.dtype):
-        raise InvalidArgumentError(
-            f"{name}: expected a floating-point tensor (float16, "
-            f"float32 or float64), got {x.dtype.name}"
-        )
-    return out
-
-
-def _boolean(name, *xs):
-    for x in xs:
-        if x.dtype.kind != "b":
-            raise InvalidArgumentError(f"{name}: expected bool tensors, got {x.dtype.name}")
-
-
-def _bool_sample(rng):
-    return rng.uniform(size=(3, 4)) > 0.5
-
-
-BOOL_BINARY = [Sample(_bool_sample, _bool_sample)]
 POSITIVE = (0.5, 2.0)
 
 
@@ -735,92 +713,6 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     return multiply(x, rsqrt(maximum(square_sum, epsilon)))
 
 
-# ---- comparisons and logic (no gradient) ---------------------------------------------------
-
-
-@op("Equal", differentiable=False, samples=BINARY)
-def equal(x, y):
-    """x == y elementwise (a bool tensor)."""
-    return xp.equal(x, y)
-
-
-@op("NotEqual", differentiable=False, samples=BINARY)
-def not_equal(x, y):
-    """x != y elementwise (a bool tensor)."""
-    return xp.not_equal(x, y)
-
-
-@op("Less", differentiable=False, samples=BINARY)
-def less(x, y):
-    """x < y elementwise (a bool tensor)."""
-    return xp.less(x, y)
-
-
-@op("LessEqual", differentiable=False, samples=BINARY)
-def less_equal(x, y):
-    """x <= y elementwise (a bool tensor)."""
-    return xp.less_equal(x, y)
-
-
-@op("Greater", differentiable=False, samples=BINARY)
-def greater(x, y):
-    """x > y elementwise (a bool tensor)."""
-    return xp.greater(x, y)
-
-
-@op("GreaterEqual", differentiable=False, samples=BINARY)
-def greater_equal(x, y):
-    """x >= y elementwise (a bool tensor)."""
-    return xp.greater_equal(x, y)
-
-
-@op("LogicalAnd", differentiable=False, samples=BOOL_BINARY)
-def logical_and(x, y):
-    """x AND y elementwise, for bool tensors."""
-    _boolean("LogicalAnd", x, y)
-    return xp.logical_and(x, y)
-
-
-@op("LogicalOr", differentiable=False, samples=BOOL_BINARY)
-def logical_or(x, y):
-    """x OR y elementwise, for bool tensors."""
-    _boolean("LogicalOr", x, y)
-    return xp.logical_or(x, y)
-
-
-@op("LogicalNot", differentiable=False, samples=[Sample(_bool_sample)])
-def logical_not(x):
-    """NOT x elementwise, for bool tensors."""
-    _boolean("LogicalNot", x)
-    return xp.logical_not(x)
-
-
-def logical_xor(x, y, name="LogicalXor"):
-    """x XOR y elementwise, for bool tensors (TF composes it the same way)."""
-    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)))
-
-
-@op("IsNan", differentiable=False, samples=UNARY)
-def is_nan(x):
-    """True where x is nan."""
-    _floating("IsNan", x)
-    return xp.isnan(x)
-
-
-@op("IsInf", differentiable=False, samples=UNARY)
-def is_inf(x):
-    """True where x is +inf or -inf."""
-    _floating("IsInf", x)
-    return xp.isinf(x)
-
-
-@op("IsFinite", differentiable=False, samples=UNARY)
-def is_finite(x):
-    """True where x is neither inf nor nan."""
-    _floating("IsFinite", x)
-    return xp.isfinite(x)
-
-
 # ---- casting -------------------------------------------------------------------------------
 
 
@@ -917,15 +809,14 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
 
 _BOTH = (
     "add subtract multiply divide truediv pow negative abs sign square sqrt exp sin cos tan "
-    "tanh sinh cosh atan sigmoid maximum minimum add_n round floor equal not_equal less "
-    "less_equal greater greater_equal logical_and logical_or logical_not scalar_mul"
+    "tanh sinh cosh atan sigmoid maximum minimum add_n round floor scalar_mul"
 ).split()
 API = {
     "tf": _BOTH + "realdiv clip_by_value clip_by_norm clip_by_global_norm cast".split(),
     "math": _BOTH
     + (
         "floordiv floormod mod rsqrt reciprocal expm1 log log1p softplus softsign erf erfc "
-        "squared_difference ceil logical_xor is_nan is_finite is_inf divide_no_nan "
+        "squared_difference ceil divide_no_nan "
         "l2_normalize unsorted_segment_sum"
     ).split(),
     "nn": ["sigmoid", "softplus", "softsign", "tanh", "l2_normalize"],

@@ -9,7 +9,7 @@ directly: they are the hot path of every training step.
 from ..core.errors import InvalidArgumentError
 from ..core.registry import execute
 from ..core.tensor import Operand, convert_to_tensor
-from . import indexing, linalg, math
+from . import indexing, linalg, logic, math
 
 _EMPTY = {}
 
@@ -94,22 +94,22 @@ def _install():
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)
     for name, fn in (
-        ("and", math.logical_and),
-        ("or", math.logical_or),
-        ("xor", math.logical_xor),
+        ("and", logic.logical_and),
+        ("or", logic.logical_or),
+        ("xor", logic.logical_xor),
     ):
         forward, reflected = _logical(fn, name)
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)
-    Operand.__lt__ = _comparison(math.less)
-    Operand.__le__ = _comparison(math.less_equal)
-    Operand.__gt__ = _comparison(math.greater)
-    Operand.__ge__ = _comparison(math.greater_equal)
-    Operand.__eq__ = _equality(math.equal, False)
-    Operand.__ne__ = _equality(math.not_equal, True)
+    Operand.__lt__ = _comparison(logic.less)
+    Operand.__le__ = _comparison(logic.less_equal)
+    Operand.__gt__ = _comparison(logic.greater)
+    Operand.__ge__ = _comparison(logic.greater_equal)
+    Operand.__eq__ = _equality(logic.equal, False)
+    Operand.__ne__ = _equality(logic.not_equal, True)
     Operand.__neg__ = lambda self: execute(math.negative, (self,), _EMPTY)
     Operand.__abs__ = lambda self: math.abs(self)
-    Operand.__invert__ = lambda self: math.logical_not(self)
+    Operand.__invert__ = lambda self: logic.logical_not(self)
     Operand.__getitem__ = _getitem
 
 

@@ -10,6 +10,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
 from ._common import batch_ndim, normalize_axis
+from .logic import equal, is_finite, not_equal
 from .math import (
     _cast,
     _div_no_nan,
@@ -17,11 +18,8 @@ from .math import (
     _unsorted_segment_sum,
     add,
     cast,
-    equal,
     exp,
-    is_finite,
     log,
-    not_equal,
     sqrt,
     square,
 )
