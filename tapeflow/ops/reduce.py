@@ -1,6 +1,7 @@
 """Reductions and scans over axes: sum, mean, max, prod, logsumexp, argmax, top_k, cumsum."""
 
 import collections
+import math
 
 import numpy as np
 
@@ -65,9 +66,9 @@ def _broadcast_back(g, ans, x, axis, keepdims):
 
 def _count(x, axis) -> int:
     """How many elements of x each output element of a reduction over `axis` combines."""
-    axes = normalize_axis(axis, x.ndim)
-    shape = tuple(x.shape)
-    return int(np.prod(shape if axes is None else [shape[a] for a in axes]))
+    shape = x._value.shape if hasattr(x, "_value") else x.shape
+    axes = normalize_axis(axis, len(shape))
+    return math.prod(shape) if axes is None else math.prod(shape[a] for a in axes)
 
 
 # ---- sum, mean, product --------------------------------------------------------------------

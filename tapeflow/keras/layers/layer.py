@@ -81,6 +81,7 @@ class Layer(Module):
         self._scope = None
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype)
+        self._np_dtype = np.dtype(self._dtype)  # what `__call__` compares inputs against
         self._autocast = autocast
         self.built = False
         self._own_weights = []  # add_weight() results, in creation order
@@ -310,9 +311,10 @@ class Layer(Module):
     def __call__(self, *args, **kwargs):
         if args:
             first = args[0]
-            if _has_symbolic(first):
-                return symbolic_call(self, args, kwargs)
-            args = (self._convert_inputs(first),) + args[1:]
+            if type(first) is not Tensor or first._value.dtype != self._np_dtype:
+                if _has_symbolic(first):
+                    return symbolic_call(self, args, kwargs)
+                args = (self._convert_inputs(first),) + args[1:]
         elif "inputs" in kwargs:
             if _has_symbolic(kwargs["inputs"]):
                 return symbolic_call(self, (), kwargs)
@@ -326,12 +328,14 @@ class Layer(Module):
             kwargs.pop("training", None)
         if not self.built:
             self._build_from(args[0] if args else kwargs["inputs"])
-        self._call_losses = []
-        _call_context.training.append(training)
+        if self._call_losses:
+            self._call_losses = []
+        stack = _call_context.training
+        stack.append(training)
         try:
             outputs = self.call(*args, **kwargs)
         finally:
-            _call_context.training.pop()
+            stack.pop()
         if self._activity_regularizer is not None:
             from .. import regularizers
 
@@ -339,7 +343,7 @@ class Layer(Module):
         return outputs
 
     def _convert_inputs(self, inputs):
-        if type(inputs) is Tensor and inputs._value.dtype == np.dtype(self._dtype):
+        if type(inputs) is Tensor and inputs._value.dtype == self._np_dtype:
             return inputs  # the common case costs one check
         dtype = self._dtype if self._autocast else None
 
