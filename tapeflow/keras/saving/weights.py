@@ -170,13 +170,14 @@ def check_weights_filename(filepath: str):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Writes `model`'s weights (not its optimizer's state) to `filepath`, which must end in
-    ".weights.h5". The file is tapeflow's safe format, not HDF5: see the module docstring."""
+    """Writes `model`'s weights, and its optimizer's state once built (as Keras 3 does), to
+    `filepath`, which must end in ".weights.h5". The file is tapeflow's safe format, not
+    HDF5: see the module docstring."""
     filepath = os.fspath(filepath)
     check_weights_filename(filepath)
     if not overwrite and os.path.exists(filepath) and not ask_to_proceed_with_overwrite(filepath):
         return
-    tensors, metadata = model_tensors(model, include_optimizer=False)
+    tensors, metadata = model_tensors(model, include_optimizer=True)
     write_tensors(filepath, tensors, metadata)
 
 
