@@ -189,20 +189,26 @@ def deserialize(name, custom_objects=None):
     return deserialize_object(name, ALL_OBJECTS_DICT, custom_objects, "loss")
 
 
-def get(identifier):
-    """A loss from a name ("mse", "CategoricalCrossentropy"), a config dict, a Loss, a class or
-    a function. Names of functions give the function; class names give an instance."""
+def get_object(identifier, objects: dict, deserialize_fn, kind: str):
+    """`get` for losses and metrics: a name, a config dict, an instance, a class or a function.
+    Names of functions give the function; class names give an instance."""
     if identifier is None:
         return None
     if isinstance(identifier, dict):
-        obj = deserialize(identifier)
+        obj = deserialize_fn(identifier)
     elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
+        obj = objects.get(identifier)
     else:
         obj = identifier
     if callable(obj):
         return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret loss identifier: {identifier}")
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
+
+
+def get(identifier):
+    """A loss from a name ("mse", "CategoricalCrossentropy"), a config dict, a Loss, a class or
+    a function. Names of functions give the function; class names give an instance."""
+    return get_object(identifier, ALL_OBJECTS_DICT, deserialize, "loss")
 
 
 __all__ = [

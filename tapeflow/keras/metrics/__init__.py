@@ -3,8 +3,6 @@ metric functions, and `get`, `serialize`, `deserialize` (Keras 3 names and numbe
 
 from __future__ import annotations
 
-import inspect
-
 from .. import backend
 from ..losses import (
     KLD,
@@ -18,6 +16,7 @@ from ..losses import (
     categorical_focal_crossentropy,
     categorical_hinge,
     deserialize_object,
+    get_object,
     hinge,
     huber,
     kl_divergence,
@@ -176,17 +175,7 @@ def get(identifier):
     """A metric from a name ("accuracy" gives Accuracy(), "mse" MeanSquaredError()), a config
     dict, a Metric, a class or a function. Which accuracy "accuracy" means for a model is
     decided by `Model.compile`, not here."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        obj = deserialize(identifier)
-    elif isinstance(identifier, str):
-        obj = ALL_OBJECTS_DICT.get(identifier)
-    else:
-        obj = identifier
-    if callable(obj):
-        return obj() if inspect.isclass(obj) else obj
-    raise ValueError(f"Could not interpret metric identifier: {identifier}")
+    return get_object(identifier, ALL_OBJECTS_DICT, deserialize, "metric")
 
 
 __all__ = [
