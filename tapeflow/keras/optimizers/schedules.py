@@ -51,17 +51,11 @@ def _check_positive(name: str, value):
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored if staircase)."""
+class _StepDecay(LearningRateSchedule):
+    """Shared by the exponential and inverse-time decays: same arguments, same progress
+    `step / decay_steps` (floored if staircase); subclasses give the formula in `_decayed`."""
 
-    def __init__(
-        self,
-        initial_learning_rate,
-        decay_steps,
-        decay_rate,
-        staircase=False,
-        name="ExponentialDecay",
-    ):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.decay_rate = decay_rate
@@ -75,7 +69,7 @@ class ExponentialDecay(LearningRateSchedule):
         p = dt(_value(step)) / keras_cast(self.decay_steps, dt)
         if self.staircase:
             p = np.floor(p)
-        return _tensor(lr * keras_cast(self.decay_rate, dt) ** p)
+        return _tensor(self._decayed(lr, dt, keras_cast(self.decay_rate, dt), p))
 
     def get_config(self) -> dict:
         return {
@@ -85,6 +79,23 @@ class ExponentialDecay(LearningRateSchedule):
             "staircase": self.staircase,
             "name": self.name,
         }
+
+
+class ExponentialDecay(_StepDecay):
+    """`initial_learning_rate * decay_rate ** (step / decay_steps)` (floored if staircase)."""
+
+    def __init__(
+        self,
+        initial_learning_rate,
+        decay_steps,
+        decay_rate,
+        staircase=False,
+        name="ExponentialDecay",
+    ):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def _decayed(self, lr, dt, rate, p):
+        return lr * rate**p
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
@@ -167,7 +178,7 @@ class PolynomialDecay(LearningRateSchedule):
         }
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`."""
 
     def __init__(
@@ -178,29 +189,10 @@ class InverseTimeDecay(LearningRateSchedule):
         staircase=False,
         name="InverseTimeDecay",
     ):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        _check_positive("decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def __call__(self, step):
-        lr = _value(self.initial_learning_rate)
-        dt = lr.dtype.type
-        p = dt(_value(step)) / keras_cast(self.decay_steps, dt)
-        if self.staircase:
-            p = np.floor(p)
-        return _tensor(lr / (dt(1) + keras_cast(self.decay_rate, dt) * p))
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+    def _decayed(self, lr, dt, rate, p):
+        return lr / (dt(1) + rate * p)
 
 
 class CosineDecay(LearningRateSchedule):
