@@ -23,26 +23,10 @@ def _core_table() -> dict:
     from .function import functions_run_eagerly, run_functions_eagerly
     from .testing.compute_gradient import compute_gradient
 
-    dtype_names = [
-        "DType",
-        "as_dtype",
-        "bool",
-        "complex64",
-        "complex128",
-        "double",
-        "float16",
-        "float32",
-        "float64",
-        "half",
-        "int8",
-        "int16",
-        "int32",
-        "int64",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-    ]
+    # Every DType the engine defines, with TF's aliases (half, double) and helpers.
+    dtype_table = {d.name: d for d in dtypes._ALL}
+    dtype_table.update(half=dtypes.half, double=dtypes.double, DType=dtypes.DType,
+                       as_dtype=dtypes.as_dtype)  # fmt: skip
     nest_names = [
         "flatten",
         "pack_sequence_as",
@@ -51,7 +35,7 @@ def _core_table() -> dict:
         "assert_same_structure",
     ]
     return {
-        "dtypes": {n: getattr(dtypes, n) for n in dtype_names},
+        "dtypes": dtype_table,
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
         "test": {"compute_gradient": compute_gradient},
