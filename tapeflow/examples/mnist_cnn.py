@@ -5,7 +5,7 @@ on a laptop CPU, with `import tapeflow as tf` the only difference: a subclassed 
 Conv2D (16 filters of 3x3, relu), a 2x2 max-pool and one Dense layer (10 logits); a tf.data
 pipeline that shuffles, batches by 32 and normalises the pixels to [0, 1]; Adam; training and
 test loops with `model(x, training=True)` and metrics driven by `update_state`, `result` and
-`reset_state`. Saves the loss and accuracy curves when matplotlib is installed.
+`reset_state`. `--plot FILE` saves the loss and accuracy curves (needs matplotlib).
 
 The MNIST files come from `--data DIR` (the four IDX .gz files or Keras' mnist.npz), else from
 the dataset cache (`$TAPEFLOW_DATA/mnist`, default `~/.tapeflow/datasets/mnist`), downloaded
@@ -57,7 +57,7 @@ def run(
     epochs=EPOCHS,
     data=None,
     seed=0,
-    plot="mnist_cnn.png",
+    plot=None,
     verbose=1,
     callbacks=None,
     train_size=None,
@@ -183,6 +183,7 @@ def plot_history(history, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plot (pip install tapeflow[plot])")
         return None
@@ -192,11 +193,13 @@ def plot_history(history, path):
     ax_loss.plot(epochs, history["test_loss"], "o-", label="test")
     ax_loss.set(xlabel="Epoch", ylabel="Sparse categorical cross-entropy", title="Loss")
     ax_loss.legend()
+    ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_acc.plot(epochs, history["accuracy"], "o-", label="training")
     ax_acc.plot(epochs, history["test_accuracy"], "o-", label="test")
     ax_acc.axhline(PUBLISHED["test_accuracy"], color="gray", ls="--", label="published (test)")
     ax_acc.set(xlabel="Epoch", ylabel="Accuracy", title="Accuracy")
     ax_acc.legend()
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -208,7 +211,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--data", help="directory holding the MNIST files")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", default="mnist_cnn.png", help="PNG path; '' for none")
+    parser.add_argument("--plot", metavar="FILE", help="save the curves to this PNG file")
     parser.add_argument("--train-size", type=int, help="train on the first N images only")
     parser.add_argument("--test-size", type=int, help="test on the first N images only")
     args = parser.parse_args(argv)

@@ -3,8 +3,8 @@
 TensorFlow's quickstart model, trained in a custom loop as the TensorFlow tutorials write it,
 with `import tapeflow as tf` the only difference: Flatten, Dense(128, relu), Dense(10, softmax),
 Adam, sparse categorical cross-entropy, batches of 32 reshuffled by tf.data, five epochs; the
-mean loss of each epoch is printed. Reaches about 97-98% test accuracy. Saves the loss and
-accuracy curves when matplotlib is installed.
+mean loss of each epoch is printed. Reaches about 97-98% test accuracy. `--plot FILE` saves
+the loss and accuracy curves (needs matplotlib).
 
 The MNIST files come from `--data DIR` (the four IDX .gz files or Keras' mnist.npz), else from
 the dataset cache (`$TAPEFLOW_DATA/mnist`, default `~/.tapeflow/datasets/mnist`), downloaded
@@ -35,7 +35,7 @@ def run(
     epochs=EPOCHS,
     data=None,
     seed=0,
-    plot="mnist_mlp.png",
+    plot=None,
     verbose=1,
     callbacks=None,
     train_size=None,
@@ -156,6 +156,7 @@ def plot_history(history, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plot (pip install tapeflow[plot])")
         return None
@@ -165,11 +166,13 @@ def plot_history(history, path):
     ax_loss.plot(epochs, history["test_loss"], "o-", label="test")
     ax_loss.set(xlabel="Epoch", ylabel="Sparse categorical cross-entropy", title="Loss")
     ax_loss.legend()
+    ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_acc.plot(epochs, history["accuracy"], "o-", label="training")
     ax_acc.plot(epochs, history["test_accuracy"], "o-", label="test")
     ax_acc.axhline(PUBLISHED["test_accuracy"], color="gray", ls="--", label="published (test)")
     ax_acc.set(xlabel="Epoch", ylabel="Accuracy", title="Accuracy")
     ax_acc.legend()
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -181,7 +184,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--data", help="directory holding the MNIST files")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", default="mnist_mlp.png", help="PNG path; '' for none")
+    parser.add_argument("--plot", metavar="FILE", help="save the curves to this PNG file")
     parser.add_argument("--train-size", type=int, help="train on the first N images only")
     parser.add_argument("--test-size", type=int, help="test on the first N images only")
     args = parser.parse_args(argv)
