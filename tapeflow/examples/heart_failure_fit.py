@@ -2,8 +2,8 @@
 
 The same data (the heart-failure split shipped with tapeflow), the same Dense(64) x 2 and
 sigmoid model, RMSprop, binary cross-entropy, batches of 32 reshuffled every epoch and 60
-epochs, but the loop is Keras' own: `fit(..., validation_data=...)` returns the History whose
-curves `--plot FILE` saves (needs matplotlib).
+epochs, but the loop is Keras' own: `fit(..., validation_data=...)` returns the History;
+`--plot FILE` saves its curves (needs matplotlib).
 """
 
 import argparse
