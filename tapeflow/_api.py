@@ -18,6 +18,7 @@ FAMILIES = (
 
 def _core_table() -> dict:
     """The namespaces filled from the engine rather than from op families."""
+    from .backend import threads
     from .core import dtypes, nest
     from .core.forward import ForwardAccumulator
     from .function import functions_run_eagerly, run_functions_eagerly
@@ -43,6 +44,7 @@ def _core_table() -> dict:
             "run_functions_eagerly": run_functions_eagerly,
             "functions_run_eagerly": functions_run_eagerly,
         },
+        "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
     }
 
 
@@ -80,9 +82,22 @@ def install(package_globals: dict):
         if ns == "tf":
             package_globals.update(members)
         else:
-            module = package_globals.get(ns)
-            if not isinstance(module, types.ModuleType):
-                module = namespace(package, ns)
-                package_globals[ns] = module
+            module = _namespace_module(package_globals, package, ns)
             for k, v in members.items():
                 setattr(module, k, v)
+
+
+def _namespace_module(package_globals: dict, package: str, ns: str) -> types.ModuleType:
+    """The module for namespace `ns` ("math", or dotted: "config.threading"), made if absent."""
+    head, *rest = ns.split(".")
+    module = package_globals.get(head)
+    if not isinstance(module, types.ModuleType):
+        module = namespace(package, head)
+        package_globals[head] = module
+    for part in rest:
+        child = getattr(module, part, None)
+        if not isinstance(child, types.ModuleType):
+            child = namespace(module.__name__, part)
+            setattr(module, part, child)
+        module = child
+    return module

@@ -4,16 +4,15 @@
     tapeflow info
     tapeflow bench [ARGS...]
 
-`run` loads an example from the repository's `examples/` directory (found next to the
-package, in the current directory, or at `$TAPEFLOW_EXAMPLES`), calls its `run(...)` with a
-progress bar as callback, then prints a summary of the final metrics next to the published
-ones.
+`run` imports an example from `tapeflow.examples` (shipped in the package, so it works from
+any directory after a plain `pip install`), calls its `run(...)` with a progress bar as
+callback, then prints a summary of the final metrics next to the published ones.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import importlib
 import inspect
 import os
 import pathlib
@@ -21,25 +20,12 @@ import platform
 import sys
 import time
 
-# Command-line name -> (file in examples/, what it is).
-EXAMPLES = {
-    "linear-regression": ("linear_regression", "f(x) = x*W + b with a tape and assign_sub"),
-    "heart-failure": ("heart_failure", "Dense(64) x 2 + sigmoid, custom training loop"),
-    "heart-failure-fit": ("heart_failure_fit", "the heart-failure model with compile and fit"),
-    "mnist-mlp": ("mnist_mlp", "MNIST, Flatten-Dense(128)-Dense(10), @tf.function step"),
-    "mnist-cnn": ("mnist_cnn", "MNIST, a small CNN in an explicit tf.data loop"),
-}
-EXAMPLES_ENV = "TAPEFLOW_EXAMPLES"
+from .backend import threads
+from .examples import EXAMPLES
+
+EXAMPLES_DIR = pathlib.Path(__file__).resolve().parent / "examples"
 # Longer runs get one bar over the epochs rather than one bar per epoch.
 MAX_EPOCHS_WITH_STEP_BARS = 10
-_THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "BLIS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 
 
 def main(argv=None) -> int:
@@ -72,11 +58,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tapeflow {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    listing = "\n".join(f"  {name:<18} {what}" for name, (_, what) in EXAMPLES.items())
+    listing = "\n".join(
+        f"  {name:<18} {what} ({module}.py)" for name, (module, what) in EXAMPLES.items()
+    )
     run = commands.add_parser(
         "run",
-        help="train one of the tutorial examples",
-        description=f"Trains one of the tutorial examples.\n\nexamples:\n{listing}",
+        help="train one of the tutorial examples shipped with tapeflow",
+        description=(
+            "Trains one of the TensorFlow tutorials' programs that ship with tapeflow, with a\n"
+            "progress bar, and prints its final metrics next to the published ones. Each is a\n"
+            "plain script whose only change from TensorFlow is `import tapeflow as tf`: read\n"
+            f"them in {EXAMPLES_DIR},\n"
+            "or run one without the bar: python -m tapeflow.examples.heart_failure --help\n\n"
+            f"examples:\n{listing}\n\n"
+            "MNIST is read from --data DIR, else from $TAPEFLOW_DATA/mnist, else from the cache\n"
+            "~/.tapeflow/datasets/mnist (downloaded there when absent and online). Nothing is\n"
+            "written to disk unless --plot FILE asks for the curves."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("example", metavar="EXAMPLE", help="one of: " + ", ".join(EXAMPLES))
@@ -84,8 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         "--epochs", type=_positive_int, help="number of epochs (default: the tutorial's)"
     )
     run.add_argument("--data", metavar="DIR", help="directory holding the dataset files (MNIST)")
-    run.add_argument("--plot", metavar="FILE", help="where to save the curves (PNG)")
-    run.add_argument("--no-plot", action="store_true", help="save no plot")
+    run.add_argument(
+        "--plot", metavar="FILE", help="save the training curves to this PNG (needs matplotlib)"
+    )
+    run.add_argument("--no-plot", action="store_true", help=argparse.SUPPRESS)  # the default
     run.add_argument("--seed", type=int, help="random seed (default: the example's)")
     run.set_defaults(handler=_run)
 
@@ -112,37 +112,12 @@ def _positive_int(text: str) -> int:
 # --- tapeflow run -----------------------------------------------------------------------
 
 
-def examples_dir() -> pathlib.Path | None:
-    """The directory holding the example scripts: `$TAPEFLOW_EXAMPLES`, else `examples/` next to
-    the package (a source checkout or an editable install), else `./examples`."""
-    candidates = []
-    if os.environ.get(EXAMPLES_ENV):
-        candidates.append(pathlib.Path(os.environ[EXAMPLES_ENV]).expanduser())
-    candidates.append(pathlib.Path(__file__).resolve().parent.parent / "examples")
-    candidates.append(pathlib.Path.cwd() / "examples")
-    for candidate in candidates:
-        if (candidate / "heart_failure.py").is_file():
-            return candidate
-    return None
-
-
 def load_example(name: str):
-    """The example module `name` ("heart-failure" or "heart_failure"), imported from its file."""
+    """The example module `name` ("heart-failure" or "heart_failure") of tapeflow.examples."""
     key = name.replace("_", "-")
     if key not in EXAMPLES:
         raise LookupError(f"no example named {name!r}; the examples are: {', '.join(EXAMPLES)}")
-    directory = examples_dir()
-    if directory is None:
-        raise FileNotFoundError(
-            "the example scripts were not found: they live in the examples/ directory of the "
-            "tapeflow repository, which `pip install` does not copy. Run from a clone (or an "
-            f"editable install: pip install -e .), or set {EXAMPLES_ENV} to that directory."
-        )
-    path = directory / f"{EXAMPLES[key][0]}.py"
-    spec = importlib.util.spec_from_file_location(f"tapeflow_examples.{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"{__package__}.examples.{EXAMPLES[key][0]}")
 
 
 def _run(args) -> int:
@@ -150,12 +125,13 @@ def _run(args) -> int:
 
     try:
         module = load_example(args.example)
-    except (LookupError, FileNotFoundError) as e:
+    except LookupError as e:
         print(f"tapeflow run: {e}", file=sys.stderr)
         return 2
     name = args.example.replace("_", "-")
     accepted = inspect.signature(module.run).parameters
-    kwargs = {"verbose": 0, "callbacks": [progress_callback()]}
+    # No file unless --plot names one: the examples' run() writes none by default either.
+    kwargs = {"verbose": 0, "callbacks": [progress_callback()], "plot": None}
     for option in ("epochs", "data", "seed", "plot"):
         value = getattr(args, option)
         if value is None:
@@ -164,18 +140,47 @@ def _run(args) -> int:
             print(f"tapeflow run: {name} takes no --{option}", file=sys.stderr)
             return 2
         kwargs[option] = value
-    if args.no_plot:
-        kwargs["plot"] = None
     epochs = kwargs.get("epochs", accepted["epochs"].default)
-    print(f"tapeflow {__version__}: {name} ({EXAMPLES[name][1]}), {epochs} epochs")
+    unit = "epoch" if epochs == 1 else "epochs"
+    print(f"tapeflow {__version__}: {name} ({EXAMPLES[name][1]}), {epochs} {unit}")
+    from .keras.datasets import DatasetNotFoundError
+
     start = time.perf_counter()
     try:
         results = module.run(**kwargs)
-    except (FileNotFoundError, ValueError) as e:  # a missing or corrupt dataset
+    except DatasetNotFoundError as e:
+        print(f"\ntapeflow run {name}: {dataset_not_found(e)}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError) as e:  # a corrupt dataset, a bad --data
         print(f"\ntapeflow run {name}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     print(summary(name, results, time.perf_counter() - start))
     return 0
+
+
+def dataset_not_found(error) -> str:
+    """What `tapeflow run` says when a dataset is missing: the command's own ways to point at
+    the files (`--data DIR`, the environment variable, the cache folder), not the loader's
+    Python argument."""
+    from .keras.datasets._loader import DEFAULT_ROOT, ENV_VAR
+
+    dataset = error.dataset or "dataset"
+    files = "\n".join(f"    {name}" for name in error.absent)
+    if dataset == "mnist":
+        files += "\n  (or Keras' mnist.npz instead of the four files)"
+    ways = [
+        ("--data DIR", "on the command line"),
+        (f"{ENV_VAR}=DIR", f"in the environment, with the files in DIR/{dataset}"),
+        ("the cache folder", f"{DEFAULT_ROOT}/{dataset}"),
+    ]
+    sources = "\n".join(f"    {url}" for url in error.sources)
+    attempts = "\n".join(f"    {line}" for line in error.attempts) or "    (nothing was tried)"
+    return (
+        f"the {dataset} files are not in {error.directory} and could not be downloaded.\n"
+        f"Put these files in a directory:\n{files}\nand name it with one of:\n"
+        + "".join(f"  {way:<20}{where}\n" for way, where in ways)
+        + f"The files can be downloaded from:\n{sources}\nDownload attempts:\n{attempts}"
+    )
 
 
 def summary(name: str, results: dict, seconds: float) -> str:
@@ -275,21 +280,38 @@ def info() -> str:
         lines.append(
             f"SIMD            baseline {', '.join(simd.get('baseline', []))}; found {found}"
         )
-    pools = blas_threads()
-    if pools:
-        for pool in pools:
-            lines.append(f"BLAS threads    {pool['num_threads']} ({pool['api']}: {pool['path']})")
-    else:
-        lines.append("BLAS threads    unknown (no loaded BLAS library answered)")
-    lines.append(f"CPUs            {_usable_cpus()} usable of {os.cpu_count()}")
-    settings = ", ".join(f"{v}={os.environ[v]}" for v in _THREAD_VARS if v in os.environ)
-    lines.append(f"thread settings {settings or 'none set (' + ', '.join(_THREAD_VARS[:3]) + ')'}")
+    lines += _thread_lines()
     lines.append(f"matplotlib      {_version_of('matplotlib') or 'not installed (no plots)'}")
     root = os.environ.get("TAPEFLOW_DATA") or "~/.tapeflow/datasets"
     lines.append(f"dataset cache   {pathlib.Path(root).expanduser()}")
-    directory = examples_dir()
-    lines.append(f"examples        {directory or 'not found (they live in a source checkout)'}")
+    lines.append(f"examples        {EXAMPLES_DIR}")
     return "\n".join(lines)
+
+
+def _thread_lines() -> list[str]:
+    """BLAS threads, CPUs, load and the thread settings, with how to change them."""
+    lines = []
+    pools = threads.blas_threads()
+    for pool in pools:
+        lines.append(f"BLAS threads    {pool['num_threads']} ({pool['api']}: {pool['path']})")
+    if not pools:
+        lines.append("BLAS threads    unknown (no loaded BLAS library answered)")
+    how = "threadpoolctl" if _version_of("threadpoolctl") else "the library's own functions"
+    lines.append(f"                read and set through {how}")
+    cpus, load = threads.usable_cpus(), threads.load_average()
+    busy = ""
+    if load is not None:
+        state = "busy: fewer BLAS threads may train faster" if load > cpus else "not busy"
+        busy = f"; load average {load:.2f} ({state})"
+    lines.append(f"CPUs            {cpus} usable of {os.cpu_count()}{busy}")
+    variables = threads.THREAD_VARS
+    settings = ", ".join(f"{v}={os.environ[v]}" for v in variables if v in os.environ)
+    lines.append(f"thread settings {settings or 'none set (' + ', '.join(variables[:3]) + ')'}")
+    lines.append(
+        "                set them in Python with "
+        "tf.config.threading.set_intra_op_parallelism_threads(N)"
+    )
+    return lines
 
 
 def _numpy_config(numpy) -> dict:
@@ -299,13 +321,6 @@ def _numpy_config(numpy) -> dict:
         return {}
 
 
-def _usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _version_of(distribution: str) -> str | None:
     from importlib import metadata
 
@@ -313,72 +328,6 @@ def _version_of(distribution: str) -> str | None:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
-
-
-def blas_threads() -> list[dict]:
-    """The thread pools of the BLAS libraries loaded in this process: threadpoolctl's answer
-    when it is installed, else the libraries' own functions, found in /proc/self/maps."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        pass
-    else:
-        return [
-            {
-                "api": p.get("internal_api"),
-                "path": p.get("filepath"),
-                "num_threads": p.get("num_threads"),
-            }
-            for p in threadpoolctl.threadpool_info()
-            if p.get("user_api") == "blas"
-        ]
-    import ctypes
-
-    pools = []
-    for path in _loaded_libraries():
-        lower = os.path.basename(path).lower()
-        if "openblas" in lower:
-            api, getters = "openblas", _openblas_getters()
-        elif "mkl_rt" in lower:
-            api, getters = "mkl", ("MKL_Get_Max_Threads",)
-        elif "blis" in lower:
-            api, getters = "blis", ("bli_thread_get_num_threads",)
-        else:
-            continue
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for getter in getters:
-            function = getattr(library, getter, None)
-            if function is not None:
-                function.restype = ctypes.c_int
-                pools.append({"api": api, "path": path, "num_threads": function()})
-                break
-    return pools
-
-
-def _openblas_getters():
-    # NumPy's wheels carry scipy-openblas, whose symbols have a prefix and a 64-bit suffix.
-    return tuple(
-        f"{prefix}openblas_get_num_threads{suffix}"
-        for prefix in ("", "scipy_")
-        for suffix in ("", "64_")
-    )
-
-
-def _loaded_libraries() -> list[str]:
-    try:
-        with open("/proc/self/maps") as f:
-            maps = f.read()
-    except OSError:  # not Linux: no way to list them without threadpoolctl
-        return []
-    paths = []
-    for line in maps.splitlines():
-        path = line.split(maxsplit=5)[-1] if line.count(" ") >= 5 else ""
-        if ".so" in path and path.startswith("/") and path not in paths:
-            paths.append(path)
-    return paths
 
 
 # --- tapeflow bench ---------------------------------------------------------------------

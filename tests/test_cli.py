@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import types
@@ -39,16 +40,20 @@ def test_run_heart_failure_prints_a_bar_and_a_summary(tmp_path, capsys):
     assert "Epoch  1/3" not in out  # the example's own per-epoch lines give way to the bar
 
 
-def test_run_accepts_underscores_and_no_plot(tmp_path, capsys, monkeypatch):
+def test_run_writes_no_file_unless_asked(tmp_path, capsys, monkeypatch):
+    # Without --plot nothing lands in the current directory (it used to get a PNG).
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["run", "linear_regression", "--epochs", "2", "--no-plot"]) == 0
+    assert cli.main(["run", "linear_regression", "--epochs", "2"]) == 0
     out = capsys.readouterr().out
     assert "  published  W 3.0000, b 2.0000" in out and "  plot       none" in out
+    assert not list(tmp_path.iterdir())
+    assert cli.main(["run", "linear-regression", "--epochs", "1", "--no-plot"]) == 0  # still ok
+    assert "linear-regression (f(x) = x*W + b" in capsys.readouterr().out
     assert not list(tmp_path.iterdir())
 
 
 def test_run_heart_failure_fit_passes_the_bar_to_fit(tmp_path, capsys):
-    assert cli.main(["run", "heart-failure-fit", "--epochs", "2", "--no-plot"]) == 0
+    assert cli.main(["run", "heart-failure-fit", "--epochs", "2"]) == 0
     out = capsys.readouterr().out
     assert "2/2" in out and "Summary of heart-failure-fit:" in out
 
@@ -65,10 +70,21 @@ def test_run_rejects_unknown_examples_and_options(capsys):
 
 
 def test_run_mnist_without_files_says_where_to_put_them(tmp_path, capsys):
-    assert cli.main(["run", "mnist-mlp", "--data", str(tmp_path), "--no-plot"]) == 1
+    assert cli.main(["run", "mnist-mlp", "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert "tapeflow run mnist-mlp: DatasetNotFoundError" in err
-    assert "train-images-idx3-ubyte.gz" in err and str(tmp_path) in err
+    assert f"tapeflow run mnist-mlp: the mnist files are not in {tmp_path} and" in err
+    assert "train-images-idx3-ubyte.gz" in err and "mnist.npz" in err
+    # The command's own ways to name the directory, not the Python loader's `data_dir=`.
+    assert "  --data DIR          on the command line" in err
+    assert "  TAPEFLOW_DATA=DIR   in the environment, with the files in DIR/mnist" in err
+    assert "  the cache folder    ~/.tapeflow/datasets/mnist" in err
+    assert "data_dir" not in err and "tests run offline" in err
+
+
+def test_run_mnist_from_the_data_variable(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TAPEFLOW_DATA", str(tmp_path))
+    assert cli.main(["run", "mnist-cnn", "--epochs", "1"]) == 1
+    assert f"not in {tmp_path / 'mnist'} and could not" in capsys.readouterr().err
 
 
 def test_progress_bar_per_epoch_over_steps(capsys):
@@ -84,17 +100,35 @@ def test_progress_bar_per_epoch_over_steps(capsys):
     assert "loss: 0.5000" in out and "loss: 0.4000" in out and "accuracy: 0.9000" in out
 
 
-def test_examples_dir_from_the_environment(tmp_path, monkeypatch):
-    assert cli.examples_dir() == REPO / "examples"
-    (tmp_path / "heart_failure.py").write_text("")
-    monkeypatch.setenv(cli.EXAMPLES_ENV, str(tmp_path))
-    assert cli.examples_dir() == tmp_path
+def test_run_help_says_what_it_runs(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert str(REPO / "tapeflow" / "examples") in out  # where the scripts are
+    assert "python -m tapeflow.examples.heart_failure" in out
+    for name, (module, _) in cli.EXAMPLES.items():
+        assert f"  {name:<18} " in out and f"({module}.py)" in out
+    assert "--data DIR" in out and "TAPEFLOW_DATA" in out and "--plot FILE" in out
 
 
-def test_examples_not_found(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(cli, "examples_dir", lambda: None)
-    assert cli.main(["run", "heart-failure"]) == 2
-    assert "the example scripts were not found" in capsys.readouterr().err
+def test_examples_are_modules_of_the_package():
+    for name, (module, _) in cli.EXAMPLES.items():
+        example = cli.load_example(name)
+        assert example.__name__ == f"tapeflow.examples.{module}"
+        assert pathlib.Path(example.__file__).parent == REPO / "tapeflow" / "examples"
+
+
+def test_readme_table_commands_parse():
+    # The README's commands name real examples and options; MNIST ones use a generic path.
+    readme = (REPO / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| ")]
+    table = [c for row in rows for c in re.findall(r"`(tapeflow run [^`]+)`", row)]
+    assert len({c.split()[2] for c in table}) == len(cli.EXAMPLES)
+    parser = cli._parser()
+    for command in table:
+        args = parser.parse_args(command.split()[1:])
+        assert args.example in cli.EXAMPLES, command
+    assert "../shared" not in readme
 
 
 def test_info(capsys):
@@ -107,18 +141,22 @@ def test_info(capsys):
     assert f"NumPy           {numpy.__version__}" in out
     assert "BLAS threads    " in out and "CPUs            " in out
     assert "thread settings " in out and "dataset cache   " in out
+    assert "tf.config.threading.set_intra_op_parallelism_threads(N)" in out
+    assert f"examples        {REPO / 'tapeflow' / 'examples'}" in out
+
+
+def test_info_says_when_the_machine_is_busy(monkeypatch):
+    monkeypatch.setattr(cli.threads, "load_average", lambda: 9.5)
+    monkeypatch.setattr(cli.threads, "usable_cpus", lambda: 2)
+    assert "2 usable of" in cli.info()
+    assert "load average 9.50 (busy: fewer BLAS threads may train faster)" in cli.info()
+    monkeypatch.setattr(cli.threads, "load_average", lambda: 0.5)
+    assert "load average 0.50 (not busy)" in cli.info()
 
 
 def test_info_reports_thread_variables(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     assert "OPENBLAS_NUM_THREADS=1" in cli.info()
-
-
-def test_blas_threads_finds_numpys_openblas():
-    # NumPy's wheels link scipy-openblas; other builds may have another BLAS or none found.
-    pools = cli.blas_threads()
-    for pool in pools:
-        assert pool["num_threads"] >= 1 and os.path.isfile(pool["path"])
 
 
 def test_bench_delegates_to_the_benchmarks_package(monkeypatch):

@@ -2,11 +2,12 @@
 
     /path/to/tf-venv/bin/python examples/compare/run_with_tensorflow.py heart_failure --seed 42
 
-The example's source is loaded with its one line `import tapeflow as tf` replaced by
-`import tensorflow as tf`; nothing else changes. Two things come from tapeflow in both runs, so
-that both frameworks see the same arrays: the heart-failure split (NumPy-only code) and, for the
-MNIST examples, the IDX loader behind `tf.keras.datasets.mnist.load_data` (Keras' own loader
-only reads its npz cache, which would download it).
+It runs the files of tapeflow/examples/ (what `tapeflow run` runs), each loaded with its one
+line `import tapeflow as tf` replaced by `import tensorflow as tf`; nothing else changes. Two
+things come from tapeflow in both runs, so that both frameworks see the same arrays: the
+heart-failure split (NumPy-only code) and, for the MNIST examples, the IDX loader behind
+`tf.keras.datasets.mnist.load_data` (Keras' own loader only reads its npz cache, which would
+download it).
 """
 
 import os
@@ -14,8 +15,8 @@ import pathlib
 import sys
 import types
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent
-ROOT = EXAMPLES.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "tapeflow" / "examples"
 IMPORT_LINE = "import tapeflow as tf"
 
 

@@ -1,6 +1,6 @@
-"""Short runs of every example in examples/: few epochs, a subset of MNIST. Each must train
-(the loss falls), reach sensible metrics, and leave its plot behind; full runs are measured by
-hand and reported in the README."""
+"""Short runs of every example in tapeflow/examples/: few epochs, a subset of MNIST. Each must
+train (the loss falls), reach sensible metrics, and leave its plot behind when asked for one;
+full runs are measured by hand and reported in the README."""
 
 import os
 import pathlib
@@ -15,6 +15,7 @@ from tapeflow.cli import EXAMPLES, load_example
 from tapeflow.keras.datasets import _loader
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLES_DIR = REPO / "tapeflow" / "examples"
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
 needs_mnist = pytest.mark.skipif(
     not (SHARED_MNIST / "train-images-idx3-ubyte.gz").is_file(),
@@ -36,7 +37,7 @@ def test_every_example_imports_tensorflow_only_as_tapeflow():
     # "import tapeflow as tf is the only difference": one such line, and no other tapeflow
     # import but the packaged heart-failure data.
     for stem, _ in EXAMPLES.values():
-        source = (REPO / "examples" / f"{stem}.py").read_text()
+        source = (EXAMPLES_DIR / f"{stem}.py").read_text()
         lines = source.splitlines()
         assert lines.count("import tapeflow as tf") == 1, stem
         others = [ln for ln in lines if re.match(r"\s*(import|from) tapeflow", ln)]
@@ -95,15 +96,64 @@ def test_example_without_matplotlib(tmp_path, monkeypatch, capsys):
 
 
 def test_example_runs_as_a_script(tmp_path):
+    # As a module of the package and as a file; a plot only when asked for.
     env = dict(os.environ, PYTHONPATH=str(REPO))  # this checkout's tapeflow
     done = subprocess.run(
-        [sys.executable, str(REPO / "examples" / "heart_failure.py"), "--epochs", "2",
-         "--plot", str(tmp_path / "s.png")],
+        [sys.executable, "-m", "tapeflow.examples.heart_failure", "--epochs", "2"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Epoch  2/2" in done.stdout and "Final: val_accuracy" in done.stdout
-    assert (tmp_path / "s.png").is_file()
+    assert not list(tmp_path.iterdir())
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES_DIR / "heart_failure.py"), "--epochs", "1", "--plot",
+         "s.png"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "saved s.png" in done.stdout and (tmp_path / "s.png").is_file()
+
+
+def _figure_of(plot_history, history, monkeypatch, tmp_path):
+    """The matplotlib figure `plot_history` saves, drawn, for its labels and ticks."""
+    from matplotlib.figure import Figure
+
+    saved = []
+    real_savefig = Figure.savefig
+
+    def savefig(fig, path, *args, **kwargs):
+        saved.append(fig)
+        return real_savefig(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    assert plot_history(history, tmp_path / "p.png") == tmp_path / "p.png"
+    (figure,) = saved
+    figure.canvas.draw()
+    return figure
+
+
+def test_linear_regression_plot_has_labels_and_a_title(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    module = load_example("linear-regression")
+    history = module.run(epochs=3, verbose=0)["history"]
+    (axes,) = _figure_of(module.plot_history, history, monkeypatch, tmp_path).axes
+    assert axes.get_xlabel() == "Epoch" and axes.get_ylabel() == "Value"
+    assert axes.get_title() == "W and b per epoch (true W = 3, b = 2)"
+    assert all(float(t).is_integer() for t in axes.get_xticks())
+
+
+@pytest.mark.parametrize("name", ["heart-failure", "heart-failure-fit", "mnist-mlp", "mnist-cnn"])
+def test_curves_have_whole_epoch_ticks(name, tmp_path, monkeypatch):
+    # Two or three epochs used to get ticks at 1.25, 1.5, ...
+    pytest.importorskip("matplotlib")
+    module = load_example(name)
+    keys = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
+    history = {key: [0.5, 0.4, 0.3] for key in keys}
+    figure = _figure_of(module.plot_history, history, monkeypatch, tmp_path)
+    for axes in figure.axes:
+        ticks = [t for t in axes.get_xticks() if axes.get_xlim()[0] <= t <= axes.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), (name, ticks)
+        assert axes.get_xlabel() == "Epoch" and axes.get_ylabel() and axes.get_title()
 
 
 @needs_mnist
@@ -152,7 +202,8 @@ def test_mnist_example_says_where_to_put_the_files(tmp_path):
 
 
 def test_compare_script_swaps_only_the_import(monkeypatch):
-    # With tapeflow standing in for tensorflow, the swapped module must run as the original.
+    # With tapeflow standing in for tensorflow, the swapped module must run as the original:
+    # the compare script reads the files `tapeflow run` runs.
     sys.path.insert(0, str(REPO / "examples" / "compare"))
     try:
         import run_with_tensorflow
@@ -163,6 +214,7 @@ def test_compare_script_swaps_only_the_import(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow", tapeflow)
     module = run_with_tensorflow.load_with_tensorflow("heart-failure")
     assert module.tf is tapeflow and module.__name__ == "tf_heart_failure"
+    assert module.__file__ == str(EXAMPLES_DIR / "heart_failure.py")
     swapped = module.run(epochs=2, seed=3, plot=None, verbose=0)["history"]
     original = load_example("heart-failure").run(epochs=2, seed=3, plot=None, verbose=0)
     assert swapped == original["history"]

@@ -35,6 +35,7 @@ def test_decorator_with_and_without_arguments():
     np.testing.assert_array_equal(function(lambda x: x + 1.0)(x).numpy(), [2.0, 3.0])
 
 
+@pytest.mark.filterwarnings("ignore:.*triggered tf.function retracing:UserWarning")  # provoked
 def test_one_trace_per_dtype_and_shape_python_values_by_value(capsys):
     @function
     def f(x, n):

@@ -25,7 +25,14 @@ _CHUNK = 1 << 20
 
 
 class DatasetNotFoundError(FileNotFoundError):
-    """A dataset's files are not on disk and could not be downloaded."""
+    """A dataset's files are not on disk and could not be downloaded.
+
+    Besides its message it keeps the parts, so a command-line tool can say the same in its own
+    terms: `dataset`, `directory` (where they were looked for), `absent` (file names),
+    `sources` (download URLs) and `attempts` (what each download try answered)."""
+
+    dataset = directory = None
+    absent = sources = attempts = ()
 
 
 class CorruptDatasetError(ValueError):
@@ -103,7 +110,7 @@ def not_found_error(
     listing = "\n".join(f"    {name}" for name in absent)
     tried = "\n".join(f"    {line}" for line in failures) or "    (nothing was tried)"
     sources = "\n".join(f"    {url}" for url in mirrors)
-    return DatasetNotFoundError(
+    error = DatasetNotFoundError(
         f"{dataset}: dataset files not found and the download failed.\n"
         f"Put these files in {directory.absolute()}:\n{listing}\n"
         f"{alternatives}"
@@ -112,6 +119,9 @@ def not_found_error(
         f"{ENV_VAR} to a directory with a `{dataset}/` subfolder that holds them (the default "
         f"is {DEFAULT_ROOT}/{dataset}).\nDownload attempts:\n{tried}"
     )
+    error.dataset, error.directory = dataset, directory.absolute()
+    error.absent, error.sources, error.attempts = list(absent), list(mirrors), list(failures)
+    return error
 
 
 def _urlopen(url: str, timeout: float):

@@ -317,8 +317,7 @@ class Flatten(Layer):
                 f"Flatten: data_format must be 'channels_last' or 'channels_first', "
                 f"received {data_format!r}"
             )
-        self.data_format = data_format
-        self.built = True
+        self.data_format = data_format  # unbuilt until called, as in Keras
 
     def call(self, inputs):
         shape = tuple(inputs.shape)
@@ -392,8 +391,7 @@ class RepeatVector(Layer):
         super().__init__(**kwargs)
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError(f"RepeatVector: expected an integer `n`, got {type(n).__name__}")
-        self.n = _positive_int("RepeatVector", "n", n)
-        self.built = True
+        self.n = _positive_int("RepeatVector", "n", n)  # unbuilt until called, as in Keras
 
     def call(self, inputs):
         if inputs.ndim != 2:

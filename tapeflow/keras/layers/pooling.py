@@ -23,6 +23,7 @@ class _BasePooling(Layer):
         )
         self.padding = _padding(padding, layer)
         self.data_format = _data_format(data_format, layer)
+        self.built = True  # no weights: built from the start, as in Keras
 
     def _tf_format(self):
         cl = self.data_format == "channels_last"
@@ -106,6 +107,7 @@ class _BaseGlobalPooling(Layer):
         super().__init__(**kwargs)
         self.data_format = _data_format(data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
+        self.built = True  # no weights: built from the start, as in Keras
 
     def _axes(self):
         start = 1 if self.data_format == "channels_last" else 2

@@ -246,7 +246,6 @@ class Rescaling(Layer):
         dtype = np.dtype(self._dtype)
         self._scale = convert_to_tensor(np.asarray(_to_numpy(scale), dtype))
         self._offset = convert_to_tensor(np.asarray(_to_numpy(offset), dtype))
-        self.built = True
 
     def call(self, inputs):
         if inputs.dtype.name != self._dtype:

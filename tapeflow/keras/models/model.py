@@ -83,10 +83,18 @@ class Model(Trainer, Layer):
         show_trainable=False,
         layer_range=None,
     ):
-        """Prints a table of layers, output shapes and parameter counts."""
+        """Prints a table of layers, output shapes and parameter counts, as Keras 3 does."""
         from .summary import print_summary
 
-        print_summary(self, print_fn=print_fn)
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            expand_nested=expand_nested,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
 
     def count_params(self) -> int:
         return int(sum(np.prod(w.shape.as_list()) for w in self.weights))

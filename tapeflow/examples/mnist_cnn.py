@@ -1,10 +1,11 @@
-"""Classify MNIST digits with a two-layer MLP and a `@tf.function` training step.
+"""Classify MNIST digits with a small CNN trained in an explicit loop over a tf.data pipeline.
 
-TensorFlow's quickstart model, trained in a custom loop as the TensorFlow tutorials write it,
-with `import tapeflow as tf` the only difference: Flatten, Dense(128, relu), Dense(10, softmax),
-Adam, sparse categorical cross-entropy, batches of 32 reshuffled by tf.data, five epochs; the
-mean loss of each epoch is printed. Reaches about 97-98% test accuracy. Saves the loss and
-accuracy curves when matplotlib is installed.
+TensorFlow's "quickstart for experts", made smaller so that it trains in about half a minute
+on a laptop CPU, with `import tapeflow as tf` the only difference: a subclassed Model with one
+Conv2D (16 filters of 3x3, relu), a 2x2 max-pool and one Dense layer (10 logits); a tf.data
+pipeline that shuffles, batches by 32 and normalises the pixels to [0, 1]; Adam; training and
+test loops with `model(x, training=True)` and metrics driven by `update_state`, `result` and
+`reset_state`. `--plot FILE` saves the loss and accuracy curves (needs matplotlib).
 
 The MNIST files come from `--data DIR` (the four IDX .gz files or Keras' mnist.npz), else from
 the dataset cache (`$TAPEFLOW_DATA/mnist`, default `~/.tapeflow/datasets/mnist`), downloaded
@@ -19,8 +20,29 @@ import tapeflow as tf
 
 EPOCHS = 5
 BATCH_SIZE = 32
-# The TensorFlow quickstart's "~98% accuracy on this dataset".
+# The TensorFlow quickstart for experts' "~98% accuracy on this dataset" (its bigger model).
 PUBLISHED = {"test_accuracy": 0.98}
+
+
+class MyModel(tf.keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = tf.keras.layers.Conv2D(16, 3, activation="relu")
+        self.pool = tf.keras.layers.MaxPooling2D()
+        self.flatten = tf.keras.layers.Flatten()
+        self.d1 = tf.keras.layers.Dense(10)
+
+    def call(self, x):
+        x = self.conv1(x)
+        x = self.pool(x)
+        x = self.flatten(x)
+        return self.d1(x)
+
+
+def normalize(images, labels):
+    """uint8 pixels -> float32 in [0, 1], with a channel axis."""
+    images = tf.cast(images, tf.float32) / 255.0
+    return images[..., tf.newaxis], labels
 
 
 def load_mnist(data=None):
@@ -35,7 +57,7 @@ def run(
     epochs=EPOCHS,
     data=None,
     seed=0,
-    plot="mnist_mlp.png",
+    plot=None,
     verbose=1,
     callbacks=None,
     train_size=None,
@@ -48,22 +70,24 @@ def run(
     (x_train, y_train), (x_test, y_test) = load_mnist(data)
     x_train, y_train = x_train[:train_size], y_train[:train_size]
     x_test, y_test = x_test[:test_size], y_test[:test_size]
-    x_train, x_test = x_train / 255.0, x_test / 255.0
-    x_train, x_test = x_train.astype("float32"), x_test.astype("float32")
 
-    train_ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(10000)
-    train_ds = train_ds.batch(BATCH_SIZE)
-    test_ds = tf.data.Dataset.from_tensor_slices((x_test, y_test)).batch(BATCH_SIZE)
-
-    model = tf.keras.models.Sequential(
-        [
-            tf.keras.Input(shape=(28, 28)),
-            tf.keras.layers.Flatten(),
-            tf.keras.layers.Dense(128, activation="relu"),
-            tf.keras.layers.Dense(10, activation="softmax"),
-        ]
+    # Normalising whole batches (map after batch) costs one op per batch, not per image.
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        .shuffle(10000)
+        .batch(BATCH_SIZE)
+        .map(normalize, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
     )
-    loss_object = tf.keras.losses.SparseCategoricalCrossentropy()
+    test_ds = (
+        tf.data.Dataset.from_tensor_slices((x_test, y_test))
+        .batch(BATCH_SIZE)
+        .map(normalize, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+    model = MyModel()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     optimizer = tf.keras.optimizers.Adam()
 
     train_loss = tf.keras.metrics.Mean(name="train_loss")
@@ -71,23 +95,26 @@ def run(
     test_loss = tf.keras.metrics.Mean(name="test_loss")
     test_accuracy = tf.keras.metrics.SparseCategoricalAccuracy(name="test_accuracy")
 
-    @tf.function
     def train_step(images, labels):
         with tf.GradientTape() as tape:
+            # training=True is only needed if there are layers with different
+            # behavior during training versus inference (e.g. Dropout).
             predictions = model(images, training=True)
             loss = loss_object(labels, predictions)
         gradients = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
 
-        train_loss(loss)
-        train_accuracy(labels, predictions)
+        train_loss.update_state(loss)
+        train_accuracy.update_state(labels, predictions)
 
     def test_step(images, labels):
+        # training=False is only needed if there are layers with different
+        # behavior during training versus inference (e.g. Dropout).
         predictions = model(images, training=False)
         t_loss = loss_object(labels, predictions)
 
-        test_loss(t_loss)
-        test_accuracy(labels, predictions)
+        test_loss.update_state(t_loss)
+        test_accuracy.update_state(labels, predictions)
 
     history = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": []}
     steps = len(train_ds)
@@ -156,6 +183,7 @@ def plot_history(history, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plot (pip install tapeflow[plot])")
         return None
@@ -165,11 +193,13 @@ def plot_history(history, path):
     ax_loss.plot(epochs, history["test_loss"], "o-", label="test")
     ax_loss.set(xlabel="Epoch", ylabel="Sparse categorical cross-entropy", title="Loss")
     ax_loss.legend()
+    ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_acc.plot(epochs, history["accuracy"], "o-", label="training")
     ax_acc.plot(epochs, history["test_accuracy"], "o-", label="test")
     ax_acc.axhline(PUBLISHED["test_accuracy"], color="gray", ls="--", label="published (test)")
     ax_acc.set(xlabel="Epoch", ylabel="Accuracy", title="Accuracy")
     ax_acc.legend()
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -181,7 +211,7 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--data", help="directory holding the MNIST files")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", default="mnist_mlp.png", help="PNG path; '' for none")
+    parser.add_argument("--plot", metavar="FILE", help="save the curves to this PNG file")
     parser.add_argument("--train-size", type=int, help="train on the first N images only")
     parser.add_argument("--test-size", type=int, help="test on the first N images only")
     args = parser.parse_args(argv)

@@ -2,8 +2,8 @@
 
 The same data (the heart-failure split shipped with tapeflow), the same Dense(64) x 2 and
 sigmoid model, RMSprop, binary cross-entropy, batches of 32 reshuffled every epoch and 60
-epochs, but the loop is Keras' own: `fit(..., validation_data=...)` returns the History whose
-curves are saved when matplotlib is installed.
+epochs, but the loop is Keras' own: `fit(..., validation_data=...)` returns the History;
+`--plot FILE` saves its curves (needs matplotlib).
 """
 
 import argparse
@@ -28,7 +28,7 @@ def make_model():
     )
 
 
-def run(epochs=EPOCHS, seed=42, plot="heart_failure_fit.png", verbose=1, callbacks=None):
+def run(epochs=EPOCHS, seed=42, plot=None, verbose=1, callbacks=None):
     """Compiles and fits the model; returns the History's curves and the final and best
     metrics."""
     tf.keras.utils.set_random_seed(seed)
@@ -82,6 +82,7 @@ def plot_history(history, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plot (pip install tapeflow[plot])")
         return None
@@ -91,11 +92,13 @@ def plot_history(history, path):
     ax_loss.plot(epochs, history["val_loss"], label="validation")
     ax_loss.set(xlabel="Epoch", ylabel="Binary cross-entropy", title="Loss (fit)")
     ax_loss.legend()
+    ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_acc.plot(epochs, history["accuracy"], label="training")
     ax_acc.plot(epochs, history["val_accuracy"], label="validation")
     ax_acc.axhline(PUBLISHED["val_accuracy"], color="gray", ls="--", label="published (val)")
     ax_acc.set(xlabel="Epoch", ylabel="Binary accuracy", title="Accuracy (fit)")
     ax_acc.legend()
+    ax_acc.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -106,7 +109,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--plot", default="heart_failure_fit.png", help="PNG path; '' for none")
+    parser.add_argument("--plot", metavar="FILE", help="save the curves to this PNG file")
     args = parser.parse_args(argv)
     return run(epochs=args.epochs, seed=args.seed, plot=args.plot)
 

@@ -2,7 +2,7 @@
 
 TensorFlow's "Basic training loops" tutorial, unchanged but for the import: W starts at 5 and
 b at 0, the data are y = 3x + 2 plus noise, and ten epochs of full-batch gradient descent bring
-W and b near 3 and 2. Saves a plot of W and b per epoch when matplotlib is installed.
+W and b near 3 and 2. `--plot FILE` saves a plot of W and b per epoch (needs matplotlib).
 """
 
 import argparse
@@ -62,7 +62,7 @@ def training_loop(model, x, y, epochs, verbose=1, callbacks=None):
     return weights, biases, losses
 
 
-def run(epochs=EPOCHS, seed=0, plot="linear_regression.png", verbose=1, callbacks=None):
+def run(epochs=EPOCHS, seed=0, plot=None, verbose=1, callbacks=None):
     """Makes the data and trains the model; returns the history and the final W, b, loss."""
     tf.random.set_seed(seed)
     x = tf.linspace(-2, 2, NUM_EXAMPLES)
@@ -108,6 +108,7 @@ def plot_history(history, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plot (pip install tapeflow[plot])")
         return None
@@ -118,6 +119,9 @@ def plot_history(history, path):
     plt.plot(epochs, history["b"], label="bias", color="tab:orange")
     plt.plot(epochs, [TRUE_B] * len(epochs), "--", label="True bias", color="tab:orange")
     plt.xlabel("Epoch")
+    plt.ylabel("Value")
+    plt.title(f"W and b per epoch (true W = {TRUE_W:g}, b = {TRUE_B:g})")
+    plt.gca().xaxis.set_major_locator(MaxNLocator(integer=True))
     plt.legend()
     fig.savefig(path)
     plt.close(fig)
@@ -128,7 +132,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", default="linear_regression.png", help="PNG path; '' for none")
+    parser.add_argument("--plot", metavar="FILE", help="save the curves to this PNG file")
     args = parser.parse_args(argv)
     return run(epochs=args.epochs, seed=args.seed, plot=args.plot)
 
