@@ -13,6 +13,7 @@ import types
 
 FAMILIES = (
     "math", "logic", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug",
+    "strings", "string_convert", "string_split", "ragged",
 )  # fmt: skip
 
 

@@ -12,6 +12,10 @@ from . import (  # noqa: F401  (registration)
     math,
     nn,
     operators,  # noqa: F401  (after the ops it dispatches to)
+    ragged,
     random,
     reduce,
+    string_convert,
+    string_split,
+    strings,  # after the array ops: lets some of them take strings
 )
