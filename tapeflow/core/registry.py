@@ -89,6 +89,9 @@ class Op:
         # Accepts string tensors. Off by default: NumPy would happily "sum" or compare the
         # bytes in an object array, where TF refuses; each op that handles strings opts in.
         self.strings = strings
+        # An op run instead when the inputs are strings (TF's `+` joins strings: AddV2 ->
+        # StringJoin), so a numeric kernel never sees them.
+        self.string_variant = None
         self.__name__ = forward.__name__
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
@@ -197,6 +200,8 @@ def execute(op: Op, inputs: tuple, attrs: dict):
         # A string input takes the slow path too, where `_convert_inputs` checks the op takes it.
         if type(x) not in _DIRECT_TYPES or x._value.dtype is _STRING:
             inputs = _convert_inputs(op, inputs)
+            if op.string_variant is not None and inputs[0]._value.dtype is _STRING:
+                return execute(op.string_variant, inputs, attrs)
             break
     else:
         if len(inputs) > 1 and op.same_dtype:
@@ -270,7 +275,7 @@ def _convert_inputs(op: Op, inputs) -> tuple:
         members = [converted[i] for i in group]
         if any(m._value.dtype != members[0]._value.dtype for m in members):
             _raise_dtype_mismatch(op, converted)
-    if not op.strings and any(x._value.dtype is _STRING for x in converted):
+    if not (op.strings or op.string_variant) and any(x._value.dtype is _STRING for x in converted):
         raise InvalidArgumentError(
             f"{op.name} does not support string tensors (got {describe(converted)}); "
             f"tf.strings has the string operations"

@@ -20,6 +20,15 @@ def is_string_array(a) -> bool:
     return getattr(a, "dtype", None) is OBJECT
 
 
+def boxed(value):
+    """An element NumPy unboxed from an object array (`a[1]`), back in a 0-d array."""
+    if type(value) is bytes:
+        out = np.empty((), dtype=object)
+        out[()] = value
+        return out
+    return value
+
+
 def leads_with_text(value) -> bool:
     """True if the first leaf of a (nested) Python list/tuple, or the value itself, is text."""
     while isinstance(value, (list, tuple)) and value:

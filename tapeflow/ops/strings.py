@@ -25,18 +25,19 @@ from ..core.tensor import convert_to_tensor
 from . import fingerprint
 from ._common import normalize_axis
 
-# Existing ops that move string elements around without reading them, plus `+` (TF's Add
-# concatenates strings) and `==`/`!=`. Every other op refuses string tensors (registry).
+# Existing ops that move string elements around without reading them, and `==`/`!=`.
+# Every other op refuses string tensors (registry), except `+`, which joins them as TF does.
 STRING_CAPABLE = (
     "Identity StopGradient Reshape Transpose Pack Unpack ConcatV2 SplitV Tile PadV2 "
     "MirrorPad ReverseV2 BroadcastTo GatherV2 GatherNd StridedSlice SelectV2 Equal NotEqual "
-    "Shape Size Rank ZerosLike AddV2 TensorScatterUpdate RandomShuffle"
+    "Shape Size Rank ZerosLike TensorScatterUpdate RandomShuffle"
 ).split()
 
 
 def _allow_strings():
     for name in STRING_CAPABLE:
         get_op(name).strings = True
+    get_op("AddV2").string_variant = _string_join  # TF's `+` concatenates strings
 
 
 def strings_sample(rng, shape=(3, 2)):
@@ -94,7 +95,7 @@ def _string_input(x, op_name):
     strings=True,
     samples=[Sample(strings_sample, strings_sample, separator="-")],
 )
-def _string_join(*inputs, separator):
+def _string_join(*inputs, separator=""):
     if not inputs:
         return np.asarray(b"", dtype=object)
     arrays = np.broadcast_arrays(*inputs)
