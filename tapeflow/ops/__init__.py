@@ -6,7 +6,9 @@ Importing this package registers all ops and installs the Tensor operators.
 from . import (  # noqa: F401  (registration)
     array,
     conv,
+    csv_ops,
     debug,
+    file_io,
     linalg,
     logic,
     math,

@@ -22,7 +22,7 @@ from ..core.ragged import RaggedTensor
 from ..core.registry import Sample, get_op, op
 from ..core.string_values import bytes_array
 from ..core.tensor import convert_to_tensor
-from . import fingerprint
+from . import array, fingerprint, indexing, logic, math, random  # noqa: F401  (registered first)
 from ._common import normalize_axis
 
 # Existing ops that move string elements around without reading them, and `==`/`!=`.
