@@ -13,6 +13,7 @@ from .dataset import (
     OwnedIterator,
 )
 from .options import Options
+from .text import TextLineDataset
 
 Iterator = OwnedIterator
 
@@ -25,5 +26,6 @@ __all__ = [
     "Iterator",
     "Options",
     "TensorSpec",
+    "TextLineDataset",
     "experimental",
 ]

@@ -1,10 +1,12 @@
-"""`tf.data.experimental`: cardinality constants and helpers."""
+"""`tf.data.experimental`: cardinality constants and helpers, CSV file sources."""
 
 from __future__ import annotations
 
 from ..core.errors import FailedPreconditionError
+from .csv import make_csv_dataset
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .options import AutoShardPolicy
+from .text import CsvDataset
 
 
 def cardinality(dataset: Dataset):
@@ -50,6 +52,8 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "AutoShardPolicy",
+    "CsvDataset",
     "assert_cardinality",
     "cardinality",
+    "make_csv_dataset",
 ]

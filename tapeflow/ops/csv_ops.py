@@ -90,18 +90,15 @@ def decode_records(records, defaults, field_delim, use_quote_delim, na_value, se
     wanted = list(range(len(defaults))) if select_cols is None else list(select_cols)
     columns = [[] for _ in defaults]
     for r, record in enumerate(records):
-        where = f" {r}" if label_records else ""
-        fields = split_record(record, delim, use_quote_delim)
-        if select_cols is None and len(fields) != len(defaults):
-            raise InvalidArgumentError(
-                f"Expect {len(defaults)} fields but have {len(fields)} in record{where}"
-            )
-        if select_cols is not None and len(fields) <= wanted[-1]:
-            raise InvalidArgumentError(
-                f"Expect {wanted[-1] + 1} fields but have {len(fields)} in record{where}"
-            )
-        for k, (col, default) in enumerate(zip(wanted, defaults)):
-            columns[k].append(convert_field(fields[col], default, k, where, na))
+        try:
+            fields = _record_fields(record, r, delim, use_quote_delim, defaults, select_cols,
+                                    wanted, label_records)  # fmt: skip
+            where = f" {r}" if label_records else ""
+            for k, (col, default) in enumerate(zip(wanted, defaults)):
+                columns[k].append(convert_field(fields[col], default, k, where, na))
+        except InvalidArgumentError as e:
+            e.record = r  # which record failed: a file reader turns it into a line number
+            raise
     out = []
     for values, default in zip(columns, defaults):
         if default.dtype == object:
@@ -109,6 +106,21 @@ def decode_records(records, defaults, field_delim, use_quote_delim, na_value, se
         else:
             out.append(np.array(values, dtype=default.dtype).reshape(len(values)))
     return out
+
+
+def _record_fields(record, r, delim, use_quote_delim, defaults, select_cols, wanted,
+                   label_records):  # fmt: skip
+    where = f" {r}" if label_records else ""
+    fields = split_record(record, delim, use_quote_delim)
+    if select_cols is None and len(fields) != len(defaults):
+        raise InvalidArgumentError(
+            f"Expect {len(defaults)} fields but have {len(fields)} in record{where}"
+        )
+    if select_cols is not None and len(fields) <= wanted[-1]:
+        raise InvalidArgumentError(
+            f"Expect {wanted[-1] + 1} fields but have {len(fields)} in record{where}"
+        )
+    return fields
 
 
 def _records_sample(rng):
@@ -135,10 +147,11 @@ def _records_sample(rng):
         )
     ],
 )
-def _decode_csv(records, *record_defaults, field_delim, use_quote_delim, na_value, select_cols):
+def _decode_csv(records, *record_defaults, field_delim, use_quote_delim, na_value, select_cols,
+                label_records=True):  # fmt: skip
     columns = decode_records(
         records.reshape(-1).tolist(), record_defaults, field_delim, use_quote_delim, na_value,
-        select_cols,
+        select_cols, label_records,
     )  # fmt: skip
     return tuple(c.reshape(records.shape) for c in columns)
 
