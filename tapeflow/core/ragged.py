@@ -21,9 +21,9 @@ from .tensor import Operand, Tensor, convert_to_tensor, wrap
 class RaggedTensor:
     """Rows of different lengths: `values` cut by `row_splits` (see the module docstring)."""
 
-    __slots__ = ("_values", "_row_splits")
+    __slots__ = ("_values", "_row_splits", "_uniform_row_length")
 
-    def __init__(self, values, row_splits, internal=False):
+    def __init__(self, values, row_splits, internal=False, uniform_row_length=None):
         if not internal:
             raise ValueError(
                 "RaggedTensor constructor is private; please use one of the factory methods "
@@ -31,6 +31,9 @@ class RaggedTensor:
             )
         self._values = values
         self._row_splits = row_splits
+        # Every row has this many values (a dense dimension kept as ragged, as TF's
+        # `uniform_row_length`): the shape shows it instead of None.
+        self._uniform_row_length = uniform_row_length
 
     # ---- factories ----------------------------------------------------------------------------
 
@@ -68,6 +71,19 @@ class RaggedTensor:
         rowids = _as_index_vector(value_rowids, "value_rowids")
         splits = segment_ids_to_row_splits(rowids, nrows)
         return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True,
+                                name=None) -> RaggedTensor:  # fmt: skip
+        """Rows of `uniform_row_length` values each (a dense dimension, kept ragged)."""
+        values = _as_values(values)
+        width = int(uniform_row_length)
+        nvals = _nrows_of(values)
+        n = nvals // width if width else int(nrows or 0)
+        splits = wrap(np.arange(n + 1, dtype=np.int64) * width)
+        out = cls.from_row_splits(values, splits, validate=validate)
+        out._uniform_row_length = width
+        return out
 
     @classmethod
     def from_nested_row_splits(
@@ -144,7 +160,11 @@ class RaggedTensor:
     def shape(self) -> TensorShape:
         """[nrows, None (each ragged dimension), then the inner dimensions of the values]."""
         inner = list(self.flat_values.shape)[1:]
-        return TensorShape([self.nrows_static()] + [None] * self.ragged_rank + inner)
+        ragged, rt = [], self
+        while isinstance(rt, RaggedTensor):
+            ragged.append(rt._uniform_row_length)
+            rt = rt._values
+        return TensorShape([self.nrows_static()] + ragged + inner)
 
     def get_shape(self) -> TensorShape:
         return self.shape
@@ -185,7 +205,12 @@ class RaggedTensor:
 
     def with_values(self, new_values) -> RaggedTensor:
         """The same rows over other values (one value per value)."""
-        return RaggedTensor(_as_values(new_values), self._row_splits, internal=True)
+        return RaggedTensor(
+            _as_values(new_values),
+            self._row_splits,
+            internal=True,
+            uniform_row_length=self._uniform_row_length,
+        )
 
     def with_flat_values(self, new_values) -> RaggedTensor:
         """The same ragged structure over other flat values (one per flat value)."""

@@ -42,9 +42,7 @@ def _wrap_rows(x, values, splits):
         return values
     result = RaggedTensor.from_row_splits(values, splits, validate=False)
     for dim in reversed(x.shape.as_list()[1:]):
-        nrows = result.nrows_static() // dim
-        uniform = wrap(np.arange(0, nrows * dim + 1, dim, dtype=np.int64))
-        result = RaggedTensor.from_row_splits(result, uniform, validate=False)
+        result = RaggedTensor.from_uniform_row_length(result, dim, validate=False)
     return result
 
 

@@ -1,13 +1,13 @@
 """`tf.strings`, elementwise: join, length, case, strip, regular expressions, substrings,
 hash buckets. Every op takes and returns NumPy object arrays of `bytes` and has no gradient.
 
-Regular expressions use Python's `re` on the UTF-8 text (with `re.ASCII`, so `\\d \\w \\s`
-are ASCII as in RE2), not RE2 itself: RE2-only syntax (`\\pN`, `\\C`, `\\Q...\\E`) is an
-error here, and Python-only syntax (lookaround, backreferences in the pattern) is accepted
-where TF would refuse it. `lower`/`upper` with `encoding="utf-8"` use Python's case
-mapping, which differs from ICU's for a few characters (e.g. a one-to-many mapping like
-"İ"). Conversions to and from numbers are in `string_convert.py`, splitting in
-`string_split.py`.
+Regular expressions use Python's `re` on the UTF-8 text, not RE2 itself: with `re.ASCII`
+(so `\\d \\w \\s` are ASCII, as in RE2) and RE2's POSIX classes (`[[:punct:]]`) translated.
+RE2-only syntax (`\\pN`, `\\C`, `\\Q...\\E`) is an error here, and Python-only syntax
+(lookaround, backreferences in the pattern) is accepted where TF would refuse it.
+`lower`/`upper` with `encoding="utf-8"` use Python's case mapping, which differs from
+ICU's for a few characters (e.g. a one-to-many mapping like "İ"). Conversions to and from
+numbers are in `string_convert.py`, splitting in `string_split.py`.
 """
 
 from __future__ import annotations
@@ -230,9 +230,30 @@ def strip(input, name=None):
 # ---- regular expressions -------------------------------------------------------------------
 
 
+# RE2's POSIX classes (valid inside brackets: "[[:punct:]]") in Python's syntax.
+_POSIX_CLASSES = {
+    "[:alnum:]": "a-zA-Z0-9",
+    "[:alpha:]": "a-zA-Z",
+    "[:ascii:]": "\\x00-\\x7f",
+    "[:blank:]": "\\t ",
+    "[:cntrl:]": "\\x00-\\x1f\\x7f",
+    "[:digit:]": "0-9",
+    "[:graph:]": "!-~",
+    "[:lower:]": "a-z",
+    "[:print:]": " -~",
+    "[:punct:]": "!-/:-@\\[-`{-~",
+    "[:space:]": "\\t\\n\\v\\f\\r ",
+    "[:upper:]": "A-Z",
+    "[:word:]": "A-Za-z0-9_",
+    "[:xdigit:]": "0-9A-Fa-f",
+}
+
+
 def _compile(pattern, op_name):
     if isinstance(pattern, bytes):
         pattern = pattern.decode("utf-8")
+    for posix, python in _POSIX_CLASSES.items():
+        pattern = pattern.replace(posix, python)
     try:
         return re.compile(pattern, re.ASCII)
     except re.error as e:
