@@ -323,11 +323,11 @@ def _read_strings(name, data: memoryview, shape, lost) -> np.ndarray:
     head = 8 * count
     if head > len(data):
         raise lost(f"tensor {name!r}: {len(data)} bytes cannot hold {count} string lengths")
-    lengths = np.frombuffer(data, dtype="<u8", count=count).astype(np.int64)
-    if int(lengths.sum()) != len(data) - head or np.any(lengths < 0):
+    lengths = np.frombuffer(data, dtype="<u8", count=count).tolist()  # Python ints: exact
+    if sum(lengths) != len(data) - head:
         raise lost(f"tensor {name!r}: the string lengths do not add up to the entry's size")
     blob = bytes(data[head:])
-    ends = np.cumsum(lengths).tolist()
+    ends = np.cumsum(lengths, dtype=np.int64).tolist()
     starts = [0] + ends[:-1]
     out = np.empty(count, dtype=object)
     out[:] = [blob[a:b] for a, b in zip(starts, ends)]
