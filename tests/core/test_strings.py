@@ -31,7 +31,7 @@ def test_string_dtype_is_tfs():
         with pytest.raises(TypeError):
             tf.as_dtype(value)
     with pytest.raises(TypeError, match="minimum"):
-        tf.string.min
+        _ = tf.string.min
     assert tf.dtypes.string is tf.string
 
 
