@@ -13,7 +13,6 @@ from .dataset import (
     OwnedIterator,
 )
 from .options import Options
-from .text import TextLineDataset
 
 Iterator = OwnedIterator
 
@@ -29,3 +28,12 @@ __all__ = [
     "TextLineDataset",
     "experimental",
 ]
+
+
+def __getattr__(name):
+    # The file sources load on first use (gzip, zlib): `import tapeflow` stays fast.
+    if name == "TextLineDataset":
+        from .text import TextLineDataset
+
+        return TextLineDataset
+    raise AttributeError(f"module 'tapeflow.data' has no attribute {name!r}")

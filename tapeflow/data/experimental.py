@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from ..core.errors import FailedPreconditionError
-from .csv import make_csv_dataset
 from .dataset import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .options import AutoShardPolicy
-from .text import CsvDataset
 
 
 def cardinality(dataset: Dataset):
@@ -52,8 +50,21 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "AutoShardPolicy",
-    "CsvDataset",
+    "CsvDataset",  # noqa: F822  (loaded by __getattr__)
     "assert_cardinality",
     "cardinality",
-    "make_csv_dataset",
+    "make_csv_dataset",  # noqa: F822  (loaded by __getattr__)
 ]
+
+
+def __getattr__(name):
+    # The CSV sources load on first use (csv, gzip): `import tapeflow` stays fast.
+    if name == "CsvDataset":
+        from .text import CsvDataset
+
+        return CsvDataset
+    if name == "make_csv_dataset":
+        from .csv import make_csv_dataset
+
+        return make_csv_dataset
+    raise AttributeError(f"module 'tapeflow.data.experimental' has no attribute {name!r}")

@@ -6,4 +6,14 @@ adds the ops (`read_file`, `write_file`, `decode_csv`) when `import tapeflow` ru
 """
 
 from . import gfile  # noqa: F401  (tf.io.gfile)
-from .safe_format import atomic_write, read_tensors, write_tensors  # noqa: F401
+
+_SAFE_FORMAT = ("atomic_write", "read_tensors", "write_tensors")
+
+
+def __getattr__(name):
+    # safe_format (json, hashlib) loads on first use: `import tapeflow` imports this package.
+    if name in _SAFE_FORMAT:
+        from . import safe_format
+
+        return getattr(safe_format, name)
+    raise AttributeError(f"module 'tapeflow.io' has no attribute {name!r}")
