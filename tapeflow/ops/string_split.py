@@ -72,6 +72,8 @@ def _string_split(x, sep, maxsplit):
 def split(input, sep=None, maxsplit=-1, name=None):
     """Splits each string at `sep` (runs of whitespace when None or ""), at most
     `maxsplit` times. A scalar gives a vector; higher ranks give a RaggedTensor."""
+    if isinstance(input, RaggedTensor):  # splits the values: one more ragged dimension
+        return input.with_flat_values(split(input.flat_values, sep, maxsplit))
     x = _string_input(input, "StringSplitV2")
     if isinstance(sep, bytes):
         sep = sep.decode("utf-8")

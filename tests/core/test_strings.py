@@ -172,3 +172,27 @@ def test_cast_names_tfs_kernel_types():
     with pytest.raises(tf.errors.UnimplementedError, match="Cast string to float is not"):
         tf.cast(tf.constant("1"), tf.float32)
     assert tf.cast(tf.constant("1"), tf.string).numpy() == b"1"
+
+
+def test_string_variables_assign_whole_and_sliced():
+    v = tf.Variable(["a", "b"])
+    v[0].assign("z")  # one element: stored as bytes, not as a 0-d array
+    assert v.numpy().tolist() == [b"z", b"b"]
+    assert all(type(b) is bytes for b in v.numpy())
+    v.assign(["c", "d"])
+    m = tf.Variable([["a", "b"], ["c", "d"]])
+    m[:, 0].assign("x")
+    assert m.numpy().tolist() == [[b"x", b"b"], [b"x", b"d"]]
+
+
+def test_split_of_a_ragged_tensor_adds_a_ragged_dimension():
+    words = tf.strings.split(tf.strings.split(["a-b c", "d"]), "-")
+    assert words.to_list() == [[[b"a", b"b"], [b"c"]], [[b"d"]]]
+
+
+def test_a_ragged_tf_data_element_is_a_clear_error():
+    ds = tf.data.Dataset.from_tensor_slices(["a b", "c"]).batch(2)
+    with pytest.raises(TypeError, match="RaggedTensors"):
+        list(ds.map(lambda s: tf.strings.split(s)))
+    padded = ds.map(lambda s: tf.strings.split(s).to_tensor())
+    assert next(iter(padded)).numpy().tolist() == [[b"a", b"b"], [b"c", b""]]
