@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (registration)
     random,
     reduce,
     string_convert,
+    string_regex,
     string_split,
     strings,  # after the array ops: lets some of them take strings
 )
