@@ -69,3 +69,11 @@ def test_pure_fingerprint_equals_tensorflow_without_the_optional_package():
     strings = make_strings.hash_strings()
     bins = [fingerprint._farmhash64(s) % make_strings.HASH_BUCKETS for s in strings]
     assert bins == GOLDEN["hashes"]["fast"]
+
+
+def test_optional_pyfarmhash_gives_the_same_fingerprints():
+    farmhash = pytest.importorskip("farmhash")
+    from tapeflow.ops import fingerprint
+
+    for s in make_strings.hash_strings():
+        assert farmhash.fingerprint64(s) == fingerprint._farmhash64(s)
