@@ -6,6 +6,7 @@ Re-exports only: the ops' public names come from each op family's `API` table.
 from . import (
     _api,
     data,  # noqa: F401  (tf.data)
+    io,  # noqa: F401  (tf.io: the file formats package; _api adds the ops to it)
 )
 from . import ops as _ops  # noqa: F401  (registers every op, installs Tensor operators)
 from .core import errors  # noqa: F401
@@ -25,6 +26,7 @@ from .core.dtypes import (  # noqa: F401
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,

@@ -13,6 +13,7 @@ import types
 
 FAMILIES = (
     "math", "logic", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug",
+    "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 
 

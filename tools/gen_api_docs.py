@@ -47,6 +47,8 @@ def render() -> str:
     ]
     for ns in sorted(k for k in table if k != "tf"):
         lines += [f"## `tf.{ns}`", "", ", ".join(f"`{n}`" for n in sorted(table[ns])), ""]
+    for ns, names in _package_namespaces():
+        lines += [f"## `tf.{ns}`", "", ", ".join(f"`{n}`" for n in sorted(names)), ""]
     ops = registered_ops()
     lines += [
         "## Registered ops",
@@ -64,6 +66,24 @@ def render() -> str:
             f"{'yes' if op.batchable else 'no'} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _package_namespaces():
+    """The namespaces that are packages with their own `__all__` (tf.data, tf.io.gfile)."""
+    import importlib
+
+    out = []
+    for ns, module in (
+        ("data", "tapeflow.data"),
+        ("data.experimental", "tapeflow.data.experimental"),
+        ("io.gfile", "tapeflow.io.gfile"),
+    ):
+        out.append((ns, importlib.import_module(module).__all__))
+    from tapeflow.data import Dataset
+
+    methods = [n for n in vars(Dataset) if not n.startswith("_")]
+    out.append(("data.Dataset", methods))
+    return sorted(out)
 
 
 def main() -> int:

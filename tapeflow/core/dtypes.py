@@ -43,7 +43,7 @@ class DType:
 
     @property
     def size(self) -> int:
-        return self._np.itemsize
+        return 0 if self is string else self._np.itemsize
 
     @property
     def base_dtype(self) -> DType:
@@ -55,10 +55,14 @@ class DType:
 
     @property
     def min(self):
+        if self is string:
+            raise TypeError(f"Cannot find minimum value of {self!r} with type {self!r}.")
         return np.finfo(self._np).min if self.is_floating else np.iinfo(self._np).min
 
     @property
     def max(self):
+        if self is string:
+            raise TypeError(f"Cannot find maximum value of {self!r} with type {self!r}.")
         return np.finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
 
     def is_compatible_with(self, other) -> bool:
@@ -103,6 +107,9 @@ uint64 = DType("uint64", np.uint64)
 bool = DType("bool", np.bool_)  # noqa: A001 - TF's public name
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
+# A string tensor holds a NumPy object array of `bytes` (DESIGN.md, "Strings").
+string = DType("string", object)
+string.as_numpy_dtype = object  # as TF: `tf.string.as_numpy_dtype is object`
 
 _ALL = (
     float16,
@@ -119,13 +126,16 @@ _ALL = (
     bool,
     complex64,
     complex128,
+    string,
 )
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64, float=float32)
 # Keyed by np.dtype: the hot path maps an array's dtype to a DType with one dict lookup.
 _BY_NP = {d._np: d for d in _ALL}
-# Python types follow NumPy's meaning of them, as tf.as_dtype does.
-_BY_PYTYPE = {float: float64, int: int64, builtins.bool: bool, complex: complex128}
+# Python types follow NumPy's meaning of them, as tf.as_dtype does (`str` is refused).
+_BY_PYTYPE = {float: float64, int: int64, builtins.bool: bool, complex: complex128, object: string}
+# NumPy's text kinds (unicode `U`, bytes `S`) are strings too, whatever their length.
+_STRING_KINDS = "USO"
 
 
 def as_dtype(type_value) -> DType:
@@ -139,10 +149,18 @@ def as_dtype(type_value) -> DType:
             raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.") from None
     if type_value in _BY_PYTYPE:
         return _BY_PYTYPE[type_value]
+    if type_value is str or type_value is bytes:
+        raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.")
     try:
-        return _BY_NP[np.dtype(type_value)]
-    except (TypeError, KeyError):
+        np_dtype = np.dtype(type_value)
+    except TypeError:
         raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.") from None
+    found = _BY_NP.get(np_dtype)
+    if found is None and np_dtype.kind in _STRING_KINDS and not np_dtype.fields:
+        found = string
+    if found is None:
+        raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.")
+    return found
 
 
 def from_numpy(np_dtype) -> DType:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .context import state
 from .errors import InvalidArgumentError
+from .string_values import OBJECT as _STRING
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
 from .variable import Variable
 
@@ -66,6 +67,7 @@ class Op:
         second_order,
         check,
         stateful=False,
+        strings=False,
     ):
         self.name = name
         self.forward = forward
@@ -84,6 +86,12 @@ class Op:
         self.check = check  # extra keyword args for the gradient check (eps, tolerances)
         # Draws random numbers or raises on values: a tracer must not fold, merge or drop it.
         self.stateful = stateful
+        # Accepts string tensors. Off by default: NumPy would happily "sum" or compare the
+        # bytes in an object array, where TF refuses; each op that handles strings opts in.
+        self.strings = strings
+        # An op run instead when the inputs are strings (TF's `+` joins strings: AddV2 ->
+        # StringJoin), so a numeric kernel never sees them.
+        self.string_variant = None
         self.__name__ = forward.__name__
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
@@ -127,8 +135,10 @@ def op(
     second_order=True,
     check=None,
     stateful=False,
+    strings=False,
 ):
-    """Declares an op: `same_dtype` names the input positions that must share a dtype."""
+    """Declares an op: `same_dtype` names the input positions that must share a dtype;
+    `strings=True` lets string tensors in."""
 
     def register(forward):
         if name in _REGISTRY:
@@ -145,6 +155,7 @@ def op(
             second_order=second_order,
             check=check or {},
             stateful=stateful,
+            strings=strings,
         )
         _REGISTRY[name] = o
         return o
@@ -186,8 +197,11 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     or Variables of one dtype, one output, no tape).
     """
     for x in inputs:
-        if type(x) not in _DIRECT_TYPES:
+        # A string input takes the slow path too, where `_convert_inputs` checks the op takes it.
+        if type(x) not in _DIRECT_TYPES or x._value.dtype is _STRING:
             inputs = _convert_inputs(op, inputs)
+            if op.string_variant is not None and inputs[0]._value.dtype is _STRING:
+                return execute(op.string_variant, inputs, attrs)
             break
     else:
         if len(inputs) > 1 and op.same_dtype:
@@ -261,6 +275,11 @@ def _convert_inputs(op: Op, inputs) -> tuple:
         members = [converted[i] for i in group]
         if any(m._value.dtype != members[0]._value.dtype for m in members):
             _raise_dtype_mismatch(op, converted)
+    if not (op.strings or op.string_variant) and any(x._value.dtype is _STRING for x in converted):
+        raise InvalidArgumentError(
+            f"{op.name} does not support string tensors (got {describe(converted)}); "
+            f"tf.strings has the string operations"
+        )
     return tuple(converted)
 
 

@@ -65,6 +65,10 @@ class TensorSpec:
         if self._shape.rank is None:
             raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
         shape = tuple(1 if d is None else d for d in self._shape.as_list())
+        if self._dtype == dtypes.string:
+            from .string_values import empty
+
+            return Tensor(empty(shape))
         return Tensor(np.ones(shape, dtype=self._dtype._np))
 
     def most_specific_compatible_type(self, other: TensorSpec) -> TensorSpec:

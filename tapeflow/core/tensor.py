@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from ..backend import to_numpy, xp
-from . import dtypes
+from . import dtypes, string_values
 from .context import observed
 from .shape import TensorShape
 
@@ -171,14 +171,19 @@ def _format_values(v):
     v = to_numpy(v)
     if v.ndim == 0:
         return str(v[()])
-    return np.array2string(np.asarray(v), separator=" ", threshold=1000)
+    return _own_line(np.array2string(np.asarray(v), separator=" ", threshold=1000))
 
 
 def _repr_values(v):
     v = to_numpy(v)
     if v.ndim == 0:
         return str(v[()])
-    return repr(np.asarray(v))
+    return _own_line(repr(np.asarray(v)))
+
+
+def _own_line(text: str) -> str:
+    # As TF's numpy_text: an array printed on several lines starts on a line of its own.
+    return "\n" + text if "\n" in text else text
 
 
 # ---- conversion ------------------------------------------------------------------------------
@@ -199,8 +204,8 @@ def _python_dtype(value) -> dtypes.DType:
         return dtypes.bool
     if kind == "c":
         return dtypes.complex128
-    if kind in "US":
-        raise TypeError(f"tapeflow tensors hold numbers and booleans, not strings: got {value!r}")
+    if kind in "US":  # text after a number: text first takes the string path
+        raise ValueError(string_values.MIXED_TYPES)
     raise TypeError(f"Cannot convert {value!r} of type {type(value).__name__} to a Tensor")
 
 
@@ -239,8 +244,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     if isinstance(value, (np.ndarray, np.generic)) or (
         xp is not np and isinstance(value, xp.ndarray)
     ):
-        if value.dtype.kind in "US" or value.dtype == object:
-            raise TypeError(f"Cannot convert an array of dtype {value.dtype} to a Tensor")
+        if value.dtype.kind in "USO" or dtype is dtypes.string:
+            return _string_tensor(value, dtype, string_values.from_numpy)
         if dtype is not None and value.dtype != dtype._np:
             if value.dtype.kind == "f" and dtype.is_integer:
                 raise TypeError(
@@ -250,6 +255,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
         return wrap(xp.asarray(value))
     if isinstance(value, (list, tuple)) and any(isinstance(v, Operand) for v in _leaves(value)):
         return _pack_nested(value, dtype)
+    if dtype is dtypes.string or string_values.leads_with_text(value):
+        return _string_tensor(value, dtype, string_values.from_python)
     if dtype is None:
         if dtype_hint is not None:
             hint = dtypes.as_dtype(dtype_hint)
@@ -270,6 +277,18 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     except ValueError as e:
         raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from e
     return wrap(xp.asarray(arr))
+
+
+def _string_tensor(value, dtype, to_array) -> Tensor:
+    """A string Tensor from text (TypeError, as TF, when text and `dtype` disagree)."""
+    is_text = (
+        value.dtype.kind in "USO"
+        if isinstance(value, (np.ndarray, np.generic))
+        else string_values.leads_with_text(value)
+    )
+    if dtype is not None and (dtype is not dtypes.string or not is_text):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+    return wrap(to_array(value))
 
 
 def _hint_applies(inferred: dtypes.DType, hint: dtypes.DType) -> bool:
@@ -306,6 +325,10 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     if isinstance(value, Operand):
         t = convert_to_tensor(value)
         if dtype is not None and t.dtype != dtypes.as_dtype(dtype):
+            if dtypes.string in (t.dtype, dtypes.as_dtype(dtype)):
+                raise TypeError(
+                    f"Cannot convert {t!r} to EagerTensor of dtype {dtypes.as_dtype(dtype).name}"
+                )
             t = wrap(t._value.astype(dtypes.as_dtype(dtype)._np))
     else:
         t = convert_to_tensor(value, dtype=dtype)
@@ -317,7 +340,8 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         if v.size == int(np.prod(shape)):
             t = wrap(xp.reshape(v, shape))
         elif v.size == 1:
-            t = wrap(xp.full(shape, v.reshape(()), dtype=v.dtype))
+            t = wrap(np.full(shape, v.reshape(())[()], dtype=v.dtype) if v.dtype == object
+                     else xp.full(shape, v.reshape(()), dtype=v.dtype))  # fmt: skip
         else:
             raise TypeError(
                 f"Eager execution of tf.constant with unsupported shape. Tensor "

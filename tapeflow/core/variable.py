@@ -246,11 +246,13 @@ class Variable(Operand):
 
     def _assign_slice(self, key, value):
         """`v[key].assign(value)`: writes into the selected region."""
-        region_shape = self._value[key].shape
+        region_shape = np.shape(self._value[key])  # one string element is bytes, not an array
         arr = self._checked_region(value, region_shape)
         _traced_write(self, "assign_slice", value, key=key)
         if not self._owns_array():
             self._value = self._value.copy()
+        if arr.dtype == object and arr.ndim == 0:
+            arr = arr[()]  # one string: NumPy would store the 0-d array itself as the element
         self._value[key] = arr
         return self
 

@@ -25,5 +25,15 @@ __all__ = [
     "Iterator",
     "Options",
     "TensorSpec",
+    "TextLineDataset",
     "experimental",
 ]
+
+
+def __getattr__(name):
+    # The file sources load on first use (gzip, zlib): `import tapeflow` stays fast.
+    if name == "TextLineDataset":
+        from .text import TextLineDataset
+
+        return TextLineDataset
+    raise AttributeError(f"module 'tapeflow.data' has no attribute {name!r}")

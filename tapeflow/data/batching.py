@@ -341,7 +341,9 @@ def _padded_shapes(element_spec, specs, padded_shapes):
 
 def _padding_values(element_spec, specs, padding_values):
     if padding_values is None:
-        return [False if s.dtype.is_bool else 0 for s in specs]
+        return [
+            False if s.dtype.is_bool else b"" if s.dtype == dtypes.string else 0 for s in specs
+        ]
     values = _per_component(
         element_spec, padding_values, lambda v: not isinstance(v, (tuple, list, dict))
     )

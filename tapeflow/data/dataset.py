@@ -140,6 +140,14 @@ class Dataset:
         return FromGenerator(generator, output_types, output_shapes, args, output_signature)
 
     @staticmethod
+    def list_files(file_pattern, shuffle=None, seed=None, name=None) -> Dataset:
+        """The file names matching a glob pattern (or a list of them) as scalar strings,
+        sorted, then shuffled unless `shuffle=False`. No match is an InvalidArgumentError."""
+        from .text import list_files
+
+        return list_files(file_pattern, shuffle, seed)
+
+    @staticmethod
     def range(*args, output_type=dtypes.int64, name=None) -> Dataset:
         """`range(stop)`, `range(start, stop[, step])` as int64 scalars (or `output_type`)."""
         from .sources import Range

@@ -1,4 +1,4 @@
-"""`tf.data.experimental`: cardinality constants and helpers."""
+"""`tf.data.experimental`: cardinality constants and helpers, CSV file sources."""
 
 from __future__ import annotations
 
@@ -50,6 +50,21 @@ __all__ = [
     "INFINITE_CARDINALITY",
     "UNKNOWN_CARDINALITY",
     "AutoShardPolicy",
+    "CsvDataset",  # noqa: F822  (loaded by __getattr__)
     "assert_cardinality",
     "cardinality",
+    "make_csv_dataset",  # noqa: F822  (loaded by __getattr__)
 ]
+
+
+def __getattr__(name):
+    # The CSV sources load on first use (csv, gzip): `import tapeflow` stays fast.
+    if name == "CsvDataset":
+        from .text import CsvDataset
+
+        return CsvDataset
+    if name == "make_csv_dataset":
+        from .csv import make_csv_dataset
+
+        return make_csv_dataset
+    raise AttributeError(f"module 'tapeflow.data.experimental' has no attribute {name!r}")

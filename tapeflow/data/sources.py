@@ -222,6 +222,20 @@ def _match_structure(spec, value):
 def _convert_generated(value, spec: TensorSpec):
     if isinstance(value, Operand):
         value = value.numpy()
+    if spec.dtype == dtypes.string:
+        try:
+            arr = structure.to_array(value, dtypes.string)
+        except (TypeError, ValueError):
+            raise InvalidArgumentError(
+                f"`generator` yielded an element that could not be converted to the expected "
+                f"type. The expected type was string, but the yielded element was {value!r}."
+            ) from None
+        if not spec.shape.is_compatible_with(arr.shape):
+            raise InvalidArgumentError(
+                f"`generator` yielded an element of shape {arr.shape} where an element of "
+                f"shape {spec.shape} was expected."
+            )
+        return arr
     arr = np.asarray(value)
     if arr.dtype.kind in "USOV":
         raise InvalidArgumentError(

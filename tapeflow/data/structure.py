@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..core.ragged import RaggedTensor
 from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand, convert_to_tensor, wrap
 
@@ -93,6 +94,12 @@ def to_array(value, dtype=None):
     elif not isinstance(value, (Operand, np.ndarray, np.generic, list, tuple, int, float, bool)):
         if hasattr(value, "__array__"):  # pandas Series, ...: keep their dtype, as TF does
             value = np.asarray(value)
+    if isinstance(value, RaggedTensor):
+        raise TypeError(
+            "tf.data elements cannot be RaggedTensors in tapeflow yet: call .to_tensor() "
+            "(padding rows to the longest) before the element leaves the function, or split "
+            "before batching and use padded_batch"
+        )
     return convert_to_tensor(value, dtype=dtype)._value
 
 

@@ -140,7 +140,7 @@ def rebuild(structure, tensors, variables):
 def describe_part(part) -> str:
     """A key part as a retracing message shows it: 'float32[32, 11]', '3', ..."""
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], np.dtype):
-        return f"{part[0].name}{list(part[1])}"
+        return f"{dtypes.from_numpy(part[0]).name}{list(part[1])}"  # 'string', not 'object'
     if isinstance(part, tuple) and part and part[0] == "py":
         return repr(part[2])
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], tuple):

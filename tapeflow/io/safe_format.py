@@ -21,8 +21,11 @@ Layout (all integers little-endian)::
            P   payload: raw C-order array bytes, each at a 64-byte aligned `offset` from P
        P + N   trailer: b"SHA256\\0\\0" and the SHA-256 of bytes [0, P + N)   40 bytes
 
-Only booleans, integers, floats and complex numbers are stored (NumPy kinds b, i, u, f, c),
-always little-endian; object, string and structured arrays are refused on write and on read.
+Booleans, integers, floats and complex numbers are stored (NumPy kinds b, i, u, f, c),
+always little-endian. String tensors (object arrays of `bytes`) are stored with dtype
+"string": n uint64 lengths, then the n byte strings back to back; a reader checks that the
+lengths add up to the entry's size before it slices anything. Other object arrays and
+structured arrays are refused on write and on read.
 """
 
 from __future__ import annotations
@@ -102,10 +105,31 @@ def _fsync_directory(directory: str):
         os.close(fd)
 
 
-def _as_storable(name, value) -> np.ndarray:
+_STRING = "string"
+
+
+class _StringArray:
+    """A string array as it is written: lengths (uint64, little-endian), then the bytes."""
+
+    def __init__(self, name, arr):
+        items = arr.reshape(-1).tolist()
+        if not all(type(b) is bytes for b in items):
+            raise TypeError(
+                f"write_tensors: {name!r} is an object array that does not hold only bytes "
+                f"(string tensors hold bytes; other objects are never stored)"
+            )
+        self.shape = arr.shape
+        self.lengths = np.array([len(b) for b in items], dtype="<u8")
+        self.blob = b"".join(items)
+        self.nbytes = self.lengths.nbytes + len(self.blob)
+
+
+def _as_storable(name, value):
     if not isinstance(name, str):
         raise TypeError(f"write_tensors: tensor names must be str, got {name!r}")
     arr = np.asarray(value)
+    if arr.dtype == object:
+        return _StringArray(name, arr)
     if arr.dtype.kind not in _ALLOWED_KINDS:
         raise TypeError(
             f"write_tensors: {name!r} has dtype {arr.dtype} (kind {arr.dtype.kind!r}); only "
@@ -130,7 +154,7 @@ def write_tensors(path, tensors: Mapping[str, np.ndarray], metadata: dict | None
     for name, arr in arrays.items():
         offset = _aligned(offset)
         entries[name] = {
-            "dtype": arr.dtype.str,
+            "dtype": _STRING if isinstance(arr, _StringArray) else arr.dtype.str,
             "shape": list(arr.shape),
             "offset": offset,
             "nbytes": arr.nbytes,
@@ -165,7 +189,11 @@ def write_tensors(path, tensors: Mapping[str, np.ndarray], metadata: dict | None
         written = 0
         for name, arr in arrays.items():
             put(bytes(entries[name]["offset"] - written))
-            put(arr.reshape(-1).view(np.uint8))
+            if isinstance(arr, _StringArray):
+                put(arr.lengths.view(np.uint8))
+                put(arr.blob)
+            else:
+                put(arr.reshape(-1).view(np.uint8))
             written = entries[name]["offset"] + arr.nbytes
         f.write(_TRAILER_TAG + digest.digest())
 
@@ -281,10 +309,29 @@ def _unpack(header: dict, payload: memoryview, lost) -> dict:
                 f"tensor {name!r} lies past the end of the payload "
                 f"(bytes {offset}..{offset + nbytes} of {len(payload)})"
             )
+        if dtype == _STRING:
+            out[name] = _read_strings(name, payload[offset : offset + nbytes], shape, lost)
+            continue
         # Views of one writable buffer: no second copy of the file's contents.
         flat = np.frombuffer(payload, dtype=np.uint8, count=nbytes, offset=offset)
         out[name] = flat.view(dtype).reshape(shape)
     return out
+
+
+def _read_strings(name, data: memoryview, shape, lost) -> np.ndarray:
+    count = math.prod(shape)
+    head = 8 * count
+    if head > len(data):
+        raise lost(f"tensor {name!r}: {len(data)} bytes cannot hold {count} string lengths")
+    lengths = np.frombuffer(data, dtype="<u8", count=count).tolist()  # Python ints: exact
+    if sum(lengths) != len(data) - head:
+        raise lost(f"tensor {name!r}: the string lengths do not add up to the entry's size")
+    blob = bytes(data[head:])
+    ends = np.cumsum(lengths, dtype=np.int64).tolist()
+    starts = [0] + ends[:-1]
+    out = np.empty(count, dtype=object)
+    out[:] = [blob[a:b] for a, b in zip(starts, ends)]
+    return out.reshape(shape)
 
 
 def _checked_entry(name, entry, lost):
@@ -295,6 +342,12 @@ def _checked_entry(name, entry, lost):
         raise lost(f"tensor {name!r}: malformed entry {entry!r}")
     dtype_str, shape = entry.get("dtype"), entry.get("shape")
     offset, nbytes = entry.get("offset"), entry.get("nbytes")
+    if dtype_str == _STRING:
+        if not (isinstance(shape, list) and all(is_int(d) for d in shape)):
+            raise lost(f"tensor {name!r}: malformed shape {shape!r}")
+        if not (is_int(offset) and is_int(nbytes)):
+            raise lost(f"tensor {name!r}: malformed offset {offset!r} or size {nbytes!r}")
+        return _STRING, tuple(shape), offset, nbytes
     if not (isinstance(dtype_str, str) and _DTYPE_RE.match(dtype_str)):
         raise lost(
             f"tensor {name!r}: dtype {dtype_str!r} is not allowed (only little-endian "

@@ -6,12 +6,19 @@ Importing this package registers all ops and installs the Tensor operators.
 from . import (  # noqa: F401  (registration)
     array,
     conv,
+    csv_ops,
     debug,
+    file_io,
     linalg,
     logic,
     math,
     nn,
     operators,  # noqa: F401  (after the ops it dispatches to)
+    ragged,
     random,
     reduce,
+    string_convert,
+    string_regex,
+    string_split,
+    strings,  # after the array ops: lets some of them take strings
 )

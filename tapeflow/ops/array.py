@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from ..backend import xp
-from ..core import dtypes
+from ..core import dtypes, string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
@@ -45,6 +45,10 @@ def _static_shape(shape) -> tuple:
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(d) for d in shape)
+
+
+def _is_string(x) -> bool:
+    return getattr(x, "dtype", None) == dtypes.string or string_values.leads_with_text(x)
 
 
 def _ndim(x) -> int:
@@ -217,7 +221,7 @@ def stack(values, axis=0, name="stack"):
     samples=[Sample((3, 4), num=3, axis=0), Sample((2, 3, 2), num=2, axis=2)],
 )
 def _unpack(x, num, axis):
-    return tuple(x[(slice(None),) * axis + (i,)] for i in builtins.range(num))
+    return tuple(string_values.boxed(x[(slice(None),) * axis + (i,)]) for i in builtins.range(num))
 
 
 @_unpack.vjp
@@ -376,6 +380,11 @@ def tile(input, multiples, name=None):
     ],
 )
 def _pad(x, constant_values, paddings):
+    if x.dtype == object:  # strings: np.pad would store np.bytes_, not bytes
+        out = string_values.empty(tuple(lo + d + hi for (lo, hi), d in zip(paddings, x.shape)))
+        out.fill(constant_values[()])
+        out[tuple(slice(lo, lo + d) for (lo, _), d in zip(paddings, x.shape))] = x
+        return out
     return xp.pad(x, paddings, mode="constant", constant_values=constant_values)
 
 
@@ -457,6 +466,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     if any(lo < 0 or hi < 0 for lo, hi in pads):
         raise InvalidArgumentError(f"Pad: paddings must be non-negative, got {list(pads)}")
     mode = str(mode).upper()
+    if _is_string(tensor) and isinstance(constant_values, int) and constant_values == 0:
+        constant_values = b""  # the default pads strings with TF's zero value for them
     if mode == "CONSTANT":
         _check_same_dtype("PadV2", tensor, constant_values)
         return _pad(tensor, constant_values, paddings=pads)
@@ -522,6 +533,10 @@ def _filled(shape, value, dtype, op_name):
         raise InvalidArgumentError(
             f"{op_name}: dimensions must be non-negative, got {list(shape)}"
         )
+    if dtypes.as_dtype(dtype) == dtypes.string:
+        if value != 0:
+            raise TypeError(f"Cannot convert {value} to EagerTensor of dtype string")
+        return wrap(string_values.empty(shape))
     return wrap(xp.full(shape, value, dtype=_np_dtype(dtype)))
 
 
@@ -545,6 +560,8 @@ def fill(dims, value, name=None, layout=None):
 
 @op("ZerosLike", differentiable=False, samples=[Sample((3, 4), dtype=None)])
 def _zeros_like(x, dtype=None):
+    if np.dtype(x.dtype if dtype is None else dtype) == string_values.OBJECT:
+        return string_values.empty(x.shape)  # b"", TF's zero for strings
     return xp.zeros_like(x, dtype=dtype)
 
 

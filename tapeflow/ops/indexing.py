@@ -9,7 +9,7 @@ import builtins
 import numpy as np
 
 from ..backend import to_numpy, xp
-from ..core import dtypes
+from ..core import dtypes, string_values
 from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
@@ -41,7 +41,7 @@ from .array import (
     ],
 )
 def _strided_slice(x, key):
-    return x[key]
+    return string_values.boxed(x[key])  # one string element comes back as bytes
 
 
 @_strided_slice.vjp
@@ -201,7 +201,7 @@ def _gather(params, indices, axis=0, batch_dims=0):
             f"shape {tuple(params.shape)}, axis {axis})"
         )
     if batch_dims == 0:
-        return xp.take(params, indices, axis=axis)
+        return string_values.boxed(xp.take(params, indices, axis=axis))
     b = batch_dims
     moved = xp.moveaxis(params, axis, b)  # B + (A,) + pre + post
     batch_shape = params.shape[:b]
@@ -321,7 +321,7 @@ def _gather_nd(params, indices):
     index = _nd_index("GatherNd", indices, params.shape, "param shape")
     if not index:  # an empty index picks all of params for every row
         return xp.broadcast_to(params, indices.shape[:-1] + params.shape).copy()
-    return params[index]
+    return string_values.boxed(params[index])
 
 
 @_gather_nd.vjp

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backend import xp
 from ..core import dtypes
-from ..core.errors import InvalidArgumentError, NotFoundError
+from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
@@ -738,7 +738,16 @@ def cast(x, dtype, name=None):
     x = convert_to_tensor(x)
     if x.dtype is dtype:
         return x
+    if dtypes.string in (x.dtype, dtype):  # TF's kernel: parse with tf.strings.to_number
+        raise UnimplementedError(
+            f"Cast {_KERNEL_NAMES.get(x.dtype.name, x.dtype.name)} to "
+            f"{_KERNEL_NAMES.get(dtype.name, dtype.name)} is not supported"
+        )
     return _cast(x, dtype=dtype.name)
+
+
+# How TF's kernel messages name some dtypes (DataTypeString).
+_KERNEL_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 
 
 # ---- sums of several tensors ---------------------------------------------------------------

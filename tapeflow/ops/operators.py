@@ -6,6 +6,7 @@ the op reports the mismatch (InvalidArgumentError). `+ - *` and unary `-` call `
 directly: they are the hot path of every training step.
 """
 
+from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import execute
 from ..core.tensor import Operand, convert_to_tensor
@@ -18,6 +19,8 @@ def _operand(value, like):
     """`value` as a Tensor, with `like`'s dtype where it can take it."""
     if isinstance(value, Operand):
         return value
+    if like.dtype == dtypes.string:  # TF: "Cannot convert 2 to EagerTensor of dtype string"
+        return convert_to_tensor(value, dtype=dtypes.string)
     try:
         return convert_to_tensor(value, dtype=like.dtype)
     except (TypeError, ValueError):
@@ -54,6 +57,8 @@ def _equality(fn, fallback: bool):
     def compare(self, other):
         if other is None:
             return fallback
+        if self.dtype == dtypes.string and not isinstance(other, Operand):
+            other = _operand(other, self)  # a number against strings: TypeError, as TF
         try:
             return fn(self, _operand(other, self))
         except (InvalidArgumentError, TypeError, ValueError):

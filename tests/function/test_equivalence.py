@@ -42,6 +42,8 @@ def _bits(x):
     if x is None:
         return None
     a = np.asarray(x.numpy())
+    if a.dtype == object:  # strings: the bytes themselves, not the pointers to them
+        return a.dtype.str, a.shape, a.tolist()
     return a.dtype.str, a.shape, a.tobytes()
 
 

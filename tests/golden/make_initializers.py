@@ -13,8 +13,14 @@ import numpy as np
 from keras.src.initializers.random_initializers import compute_fans
 
 SHAPES = [(), (7,), (5, 3), (3, 3, 1, 32), (2, 3, 4), (3, 3, 16, 8), (4, 2, 2, 3, 5)]
-NAMES = ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-         "lecun_uniform"]
+NAMES = [
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+]
 
 out = {"fans": [], "stats": []}
 for shape in SHAPES:
@@ -22,10 +28,15 @@ for shape in SHAPES:
 for name in NAMES:
     for shape in [(400, 300), (3, 3, 32, 64)]:
         values = np.asarray(keras.initializers.get(name)(shape))
-        out["stats"].append({
-            "name": name, "shape": list(shape), "std": float(values.std()),
-            "max_abs": float(np.abs(values).max()), "mean": float(values.mean()),
-        })
+        out["stats"].append(
+            {
+                "name": name,
+                "shape": list(shape),
+                "std": float(values.std()),
+                "max_abs": float(np.abs(values).max()),
+                "mean": float(values.mean()),
+            }
+        )
 path = pathlib.Path(__file__).with_name("initializers.json")
 path.write_text(json.dumps(out, indent=1) + "\n")
 print(f"wrote {path}")

@@ -68,7 +68,6 @@ def test_big_endian_and_strided_inputs_are_stored_little_endian_and_contiguous(t
     "value",
     [
         np.array(["a", "b"]),
-        np.array([{"x": 1}], dtype=object),
         np.zeros(2, dtype=[("x", "f4")]),
         np.array([b"ab"]),
     ],
@@ -77,6 +76,15 @@ def test_object_string_and_structured_arrays_are_refused_on_write(tmp_path, valu
     path = tmp_path / "t.bin"
     with pytest.raises(TypeError, match="only bool, integer, float and complex"):
         write_tensors(path, {"bad": value})
+    assert not os.listdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "value", [np.array([{"x": 1}], dtype=object), np.array([b"a", "b"], dtype=object)]
+)
+def test_object_arrays_other_than_bytes_are_refused_on_write(tmp_path, value):
+    with pytest.raises(TypeError, match="does not hold only bytes"):
+        write_tensors(tmp_path / "t.bin", {"bad": value})
     assert not os.listdir(tmp_path)
 
 

@@ -9,8 +9,9 @@ import pytest
 import tapeflow as tf
 from tapeflow.keras import initializers, regularizers
 
-GOLDEN = json.loads((pathlib.Path(__file__).parents[1] / "golden" / "initializers.json")
-                    .read_text())
+GOLDEN = json.loads(
+    (pathlib.Path(__file__).parents[1] / "golden" / "initializers.json").read_text()
+)
 
 
 @pytest.mark.parametrize("case", GOLDEN["fans"], ids=lambda c: str(c["shape"]))
@@ -29,8 +30,11 @@ def test_scale_matches_keras(case):
     assert abs(values.mean()) < 0.05 * case["std"] + 1e-3
     if "uniform" in case["name"]:  # limit sqrt(3 * scale / fan): both samples come near it
         fan_in, fan_out = initializers.compute_fans(tuple(case["shape"]))
-        scale, fan = {"glorot": (1.0, (fan_in + fan_out) / 2), "he": (2.0, fan_in),
-                      "lecun": (1.0, fan_in)}[case["name"].split("_")[0]]
+        scale, fan = {
+            "glorot": (1.0, (fan_in + fan_out) / 2),
+            "he": (2.0, fan_in),
+            "lecun": (1.0, fan_in),
+        }[case["name"].split("_")[0]]
         limit = np.sqrt(3.0 * scale / fan)
         assert case["max_abs"] <= limit * (1 + 1e-6) and np.abs(values).max() <= limit
         assert np.abs(values).max() == pytest.approx(limit, rel=0.01)
@@ -62,9 +66,12 @@ def test_constant_ones_zeros_orthogonal_identity():
 
 
 def test_lookup_and_config_round_trip():
-    init = initializers.get({"class_name": "VarianceScaling",
-                             "config": {"scale": 2.0, "mode": "fan_out",
-                                        "distribution": "uniform", "seed": 5}})
+    init = initializers.get(
+        {
+            "class_name": "VarianceScaling",
+            "config": {"scale": 2.0, "mode": "fan_out", "distribution": "uniform", "seed": 5},
+        }
+    )
     assert (init.scale, init.mode, init.distribution) == (2.0, "fan_out", "uniform")
     again = initializers.get(initializers.serialize(init))
     assert again.get_config() == init.get_config()

@@ -1,0 +1,369 @@
+"""`tf.RaggedTensor`: rows of different lengths, as a composite of dense tensors.
+
+A RaggedTensor is `values` (a Tensor, or another RaggedTensor for more ragged dimensions)
+cut into rows by `row_splits` (int64: row i is `values[row_splits[i]:row_splits[i + 1]]`),
+as in TensorFlow; the tape and the tracer only ever see those dense tensors. Its methods run
+registered ops (looked up by name: core does not import ops), so they trace like any op.
+Only what `tf.strings.split` and the guides need is here: construction, shape, rows,
+`to_tensor`, `to_list`/`numpy`; no ragged math.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+from .registry import get_op
+from .shape import TensorShape
+from .tensor import Operand, Tensor, convert_to_tensor, wrap
+
+
+class RaggedTensor:
+    """Rows of different lengths: `values` cut by `row_splits` (see the module docstring)."""
+
+    __slots__ = ("_values", "_row_splits", "_uniform_row_length")
+
+    def __init__(self, values, row_splits, internal=False, uniform_row_length=None):
+        if not internal:
+            raise ValueError(
+                "RaggedTensor constructor is private; please use one of the factory methods "
+                "instead (e.g., RaggedTensor.from_row_lengths())"
+            )
+        self._values = values
+        self._row_splits = row_splits
+        # Every row has this many values (a dense dimension kept as ragged, as TF's
+        # `uniform_row_length`): the shape shows it instead of None.
+        self._uniform_row_length = uniform_row_length
+
+    # ---- factories ----------------------------------------------------------------------------
+
+    @classmethod
+    def from_row_splits(cls, values, row_splits, name=None, validate=True) -> RaggedTensor:
+        """Row i is `values[row_splits[i]:row_splits[i + 1]]`."""
+        values = _as_values(values)
+        splits = _as_index_vector(row_splits, "row_splits")
+        if validate:
+            s = splits.numpy()
+            nvals = _nrows_of(values)
+            if s.size == 0 or s[0] != 0 or np.any(np.diff(s) < 0) or s[-1] != nvals:
+                from .errors import InvalidArgumentError
+
+                raise InvalidArgumentError(
+                    f"RaggedTensor.from_row_splits: row_splits must start at 0, never "
+                    f"decrease and end at the number of values ({nvals}); got {s.tolist()}"
+                )
+        return cls(values, splits, internal=True)
+
+    @classmethod
+    def from_row_lengths(cls, values, row_lengths, name=None, validate=True) -> RaggedTensor:
+        """Row i holds the next `row_lengths[i]` values."""
+        lengths = _as_index_vector(row_lengths, "row_lengths")
+        zero = wrap(np.zeros(1, np.int64))
+        splits = get_op("ConcatV2")(zero, get_op("Cumsum")(lengths, axis=0), axis=0)
+        return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_value_rowids(
+        cls, values, value_rowids, nrows=None, name=None, validate=True
+    ) -> RaggedTensor:
+        """values[i] goes to row `value_rowids[i]` (sorted ascending); `nrows` rows."""
+        values = _as_values(values)
+        rowids = _as_index_vector(value_rowids, "value_rowids")
+        splits = segment_ids_to_row_splits(rowids, nrows)
+        return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_uniform_row_length(cls, values, uniform_row_length, nrows=None, validate=True,
+                                name=None) -> RaggedTensor:  # fmt: skip
+        """Rows of `uniform_row_length` values each (a dense dimension, kept ragged)."""
+        values = _as_values(values)
+        width = int(uniform_row_length)
+        nvals = _nrows_of(values)
+        n = nvals // width if width else int(nrows or 0)
+        splits = wrap(np.arange(n + 1, dtype=np.int64) * width)
+        out = cls.from_row_splits(values, splits, validate=validate)
+        out._uniform_row_length = width
+        return out
+
+    @classmethod
+    def from_nested_row_splits(
+        cls, flat_values, nested_row_splits, name=None, validate=True
+    ) -> RaggedTensor:
+        """Several ragged dimensions: the innermost splits apply to `flat_values` first."""
+        result = flat_values
+        for splits in reversed(list(nested_row_splits)):
+            result = cls.from_row_splits(result, splits, validate=validate)
+        return result
+
+    @classmethod
+    def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None):
+        """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`)."""
+        tensor = convert_to_tensor(tensor)
+        if ragged_rank != 1 or tensor.ndim < 2:
+            raise NotImplementedError(
+                "RaggedTensor.from_tensor: tapeflow supports ragged_rank=1 on rank >= 2 only"
+            )
+        dense = tensor.numpy()
+        nrows, ncols = dense.shape[:2]
+        if lengths is not None:
+            row_lengths = np.asarray(convert_to_tensor(lengths).numpy(), np.int64)
+        elif padding is not None:
+            pad = convert_to_tensor(padding, dtype=tensor.dtype).numpy()
+            is_pad = dense == pad
+            is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
+            keep = ~np.flip(np.logical_and.accumulate(np.flip(is_pad, 1), axis=1), 1)
+            row_lengths = keep.sum(axis=1).astype(np.int64)
+        else:
+            row_lengths = np.full(nrows, ncols, np.int64)
+        mask = np.arange(ncols)[None, :] < row_lengths[:, None]
+        return cls.from_row_lengths(wrap(dense[mask]), wrap(row_lengths))
+
+    # ---- structure ----------------------------------------------------------------------------
+
+    @property
+    def values(self):
+        """The concatenated rows (a Tensor, or a RaggedTensor for nested raggedness)."""
+        return self._values
+
+    @property
+    def row_splits(self) -> Tensor:
+        return self._row_splits
+
+    @property
+    def flat_values(self) -> Tensor:
+        v = self._values
+        while isinstance(v, RaggedTensor):
+            v = v._values
+        return v
+
+    @property
+    def nested_row_splits(self) -> tuple:
+        out, rt = [], self
+        while isinstance(rt, RaggedTensor):
+            out.append(rt._row_splits)
+            rt = rt._values
+        return tuple(out)
+
+    @property
+    def ragged_rank(self) -> int:
+        return len(self.nested_row_splits)
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return self.flat_values.dtype
+
+    @property
+    def row_splits_dtype(self) -> dtypes.DType:
+        return dtypes.int64
+
+    @property
+    def shape(self) -> TensorShape:
+        """[nrows, None (each ragged dimension), then the inner dimensions of the values]."""
+        inner = list(self.flat_values.shape)[1:]
+        ragged, rt = [], self
+        while isinstance(rt, RaggedTensor):
+            ragged.append(rt._uniform_row_length)
+            rt = rt._values
+        return TensorShape([self.nrows_static()] + ragged + inner)
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.shape.rank
+
+    def nrows_static(self) -> int:
+        return int(self._row_splits.shape[0]) - 1
+
+    def nrows(self, out_type=dtypes.int64, name=None) -> Tensor:
+        return wrap(np.asarray(self.nrows_static(), dtypes.as_dtype(out_type)._np))
+
+    def row_starts(self, name=None) -> Tensor:
+        return self._row_splits[:-1]
+
+    def row_limits(self, name=None) -> Tensor:
+        return self._row_splits[1:]
+
+    def row_lengths(self, axis=1, name=None):
+        """The length of each row (axis 1), or of each row of the values (axis 2, ...)."""
+        if axis == 1:
+            return self._row_splits[1:] - self._row_splits[:-1]
+        if axis > 1 and isinstance(self._values, RaggedTensor):
+            return self.with_values(self._values.row_lengths(axis - 1))
+        raise ValueError(f"RaggedTensor.row_lengths: axis {axis} is not a ragged dimension")
+
+    def value_rowids(self, name=None) -> Tensor:
+        """The row of each value (`row_splits_to_segment_ids`)."""
+        return row_splits_to_segment_ids(self._row_splits)
+
+    def bounding_shape(self, axis=None, name=None, out_type=dtypes.int64) -> Tensor:
+        """The shape of the smallest dense tensor holding every row."""
+        shape = _dense_shape(self)
+        out = wrap(np.asarray(shape, dtypes.as_dtype(out_type)._np))
+        return out if axis is None else out[axis]
+
+    def with_values(self, new_values) -> RaggedTensor:
+        """The same rows over other values (one value per value)."""
+        return RaggedTensor(
+            _as_values(new_values),
+            self._row_splits,
+            internal=True,
+            uniform_row_length=self._uniform_row_length,
+        )
+
+    def with_flat_values(self, new_values) -> RaggedTensor:
+        """The same ragged structure over other flat values (one per flat value)."""
+        if isinstance(self._values, RaggedTensor):
+            return self.with_values(self._values.with_flat_values(new_values))
+        return self.with_values(new_values)
+
+    # ---- conversion ---------------------------------------------------------------------------
+
+    def to_tensor(self, default_value=None, name=None, shape=None) -> Tensor:
+        """A dense Tensor: rows padded with `default_value` (0, or b"" for strings) to the
+        longest row, or cut/padded to `shape`."""
+        flat = self.flat_values
+        if default_value is None:
+            default = wrap(_zero_of(flat))
+        else:
+            default = convert_to_tensor(default_value, dtype=flat.dtype)
+        if shape is not None:
+            shape = tuple(None if d is None else int(d) for d in TensorShape(shape).as_list())
+        return get_op("RaggedTensorToTensor")(flat, default, *self.nested_row_splits, shape=shape)
+
+    def to_list(self) -> list:
+        """The rows as nested Python lists (bytes for strings)."""
+        splits = self._row_splits.numpy().tolist()
+        if isinstance(self._values, RaggedTensor):
+            inner = self._values.to_list()
+        else:
+            inner = self._values.numpy().tolist()
+        return [inner[splits[i] : splits[i + 1]] for i in range(len(splits) - 1)]
+
+    def numpy(self):
+        """As TF: uniform rows stack into one array; ragged rows give an object array of
+        row arrays."""
+        values = self._values.numpy()
+        splits = self._row_splits.numpy()
+        rows = [values[splits[i] : splits[i + 1]] for i in range(len(splits) - 1)]
+        if not rows:
+            return np.zeros((0, 0) + values.shape[1:], dtype=values.dtype)
+        if any(len(r) != len(rows[0]) for r in rows):
+            out = np.empty(len(rows), dtype=object)
+            out[:] = rows
+            return out
+        return np.array(rows)
+
+    # ---- rows ---------------------------------------------------------------------------------
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):
+            if not key:
+                return self
+            head = self[key[0]]
+            rest = key[1:]
+            if not rest:
+                return head
+            if isinstance(key[0], slice):
+                raise NotImplementedError(
+                    "RaggedTensor indexing: tapeflow supports a slice only as the last index"
+                )
+            return head[rest if len(rest) > 1 else rest[0]]
+        if isinstance(key, slice):
+            return self._slice_rows(key)
+        if isinstance(key, Operand) or isinstance(key, (int, np.integer)):
+            i = int(key)
+            n = self.nrows_static()
+            if not -n <= i < n:
+                from .errors import InvalidArgumentError
+
+                raise InvalidArgumentError(f"RaggedTensor index {i} is out of range for {n} rows")
+            i %= n
+            start, stop = int(self._row_splits[i]), int(self._row_splits[i + 1])
+            return self._values[start:stop]
+        raise TypeError(f"RaggedTensor indices must be ints or slices, got {key!r}")
+
+    def _slice_rows(self, key: slice) -> RaggedTensor:
+        start, stop, step = key.indices(self.nrows_static())
+        if step != 1:
+            raise NotImplementedError("RaggedTensor row slices with a step are not supported")
+        stop = max(stop, start)
+        splits = self._row_splits[start : stop + 1]
+        lo, hi = int(self._row_splits[start]), int(self._row_splits[stop])
+        return RaggedTensor(self._values[lo:hi], splits - lo, internal=True)
+
+    def __iter__(self):
+        for i in range(self.nrows_static()):
+            yield self[i]
+
+    def __len__(self):
+        return self.nrows_static()
+
+    def __repr__(self):
+        with np.printoptions(formatter={"all": _format_rows}):
+            text = _format_rows(self.numpy())
+        return f"<tf.RaggedTensor {text}>"
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        raise TypeError("RaggedTensor has no elementwise == in tapeflow; compare to_list()")
+
+    __hash__ = None
+
+
+def _format_rows(x) -> str:
+    # As TF prints ragged values: numpy's layout with ", " between elements, recursively.
+    if isinstance(x, np.ndarray):
+        if x.size:
+            return np.array2string(x, separator=", ")
+        return repr(x.tolist())
+    return str(x)
+
+
+def _as_values(values):
+    return values if isinstance(values, RaggedTensor) else convert_to_tensor(values)
+
+
+def _as_index_vector(x, what) -> Tensor:
+    t = convert_to_tensor(x, dtype_hint=dtypes.int64)
+    if not t.dtype.is_integer or t.ndim != 1:
+        raise ValueError(f"RaggedTensor: {what} must be a vector of integers, got {t!r}")
+    return t if t.dtype == dtypes.int64 else get_op("Cast")(t, dtype="int64")
+
+
+def _nrows_of(values) -> int:
+    if isinstance(values, RaggedTensor):
+        return values.nrows_static()
+    return int(values.shape[0])
+
+
+def _zero_of(t: Tensor):
+    if t.dtype == dtypes.string:
+        return np.asarray(b"", dtype=object)
+    return np.zeros((), t.dtype._np)
+
+
+def _dense_shape(rt) -> list:
+    if not isinstance(rt, RaggedTensor):
+        return list(rt.shape)
+    lengths = np.diff(rt._row_splits.numpy())
+    inner = _dense_shape(rt._values)
+    return [len(lengths), int(lengths.max()) if lengths.size else 0] + inner[1:]
+
+
+def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
+    """Row splits from sorted row ids: `[0, 0, 2] -> [0, 2, 2, 3]` (`tf.ragged`)."""
+    ids = _as_index_vector(segment_ids, "segment_ids")
+    n = -1 if num_segments is None else int(num_segments)
+    return get_op("SegmentIdsToRowSplits")(ids, num_segments=n)
+
+
+def row_splits_to_segment_ids(splits, name=None, out_type=None):
+    """The row of each value: `[0, 2, 2, 3] -> [0, 0, 2]` (`tf.ragged`)."""
+    return get_op("RowSplitsToSegmentIds")(_as_index_vector(splits, "splits"))
+
+
+def is_ragged(x) -> bool:
+    return isinstance(x, RaggedTensor)

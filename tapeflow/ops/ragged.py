@@ -1,0 +1,171 @@
+"""The ops under `tf.RaggedTensor` (to dense, row ids <-> row splits) and `tf.ragged`.
+
+`RaggedTensor` itself lives in `core/ragged.py` as a composite of dense tensors; these are
+the few kernels its methods run. None is differentiable: ragged math is out of scope.
+"""
+
+import numpy as np
+
+from ..core import dtypes, string_values
+from ..core.errors import InvalidArgumentError
+from ..core.ragged import (  # noqa: F401  (re-exported in tf.ragged)
+    RaggedTensor,
+    row_splits_to_segment_ids,
+    segment_ids_to_row_splits,
+)
+from ..core.registry import Sample, op
+from ..core.tensor import convert_to_tensor, wrap
+
+
+def _splits_sample(rng):
+    return np.array([0, 2, 2, 5], np.int64)
+
+
+@op(
+    "RaggedTensorToTensor",
+    differentiable=False,
+    same_dtype=(0, 1),
+    strings=True,
+    samples=[
+        Sample((5,), np.float64(0.0), _splits_sample, shape=None),
+        Sample((5, 2), np.float64(-1.0), _splits_sample, shape=(2, 3, 2)),
+    ],
+)
+def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
+    """Pads the rows to the longest (innermost ragged dimension first) or to `shape`."""
+    dense = flat_values
+    for splits in reversed(nested_splits):
+        lengths = np.diff(splits)
+        nrows = lengths.size
+        width = int(lengths.max()) if nrows else 0
+        out = np.empty((nrows, width) + dense.shape[1:], dtype=dense.dtype)
+        out[...] = default_value
+        row_ids = np.repeat(np.arange(nrows), lengths)
+        cols = np.arange(dense.shape[0]) - np.repeat(splits[:-1], lengths)
+        out[row_ids, cols] = dense
+        dense = out
+    if shape is not None:
+        dense = _fit_to_shape(dense, shape, default_value)
+    return dense
+
+
+def _fit_to_shape(dense, shape, default_value):
+    if len(shape) != dense.ndim:
+        raise InvalidArgumentError(
+            f"RaggedTensorToTensor: shape {list(shape)} has rank {len(shape)}, the ragged "
+            f"tensor has rank {dense.ndim}"
+        )
+    target = tuple(d if d is not None else n for d, n in zip(shape, dense.shape))
+    out = np.empty(target, dtype=dense.dtype)
+    out[...] = default_value
+    common = tuple(slice(0, min(a, b)) for a, b in zip(target, dense.shape))
+    out[common] = dense[common]
+    return out
+
+
+@op(
+    "SegmentIdsToRowSplits",
+    differentiable=False,
+    samples=[Sample(lambda rng: np.array([0, 0, 2], np.int64), num_segments=-1)],
+)
+def _segment_ids_to_row_splits(segment_ids, num_segments):
+    ids = np.asarray(segment_ids, np.int64)
+    if ids.size and (ids[0] < 0 or np.any(np.diff(ids) < 0)):
+        raise InvalidArgumentError(
+            f"segment_ids_to_row_splits: segment ids must be non-negative and sorted, got "
+            f"{ids.tolist()}"
+        )
+    n = int(ids[-1]) + 1 if ids.size else 0
+    if num_segments >= 0:
+        if num_segments < n:
+            raise InvalidArgumentError(
+                f"segment_ids_to_row_splits: num_segments {num_segments} is less than the "
+                f"largest segment id + 1 ({n})"
+            )
+        n = num_segments
+    return np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=n))]).astype(np.int64)
+
+
+@op(
+    "RowSplitsToSegmentIds",
+    differentiable=False,
+    samples=[Sample(_splits_sample)],
+)
+def _row_splits_to_segment_ids(splits):
+    return np.repeat(np.arange(splits.size - 1, dtype=np.int64), np.diff(splits))
+
+
+# ---- tf.ragged.constant --------------------------------------------------------------------
+
+
+def _depth(value) -> int:
+    """The deepest nesting of lists/tuples in `value` (a scalar has depth 0)."""
+    if isinstance(value, (list, tuple)):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def constant(
+    pylist,
+    dtype=None,
+    ragged_rank=None,
+    inner_shape=None,
+    name=None,
+    row_splits_dtype=dtypes.int64,
+):
+    """A RaggedTensor from nested Python lists whose rows may differ in length.
+
+    `ragged_rank` (default: all but the innermost dimension) says how many dimensions are
+    ragged; dimensions below it must be uniform. A flat list gives a plain Tensor, as in TF.
+    """
+    depth = _depth(pylist)
+    if inner_shape is not None:
+        inner_rank = len(inner_shape)
+    else:
+        inner_rank = 0
+    if ragged_rank is None:
+        ragged_rank = max(0, depth - 1 - inner_rank)
+    if ragged_rank == 0:
+        return convert_to_tensor(pylist, dtype=dtype)
+    nested_splits = [[0] for _ in range(ragged_rank)]
+    leaves = []
+
+    def walk(rows, level):
+        if not isinstance(rows, (list, tuple)):
+            raise ValueError(
+                f"tf.ragged.constant: expected a list at ragged level {level}, got {rows!r}"
+            )
+        splits = nested_splits[level]
+        for row in rows:
+            if level + 1 < ragged_rank:
+                walk(row, level + 1)
+                splits.append(len(nested_splits[level + 1]) - 1)
+            else:
+                if not isinstance(row, (list, tuple)):
+                    raise ValueError(
+                        f"tf.ragged.constant: all scalar values must have the same nesting "
+                        f"depth; got {row!r} at depth {level + 1}"
+                    )
+                leaves.extend(row)
+                splits.append(len(leaves))
+
+    walk(pylist, 0)
+    if leaves:
+        flat = convert_to_tensor(list(leaves), dtype=dtype)
+    else:
+        inner = tuple(inner_shape or ())
+        dt = dtypes.as_dtype(dtype or dtypes.float32)
+        empty = (
+            string_values.empty((0,) + inner)
+            if dt == dtypes.string
+            else np.zeros((0,) + inner, dt._np)
+        )
+        flat = wrap(empty)
+    splits = [wrap(np.asarray(s, np.int64)) for s in nested_splits]
+    return RaggedTensor.from_nested_row_splits(flat, splits, validate=False)
+
+
+API = {
+    "tf": ["RaggedTensor"],
+    "ragged": ["constant", "segment_ids_to_row_splits", "row_splits_to_segment_ids"],
+}

@@ -1,0 +1,182 @@
+"""`tf.strings` conversions between text and numbers: `to_number`, `as_string`, `format`.
+
+Parsing follows TF's kernels: surrounding whitespace is allowed, floats accept `nan`,
+`inf` and C hex floats (`0x10`), integers must fit the type, anything else (`1.5` as an
+int, `1_000`, an empty string) is an InvalidArgumentError naming the string.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..core import dtypes
+from ..core.errors import InvalidArgumentError
+from ..core.registry import Sample, op
+from ..core.string_values import bytes_array
+from ..core.tensor import Operand, convert_to_tensor
+from .strings import _ragged_aware, _string_input
+from .summary import summarize_array
+
+_INT = re.compile(rb"[+-]?[0-9]+")
+_FLOAT = re.compile(
+    rb"[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE
+)
+_HEX_FLOAT = re.compile(rb"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?\d+)?")
+
+
+def _parse(s: bytes, np_dtype):
+    text = s.strip()
+    try:
+        if np_dtype.kind in "iu":
+            if _INT.fullmatch(text):
+                value = int(text)
+                info = np.iinfo(np_dtype)
+                if info.min <= value <= info.max:
+                    return value
+        elif _FLOAT.fullmatch(text):
+            return float(text)
+        elif _HEX_FLOAT.fullmatch(text):
+            return float.fromhex(text.decode())
+    except (ValueError, OverflowError):
+        pass
+    raise InvalidArgumentError(
+        f"StringToNumberOp could not correctly convert string: "
+        f"{s.decode('utf-8', 'backslashreplace')}"
+    )
+
+
+def _string_sample(rng):
+    return bytes_array([str(v).encode() for v in rng.integers(-50, 50, 6)], (2, 3))
+
+
+@op(
+    "StringToNumber",
+    differentiable=False,
+    strings=True,
+    samples=[Sample(_string_sample, out_type="float32"), Sample(_string_sample, out_type="int64")],
+)
+def _string_to_number(x, out_type):
+    np_dtype = np.dtype(out_type)
+    flat = [_parse(s, np_dtype) for s in x.reshape(-1).tolist()]
+    with np.errstate(over="ignore"):  # 1e40 as float32 is inf, as TF's strtof gives
+        return np.array(flat, dtype=np_dtype).reshape(x.shape)
+
+
+@_ragged_aware
+def to_number(input, out_type=dtypes.float32, name=None):
+    """Parses each string as a number of `out_type` (float32, float64, int32 or int64)."""
+    out_type = dtypes.as_dtype(out_type)
+    if out_type not in (dtypes.float32, dtypes.float64, dtypes.int32, dtypes.int64):
+        raise InvalidArgumentError(
+            f"StringToNumber: out_type must be float32, float64, int32 or int64, got "
+            f"{out_type.name}"
+        )
+    return _string_to_number(_string_input(input, "StringToNumber"), out_type=out_type.name)
+
+
+# ---- numbers to text -------------------------------------------------------------------------
+
+
+def _printf_format(kind, precision, scientific, shortest, width, fill) -> str:
+    spec = "%"
+    if fill:
+        if fill[0] not in " +-0#":
+            raise InvalidArgumentError(f"AsString: fill argument not supported: {fill!r}")
+        spec += fill
+    if width > -1:
+        spec += str(width)
+    if kind in "fc":
+        if precision > -1:
+            spec += f".{precision}"
+        spec += "g" if shortest else "e" if scientific else "f"
+    elif kind in "iu":
+        if precision > -1:
+            raise InvalidArgumentError("AsString: precision not supported for integers")
+        spec += "d"
+    else:
+        spec += "s"
+    return spec
+
+
+@op(
+    "AsString",
+    differentiable=False,
+    strings=True,
+    samples=[
+        Sample((2, 3), precision=-1, scientific=False, shortest=False, width=-1, fill=""),
+        Sample((2,), precision=2, scientific=True, shortest=False, width=12, fill="0"),
+    ],
+)
+def _as_string(x, precision, scientific, shortest, width, fill):
+    if x.dtype == object:
+        return x
+    kind = x.dtype.kind
+    spec = _printf_format(kind, precision, scientific, shortest, width, fill)
+    flat = x.reshape(-1).tolist()
+    if kind == "b":
+        flat = [(spec % ("true" if v else "false")) for v in flat]
+    elif kind == "c":
+        flat = [f"({spec % v.real},{spec % v.imag})" for v in flat]
+    else:
+        flat = [spec % v for v in flat]
+    return bytes_array([s.encode() for s in flat], x.shape)
+
+
+def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):
+    """Each number as text, printf-style: floats as `%f` (6 decimals) unless `precision`,
+    `scientific` (`%e`) or `shortest` (`%g`); booleans as true/false."""
+    if scientific and shortest:
+        raise InvalidArgumentError("AsString: cannot select both scientific and shortest notation")
+    x = convert_to_tensor(input)
+    return _as_string(
+        x,
+        precision=int(precision),
+        scientific=bool(scientific),
+        shortest=bool(shortest),
+        width=int(width),
+        fill=str(fill),
+    )
+
+
+# ---- templates -------------------------------------------------------------------------------
+
+
+@op(
+    "StringFormat",
+    differentiable=False,
+    strings=True,
+    same_dtype=(),
+    samples=[Sample((2, 3), template="x={}", placeholder="{}", summarize=3)],
+)
+def _string_format(*inputs, template, placeholder, summarize):
+    parts = template.split(placeholder)
+    pieces = [parts[0]]
+    for x, rest in zip(inputs, parts[1:]):
+        pieces.append(summarize_array(x, summarize))
+        pieces.append(rest)
+    return np.asarray("".join(pieces).encode("utf-8"), dtype=object)
+
+
+def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
+    """`template` with each `placeholder` replaced by one of `inputs`, formatted as
+    `tf.print` shows tensors (`summarize` elements at each end, -1 for all)."""
+    if isinstance(inputs, (Operand, np.ndarray)) or not isinstance(inputs, (list, tuple)):
+        inputs = [inputs]
+    if template.count(placeholder) != len(inputs):
+        raise ValueError(
+            f"The template expects {template.count(placeholder)} tensors, but the inputs only "
+            f"has {len(inputs)}. Please ensure the number of placeholders in template matches "
+            f"inputs length."
+        )
+    tensors = [convert_to_tensor(x) for x in inputs]
+    return _string_format(
+        *tensors, template=template, placeholder=placeholder, summarize=int(summarize)
+    )
+
+
+API = {
+    "strings": ["to_number", "as_string", "format"],
+    "tf": ["as_string"],
+}
