@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tapeflow.core.errors import DataLossError, NotFoundError
-from tapeflow.io import safe_format
+from tapeflow.io import atomic, safe_format
 from tapeflow.io.safe_format import atomic_write, read_tensors, write_tensors
 
 DTYPES = [
@@ -261,10 +261,8 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch
     path = tmp_path / "t.bin"
     old = {"w": np.arange(300.0)}
     write_tensors(path, old)
-    opener = safe_format._open_for_writing
-    monkeypatch.setattr(
-        safe_format, "_open_for_writing", lambda fd: _CrashingFile(opener(fd), budget)
-    )
+    opener = atomic._open_for_writing
+    monkeypatch.setattr(atomic, "_open_for_writing", lambda fd: _CrashingFile(opener(fd), budget))
     with pytest.raises(OSError, match="simulated crash"):
         write_tensors(path, {"w": np.zeros(300)})
     assert os.listdir(tmp_path) == ["t.bin"]
