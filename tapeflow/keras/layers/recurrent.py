@@ -394,16 +394,18 @@ def _serialize_layer(layer) -> dict:
     }
 
 
-def _deserialize_layer(config):
-    """A layer from `_serialize_layer`'s output (a Layer passes through)."""
+def _deserialize_layer(config, custom_objects=None):
+    """A layer from `_serialize_layer`'s output (a Layer passes through). The class comes
+    from the deserialization registries, as for any config: built-in, registered, scoped or
+    in `custom_objects`."""
     if not isinstance(config, dict):
         return config
-    from .. import layers
+    from ..saving.deserialization import deserialize_keras_object
 
-    cls = getattr(layers, config["class_name"], None)
-    if cls is None:
-        raise ValueError(f"Unknown layer class {config['class_name']!r}")
-    return cls.from_config(dict(config.get("config", {})))
+    layer = deserialize_keras_object(config, custom_objects=custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"Expected a layer config, got one for {type(layer).__name__}")
+    return layer
 
 
 class RNN(Layer):
