@@ -135,7 +135,7 @@ def test_extra_bytes_are_data_loss(good_file):
 
 
 @pytest.mark.parametrize("where", ["payload", "header", "trailer"])
-def test_tampered_byte_is_data_loss(good_file, where):
+def test_corrupted_byte_is_data_loss(good_file, where):
     data = bytearray(good_file.read_bytes())
     header_len = struct.unpack_from("<Q", data, 16)[0]
     index = {"payload": len(data) - 100, "header": 24 + header_len // 2, "trailer": -1}[where]

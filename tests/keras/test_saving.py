@@ -527,9 +527,9 @@ def test_load_weights_refuses_damaged_and_foreign_files(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(DataLossError, match="truncated"):
         model.load_weights(path)
-    tampered = bytearray(data)
-    tampered[-60] ^= 1
-    path.write_bytes(bytes(tampered))
+    corrupted = bytearray(data)
+    corrupted[-60] ^= 1
+    path.write_bytes(bytes(corrupted))
     with pytest.raises(DataLossError, match="checksum mismatch"):
         model.load_weights(path)
     path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
@@ -713,9 +713,9 @@ def test_load_model_refuses_missing_damaged_and_foreign_archives(tmp_path):
     path.write_bytes(data[: len(data) - 300])
     with pytest.raises(DataLossError, match="not a valid .keras archive"):
         saving.load_model(path)
-    tampered = bytearray(data)
-    tampered[data.index(b"TFLWTNSR") + 100] ^= 1  # inside the stored weights
-    path.write_bytes(bytes(tampered))
+    corrupted = bytearray(data)
+    corrupted[data.index(b"TFLWTNSR") + 100] ^= 1  # inside the stored weights
+    path.write_bytes(bytes(corrupted))
     with pytest.raises(DataLossError, match="corrupted archive member"):
         saving.load_model(path)
     # Rewritten with a valid zip CRC: the weights' own checksum still catches it.

@@ -385,13 +385,14 @@ class GRUCell(_GatedCell):
 
 
 def _serialize_layer(layer) -> dict:
-    """Keras' serialized form of a layer: class name and config."""
-    return {
-        "module": "keras.layers",
-        "class_name": type(layer).__name__,
-        "config": layer.get_config(),
-        "registered_name": None,
-    }
+    """Keras' serialized form of a layer: module, class name, config and registered name
+    (the owner builds the copy itself, so no build config)."""
+    from ..saving.serialization import serialize_keras_object
+
+    config = serialize_keras_object(layer)
+    config.pop("build_config", None)
+    config.pop("compile_config", None)
+    return config
 
 
 def _deserialize_layer(config, custom_objects=None):
