@@ -161,3 +161,18 @@ def test_channels_first_default_computes_like_an_explicit_one(monkeypatch, rng):
     default(x)
     default.set_weights(explicit.get_weights())
     np.testing.assert_allclose(default(x).numpy(), explicit(x).numpy(), rtol=1e-6)
+
+
+def test_zip64_archives_load(tmp_path, monkeypatch, rng):
+    """Archives over 4 GiB carry zip64 end records; the checks before zipfile reads them
+    follow those records (forced here by lowering zipfile's limit while writing)."""
+    import zipfile as zipfile_module
+
+    model = keras.Sequential([keras.Input((30,)), keras.layers.Dense(20)])
+    monkeypatch.setattr(zipfile_module, "ZIP64_LIMIT", 1000)
+    model.save(tmp_path / "m.keras")
+    monkeypatch.undo()
+    assert b"PK\x06\x06" in (tmp_path / "m.keras").read_bytes()
+    x = rng.normal(size=(2, 30)).astype(np.float32)
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())

@@ -10,10 +10,10 @@ file is imported, and a lambda's bytecode is loaded only with `safe_mode=False`.
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 
+from ...io import safe_json
 from . import load_budget
 from . import weights as weights_lib
 from .archive import Archive, write_archive
@@ -115,5 +115,6 @@ def _load_when_built(model, saved, filepath, compile):  # noqa: A002
 def model_from_json(json_string, custom_objects=None):
     """The (unbuilt weights-wise, freshly initialised) model a `model.to_json()` string
     describes."""
-    config = json.loads(json_string)
+    text = json_string.encode("utf-8") if isinstance(json_string, str) else json_string
+    config = safe_json.loads(text, "model_from_json")  # nesting bounded, as for files
     return deserialize_keras_object(config, custom_objects=custom_objects)
