@@ -194,6 +194,13 @@ CASES = [
         "is not allowed",
     ),
     Case(
+        "weights string tensor count lie",
+        weights_header({"dtype": "string", "shape": [1 << 40], "offset": 0, "nbytes": 64}),
+        load_weights_file,
+        DataLossError,
+        "64 bytes cannot hold 1099511627776 string lengths",
+    ),
+    Case(
         "weights overlapping tensors",
         weights_header(
             {"dtype": "<f4", "shape": [4], "offset": 0, "nbytes": 16},
