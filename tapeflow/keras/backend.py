@@ -19,7 +19,9 @@ def floatx() -> str:
 def set_floatx(value: str):
     global _FLOATX
     if value not in ("float16", "float32", "float64"):
-        raise ValueError(f"Unknown floatx type: {value!r}; expected float16, float32 or float64")
+        raise ValueError(  # Keras' wording; tapeflow has no bfloat16
+            f"Unknown `floatx` value: {value}. Expected one of {{'float16', 'float32', 'float64'}}"
+        )
     _FLOATX = value
 
 

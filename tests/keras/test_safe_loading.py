@@ -140,6 +140,8 @@ def test_keras_config_matches_keras_3(monkeypatch):
     assert config.image_data_format() == "channels_last"
     with pytest.raises(ValueError, match="must be one of"):
         config.set_image_data_format("nhwc")
+    with pytest.raises(ValueError, match="Unknown `floatx` value: int32"):
+        config.set_floatx("int32")
     monkeypatch.setattr(tf.keras.backend, "_IMAGE_DATA_FORMAT", "channels_last")
     config.set_image_data_format("channels_first")
     assert config.image_data_format() == "channels_first"
