@@ -51,7 +51,7 @@ class UnknownError(OpError):
 
 
 class DataLossError(OpError):
-    """Data was lost or corrupted (e.g. a truncated or tampered checkpoint file)."""
+    """Data was lost or corrupted (e.g. a truncated or corrupted checkpoint file)."""
 
 
 class DTypeMismatchError(TypeError, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -10,7 +11,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from ..core import dtypes
-from ..core.errors import InvalidArgumentError
+from ..core.errors import DataLossError, InvalidArgumentError
 from ..core.tensor import Operand
 from ..io import safe_format
 from . import structure
@@ -127,26 +128,78 @@ class Cache(Dataset):
                 f"cache: {self._path} is not a cache of this dataset: it holds "
                 f"{meta.get('dtypes')!r} elements, the dataset has {names!r}"
             )
-        n = meta["num_elements"]
+        n, layouts = _checked_layout(self._path, meta, len(specs))
         if n == 0:
             return None, []
         columns = []
-        for j, layout in enumerate(meta["layout"]):
+        for j, (layout, spec) in enumerate(zip(layouts, specs)):
+            np_dtype = dtypes.as_dtype(names[j])._np
             if layout == "stacked":
-                columns.append(xp.asarray(tensors[f"c{j}"]))
+                column = _checked_array(self._path, tensors, f"c{j}", np_dtype)
+                _check_element_shape(self._path, j, column.shape, n, spec)
+                columns.append(xp.asarray(column))
             else:
-                columns.append(_split_ragged(tensors, j, dtypes.as_dtype(names[j])._np))
+                columns.append(_split_ragged(self._path, tensors, j, n, np_dtype, spec))
         if all(not isinstance(c, list) for c in columns):
             return tuple(columns), None
         rows = [c if isinstance(c, list) else [c[i, ...] for i in range(n)] for c in columns]
         return None, list(zip(*rows))
 
 
-def _split_ragged(tensors, j, np_dtype):
-    data, ranks, dims = (tensors[f"c{j}.{k}"] for k in ("data", "ranks", "dims"))
+def _corrupt(path, what) -> DataLossError:
+    return DataLossError(f"cache: {path}: {what}")
+
+
+def _checked_layout(path, meta, components: int):
+    n, layouts = meta.get("num_elements"), meta.get("layout")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise _corrupt(path, f"malformed element count {n!r}")
+    if (
+        not isinstance(layouts, list)
+        or len(layouts) != components
+        or any(layout not in ("stacked", "ragged") for layout in layouts)
+    ):
+        raise _corrupt(path, f"malformed layout {str(layouts)[:100]} for {components} components")
+    return n, layouts
+
+
+def _checked_array(path, tensors, key, np_dtype, ndim=None):
+    array = tensors.get(key)
+    if array is None:
+        raise _corrupt(path, f"the array {key!r} is missing")
+    if array.dtype != np_dtype or (ndim is not None and array.ndim != ndim):
+        raise _corrupt(path, f"the array {key!r} is {array.dtype} of shape {array.shape}")
+    return array
+
+
+def _check_element_shape(path, j, shape, n, spec):
+    """A stacked component holds `n` rows of the rank the dataset's spec has. (Only the rank:
+    a spec inferred from one element can be more specific than the dataset.)"""
+    rank = spec.shape.rank
+    if not shape or shape[0] != n or (rank is not None and len(shape) - 1 != rank):
+        raise _corrupt(
+            path,
+            f"component {j} holds shape {tuple(shape)}, expected {n} elements of rank {rank}",
+        )
+
+
+def _split_ragged(path, tensors, j, n, np_dtype, spec):
+    data = _checked_array(path, tensors, f"c{j}.data", np_dtype, ndim=1)
+    ranks = _checked_array(path, tensors, f"c{j}.ranks", np.int64, ndim=1)
+    dims = _checked_array(path, tensors, f"c{j}.dims", np.int64, ndim=1)
+    if len(ranks) != n or (ranks < 0).any() or (ranks > safe_format.MAX_RANK).any():
+        raise _corrupt(path, f"component {j}: malformed element ranks")
+    if int(ranks.sum()) != len(dims) or (dims < 0).any():
+        raise _corrupt(path, f"component {j}: malformed element shapes")
     dim_ends = np.cumsum(ranks)
     shapes = [tuple(dims[e - r : e].tolist()) for r, e in zip(ranks.tolist(), dim_ends)]
-    sizes = [int(np.prod(s)) for s in shapes]
+    sizes = [math.prod(s) for s in shapes]
+    if sum(sizes) != len(data):
+        raise _corrupt(
+            path, f"component {j}: the shapes need {sum(sizes)} values, the file holds {len(data)}"
+        )
+    for shape in set(shapes):
+        _check_element_shape(path, j, (1, *shape), 1, spec)
     ends = np.cumsum(sizes)
     return [
         xp.asarray(data[e - size : e].reshape(s).astype(np_dtype, copy=False))

@@ -1,4 +1,5 @@
-"""Keras backend settings: float type, epsilon, per-name layer counters, clear_session."""
+"""Keras backend settings: float type, epsilon, image data format, per-name layer counters,
+clear_session."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
 _name_counts: collections.Counter = collections.Counter()
 
 
@@ -17,7 +19,9 @@ def floatx() -> str:
 def set_floatx(value: str):
     global _FLOATX
     if value not in ("float16", "float32", "float64"):
-        raise ValueError(f"Unknown floatx type: {value!r}; expected float16, float32 or float64")
+        raise ValueError(  # Keras' wording; tapeflow has no bfloat16
+            f"Unknown `floatx` value: {value}. Expected one of {{'float16', 'float32', 'float64'}}"
+        )
     _FLOATX = value
 
 
@@ -28,6 +32,24 @@ def epsilon() -> float:
 def set_epsilon(value: float):
     global _EPSILON
     _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    """The default `data_format` of image layers: "channels_last" or "channels_first"."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format: str):
+    """Sets the `data_format` that convolution, pooling, padding and Flatten layers use when
+    they are given none."""
+    global _IMAGE_DATA_FORMAT
+    data_format = str(data_format).lower()
+    if data_format not in {"channels_first", "channels_last"}:
+        raise ValueError(
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={data_format}"
+        )
+    _IMAGE_DATA_FORMAT = data_format
 
 
 def clear_session(free_memory: bool = True):

@@ -22,14 +22,17 @@ import contextlib
 import logging
 import os
 import re
+import stat
 import time
 
 import numpy as np
 
-from ..io.safe_format import atomic_write
+from ..io.atomic import atomic_write
 
 CHECKPOINT_SUFFIX = ".tapeflow"
 _STATE_FILENAME = "checkpoint"
+# A state file lists one line per kept checkpoint: 16 MiB is over 200,000 of them.
+MAX_STATE_BYTES = 16 << 20
 _log = logging.getLogger("tapeflow")
 
 
@@ -166,8 +169,11 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None) -> CheckpointStat
     if not os.path.isfile(filename):
         return None
     try:
-        with open(filename, encoding="utf-8") as f:
-            state = _parse_state(f.read())
+        with open(filename, "rb") as f:
+            text = f.read(MAX_STATE_BYTES + 1)
+        if len(text) > MAX_STATE_BYTES:
+            raise ValueError(f"the state file is over {MAX_STATE_BYTES} bytes")
+        state = _parse_state(text.decode("utf-8"))
         if not state.model_checkpoint_path:
             raise ValueError(f"Invalid checkpoint state loaded from {checkpoint_dir}")
     except (OSError, ValueError, UnicodeDecodeError) as e:
@@ -245,9 +251,25 @@ class CheckpointManager:
             [self._last_preserved_timestamp] * len(recovered.all_model_checkpoint_paths)
         )
         for path, stamp in zip(recovered.all_model_checkpoint_paths, timestamps, strict=False):
+            if not self._is_inside(path):
+                _log.warning(
+                    "%s: the state file lists %s, outside the directory: it will not be "
+                    "managed (or deleted) by this CheckpointManager",
+                    self._directory,
+                    path,
+                )
+                continue
             stamp = min(stamp, now)
             if stamp > self._last_preserved_timestamp:
                 self._maybe_delete[path] = stamp
+
+    def _is_inside(self, prefix: str) -> bool:
+        """Whether `prefix`'s file lies in this manager's directory (or below it), once `..`
+        and symbolic links in its directory part are resolved. Only such files are ever
+        deleted, whatever the state file says."""
+        directory = os.path.realpath(self._directory)
+        parent = os.path.realpath(os.path.dirname(os.path.abspath(checkpoint_file(prefix))))
+        return parent == directory or parent.startswith(directory.rstrip(os.sep) + os.sep)
 
     @property
     def directory(self) -> str:
@@ -334,8 +356,24 @@ class CheckpointManager:
             if hours and stamp - hours * 3600.0 >= self._last_preserved_timestamp:
                 self._last_preserved_timestamp = stamp
                 continue
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(checkpoint_file(path))
+            self._delete(path)
+
+    def _delete(self, prefix: str):
+        """Removes the checkpoint file of `prefix`: a regular file or a symbolic link (the
+        link itself, never its target) inside the directory; anything else is left alone."""
+        if not self._is_inside(prefix):
+            _log.warning("%s: not deleting %s, outside the directory", self._directory, prefix)
+            return
+        filename = checkpoint_file(prefix)
+        try:
+            mode = os.lstat(filename).st_mode
+        except FileNotFoundError:
+            return
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+            _log.warning("%s: not deleting %s: not a regular file", self._directory, filename)
+            return
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(filename)
 
     def _record_state(self):
         update_checkpoint_state(

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tapeflow.core.errors import DataLossError, NotFoundError
-from tapeflow.io import safe_format
+from tapeflow.io import atomic, safe_format
 from tapeflow.io.safe_format import atomic_write, read_tensors, write_tensors
 
 DTYPES = [
@@ -135,7 +135,7 @@ def test_extra_bytes_are_data_loss(good_file):
 
 
 @pytest.mark.parametrize("where", ["payload", "header", "trailer"])
-def test_tampered_byte_is_data_loss(good_file, where):
+def test_corrupted_byte_is_data_loss(good_file, where):
     data = bytearray(good_file.read_bytes())
     header_len = struct.unpack_from("<Q", data, 16)[0]
     index = {"payload": len(data) - 100, "header": 24 + header_len // 2, "trailer": -1}[where]
@@ -261,10 +261,8 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch
     path = tmp_path / "t.bin"
     old = {"w": np.arange(300.0)}
     write_tensors(path, old)
-    opener = safe_format._open_for_writing
-    monkeypatch.setattr(
-        safe_format, "_open_for_writing", lambda fd: _CrashingFile(opener(fd), budget)
-    )
+    opener = atomic._open_for_writing
+    monkeypatch.setattr(atomic, "_open_for_writing", lambda fd: _CrashingFile(opener(fd), budget))
     with pytest.raises(OSError, match="simulated crash"):
         write_tensors(path, {"w": np.zeros(300)})
     assert os.listdir(tmp_path) == ["t.bin"]

@@ -15,7 +15,7 @@ import pytest
 
 import tapeflow as tf
 from tapeflow.core.errors import DataLossError
-from tapeflow.io import read_tensors, safe_format
+from tapeflow.io import atomic, read_tensors
 from tapeflow.keras import saving
 from tapeflow.keras.layers.input_layer import InputLayer
 from tapeflow.keras.layers.layer import Layer
@@ -257,16 +257,18 @@ def test_config_cannot_import_modules_or_reach_non_modeling_objects():
             saving.deserialize_keras_object(config)
 
 
-def test_lambdas_are_never_loaded():
-    with pytest.warns(UserWarning, match="never stores Python code"):
+def test_lambdas_are_saved_as_keras_does_and_load_only_outside_safe_mode():
+    with pytest.warns(UserWarning, match="pass `safe_mode=False` to the loading function"):
         config = saving.serialize_keras_object({"fn": lambda x: x + 1})
-    assert config["fn"]["class_name"] == "__lambda__" and config["fn"]["config"]["value"] is None
-    with pytest.raises(ValueError, match="safe_mode=True"):
+    code, defaults, closure = config["fn"]["config"]["value"]
+    assert config["fn"]["class_name"] == "__lambda__" and isinstance(code, str)
+    config = json.loads(json.dumps(config))
+    with pytest.raises(ValueError, match="Requested the deserialization of a Python lambda"):
         saving.deserialize_keras_object(config)
-    with pytest.raises(ValueError, match="never loads Python code, even with safe_mode=False"):
-        saving.deserialize_keras_object(config, safe_mode=False)
+    loaded = saving.deserialize_keras_object(config, safe_mode=False)
+    assert loaded["fn"](41) == 42
     keras_style = {"class_name": "__lambda__", "config": {"value": ["4wEAAAAA", None, None]}}
-    with pytest.raises(ValueError, match="lambda"):
+    with pytest.raises(ValueError, match="bytecode cannot be loaded"):
         saving.deserialize_keras_object(keras_style, safe_mode=False)
 
 
@@ -295,7 +297,7 @@ def negate(x):
     return -x
 
 
-def test_functions_inside_layers_load_but_lambdas_never(tmp_path, rng):
+def test_functions_inside_layers_load_and_lambdas_only_unsafely(tmp_path, rng):
     custom = {"Apply": Apply}
     model = keras.Sequential([keras.Input((3,)), MyDense(2), Apply(negate)])
     model.save(tmp_path / "named.keras")
@@ -305,10 +307,10 @@ def test_functions_inside_layers_load_but_lambdas_never(tmp_path, rng):
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
     with pytest.warns(UserWarning, match="lambda"):
         keras.Sequential([keras.Input((3,)), Apply(lambda t: t * 2)]).save(tmp_path / "l.keras")
-    with pytest.raises(ValueError, match="safe_mode=True"):
+    with pytest.raises(ValueError, match="disallowed by default"):
         saving.load_model(tmp_path / "l.keras", custom_objects=custom)
-    with pytest.raises(ValueError, match="even with safe_mode=False"):
-        saving.load_model(tmp_path / "l.keras", custom_objects=custom, safe_mode=False)
+    unsafe = saving.load_model(tmp_path / "l.keras", custom_objects=custom, safe_mode=False)
+    np.testing.assert_array_equal(unsafe(x).numpy(), 2 * x)
 
 
 def test_layer_without_get_config_gives_keras_error():
@@ -525,9 +527,9 @@ def test_load_weights_refuses_damaged_and_foreign_files(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(DataLossError, match="truncated"):
         model.load_weights(path)
-    tampered = bytearray(data)
-    tampered[-60] ^= 1
-    path.write_bytes(bytes(tampered))
+    corrupted = bytearray(data)
+    corrupted[-60] ^= 1
+    path.write_bytes(bytes(corrupted))
     with pytest.raises(DataLossError, match="checksum mismatch"):
         model.load_weights(path)
     path.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
@@ -592,7 +594,7 @@ def test_a_failing_write_leaves_the_previous_files_whole(tmp_path, rng, monkeypa
     model.save(archive_path)
     old_weights, old_archive = weights_path.read_bytes(), archive_path.read_bytes()
     _randomize(model, rng)
-    monkeypatch.setattr(safe_format, "_open_for_writing", lambda fd: _FailingFile(fd, 100))
+    monkeypatch.setattr(atomic, "_open_for_writing", lambda fd: _FailingFile(fd, 100))
     with pytest.raises(OSError, match="No space left"):
         model.save_weights(weights_path)
     with pytest.raises(OSError, match="No space left"):
@@ -711,9 +713,9 @@ def test_load_model_refuses_missing_damaged_and_foreign_archives(tmp_path):
     path.write_bytes(data[: len(data) - 300])
     with pytest.raises(DataLossError, match="not a valid .keras archive"):
         saving.load_model(path)
-    tampered = bytearray(data)
-    tampered[data.index(b"TFLWTNSR") + 100] ^= 1  # inside the stored weights
-    path.write_bytes(bytes(tampered))
+    corrupted = bytearray(data)
+    corrupted[data.index(b"TFLWTNSR") + 100] ^= 1  # inside the stored weights
+    path.write_bytes(bytes(corrupted))
     with pytest.raises(DataLossError, match="corrupted archive member"):
         saving.load_model(path)
     # Rewritten with a valid zip CRC: the weights' own checksum still catches it.

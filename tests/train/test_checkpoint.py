@@ -10,7 +10,7 @@ import pytest
 
 import tapeflow as tf
 from tapeflow.core.errors import DataLossError, InvalidArgumentError, NotFoundError
-from tapeflow.io import safe_format
+from tapeflow.io import atomic, safe_format
 from tapeflow.train.checkpoint import restore_pending
 
 
@@ -510,8 +510,8 @@ def test_crash_during_save_keeps_the_previous_checkpoint(tmp_path, rng, monkeypa
     saved = _values(net)
     for v in net.trainable_variables:
         v.assign_add(np.ones(v.shape, v.dtype.as_numpy_dtype))
-    opener = safe_format._open_for_writing
-    monkeypatch.setattr(safe_format, "_open_for_writing", lambda fd: _CrashAfter(opener(fd), 100))
+    opener = atomic._open_for_writing
+    monkeypatch.setattr(atomic, "_open_for_writing", lambda fd: _CrashAfter(opener(fd), 100))
     with pytest.raises(OSError, match="simulated crash"):
         manager.save()
     monkeypatch.undo()

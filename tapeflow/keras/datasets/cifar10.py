@@ -36,6 +36,8 @@ TRAIN_BATCHES = tuple(f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(
 TEST_BATCH = "cifar-10-batches-bin/test_batch.bin"
 RECORDS_PER_BATCH = 10000
 RECORD_BYTES = 1 + 3 * 32 * 32
+# The published archive holds a directory, six batches and two small text files.
+_MAX_MEMBERS = 64
 
 
 def load_data(data_dir: str | os.PathLike | None = None):
@@ -64,8 +66,9 @@ def load_data(data_dir: str | os.PathLike | None = None):
             "tapeflow does not unpickle data files, so it needs the binary version.)\n"
         )
     (path,) = ensure_files(DATASET, directory, [ARCHIVE], MIRRORS, alternatives=alternatives)
-    batches = read_binary_archive(path)
+    # The checksum first: then the archive decoded is exactly the published one.
     check_sha256(DATASET, path, ARCHIVE, file_sha256(path))
+    batches = read_binary_archive(path)
     x_train, y_train = _concatenate([batches[name] for name in TRAIN_BATCHES])
     x_test, y_test = batches[TEST_BATCH]
     return (x_train, y_train), (x_test, y_test)
@@ -83,9 +86,16 @@ def read_binary_archive(path: pathlib.Path, records_per_batch: int | None = None
     batches = {}
     try:
         with tarfile.open(path, "r:gz") as tar:
-            for member in tar:  # one pass over the compressed stream, in archive order
+            for count, member in enumerate(tar, 1):  # one pass, in archive order
+                if count > _MAX_MEMBERS:
+                    raise CorruptDatasetError(
+                        f"{DATASET}: {path}: more than {_MAX_MEMBERS} members; is it "
+                        f"cifar-10-binary.tar.gz?"
+                    )
                 if member.name in wanted and member.isfile():
-                    data = tar.extractfile(member).read()
+                    # The declared size is checked before anything is read.
+                    _check_batch_size(path, member.name, member.size, records)
+                    data = tar.extractfile(member).read(member.size)
                     batches[member.name] = _decode_batch(path, member.name, data, records)
     except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
         raise CorruptDatasetError(
@@ -99,12 +109,16 @@ def read_binary_archive(path: pathlib.Path, records_per_batch: int | None = None
     return batches
 
 
-def _decode_batch(path, name: str, data: bytes, records: int):
-    if len(data) != records * RECORD_BYTES:
+def _check_batch_size(path, name: str, size: int, records: int):
+    if size != records * RECORD_BYTES:
         raise CorruptDatasetError(
-            f"{DATASET}: {path}: {name} holds {len(data)} bytes, expected {records} records of "
+            f"{DATASET}: {path}: {name} holds {size} bytes, expected {records} records of "
             f"{RECORD_BYTES} bytes ({records * RECORD_BYTES})"
         )
+
+
+def _decode_batch(path, name: str, data: bytes, records: int):
+    _check_batch_size(path, name, len(data), records)
     table = np.frombuffer(data, np.uint8).reshape(records, RECORD_BYTES)
     labels = table[:, :1].copy()
     if labels.size and labels.max() > 9:

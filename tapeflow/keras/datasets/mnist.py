@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import pathlib
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -50,6 +52,8 @@ MIRRORS = (
 KERAS_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 # The file checksum Keras pins for its mnist.npz.
 KERAS_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+_MAX_NPZ_MEMBERS = 16
+_MAX_NPY_HEADER = 1 << 16  # NumPy's own limit on a .npy header is 10,000 bytes
 
 
 def load_data(path: str | os.PathLike = "mnist.npz", data_dir: str | os.PathLike | None = None):
@@ -90,29 +94,29 @@ def load_data(path: str | os.PathLike = "mnist.npz", data_dir: str | os.PathLike
 
 
 def _load_npz(path: pathlib.Path):
-    """Reads Keras' mnist.npz without unpickling, checking dtypes, shapes and contents."""
+    """Reads Keras' mnist.npz without unpickling, checking each array's declared dtype and
+    shape (and the member's declared size) before allocating it, then its contents."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = [key for key in SPLITS if key not in f.files]
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if len(names) > _MAX_NPZ_MEMBERS:
+                raise CorruptDatasetError(
+                    f"{DATASET}: {path}: the npz file holds {len(names)} members, expected "
+                    f"{len(SPLITS)}"
+                )
+            missing = [key for key in SPLITS if f"{key}.npy" not in names]
             if missing:
                 raise CorruptDatasetError(
                     f"{DATASET}: {path}: the npz file lacks the arrays {missing} "
-                    f"(it holds {f.files})"
+                    f"(it holds {[n.removesuffix('.npy') for n in names]})"
                 )
-            arrays = {key: f[key] for key in SPLITS}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as e:
+            arrays = {key: _read_npy_member(path, archive, key) for key in SPLITS}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as e:
         if isinstance(e, CorruptDatasetError):
             raise
         raise CorruptDatasetError(
             f"{DATASET}: {path}: not a readable npz file ({type(e).__name__}: {e})"
         ) from e
-    for key in SPLITS:
-        shape, array = FILES[key].shape, arrays[key]
-        if array.dtype != np.uint8 or array.shape != shape:
-            raise CorruptDatasetError(
-                f"{DATASET}: {path}: array {key!r} is {array.dtype} of shape {array.shape}, "
-                f"expected uint8 of shape {shape}"
-            )
     if file_sha256(path) != KERAS_NPZ_SHA256:
         # Not Keras' file byte for byte (npz files written elsewhere differ in zip metadata):
         # check each array against the checksum of its IDX form instead.
@@ -123,6 +127,49 @@ def _load_npz(path: pathlib.Path):
             check_sha256(DATASET, f"{path} (array {key!r} in IDX form)", spec, actual)
     x_train, y_train, x_test, y_test = (arrays[key] for key in SPLITS)
     return (x_train, y_train), (x_test, y_test)
+
+
+def _read_npy_member(path, archive: zipfile.ZipFile, key: str) -> np.ndarray:
+    """One .npy member of the npz, read only once its header announced the expected uint8
+    array (NumPy's own `np.load` would allocate whatever shape the header declares)."""
+    shape = FILES[key].shape
+    info = archive.getinfo(f"{key}.npy")
+    if info.file_size > math.prod(shape) + _MAX_NPY_HEADER:
+        raise CorruptDatasetError(
+            f"{DATASET}: {path}: array {key!r} declares {info.file_size} bytes, more than a "
+            f"uint8 array of shape {shape} needs"
+        )
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        saved_shape, fortran_order, dtype = read_header(f)
+        if dtype.hasobject:
+            raise ValueError(
+                f"array {key!r} holds Python objects, which would have to be unpickled "
+                f"(tapeflow never loads pickle data)"
+            )
+        if dtype != np.uint8 or tuple(saved_shape) != shape:
+            raise CorruptDatasetError(
+                f"{DATASET}: {path}: array {key!r} is {dtype} of shape {tuple(saved_shape)}, "
+                f"expected uint8 of shape {shape}"
+            )
+        stored = np.empty(shape[::-1] if fortran_order else shape, np.uint8)
+        view = memoryview(stored.reshape(-1))
+        got = 0
+        while got < len(view):
+            n = f.readinto(view[got:])
+            if not n:
+                raise CorruptDatasetError(
+                    f"{DATASET}: {path}: array {key!r} is truncated ({got} of {len(view)} bytes)"
+                )
+            got += n
+        if f.read(1):
+            raise CorruptDatasetError(f"{DATASET}: {path}: array {key!r} has trailing bytes")
+    return np.ascontiguousarray(stored.T) if fortran_order else stored
 
 
 def _sha256(header: bytes, array: np.ndarray) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...ops import conv as _conv
 from ...ops.array import concat, pad, reshape, split, transpose
-from .. import activations, initializers, regularizers
+from .. import activations, backend, initializers, regularizers
 from .layer import Layer
 
 # ---- shared argument helpers --------------------------------------------------------------
@@ -30,7 +30,7 @@ def _tuple(value, n, what, layer):
 
 
 def _data_format(value, layer):
-    value = "channels_last" if value is None else str(value).lower()
+    value = backend.image_data_format() if value is None else str(value).lower()
     if value not in ("channels_last", "channels_first"):
         raise ValueError(
             f"{layer}: data_format must be 'channels_last' or 'channels_first', received {value!r}"

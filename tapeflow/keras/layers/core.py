@@ -4,10 +4,7 @@ RepeatVector; and the initializer/constraint helpers shared by the other layer m
 
 from __future__ import annotations
 
-import base64
-import importlib
 import inspect
-import marshal
 import math
 import types
 
@@ -20,7 +17,7 @@ from ...ops.indexing import gather, repeat
 from ...ops.linalg import _mat_mul
 from ...ops.math import cast
 from ...ops.nn import dropout
-from .. import activations, initializers, regularizers
+from .. import activations, backend, initializers, regularizers
 from .layer import Layer
 
 
@@ -311,7 +308,7 @@ class Flatten(Layer):
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        data_format = "channels_last" if data_format is None else data_format.lower()
+        data_format = backend.image_data_format() if data_format is None else data_format.lower()
         if data_format not in ("channels_last", "channels_first"):
             raise ValueError(
                 f"Flatten: data_format must be 'channels_last' or 'channels_first', "
@@ -459,6 +456,8 @@ class Lambda(Layer):
         return (batch,) + tuple(self._output_shape)
 
     def get_config(self):
+        from ..saving.serialization import serialize_keras_object
+
         config = {**super().get_config(), "function": _serialize_function(self.function)}
         if self._output_shape is not None:
             config["output_shape"] = (
@@ -467,68 +466,76 @@ class Lambda(Layer):
                 else self._output_shape
             )
         if self.mask is not None:
-            config["mask"] = _serialize_function(self.mask) if callable(self.mask) else self.mask
-        config["arguments"] = self.arguments
+            config["mask"] = (
+                _serialize_function(self.mask)
+                if callable(self.mask)
+                else serialize_keras_object(self.mask)
+            )
+        config["arguments"] = serialize_keras_object(self.arguments)
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None, safe_mode=True):
-        """Rebuilds the layer; Python lambdas are loaded from bytecode only with
-        `safe_mode=False`, as in Keras (loading bytecode can run arbitrary code)."""
+    def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Rebuilds the layer. A Python lambda is loaded from its saved bytecode only outside
+        safe mode (`safe_mode=False` here or on the loading call, or
+        `keras.config.enable_unsafe_deserialization()`), as in Keras: loading it runs
+        whatever code the file holds. Named functions are looked up in the registry only.
+        """
+        from ..saving import safe_mode as safe_mode_lib
+        from ..saving.deserialization import deserialize_keras_object
+
+        if safe_mode is None:
+            safe_mode = safe_mode_lib.in_safe_mode()
+        safe = safe_mode is not False
         config = dict(config)
+        name = config.get("name")
         for key in ("function", "output_shape", "mask"):
-            if key in config:
-                config[key] = _deserialize_function(config[key], custom_objects, safe_mode)
-        if isinstance(config.get("output_shape"), list):
-            config["output_shape"] = tuple(config["output_shape"])
+            if key not in config:
+                continue
+            value = config[key]
+            if isinstance(value, dict) and value.get("class_name") == "__lambda__":
+                config[key] = _load_lambda(value, safe, name)
+            elif isinstance(value, dict) and "class_name" in value:
+                config[key] = deserialize_keras_object(value, custom_objects=custom_objects)
+        output_shape = config.get("output_shape")
+        if isinstance(output_shape, list) and all(
+            d is None or isinstance(d, int) for d in output_shape
+        ):
+            config["output_shape"] = tuple(output_shape)
+        if "arguments" in config:
+            config["arguments"] = deserialize_keras_object(
+                config["arguments"], custom_objects=custom_objects
+            )
         return cls(**config)
 
 
 def _serialize_function(fn):
+    from ..saving.function_code import func_dump
+    from ..saving.serialization import serialize_keras_object
+
     if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
-        closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
-        code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
+        code, defaults, closure = func_dump(fn)
         return {
             "class_name": "__lambda__",
-            "config": {"code": code, "defaults": fn.__defaults__, "closure": closure},
+            "config": {"code": code, "defaults": defaults, "closure": closure},
         }
-    return {
-        "module": getattr(fn, "__module__", None),
-        "class_name": "function",
-        "config": fn.__name__,
-        "registered_name": "function",
-    }
+    if callable(fn):
+        return serialize_keras_object(fn)
+    raise ValueError(f"Invalid input type for serialization. Received: {fn} of type {type(fn)}.")
 
 
-def _deserialize_function(config, custom_objects, safe_mode):
-    if not isinstance(config, dict) or "class_name" not in config:
-        return config
-    if config["class_name"] == "__lambda__":
-        if safe_mode:
-            raise ValueError(
-                "Lambda: the config holds a Python lambda, and loading it runs its bytecode; "
-                "pass safe_mode=False to from_config if you trust its source"
-            )
-        inner = config["config"]
-        code = marshal.loads(base64.decodebytes(inner["code"].encode("ascii")))
-        closure = inner.get("closure")
-        cells = tuple(types.CellType(v) for v in closure) if closure else None
-        defaults = tuple(inner["defaults"]) if inner.get("defaults") else None
-        return types.FunctionType(code, globals(), None, defaults, cells)
-    if config["class_name"] == "function":
-        name = config["config"]
-        if custom_objects and name in custom_objects:
-            return custom_objects[name]
-        module = config.get("module") or ""
-        if module.split(".")[0] in ("tapeflow", "keras"):  # as Keras: only its own modules
-            try:
-                return getattr(importlib.import_module(module), name)
-            except (ImportError, AttributeError):
-                pass
-        if name in activations._BY_NAME:
-            return activations._BY_NAME[name]
-        raise ValueError(f"Lambda: unknown function {name!r}: pass it in custom_objects")
-    return config
+def _load_lambda(config, safe: bool, name) -> types.FunctionType:
+    from ..saving import safe_mode as safe_mode_lib
+    from ..saving.function_code import func_load
+
+    if safe:
+        raise ValueError(f"Lambda {name!r}: {safe_mode_lib.LAMBDA_LAYER_REFUSED}")
+    inner = config.get("config")
+    if not isinstance(inner, dict):
+        raise ValueError(f"Lambda {name!r}: malformed saved lambda {str(config)[:200]}")
+    return func_load(
+        inner.get("code"), inner.get("defaults"), inner.get("closure"), where=f"Lambda {name!r}"
+    )
 
 
 __all__ = [

@@ -153,6 +153,9 @@ class Layer(Module):
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         init = initializers.get(initializer)
+        from ..saving import load_budget  # no-op unless a file's model is being built
+
+        load_budget.charge_weight(self, shape, dtype)
         value = init(shape, dtype=dtype)
         name = name or f"variable_{len(self._own_weights)}"
         # Keras 3 paths are "<enclosing scopes>/<layer>/<weight>", wherever add_weight runs.

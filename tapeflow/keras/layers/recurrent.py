@@ -385,25 +385,28 @@ class GRUCell(_GatedCell):
 
 
 def _serialize_layer(layer) -> dict:
-    """Keras' serialized form of a layer: class name and config."""
-    return {
-        "module": "keras.layers",
-        "class_name": type(layer).__name__,
-        "config": layer.get_config(),
-        "registered_name": None,
-    }
+    """Keras' serialized form of a layer: module, class name, config and registered name
+    (the owner builds the copy itself, so no build config)."""
+    from ..saving.serialization import serialize_keras_object
+
+    config = serialize_keras_object(layer)
+    config.pop("build_config", None)
+    config.pop("compile_config", None)
+    return config
 
 
-def _deserialize_layer(config):
-    """A layer from `_serialize_layer`'s output (a Layer passes through)."""
+def _deserialize_layer(config, custom_objects=None):
+    """A layer from `_serialize_layer`'s output (a Layer passes through). The class comes
+    from the deserialization registries, as for any config: built-in, registered, scoped or
+    in `custom_objects`."""
     if not isinstance(config, dict):
         return config
-    from .. import layers
+    from ..saving.deserialization import deserialize_keras_object
 
-    cls = getattr(layers, config["class_name"], None)
-    if cls is None:
-        raise ValueError(f"Unknown layer class {config['class_name']!r}")
-    return cls.from_config(dict(config.get("config", {})))
+    layer = deserialize_keras_object(config, custom_objects=custom_objects)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"Expected a layer config, got one for {type(layer).__name__}")
+    return layer
 
 
 class RNN(Layer):

@@ -51,9 +51,13 @@ class Node:
         return [x for x in nest.flatten((self.args, self.kwargs)) if isinstance(x, KerasTensor)]
 
 
-def _concrete(x):
+def _concrete(x, layer=None):
     """Zeros standing in for a KerasTensor: unknown dimensions become 1."""
     shape = tuple(1 if d is None else d for d in x.shape.as_list())
+    if layer is not None:
+        from ..saving import load_budget  # no-op unless a file's model is being built
+
+        load_budget.check_scratch(layer, shape, x.dtype.as_numpy_dtype)
     return wrap(np.zeros(shape, dtype=x.dtype.as_numpy_dtype))
 
 
@@ -70,10 +74,12 @@ def symbolic_call(layer, args, kwargs):
         )
         layer._build_with_scope(shapes)
     concrete_args = nest.map_structure(
-        lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, args
+        lambda x: _concrete(x, layer) if isinstance(x, KerasTensor) else x, args
     )
     concrete_kwargs = {
-        k: nest.map_structure(lambda x: _concrete(x) if isinstance(x, KerasTensor) else x, v)
+        k: nest.map_structure(
+            lambda x: _concrete(x, layer) if isinstance(x, KerasTensor) else x, v
+        )
         for k, v in run_kwargs.items()
     }
     out = layer(*concrete_args, **concrete_kwargs)

@@ -101,14 +101,15 @@ class Bidirectional(Wrapper):
                 '{"sum", "mul", "ave", "concat", None}'
             )
         Layer.__init__(self, **kwargs)
+        own_class = {type(layer).__name__: type(layer)}  # copies of the user's own layer
         config = _serialize_layer(layer)
         config["config"]["name"] = "forward_" + _drop_prefix(layer.name, "forward_")
-        self.forward_layer = _deserialize_layer(config)
+        self.forward_layer = _deserialize_layer(config, own_class)
         if backward_layer is None:
             config = _serialize_layer(layer)
             config["config"]["go_backwards"] = True
             config["config"]["name"] = "backward_" + _drop_prefix(layer.name, "backward_")
-            backward_layer = _deserialize_layer(config)
+            backward_layer = _deserialize_layer(config, own_class)
         self.backward_layer = backward_layer
         forward, backward = self.forward_layer, self.backward_layer
         if forward.go_backwards == backward.go_backwards:

@@ -2,8 +2,10 @@
 
 `model.save("m.keras")` / `load_model` keep the architecture, weights, compile config and
 optimizer state; `model.save_weights("m.weights.h5")` / `load_weights` keep the weights only.
-Both use tapeflow's safe tensor format (no pickle, checksummed, written atomically), so
-tapeflow and Keras files are not interchangeable; configs are Keras 3's JSON.
+Both use tapeflow's safe tensor format (no pickle, checksummed against corruption, written
+atomically), so tapeflow and Keras files are not interchangeable; configs are Keras 3's JSON.
+Loading builds only registered or built-in classes and functions (`builtin_objects`), never
+imports a module a file names, and loads a saved lambda only with `safe_mode=False`.
 """
 
 from .object_registration import (  # noqa: F401

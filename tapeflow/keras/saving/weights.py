@@ -1,19 +1,16 @@
-"""Model weights by Keras 3 path, the `.weights.h5` file, and the optimizer's state.
-
-Every variable gets the key Keras 3 gives it in a weights file: a layer's own variables are
-`<layer path>/vars/<i>` (trainable ones first, in creation order), a model's `layers` are
-named by their snake-cased class name made unique ("layers/dense", "layers/dense_1"), other
-sublayers by attribute name ("encoder/vars/0"). Keys do not depend on layer names, so any
-model built by the same code (or from the same config) matches.
+"""The `.weights.h5` file: a model's weights (by Keras 3 path, `weight_paths`) and its
+optimizer's state, written and read back.
 
 tapeflow has no HDF5 writer: a `.weights.h5` file written here has Keras' name but holds
-tapeflow's safe tensor format (`tapeflow.io`: atomic, checksummed, never unpickled).
+tapeflow's safe tensor format (`tapeflow.io`: atomic, checksummed, never unpickled). Reading
+checks the file's header against the model before allocating anything: only the arrays whose
+key and shape match one of the model's variables (or its optimizer's) are read into memory,
+so a file cannot make loading allocate more than the model itself holds.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
 
 import numpy as np
@@ -21,103 +18,12 @@ import numpy as np
 from ...backend import to_numpy
 from ...core.errors import DataLossError
 from ...core.variable import Variable
-from ...io.safe_format import read_tensors, write_tensors
-from ..layers.layer import Layer
+from ...io.safe_format import open_tensor_file, write_tensors
+from .weight_paths import layer_path, weight_entries
 
 WEIGHTS_SUFFIX = ".weights.h5"
 FORMAT = "tapeflow.keras.weights"
 _OPTIMIZER = "optimizer/"
-_KEY = re.compile(r"^(?:(.*)/)?vars/(\d+)$")
-# Layer bookkeeping attributes that never hold sublayers: skipped to keep the walk short.
-_SKIPPED = Layer._TF_MODULE_IGNORED_PROPERTIES | {"_own_weights", "_nodes"}
-
-
-# ---- the walk -------------------------------------------------------------------------------
-
-
-def weight_entries(model) -> list:
-    """(key, variable, layer) for every variable of `model`, in Keras 3's walk order."""
-    out = []
-    _walk_layer(model, "", out, set())
-    return out
-
-
-def own_variables(layer) -> list:
-    """The variables `layer` itself holds: add_weight results (trainable first), then
-    Variables assigned as attributes."""
-    own = [w for w in layer._own_weights if w.trainable]
-    own += [w for w in layer._own_weights if not w.trainable]
-    own += [v for v in layer._attribute_variables() if all(v is not w for w in own)]
-    return own
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}/{name}" if path else name
-
-
-def _keras_snake_case(name: str) -> str:
-    # Keras' naming.to_snake_case (Conv2D -> conv2d), which weight paths use.
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def _children(layer):
-    from ..models.functional import Functional
-    from ..models.model import Model
-    from ..models.sequential import Sequential
-
-    attributes = {k: v for k, v in vars(layer).items() if k not in _SKIPPED}
-    if isinstance(layer, (Sequential, Functional)):
-        yield "layers", layer.layers
-    elif isinstance(layer, Model):
-        attributes["layers"] = layer.layers  # a property, met among the attributes in Keras
-    # Keras walks dir(): public names first, then private ones, each sorted.
-    for name in sorted(attributes, key=lambda k: f"~{k}" if k.startswith("_") else k):
-        yield name, attributes[name]
-
-
-def _walk_layer(layer, path, out, visited):
-    if id(layer) in visited:
-        return
-    visited.add(id(layer))
-    for i, variable in enumerate(own_variables(layer)):
-        out.append((_join(path, f"vars/{i}"), variable, layer))
-    from ..layers.layer import Layer
-
-    for name, child in _children(layer):
-        if isinstance(child, Layer):
-            _walk_layer(child, _join(path, name), out, visited)
-        elif isinstance(child, (list, tuple, dict)):
-            _walk_container(child, _join(path, name), out, visited, 0)
-
-
-def _walk_container(container, path, out, visited, depth):
-    from ..layers.layer import Layer
-
-    if depth > 8:
-        return
-    used = {}
-    items = container.values() if isinstance(container, dict) else container
-    for item in items:
-        if isinstance(item, Layer):
-            name = _unique(_keras_snake_case(type(item).__name__), used)
-            _walk_layer(item, _join(path, name), out, visited)
-        elif isinstance(item, (list, tuple, dict)):
-            _walk_container(item, _join(path, _unique("container", used)), out, visited, depth + 1)
-
-
-def _unique(name: str, used: dict) -> str:
-    if name in used:
-        used[name] += 1
-        return f"{name}_{used[name]}"
-    used[name] = 0
-    return name
-
-
-def _layer_path(key: str):
-    match = _KEY.match(key)
-    return None if match is None else (match.group(1) or "")
 
 
 def _array(variable) -> np.ndarray:
@@ -135,7 +41,7 @@ def model_tensors(model, include_optimizer: bool) -> tuple[dict, dict]:
     tensors = {key: _array(v) for key, v, _ in entries}
     names = {}
     for key, _, layer in entries:
-        names.setdefault(_layer_path(key), layer.name)
+        names.setdefault(layer_path(key), layer.name)
     if include_optimizer:
         tensors.update({k: _array(v) for k, v in optimizer_variables(model, entries).items()})
     metadata = {"format": FORMAT, "version": 1, "tapeflow_version": __version__, "layers": names}
@@ -195,10 +101,72 @@ def ask_to_proceed_with_overwrite(filepath) -> bool:
 # ---- reading and assigning ------------------------------------------------------------------
 
 
-def read_weights_file(filepath: str) -> tuple[dict, dict]:
-    """(key -> array, metadata) of a weights file; errors say what the file is instead."""
+class SavedWeights:
+    """What a weights file holds: `shapes` of every saved array (key -> shape), the arrays
+    read from it (`tensors`, only those a model can use) and its `metadata`."""
+
+    def __init__(self, shapes: dict, tensors: dict, metadata: dict):
+        self.shapes = shapes
+        self.tensors = tensors
+        self.metadata = metadata
+
+
+def check_weights_metadata(metadata: dict, where: str):
+    if metadata.get("format") != FORMAT:
+        raise ValueError(
+            f"{where} is a tapeflow tensor file holding {metadata.get('format')!r} data, "
+            f"not Keras weights (a tf.train.Checkpoint is restored with "
+            f"tf.train.Checkpoint(...).restore)"
+        )
+
+
+def layer_weight_bytes(entries: dict) -> int:
+    """The bytes of the layers' weights a file declares (its optimizer's state aside)."""
+    return sum(e.nbytes for k, e in entries.items() if not k.startswith(_OPTIMIZER))
+
+
+def needed_keys(model, entries: dict, load_optimizer: bool) -> set:
+    """The saved arrays worth reading into `model`: those whose key and shape match one of
+    its variables or, with `load_optimizer`, of its optimizer's. Everything else is only
+    reported (by `assign`), never allocated. An unbuilt model (its weights are assigned
+    once it is built) needs every layer array."""
+    variables = {key: tuple(v.shape.as_list()) for key, v, _ in weight_entries(model)}
+    if not variables and not model.built:
+        return {k for k in entries if load_optimizer or not k.startswith(_OPTIMIZER)}
+    keep = {
+        k
+        for k, e in entries.items()
+        if not k.startswith(_OPTIMIZER) and variables.get(k) == e.shape
+    }
+    if not load_optimizer:
+        return keep
+    known = {k: tuple(v.shape.as_list()) for k, v in optimizer_variables_of(model).items()}
+    slots = f"{_OPTIMIZER}slots/"
+    for key, entry in entries.items():
+        if key in known:
+            if known[key] == entry.shape:
+                keep.add(key)
+        elif key.startswith(slots):
+            var_key = key[len(slots) :].rpartition("/")[0]
+            if variables.get(var_key) == entry.shape:
+                keep.add(key)  # a slot the optimizer creates when it is restored
+    return keep
+
+
+def optimizer_variables_of(model) -> dict:
+    return optimizer_variables(model, weight_entries(model))
+
+
+def read_weights_file(filepath: str, model, load_optimizer: bool = True) -> SavedWeights:
+    """The weights in `filepath` that `model` can use; errors say what the file is instead.
+
+    Raises:
+        tf.errors.DataLossError: not a weights file (an HDF5 file is named as such),
+            truncated or corrupted.
+        ValueError: a tapeflow tensor file of another kind (a checkpoint).
+    """
     try:
-        tensors, metadata = read_tensors(filepath)
+        reader = open_tensor_file(filepath)
     except DataLossError as e:
         with open(filepath, "rb") as f:
             head = f.read(4)
@@ -209,34 +177,36 @@ def read_weights_file(filepath: str) -> tuple[dict, dict]:
                 f"read HDF5."
             ) from None
         raise e from None
-    if metadata.get("format") != FORMAT:
-        raise ValueError(
-            f"{filepath} is a tapeflow tensor file holding {metadata.get('format')!r} data, "
-            f"not Keras weights (a tf.train.Checkpoint is restored with "
-            f"tf.train.Checkpoint(...).restore)"
-        )
-    return tensors, metadata
+    with reader:
+        return read_weights(reader, model, load_optimizer, filepath)
+
+
+def read_weights(reader, model, load_optimizer: bool, where: str) -> SavedWeights:
+    """Reads, from a `TensorReader` whose header is checked, the arrays `model` can use."""
+    check_weights_metadata(reader.metadata, where)
+    tensors = reader.read(lambda entries: needed_keys(model, entries, load_optimizer))
+    shapes = {k: e.shape for k, e in reader.entries.items()}
+    return SavedWeights(shapes, tensors, reader.metadata)
 
 
 def load_weights(model, filepath, skip_mismatch=False):
     """Loads weights saved by `save_weights` (or from a `.keras` archive) into `model`."""
     filepath = os.fspath(filepath)
     if filepath.endswith(".keras"):
-        from .saving_lib import read_archive
+        from .archive import read_archive_weights
 
-        archive = read_archive(filepath)
-        tensors, metadata = archive.tensors, archive.weights_metadata
+        saved = read_archive_weights(filepath, model)
     elif filepath.endswith(WEIGHTS_SUFFIX):
-        tensors, metadata = read_weights_file(filepath)
+        saved = read_weights_file(filepath, model)
     else:
         raise ValueError(
             f"File format not supported: filepath={filepath}. tapeflow loads weights from "
             f"`{WEIGHTS_SUFFIX}` files written by `save_weights` and from `.keras` archives."
         )
-    assign(model, tensors, metadata, filepath, skip_mismatch, load_optimizer=True)
+    assign(model, saved, filepath, skip_mismatch, load_optimizer=True)
 
 
-def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer=False):
+def assign(model, saved: SavedWeights, source, skip_mismatch=False, load_optimizer=False):
     """Assigns saved arrays to `model`'s variables (and its optimizer's state, if asked and
     saved). Every name and shape is checked before anything is assigned.
 
@@ -246,8 +216,10 @@ def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer
             layers are skipped with a warning instead).
     """
     entries = weight_entries(model)
+    shapes, tensors = saved.shapes, saved.tensors
+    metadata = saved.metadata
     saved_names = metadata.get("layers", {}) if isinstance(metadata, dict) else {}
-    layer_keys = [k for k in tensors if not k.startswith(_OPTIMIZER)]
+    layer_keys = [k for k in shapes if not k.startswith(_OPTIMIZER)]
     if not entries and layer_keys and not model.built:
         raise ValueError(
             f"Model '{model.name}' was never built and thus it doesn't have any variables. "
@@ -256,16 +228,16 @@ def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer
         )
     groups = {}  # layer path -> (layer, [(key, variable)])
     for key, variable, layer in entries:
-        groups.setdefault(_layer_path(key), (layer, []))[1].append((key, variable))
-    saved = {}
+        groups.setdefault(layer_path(key), (layer, []))[1].append((key, variable))
+    by_layer = {}
     for key in layer_keys:
-        saved.setdefault(_layer_path(key), []).append(key)
+        by_layer.setdefault(layer_path(key), []).append(key)
 
     problems, plan = [], []
     for path, (layer, pairs) in groups.items():
-        keys = saved.get(path, [])
+        keys = by_layer.get(path, [])
         where = path or "the model itself"
-        if len(keys) != len(pairs) or any(k not in tensors for k, _ in pairs):
+        if len(keys) != len(pairs) or any(k not in shapes for k, _ in pairs):
             problems.append(
                 f"Layer '{layer.name}' ({where}) expected {len(pairs)} variables "
                 f"{[v.name for _, v in pairs]}, but the file has {len(keys)} for it"
@@ -273,26 +245,27 @@ def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer
             continue
         bad = [
             f"Layer '{layer.name}': weight '{v.name}' ({k}) has shape {tuple(v.shape.as_list())}"
-            f" in the model, but {tuple(tensors[k].shape)} in the file"
+            f" in the model, but {tuple(shapes[k])} in the file"
             for k, v in pairs
-            if tuple(v.shape.as_list()) != tuple(tensors[k].shape)
+            if tuple(v.shape.as_list()) != tuple(shapes[k])
         ]
         if bad:
             problems.extend(bad)
             continue
         plan.extend((v, tensors[k]) for k, v in pairs)
-    for path in saved:
+    for path in by_layer:
         if path not in groups:
             name = saved_names.get(path, "?") if isinstance(saved_names, dict) else "?"
             problems.append(
-                f"the file holds {len(saved[path])} weights for '{path or 'the model itself'}'"
-                f" (saved from layer '{name}'), which this model does not have"
+                f"the file holds {len(by_layer[path])} weights for "
+                f"'{path or 'the model itself'}' (saved from layer '{name}'), which this model "
+                f"does not have"
             )
     optimizer_plan = []
     if load_optimizer:
         planned = {id(v) for v, _ in plan}
         loaded = [entry for entry in entries if id(entry[1]) in planned]
-        optimizer_plan = _optimizer_plan(model, tensors, loaded, problems)
+        optimizer_plan = _optimizer_plan(model, saved, loaded, problems)
     if problems:
         message = f"Could not load the weights of {source} into model '{model.name}': " + "".join(
             f"\n  - {p}" for p in problems
@@ -306,30 +279,30 @@ def assign(model, tensors, metadata, source, skip_mismatch=False, load_optimizer
         apply()
 
 
-def _optimizer_plan(model, tensors, entries, problems) -> list:
+def _optimizer_plan(model, saved: SavedWeights, entries, problems) -> list:
     """Checks the saved optimizer state against `model.optimizer`; returns the assignments.
     Only the slots of `entries` (the variables being loaded) are restored."""
-    keys = [k for k in tensors if k.startswith(_OPTIMIZER)]
+    shapes, tensors = saved.shapes, saved.tensors
+    keys = [k for k in shapes if k.startswith(_OPTIMIZER)]
     optimizer = getattr(model, "optimizer", None)
     if not keys or optimizer is None or not hasattr(optimizer, "_restore_slot"):
         return []
     plan = []
 
-    def put(variable, value, what):
-        if tuple(variable.shape.as_list()) != tuple(value.shape):
+    def put(variable, key, what):
+        if tuple(variable.shape.as_list()) != tuple(shapes[key]):
             problems.append(
                 f"optimizer '{optimizer.name}': {what} has shape "
-                f"{tuple(variable.shape.as_list())}, but {tuple(value.shape)} in the file"
+                f"{tuple(variable.shape.as_list())}, but {tuple(shapes[key])} in the file"
             )
         else:
+            value = tensors[key]
             plan.append(lambda: variable.assign(value.astype(variable.dtype.as_numpy_dtype)))
 
-    iterations = tensors.get(f"{_OPTIMIZER}iterations")
-    if iterations is not None:
-        put(optimizer._iterations, iterations, "iterations")
-    lr = tensors.get(f"{_OPTIMIZER}learning_rate")
-    if lr is not None and isinstance(optimizer._learning_rate, Variable):
-        put(optimizer._learning_rate, lr, "learning_rate")
+    if f"{_OPTIMIZER}iterations" in shapes:
+        put(optimizer._iterations, f"{_OPTIMIZER}iterations", "iterations")
+    if f"{_OPTIMIZER}learning_rate" in shapes and isinstance(optimizer._learning_rate, Variable):
+        put(optimizer._learning_rate, f"{_OPTIMIZER}learning_rate", "learning_rate")
     by_key = {key: variable for key, variable, _ in entries}
     prefix = f"{_OPTIMIZER}slots/"
     for key in keys:
@@ -339,15 +312,14 @@ def _optimizer_plan(model, tensors, entries, problems) -> list:
         variable = by_key.get(var_key)
         if variable is None:
             continue  # its layer was reported (or skipped) above, or it is not the model's
-        value = tensors[key]
-        if tuple(variable.shape.as_list()) != tuple(value.shape):
+        if tuple(variable.shape.as_list()) != tuple(shapes[key]):
             problems.append(
                 f"optimizer '{optimizer.name}': slot '{slot_name}' of {var_key} has shape "
-                f"{tuple(value.shape)} in the file, the variable has "
+                f"{tuple(shapes[key])} in the file, the variable has "
                 f"{tuple(variable.shape.as_list())}"
             )
             continue
-        array = value.astype(variable.dtype.as_numpy_dtype)
+        array = tensors[key].astype(variable.dtype.as_numpy_dtype)
         plan.append(lambda v=variable, s=slot_name, a=array: optimizer._restore_slot(v, s, a))
     extras = [k for k in keys if k.startswith(f"{_OPTIMIZER}vars/")]
     if extras:
@@ -361,5 +333,5 @@ def _optimizer_plan(model, tensors, entries, problems) -> list:
             )
         else:
             for k in mine:
-                put(known[k], tensors[k], k)
+                put(known[k], k, k)
     return plan
