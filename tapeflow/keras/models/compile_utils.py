@@ -410,8 +410,9 @@ class CompileLoss:
         self._single = n == 1 and not nest.is_nested(y_true) and len(entries) == 1
         self.built = True
 
-    def _align(self, y, y_pred, names, losses):
-        """Targets as a flat list in output order (None where an output has no target)."""
+    def _align(self, y, y_pred, names, losses, what="targets"):
+        """Targets (or sample weights) as a flat list in output order, None where an output
+        has none."""
         n = len(names)
         if not nest.is_nested(y):
             if n == 1:
@@ -420,18 +421,23 @@ class CompileLoss:
                 f"The model has {n} outputs but the targets `y` are a single array; pass "
                 f"a list (one target per output) or a dict keyed by {names}"
             )
-        if isinstance(y, dict):
-            if all(name in y for name in names if name is not None) and None not in names:
-                return [y[name] for name in names]
-            if isinstance(y_pred, dict):
+        if isinstance(y, dict) and None not in names:
+            # By output name. An output without a loss needs no target, and an output
+            # without sample weights is not weighted; keys that name no output are ignored,
+            # as unused input keys are.
+            needed = [name for name, has in zip(names, losses, strict=True) if _given(has)]
+            missing = [name for name in needed if name not in y]
+            if not missing or what == "sample weights":
+                return [y.get(name) for name in names]
+            if isinstance(y_pred, dict) or any(name in y for name in names):
                 raise ValueError(
-                    f"The targets are a dict with keys {sorted(y)}; expected the output "
-                    f"names {names}"
+                    f"The {what} are a dict with keys {sorted(y)}, but the outputs "
+                    f"{missing} have a loss and no target (the model's outputs are {names})"
                 )
         flat = nest.flatten(y)
         if len(flat) == n:
             return flat
-        with_loss = [i for i, has in enumerate(losses) if has is not None and has is not False]
+        with_loss = [i for i, has in enumerate(losses) if _given(has)]
         if len(flat) == len(with_loss):  # targets given only for the outputs with a loss
             out = [None] * n
             for i, value in zip(with_loss, flat):
@@ -453,7 +459,9 @@ class CompileLoss:
         names = self._names
         flat_true = self._align(y_true, y_pred, names, self._has_loss)
         if sample_weight is not None and nest.is_nested(sample_weight):
-            flat_weights = self._align(sample_weight, y_pred, names, self._has_loss)
+            flat_weights = self._align(
+                sample_weight, y_pred, names, self._has_loss, what="sample weights"
+            )
         else:
             flat_weights = [sample_weight] * len(flat_pred)
         total = None
@@ -465,6 +473,10 @@ class CompileLoss:
                 value = value * weight
             total = value if total is None else total + value
         return total
+
+
+def _given(loss) -> bool:
+    return loss is not None and loss is not False
 
 
 def _as_floatx(value):
