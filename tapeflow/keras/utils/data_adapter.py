@@ -295,9 +295,14 @@ class IterableDataAdapter:
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
             if y is None:
                 raise ValueError("`class_weight` needs targets: the data yields no `y`")
-            if sample_weight is None:
-                weights = class_weight_to_sample_weights(np.asarray(y), self._class_weight)
-                batch = (x, y, convert_to_tensor(weights))
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            if nest.is_nested(y):
+                raise ValueError(
+                    "`class_weight` is only supported for Models with a single output."
+                )
+            weights = class_weight_to_sample_weights(np.asarray(y), self._class_weight)
+            batch = (x, y, convert_to_tensor(weights))
         return batch
 
 
