@@ -161,7 +161,7 @@ def test_nest_refuses_keys_that_do_not_sort():
         tf.nest.map_structure(lambda v: v, {1: "x", "a": "y"})
 
 
-def test_class_weight_with_sample_weights_or_several_targets_in_a_dataset_is_refused():
+def test_class_weight_with_sample_weights_or_nested_targets_is_refused():
     x = np.ones((4, 1), np.float32)
     y = np.array([[0.0], [1.0], [1.0], [0.0]], np.float32)
     model = tf.keras.Sequential([tf.keras.Input((1,)), tf.keras.layers.Dense(1)])
@@ -172,6 +172,8 @@ def test_class_weight_with_sample_weights_or_several_targets_in_a_dataset_is_ref
     nested = tf.data.Dataset.from_tensor_slices((x, {"out": y})).batch(2)
     with pytest.raises(ValueError, match="single output"):
         model.fit(nested, class_weight={0: 1.0, 1: 2.0}, verbose=0)
+    with pytest.raises(ValueError, match="single output"):
+        model.train_on_batch(x, {"out": y}, class_weight={0: 1.0, 1: 2.0})
 
 
 def test_unused_inputs_and_a_list_of_one_output_are_as_in_keras():
