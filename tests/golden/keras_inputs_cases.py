@@ -319,6 +319,8 @@ def output_case(tf, declared, variant):
         metrics=metrics,
     )
     logs = model.evaluate(x, y, sample_weight=sample_weight, verbose=0, return_dict=True)
+    # The list form follows `model.metrics` (per-output loss trackers in Keras' order).
+    as_list = model.evaluate(x, y, sample_weight=sample_weight, verbose=0)
     history = model.fit(
         x,
         y,
@@ -336,6 +338,8 @@ def output_case(tf, declared, variant):
         predicted = [np.asarray(v).tolist() for v in predicted]
     out = {
         "evaluate": {k: float(v) for k, v in logs.items()},
+        "evaluate_list": [float(v) for v in np.ravel(as_list)],
+        "metrics_names": model.metrics_names,
         "fit": {k: [float(x) for x in v] for k, v in history.history.items()},
         "predict": predicted,
         "weights": _weights(model),
@@ -427,9 +431,12 @@ def renamed_output_case(tf, variant):
         optimizer=tf.keras.optimizers.SGD(learning_rate=1e-3), loss=loss, metrics=metrics
     )
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    as_list = model.evaluate(x, y, verbose=0)
     history = model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
     return {
         "evaluate": {k: float(v) for k, v in logs.items()},
+        "evaluate_list": [float(v) for v in np.ravel(as_list)],
+        "metrics_names": model.metrics_names,
         "fit": {k: [float(x) for x in v] for k, v in history.history.items()},
         "predict_keys": sorted(model.predict(x, verbose=0)),
         "layer_weights": _layer_weights(model),

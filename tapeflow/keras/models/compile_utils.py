@@ -396,6 +396,13 @@ class CompileLoss:
             resolved = get_loss(loss, flat_true[i], flat_pred[i])
             if resolved is not None:
                 entries.append([i, resolved, weights[i], None])
+        if isinstance(y_pred, dict):
+            # Keras walks dict outputs in the loss dict's order (else the outputs'), not by
+            # sorted key: that order is the one of the per-output loss trackers (so of
+            # `evaluate`'s list) and of the sum.
+            walk = self._user_loss if isinstance(self._user_loss, dict) else y_pred
+            rank = {key: r for r, key in enumerate(walk)}
+            entries.sort(key=lambda entry: rank.get(names[entry[0]], len(rank)))
         self._metrics = []
         if len(entries) > 1:
             from .. import metrics as metrics_module
