@@ -540,6 +540,16 @@ def conversion_case(tf, variant):
         t = _inputs(tf, ["z", "a"])
         model = tf.keras.Model([t["z"], t["a"]], _summed(tf, t))
         x = {"z": np.zeros((4, 1, 2), np.float32), "a": A}
+    elif variant == "broadcast_feature_size":  # (4, 3) for an Input of shape (1,): Keras
+        # leaves it to the layers, and Add broadcasts it
+        t = _inputs(tf, ["z", "a"])
+        model = tf.keras.Model([t["z"], t["a"]], tf.keras.layers.Add()([t["z"], t["a"]]))
+        x = {"z": np.ones((4, 3), np.float32), "a": A}
+    elif variant == "bad_feature_size":  # (4, 3) for an Input of shape (2,)
+        z = tf.keras.Input(shape=(2,), name="z")
+        a = tf.keras.Input(shape=(1,), name="a")
+        model = tf.keras.Model([z, a], tf.keras.layers.Add()([z, a]))
+        x = {"z": np.ones((4, 3), np.float32), "a": A}
     else:
         raise ValueError(variant)
     out = model(x)
@@ -552,6 +562,8 @@ CONVERSION_CASES = [
     "int_to_float",
     "float_to_int_embedding",
     "bad_rank",
+    "broadcast_feature_size",
+    "bad_feature_size",
 ]
 
 

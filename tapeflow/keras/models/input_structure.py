@@ -102,6 +102,7 @@ def _adjust(model, kt, value, index):
 
         value = cast(value, kt.dtype)
     ref = kt.shape.as_list()
+    _check_shape(model, kt, value, index)
     rank = value.ndim
     if rank == len(ref):
         return value
@@ -118,6 +119,25 @@ def _adjust(model, kt, value, index):
         f"expected shape {tuple(ref)}, but the input has the incompatible shape "
         f"{tuple(value.shape)}"
     )
+
+
+def _check_shape(model, kt, value, index):
+    """Keras' input spec of a functional model: the known sizes must agree, a trailing axis
+    of size 1 on either side left out (so a column may come as a vector and back)."""
+    expected = [None] + kt.shape.as_list()[1:]
+    got = list(value.shape)
+    spec, shape = expected, got
+    if shape and shape[-1] == 1:
+        shape = shape[:-1]
+    if spec and spec[-1] == 1:
+        spec = spec[:-1]
+    for want, have in zip(spec, shape):
+        if want is not None and have is not None and want != have:
+            raise ValueError(
+                f'Model "{model.name}": input {index} (named "{kt.name}") is incompatible '
+                f"with the model: expected shape {tuple(expected)}, but received shape "
+                f"{tuple(got)}"
+            )
 
 
 def _is_numeric_list(x) -> bool:
