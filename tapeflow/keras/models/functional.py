@@ -5,7 +5,8 @@ from __future__ import annotations
 from ...core import nest
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor
-from .input_structure import flat_inputs
+from .input_structure import InputSpecs
+from .input_structure import flat_inputs as _flat_inputs
 from .model import Model
 
 
@@ -24,6 +25,7 @@ class Functional(Model):
                     f"Model: inputs and outputs must be KerasTensors (from "
                     f"keras.Input and layer calls), got {type(x).__name__}"
                 )
+        self._input_specs = InputSpecs(flat_inputs)
         self._nodes = _nodes_in_order(flat_inputs, flat_outputs)
         self._functional_layers = []
         for node in self._nodes:
@@ -78,7 +80,7 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         values = {}
-        for kt, value in zip(self.inputs, flat_inputs(self, inputs), strict=True):
+        for kt, value in zip(self.inputs, _flat_inputs(self, inputs), strict=True):
             values[id(kt)] = value
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):

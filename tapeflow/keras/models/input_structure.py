@@ -20,6 +20,22 @@ from ...core.tensor import Operand, convert_to_tensor
 from ..layers.symbolic import KerasTensor
 
 
+class InputSpecs:
+    """What each Input wants, worked out once per model: dtype, rank and the sizes that the
+    shape check compares (a trailing 1 left out)."""
+
+    __slots__ = ("specs",)
+
+    def __init__(self, inputs):
+        self.specs = []
+        for kt in inputs:
+            ref = kt.shape.as_list()
+            checked = [None] + ref[1:]
+            if checked and checked[-1] == 1:
+                checked = checked[:-1]
+            self.specs.append((kt, kt.dtype, kt.dtype._np, len(ref), tuple(checked)))
+
+
 def flat_inputs(model, inputs) -> list:
     """The values for `model.inputs` (flattened in their order), taken from `inputs`."""
     struct = model._inputs_struct
@@ -30,8 +46,8 @@ def flat_inputs(model, inputs) -> list:
             inputs = inputs[0]  # `model([x])` for a model of one Input, as Keras allows
     flat = _match(model, struct, inputs, inputs)
     return [
-        _adjust(model, kt, value, index)
-        for index, (kt, value) in enumerate(zip(model.inputs, flat, strict=True))
+        _adjust(model, spec, value, index)
+        for index, (spec, value) in enumerate(zip(model._input_specs.specs, flat, strict=True))
     ]
 
 
@@ -88,55 +104,49 @@ def _by_position(model, struct, given, everything) -> list:
     return flat
 
 
-def _adjust(model, kt, value, index):
-    """`value` as the Input `kt` wants it: its dtype, and its rank when they differ by a
+def _adjust(model, spec, value, index):
+    """`value` as its Input wants it: its dtype, and its rank when they differ by a
     trailing axis of size 1 (Keras' `_adjust_input_rank`)."""
+    kt, dtype, np_dtype, rank, checked = spec
     if value is None:
         return None
     if not isinstance(value, Operand):
         if not isinstance(value, (np.ndarray, np.generic, list, int, float, bool)):
             return value  # a composite tensor (sparse, ragged): the layers take it as it is
         value = convert_to_tensor(np.asarray(value) if isinstance(value, list) else value)
-    if value.dtype != kt.dtype and _castable(value.dtype) and _castable(kt.dtype):
+    if value._value.dtype != np_dtype and _castable(value.dtype) and _castable(dtype):
         from ...ops.math import cast
 
-        value = cast(value, kt.dtype)
-    ref = kt.shape.as_list()
-    _check_shape(model, kt, value, index)
-    rank = value.ndim
-    if rank == len(ref):
+        value = cast(value, dtype)
+    shape = value._value.shape
+    _check_shape(model, kt, shape, checked, index)
+    if len(shape) == rank:
         return value
-    if rank == len(ref) + 1 and value.shape[-1] == 1:
+    if len(shape) == rank + 1 and shape[-1] == 1:
         from ...ops.array import squeeze
 
         return squeeze(value, axis=-1)
-    if rank == len(ref) - 1 and ref[-1] == 1:
+    if len(shape) == rank - 1 and kt.shape[-1] == 1:
         from ...ops.array import expand_dims
 
         return expand_dims(value, axis=-1)
     raise ValueError(
         f'Model "{model.name}": invalid shape for input {index} (named "{kt.name}"): '
-        f"expected shape {tuple(ref)}, but the input has the incompatible shape "
-        f"{tuple(value.shape)}"
+        f"expected shape {tuple(kt.shape.as_list())}, but the input has the incompatible "
+        f"shape {tuple(shape)}"
     )
 
 
-def _check_shape(model, kt, value, index):
+def _check_shape(model, kt, shape, checked, index):
     """Keras' input spec of a functional model: the known sizes must agree, a trailing axis
     of size 1 on either side left out (so a column may come as a vector and back)."""
-    expected = [None] + kt.shape.as_list()[1:]
-    got = list(value.shape)
-    spec, shape = expected, got
-    if shape and shape[-1] == 1:
-        shape = shape[:-1]
-    if spec and spec[-1] == 1:
-        spec = spec[:-1]
-    for want, have in zip(spec, shape):
-        if want is not None and have is not None and want != have:
+    compared = shape[:-1] if shape and shape[-1] == 1 else shape
+    for want, have in zip(checked, compared):
+        if want is not None and want != have:
             raise ValueError(
                 f'Model "{model.name}": input {index} (named "{kt.name}") is incompatible '
-                f"with the model: expected shape {tuple(expected)}, but received shape "
-                f"{tuple(got)}"
+                f"with the model: expected shape {(None, *kt.shape.as_list()[1:])}, but "
+                f"received shape {tuple(shape)}"
             )
 
 
