@@ -111,7 +111,7 @@ def test_dict_inputs_are_matched_by_input_name_not_by_sorted_key():
     np.testing.assert_array_equal(model(x).numpy(), [[1.0]])  # 10 - 9 * 1
     model.compile(optimizer="sgd", loss="mse")
     assert model.evaluate(x, np.array([[1.0]], np.float32), verbose=0) == 0.0
-    extra = {**x, "id": np.array([[5.0]], np.float32), "rank": np.array([7], np.int64)}
+    extra = {**x, "id": np.array([[5.0]], np.float32), "name": np.array([b"row"])}
     np.testing.assert_array_equal(model.predict(extra, verbose=0), [[1.0]])
 
 
