@@ -33,10 +33,14 @@ def _flatten_into(x, out):
 
 
 def _sorted_keys(d):
+    # No fallback to insertion order for keys that do not sort (TF raises too): two dicts
+    # with the same keys in another order would then pair their values wrongly.
     try:
         return sorted(d)
-    except TypeError:
-        return list(d)
+    except TypeError as e:
+        raise TypeError(
+            f"nest only supports dicts with sortable keys; got the keys {list(d)} ({e})"
+        ) from None
 
 
 def pack_sequence_as(structure, flat_sequence):

@@ -91,6 +91,89 @@ def test_schedule_steps_from_variable_and_float64_rate():
     assert S.PiecewiseConstantDecay([2, 5], [1, 2, 3])(4).dtype == tf.int32
 
 
+# ---- 0-d, 1-d, 2-d and sparse variables in one call -----------------------------------------
+
+
+def _shape_loss(variables, step):
+    loss = tf.constant(0.0)
+    if "s" in variables:
+        loss += variables["s"] * tf.convert_to_tensor(step["s"], tf.float32)
+    if "v" in variables:
+        loss += tf.reduce_sum(variables["v"] * tf.convert_to_tensor(step["v"], tf.float32))
+    if "w" in variables:
+        loss += tf.reduce_sum(variables["w"] * tf.convert_to_tensor(step["w"], tf.float32))
+    if "e" in variables:
+        rows = tf.gather(variables["e"], step["rows"])
+        loss += tf.reduce_sum(rows * tf.convert_to_tensor(step["e"], tf.float32))
+    if "u" in variables:
+        rows = tf.gather(variables["u"], step["rows"])
+        loss += tf.reduce_sum(rows * tf.convert_to_tensor(step["u"], tf.float32))
+    return loss
+
+
+def _run_shape_case(case, step_fn=None):
+    problem = GOLDEN["shape_problem"]
+    names = case["variables"]
+    variables = {n: tf.Variable(np.array(problem["init"][n], np.float32), name=n) for n in names}
+    var_list = [variables[n] for n in names]
+    opt = getattr(K, case["class"])(**_kwargs(case["kwargs"]))
+
+    def step(coefficients):
+        with tf.GradientTape() as tape:
+            loss = _shape_loss(variables, coefficients)
+        grads = tape.gradient(loss, var_list)
+        opt.apply_gradients(zip(grads, var_list, strict=True))
+        return grads
+
+    for coefficients in problem["steps"]:
+        grads = step(coefficients) if step_fn is None else step_fn(step, coefficients)
+    return opt, variables, grads
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "per_variable"])
+@pytest.mark.parametrize("case_id", sorted(GOLDEN["shape_cases"]))
+def test_shapes_match_keras(case_id, fused, monkeypatch):
+    """A scalar, a vector, a matrix, a gathered table and a gathered vector (IndexedSlices)
+    in one call; every optimizer, with the fused and the per-variable update."""
+    from tapeflow.keras.optimizers import _flat
+
+    monkeypatch.setattr(_flat, "MAX_MEAN_SIZE", 10**9 if fused else 0)
+    case = GOLDEN["shape_cases"][case_id]
+    opt, variables, grads = _run_shape_case(case)
+    for name, grad in zip(variables, grads, strict=True):
+        assert isinstance(grad, tf.IndexedSlices) == (name in ("e", "u"))
+    for name, var in variables.items():
+        expected = np.array(case["values"][name], np.float32)
+        assert var.shape == expected.shape and var.dtype == tf.float32
+        np.testing.assert_allclose(
+            var.numpy(), expected, rtol=2e-6, atol=1e-7, err_msg=f"variable {name}"
+        )
+    assert int(opt.iterations) == case["iterations"]
+    if not fused:
+        assert opt._flat_group is None
+    elif len(variables) > 1 and "e" not in variables and "u" not in variables:
+        assert opt._flat_group is not None
+
+
+@pytest.mark.parametrize(
+    "case_id", ["adam_scalar", "rmsprop_centered_momentum_shapes", "nadam_shapes"]
+)
+def test_shapes_match_keras_in_tf_function(case_id):
+    case = GOLDEN["shape_cases"][case_id]
+    compiled = {}
+
+    def step_fn(step, coefficients):
+        if "fn" not in compiled:
+            compiled["fn"] = tf.function(step)
+        return compiled["fn"]({k: tf.constant(v) for k, v in coefficients.items()})
+
+    _, variables, _ = _run_shape_case(case, step_fn)
+    for name, var in variables.items():
+        np.testing.assert_allclose(
+            var.numpy(), np.array(case["values"][name], np.float32), rtol=2e-6, atol=1e-7
+        )
+
+
 # ---- sparse gradients ------------------------------------------------------------------------
 
 

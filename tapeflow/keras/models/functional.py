@@ -5,6 +5,8 @@ from __future__ import annotations
 from ...core import nest
 from ..layers.input_layer import InputLayer
 from ..layers.symbolic import KerasTensor
+from .input_structure import InputSpecs
+from .input_structure import flat_inputs as _flat_inputs
 from .model import Model
 
 
@@ -23,6 +25,7 @@ class Functional(Model):
                     f"Model: inputs and outputs must be KerasTensors (from "
                     f"keras.Input and layer calls), got {type(x).__name__}"
                 )
+        self._input_specs = InputSpecs(flat_inputs)
         self._nodes = _nodes_in_order(flat_inputs, flat_outputs)
         self._functional_layers = []
         for node in self._nodes:
@@ -37,6 +40,21 @@ class Functional(Model):
     @property
     def outputs(self):
         return nest.flatten(self._outputs_struct)
+
+    @property
+    def input(self):
+        """The Inputs as the model was given them (a KerasTensor, list or dict)."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The outputs as the model was given them (a KerasTensor, list or dict)."""
+        return self._outputs_struct
+
+    @property
+    def output_names(self) -> list:
+        """The names of the layers that make the outputs, in `outputs` order."""
+        return [kt._keras_history[0].name for kt in self.outputs]
 
     @property
     def input_shape(self):
@@ -55,22 +73,15 @@ class Functional(Model):
     def _direct_sublayers(self) -> list:
         return [layer for layer in self._functional_layers if not isinstance(layer, InputLayer)]
 
+    def _convert_inputs(self, inputs):
+        # Each input is converted to its own Input's dtype in `call` (as Keras does), not
+        # cast to the model's dtype here: an int or float64 Input keeps its values.
+        return inputs
+
     def call(self, inputs, training=None, mask=None):
         values = {}
-        flat_given = (
-            nest.flatten(inputs)
-            if not isinstance(self._inputs_struct, dict)
-            else [inputs[k] for k in sorted(self._inputs_struct)]
-        )
-        flat_inputs = self.inputs
-        if len(flat_given) != len(flat_inputs):
-            raise ValueError(
-                f"Model {self.name} expects {len(flat_inputs)} input(s), got {len(flat_given)}"
-            )
-        for kt, value in zip(flat_inputs, flat_given):
-            values[id(kt)] = (
-                self._convert_inputs(value) if not isinstance(kt.dtype, type(None)) else value
-            )
+        for kt, value in zip(self.inputs, _flat_inputs(self, inputs), strict=True):
+            values[id(kt)] = value
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
@@ -85,7 +96,10 @@ class Functional(Model):
             out = node.layer(*args, **kwargs)
             for kt, value in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = value
-        return nest.map_structure(lambda kt: values[id(kt)], self._outputs_struct)
+        outputs = nest.map_structure(lambda kt: values[id(kt)], self._outputs_struct)
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            return outputs[0]  # `outputs=[y]` gives y, as Keras' unpack_singleton does
+        return outputs
 
     def get_config(self):
         from ..saving.functional_config import functional_config
@@ -119,9 +133,14 @@ def _nodes_in_order(inputs, outputs) -> list:
 
     for out in outputs:
         visit(out)
-    known = {id(n) for n in ordered}
+    # An Input the outputs do not use is still an input (Keras 3 accepts it and lists its
+    # InputLayer): its node goes right after the previous input's.
+    previous = None
     for x in inputs:
         node = x._keras_history[0]._inbound_nodes[x._keras_history[1]]
-        if id(node) not in known:
-            raise ValueError(f"Model: input {x!r} is not connected to the outputs")
+        if id(node) not in visited:
+            visited.add(id(node))
+            at = 0 if previous is None else ordered.index(previous) + 1
+            ordered.insert(at, node)
+        previous = node
     return ordered

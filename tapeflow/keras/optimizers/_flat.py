@@ -43,6 +43,21 @@ class _FlatState:
         return True
 
 
+def update_scalar(optimizer, gradient, variable, learning_rate):
+    """The built-in `update_step` on a 0-d variable, run on 1-element views of it and of its
+    slots: NumPy arithmetic on 0-d arrays returns scalars, which the steps' in-place
+    operations (`out=`, `+=` on a temporary) cannot write into. The numbers are the same."""
+    stand_in = _FlatState(inplace(variable).reshape(1))
+    optimizer._slots[stand_in._id] = {
+        name: _FlatState(inplace(slot).reshape(1))
+        for name, slot in optimizer._slots.get(variable._id, {}).items()
+    }
+    try:
+        optimizer.update_step(xp.asarray(gradient).reshape(1), stand_in, learning_rate)
+    finally:
+        optimizer._slots.pop(stand_in._id, None)
+
+
 class FlatGroup:
     """Flat slot buffers for one list of variables (same dtype), and the fused step."""
 

@@ -42,7 +42,12 @@ def scatter_add(target, indices, values):
 
 
 def sparse_rows(grad: IndexedSlices, variable, dtype):
-    """(values, indices) of a sparse gradient: indices in range and unique, duplicates summed."""
+    """(values, indices) of a sparse gradient: indices in range and unique, duplicates summed.
+
+    Summing first makes a sparse gradient update exactly as its dense sum does. Keras 3
+    squares each slice before adding repeated rows (`ops.square` on IndexedSlices), so with
+    repeated rows its Adam, RMSprop, Adagrad, Adadelta and Nadam moments differ from those
+    of the same gradient given dense; with unique rows both agree."""
     values = as_array(grad.values)
     if values.dtype != dtype:
         values = values.astype(dtype)

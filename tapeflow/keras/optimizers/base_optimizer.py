@@ -386,8 +386,14 @@ class Optimizer(SlotStore):
             return
         if not getattr(type(self).update_step, "elementwise", False):
             grads = [_as_tensors(g) for g in grads]  # a custom update step: Keras' Tensors
+            for g, v in zip(grads, trainable_variables, strict=True):
+                self.update_step(g, v, learning_rate)
+            return
         for g, v in zip(grads, trainable_variables, strict=True):
-            self.update_step(g, v, learning_rate)
+            if v._value.ndim == 0:
+                _flat.update_scalar(self, g, v, learning_rate)
+            else:
+                self.update_step(g, v, learning_rate)
 
     def _fused_group(self, grads, variables):
         """The flat buffers for these variables, when the fused update applies to them."""

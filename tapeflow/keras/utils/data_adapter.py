@@ -101,6 +101,8 @@ def class_weight_to_sample_weights(y, class_weight: dict):
     """Per-sample weights looked up from the class of each target (one-hot or index)."""
     from .. import backend
 
+    if nest.is_nested(y):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
     y = np.asarray(y)
     if y.ndim > 1:
         y = np.argmax(y, axis=-1) if y.shape[-1] != 1 else np.squeeze(y, axis=-1)
@@ -295,9 +297,10 @@ class IterableDataAdapter:
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
             if y is None:
                 raise ValueError("`class_weight` needs targets: the data yields no `y`")
-            if sample_weight is None:
-                weights = class_weight_to_sample_weights(np.asarray(y), self._class_weight)
-                batch = (x, y, convert_to_tensor(weights))
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+            weights = class_weight_to_sample_weights(y, self._class_weight)
+            batch = (x, y, convert_to_tensor(weights))
         return batch
 
 
