@@ -18,6 +18,8 @@ from .indexed_slices import IndexedSlices
 from .registry import Op, get_op, set_recorder
 from .tensor import Operand, Tensor, convert_to_tensor, wrap
 
+_warned_inside_context = False  # TF logs its warning about that once per process
+
 
 class UnconnectedGradients(enum.Enum):
     """What `gradient` returns for a source the target does not depend on."""
@@ -72,11 +74,22 @@ class GradientTape:
         self._used = False
 
     def __enter__(self):
+        if self._recording:
+            raise ValueError(
+                "Tape is still recording, This can happen if you try to re-enter an "
+                "already-active tape."
+            )
+        if self._used:  # a spent non-persistent tape starts afresh, as TF's does
+            self.reset()
         push(self, state.tapes)
         self._recording = True
         return self
 
     def __exit__(self, *exc):
+        if self._recording:
+            self._stop()
+
+    def _stop(self):
         self._recording = False
         pop(self, state.tapes)
 
@@ -158,6 +171,30 @@ class GradientTape:
             self._entries = []
             self._tracked = set()
 
+    def _prepare_backward(self):
+        """TF's rule for a gradient taken inside the tape's own context.
+
+        A non-persistent tape stops recording for good (it can answer only once, so
+        recording more is useless). A persistent tape goes on recording, so its backward
+        pass is itself recorded and a later `gradient` call differentiates it again.
+        """
+        global _warned_inside_context
+        if not self._recording:
+            return
+        if not self._persistent:
+            self._stop()
+        elif not _warned_inside_context:
+            _warned_inside_context = True
+            warnings.warn(
+                "Calling GradientTape.gradient on a persistent tape inside its context is "
+                "significantly less efficient than calling it outside the context (it causes "
+                "the gradient ops to be recorded on the tape, leading to increased CPU and "
+                "memory usage). Only call GradientTape.gradient inside the context if you "
+                "actually want to trace the gradient in order to compute higher order "
+                "derivatives.",
+                stacklevel=3,
+            )
+
     def gradient(
         self,
         target,
@@ -171,6 +208,12 @@ class GradientTape:
         on gets None (or zeros with `unconnected_gradients="zero"`).
         """
         self._start("gradient")
+        if target is None:
+            raise TypeError(
+                "Argument `target` should be a list or nested structure of Tensors, Variables "
+                "or CompositeTensors to be differentiated, but received None."
+            )
+        self._prepare_backward()
         unconnected = (
             unconnected_gradients
             if unconnected_gradients is UnconnectedGradients.NONE
@@ -179,12 +222,9 @@ class GradientTape:
         flat_targets = [_as_operand(t, "target") for t in _flat(target)]
         flat_sources = [_as_operand(s, "source") for s in _flat(sources)]
         seeds = _seeds(flat_targets, output_gradients)
-        was_recording = self._recording  # the backward pass is for *other* tapes to record
-        self._recording = False
         try:
             grads = backward(self._entries, flat_targets, seeds, flat_sources, self._tracked)
         finally:
-            self._recording = was_recording
             self._finish()
         result = []
         for s, g in zip(flat_sources, grads):
@@ -217,6 +257,7 @@ class GradientTape:
         vjp accepts a batched upstream gradient, else one pass per target element.
         """
         self._start("jacobian")
+        self._prepare_backward()
         unconnected = UnconnectedGradients(unconnected_gradients)
         t = _as_operand(target, "target")
         flat_sources = [_as_operand(s, "source") for s in nest.flatten(sources)]
@@ -224,8 +265,7 @@ class GradientTape:
         tshape = tuple(t._value.shape)
         eye = xp.eye(n, dtype=t._value.dtype).reshape((n,) + tshape)
         try:
-            with self._not_recording():
-                grads = _batched_backward(self._entries, t, eye, flat_sources, self._tracked)
+            grads = _batched_backward(self._entries, t, eye, flat_sources, self._tracked)
         finally:
             self._finish()
         result = []
@@ -253,6 +293,7 @@ class GradientTape:
         source, which lets one backward pass with `prod(target.shape[1:])` seeds do it all.
         """
         self._start("batch_jacobian")
+        self._prepare_backward()
         t = _as_operand(target, "target")
         s = _as_operand(source, "source")
         tshape = tuple(t._value.shape)
@@ -266,10 +307,9 @@ class GradientTape:
         eye = xp.eye(m, dtype=t._value.dtype)
         seeds = xp.broadcast_to(eye[:, None, :], (m, b, m)).reshape((m,) + tshape)
         try:
-            with self._not_recording():
-                (g,) = _batched_backward(
-                    self._entries, t, xp.ascontiguousarray(seeds), [s], self._tracked
-                )
+            (g,) = _batched_backward(
+                self._entries, t, xp.ascontiguousarray(seeds), [s], self._tracked
+            )
         finally:
             self._finish()
         sshape = tuple(s._value.shape)
@@ -281,17 +321,6 @@ class GradientTape:
         perm = (1, 0) + tuple(range(2, len(sshape) + 1))
         g = get_op("Transpose")(g, perm=perm)
         return get_op("Reshape")(g, shape=(b,) + tshape[1:] + sshape[1:])
-
-    @contextlib.contextmanager
-    def _not_recording(self):
-        # The backward pass is recorded by *other* active tapes (higher-order gradients),
-        # never by the tape that runs it.
-        was = self._recording
-        self._recording = False
-        try:
-            yield
-        finally:
-            self._recording = was
 
 
 def _flat(structure) -> list:
@@ -451,6 +480,9 @@ def _take(grads: dict, key: int, source_ids: set):
 
 def _batched_backward(entries, target, seeds, sources, tracked):
     """One backward pass over a batch of seeds when every vjp involved is batchable."""
+    # A persistent tape inside its context records these passes: later rows need not walk
+    # the backward ops that earlier rows appended.
+    entries = list(entries)
     relevant_ops = _ops_between(entries, sources)
     if all(op.batchable for op in relevant_ops):
         return backward(entries, [target], [wrap(seeds)], sources, tracked, batch_dims=1)
