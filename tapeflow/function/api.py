@@ -33,7 +33,7 @@ from ..core.context import state
 from ..core.registry import execute
 from ..core.tensor import Tensor, wrap
 from . import signature as sig
-from .concrete import ConcreteFunction, identity_op, output_template
+from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
 from .runtime import GuardFailure
 from .trace import Tracer, Untraceable, tracing
 
@@ -162,9 +162,10 @@ class Function:
         return self._tracing_count
 
     def __call__(self, *args, **kwargs):
-        if _run_eagerly or state.tracer is not None:
-            # Eager mode, or called while another function is traced: inline it.
-            return self._python_function(*args, **kwargs)
+        if _run_eagerly:
+            return self._python_function(*args, **kwargs)  # as TF: the raw Python result
+        if state.tracer is not None:  # called while another function is traced: inline it
+            return self._outputs(self._python_function(*args, **kwargs))
         tried = None
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             # The common call, Tensors only: the key without building a CallArgs.
@@ -197,7 +198,7 @@ class Function:
             return self._trace_and_keep(entry, call)
         self._note_call(traced=False, call=call)
         if entry.eager is not None:
-            return self._python_function(*self._args(call), **self._kwargs(call))
+            return self._run_eagerly(call)
         if state.recording:
             return self._replay(entry, call)
         variables = call.variables
@@ -212,6 +213,13 @@ class Function:
                 entry.traces.insert(0, cf)
             return cf._pack(out)
         return self._retrace_for_guards(entry, call)
+
+    def _outputs(self, result):
+        return as_function_outputs(result, self._python_function)
+
+    def _run_eagerly(self, call):
+        """A call no trace can serve, run as Python; it returns what a trace would."""
+        return self._outputs(self._python_function(*self._args(call), **self._kwargs(call)))
 
     def _split(self, args, kwargs) -> sig.CallArgs:
         if self._input_signature is not None:
@@ -306,7 +314,7 @@ class Function:
         self._tracing_count += 1
         try:
             with tracing(tracer):
-                result = self._python_function(*args, **kwargs)
+                result = self._outputs(self._python_function(*args, **kwargs))
             self._traced_once = True
             if tracer.created:
                 return result, None
@@ -342,7 +350,7 @@ class Function:
                 f"more than {MAX_TRACES_PER_SIGNATURE} paths through Python control flow on "
                 f"tensor values for one input signature"
             )
-            return self._python_function(*self._args(call), **self._kwargs(call))
+            return self._run_eagerly(call)
         return self._trace_and_keep(entry, call)
 
     def _warn_eager(self, reason):
@@ -392,7 +400,7 @@ class Function:
         """
         for cf in entry.traces:
             if cf._has_rollback:
-                return self._python_function(*self._args(call), **self._kwargs(call))
+                return self._run_eagerly(call)
             try:
                 return cf._replay(call.tensors, call.variables)
             except GuardFailure:

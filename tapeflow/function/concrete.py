@@ -12,7 +12,8 @@ import numpy as np
 from ..core import nest
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute, get_op
-from ..core.tensor import Operand, wrap
+from ..core.shape import TensorShape
+from ..core.tensor import Operand, Tensor, convert_to_tensor, wrap
 from . import signature as sig
 from .codegen import build_plan
 from .fusion import fuse_elementwise, fuse_sum_reshape
@@ -26,6 +27,38 @@ class _Out:
 
     def __init__(self, index):
         self.index = index
+
+
+_PYTHON_VALUES = (bool, int, float, complex, str, bytes, np.ndarray, np.generic)
+
+
+def as_function_outputs(result, python_function):
+    """What a tf.function returns for `result`: TF's rule for function outputs.
+
+    Tensors, IndexedSlices and None stay; a Variable is read (its value at the return);
+    Python and NumPy numbers, strings and arrays become constant Tensors (`return 0` gives
+    an int32 Tensor), anywhere in a nested structure. Anything else is TF's TypeError.
+    """
+
+    def convert(x):
+        if x is None or type(x) is Tensor or isinstance(x, IndexedSlices):
+            return x
+        if isinstance(x, Operand):
+            return execute(identity_op(), (x,), {}) if x._is_variable else x
+        if isinstance(x, _PYTHON_VALUES):
+            return convert_to_tensor(x)
+        if isinstance(x, TensorShape) and x.is_fully_defined():
+            return convert_to_tensor(x.as_list(), dtype="int32")
+        raise TypeError(
+            "To be compatible with tf.function, Python functions must return zero or more "
+            "Tensors or ExtensionTypes or None values; in compilation of "
+            f"{python_function!r}, found return value of type {type(x).__name__}, which is "
+            "not a Tensor or ExtensionType."
+        )
+
+    if not nest.is_nested(result):
+        return convert(result)
+    return nest.map_structure(convert, result)
 
 
 def output_template(tracer, result):
@@ -80,7 +113,7 @@ class ConcreteFunction:
         _forget_traced_values(graph)
         if isinstance(template, _Out):
             self._pack = self._pack_single
-        elif isinstance(template, tuple) and all(isinstance(t, _Out) for t in template):
+        elif type(template) is tuple and all(isinstance(t, _Out) for t in template):
             self._pack = self._pack_tuple
 
     @property
