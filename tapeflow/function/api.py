@@ -32,6 +32,7 @@ from ..core import nest
 from ..core.context import state
 from ..core.registry import execute
 from ..core.tensor import Tensor, wrap
+from ..ops import random as random_ops
 from . import signature as sig
 from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
 from .runtime import GuardFailure
@@ -190,7 +191,14 @@ class Function:
                 self._recent.pop()
                 self._calls_since_warning -= 1
                 tried = entry  # every trace failed a guard: a new path to trace
-        call = self._split(args, kwargs)
+        return self._dispatch(self._split(args, kwargs), tried)
+
+    def _dispatch(self, call, tried=None):
+        """Runs a bound call: the kept trace of its key, a new trace, or the Python function."""
+        if _run_eagerly:
+            return self._python_function(*self._args(call), **self._kwargs(call))
+        if state.tracer is not None:
+            return self._run_eagerly(call)
         entry = self._cache.get(call.key)
         if entry is None:
             entry = self._cache[call.key] = _Entry()
@@ -289,13 +297,21 @@ class Function:
 
     # ---- tracing ------------------------------------------------------------------------------
 
-    def _trace(self, call, dry=False):
+    def _trace(self, call, dry=False, replay_from=None):
         """Runs the Python function under a tracer; returns (result, ConcreteFunction|None).
 
         The ConcreteFunction is None when this trace cannot serve later calls: it created
         variables (their initialisation is in it), or it is Untraceable (then the key is
-        marked eager, with a warning).
+        marked eager, with a warning). A dry trace leaves variables and the shared random
+        streams as it found them; `replay_from` (the random op counter when the trace it
+        repeats began) gives its random ops the op seeds of that trace.
         """
+        if dry:
+            with random_ops.undone_draws(replay_from):
+                return self._trace_once(call, dry)
+        return self._trace_once(call, dry)
+
+    def _trace_once(self, call, dry):
         tracer = Tracer(
             allow_variable_creation=not self._traced_once,
             variable_args={id(v): k for k, v in enumerate(call.variables)},
@@ -332,7 +348,13 @@ class Function:
             return result, e
 
     def _trace_and_keep(self, entry, call):
+        counter = random_ops.op_counter()
         result, cf = self._trace(call)
+        if cf is None:
+            # It created variables, so this trace holds their initialisation. TF traces again
+            # at once, allowing no variable creation: a function that creates variables on
+            # every call is its ValueError on the first call, and later calls need no trace.
+            _, cf = self._trace(call, dry=True, replay_from=counter)
         self._keep(entry, cf)
         return result
 

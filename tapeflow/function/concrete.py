@@ -7,9 +7,12 @@ recording around the call).
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from ..core import nest
+from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute, get_op
 from ..core.shape import TensorShape
@@ -150,8 +153,83 @@ class ConcreteFunction:
         return _fill(self._template, arrays)
 
     def __call__(self, *args, **kwargs):
-        # The parent Function checks the arguments and picks (or makes) the right trace.
-        return self._function(*args, **kwargs)
+        """Calls this trace. As in TF, Tensor arguments must have the traced dtypes
+        (InvalidArgumentError), Python values are converted to them, and Python arguments
+        must equal (or, left out, take) the traced values (TypeError)."""
+        fn = self._function
+        bound = _bind_partial(fn, args, kwargs, self._describe_call)
+        traced = dict(self._structure)
+        unknown = [name for name in bound if name not in traced]
+        if unknown:
+            raise TypeError(self._binding_error(f"got an unexpected argument {unknown[0]!r}"))
+        names, values = [], []
+        for name, template in self._structure:
+            if name in bound:
+                value = self._fit(name, template, bound[name])
+            elif any(isinstance(x, sig._Leaf) for x in nest.flatten(template)):
+                raise TypeError(self._binding_error(f"missing a required argument: {name!r}"))
+            else:
+                value = template  # a Python argument left out takes its traced value
+            names.append(name)
+            values.append(value)
+        return fn._dispatch(sig.split_arguments(names, values))
+
+    def _fit(self, name, template, value):
+        if isinstance(template, sig._Leaf) and template.kind == "t":
+            return self._fit_tensor(template.index, value)  # a list here is data, not nesting
+        markers = nest.flatten(template)
+        leaves = nest.flatten(value)
+        if len(markers) != len(leaves) or (
+            nest.is_nested(template) and sig._treedef(template) != sig._treedef(value)
+        ):
+            raise TypeError(
+                self._binding_error(f"Can not cast {value!r} to {self._describe(template)}")
+            )
+        out = []
+        for marker, leaf in zip(markers, leaves):
+            if not isinstance(marker, sig._Leaf):
+                if type(leaf) is not type(marker) or leaf != marker:
+                    raise TypeError(
+                        self._binding_error(f"Can not cast {leaf!r} to Literal[{marker!r}]")
+                    )
+            elif marker.kind == "t":
+                leaf = self._fit_tensor(marker.index, leaf)
+            elif not (isinstance(leaf, Operand) and leaf._is_variable):
+                raise TypeError(
+                    self._binding_error(f"{name}: expected a tf.Variable, got {leaf!r}")
+                )
+            out.append(leaf)
+        return nest.pack_sequence_as(value, out) if nest.is_nested(value) else out[0]
+
+    def _fit_tensor(self, index, value):
+        spec = self._input_specs[index]
+        if isinstance(value, Operand) or isinstance(value, (np.ndarray, np.generic)):
+            tensor = convert_to_tensor(value)
+            if tensor.dtype != spec.dtype:
+                raise InvalidArgumentError(
+                    f"cannot compute {self._function._name} as input #{index}(zero-based) was "
+                    f"expected to be a {spec.dtype.name} tensor but is a {tensor.dtype.name} "
+                    f"tensor"
+                )
+            return tensor
+        try:
+            return convert_to_tensor(value, dtype=spec.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(self._binding_error(f"Can not cast {value!r} to {spec!r}")) from e
+
+    def _describe(self, template) -> str:
+        def spec(x):
+            if not isinstance(x, sig._Leaf):
+                return x
+            return self._input_specs[x.index] if x.kind == "t" else "tf.Variable"
+
+        return repr(nest.map_structure(spec, template) if nest.is_nested(template) else template)
+
+    def _describe_call(self):
+        return f"for signature: ({', '.join(name for name, _ in self._structure)})"
+
+    def _binding_error(self, why: str) -> str:
+        return f"Binding inputs to tf.function failed due to `{why}`. {self._describe_call()}."
 
     def _replay(self, tensors, variables):
         """Executes the graph through the dispatcher (active tapes record every op)."""
@@ -211,6 +289,29 @@ class ConcreteFunction:
         if not nest.is_nested(self._template):
             return fill(self._template)
         return nest.map_structure(fill, self._template)
+
+
+def _bind_partial(fn, args, kwargs, describe) -> dict:
+    """Argument name -> value for the arguments given (VAR_POSITIONAL ones as 'args[i]')."""
+    signature = fn._signature
+    if signature is None:
+        return {f"arg{i}": v for i, v in enumerate(args)} | dict(kwargs)
+    try:
+        bound = signature.bind_partial(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(
+            f"Binding inputs to tf.function failed due to `{e}`. {describe()}."
+        ) from None
+    out = {}
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            out.update((f"{name}[{i}]", v) for i, v in enumerate(value))
+        elif kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        else:
+            out[name] = value
+    return out
 
 
 def _forget_traced_values(graph):

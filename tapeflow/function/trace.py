@@ -28,6 +28,7 @@ from ..backend import xp
 from ..core.context import state
 from ..core.errors import InvalidArgumentError
 from ..core.registry import get_op
+from ..core.tape import paused
 from ..core.tensor import Operand
 from .ir import Graph, Node
 
@@ -74,7 +75,8 @@ class Tracer:
         self.free_writer = set()  # slots a callback may write without declaring them
         self.created = []  # variables created while tracing
         self.inputs = []
-        self.suspended = 0  # > 0 inside a host callback: nothing is recorded
+        self.suspended = 0  # > 0 inside a host callback or init_scope: nothing is recorded
+        self.init_scopes = 0  # how many of those suspensions are tf.init_scope blocks
         self.dry = False  # get_concrete_function: undo variable writes, print nothing
         self.original = {}  # slot -> the variable's array when the trace first saw it
         self.pending = []  # slots written just now: their new array is not known yet
@@ -242,6 +244,15 @@ class Tracer:
     def variable_write(self, var, method: str, value, extra: dict):
         self._settle()
         if self.suspended:
+            if var._id in self.var_slot and self.init_scopes == self.suspended:
+                # tf.init_scope writes before TF's graph runs, so every read in the graph
+                # sees the new value; this trace, an eager run, has already read the old one.
+                raise ValueError(
+                    f"tf.init_scope: variable {var.name} is written inside init_scope after "
+                    f"the traced function already used it; TF would run the write before the "
+                    f"whole function. Move the init_scope block before the first use of "
+                    f"{var.name}."
+                )
             return
         slot = self._slot(var)
         if isinstance(value, Operand):
@@ -383,3 +394,26 @@ class suspended:  # noqa: N801
     def __exit__(self, *exc):
         if self.tracer is not None:
             self.tracer.suspended -= 1
+
+
+class init_scope:  # noqa: N801 - TF's name for a context manager
+    """`tf.init_scope`: the block runs once, eagerly, outside any function being traced.
+
+    Its ops and variable writes are not part of the trace (a traced function does them on
+    its tracing call only), and, as in TF, gradient tapes do not record it.
+    """
+
+    def __enter__(self):
+        self._suspended = suspended()
+        tracer = self._suspended.__enter__()
+        if tracer is not None:
+            tracer.init_scopes += 1
+        self._paused = paused()
+        self._paused.__enter__()
+        return None
+
+    def __exit__(self, *exc):
+        self._paused.__exit__(*exc)
+        if self._suspended.tracer is not None:
+            self._suspended.tracer.init_scopes -= 1
+        self._suspended.__exit__(*exc)
