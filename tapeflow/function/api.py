@@ -330,8 +330,13 @@ class Function:
         self._tracing_count += 1
         try:
             with tracing(tracer):
-                result = self._outputs(self._python_function(*args, **kwargs))
+                try:
+                    result = self._outputs(self._python_function(*args, **kwargs))
+                except Untraceable as e:  # a dry trace stops before changing Python state
+                    return None, e
             self._traced_once = True
+            if tracer.unreplayable is not None:
+                return result, Untraceable(tracer.unreplayable)
             if tracer.created:
                 return result, None
             template, outputs = output_template(tracer, result)

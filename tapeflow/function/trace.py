@@ -9,7 +9,8 @@ on tensor values takes the same branch as eager code would. What the recorder se
   (`assign*`, reported by `Variable`), in program order;
 - every tensor-to-Python conversion (`bool(t)`, `float(t)`, `t.numpy()`, ...): a guard;
 - variable creation (allowed on a function's first trace only, as in TF);
-- an op that fails on its values (an index out of range): see `stand_in`.
+- an op that fails on its values (an index out of range): see `stand_in`;
+- Python state that changes (a tf.data iterator advancing): see `python_state`.
 
 A Tensor the recorder never saw produced (a closure capture, a value built with NumPy
 while tracing) is a constant. At the end, `finish` checks that no variable was changed
@@ -83,6 +84,7 @@ class Tracer:
         self.failed = {}  # value id -> the error of the failed op it comes from
         self.failed_arrays = {}  # id(array) of such a value -> the error (for print)
         self._failing = None  # the error of the op whose stand-in outputs come next
+        self.unreplayable = None  # why a plan could not redo this run (see `python_state`)
         self._next_value = 0
 
     # ---- values -----------------------------------------------------------------------------
@@ -233,6 +235,17 @@ class Tracer:
                 failing = self.failed_arrays.get(id(a))
                 if failing is not None:
                     raise_failed(failing)
+
+    def python_state(self, reason: str):
+        """Python-side state changes here (a tf.data iterator advances): a plan could not
+        redo it, so the calls this trace stands for run eagerly. A dry trace stops now,
+        before the change (it must leave no trace of itself)."""
+        if self.suspended:
+            return
+        if self.dry:
+            raise Untraceable(reason)
+        if self.unreplayable is None:
+            self.unreplayable = reason
 
     def variable_created(self, var):
         if self.suspended:

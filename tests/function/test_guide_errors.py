@@ -190,3 +190,47 @@ def test_init_scope_is_not_recorded_by_tapes():
         with tf.init_scope():
             y = x * x
     assert tape.gradient(y, x) is None
+
+
+def test_a_tf_data_iterator_advances_on_every_call():
+    @tf.function
+    def good_consume_next(iterator):
+        return next(iterator)
+
+    iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
+    with pytest.warns(UserWarning, match="tf.data iterator"):
+        values = [int(good_consume_next(iterator)) for _ in range(3)]
+    assert values == [1, 2, 3]  # TF's values; a frozen trace gave 1, 1, 1
+
+
+def test_a_dataset_loop_sees_each_epoch():
+    def dataset():
+        return tf.data.Dataset.range(5).shuffle(5, seed=1, reshuffle_each_iteration=True)
+
+    def order(ds):
+        out = tf.constant(0, tf.int64)
+        for x in ds:
+            out = out * 10 + x
+        return out
+
+    ds = dataset()
+    traced = tf.function(order)
+    with pytest.warns(UserWarning, match="tf.data iterator"):
+        got = [int(traced(ds)) for _ in range(3)]
+    ds = dataset()
+    expected = [int(order(ds)) for _ in range(3)]
+    assert got == expected and len(set(got)) > 1  # a new order each epoch, as eagerly
+
+
+def test_a_variable_creating_function_does_not_consume_the_iterator_twice():
+    holder = {}
+
+    @tf.function
+    def f(iterator):
+        if "v" not in holder:
+            holder["v"] = tf.Variable(10)
+        return next(iterator) + holder["v"]
+
+    iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
+    with pytest.warns(UserWarning, match="tf.data iterator"):
+        assert [int(f(iterator)) for _ in range(3)] == [11, 12, 13]
