@@ -34,7 +34,9 @@ from ..core.registry import execute
 from ..core.tensor import Tensor, wrap
 from ..ops import random as random_ops
 from . import signature as sig
+from .binding import bind_arguments, call_arguments
 from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
+from .retracing import changed_arguments, retracing_message
 from .runtime import GuardFailure
 from .trace import Tracer, Untraceable, tracing
 
@@ -242,31 +244,9 @@ class Function:
         return sig.split_arguments(names, values)
 
     def _bind(self, args, kwargs):
-        if self._signature is None:
-            return [f"arg{i}" for i in range(len(args))] + list(kwargs), list(args) + list(
-                kwargs.values()
-            )
-        try:
-            bound = self._signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(
-                f"Binding inputs to tf.function failed due to `{e}`. "
-                f"{self._describe_call(args, kwargs)}"
-            ) from None
-        bound.apply_defaults()
-        names, values = [], []
-        for name, value in bound.arguments.items():
-            kind = self._signature.parameters[name].kind
-            if kind is inspect.Parameter.VAR_POSITIONAL:
-                names.extend(f"{name}[{i}]" for i in range(len(value)))
-                values.extend(value)
-            elif kind is inspect.Parameter.VAR_KEYWORD:
-                names.extend(value)
-                values.extend(value.values())
-            else:
-                names.append(name)
-                values.append(value)
-        return names, values
+        return bind_arguments(
+            self._signature, args, kwargs, lambda: self._describe_call(args, kwargs)
+        )
 
     def _describe_call(self, args, kwargs) -> str:
         spec = ", ".join(map(repr, self._input_signature or ()))
@@ -281,19 +261,7 @@ class Function:
 
     def _rebuilt(self, call, tensors, variables):
         pairs = sig.rebuild(call.structure, tensors, variables)
-        if self._signature is None:
-            return [v for _, v in pairs], {}
-        args, kwargs = [], {}
-        params = self._signature.parameters
-        for name, value in pairs:
-            p = params.get(name.split("[")[0])
-            if p is None:
-                kwargs[name] = value
-            elif p.kind is inspect.Parameter.KEYWORD_ONLY:
-                kwargs[name] = value
-            else:
-                args.append(value)
-        return args, kwargs
+        return call_arguments(self._signature, pairs)
 
     # ---- tracing ------------------------------------------------------------------------------
 
@@ -404,17 +372,12 @@ class Function:
             or self._input_signature is not None
         ):
             return
-        changed = _changed_arguments(previous, call.parts, self._reduce_retracing)
+        changed = changed_arguments(previous, call.parts, self._reduce_retracing)
         if not changed:
             return
         self._calls_since_warning = 0
         warnings.warn(
-            f"{count} out of the last {len(self._recent)} calls to {self._name} triggered "
-            f"tf.function retracing. Tracing is expensive and the excessive number of "
-            f"tracings could be due to (1) creating @tf.function repeatedly in a loop, (2) "
-            f"passing tensors with different shapes, (3) passing Python objects instead of "
-            f"tensors. This time: {changed}.",
-            stacklevel=3,
+            retracing_message(self._name, count, len(self._recent), changed), stacklevel=3
         )
 
     # ---- tapes --------------------------------------------------------------------------------
@@ -484,36 +447,6 @@ def _positional_names(signature):
             return None
         names.append(p.name)
     return names
-
-
-def _changed_arguments(previous, parts, reduce_retracing) -> str:
-    before = dict(previous)
-    changes = []
-    for name, part in parts:
-        old = before.get(name)
-        if old == part:
-            continue
-        if reduce_retracing and _same_up_to_shape(old, part):
-            continue
-        if old is None:
-            changes.append(f"argument {name!r} is new ({sig.describe_part(part)})")
-        else:
-            changes.append(
-                f"argument {name!r} changed from {sig.describe_part(old)} to "
-                f"{sig.describe_part(part)}"
-            )
-    return "; ".join(changes)
-
-
-def _same_up_to_shape(old, new) -> bool:
-    def strip(p):
-        if isinstance(p, tuple) and len(p) == 2 and hasattr(p[0], "kind"):
-            return (p[0], len(p[1]))
-        if isinstance(p, tuple):
-            return tuple(strip(q) for q in p)
-        return p
-
-    return strip(old) == strip(new)
 
 
 def function(

@@ -7,8 +7,6 @@ recording around the call).
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from ..core import nest
@@ -18,6 +16,7 @@ from ..core.registry import execute, get_op
 from ..core.shape import TensorShape
 from ..core.tensor import Operand, Tensor, convert_to_tensor, wrap
 from . import signature as sig
+from .binding import bind_arguments
 from .codegen import build_plan
 from .fusion import fuse_elementwise, fuse_sum_reshape
 from .host import host_call
@@ -157,7 +156,10 @@ class ConcreteFunction:
         (InvalidArgumentError), Python values are converted to them, and Python arguments
         must equal (or, left out, take) the traced values (TypeError)."""
         fn = self._function
-        bound = _bind_partial(fn, args, kwargs, self._describe_call)
+        names, values = bind_arguments(
+            fn._signature, args, kwargs, lambda: self._describe_call() + ".", partial=True
+        )
+        bound = dict(zip(names, values))
         traced = dict(self._structure)
         unknown = [name for name in bound if name not in traced]
         if unknown:
@@ -289,29 +291,6 @@ class ConcreteFunction:
         if not nest.is_nested(self._template):
             return fill(self._template)
         return nest.map_structure(fill, self._template)
-
-
-def _bind_partial(fn, args, kwargs, describe) -> dict:
-    """Argument name -> value for the arguments given (VAR_POSITIONAL ones as 'args[i]')."""
-    signature = fn._signature
-    if signature is None:
-        return {f"arg{i}": v for i, v in enumerate(args)} | dict(kwargs)
-    try:
-        bound = signature.bind_partial(*args, **kwargs)
-    except TypeError as e:
-        raise TypeError(
-            f"Binding inputs to tf.function failed due to `{e}`. {describe()}."
-        ) from None
-    out = {}
-    for name, value in bound.arguments.items():
-        kind = signature.parameters[name].kind
-        if kind is inspect.Parameter.VAR_POSITIONAL:
-            out.update((f"{name}[{i}]", v) for i, v in enumerate(value))
-        elif kind is inspect.Parameter.VAR_KEYWORD:
-            out.update(value)
-        else:
-            out[name] = value
-    return out
 
 
 def _forget_traced_values(graph):
