@@ -171,6 +171,14 @@ class GradientTape:
             self._entries = []
             self._tracked = set()
 
+    def _check_pfor(self, use_pfor, what):
+        # TF's eager loop without pfor calls gradient once per row: a persistent tape only.
+        if not use_pfor and not self._persistent:
+            raise RuntimeError(
+                f"GradientTape must be created with persistent=True to compute the {what} "
+                f"with eager execution enabled and with experimental_use_pfor set to False."
+            )
+
     def _prepare_backward(self):
         """TF's rule for a gradient taken inside the tape's own context.
 
@@ -257,6 +265,7 @@ class GradientTape:
         vjp accepts a batched upstream gradient, else one pass per target element.
         """
         self._start("jacobian")
+        self._check_pfor(experimental_use_pfor, "jacobian")
         self._prepare_backward()
         unconnected = UnconnectedGradients(unconnected_gradients)
         t = _as_operand(target, "target")
@@ -293,15 +302,19 @@ class GradientTape:
         source, which lets one backward pass with `prod(target.shape[1:])` seeds do it all.
         """
         self._start("batch_jacobian")
-        self._prepare_backward()
         t = _as_operand(target, "target")
         s = _as_operand(source, "source")
         tshape = tuple(t._value.shape)
-        if not tshape or tuple(s._value.shape)[:1] != tshape[:1]:
+        for x in (t, s):
+            if x._value.ndim < 2:  # TF's message: rank 1 has no per-example part
+                raise ValueError(f"Shape {x.shape} must have rank at least 2")
+        if tuple(s._value.shape)[:1] != tshape[:1]:
             raise ValueError(
                 f"batch_jacobian: target and source need the same first (batch) dimension, "
                 f"got target {t.shape} and source {s.shape}"
             )
+        self._check_pfor(experimental_use_pfor, "batch_jacobian")
+        self._prepare_backward()
         b, m = tshape[0], int(xp.prod(xp.asarray(tshape[1:]))) if len(tshape) > 1 else 1
         # seeds[k, b, i...] = 1 where i... is the k-th target position: every example at once.
         eye = xp.eye(m, dtype=t._value.dtype)

@@ -174,3 +174,32 @@ def test_warns_once_about_the_cost_of_recording_a_gradient(monkeypatch):
                 tape.gradient(x * x, x)
     messages = [str(w.message) for w in caught]
     assert sum("persistent tape inside its context" in m for m in messages) == 1
+
+
+def test_jacobian_argument_errors_are_tf_errors():
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    checks = [
+        (
+            RuntimeError,
+            "persistent=True",
+            lambda t, y: t.jacobian(y, x, experimental_use_pfor=False),
+        ),
+        (
+            RuntimeError,
+            "persistent=True",
+            lambda t, y: t.batch_jacobian(y, x, experimental_use_pfor=False),
+        ),
+        (ValueError, "rank at least 2", lambda t, y: t.batch_jacobian(y[:, 0], x)),
+        (ValueError, "rank at least 2", lambda t, y: t.batch_jacobian(y, x[:, 0])),
+    ]
+    for error, message, call in checks:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = x * x
+        with pytest.raises(error, match=message):
+            call(tape, y)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+    j = tape.jacobian(y, x, experimental_use_pfor=False)
+    assert j.shape == (2, 2, 2, 2) and float(j[1, 1, 1, 1]) == 8.0

@@ -126,3 +126,9 @@ def test_run_functions_eagerly_returns_the_python_result():
         assert tf.function(lambda: 0)() == 0
     finally:
         tf.config.run_functions_eagerly(False)
+
+
+def test_python_string_comes_back_as_a_string_tensor():
+    for r in _calls(tf.function(lambda: ["hi", b"yo"])):
+        assert [t.dtype for t in r] == [tf.string, tf.string]
+        assert [t.numpy() for t in r] == [b"hi", b"yo"]
