@@ -43,7 +43,7 @@ from .core.variable import (  # noqa: F401
     VariableAggregation,
     VariableSynchronization,
 )
-from .function import cond, function, print, while_loop  # noqa: F401, A004
+from .function import cond, function, init_scope, print, while_loop  # noqa: F401, A004
 
 _api.install(globals())
 

@@ -29,6 +29,14 @@ def observed(tensor, kind: str, value):
     return value
 
 
+def python_state_changes(reason: str):
+    """Code that changes Python-side state a traced plan cannot redo (a tf.data iterator's
+    position) calls this first: a tf.function being traced then runs such calls eagerly."""
+    tracer = state.tracer
+    if tracer is not None:
+        tracer.python_state(reason)
+
+
 state = _State()
 
 

@@ -2,7 +2,8 @@
 
 A Module finds variables and submodules by walking its attributes (and the lists, tuples
 and dicts in them) in sorted attribute order, its own leaves before its submodules', as
-TensorFlow does, so `trainable_variables` comes out in the same order as in TF.
+TensorFlow does, so `trainable_variables` comes out in the same order as in TF. While a
+checkpoint waits for objects, attribute assignment tells it (see `tracking`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
+from . import tracking
 from .context import state
 from .variable import Variable
 
@@ -49,6 +51,7 @@ def _camel_to_snake(name: str) -> str:
     return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower()
 
 
+@tracking.report_attributes  # a checkpoint waiting for objects hears of new attributes
 class Module:
     """Base class of stateful objects: layers, models, optimizers, your own containers."""
 

@@ -214,9 +214,17 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     try:
         out = op.forward(*[x._value for x in inputs], **attrs)
     except (ValueError, IndexError) as e:
-        if isinstance(e, InvalidArgumentError):
-            raise
-        raise InvalidArgumentError(f"{op.name}: {e} (got {describe(inputs)})") from e
+        error = e
+        if not isinstance(e, InvalidArgumentError):
+            error = InvalidArgumentError(f"{op.name}: {e} (got {describe(inputs)})")
+            error.__cause__ = e
+        # A tf.function trace defers an error that depends on values (TF raises those when
+        # the graph runs, and never runs an op whose result is unused): see trace.py.
+        out = None if state.tracer is None else state.tracer.stand_in(op, inputs, attrs, error)
+        if out is None:
+            if error is e:
+                raise
+            raise error from e
     if op.multiple_outputs:
         outputs = tuple(_wrap(o) for o in out)
         if state.recording:

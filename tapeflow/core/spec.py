@@ -57,14 +57,14 @@ class TensorSpec:
         return same_dtype and self._shape.is_compatible_with(other_shape)
 
     def _example(self):
-        """A Tensor of ones fitting this spec (unknown dimensions are 1), for tracing."""
+        """A Tensor of ones fitting this spec (unknown dimensions are 1, an unknown rank is a
+        scalar), for tracing: a call of another shape gets its own trace."""
         import numpy as np
 
         from .tensor import Tensor
 
-        if self._shape.rank is None:
-            raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
-        shape = tuple(1 if d is None else d for d in self._shape.as_list())
+        dims = () if self._shape.rank is None else self._shape.as_list()
+        shape = tuple(1 if d is None else d for d in dims)
         if self._dtype == dtypes.string:
             from .string_values import empty
 

@@ -1,8 +1,7 @@
 """`GradientTape`: records ops on watched values and runs the backward pass.
 
 A tape is an append-only list of entries `(op, inputs, attrs, outputs)` in execution
-order, so `gradient()` walks it backwards with no topological sort. Broadcasting is
-undone here, once, by summing each input gradient to the input's shape.
+order, so `gradient()` walks it backwards with no topological sort (`backward.py`).
 """
 
 from __future__ import annotations
@@ -13,10 +12,13 @@ import warnings
 
 from ..backend import xp
 from . import nest
+from .backward import backward, batched_backward, to_dense
 from .context import pop, push, state
 from .indexed_slices import IndexedSlices
 from .registry import Op, get_op, set_recorder
-from .tensor import Operand, Tensor, convert_to_tensor, wrap
+from .tensor import Operand, convert_to_tensor, wrap
+
+_warned_inside_context = False  # TF logs its warning about that once per process
 
 
 class UnconnectedGradients(enum.Enum):
@@ -72,11 +74,22 @@ class GradientTape:
         self._used = False
 
     def __enter__(self):
+        if self._recording:
+            raise ValueError(
+                "Tape is still recording, This can happen if you try to re-enter an "
+                "already-active tape."
+            )
+        if self._used:  # a spent non-persistent tape starts afresh, as TF's does
+            self.reset()
         push(self, state.tapes)
         self._recording = True
         return self
 
     def __exit__(self, *exc):
+        if self._recording:
+            self._stop()
+
+    def _stop(self):
         self._recording = False
         pop(self, state.tapes)
 
@@ -158,6 +171,38 @@ class GradientTape:
             self._entries = []
             self._tracked = set()
 
+    def _check_pfor(self, use_pfor, what):
+        # TF's eager loop without pfor calls gradient once per row: a persistent tape only.
+        if not use_pfor and not self._persistent:
+            raise RuntimeError(
+                f"GradientTape must be created with persistent=True to compute the {what} "
+                f"with eager execution enabled and with experimental_use_pfor set to False."
+            )
+
+    def _prepare_backward(self):
+        """TF's rule for a gradient taken inside the tape's own context.
+
+        A non-persistent tape stops recording for good (it can answer only once, so
+        recording more is useless). A persistent tape goes on recording, so its backward
+        pass is itself recorded and a later `gradient` call differentiates it again.
+        """
+        global _warned_inside_context
+        if not self._recording:
+            return
+        if not self._persistent:
+            self._stop()
+        elif not _warned_inside_context:
+            _warned_inside_context = True
+            warnings.warn(
+                "Calling GradientTape.gradient on a persistent tape inside its context is "
+                "significantly less efficient than calling it outside the context (it causes "
+                "the gradient ops to be recorded on the tape, leading to increased CPU and "
+                "memory usage). Only call GradientTape.gradient inside the context if you "
+                "actually want to trace the gradient in order to compute higher order "
+                "derivatives.",
+                stacklevel=3,
+            )
+
     def gradient(
         self,
         target,
@@ -171,6 +216,12 @@ class GradientTape:
         on gets None (or zeros with `unconnected_gradients="zero"`).
         """
         self._start("gradient")
+        if target is None:
+            raise TypeError(
+                "Argument `target` should be a list or nested structure of Tensors, Variables "
+                "or CompositeTensors to be differentiated, but received None."
+            )
+        self._prepare_backward()
         unconnected = (
             unconnected_gradients
             if unconnected_gradients is UnconnectedGradients.NONE
@@ -179,12 +230,9 @@ class GradientTape:
         flat_targets = [_as_operand(t, "target") for t in _flat(target)]
         flat_sources = [_as_operand(s, "source") for s in _flat(sources)]
         seeds = _seeds(flat_targets, output_gradients)
-        was_recording = self._recording  # the backward pass is for *other* tapes to record
-        self._recording = False
         try:
             grads = backward(self._entries, flat_targets, seeds, flat_sources, self._tracked)
         finally:
-            self._recording = was_recording
             self._finish()
         result = []
         for s, g in zip(flat_sources, grads):
@@ -217,6 +265,8 @@ class GradientTape:
         vjp accepts a batched upstream gradient, else one pass per target element.
         """
         self._start("jacobian")
+        self._check_pfor(experimental_use_pfor, "jacobian")
+        self._prepare_backward()
         unconnected = UnconnectedGradients(unconnected_gradients)
         t = _as_operand(target, "target")
         flat_sources = [_as_operand(s, "source") for s in nest.flatten(sources)]
@@ -224,8 +274,7 @@ class GradientTape:
         tshape = tuple(t._value.shape)
         eye = xp.eye(n, dtype=t._value.dtype).reshape((n,) + tshape)
         try:
-            with self._not_recording():
-                grads = _batched_backward(self._entries, t, eye, flat_sources, self._tracked)
+            grads = batched_backward(self._entries, t, eye, flat_sources, self._tracked)
         finally:
             self._finish()
         result = []
@@ -235,7 +284,7 @@ class GradientTape:
                 if unconnected is UnconnectedGradients.ZERO:
                     g = wrap(xp.zeros(tshape + sshape, dtype=s._value.dtype))
             else:
-                g = get_op("Reshape")(_dense(g), shape=tshape + sshape)
+                g = get_op("Reshape")(to_dense(g), shape=tshape + sshape)
             result.append(g)
         return nest.pack_sequence_as(sources, result)
 
@@ -256,20 +305,24 @@ class GradientTape:
         t = _as_operand(target, "target")
         s = _as_operand(source, "source")
         tshape = tuple(t._value.shape)
-        if not tshape or tuple(s._value.shape)[:1] != tshape[:1]:
+        for x in (t, s):
+            if x._value.ndim < 2:  # TF's message: rank 1 has no per-example part
+                raise ValueError(f"Shape {x.shape} must have rank at least 2")
+        if tuple(s._value.shape)[:1] != tshape[:1]:
             raise ValueError(
                 f"batch_jacobian: target and source need the same first (batch) dimension, "
                 f"got target {t.shape} and source {s.shape}"
             )
+        self._check_pfor(experimental_use_pfor, "batch_jacobian")
+        self._prepare_backward()
         b, m = tshape[0], int(xp.prod(xp.asarray(tshape[1:]))) if len(tshape) > 1 else 1
         # seeds[k, b, i...] = 1 where i... is the k-th target position: every example at once.
         eye = xp.eye(m, dtype=t._value.dtype)
         seeds = xp.broadcast_to(eye[:, None, :], (m, b, m)).reshape((m,) + tshape)
         try:
-            with self._not_recording():
-                (g,) = _batched_backward(
-                    self._entries, t, xp.ascontiguousarray(seeds), [s], self._tracked
-                )
+            (g,) = batched_backward(
+                self._entries, t, xp.ascontiguousarray(seeds), [s], self._tracked
+            )
         finally:
             self._finish()
         sshape = tuple(s._value.shape)
@@ -277,21 +330,10 @@ class GradientTape:
             if UnconnectedGradients(unconnected_gradients) is UnconnectedGradients.ZERO:
                 return wrap(xp.zeros((b,) + tshape[1:] + sshape[1:], dtype=s._value.dtype))
             return None
-        g = get_op("Reshape")(_dense(g), shape=(m, b) + sshape[1:])
+        g = get_op("Reshape")(to_dense(g), shape=(m, b) + sshape[1:])
         perm = (1, 0) + tuple(range(2, len(sshape) + 1))
         g = get_op("Transpose")(g, perm=perm)
         return get_op("Reshape")(g, shape=(b,) + tshape[1:] + sshape[1:])
-
-    @contextlib.contextmanager
-    def _not_recording(self):
-        # The backward pass is recorded by *other* active tapes (higher-order gradients),
-        # never by the tape that runs it.
-        was = self._recording
-        self._recording = False
-        try:
-            yield
-        finally:
-            self._recording = was
 
 
 def _flat(structure) -> list:
@@ -338,187 +380,3 @@ def _seeds(targets, output_gradients):
             )
         seeds.append(g)
     return seeds
-
-
-# ---- the backward pass ---------------------------------------------------------------------
-
-
-def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
-    """Gradients of the targets w.r.t. the sources (None where unconnected).
-
-    `seeds` holds one upstream gradient per target (None means ones). `tracked` is the
-    tape's set of watched and recorded ids: a source outside it was never watched, so its
-    gradient is None even if a recorded op read it. With `batch_dims=1` every seed and
-    gradient carries one extra leading dimension.
-
-    This loop runs once per training step over every recorded op, so it is written for
-    speed: plain loops, a gradient slot holds one Tensor until a second contribution
-    arrives, and shapes are compared before anything is unbroadcast.
-    """
-    source_ids = {s._id for s in sources if s._id in tracked and s._value.dtype.kind == "f"}
-    grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
-    for t, seed in zip(targets, seeds):
-        if not _is_float(t):
-            warnings.warn(
-                f"The dtype of the target tensor must be floating (e.g. tf.float32) "
-                f"when calling GradientTape.gradient, got {t.dtype!r}",
-                stacklevel=3,
-            )
-            continue
-        if seed is None:
-            seed = wrap(xp.ones_like(t._value))
-        _add_contribution(grads, t._id, seed)
-
-    # Forward sweep: only entries that depend on a source can carry its gradient, and
-    # only float outputs carry gradients on.
-    reach = set(source_ids)
-    relevant = []
-    for entry in entries:
-        for x in entry[1]:
-            if x._id in reach:
-                relevant.append(entry)
-                for o in entry[3]:
-                    if o._value.dtype.kind == "f":
-                        reach.add(o._id)
-                break
-
-    for op, inputs, attrs, outputs in reversed(relevant):
-        if op.multiple_outputs:
-            upstream = [_take(grads, o._id, source_ids) for o in outputs]
-            if all(g is None for g in upstream):
-                continue
-            g_in = tuple(
-                g if g is not None else _zeros_for(o, upstream, batch_dims)
-                for g, o in zip(upstream, outputs)
-            )
-            ans = outputs
-        else:
-            ans = outputs[0]
-            g_in = _take(grads, ans._id, source_ids)
-            if g_in is None:
-                continue
-        if op.vjp_fn is None:
-            raise LookupError(
-                f"No gradient defined for operation '{op.name}'. If the gradient is not "
-                f"needed there, wrap that op's inputs in tf.stop_gradient(...)."
-            )
-        if op.vjp_needs:
-            needs = tuple(x._id in reach for x in inputs)
-            input_grads = op.vjp_fn(g_in, ans, *inputs, needs=needs, **attrs)
-        else:
-            input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
-        if len(input_grads) != len(inputs):
-            raise AssertionError(
-                f"vjp of {op.name} returned {len(input_grads)} gradients for {len(inputs)} inputs"
-            )
-        for x, gx in zip(inputs, input_grads):
-            if gx is None or x._id not in reach:
-                continue
-            if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
-                gx = _unbroadcast(gx, x._value.shape, batch_dims)
-            _add_contribution(grads, x._id, gx)
-
-    out = []
-    for s in sources:
-        g = grads.get(s._id)
-        out.append(_accumulate(g) if type(g) is list else g)
-    return out
-
-
-def _add_contribution(grads: dict, key: int, g):
-    held = grads.get(key)
-    if held is None:
-        grads[key] = g
-    elif type(held) is list:
-        held.append(g)
-    else:
-        grads[key] = [held, g]
-
-
-def _take(grads: dict, key: int, source_ids: set):
-    """The total upstream gradient of `key`, dense; a source's total stays for the result."""
-    g = grads.get(key) if key in source_ids else grads.pop(key, None)
-    if g is None:
-        return None
-    if type(g) is list:
-        g = _accumulate(g)
-    if type(g) is IndexedSlices:
-        g = convert_to_tensor(g)
-    if key in source_ids:
-        grads[key] = g
-    return g
-
-
-def _batched_backward(entries, target, seeds, sources, tracked):
-    """One backward pass over a batch of seeds when every vjp involved is batchable."""
-    relevant_ops = _ops_between(entries, sources)
-    if all(op.batchable for op in relevant_ops):
-        return backward(entries, [target], [wrap(seeds)], sources, tracked, batch_dims=1)
-    rows = [backward(entries, [target], [wrap(seed)], sources, tracked) for seed in seeds]
-    stacked = []
-    for k in range(len(sources)):
-        parts = [row[k] for row in rows]
-        if all(p is None for p in parts):
-            stacked.append(None)
-            continue
-        s = sources[k]
-        parts = [_dense(p) if p is not None else wrap(xp.zeros_like(s._value)) for p in parts]
-        stacked.append(get_op("Pack")(*parts, axis=0))
-    return stacked
-
-
-def _ops_between(entries, sources):
-    reach = {s._id for s in sources}
-    ops = set()
-    for op, inputs, _, outputs in entries:
-        if any(x._id in reach for x in inputs):
-            ops.add(op)
-            reach.update(o._id for o in outputs)
-    return ops
-
-
-def _zeros_for(output, upstream, batch_dims):
-    if not _is_float(output):
-        return None
-    lead = ()
-    if batch_dims:
-        lead = next(tuple(g._value.shape[:batch_dims]) for g in upstream if g is not None)
-    return wrap(xp.zeros(lead + tuple(output._value.shape), dtype=output._value.dtype))
-
-
-def _accumulate(parts):
-    """The sum of gradient contributions; IndexedSlices stay sparse when all parts are."""
-    if len(parts) == 1:
-        return parts[0]
-    if all(isinstance(p, IndexedSlices) for p in parts):
-        concat = get_op("ConcatV2")
-        return IndexedSlices(
-            concat(*[p.values for p in parts], axis=0),
-            concat(*[p.indices for p in parts], axis=0),
-            parts[0].dense_shape,
-        )
-    return get_op("AddN")(*[_dense(p) for p in parts])
-
-
-def _dense(g):
-    if isinstance(g, IndexedSlices):
-        return convert_to_tensor(g)
-    return g
-
-
-def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
-    """Sums `g` down to `shape` (plus its leading batch dims): undoes broadcasting."""
-    gshape = tuple(g._value.shape)
-    inner = gshape[batch_dims:]
-    if inner == shape:
-        return g
-    lead = len(inner) - len(shape)
-    stretched = tuple(
-        batch_dims + lead + i for i, d in enumerate(shape) if d == 1 and inner[lead + i] != 1
-    )
-    if not stretched:  # only leading axes were added (a bias): one Sum does it
-        return get_op("Sum")(g, axis=tuple(range(batch_dims, batch_dims + lead)), keepdims=False)
-    g = get_op("Sum")(
-        g, axis=tuple(range(batch_dims, batch_dims + lead)) + stretched, keepdims=True
-    )
-    return get_op("Reshape")(g, shape=gshape[:batch_dims] + shape)

@@ -217,14 +217,15 @@ class Variable(Operand):
         return sys.getrefcount(self._value) <= _SOLE_OWNER_REFS
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
-        """Sets the values; the shape and dtype stay fixed. Returns the variable."""
+        """Sets the values; the shape and dtype stay fixed. Returns the variable (None with
+        `read_value=False`, as TF)."""
         arr = self._checked(value, "assign")
         _traced_write(self, "assign", value)
         if self._owns_array() and arr.shape == self._value.shape:
             xp.copyto(self._value, arr)
         else:
             self._value = xp.array(arr, copy=True)
-        return self
+        return self if read_value else None  # TF: no value to read back
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         arr = self._checked(delta, "assign_add")
@@ -233,7 +234,7 @@ class Variable(Operand):
             xp.add(self._value, arr, out=self._value)
         else:
             self._value = xp.asarray(self._value + arr)  # rank 0: an array, not a NumPy scalar
-        return self
+        return self if read_value else None
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         arr = self._checked(delta, "assign_sub")
@@ -242,7 +243,7 @@ class Variable(Operand):
             xp.subtract(self._value, arr, out=self._value)
         else:
             self._value = xp.asarray(self._value - arr)
-        return self
+        return self if read_value else None
 
     def _assign_slice(self, key, value):
         """`v[key].assign(value)`: writes into the selected region."""

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from ..core import dtypes
+from ..core.context import python_state_changes
 from ..core.errors import OutOfRangeError
 from ..core.tensor import wrap
 from . import structure
@@ -378,6 +379,9 @@ def _as_numpy(a):
     return a[()] if a.ndim == 0 else a
 
 
+_ADVANCES = "a tf.data iterator advances inside it, which a traced plan cannot redo"
+
+
 class OwnedIterator:
     """The iterator `iter(dataset)` returns; dropping it stops any background threads."""
 
@@ -394,10 +398,12 @@ class OwnedIterator:
         return self
 
     def __next__(self):
+        python_state_changes(_ADVANCES)
         return self._pack(next(self._flat))
 
     def get_next(self, name=None):
         """The next element; `tf.errors.OutOfRangeError` at the end, as TF."""
+        python_state_changes(_ADVANCES)
         try:
             return self._pack(next(self._flat))
         except StopIteration:

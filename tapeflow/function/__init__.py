@@ -27,6 +27,7 @@ from .control_flow import cond, while_loop
 from .host import host_call
 from .print_op import print  # noqa: A004 - tf.print
 from .signature import TensorSpec
+from .trace import init_scope
 
 __all__ = [
     "ConcreteFunction",
@@ -36,6 +37,7 @@ __all__ = [
     "function",
     "functions_run_eagerly",
     "host_call",
+    "init_scope",
     "print",
     "run_functions_eagerly",
     "while_loop",

@@ -32,8 +32,11 @@ from ..core import nest
 from ..core.context import state
 from ..core.registry import execute
 from ..core.tensor import Tensor, wrap
+from ..ops import random as random_ops
 from . import signature as sig
-from .concrete import ConcreteFunction, identity_op, output_template
+from .binding import bind_arguments, call_arguments
+from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
+from .retracing import changed_arguments, retracing_message
 from .runtime import GuardFailure
 from .trace import Tracer, Untraceable, tracing
 
@@ -162,9 +165,10 @@ class Function:
         return self._tracing_count
 
     def __call__(self, *args, **kwargs):
-        if _run_eagerly or state.tracer is not None:
-            # Eager mode, or called while another function is traced: inline it.
-            return self._python_function(*args, **kwargs)
+        if _run_eagerly:
+            return self._python_function(*args, **kwargs)  # as TF: the raw Python result
+        if state.tracer is not None:  # called while another function is traced: inline it
+            return self._outputs(self._python_function(*args, **kwargs))
         tried = None
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             # The common call, Tensors only: the key without building a CallArgs.
@@ -189,7 +193,14 @@ class Function:
                 self._recent.pop()
                 self._calls_since_warning -= 1
                 tried = entry  # every trace failed a guard: a new path to trace
-        call = self._split(args, kwargs)
+        return self._dispatch(self._split(args, kwargs), tried)
+
+    def _dispatch(self, call, tried=None):
+        """Runs a bound call: the kept trace of its key, a new trace, or the Python function."""
+        if _run_eagerly:
+            return self._python_function(*self._args(call), **self._kwargs(call))
+        if state.tracer is not None:
+            return self._run_eagerly(call)
         entry = self._cache.get(call.key)
         if entry is None:
             entry = self._cache[call.key] = _Entry()
@@ -197,7 +208,7 @@ class Function:
             return self._trace_and_keep(entry, call)
         self._note_call(traced=False, call=call)
         if entry.eager is not None:
-            return self._python_function(*self._args(call), **self._kwargs(call))
+            return self._run_eagerly(call)
         if state.recording:
             return self._replay(entry, call)
         variables = call.variables
@@ -213,6 +224,13 @@ class Function:
             return cf._pack(out)
         return self._retrace_for_guards(entry, call)
 
+    def _outputs(self, result):
+        return as_function_outputs(result, self._python_function)
+
+    def _run_eagerly(self, call):
+        """A call no trace can serve, run as Python; it returns what a trace would."""
+        return self._outputs(self._python_function(*self._args(call), **self._kwargs(call)))
+
     def _split(self, args, kwargs) -> sig.CallArgs:
         if self._input_signature is not None:
             names, values = self._bind(args, kwargs)
@@ -226,31 +244,9 @@ class Function:
         return sig.split_arguments(names, values)
 
     def _bind(self, args, kwargs):
-        if self._signature is None:
-            return [f"arg{i}" for i in range(len(args))] + list(kwargs), list(args) + list(
-                kwargs.values()
-            )
-        try:
-            bound = self._signature.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(
-                f"Binding inputs to tf.function failed due to `{e}`. "
-                f"{self._describe_call(args, kwargs)}"
-            ) from None
-        bound.apply_defaults()
-        names, values = [], []
-        for name, value in bound.arguments.items():
-            kind = self._signature.parameters[name].kind
-            if kind is inspect.Parameter.VAR_POSITIONAL:
-                names.extend(f"{name}[{i}]" for i in range(len(value)))
-                values.extend(value)
-            elif kind is inspect.Parameter.VAR_KEYWORD:
-                names.extend(value)
-                values.extend(value.values())
-            else:
-                names.append(name)
-                values.append(value)
-        return names, values
+        return bind_arguments(
+            self._signature, args, kwargs, lambda: self._describe_call(args, kwargs)
+        )
 
     def _describe_call(self, args, kwargs) -> str:
         spec = ", ".join(map(repr, self._input_signature or ()))
@@ -265,29 +261,25 @@ class Function:
 
     def _rebuilt(self, call, tensors, variables):
         pairs = sig.rebuild(call.structure, tensors, variables)
-        if self._signature is None:
-            return [v for _, v in pairs], {}
-        args, kwargs = [], {}
-        params = self._signature.parameters
-        for name, value in pairs:
-            p = params.get(name.split("[")[0])
-            if p is None:
-                kwargs[name] = value
-            elif p.kind is inspect.Parameter.KEYWORD_ONLY:
-                kwargs[name] = value
-            else:
-                args.append(value)
-        return args, kwargs
+        return call_arguments(self._signature, pairs)
 
     # ---- tracing ------------------------------------------------------------------------------
 
-    def _trace(self, call, dry=False):
+    def _trace(self, call, dry=False, replay_from=None):
         """Runs the Python function under a tracer; returns (result, ConcreteFunction|None).
 
         The ConcreteFunction is None when this trace cannot serve later calls: it created
         variables (their initialisation is in it), or it is Untraceable (then the key is
-        marked eager, with a warning).
+        marked eager, with a warning). A dry trace leaves variables and the shared random
+        streams as it found them; `replay_from` (the random op counter when the trace it
+        repeats began) gives its random ops the op seeds of that trace.
         """
+        if dry:
+            with random_ops.undone_draws(replay_from):
+                return self._trace_once(call, dry)
+        return self._trace_once(call, dry)
+
+    def _trace_once(self, call, dry):
         tracer = Tracer(
             allow_variable_creation=not self._traced_once,
             variable_args={id(v): k for k, v in enumerate(call.variables)},
@@ -306,8 +298,13 @@ class Function:
         self._tracing_count += 1
         try:
             with tracing(tracer):
-                result = self._python_function(*args, **kwargs)
+                try:
+                    result = self._outputs(self._python_function(*args, **kwargs))
+                except Untraceable as e:  # a dry trace stops before changing Python state
+                    return None, e
             self._traced_once = True
+            if tracer.unreplayable is not None:
+                return result, Untraceable(tracer.unreplayable)
             if tracer.created:
                 return result, None
             template, outputs = output_template(tracer, result)
@@ -324,7 +321,13 @@ class Function:
             return result, e
 
     def _trace_and_keep(self, entry, call):
+        counter = random_ops.op_counter()
         result, cf = self._trace(call)
+        if cf is None:
+            # It created variables, so this trace holds their initialisation. TF traces again
+            # at once, allowing no variable creation: a function that creates variables on
+            # every call is its ValueError on the first call, and later calls need no trace.
+            _, cf = self._trace(call, dry=True, replay_from=counter)
         self._keep(entry, cf)
         return result
 
@@ -342,7 +345,7 @@ class Function:
                 f"more than {MAX_TRACES_PER_SIGNATURE} paths through Python control flow on "
                 f"tensor values for one input signature"
             )
-            return self._python_function(*self._args(call), **self._kwargs(call))
+            return self._run_eagerly(call)
         return self._trace_and_keep(entry, call)
 
     def _warn_eager(self, reason):
@@ -369,17 +372,12 @@ class Function:
             or self._input_signature is not None
         ):
             return
-        changed = _changed_arguments(previous, call.parts, self._reduce_retracing)
+        changed = changed_arguments(previous, call.parts, self._reduce_retracing)
         if not changed:
             return
         self._calls_since_warning = 0
         warnings.warn(
-            f"{count} out of the last {len(self._recent)} calls to {self._name} triggered "
-            f"tf.function retracing. Tracing is expensive and the excessive number of "
-            f"tracings could be due to (1) creating @tf.function repeatedly in a loop, (2) "
-            f"passing tensors with different shapes, (3) passing Python objects instead of "
-            f"tensors. This time: {changed}.",
-            stacklevel=3,
+            retracing_message(self._name, count, len(self._recent), changed), stacklevel=3
         )
 
     # ---- tapes --------------------------------------------------------------------------------
@@ -392,7 +390,7 @@ class Function:
         """
         for cf in entry.traces:
             if cf._has_rollback:
-                return self._python_function(*self._args(call), **self._kwargs(call))
+                return self._run_eagerly(call)
             try:
                 return cf._replay(call.tensors, call.variables)
             except GuardFailure:
@@ -449,36 +447,6 @@ def _positional_names(signature):
             return None
         names.append(p.name)
     return names
-
-
-def _changed_arguments(previous, parts, reduce_retracing) -> str:
-    before = dict(previous)
-    changes = []
-    for name, part in parts:
-        old = before.get(name)
-        if old == part:
-            continue
-        if reduce_retracing and _same_up_to_shape(old, part):
-            continue
-        if old is None:
-            changes.append(f"argument {name!r} is new ({sig.describe_part(part)})")
-        else:
-            changes.append(
-                f"argument {name!r} changed from {sig.describe_part(old)} to "
-                f"{sig.describe_part(part)}"
-            )
-    return "; ".join(changes)
-
-
-def _same_up_to_shape(old, new) -> bool:
-    def strip(p):
-        if isinstance(p, tuple) and len(p) == 2 and hasattr(p[0], "kind"):
-            return (p[0], len(p[1]))
-        if isinstance(p, tuple):
-            return tuple(strip(q) for q in p)
-        return p
-
-    return strip(old) == strip(new)
 
 
 def function(

@@ -10,10 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import nest
+from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute, get_op
-from ..core.tensor import Operand, wrap
+from ..core.shape import TensorShape
+from ..core.tensor import Operand, Tensor, convert_to_tensor, wrap
 from . import signature as sig
+from .binding import bind_arguments
 from .codegen import build_plan
 from .fusion import fuse_elementwise, fuse_sum_reshape
 from .host import host_call
@@ -26,6 +29,38 @@ class _Out:
 
     def __init__(self, index):
         self.index = index
+
+
+_PYTHON_VALUES = (bool, int, float, complex, str, bytes, np.ndarray, np.generic)
+
+
+def as_function_outputs(result, python_function):
+    """What a tf.function returns for `result`: TF's rule for function outputs.
+
+    Tensors, IndexedSlices and None stay; a Variable is read (its value at the return);
+    Python and NumPy numbers, strings and arrays become constant Tensors (`return 0` gives
+    an int32 Tensor), anywhere in a nested structure. Anything else is TF's TypeError.
+    """
+
+    def convert(x):
+        if x is None or type(x) is Tensor or isinstance(x, IndexedSlices):
+            return x
+        if isinstance(x, Operand):
+            return execute(identity_op(), (x,), {}) if x._is_variable else x
+        if isinstance(x, _PYTHON_VALUES):
+            return convert_to_tensor(x)
+        if isinstance(x, TensorShape) and x.is_fully_defined():
+            return convert_to_tensor(x.as_list(), dtype="int32")
+        raise TypeError(
+            "To be compatible with tf.function, Python functions must return zero or more "
+            "Tensors or ExtensionTypes or None values; in compilation of "
+            f"{python_function!r}, found return value of type {type(x).__name__}, which is "
+            "not a Tensor or ExtensionType."
+        )
+
+    if not nest.is_nested(result):
+        return convert(result)
+    return nest.map_structure(convert, result)
 
 
 def output_template(tracer, result):
@@ -80,7 +115,7 @@ class ConcreteFunction:
         _forget_traced_values(graph)
         if isinstance(template, _Out):
             self._pack = self._pack_single
-        elif isinstance(template, tuple) and all(isinstance(t, _Out) for t in template):
+        elif type(template) is tuple and all(isinstance(t, _Out) for t in template):
             self._pack = self._pack_tuple
 
     @property
@@ -117,8 +152,86 @@ class ConcreteFunction:
         return _fill(self._template, arrays)
 
     def __call__(self, *args, **kwargs):
-        # The parent Function checks the arguments and picks (or makes) the right trace.
-        return self._function(*args, **kwargs)
+        """Calls this trace. As in TF, Tensor arguments must have the traced dtypes
+        (InvalidArgumentError), Python values are converted to them, and Python arguments
+        must equal (or, left out, take) the traced values (TypeError)."""
+        fn = self._function
+        names, values = bind_arguments(
+            fn._signature, args, kwargs, lambda: self._describe_call() + ".", partial=True
+        )
+        bound = dict(zip(names, values))
+        traced = dict(self._structure)
+        unknown = [name for name in bound if name not in traced]
+        if unknown:
+            raise TypeError(self._binding_error(f"got an unexpected argument {unknown[0]!r}"))
+        names, values = [], []
+        for name, template in self._structure:
+            if name in bound:
+                value = self._fit(name, template, bound[name])
+            elif any(isinstance(x, sig._Leaf) for x in nest.flatten(template)):
+                raise TypeError(self._binding_error(f"missing a required argument: {name!r}"))
+            else:
+                value = template  # a Python argument left out takes its traced value
+            names.append(name)
+            values.append(value)
+        return fn._dispatch(sig.split_arguments(names, values))
+
+    def _fit(self, name, template, value):
+        if isinstance(template, sig._Leaf) and template.kind == "t":
+            return self._fit_tensor(template.index, value)  # a list here is data, not nesting
+        markers = nest.flatten(template)
+        leaves = nest.flatten(value)
+        if len(markers) != len(leaves) or (
+            nest.is_nested(template) and sig._treedef(template) != sig._treedef(value)
+        ):
+            raise TypeError(
+                self._binding_error(f"Can not cast {value!r} to {self._describe(template)}")
+            )
+        out = []
+        for marker, leaf in zip(markers, leaves):
+            if not isinstance(marker, sig._Leaf):
+                if type(leaf) is not type(marker) or leaf != marker:
+                    raise TypeError(
+                        self._binding_error(f"Can not cast {leaf!r} to Literal[{marker!r}]")
+                    )
+            elif marker.kind == "t":
+                leaf = self._fit_tensor(marker.index, leaf)
+            elif not (isinstance(leaf, Operand) and leaf._is_variable):
+                raise TypeError(
+                    self._binding_error(f"{name}: expected a tf.Variable, got {leaf!r}")
+                )
+            out.append(leaf)
+        return nest.pack_sequence_as(value, out) if nest.is_nested(value) else out[0]
+
+    def _fit_tensor(self, index, value):
+        spec = self._input_specs[index]
+        if isinstance(value, Operand) or isinstance(value, (np.ndarray, np.generic)):
+            tensor = convert_to_tensor(value)
+            if tensor.dtype != spec.dtype:
+                raise InvalidArgumentError(
+                    f"cannot compute {self._function._name} as input #{index}(zero-based) was "
+                    f"expected to be a {spec.dtype.name} tensor but is a {tensor.dtype.name} "
+                    f"tensor"
+                )
+            return tensor
+        try:
+            return convert_to_tensor(value, dtype=spec.dtype)
+        except (TypeError, ValueError) as e:
+            raise TypeError(self._binding_error(f"Can not cast {value!r} to {spec!r}")) from e
+
+    def _describe(self, template) -> str:
+        def spec(x):
+            if not isinstance(x, sig._Leaf):
+                return x
+            return self._input_specs[x.index] if x.kind == "t" else "tf.Variable"
+
+        return repr(nest.map_structure(spec, template) if nest.is_nested(template) else template)
+
+    def _describe_call(self):
+        return f"for signature: ({', '.join(name for name, _ in self._structure)})"
+
+    def _binding_error(self, why: str) -> str:
+        return f"Binding inputs to tf.function failed due to `{why}`. {self._describe_call()}."
 
     def _replay(self, tensors, variables):
         """Executes the graph through the dispatcher (active tapes record every op)."""

@@ -41,6 +41,7 @@ def host_call(fn, *inputs, writes=None):
     tracer = state.tracer
     if tracer is None:
         return _wrap_result(fn(*arrays))
+    tracer.require_arrays(arrays)  # fn must not run on a failed op's stand-in values
     if writes is not None:
         for var in writes:
             tracer._slot(var)  # known before fn runs: its array now is what to restore

@@ -38,8 +38,10 @@ _LEVELS = {"log(info)": 20, "log(warning)": 30, "log(error)": 40}  # logging.INF
     ],
 )
 def _print_v2(*inputs, template, placeholder, summarize, output_stream, end):
-    if state.tracer is not None and state.tracer.dry:
-        return ()  # get_concrete_function traces without printing
+    if state.tracer is not None:
+        state.tracer.require_arrays(inputs)  # never print a failed op's stand-in values
+        if state.tracer.dry:
+            return ()  # get_concrete_function traces without printing
     deferred_print(
         *inputs,
         template=template,

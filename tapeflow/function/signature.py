@@ -188,6 +188,8 @@ def bind_to_signature(input_signature, values, describe_call):
 def _fit(value, spec: TensorSpec, describe_call):
     if isinstance(value, Operand):
         tensor = value
+    elif (spec.dtype.is_integer or spec.dtype.is_bool) and _has_python_float(value):
+        tensor = None  # TF never turns a Python float (even 2.0) into an integer tensor
     else:
         try:
             tensor = convert_to_tensor(value, dtype=spec.dtype)
@@ -204,3 +206,9 @@ def _fit(value, spec: TensorSpec, describe_call):
             f"{spec!r}`. {describe_call()}"
         )
     return tensor
+
+
+def _has_python_float(value) -> bool:
+    if isinstance(value, float):
+        return True
+    return isinstance(value, (list, tuple)) and any(_has_python_float(v) for v in value)

@@ -8,7 +8,9 @@ on tensor values takes the same branch as eager code would. What the recorder se
 - variable reads (an op given a Variable, or a tape's snapshot of one) and writes
   (`assign*`, reported by `Variable`), in program order;
 - every tensor-to-Python conversion (`bool(t)`, `float(t)`, `t.numpy()`, ...): a guard;
-- variable creation (allowed on a function's first trace only, as in TF).
+- variable creation (allowed on a function's first trace only, as in TF);
+- an op that fails on its values (an index out of range): see `stand_in`;
+- Python state that changes (a tf.data iterator advancing): see `python_state`.
 
 A Tensor the recorder never saw produced (a closure capture, a value built with NumPy
 while tracing) is a constant. At the end, `finish` checks that no variable was changed
@@ -23,8 +25,11 @@ import sys
 
 import numpy as np
 
+from ..backend import xp
 from ..core.context import state
+from ..core.errors import InvalidArgumentError
 from ..core.registry import get_op
+from ..core.tape import paused
 from ..core.tensor import Operand
 from .ir import Graph, Node
 
@@ -71,10 +76,15 @@ class Tracer:
         self.free_writer = set()  # slots a callback may write without declaring them
         self.created = []  # variables created while tracing
         self.inputs = []
-        self.suspended = 0  # > 0 inside a host callback: nothing is recorded
+        self.suspended = 0  # > 0 inside a host callback or init_scope: nothing is recorded
+        self.init_scopes = 0  # how many of those suspensions are tf.init_scope blocks
         self.dry = False  # get_concrete_function: undo variable writes, print nothing
         self.original = {}  # slot -> the variable's array when the trace first saw it
         self.pending = []  # slots written just now: their new array is not known yet
+        self.failed = {}  # value id -> the error of the failed op it comes from
+        self.failed_arrays = {}  # id(array) of such a value -> the error (for print)
+        self._failing = None  # the error of the op whose stand-in outputs come next
+        self.unreplayable = None  # why a plan could not redo this run (see `python_state`)
         self._next_value = 0
 
     # ---- values -----------------------------------------------------------------------------
@@ -141,14 +151,22 @@ class Tracer:
     def record(self, op, inputs, attrs, outputs):
         """An op ran (called by `tape.record`): append it with its input and output values."""
         self._settle()
+        failing, self._failing = self._failing, None
         if self.suspended or not _registered(op):
             return  # custom_gradient's stand-in op: its own ops were recorded already
         ins = [self.value_of(x) for x in inputs]
+        if failing is None and self.failed:
+            failing = next((self.failed[v] for v in ins if v in self.failed), None)
+            if failing is not None and op.stateful:
+                raise_failed(failing)  # never pruned, so the failed value is needed
         outs = []
         for o in outputs:
             v = self._new(o._value)
             self.by_tensor[o._id] = v
             outs.append(v)
+            if failing is not None:
+                self.failed[v] = failing
+                self.failed_arrays[id(o._value)] = failing
         self.nodes.append(Node("op", op, ins, dict(attrs), outs))
         if op.name not in STATIC_SHAPE and (
             op.name in ("Range", "LinSpace")
@@ -167,6 +185,7 @@ class Tracer:
         if self.suspended:
             return
         v = self.value_of(tensor)
+        self.require_value(v)
         if v in self.consts:
             return  # a constant converts to the same value on every call
         if kind == "array":
@@ -174,6 +193,59 @@ class Tracer:
         self.nodes.append(
             Node("guard", None, (v,), {"kind": kind, "expected": value, "where": _where()}, ())
         )
+
+    def stand_in(self, op, inputs, attrs, error):
+        """Outputs standing in for an op that failed on its values, or None to raise now.
+
+        TF checks values (an index in range) only when the graph runs, and prunes the ops
+        whose results nothing uses, so a dead `tf.gather(x, 10)` never fails there. A trace
+        here runs eagerly, so such an op gets outputs of the right shape and dtype (the op
+        run with every integer input zeroed) and its error is kept: raised as soon as a
+        result that depends on it is needed (returned, converted to Python, written to a
+        variable, given to a stateful op or a host callback). An unused one is pruned.
+
+        Only ops whose output shape follows from input shapes qualify (the error then
+        depends on values alone; TF raises shape errors while tracing); stateful ops never.
+        """
+        if self.suspended or op.stateful or op.name not in STATIC_SHAPE or not _registered(op):
+            return None
+        arrays = [x._value for x in inputs]
+        if not any(a.dtype.kind in "iu" for a in arrays):
+            return None
+        try:
+            out = op.forward(
+                *[xp.zeros_like(a) if a.dtype.kind in "iu" else a for a in arrays], **attrs
+            )
+        except Exception:  # noqa: BLE001 - not a value-only failure: the original error it is
+            return None
+        self._failing = _Failed(error, _where())
+        return out
+
+    def require_value(self, v) -> int:
+        """`v` itself; the deferred error when it comes from an op that failed."""
+        failing = self.failed.get(v)
+        if failing is not None:
+            raise_failed(failing)
+        return v
+
+    def require_arrays(self, arrays):
+        """For code that only sees arrays (tf.print, host callbacks): as `require_value`."""
+        if self.failed_arrays:
+            for a in arrays:
+                failing = self.failed_arrays.get(id(a))
+                if failing is not None:
+                    raise_failed(failing)
+
+    def python_state(self, reason: str):
+        """Python-side state changes here (a tf.data iterator advances): a plan could not
+        redo it, so the calls this trace stands for run eagerly. A dry trace stops now,
+        before the change (it must leave no trace of itself)."""
+        if self.suspended:
+            return
+        if self.dry:
+            raise Untraceable(reason)
+        if self.unreplayable is None:
+            self.unreplayable = reason
 
     def variable_created(self, var):
         if self.suspended:
@@ -185,10 +257,20 @@ class Tracer:
     def variable_write(self, var, method: str, value, extra: dict):
         self._settle()
         if self.suspended:
+            if var._id in self.var_slot and self.init_scopes == self.suspended:
+                # tf.init_scope writes before TF's graph runs, so every read in the graph
+                # sees the new value; this trace, an eager run, has already read the old one.
+                raise ValueError(
+                    f"tf.init_scope: variable {var.name} is written inside init_scope after "
+                    f"the traced function already used it; TF would run the write before the "
+                    f"whole function. Move the init_scope block before the first use of "
+                    f"{var.name}."
+                )
             return
         slot = self._slot(var)
         if isinstance(value, Operand):
             v = self.value_of(value)
+            self.require_value(v)
         else:
             v = self._new(var._converted(value, method), const=True)
         ins = [v]
@@ -198,7 +280,7 @@ class Tracer:
         elif method == "scatter_nd_update":
             indices = extra["indices"]
             if isinstance(indices, Operand):
-                ins.append(self.value_of(indices))
+                ins.append(self.require_value(self.value_of(indices)))
             else:
                 ins.append(self._new(np.asarray(indices), const=True))
         self.nodes.append(Node("write", None, ins, attrs, ()))
@@ -243,7 +325,7 @@ class Tracer:
 
     def output_value(self, x) -> int:
         if isinstance(x, Operand):
-            return self.value_of(x)
+            return self.require_value(self.value_of(x))
         raise TypeError(f"not a tensor: {x!r}")
 
     def finish(self, outputs) -> Graph:
@@ -258,6 +340,24 @@ class Tracer:
                     f"NumPy update?) while tracing, so the trace cannot replay it"
                 )
         return Graph(self.inputs, self.var_sources, self.arrays, self.consts, self.nodes, outputs)
+
+
+class _Failed:
+    """An op's error kept by a trace, and where the op was called."""
+
+    __slots__ = ("error", "where")
+
+    def __init__(self, error, where):
+        self.error = error
+        self.where = where
+
+
+def raise_failed(failing: _Failed):
+    error = failing.error
+    raise InvalidArgumentError(
+        f"{error} (the op ran at {failing.where} while tf.function traced; its result is "
+        f"needed, so its error stands)"
+    ) from error
 
 
 def _registered(op) -> bool:
@@ -307,3 +407,26 @@ class suspended:  # noqa: N801
     def __exit__(self, *exc):
         if self.tracer is not None:
             self.tracer.suspended -= 1
+
+
+class init_scope:  # noqa: N801 - TF's name for a context manager
+    """`tf.init_scope`: the block runs once, eagerly, outside any function being traced.
+
+    Its ops and variable writes are not part of the trace (a traced function does them on
+    its tracing call only), and, as in TF, gradient tapes do not record it.
+    """
+
+    def __enter__(self):
+        self._suspended = suspended()
+        tracer = self._suspended.__enter__()
+        if tracer is not None:
+            tracer.init_scopes += 1
+        self._paused = paused()
+        self._paused.__enter__()
+        return None
+
+    def __exit__(self, *exc):
+        self._paused.__exit__(*exc)
+        if self._suspended.tracer is not None:
+            self._suspended.tracer.init_scopes -= 1
+        self._suspended.__exit__(*exc)

@@ -16,6 +16,7 @@ new numbers from it, so a traced function records a draw, not a frozen constant.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 import threading
@@ -93,11 +94,16 @@ def next_rng(seed=None, kind=None) -> np.random.Generator:
         key = (g, int(seed), kind)
         rng = _streams.get(key)
         if rng is None:
-            words = [g & 0xFFFFFFFF, int(seed) & 0xFFFFFFFF]
-            if kind is not None:  # crc32, not hash(): the same stream in every process
-                words += [_KIND_STREAM, zlib.crc32(kind.encode())]
-            rng = _streams[key] = _generator(words)
+            rng = _streams[key] = _generator(_stream_words(key))
         return rng
+
+
+def _stream_words(key) -> list:
+    g, seed, kind = key
+    words = [g & 0xFFFFFFFF, seed & 0xFFFFFFFF]
+    if kind is not None:  # crc32, not hash(): the same stream in every process
+        words += [_KIND_STREAM, zlib.crc32(kind.encode())]
+    return words
 
 
 # ---- argument checking ---------------------------------------------------------------------
@@ -661,6 +667,42 @@ def set_global_generator(generator):
     """Replaces the process-wide Generator."""
     global _global_generator
     _global_generator = generator
+
+
+def op_counter() -> int:
+    """How many unseeded ops have picked an op seed since `set_seed` (see `next_rng`)."""
+    return _op_counter
+
+
+@contextlib.contextmanager
+def undone_draws(counter_start=None):
+    """Draws inside the block leave the shared streams as they were: for a dry re-trace.
+
+    With `counter_start`, unseeded ops pick their op seeds from that counter value on, as
+    the first trace of the same function did (TF's op seeds come from the graph, so two
+    traces of one function draw alike). User `Generator` objects are not restored.
+    """
+    global _op_counter
+    with _lock:
+        counter = _op_counter
+        known = set(_streams)
+        states = [(g, g.bit_generator.state) for g in _streams.values()]
+        states.append((_entropy, _entropy.bit_generator.state))
+        if _global_generator is not None:
+            states.append((_global_generator._rng, _global_generator._rng.bit_generator.state))
+        if counter_start is not None:
+            _op_counter = counter_start
+    try:
+        yield
+    finally:
+        with _lock:
+            _op_counter = max(counter, _op_counter)
+            for g, saved in states:
+                g.bit_generator.state = saved
+            for key in set(_streams) - known:  # a stream the block opened starts afresh
+                _streams[key].bit_generator.state = _generator(
+                    _stream_words(key)
+                ).bit_generator.state
 
 
 API = {

@@ -16,6 +16,9 @@ from ..core.module import Module
 from ..core.variable import Variable
 
 SLOT_MARKER = ".OPTIMIZER_SLOT"
+# The attribute through which an object keeps alive the Checkpoints still waiting to restore
+# values into it (as TF's objects hold their deferred restorations); never a child.
+ANCHOR = "_tapeflow_checkpoints_waiting"
 
 
 def escape(name) -> str:
@@ -78,7 +81,7 @@ def children(obj):
         return [
             (k, attributes[k])
             for k in sorted(attributes)
-            if k not in obj._TF_MODULE_IGNORED_PROPERTIES
+            if k not in obj._TF_MODULE_IGNORED_PROPERTIES and k != ANCHOR
         ]
     if isinstance(obj, (list, tuple)):
         return list(enumerate(obj))
@@ -104,10 +107,10 @@ class ObjectGraph:
         self.aliases: dict[str, str] = {}
         self.paths: dict[int, str] = {}
         self.nodes: set[str] = set()
-        self._keep = []  # holds every visited object, so no id() is reused during the walk
+        self.objects = []  # every object visited (kept alive, so no id() is reused)
         if root is not None:
             self.paths[id(root)] = ""
-            self._keep.append(root)
+            self.objects.append(root)
         queue = [(join("", name), obj) for name, obj in top]
         head = 0
         while head < len(queue):
@@ -124,7 +127,7 @@ class ObjectGraph:
                 self.aliases[path] = seen
                 continue
             self.paths[id(obj)] = path
-            self._keep.append(obj)
+            self.objects.append(obj)
             if kids is None:
                 self.variables[path] = obj
                 continue

@@ -9,15 +9,19 @@ object with `_slot_variables(var) -> {slot name: Variable}` and
 `_restore_slot(var, slot_name, value)`) and every variable in the graph.
 
 Deferred restore: a saved value whose object does not exist yet stays pending in the
-Checkpoint. Pending values are applied
+Checkpoint and is applied the moment its object appears, as in TF:
+  * when a value is attached to a tracked owner: an attribute of a Checkpoint, a
+    `tf.Module` or a Keras layer, or an element added to a list or dict they hold (while a
+    checkpoint waits, such lists and dicts are `core.tracking` wrappers: `append`,
+    `insert`, `extend`, `__setitem__`, `update` report additions);
   * by the hook `restore_pending(owner, name, variable)`, which code that creates variables
     lazily calls right after creating one: Keras' `Layer.add_weight` calls it with the layer,
     the weight's key in the layer's `_trackable_children()` and the new variable, before
     the variable is stored on the layer;
-  * at the start of every later `save`, `write`, `read` and `restore` of that Checkpoint, and
-    by the status methods (`assert_*`, `run_restore_ops`, `initialize_or_restore`).
-TF restores at the moment an attribute is set; tapeflow's `tf.Module` has no such hook, so a
-plain Module that makes variables lazily is restored at the next of these calls.
+  * and, for anything else (a list inside a tuple, say), at the start of every later `save`,
+    `write`, `read` and `restore` of that Checkpoint and by the status methods (`assert_*`,
+    `run_restore_ops`, `initialize_or_restore`).
+A value is applied once: a variable that later replaces a restored one keeps its own value.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ import weakref
 import numpy as np
 
 from ..backend import to_numpy
-from ..core import dtypes
+from ..core import dtypes, tracking
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
+from ..core.module import Module
 from ..core.variable import Variable
 from ..io.safe_format import read_tensors, write_tensors
 from . import _object_graph as graph_lib
+from ._load_status import CheckpointLoadStatus, InitializationOnlyStatus
 from .checkpoint_management import CHECKPOINT_SUFFIX, checkpoint_file, update_checkpoint_state
 
 _log = logging.getLogger("tapeflow")
@@ -59,6 +65,19 @@ def restore_pending(owner, name: str, variable) -> bool:
     for checkpoint in list(_with_pending):
         restored |= checkpoint._restore_created(owner, name, variable)
     return restored
+
+
+def _restore_waiting(value):
+    """The tracking restorer: `value` was just attached somewhere; the variables in it get
+    the values waiting at their paths, as TF restores an object when it is attached."""
+    attached = {v._id for v in graph_lib.ObjectGraph([("value", value)]).variables.values()}
+    for checkpoint in list(_with_pending):
+        checkpoint._apply_pending(attached=attached)
+    _update_restorer()
+
+
+def _update_restorer():
+    tracking.set_restorer(_restore_waiting if len(_with_pending) else None)
 
 
 def _array(value) -> np.ndarray:
@@ -90,6 +109,14 @@ class Checkpoint:
         self._pending = {}  # saved key -> (array, restore uid, file)
         self._aliases = {}
         self._restored = {}  # Variable._id -> uid of the restore that last assigned it
+        # Variables a walk saw since the last read: a value still pending at the path one
+        # of them sits at now is not for it (it was moved there, as by `insert`), unless it
+        # is attached there anew. TF, too, restores an object only when it is attached.
+        self._seen = set()
+        self._anchored = []  # objects holding this Checkpoint while values wait (_anchor)
+        # Slot values an optimizer holds until it creates the slot: key -> (optimizer,
+        # variable, slot name, restore uid).
+        self._handed_over = {}
         self._restored_slots = {}  # (Variable._id, id(optimizer), slot name) -> uid
         self._restore_uid = 0
         self._flags = {"expect_partial": False}
@@ -106,11 +133,14 @@ class Checkpoint:
             setattr(self, name, value)
 
     def __setattr__(self, name, value):
-        if not name.startswith("_"):
-            _check_trackable(value, name)
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        _check_trackable(value, name)
+        value = tracking.track(value) if tracking.restoring() else value
         object.__setattr__(self, name, value)
-        if not name.startswith("_"):
-            self._children[name] = value
+        self._children[name] = value
+        tracking.attached(value)
 
     @property
     def save_counter(self) -> Variable:
@@ -198,11 +228,13 @@ class Checkpoint:
             )
         self._pending.update((key, (value, uid, filename)) for key, value in tensors.items())
         try:
-            self._apply_pending(graph)
+            self._apply_pending(graph, everything=True)
         except BaseException:
             self._pending.clear()
             self._pending.update(before)
             raise
+        if self._pending:
+            _track_containers(graph, self)
         return CheckpointLoadStatus(self, uid, filename, tensors.keys())
 
     def restore(self, save_path, options=None):
@@ -231,15 +263,21 @@ class Checkpoint:
         self.save_counter  # noqa: B018 - created now, as TF does, and given its saved value
         return status
 
-    def _apply_pending(self, graph=None, extra=()):
+    def _apply_pending(self, graph=None, extra=(), attached=(), everything=False):
         """Assigns the pending values whose variables (in `graph`, plus `extra` (path,
-        variable) pairs) and optimizers now exist. Checks every match before assigning any."""
+        variable) pairs) and optimizers now exist: every variable with `everything` (a
+        read), else those no walk saw yet and those in `attached` (ids of variables just
+        attached). Checks every match before assigning any."""
         if not self._pending:
+            self._seen.clear()
             return
         graph = graph if graph is not None else self._graph()
         variables = list(graph.variables.items()) + list(extra)
+        seen = self._seen
         plan = []
         for path, var in variables:
+            if not everything and var._id in seen and var._id not in attached:
+                continue
             key = graph_lib.resolve(path, self._aliases)
             if key in self._pending:
                 value, uid, filename = self._pending[key]
@@ -249,15 +287,48 @@ class Checkpoint:
         for _, var, value, uid in plan:
             var.assign(value)
             self._restored[var._id] = uid
-        for _, optimizer, var, slot_name, value, uid in slot_plan:
+        for key, optimizer, var, slot_name, value, uid in slot_plan:
             optimizer._restore_slot(var, slot_name, value)
             self._restored_slots[(var._id, id(optimizer), slot_name)] = uid
+            if slot_name not in (optimizer._slot_variables(var) or {}):
+                # The optimizer keeps it until it makes the slot; TF counts it unresolved.
+                self._handed_over[key] = (optimizer, var, slot_name, uid)
         for key in {entry[0] for entry in plan} | {entry[0] for entry in slot_plan}:
             self._pending.pop(key, None)
+        seen.update(var._id for _, var in variables)
         if not self._pending:
+            seen.clear()
             _with_pending.discard(self)
+            self._release()
         else:
             _with_pending.add(self)
+            self._anchor()
+        _update_restorer()
+
+    def _anchor(self):
+        """Makes the objects given to this Checkpoint keep it alive while values wait for
+        them: `tf.train.Checkpoint(model=m).restore(path)` without keeping the Checkpoint
+        must still restore `m`'s weights when it builds, as in TF."""
+        for _, obj in self._top_children():
+            if isinstance(obj, (Variable, list, tuple, dict)) or any(
+                obj is a for a in self._anchored
+            ):
+                continue
+            try:
+                waiting = vars(obj).setdefault(graph_lib.ANCHOR, [])
+            except TypeError:  # no __dict__: it cannot hold the Checkpoint
+                continue
+            waiting.append(self)
+            self._anchored.append(obj)
+
+    def _release(self):
+        for obj in self._anchored:
+            waiting = vars(obj).get(graph_lib.ANCHOR, [])
+            if self in waiting:
+                waiting.remove(self)
+            if not waiting:
+                vars(obj).pop(graph_lib.ANCHOR, None)
+        self._anchored = []
 
     def _slot_plan(self, graph, variables) -> list:
         if not graph.optimizers:
@@ -311,6 +382,32 @@ class Checkpoint:
         return missing
 
 
+def _track_containers(graph, checkpoint):
+    """Makes the lists and dicts already held by tracked owners report additions, so values
+    still pending are restored when their objects are appended (see `core.tracking`)."""
+    for obj in [checkpoint] + graph.objects:
+        if isinstance(obj, Checkpoint):
+            for name, value in list(obj._children.items()):
+                tracked = tracking.track(value)
+                if tracked is not value:
+                    object.__setattr__(obj, name, tracked)
+                    obj._children[name] = tracked
+        elif isinstance(obj, Module):
+            for name, value in list(vars(obj).items()):
+                if name not in obj._TF_MODULE_IGNORED_PROPERTIES:
+                    tracked = tracking.track(value)
+                    if tracked is not value:
+                        object.__setattr__(obj, name, tracked)
+        elif isinstance(obj, tracking.TrackedList):
+            pass  # wrapped with its elements
+        elif type(obj) is list:
+            for i, value in enumerate(obj):  # a list in a tuple: its own items still track
+                obj[i] = tracking.track(value)
+        elif type(obj) is dict:
+            for key, value in list(obj.items()):
+                obj[key] = tracking.track(value)
+
+
 def _check_trackable(value, name):
     if not graph_lib.is_trackable(value):
         raise ValueError(
@@ -352,101 +449,3 @@ def _checkpoint_filename(save_path: str) -> str:
             f"tf.train.latest_checkpoint({save_path!r})"
         )
     raise NotFoundError(f"no checkpoint file {filename}")
-
-
-class CheckpointLoadStatus:
-    """What `Checkpoint.restore` returns: checks how the checkpoint matched the objects."""
-
-    def __init__(self, checkpoint: Checkpoint, uid: int, filename: str, keys):
-        self._checkpoint = checkpoint
-        self._uid = uid
-        self._filename = filename
-        self._keys = list(keys)
-
-    def assert_consumed(self):
-        """Raises AssertionError unless every saved value found its object and every existing
-        object got a value (from this or a later restore). Returns self."""
-        self.assert_existing_objects_matched()
-        unresolved = sorted(
-            k for k, (_, uid, _) in self._checkpoint._pending.items() if uid == self._uid
-        )
-        if unresolved:
-            raise AssertionError(
-                f"Unresolved values in checkpoint {self._filename}: {len(unresolved)} saved "
-                f"values have no matching object: {unresolved[:10]}"
-                f"{' ...' if len(unresolved) > 10 else ''}"
-            )
-        return self
-
-    def assert_existing_objects_matched(self):
-        """Raises AssertionError if an existing variable (or optimizer slot) got no value from
-        this checkpoint or a later restore. Returns self."""
-        missing = self._checkpoint._unmatched(self._uid)
-        if missing:
-            shown = missing[:10]
-            raise AssertionError(
-                f"Found {len(missing)} Python objects that were not bound to checkpointed "
-                f"values, likely due to changes in the Python program. Showing {len(shown)} of "
-                f"{len(missing)} unmatched objects: {shown} (checkpoint {self._filename})"
-            )
-        return self
-
-    def assert_nontrivial_match(self):
-        """Raises AssertionError if nothing but the root (and save_counter) matched."""
-        checkpoint = self._checkpoint
-        graph = checkpoint._graph()
-        checkpoint._apply_pending(graph)
-        for path, var in graph.variables.items():
-            if path != "save_counter" and checkpoint._restored.get(var._id, 0) >= self._uid:
-                return self
-        nodes = {graph_lib.resolve(p, checkpoint._aliases) for p in graph.nodes}
-        for key in self._keys:
-            parts = key.split("/")
-            if any("/".join(parts[:i]) in nodes for i in range(1, len(parts))):
-                return self
-        raise AssertionError(
-            f"Nothing except the root object matched a checkpointed value from "
-            f"{self._filename}. Typically this means that the checkpoint does not match the "
-            f"Python program."
-        )
-
-    def expect_partial(self):
-        """Silences the warning about saved values that were never used. Returns self."""
-        self._checkpoint._flags["expect_partial"] = True
-        return self
-
-    def run_restore_ops(self, session=None):
-        """Restores run eagerly; this applies any pending values whose objects now exist."""
-        self._checkpoint._apply_pending()
-
-    def initialize_or_restore(self, session=None):
-        """Variables are initialised at creation; this applies pending values, as
-        `run_restore_ops`."""
-        self._checkpoint._apply_pending()
-
-
-class InitializationOnlyStatus:
-    """What `Checkpoint.restore(None)` returns: nothing was restored, so assertions fail."""
-
-    _MESSAGE = "No checkpoint specified (save_path=None); nothing is being restored."
-
-    def assert_consumed(self):
-        raise AssertionError(self._MESSAGE)
-
-    def assert_existing_objects_matched(self):
-        raise AssertionError(self._MESSAGE)
-
-    def assert_nontrivial_match(self):
-        raise AssertionError(self._MESSAGE)
-
-    def expect_partial(self):
-        return self
-
-    def run_restore_ops(self, session=None):
-        raise AssertionError(
-            "No checkpoint specified, so no restore ops are available "
-            "(save_path=None to Saver.restore)."
-        )
-
-    def initialize_or_restore(self, session=None):
-        """Variables are initialised at creation: nothing to do."""

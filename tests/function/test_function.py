@@ -134,7 +134,7 @@ def test_creating_a_variable_on_every_call_is_tf_error():
         v = tf.Variable(1.0)
         return v + x
 
-    assert float(f(tf.constant(1.0))) == 2.0
+    # TF traces again at once when a trace created variables, so the first call raises.
     with pytest.raises(ValueError, match="only supports singleton tf.Variables created on"):
         f(tf.constant(1.0))
 

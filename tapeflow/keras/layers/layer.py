@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ...core import nest
+from ...core import nest, tracking
 from ...core.context import state as core_state
 from ...core.module import Module, name_scope
 from ...core.registry import register_direct_type
@@ -411,9 +411,16 @@ class Layer(Module):
     def __setattr__(self, name, value):
         # Attribute assignment is how Keras tracks sublayers and weights: `weights` walks the
         # attributes, so any assignment but the per-call bookkeeping invalidates its cache.
+        if name in _PER_CALL:
+            object.__setattr__(self, name, value)
+            return
+        restoring = tracking.restoring()  # a checkpoint waits for objects: tell it
+        if restoring:
+            value = tracking.track(value)
         object.__setattr__(self, name, value)
-        if name not in _PER_CALL:
-            _structure_changed()
+        _structure_changed()
+        if restoring:
+            tracking.attached(value)
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

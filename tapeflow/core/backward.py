@@ -1,0 +1,202 @@
+"""The backward pass of a GradientTape: walks recorded entries in reverse, sums contributions.
+
+Broadcasting is undone here, once, by summing each input gradient to the input's shape; a
+vjp never does it. `batch_dims=1` runs many seeds at once (jacobians).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ..backend import xp
+from .indexed_slices import IndexedSlices
+from .registry import get_op
+from .tensor import Tensor, convert_to_tensor, wrap
+
+
+def _is_float(x) -> bool:
+    return x._value.dtype.kind == "f"
+
+
+def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
+    """Gradients of the targets w.r.t. the sources (None where unconnected).
+
+    `seeds` holds one upstream gradient per target (None means ones). `tracked` is the
+    tape's set of watched and recorded ids: a source outside it was never watched, so its
+    gradient is None even if a recorded op read it. With `batch_dims=1` every seed and
+    gradient carries one extra leading dimension.
+
+    This loop runs once per training step over every recorded op, so it is written for
+    speed: plain loops, a gradient slot holds one Tensor until a second contribution
+    arrives, and shapes are compared before anything is unbroadcast.
+    """
+    source_ids = {s._id for s in sources if s._id in tracked and s._value.dtype.kind == "f"}
+    grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
+    for t, seed in zip(targets, seeds):
+        if not _is_float(t):
+            warnings.warn(
+                f"The dtype of the target tensor must be floating (e.g. tf.float32) "
+                f"when calling GradientTape.gradient, got {t.dtype!r}",
+                stacklevel=3,
+            )
+            continue
+        if seed is None:
+            seed = wrap(xp.ones_like(t._value))
+        _add_contribution(grads, t._id, seed)
+
+    # Forward sweep: only entries that depend on a source can carry its gradient, and
+    # only float outputs carry gradients on.
+    reach = set(source_ids)
+    relevant = []
+    for entry in entries:
+        for x in entry[1]:
+            if x._id in reach:
+                relevant.append(entry)
+                for o in entry[3]:
+                    if o._value.dtype.kind == "f":
+                        reach.add(o._id)
+                break
+
+    for op, inputs, attrs, outputs in reversed(relevant):
+        if op.multiple_outputs:
+            upstream = [_take(grads, o._id, source_ids) for o in outputs]
+            if all(g is None for g in upstream):
+                continue
+            g_in = tuple(
+                g if g is not None else _zeros_for(o, upstream, batch_dims)
+                for g, o in zip(upstream, outputs)
+            )
+            ans = outputs
+        else:
+            ans = outputs[0]
+            g_in = _take(grads, ans._id, source_ids)
+            if g_in is None:
+                continue
+        if op.vjp_fn is None:
+            raise LookupError(
+                f"No gradient defined for operation '{op.name}'. If the gradient is not "
+                f"needed there, wrap that op's inputs in tf.stop_gradient(...)."
+            )
+        if op.vjp_needs:
+            needs = tuple(x._id in reach for x in inputs)
+            input_grads = op.vjp_fn(g_in, ans, *inputs, needs=needs, **attrs)
+        else:
+            input_grads = op.vjp_fn(g_in, ans, *inputs, **attrs)
+        if len(input_grads) != len(inputs):
+            raise AssertionError(
+                f"vjp of {op.name} returned {len(input_grads)} gradients for {len(inputs)} inputs"
+            )
+        for x, gx in zip(inputs, input_grads):
+            if gx is None or x._id not in reach:
+                continue
+            if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
+                gx = _unbroadcast(gx, x._value.shape, batch_dims)
+            _add_contribution(grads, x._id, gx)
+
+    out = []
+    for s in sources:
+        g = grads.get(s._id)
+        out.append(_accumulate(g) if type(g) is list else g)
+    return out
+
+
+def _add_contribution(grads: dict, key: int, g):
+    held = grads.get(key)
+    if held is None:
+        grads[key] = g
+    elif type(held) is list:
+        held.append(g)
+    else:
+        grads[key] = [held, g]
+
+
+def _take(grads: dict, key: int, source_ids: set):
+    """The total upstream gradient of `key`, dense; a source's total stays for the result."""
+    g = grads.get(key) if key in source_ids else grads.pop(key, None)
+    if g is None:
+        return None
+    if type(g) is list:
+        g = _accumulate(g)
+    if type(g) is IndexedSlices:
+        g = convert_to_tensor(g)
+    if key in source_ids:
+        grads[key] = g
+    return g
+
+
+def batched_backward(entries, target, seeds, sources, tracked):
+    """One backward pass over a batch of seeds when every vjp involved is batchable."""
+    # A persistent tape inside its context records these passes: later rows need not walk
+    # the backward ops that earlier rows appended.
+    entries = list(entries)
+    relevant_ops = _ops_between(entries, sources)
+    if all(op.batchable for op in relevant_ops):
+        return backward(entries, [target], [wrap(seeds)], sources, tracked, batch_dims=1)
+    rows = [backward(entries, [target], [wrap(seed)], sources, tracked) for seed in seeds]
+    stacked = []
+    for k in range(len(sources)):
+        parts = [row[k] for row in rows]
+        if all(p is None for p in parts):
+            stacked.append(None)
+            continue
+        s = sources[k]
+        parts = [to_dense(p) if p is not None else wrap(xp.zeros_like(s._value)) for p in parts]
+        stacked.append(get_op("Pack")(*parts, axis=0))
+    return stacked
+
+
+def _ops_between(entries, sources):
+    reach = {s._id for s in sources}
+    ops = set()
+    for op, inputs, _, outputs in entries:
+        if any(x._id in reach for x in inputs):
+            ops.add(op)
+            reach.update(o._id for o in outputs)
+    return ops
+
+
+def _zeros_for(output, upstream, batch_dims):
+    if not _is_float(output):
+        return None
+    lead = ()
+    if batch_dims:
+        lead = next(tuple(g._value.shape[:batch_dims]) for g in upstream if g is not None)
+    return wrap(xp.zeros(lead + tuple(output._value.shape), dtype=output._value.dtype))
+
+
+def _accumulate(parts):
+    """The sum of gradient contributions; IndexedSlices stay sparse when all parts are."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(p, IndexedSlices) for p in parts):
+        concat = get_op("ConcatV2")
+        return IndexedSlices(
+            concat(*[p.values for p in parts], axis=0),
+            concat(*[p.indices for p in parts], axis=0),
+            parts[0].dense_shape,
+        )
+    return get_op("AddN")(*[to_dense(p) for p in parts])
+
+
+def to_dense(g):
+    if isinstance(g, IndexedSlices):
+        return convert_to_tensor(g)
+    return g
+
+
+def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
+    """Sums `g` down to `shape` (plus its leading batch dims): undoes broadcasting."""
+    gshape = tuple(g._value.shape)
+    inner = gshape[batch_dims:]
+    if inner == shape:
+        return g
+    lead = len(inner) - len(shape)
+    stretched = tuple(
+        batch_dims + lead + i for i, d in enumerate(shape) if d == 1 and inner[lead + i] != 1
+    )
+    if not stretched:  # only leading axes were added (a bias): one Sum does it
+        return get_op("Sum")(g, axis=tuple(range(batch_dims, batch_dims + lead)), keepdims=False)
+    g = get_op("Sum")(
+        g, axis=tuple(range(batch_dims, batch_dims + lead)) + stretched, keepdims=True
+    )
+    return get_op("Reshape")(g, shape=gshape[:batch_dims] + shape)

@@ -1,0 +1,236 @@
+"""The errors and behaviours TensorFlow's tf.function guide asserts, with TF 2.21's types.
+
+(site/en/guide/function.ipynb in tensorflow/docs; where TF 2.21 differs from the guide's
+text, TF 2.21 wins: input_signature mismatches are TypeError there, not ValueError.)
+"""
+
+import numpy as np
+import pytest
+
+import tapeflow as tf
+
+
+def test_variable_created_on_every_call_fails_on_the_first_call(capsys):
+    @tf.function
+    def f(x):
+        print("tracing")
+        return tf.Variable(1.0) + x
+
+    with pytest.raises(ValueError, match="only supports singleton tf.Variables created on"):
+        f(1.0)
+    assert capsys.readouterr().out == "tracing\ntracing\n"  # TF traces twice, as here
+
+
+def test_variable_created_once_traces_twice_on_the_first_call_then_never(capsys):
+    class Count(tf.Module):
+        def __init__(self):
+            self.count = None
+
+        @tf.function
+        def __call__(self):
+            print("tracing")
+            if self.count is None:
+                self.count = tf.Variable(0)
+            return self.count.assign_add(1)
+
+    c = Count()
+    assert [int(c()) for _ in range(3)] == [1, 2, 3]
+    assert capsys.readouterr().out == "tracing\ntracing\n"
+
+
+def test_second_optimizer_creating_slots_in_a_traced_step_is_value_error():
+    w = tf.Variable([2.0])
+    x, y = tf.constant([-1.0]), tf.constant([2.0])
+
+    @tf.function
+    def train_step(w, x, y, optimizer):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(w * x - y))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+
+    train_step(w, x, y, tf.keras.optimizers.Adam(learning_rate=1e-2))
+    after_first = w.numpy().copy()
+    with pytest.raises(ValueError, match="only supports singleton tf.Variables"):
+        train_step(w, x, y, tf.keras.optimizers.Adam(learning_rate=1e-3))
+    assert not np.array_equal(after_first, [2.0])
+
+
+def test_the_retrace_leaves_random_draws_and_variables_as_one_trace_would():
+    # TF gives a function that creates its variables the same numbers as one that does not.
+    def draws(make_variable):
+        tf.random.set_seed(1)
+        holder = {}
+
+        @tf.function
+        def f():
+            if make_variable and "v" not in holder:
+                holder["v"] = tf.Variable(1.0)
+            offset = holder["v"] if make_variable else 1.0
+            return tf.random.uniform([2]) + tf.random.uniform([2], seed=7) + offset
+
+        return [f().numpy() for _ in range(3)]
+
+    np.testing.assert_array_equal(draws(True), draws(False))
+
+
+def test_get_concrete_function_consumes_no_seeded_random_draws():
+    def draws(concrete_first):
+        tf.random.set_seed(3)
+        f = tf.function(lambda: tf.random.normal([2], seed=5))
+        if concrete_first:
+            f.get_concrete_function()
+        return [f().numpy() for _ in range(2)]
+
+    np.testing.assert_array_equal(draws(True), draws(False))
+
+
+def test_input_signature_mismatches_are_type_errors():
+    @tf.function(input_signature=(tf.TensorSpec(shape=[None], dtype=tf.int32),))
+    def next_collatz(x):
+        return tf.where(x % 2 == 0, x // 2, 3 * x + 1)
+
+    np.testing.assert_array_equal(next_collatz(tf.constant([1, 2])).numpy(), [4, 1])
+    np.testing.assert_array_equal(next_collatz([1, 2]).numpy(), [4, 1])
+    for bad in (tf.constant([[1, 2], [3, 4]]), tf.constant([1.0, 2.0]), [1.0, 2.0], 3, None):
+        with pytest.raises(TypeError, match="Binding inputs to tf.function failed"):
+            next_collatz(bad)
+
+
+def test_concrete_function_checks_its_arguments_as_tf():
+    @tf.function
+    def double(a):
+        return a + a
+
+    cf = double.get_concrete_function(tf.constant(1.0))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float32 tensor"):
+        cf(tf.constant(1))
+    r = cf(1.0)  # a Python value is converted to the traced dtype
+    assert type(r) is tf.Tensor and float(r) == 2.0
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        cf(tf.constant(2.0), tf.constant(2.0))
+
+
+def test_concrete_function_python_arguments_are_bound_to_the_traced_values():
+    @tf.function
+    def power(a, b):
+        return a**b
+
+    square = power.get_concrete_function(a=tf.TensorSpec(None, tf.float32), b=2)
+    assert float(square(tf.constant(10.0))) == 100.0
+    assert float(square(tf.constant(10.0), b=2)) == 100.0
+    with pytest.raises(TypeError, match="Can not cast 3 to Literal"):
+        square(tf.constant(10.0), b=3)
+
+
+def test_python_globals_and_object_attributes_are_frozen_at_trace():
+    holder = {"foo": 1}
+
+    @tf.function
+    def buggy_add():
+        return 1 + holder["foo"]
+
+    assert int(buggy_add()) == 2
+    holder["foo"] = 100
+    assert int(buggy_add()) == 2  # as in TF: the traced value
+
+
+def test_python_side_effect_guarded_by_a_counter_runs_in_the_graph():
+    class Model(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable(0)
+            self.counter = 0
+
+        @tf.function
+        def __call__(self):
+            if self.counter == 0:
+                self.counter += 1
+                self.v.assign_add(1)
+            return self.v
+
+    m = Model()
+    assert [int(m()) for _ in range(3)] == [1, 2, 3]
+
+
+def test_init_scope_lifts_the_write_out_of_the_graph():
+    class Model(tf.Module):
+        def __init__(self):
+            self.v = tf.Variable(0)
+            self.counter = 0
+
+        @tf.function
+        def __call__(self):
+            if self.counter == 0:
+                with tf.init_scope():
+                    self.counter += 1
+                    self.v.assign_add(1)
+            return self.v
+
+    m = Model()
+    assert [int(m()) for _ in range(3)] == [1, 1, 1]
+
+
+def test_init_scope_write_after_a_use_in_the_trace_is_an_error():
+    v = tf.Variable(0)
+
+    @tf.function
+    def f():
+        before = v + 0
+        with tf.init_scope():
+            v.assign_add(10)
+        return before
+
+    with pytest.raises(ValueError, match="init_scope"):
+        f()
+
+
+def test_init_scope_is_not_recorded_by_tapes():
+    x = tf.constant(2.0)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        with tf.init_scope():
+            y = x * x
+    assert tape.gradient(y, x) is None
+
+
+def test_a_tf_data_iterator_advances_on_every_call():
+    @tf.function
+    def good_consume_next(iterator):
+        return next(iterator)
+
+    iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
+    with pytest.warns(UserWarning, match="tf.data iterator"):
+        values = [int(good_consume_next(iterator)) for _ in range(3)]
+    assert values == [1, 2, 3]  # TF's values; a frozen trace gave 1, 1, 1
+
+
+def test_a_dataset_loop_sees_each_epoch():
+    def dataset():
+        return tf.data.Dataset.range(5).shuffle(5, seed=1, reshuffle_each_iteration=True)
+
+    def order(ds):
+        out = tf.constant(0, tf.int64)
+        for x in ds:
+            out = out * 10 + x
+        return out
+
+    ds = dataset()
+    traced = tf.function(order)
+    with pytest.warns(UserWarning, match="tf.data iterator"):
+        got = [int(traced(ds)) for _ in range(3)]
+    ds = dataset()
+    expected = [int(order(ds)) for _ in range(3)]
+    assert got == expected and len(set(got)) > 1  # a new order each epoch, as eagerly
+
+
+def test_a_variable_creating_function_does_not_consume_the_iterator_twice():
+    holder = {}
+
+    @tf.function
+    def f(iterator):
+        if "v" not in holder:
+            holder["v"] = tf.Variable(10)
+        return next(iterator) + holder["v"]
+
+    iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
+    with pytest.warns(UserWarning, match="tf.data iterator"):
+        assert [int(f(iterator)) for _ in range(3)] == [11, 12, 13]
