@@ -12,7 +12,9 @@ import sys
 import types
 
 FAMILIES = (
-    "math", "logic", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug",
+    "math", "logic", "reduce", "array", "indexing",
+    "linalg", "linalg_solve", "linalg_structure",
+    "nn", "conv", "random", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 

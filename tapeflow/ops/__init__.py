@@ -10,6 +10,8 @@ from . import (  # noqa: F401  (registration)
     debug,
     file_io,
     linalg,
+    linalg_solve,
+    linalg_structure,
     logic,
     math,
     nn,
