@@ -12,7 +12,7 @@ import sys
 import types
 
 FAMILIES = (
-    "math", "logic", "reduce", "array", "indexing",
+    "math", "math_unary", "clip", "logic", "reduce", "array", "indexing",
     "linalg", "linalg_solve", "linalg_structure",
     "nn", "conv", "random", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",

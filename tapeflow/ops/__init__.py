@@ -5,6 +5,7 @@ Importing this package registers all ops and installs the Tensor operators.
 
 from . import (  # noqa: F401  (registration)
     array,
+    clip,
     conv,
     csv_ops,
     debug,
@@ -14,6 +15,7 @@ from . import (  # noqa: F401  (registration)
     linalg_structure,
     logic,
     math,
+    math_unary,
     nn,
     operators,  # noqa: F401  (after the ops it dispatches to)
     ragged,

@@ -386,9 +386,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
         if axis is not None:
             axis = (int(axis),)
-    from .math import abs as abs_
     from .math import pow as pow_
-    from .math import sqrt
+    from .math_unary import abs as abs_
+    from .math_unary import sqrt
     from .reduce import reduce_max
 
     tensor = convert_to_tensor(tensor)

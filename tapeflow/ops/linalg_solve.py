@@ -142,7 +142,7 @@ def slogdet(input, name=None):
 
 def logdet(matrix, name=None):
     """log det of (a batch of) Hermitian positive definite matrices, via Cholesky."""
-    from .math import log
+    from .math_unary import log
 
     chol = cholesky(matrix)
     return 2.0 * reduce_sum(log(diag_part(chol)), axis=-1)

@@ -182,7 +182,8 @@ def selu(features, name=None):
 
 def gelu(features, approximate=False, name=None):
     """Gaussian error linear unit, x * P(X <= x) for X ~ N(0, 1) (tanh form if approximate)."""
-    from .math import erfc, pow, tanh
+    from .math import pow
+    from .math_unary import erfc, tanh
 
     features = convert_to_tensor(features)
     if not features.dtype.is_floating:
@@ -198,7 +199,7 @@ def gelu(features, approximate=False, name=None):
 
 def swish(features, beta=1.0):
     """features * sigmoid(beta * features) (also called silu)."""
-    from .math import sigmoid
+    from .math_unary import sigmoid
 
     features = convert_to_tensor(features)
     return features * sigmoid(beta * features)
@@ -260,7 +261,7 @@ def _log_softmax(logits, axis=-1):
 
 @_log_softmax.vjp
 def _log_softmax_vjp(g, ans, logits, axis=-1):
-    from .math import exp
+    from .math_unary import exp
 
     a = _from_end(axis, ans.ndim)
     return (g - _sum(g, axis=a, keepdims=True) * exp(ans),)
@@ -671,7 +672,7 @@ def _integer_moments(x, axes, keepdims):
 
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """(x - mean) * scale / sqrt(variance + variance_epsilon) + offset, as TF computes it."""
-    from .math import rsqrt
+    from .math_unary import rsqrt
 
     x = convert_to_tensor(x)
     inv = rsqrt(variance + variance_epsilon)

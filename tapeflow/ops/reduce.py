@@ -12,18 +12,8 @@ from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
 from ._common import batch_ndim, normalize_axis
 from .logic import equal, is_finite, not_equal
-from .math import (
-    _cast,
-    _div_no_nan,
-    _real_div,
-    _unsorted_segment_sum,
-    add,
-    cast,
-    exp,
-    log,
-    sqrt,
-    square,
-)
+from .math import _cast, _div_no_nan, _real_div, _unsorted_segment_sum, add, cast
+from .math_unary import exp, log, sqrt, square
 
 REDUCE = [
     Sample((3, 4), axis=None, keepdims=False),

@@ -14,7 +14,7 @@ from ...core.tensor import convert_to_tensor
 from ...ops.array import reshape, transpose
 from ...ops.indexing import where
 from ...ops.linalg import einsum, matmul
-from ...ops.math import exp
+from ...ops.math_unary import exp
 from ...ops.nn import dropout as _dropout
 from ...ops.nn import softmax
 from ...ops.reduce import reduce_logsumexp
