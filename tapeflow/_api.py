@@ -14,7 +14,7 @@ import types
 FAMILIES = (
     "math", "math_unary", "clip", "logic", "reduce", "array", "indexing",
     "linalg", "linalg_solve", "linalg_structure",
-    "nn", "conv", "random", "debug",
+    "nn", "nn_losses", "nn_layers", "conv", "random", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 

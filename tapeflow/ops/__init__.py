@@ -17,6 +17,8 @@ from . import (  # noqa: F401  (registration)
     math,
     math_unary,
     nn,
+    nn_layers,
+    nn_losses,
     operators,  # noqa: F401  (after the ops it dispatches to)
     ragged,
     random,

@@ -12,7 +12,7 @@ from ...ops.array import concat, ones, reshape, stack, stop_gradient, unstack, z
 from ...ops.indexing import where
 from ...ops.linalg import matmul
 from ...ops.math import cast
-from ...ops.nn import dropout as _dropout
+from ...ops.nn_layers import dropout as _dropout
 from .. import initializers, regularizers
 from .convolutional import _activation, _serialize
 from .layer import Layer

@@ -14,6 +14,7 @@ from ...ops import logic as logic_ops
 from ...ops import math as math_ops
 from ...ops import math_unary as unary_ops
 from ...ops import nn as nn_ops
+from ...ops import nn_losses as loss_ops
 from ...ops import reduce as reduce_ops
 from .. import backend
 from .base import (
@@ -152,7 +153,7 @@ def _binary_crossentropy_elementwise(target, output, from_logits, name="binary_c
     _check_same_shape(name, target, output)
     output, from_logits = _keras_logits(name, output, from_logits, "Sigmoid")
     if from_logits:
-        return nn_ops.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
+        return loss_ops.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     eps = backend.epsilon()
     output = _clip(output, eps, 1.0 - eps)
     bce = target * unary_ops.log(output) + (1.0 - target) * unary_ops.log(1.0 - output)
@@ -227,7 +228,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     _check_same_shape(name, y_true, y_pred)
     output, from_logits = _keras_logits(name, y_pred, from_logits, "Softmax")
     if from_logits:
-        return nn_ops.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
+        return loss_ops.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
     output = output / reduce_ops.reduce_sum(output, axis=axis, keepdims=True)
     eps = backend.epsilon()
     output = _clip(output, eps, 1.0 - eps)
@@ -279,7 +280,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if not from_logits:
         eps = backend.epsilon()
         output = unary_ops.log(_clip(output, eps, 1.0 - eps))
-    result = nn_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
+    result = loss_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
     if valid is not None:
         result = indexing_ops.where(wrap(valid), result, xp.zeros((), result.dtype._np))
         result = _with_mask(result, wrap(valid))
