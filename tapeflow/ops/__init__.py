@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (registration)
     ragged,
     random,
     reduce,
+    sorting,
     string_convert,
     string_regex,
     string_split,
