@@ -12,9 +12,12 @@ import sys
 import types
 
 FAMILIES = (
-    "math", "math_unary", "clip", "logic", "reduce", "sorting", "array", "indexing",
+    "math", "math_unary", "clip", "logic",
+    "reduce", "sorting",
+    "array", "indexing", "indexing_nd",
     "linalg", "linalg_solve", "linalg_structure",
-    "nn", "nn_losses", "nn_layers", "conv", "random", "debug",
+    "nn", "nn_losses", "nn_layers",
+    "conv", "random", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""Ordering ops: argmax, argmin and top_k (no gradient flows to indices)."""
+"""Ordering ops: argmax, argmin, top_k, argsort and sort (no gradient flows to indices)."""
 
 import collections
 
@@ -8,8 +8,10 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
-from ..core.tensor import Operand, wrap
+from ..core.tensor import Operand, convert_to_tensor, wrap
 from ._common import batch_ndim
+from .array import _axis, _reshape, _transpose
+from .indexing import _gather
 from .math import _cast, _unsorted_segment_sum, add
 from .reduce import _numeric
 
@@ -147,8 +149,59 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
     return TopKV2(values, indices)
 
 
+# ---- sorting -------------------------------------------------------------------------------
+
+
+# tapeflow's own op type: TF sorts with TopKV2 (k = the full length), which is stable:
+# equal values keep their order in both directions, as here.
+@op("ArgSort", differentiable=False, samples=[Sample((3, 4), axis=1, descending=True)])
+def _argsort(x, axis, descending):
+    if x.dtype.kind == "b":
+        raise InvalidArgumentError("ArgSort: bool tensors cannot be sorted")
+    if not descending:
+        return xp.argsort(x, axis=axis, kind="stable").astype(xp.int32)
+    # Stable descending: sort the reversed array ascending, then map positions back.
+    n = x.shape[axis]
+    order = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable")
+    return (n - 1 - xp.flip(order, axis)).astype(xp.int32)
+
+
+def _sort_args(values, axis, direction, what):
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError(
+            f"{what}: argument `direction` should be one of ASCENDING, "
+            f"DESCENDING. Received: direction={direction}"
+        )
+    values = convert_to_tensor(values)
+    if values.ndim == 0:
+        raise InvalidArgumentError(f"{what}: values must have rank >= 1, got a scalar")
+    return values, _axis(axis, values.ndim, what)
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """The int32 indices that sort `values` along `axis` (ties keep their order)."""
+    values, a = _sort_args(values, axis, direction, "argsort")
+    return _argsort(values, axis=a, descending=direction == "DESCENDING")
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """`values` sorted along `axis`; differentiable (the gradient goes back to each source)."""
+    values, a = _sort_args(values, axis, direction, "sort")
+    order = _argsort(values, axis=a, descending=direction == "DESCENDING")
+    last = values.ndim - 1
+    if a != last:  # sort the last axis: swap it with `axis` (its own inverse)
+        perm = tuple(last if i == a else a if i == last else i for i in range(values.ndim))
+        values, order = _transpose(values, perm=perm), _transpose(order, perm=perm)
+    shape = tuple(values.shape)
+    # Rows of a matrix, gathered with one batch dimension: a dense gradient, as in TF.
+    rows = (-1, shape[-1])
+    out = _gather(_reshape(values, shape=rows), _reshape(order, shape=rows), axis=1, batch_dims=1)
+    out = _reshape(out, shape=shape)
+    return _transpose(out, perm=perm) if a != last else out
+
+
 API = {
-    "tf": ["argmax", "argmin"],
+    "tf": ["argmax", "argmin", "sort", "argsort"],
     "math": ["argmax", "argmin", "top_k"],
     "nn": ["top_k"],
 }
