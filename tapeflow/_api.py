@@ -14,7 +14,7 @@ import types
 FAMILIES = (
     "math", "math_unary", "clip", "logic",
     "reduce", "sorting",
-    "array", "indexing", "indexing_nd",
+    "array", "array_join", "indexing", "indexing_nd",
     "linalg", "linalg_solve", "linalg_structure",
     "nn", "nn_losses", "nn_layers",
     "conv", "random", "debug",

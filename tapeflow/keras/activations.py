@@ -14,8 +14,8 @@ from ..ops import math_unary as _mu
 from ..ops import nn as _nn
 from ..ops.array import ones_like as _ones_like
 from ..ops.array import reshape as _reshape
-from ..ops.array import split as _split
 from ..ops.array import zeros_like as _zeros_like
+from ..ops.array_join import split as _split
 from ..ops.indexing import where as _where
 
 

@@ -5,6 +5,7 @@ Importing this package registers all ops and installs the Tensor operators.
 
 from . import (  # noqa: F401  (registration)
     array,
+    array_join,
     clip,
     conv,
     csv_ops,

@@ -1,7 +1,7 @@
 """Indexing: slicing, gather, where, boolean_mask, one_hot, repeat.
 
-Part of the array family: `array.py` imports this module at its end (the ops here build
-on its reshape/transpose, and its vjps slice with the ops here).
+Part of the array family: the ops here build on array.py's reshape/transpose, and the vjps
+of array_join.py slice with the ops here.
 """
 
 import builtins

@@ -7,7 +7,8 @@ from ..core import string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
-from .array import _check_same_dtype, _concat, _dims, _static_shape, _zeros_like
+from .array import _check_same_dtype, _dims, _static_shape, _zeros_like
+from .array_join import _concat
 from .indexing import _first_bad, _indices_sample
 
 # ---- gather_nd and scatter -----------------------------------------------------------------

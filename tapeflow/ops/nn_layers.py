@@ -187,7 +187,7 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 
 
 def _join_shards(shards):
-    from .array import concat
+    from .array_join import concat
 
     if len(shards) == 1:
         return shards[0]

@@ -19,6 +19,7 @@ from ..core.string_values import bytes_array
 from ..core.tensor import convert_to_tensor
 from . import (  # noqa: F401  (registered first)
     array,
+    array_join,
     fingerprint,
     indexing,
     indexing_nd,

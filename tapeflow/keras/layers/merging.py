@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ...ops import clip as _clip
 from ...ops import math as _math
-from ...ops.array import concat, expand_dims, reshape, squeeze, transpose
+from ...ops.array import expand_dims, reshape, squeeze, transpose
+from ...ops.array_join import concat
 from ...ops.linalg import matmul
 from .layer import Layer
 
