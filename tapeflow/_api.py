@@ -17,7 +17,8 @@ FAMILIES = (
     "array", "array_join", "indexing", "indexing_nd",
     "linalg", "linalg_solve", "linalg_structure",
     "nn", "nn_losses", "nn_layers",
-    "conv", "random", "debug",
+    "conv", "pooling",
+    "random", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 

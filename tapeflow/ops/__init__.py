@@ -11,6 +11,8 @@ from . import (  # noqa: F401  (registration)
     csv_ops,
     debug,
     file_io,
+    indexing,
+    indexing_nd,
     linalg,
     linalg_solve,
     linalg_structure,
@@ -21,6 +23,7 @@ from . import (  # noqa: F401  (registration)
     nn_layers,
     nn_losses,
     operators,  # noqa: F401  (after the ops it dispatches to)
+    pooling,
     ragged,
     random,
     reduce,
