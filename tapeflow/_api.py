@@ -18,7 +18,7 @@ FAMILIES = (
     "linalg", "linalg_solve", "linalg_structure",
     "nn", "nn_losses", "nn_layers",
     "conv", "pooling",
-    "random", "debug",
+    "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 

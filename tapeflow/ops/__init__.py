@@ -26,6 +26,7 @@ from . import (  # noqa: F401  (registration)
     pooling,
     ragged,
     random,
+    random_distributions,
     reduce,
     sorting,
     string_convert,
