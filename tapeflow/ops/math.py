@@ -380,6 +380,6 @@ _BOTH = (
 API = {
     "tf": _BOTH + ["realdiv", "cast"],
     "math": _BOTH
-    + ("floordiv floormod mod squared_difference divide_no_nan unsorted_segment_sum").split(),
+    + "floordiv floormod mod squared_difference divide_no_nan unsorted_segment_sum".split(),
     "dtypes": ["cast"],
 }
