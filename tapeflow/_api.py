@@ -12,7 +12,13 @@ import sys
 import types
 
 FAMILIES = (
-    "math", "logic", "reduce", "array", "indexing", "linalg", "nn", "conv", "random", "debug",
+    "math", "math_unary", "clip", "logic",
+    "reduce", "sorting",
+    "array", "array_join", "indexing", "indexing_nd",
+    "linalg", "linalg_solve", "linalg_structure",
+    "nn", "nn_losses", "nn_layers",
+    "conv", "pooling",
+    "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
 )  # fmt: skip
 

@@ -2,7 +2,7 @@
 
 Every kernel loops over the kh*kw kernel positions and moves one strided slice of the
 whole batch at a time: no per-element Python loop, no `add.at`, no boolean indexing.
-Shapes are validated by the ops (tapeflow/ops/conv.py) before they get here.
+Shapes are validated by the ops (tapeflow/ops/conv.py, pooling.py) before they get here.
 """
 
 from typing import NamedTuple

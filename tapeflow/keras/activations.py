@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from ..core.registry import register_direct_type
 from ..core.tensor import Tensor, convert_to_tensor
+from ..ops import clip as _clip
 from ..ops import math as _m
+from ..ops import math_unary as _mu
 from ..ops import nn as _nn
 from ..ops.array import ones_like as _ones_like
 from ..ops.array import reshape as _reshape
-from ..ops.array import split as _split
 from ..ops.array import zeros_like as _zeros_like
+from ..ops.array_join import split as _split
 from ..ops.indexing import where as _where
 
 
@@ -40,7 +42,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
     else:
         x = _nn.relu(x)
     if clip_max:
-        x = _m.clip_by_value(x, 0.0, float(max_value))
+        x = _clip.clip_by_value(x, 0.0, float(max_value))
     if negative_slope != 0.0:
         x = x - negative_slope * negative_part
     return x
@@ -86,12 +88,12 @@ def selu(x):
 
 def softplus(x):
     """log(exp(x) + 1)."""
-    return _m.softplus(_float(x))
+    return _mu.softplus(_float(x))
 
 
 def softsign(x):
     """x / (|x| + 1)."""
-    return _m.softsign(_float(x))
+    return _mu.softsign(_float(x))
 
 
 def silu(x):
@@ -110,7 +112,7 @@ def gelu(x, approximate=False):
 def celu(x, alpha=1.0):
     """max(x, 0) + alpha * expm1(min(x, 0) / alpha)."""
     x = _float(x)
-    return _m.maximum(x, 0.0) + alpha * _m.expm1(_m.minimum(x, 0.0) / alpha)
+    return _m.maximum(x, 0.0) + alpha * _mu.expm1(_m.minimum(x, 0.0) / alpha)
 
 
 def glu(x, axis=-1):
@@ -121,29 +123,29 @@ def glu(x, axis=-1):
             f"glu: the size of axis {axis} must be divisible by 2, got x.shape={tuple(x.shape)}"
         )
     a, b = _split(x, 2, axis=axis)
-    return a * _m.sigmoid(b)
+    return a * _mu.sigmoid(b)
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return _m.tanh(_float(x))
+    return _mu.tanh(_float(x))
 
 
 def tanh_shrink(x):
     """x - tanh(x)."""
     x = _float(x)
-    return x - _m.tanh(x)
+    return x - _mu.tanh(x)
 
 
 def hard_tanh(x):
     """x clipped to [-1, 1]."""
-    return _m.clip_by_value(_float(x), -1.0, 1.0)
+    return _clip.clip_by_value(_float(x), -1.0, 1.0)
 
 
 def hard_shrink(x, threshold=0.5):
     """x where |x| > threshold, 0 elsewhere."""
     x = _float(x)
-    return _where(_m.abs(x) > threshold, x, _zeros_like(x))
+    return _where(_mu.abs(x) > threshold, x, _zeros_like(x))
 
 
 def soft_shrink(x, threshold=0.5):
@@ -162,7 +164,7 @@ def threshold(x, threshold, default_value):
 def sigmoid(x):
     """1 / (1 + exp(-x))."""
     x = _float(x)
-    return _with_logits(_m.sigmoid(x), x)
+    return _with_logits(_mu.sigmoid(x), x)
 
 
 class _LogitsTensor(Tensor):
@@ -184,7 +186,7 @@ def _with_logits(output, logits):
 
 def exponential(x):
     """exp(x)."""
-    return _m.exp(_float(x))
+    return _mu.exp(_float(x))
 
 
 def hard_sigmoid(x):
@@ -203,13 +205,13 @@ hard_swish = hard_silu
 
 def log_sigmoid(x):
     """log(sigmoid(x)) = -softplus(-x)."""
-    return -_m.softplus(-_float(x))
+    return -_mu.softplus(-_float(x))
 
 
 def sparse_plus(x):
     """0 for x <= -1, (x + 1)^2 / 4 for -1 < x < 1, x for x >= 1."""
     x = _float(x)
-    return _where(x <= -1, _zeros_like(x), _where(x < 1, 0.25 * _m.square(x + 1.0), x))
+    return _where(x <= -1, _zeros_like(x), _where(x < 1, 0.25 * _mu.square(x + 1.0), x))
 
 
 def sparse_sigmoid(x):
@@ -221,13 +223,13 @@ def sparse_sigmoid(x):
 def squareplus(x, b=4):
     """(x + sqrt(x^2 + b)) / 2."""
     x = _float(x)
-    return (x + _m.sqrt(_m.square(x) + float(b))) / 2.0
+    return (x + _mu.sqrt(_mu.square(x) + float(b))) / 2.0
 
 
 def mish(x):
     """x * tanh(softplus(x))."""
     x = _float(x)
-    return x * _m.tanh(_m.softplus(x))
+    return x * _mu.tanh(_mu.softplus(x))
 
 
 def linear(x):

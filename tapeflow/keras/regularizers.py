@@ -22,8 +22,8 @@ class L1L2(Regularizer):
         self.l1, self.l2 = float(l1), float(l2)
 
     def __call__(self, x):
-        from ..ops.math import abs as abs_
-        from ..ops.math import square
+        from ..ops.math_unary import abs as abs_
+        from ..ops.math_unary import square
         from ..ops.reduce import reduce_sum
 
         total = 0.0

@@ -1,7 +1,7 @@
-"""Indexing: slicing, gather and scatter by index, where, boolean_mask, one_hot, sort.
+"""Indexing: slicing, gather, where, boolean_mask, one_hot, repeat.
 
-Part of the array family: `array.py` imports this module at its end (the ops here build
-on its reshape/transpose/concat, and its vjps slice with the ops here).
+Part of the array family: the ops here build on array.py's reshape/transpose, and the vjps
+of array_join.py slice with the ops here.
 """
 
 import builtins
@@ -15,17 +15,7 @@ from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
 from ._common import batch_ndim
-from .array import (
-    _axis,
-    _check_same_dtype,
-    _concat,
-    _dims,
-    _ndim,
-    _reshape,
-    _static_shape,
-    _transpose,
-    _zeros_like,
-)
+from .array import _axis, _check_same_dtype, _dims, _ndim, _reshape, _static_shape, _transpose
 
 # ---- slicing -------------------------------------------------------------------------------
 
@@ -278,191 +268,6 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     return _gather(params, indices, axis=axis, batch_dims=int(batch_dims))
 
 
-# ---- gather_nd and scatter -----------------------------------------------------------------
-
-
-def _nd_index(op_name, indices, shape, what="shape"):
-    """The last axis of `indices` as a tuple of index arrays, checked against `shape`."""
-    if indices.dtype.kind not in "iu":
-        raise InvalidArgumentError(
-            f"{op_name}: indices must be int32 or int64, got {indices.dtype}"
-        )
-    if indices.ndim == 0:
-        raise InvalidArgumentError(f"{op_name}: indices must be at least a vector, got a scalar")
-    k = indices.shape[-1]
-    if k > len(shape):
-        raise InvalidArgumentError(
-            f"{op_name}: the last dimension of indices ({k}) must be <= "
-            f"the rank of the {what} {list(shape)}"
-        )
-    bad = xp.any((indices < 0) | (indices >= xp.asarray(shape[:k], dtype=indices.dtype)), -1)
-    if bad.any():
-        pos = _first_bad(bad)
-        raise InvalidArgumentError(
-            f"{op_name}: indices{list(pos)} = {indices[pos].tolist()} "
-            f"does not index into {what} {list(shape)}"
-        )
-    return tuple(xp.moveaxis(indices, -1, 0))
-
-
-def _nd_sample(rng, high=(3, 4), rows=(5,)):
-    return np.stack([rng.integers(0, h, size=rows) for h in high], -1).astype("int32")
-
-
-@op(
-    "GatherNd",
-    same_dtype=(),
-    samples=[
-        Sample((3, 4, 2), _nd_sample, wrt=(0,)),
-        Sample((3, 4), lambda rng: _nd_sample(rng, (3,), (2, 2)), wrt=(0,)),
-    ],
-)
-def _gather_nd(params, indices):
-    index = _nd_index("GatherNd", indices, params.shape, "param shape")
-    if not index:  # an empty index picks all of params for every row
-        return xp.broadcast_to(params, indices.shape[:-1] + params.shape).copy()
-    return string_values.boxed(params[index])
-
-
-@_gather_nd.vjp
-def _gather_nd_vjp(g, ans, params, indices):
-    return _scatter_nd(indices, g, shape=tuple(params.shape)), None
-
-
-def gather_nd(params, indices, batch_dims=0, name=None):
-    """Gathers `params[indices[..., :]]`: the last axis of `indices` indexes params' first ones.
-
-    With `batch_dims=b`, row `i` of the first b (batch) dimensions of indices indexes
-    `params[i]`.
-    """
-    indices = convert_to_tensor(indices)
-    b = int(batch_dims)
-    if b:
-        batch = tuple(_dims(params)[:b])
-        if tuple(indices.shape[:b]) != batch:
-            raise InvalidArgumentError(
-                f"GatherNd: the first {b} (batch) dimensions of params "
-                f"{list(_dims(params))} and indices "
-                f"{list(indices.shape)} must match"
-            )
-        # Prepend each row's batch coordinates, then gather from params with the batch
-        # dimensions flattened into one.
-        coords = np.stack(np.meshgrid(*[np.arange(d) for d in batch], indexing="ij"), -1)
-        lead = tuple(indices.shape[:-1])
-        coords = coords.reshape(batch + (1,) * (len(lead) - b) + (b,))
-        coords = wrap(xp.asarray(np.broadcast_to(coords, lead + (b,)), dtype=indices._value.dtype))
-        indices = _concat(coords, indices, axis=-1)
-    return _gather_nd(params, indices)
-
-
-def _scatter_index(op_name, indices, updates, shape):
-    index = _nd_index(op_name, indices, shape)
-    expected = tuple(indices.shape[:-1]) + tuple(shape[indices.shape[-1] :])
-    if tuple(updates.shape) != expected:
-        raise InvalidArgumentError(
-            f"{op_name}: updates must have shape indices.shape[:-1] + shape[indices.shape[-1]:]"
-            f" = {list(expected)}, got {list(updates.shape)} (indices {list(indices.shape)}, "
-            f"shape {list(shape)})"
-        )
-    if not index:
-        raise InvalidArgumentError(
-            f"{op_name}: indices with an empty last dimension are not supported"
-        )
-    return index
-
-
-def _unique_rows(rng, high=5, n=3):
-    return rng.permutation(high)[:n].reshape(n, 1).astype("int32")
-
-
-@op(
-    "ScatterNd",
-    same_dtype=(),
-    samples=[
-        Sample(lambda rng: _indices_sample(rng, 5, (4, 1)), (4, 3), shape=(5, 3), wrt=(1,)),
-        Sample(_nd_sample, (5,), shape=(3, 4), wrt=(1,)),
-    ],
-)
-def _scatter_nd(indices, updates, shape):
-    index = _scatter_index("ScatterNd", indices, updates, shape)
-    out = xp.zeros(shape, dtype=updates.dtype)
-    xp.add.at(out, index, updates)  # repeated indices add up
-    return out
-
-
-@_scatter_nd.vjp
-def _scatter_nd_vjp(g, ans, indices, updates, shape):
-    return None, _gather_nd(g, indices)
-
-
-def scatter_nd(indices, updates, shape, name=None):
-    """Zeros of `shape` with `updates` added at `indices` (repeated indices add up)."""
-    return _scatter_nd(indices, updates, shape=_static_shape(shape))
-
-
-_TENSOR_SCATTER = [
-    Sample((5, 3), _unique_rows, (3, 3), wrt=(0, 2)),
-    Sample((3, 4), lambda rng: _nd_sample(rng, (3, 4), (2,)), (2,), wrt=(0, 2)),
-]
-
-
-@op("TensorScatterUpdate", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
-def _tensor_scatter_update(tensor, indices, updates):
-    out = tensor.copy()
-    out[_scatter_index("TensorScatterUpdate", indices, updates, tensor.shape)] = updates
-    return out
-
-
-@_tensor_scatter_update.vjp
-def _tensor_scatter_update_vjp(g, ans, tensor, indices, updates):
-    g_updates = _gather_nd(g, indices)
-    return _tensor_scatter_update(g, indices, _zeros_like(g_updates)), None, g_updates
-
-
-@op("TensorScatterAdd", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
-def _tensor_scatter_add(tensor, indices, updates):
-    out = tensor.copy()
-    xp.add.at(out, _scatter_index("TensorScatterAdd", indices, updates, tensor.shape), updates)
-    return out
-
-
-@_tensor_scatter_add.vjp
-def _tensor_scatter_add_vjp(g, ans, tensor, indices, updates):
-    return g, None, _gather_nd(g, indices)
-
-
-@op("TensorScatterSub", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
-def _tensor_scatter_sub(tensor, indices, updates):
-    out = tensor.copy()
-    xp.subtract.at(
-        out, _scatter_index("TensorScatterSub", indices, updates, tensor.shape), updates
-    )
-    return out
-
-
-@_tensor_scatter_sub.vjp
-def _tensor_scatter_sub_vjp(g, ans, tensor, indices, updates):
-    return g, None, -_gather_nd(g, indices)
-
-
-def tensor_scatter_nd_update(tensor, indices, updates, name=None):
-    """A copy of `tensor` with the entries (or slices) at `indices` replaced by `updates`."""
-    _check_same_dtype("TensorScatterUpdate", tensor, updates)
-    return _tensor_scatter_update(tensor, indices, updates)
-
-
-def tensor_scatter_nd_add(tensor, indices, updates, name=None):
-    """A copy of `tensor` with `updates` added at `indices` (repeated indices add up)."""
-    _check_same_dtype("TensorScatterAdd", tensor, updates)
-    return _tensor_scatter_add(tensor, indices, updates)
-
-
-def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
-    """A copy of `tensor` with `updates` subtracted at `indices`."""
-    _check_same_dtype("TensorScatterSub", tensor, updates)
-    return _tensor_scatter_sub(tensor, indices, updates)
-
-
 # ---- where and masks -----------------------------------------------------------------------
 
 
@@ -627,72 +432,14 @@ def repeat(input, repeats, axis=None, name=None):
     return _gather(input, np.repeat(np.arange(n, dtype=np.int64), reps), axis=a, batch_dims=0)
 
 
-# ---- sorting -------------------------------------------------------------------------------
-
-
-# tapeflow's own op type: TF sorts with TopKV2 (k = the full length), which is stable:
-# equal values keep their order in both directions, as here.
-@op("ArgSort", differentiable=False, samples=[Sample((3, 4), axis=1, descending=True)])
-def _argsort(x, axis, descending):
-    if x.dtype.kind == "b":
-        raise InvalidArgumentError("ArgSort: bool tensors cannot be sorted")
-    if not descending:
-        return xp.argsort(x, axis=axis, kind="stable").astype(xp.int32)
-    # Stable descending: sort the reversed array ascending, then map positions back.
-    n = x.shape[axis]
-    order = xp.argsort(xp.flip(x, axis), axis=axis, kind="stable")
-    return (n - 1 - xp.flip(order, axis)).astype(xp.int32)
-
-
-def _sort_args(values, axis, direction, what):
-    if direction not in ("ASCENDING", "DESCENDING"):
-        raise ValueError(
-            f"{what}: argument `direction` should be one of ASCENDING, "
-            f"DESCENDING. Received: direction={direction}"
-        )
-    values = convert_to_tensor(values)
-    if values.ndim == 0:
-        raise InvalidArgumentError(f"{what}: values must have rank >= 1, got a scalar")
-    return values, _axis(axis, values.ndim, what)
-
-
-def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
-    """The int32 indices that sort `values` along `axis` (ties keep their order)."""
-    values, a = _sort_args(values, axis, direction, "argsort")
-    return _argsort(values, axis=a, descending=direction == "DESCENDING")
-
-
-def sort(values, axis=-1, direction="ASCENDING", name=None):
-    """`values` sorted along `axis`; differentiable (the gradient goes back to each source)."""
-    values, a = _sort_args(values, axis, direction, "sort")
-    order = _argsort(values, axis=a, descending=direction == "DESCENDING")
-    last = values.ndim - 1
-    if a != last:  # sort the last axis: swap it with `axis` (its own inverse)
-        perm = tuple(last if i == a else a if i == last else i for i in range(values.ndim))
-        values, order = _transpose(values, perm=perm), _transpose(order, perm=perm)
-    shape = tuple(values.shape)
-    # Rows of a matrix, gathered with one batch dimension: a dense gradient, as in TF.
-    rows = (-1, shape[-1])
-    out = _gather(_reshape(values, shape=rows), _reshape(order, shape=rows), axis=1, batch_dims=1)
-    out = _reshape(out, shape=shape)
-    return _transpose(out, perm=perm) if a != last else out
-
-
 API = {
     "tf": [
         "slice",
         "strided_slice",
         "gather",
-        "gather_nd",
-        "scatter_nd",
-        "tensor_scatter_nd_update",
-        "tensor_scatter_nd_add",
-        "tensor_scatter_nd_sub",
         "where",
         "boolean_mask",
         "one_hot",
         "repeat",
-        "sort",
-        "argsort",
     ],
 }

@@ -1,9 +1,7 @@
-"""Elementwise math: arithmetic, powers, exponentials, trigonometry, activations, clipping.
+"""Elementwise arithmetic: add, multiply, divide, pow, maximum/minimum, cast, sums of tensors.
 
-Comparisons and logic are in `logic.py`.
+Unary functions are in `math_unary.py`, clipping in `clip.py`, comparisons in `logic.py`.
 """
-
-import collections.abc
 
 import numpy as np
 
@@ -12,8 +10,8 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
-from ..core.tensor import Operand, convert_to_tensor, wrap
-from ._common import BINARY, UNARY, _floating
+from ..core.tensor import Operand, convert_to_tensor
+from ._common import BINARY, UNARY
 from .logic import greater, greater_equal, less_equal
 
 # TF computes inf/nan silently where NumPy would warn (log(0), x/0, exp overflow).
@@ -211,6 +209,8 @@ def pow(x, y):  # noqa: A001 - TF's public name
 
 @pow.vjp
 def _pow_vjp(g, ans, x, y):
+    from .math_unary import log  # imported here: math_unary imports this module
+
     gx = g * y * pow(x, y - 1.0)
     # d/dy is ans * log(x); TF returns 0 where x <= 0 instead of nan (no real log there).
     positive = _cast(greater(x, 0.0), dtype=x.dtype.name)
@@ -244,355 +244,7 @@ def scalar_mul(scalar, x, name=None):
     return multiply(scalar, x)
 
 
-# ---- absolute value, powers and roots ------------------------------------------------------
-
-
-@op("Abs", samples=UNARY, batchable=True)
-def abs(x):  # noqa: A001 - TF's public name
-    """|x| elementwise."""
-    return xp.abs(x)
-
-
-@abs.vjp
-def _abs_vjp(g, ans, x):
-    return (g * sign(x),)
-
-
-@op("Sign", samples=UNARY, batchable=True)
-def sign(x):
-    """-1, 0 or 1 by the sign of x (nan stays nan)."""
-    return xp.sign(x)
-
-
-@sign.vjp
-def _sign_vjp(g, ans, x):
-    return (wrap(xp.zeros(tuple(g.shape), dtype=g.dtype.as_numpy_dtype)),)  # TF: zeros
-
-
-@op("Square", samples=UNARY, batchable=True)
-def square(x):
-    """x * x elementwise."""
-    return xp.multiply(x, x)
-
-
-@square.vjp
-def _square_vjp(g, ans, x):
-    return (g * (x * 2.0),)
-
-
-@op("Sqrt", samples=UNARY, domain=(0.5, 3.0), batchable=True)
-@_quiet
-def sqrt(x):
-    """Square root elementwise (floats only)."""
-    return _floating("Sqrt", x, xp.sqrt(x))
-
-
-@sqrt.vjp
-def _sqrt_vjp(g, ans, x):
-    return (_real_div(g * 0.5, ans),)
-
-
-@op("Rsqrt", samples=UNARY, domain=(0.5, 3.0), batchable=True)
-@_quiet
-def rsqrt(x):
-    """1 / sqrt(x) elementwise (floats only)."""
-    return _floating("Rsqrt", x, 1 / xp.sqrt(x))
-
-
-@rsqrt.vjp
-def _rsqrt_vjp(g, ans, x):
-    return ((g * -0.5) * (ans * ans * ans),)
-
-
-@op("Reciprocal", samples=UNARY, domain=POSITIVE, batchable=True)
-@_quiet
-def reciprocal(x):
-    """1 / x elementwise (floats only)."""
-    out = xp.reciprocal(x)
-    if out.dtype.kind != "f":
-        raise NotFoundError(f"Reciprocal: no kernel for {x.dtype.name} inputs")
-    return out
-
-
-@reciprocal.vjp
-def _reciprocal_vjp(g, ans, x):
-    return (-g * ans * ans,)
-
-
-# ---- exponentials and logarithms -----------------------------------------------------------
-
-
-@op("Exp", samples=UNARY, domain=(-3, 3), batchable=True)
-@_quiet
-def exp(x):
-    """e ** x elementwise."""
-    return _floating("Exp", x, xp.exp(x))
-
-
-@exp.vjp
-def _exp_vjp(g, ans, x):
-    return (g * ans,)  # d exp = exp
-
-
-@op("Expm1", samples=UNARY, domain=(-3, 3), batchable=True)
-@_quiet
-def expm1(x):
-    """exp(x) - 1, accurate for small x."""
-    return _floating("Expm1", x, xp.expm1(x))
-
-
-@expm1.vjp
-def _expm1_vjp(g, ans, x):
-    return (g * exp(x),)
-
-
-@op("Log", samples=UNARY, domain=(0.5, 3), batchable=True)
-@_quiet
-def log(x):
-    """Natural logarithm elementwise (log(0) = -inf, negative -> nan)."""
-    return _floating("Log", x, xp.log(x))
-
-
-@log.vjp
-def _log_vjp(g, ans, x):
-    return (g * reciprocal(x),)
-
-
-@op("Log1p", samples=UNARY, domain=(-0.5, 2), batchable=True)
-@_quiet
-def log1p(x):
-    """log(1 + x), accurate for small x."""
-    return _floating("Log1p", x, xp.log1p(x))
-
-
-@log1p.vjp
-def _log1p_vjp(g, ans, x):
-    return (g * reciprocal(1.0 + x),)
-
-
-# ---- trigonometric and hyperbolic ----------------------------------------------------------
-
-
-@op("Sin", samples=UNARY, batchable=True)
-def sin(x):
-    """Sine elementwise."""
-    return _floating("Sin", x, xp.sin(x))
-
-
-@sin.vjp
-def _sin_vjp(g, ans, x):
-    return (g * cos(x),)
-
-
-@op("Cos", samples=UNARY, batchable=True)
-def cos(x):
-    """Cosine elementwise."""
-    return _floating("Cos", x, xp.cos(x))
-
-
-@cos.vjp
-def _cos_vjp(g, ans, x):
-    return (-g * sin(x),)
-
-
-@op("Tan", samples=UNARY, domain=(-1, 1), batchable=True)
-def tan(x):
-    """Tangent elementwise."""
-    return _floating("Tan", x, xp.tan(x))
-
-
-@tan.vjp
-def _tan_vjp(g, ans, x):
-    return (square(reciprocal(cos(x))) * g,)
-
-
-@op("Atan", samples=UNARY, batchable=True)
-def atan(x):
-    """Arctangent elementwise."""
-    return _floating("Atan", x, xp.arctan(x))
-
-
-@atan.vjp
-def _atan_vjp(g, ans, x):
-    return (g * reciprocal(1.0 + square(x)),)
-
-
-@op("Sinh", samples=UNARY, batchable=True)
-@_quiet
-def sinh(x):
-    """Hyperbolic sine elementwise."""
-    return _floating("Sinh", x, xp.sinh(x))
-
-
-@sinh.vjp
-def _sinh_vjp(g, ans, x):
-    return (g * cosh(x),)
-
-
-@op("Cosh", samples=UNARY, batchable=True)
-@_quiet
-def cosh(x):
-    """Hyperbolic cosine elementwise."""
-    return _floating("Cosh", x, xp.cosh(x))
-
-
-@cosh.vjp
-def _cosh_vjp(g, ans, x):
-    return (g * sinh(x),)
-
-
-@op("Tanh", samples=UNARY, batchable=True)
-def tanh(x):
-    """Hyperbolic tangent elementwise."""
-    return _floating("Tanh", x, xp.tanh(x))
-
-
-@tanh.vjp
-def _tanh_vjp(g, ans, x):
-    return (g * (1.0 - ans * ans),)
-
-
-# ---- activations ---------------------------------------------------------------------------
-
-
-@op("Sigmoid", samples=UNARY, domain=(-4, 4), batchable=True)
-def sigmoid(x):
-    """1 / (1 + exp(-x)), computed without overflow for large |x|."""
-    e = xp.exp(-xp.abs(x))
-    small = e / (1 + e)  # sigmoid(-|x|), accurate even when tiny
-    # 1 - small rounds correctly near 1, where 1 / (1 + e) would be off by an ulp.
-    return _floating("Sigmoid", x, xp.where(x >= 0, 1 - small, small))
-
-
-@sigmoid.vjp
-def _sigmoid_vjp(g, ans, x):
-    return (g * ans * (1.0 - ans),)
-
-
-_SOFTPLUS_THRESHOLD = {}
-
-
-# Registered (not log1p(exp(x))) for stability: exp overflows for large x, as in TF's kernel.
-@op("Softplus", samples=UNARY, domain=(-4, 4), batchable=True)
-@_quiet
-def softplus(features):
-    """log(exp(x) + 1), equal to x for large x and exp(x) for very negative x, as in TF."""
-    _floating("Softplus", features)
-    t = _SOFTPLUS_THRESHOLD.get(features.dtype)
-    if t is None:  # below t, exp(x) == softplus(x) to machine precision; above -t, x does
-        t = _SOFTPLUS_THRESHOLD[features.dtype] = float(np.log(np.finfo(features.dtype).eps)) + 2
-    e = xp.exp(features)
-    return xp.where(features > -t, features, xp.where(features < t, e, xp.log1p(e)))
-
-
-@softplus.vjp
-def _softplus_vjp(g, ans, features):
-    return (g * sigmoid(features),)
-
-
-# Registered (not x / (1 + |x|) composed) for accuracy: the composed gradient cancels.
-@op("Softsign", samples=UNARY, batchable=True)
-def softsign(features):
-    """x / (1 + |x|)."""
-    return _floating("Softsign", features, features / (xp.abs(features) + 1))
-
-
-@softsign.vjp
-def _softsign_vjp(g, ans, features):
-    return (_real_div(g, square(abs(features) + 1.0)),)
-
-
-_erf_impl = None
-
-
-@op("Erf", samples=UNARY, batchable=True)
-def erf(x):
-    """The Gauss error function elementwise."""
-    global _erf_impl
-    _floating("Erf", x)
-    if _erf_impl is None:
-        _erf_impl = _load_erf()
-    return _erf_impl(x).astype(x.dtype, copy=False)
-
-
-@erf.vjp
-def _erf_vjp(g, ans, x):
-    return (g * (2.0 / float(np.sqrt(np.pi))) * exp(-square(x)),)
-
-
-def erfc(x, name=None):
-    """1 - erf(x). Composite: loses relative precision where erf(x) is near 1 (x > ~4)."""
-    return 1.0 - erf(x)
-
-
-def _load_erf():
-    try:
-        if xp is np:
-            from scipy.special import erf as impl
-        else:  # pragma: no cover - needs a GPU machine
-            from cupyx.scipy.special import erf as impl
-    except ImportError:
-        return _erf_chebyshev  # NumPy only: slower, within a few ulps in float64
-    return impl
-
-
-_ERF_STEP, _ERF_PIECES, _ERF_DEGREE = 0.5, 12, 16  # erf(x) rounds to 1 for |x| >= 6
-_erf_table = None
-
-
-def _erf_chebyshev(x):
-    """erf without SciPy: x * g(|x|), g = erf(x)/x interpolated on 12 pieces of [0, 6]."""
-    global _erf_table
-    if _erf_table is None:  # Chebyshev interpolants of erf(x)/x (smooth, even, g(0) = 2/sqrt(pi))
-        import math
-
-        from numpy.polynomial import chebyshev
-
-        t = chebyshev.chebpts1(_ERF_DEGREE + 1)
-        rows = []
-        for p in range(_ERF_PIECES):
-            v = _ERF_STEP * (p + 0.5 + 0.5 * t)
-            rows.append(chebyshev.chebfit(t, [math.erf(a) / a for a in v], _ERF_DEGREE))
-        _erf_table = xp.asarray(np.array(rows))
-    x = x.astype(xp.float64)
-    ax = xp.abs(x)
-    inside = ax < _ERF_STEP * _ERF_PIECES  # False for inf and nan
-    s = xp.where(inside, ax, 0.0) / _ERF_STEP
-    piece = xp.minimum(s.astype(xp.intp), _ERF_PIECES - 1)
-    t = 2 * (s - piece) - 1
-    b1 = b2 = 0.0
-    for k in range(_ERF_DEGREE, 0, -1):  # Clenshaw's recurrence, one coefficient column a step
-        b1, b2 = _erf_table[piece, k] + 2 * t * b1 - b2, b1
-    g = _erf_table[piece, 0] + t * b1 - b2
-    return xp.where(xp.isnan(x), x, xp.copysign(xp.where(inside, ax * g, 1.0), x))
-
-
-# ---- rounding (no gradient in TF) ----------------------------------------------------------
-
-
-@op("Round", differentiable=False, samples=UNARY)
-def round(x):  # noqa: A001 - TF's public name
-    """Rounds half to even (banker's rounding): 0.5 -> 0, 1.5 -> 2, 2.5 -> 2."""
-    if x.dtype.kind in "iu":
-        return x
-    return xp.round(x)
-
-
-@op("Floor", differentiable=False, samples=UNARY)
-def floor(x):
-    """Largest integer not greater than x, elementwise (floats only)."""
-    _floating("Floor", x)  # NumPy 2 floors integers as integers; TF refuses them
-    return xp.floor(x)
-
-
-@op("Ceil", differentiable=False, samples=UNARY)
-def ceil(x):
-    """Smallest integer not less than x, elementwise (floats only)."""
-    _floating("Ceil", x)  # as for Floor
-    return xp.ceil(x)
-
-
-# ---- maximum, minimum and clipping ---------------------------------------------------------
+# ---- maximum and minimum -------------------------------------------------------------------
 
 
 @op("Maximum", samples=BINARY, batchable=True)
@@ -617,100 +269,6 @@ def minimum(x, y):
 def _minimum_vjp(g, ans, x, y):
     x_wins = _cast(less_equal(x, y), dtype=g.dtype.name)  # ties go to x, as in TF
     return g * x_wins, g * (1.0 - x_wins)
-
-
-def _same_shape(name, before, after):
-    if tuple(before.shape) != tuple(after.shape):
-        raise ValueError(
-            f"{name}: Shapes {before.shape} and {after.shape} are incompatible "
-            f"(the clip bounds must not broadcast `t` to a larger shape)"
-        )
-
-
-def clip_by_value(t, clip_value_min, clip_value_max, name=None):
-    """Clips values into [clip_value_min, clip_value_max]; at a bound the gradient goes to t."""
-    values = convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
-    t_min = minimum(values, clip_value_max)
-    _same_shape("clip_by_value", values, t_min)
-    t_max = maximum(t_min, clip_value_min)
-    _same_shape("clip_by_value", values, t_max)
-    if isinstance(t, IndexedSlices):
-        return IndexedSlices(t_max, t.indices, t.dense_shape)
-    return t_max
-
-
-def clip_by_norm(t, clip_norm, axes=None, name=None):
-    """Rescales t so that its L2 norm (over `axes`, default all) is at most `clip_norm`."""
-    from .reduce import reduce_sum
-
-    values = convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
-    l2sum = reduce_sum(values * values, axes, keepdims=True)
-    # TF's double-where, so an all-zero t gets a zero (not nan) gradient:
-    # l2norm = where(l2sum > 0, sqrt(where(l2sum > 0, l2sum, 1)), l2sum).
-    positive = _cast(greater(l2sum, 0.0), dtype=l2sum.dtype.name)
-    l2norm = sqrt(l2sum + (1.0 - positive)) * positive
-    intermediate = values * clip_norm
-    _same_shape("clip_by_norm", values, intermediate)
-    clipped = _real_div(intermediate, maximum(l2norm, clip_norm))
-    if isinstance(t, IndexedSlices):
-        return IndexedSlices(clipped, t.indices, t.dense_shape)
-    return clipped
-
-
-def _check_sequence(t_list, name):
-    if not isinstance(t_list, collections.abc.Sequence) or isinstance(t_list, str):
-        raise TypeError(
-            f"{name}: `t_list` should be a sequence of tensors. Received {type(t_list)}."
-        )
-
-
-def _global_norm(values):
-    """sqrt(sum of squares of every entry), None entries skipped (TF's tf.linalg.global_norm)."""
-    from .reduce import reduce_sum
-
-    half_squared = [reduce_sum(square(v)) * 0.5 for v in values if v is not None]  # l2_loss
-    if not half_squared:
-        raise ValueError("global_norm: t_list holds no tensors (only None)")
-    return sqrt(add_n(half_squared) * 2.0)
-
-
-def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
-    """Scales every tensor of t_list by clip_norm / max(global_norm, clip_norm).
-
-    Returns `(list_clipped, global_norm)`; None entries stay None. When the global norm is
-    inf or nan every clipped value is nan, as in TF.
-    """
-    _check_sequence(t_list, "clip_by_global_norm")
-    t_list = list(t_list)
-    values = [
-        None if t is None else convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
-        for t in t_list
-    ]
-    use_norm = _global_norm(values) if use_norm is None else convert_to_tensor(use_norm)
-    one = convert_to_tensor(1.0, dtype=use_norm.dtype)
-    scale_for_finite = multiply(
-        clip_norm, minimum(_real_div(one, use_norm), _real_div(one, clip_norm))
-    )
-    with np.errstate(**_QUIET):
-        scale = scale_for_finite + (use_norm - use_norm)  # nan when the norm is inf or nan
-    clipped = []
-    for t, v in zip(t_list, values, strict=True):
-        if v is None:
-            clipped.append(None)
-        elif isinstance(t, IndexedSlices):
-            clipped.append(IndexedSlices(v * scale, t.indices, t.dense_shape))
-        else:
-            clipped.append(v * scale)
-    return clipped, use_norm
-
-
-def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
-    """x / sqrt(max(sum(x ** 2, axis), epsilon))."""
-    from .reduce import reduce_sum
-
-    x = convert_to_tensor(x)
-    square_sum = reduce_sum(square(x), dim if axis is None else axis, keepdims=True)
-    return multiply(x, rsqrt(maximum(square_sum, epsilon)))
 
 
 # ---- casting -------------------------------------------------------------------------------
@@ -817,18 +375,11 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
 
 
 _BOTH = (
-    "add subtract multiply divide truediv pow negative abs sign square sqrt exp sin cos tan "
-    "tanh sinh cosh atan sigmoid maximum minimum add_n round floor scalar_mul"
+    "add subtract multiply divide truediv pow negative maximum minimum add_n scalar_mul"
 ).split()
 API = {
-    "tf": _BOTH + "realdiv clip_by_value clip_by_norm clip_by_global_norm cast".split(),
+    "tf": _BOTH + ["realdiv", "cast"],
     "math": _BOTH
-    + (
-        "floordiv floormod mod rsqrt reciprocal expm1 log log1p softplus softsign erf erfc "
-        "squared_difference ceil divide_no_nan "
-        "l2_normalize unsorted_segment_sum"
-    ).split(),
-    "nn": ["sigmoid", "softplus", "softsign", "tanh", "l2_normalize"],
-    "linalg": ["l2_normalize"],
+    + "floordiv floormod mod squared_difference divide_no_nan unsorted_segment_sum".split(),
     "dtypes": ["cast"],
 }

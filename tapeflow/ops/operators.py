@@ -10,7 +10,7 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import execute
 from ..core.tensor import Operand, convert_to_tensor
-from . import indexing, linalg, logic, math
+from . import indexing, linalg, logic, math, math_unary
 
 _EMPTY = {}
 
@@ -113,7 +113,7 @@ def _install():
     Operand.__eq__ = _equality(logic.equal, False)
     Operand.__ne__ = _equality(logic.not_equal, True)
     Operand.__neg__ = lambda self: execute(math.negative, (self,), _EMPTY)
-    Operand.__abs__ = lambda self: math.abs(self)
+    Operand.__abs__ = lambda self: math_unary.abs(self)
     Operand.__invert__ = lambda self: logic.logical_not(self)
     Operand.__getitem__ = _getitem
 

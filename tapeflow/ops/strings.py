@@ -17,7 +17,16 @@ from ..core.ragged import RaggedTensor
 from ..core.registry import Sample, get_op, op
 from ..core.string_values import bytes_array
 from ..core.tensor import convert_to_tensor
-from . import array, fingerprint, indexing, logic, math, random  # noqa: F401  (registered first)
+from . import (  # noqa: F401  (registered first)
+    array,
+    array_join,
+    fingerprint,
+    indexing,
+    indexing_nd,
+    logic,
+    math,
+    random,
+)
 from ._common import normalize_axis
 
 # Existing ops that move string elements around without reading them, and `==`/`!=`.

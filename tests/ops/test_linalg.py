@@ -12,18 +12,13 @@ import pytest
 
 import tapeflow as tf
 from tapeflow.core.errors import InvalidArgumentError
-from tapeflow.ops import math as math_ops
-from tapeflow.ops import reduce as reduce_ops
 
 GOLDEN = json.loads(
     (pathlib.Path(__file__).parent.parent / "golden" / "linalg_nn.json").read_text()
 )["cases"]
 
 needs_norm_ops = pytest.mark.skipif(
-    not (
-        all(hasattr(math_ops, n) for n in ("sqrt", "abs", "pow"))
-        and hasattr(reduce_ops, "reduce_max")
-    ),
+    not (all(hasattr(tf.math, n) for n in ("sqrt", "abs", "pow")) and hasattr(tf, "reduce_max")),
     reason="tf.norm is built on tf.math.sqrt/abs/pow and tf.reduce_max (math, reduce families)",
 )
 

@@ -214,7 +214,7 @@ def test_erf_in_float32(rng):
 
 
 def test_erf_without_scipy_is_accurate():
-    from tapeflow.ops.math import _erf_chebyshev
+    from tapeflow.ops.math_unary import _erf_chebyshev
 
     x = np.concatenate([np.linspace(-7, 7, 20001), np.geomspace(1e-300, 1, 200)])
     want = _erf(x)

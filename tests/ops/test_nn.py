@@ -13,7 +13,6 @@ import pytest
 import tapeflow as tf
 from tapeflow.core.errors import InvalidArgumentError
 from tapeflow.core.indexed_slices import IndexedSlices
-from tapeflow.ops import math as math_ops
 
 GOLDEN = json.loads(
     (pathlib.Path(__file__).parent.parent / "golden" / "linalg_nn.json").read_text()
@@ -22,7 +21,7 @@ GOLDEN = json.loads(
 
 def _needs_math(*names):
     return pytest.mark.skipif(
-        not all(hasattr(math_ops, n) for n in names),
+        not all(hasattr(tf.math, n) for n in names),
         reason=f"needs tf.math.{'/'.join(names)} (math family)",
     )
 

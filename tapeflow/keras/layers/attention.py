@@ -14,9 +14,9 @@ from ...core.tensor import convert_to_tensor
 from ...ops.array import reshape, transpose
 from ...ops.indexing import where
 from ...ops.linalg import einsum, matmul
-from ...ops.math import exp
-from ...ops.nn import dropout as _dropout
+from ...ops.math_unary import exp
 from ...ops.nn import softmax
+from ...ops.nn_layers import dropout as _dropout
 from ...ops.reduce import reduce_logsumexp
 from .. import initializers, regularizers
 from .convolutional import _serialize

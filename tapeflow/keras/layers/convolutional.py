@@ -7,7 +7,8 @@ This module also holds the small argument helpers that the other layer modules s
 from __future__ import annotations
 
 from ...ops import conv as _conv
-from ...ops.array import concat, pad, reshape, split, transpose
+from ...ops.array import reshape, transpose
+from ...ops.array_join import concat, pad, split
 from .. import activations, backend, initializers, regularizers
 from .layer import Layer
 

@@ -16,7 +16,7 @@ from ...ops.array import reshape, transpose
 from ...ops.indexing import gather, repeat
 from ...ops.linalg import _mat_mul
 from ...ops.math import cast
-from ...ops.nn import dropout
+from ...ops.nn_layers import dropout
 from .. import activations, backend, initializers, regularizers
 from .layer import Layer
 

@@ -6,8 +6,10 @@ Each takes a list of inputs (`keras.layers.Add()([a, b])`); the lower-case funct
 
 from __future__ import annotations
 
+from ...ops import clip as _clip
 from ...ops import math as _math
-from ...ops.array import concat, expand_dims, reshape, squeeze, transpose
+from ...ops.array import expand_dims, reshape, squeeze, transpose
+from ...ops.array_join import concat
 from ...ops.linalg import matmul
 from .layer import Layer
 
@@ -258,7 +260,7 @@ class Dot(Merge):
         x, y = inputs
         a1, a2 = self._axes((x.ndim, y.ndim))
         if self.normalize:
-            x, y = _math.l2_normalize(x, axis=a1), _math.l2_normalize(y, axis=a2)
+            x, y = _clip.l2_normalize(x, axis=a1), _clip.l2_normalize(y, axis=a2)
         return _batch_dot(self, x, y, a1, a2)
 
     def compute_output_shape(self, input_shape):

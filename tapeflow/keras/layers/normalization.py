@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ...backend import xp
 from ...ops.array import reshape
-from ...ops.math import rsqrt
-from ...ops.nn import batch_normalization, moments
+from ...ops.math_unary import rsqrt
+from ...ops.nn_layers import batch_normalization, moments
 from .. import initializers, regularizers
 from .core import _get_constraint, _get_initializer, _serialize_constraint
 from .layer import Layer

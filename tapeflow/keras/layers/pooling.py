@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...ops import conv as _conv
+from ...ops import pooling as _pooling
 from ...ops.reduce import reduce_max, reduce_mean, reduce_sum
 from .convolutional import _conv_length, _data_format, _padding, _tuple
 from .layer import Layer
@@ -65,7 +65,7 @@ class MaxPooling1D(_BasePooling):
     """Max over windows of (batch, steps, channels)."""
 
     rank = 1
-    _pool = _conv.max_pool1d
+    _pool = _pooling.max_pool1d
 
     def __init__(self, pool_size=2, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
@@ -75,7 +75,7 @@ class MaxPooling2D(_BasePooling):
     """Max over windows of (batch, height, width, channels)."""
 
     rank = 2
-    _pool = _conv.max_pool2d
+    _pool = _pooling.max_pool2d
 
     def __init__(
         self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs
@@ -87,14 +87,14 @@ class AveragePooling1D(_BasePooling):
     """Mean over windows of (batch, steps, channels); "same" borders average real cells only."""
 
     rank = 1
-    _pool = _conv.avg_pool1d
+    _pool = _pooling.avg_pool1d
 
 
 class AveragePooling2D(_BasePooling):
     """Mean over windows of (batch, height, width, channels)."""
 
     rank = 2
-    _pool = _conv.avg_pool2d
+    _pool = _pooling.avg_pool2d
 
 
 class _BaseGlobalPooling(Layer):

@@ -10,7 +10,8 @@ import numpy as np
 from ...backend import xp
 from ...core.tensor import Operand, convert_to_tensor
 from ...ops.array import broadcast_to, reshape
-from ...ops.math import cast, maximum, sqrt
+from ...ops.math import cast, maximum
+from ...ops.math_unary import sqrt
 from .. import backend
 from .layer import Layer
 

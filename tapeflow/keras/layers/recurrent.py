@@ -8,11 +8,12 @@ costs the recurrent matmul and the gate arithmetic only.
 from __future__ import annotations
 
 from ...core.tensor import convert_to_tensor
-from ...ops.array import concat, ones, reshape, stack, stop_gradient, unstack, zeros
+from ...ops.array import ones, reshape, stop_gradient, zeros
+from ...ops.array_join import concat, stack, unstack
 from ...ops.indexing import where
 from ...ops.linalg import matmul
 from ...ops.math import cast
-from ...ops.nn import dropout as _dropout
+from ...ops.nn_layers import dropout as _dropout
 from .. import initializers, regularizers
 from .convolutional import _activation, _serialize
 from .layer import Layer

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...ops.array import broadcast_to, pad, reshape, transpose
+from ...ops.array import broadcast_to, reshape, transpose
+from ...ops.array_join import pad
 from ...ops.indexing import gather
 from .convolutional import _data_format, _tuple
 from .layer import Layer

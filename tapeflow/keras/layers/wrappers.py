@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ...ops.array import concat, reshape, reverse
+from ...ops.array import reshape
+from ...ops.array_join import concat, reverse
 from .layer import Layer
 from .recurrent import _deserialize_layer, _serialize_layer
 

@@ -12,7 +12,9 @@ from ...ops import array as array_ops
 from ...ops import indexing as indexing_ops
 from ...ops import logic as logic_ops
 from ...ops import math as math_ops
+from ...ops import math_unary as unary_ops
 from ...ops import nn as nn_ops
+from ...ops import nn_losses as loss_ops
 from ...ops import reduce as reduce_ops
 from .. import backend
 from .base import (
@@ -46,13 +48,13 @@ def mean_squared_error(y_true, y_pred):
 def mean_absolute_error(y_true, y_pred):
     """mean(|y_true - y_pred|, axis=-1)."""
     y_true, y_pred = _prepared("mean_absolute_error", y_true, y_pred)
-    return reduce_ops.reduce_mean(math_ops.abs(y_true - y_pred), axis=-1)
+    return reduce_ops.reduce_mean(unary_ops.abs(y_true - y_pred), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred):
     """100 * mean(|(y_true - y_pred) / max(|y_true|, epsilon)|, axis=-1)."""
     y_true, y_pred = _prepared("mean_absolute_percentage_error", y_true, y_pred)
-    diff = math_ops.abs((y_true - y_pred) / math_ops.maximum(math_ops.abs(y_true), _eps(y_pred)))
+    diff = unary_ops.abs((y_true - y_pred) / math_ops.maximum(unary_ops.abs(y_true), _eps(y_pred)))
     return 100.0 * reduce_ops.reduce_mean(diff, axis=-1)
 
 
@@ -60,16 +62,16 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     """mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)) ** 2, axis=-1)."""
     y_true, y_pred = _prepared("mean_squared_logarithmic_error", y_true, y_pred)
     eps = _eps(y_pred)
-    first_log = math_ops.log(math_ops.maximum(y_pred, eps) + 1.0)
-    second_log = math_ops.log(math_ops.maximum(y_true, eps) + 1.0)
+    first_log = unary_ops.log(math_ops.maximum(y_pred, eps) + 1.0)
+    second_log = unary_ops.log(math_ops.maximum(y_true, eps) + 1.0)
     return reduce_ops.reduce_mean(math_ops.squared_difference(first_log, second_log), axis=-1)
 
 
 def _l2_normalize(x, axis):
     # Keras' normalize: x * min(rsqrt(sum(x^2)), 1 / epsilon), so zero vectors stay zero.
-    square_sum = reduce_ops.reduce_sum(math_ops.square(x), axis=axis, keepdims=True)
+    square_sum = reduce_ops.reduce_sum(unary_ops.square(x), axis=axis, keepdims=True)
     with np.errstate(divide="ignore"):
-        inv_norm = math_ops.rsqrt(square_sum)
+        inv_norm = unary_ops.rsqrt(square_sum)
     return x * math_ops.minimum(inv_norm, 1.0 / backend.epsilon())
 
 
@@ -86,8 +88,8 @@ def huber(y_true, y_pred, delta=1.0):
     y_true, y_pred = _prepared("huber", y_true, y_pred)
     delta = np.asarray(delta, dtype=y_pred._value.dtype)
     error = y_pred - y_true
-    abs_error = math_ops.abs(error)
-    quadratic = 0.5 * math_ops.square(error)
+    abs_error = unary_ops.abs(error)
+    quadratic = 0.5 * unary_ops.square(error)
     linear = delta * abs_error - 0.5 * np.square(delta)
     return reduce_ops.reduce_mean(
         indexing_ops.where(logic_ops.less_equal(abs_error, delta), quadratic, linear), axis=-1
@@ -99,7 +101,7 @@ def log_cosh(y_true, y_pred):
     y_true, y_pred = _prepared("log_cosh", y_true, y_pred)
     log2 = np.asarray(np.log(np.float32(2.0)), dtype=y_pred._value.dtype)  # Keras: float32 log
     x = y_pred - y_true
-    return reduce_ops.reduce_mean(x + math_ops.softplus(x * -2.0) - log2, axis=-1)
+    return reduce_ops.reduce_mean(x + unary_ops.softplus(x * -2.0) - log2, axis=-1)
 
 
 # ---- probabilistic losses ----------------------------------------------------------------------
@@ -112,14 +114,14 @@ def kl_divergence(y_true, y_pred):
     eps = backend.epsilon()
     y_true = _clip(y_true, eps, 1.0)
     y_pred = _clip(y_pred, eps, 1.0)
-    return reduce_ops.reduce_sum(y_true * math_ops.log(y_true / y_pred), axis=-1)
+    return reduce_ops.reduce_sum(y_true * unary_ops.log(y_true / y_pred), axis=-1)
 
 
 def poisson(y_true, y_pred):
     """mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)."""
     y_true, y_pred = _convert_pair(y_true, y_pred)
     _check_broadcast("poisson", y_true, y_pred)
-    return reduce_ops.reduce_mean(y_pred - y_true * math_ops.log(y_pred + _eps(y_pred)), axis=-1)
+    return reduce_ops.reduce_mean(y_pred - y_true * unary_ops.log(y_pred + _eps(y_pred)), axis=-1)
 
 
 def _keras_logits(name, output, from_logits, activation):
@@ -151,10 +153,10 @@ def _binary_crossentropy_elementwise(target, output, from_logits, name="binary_c
     _check_same_shape(name, target, output)
     output, from_logits = _keras_logits(name, output, from_logits, "Sigmoid")
     if from_logits:
-        return nn_ops.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
+        return loss_ops.sigmoid_cross_entropy_with_logits(labels=target, logits=output)
     eps = backend.epsilon()
     output = _clip(output, eps, 1.0 - eps)
-    bce = target * math_ops.log(output) + (1.0 - target) * math_ops.log(1.0 - output)
+    bce = target * unary_ops.log(output) + (1.0 - target) * unary_ops.log(1.0 - output)
     return -bce
 
 
@@ -184,7 +186,7 @@ def binary_focal_crossentropy(
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
         # Keras' sigmoid output remembers its logits, so the crossentropy uses them.
-        logits, y_pred = y_pred, math_ops.sigmoid(y_pred)
+        logits, y_pred = y_pred, unary_ops.sigmoid(y_pred)
         bce = _binary_crossentropy_elementwise(y_true, logits, True, "binary_focal_crossentropy")
     else:
         bce = _binary_crossentropy_elementwise(y_true, y_pred, False, "binary_focal_crossentropy")
@@ -226,11 +228,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     _check_same_shape(name, y_true, y_pred)
     output, from_logits = _keras_logits(name, y_pred, from_logits, "Softmax")
     if from_logits:
-        return nn_ops.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
+        return loss_ops.softmax_cross_entropy_with_logits(labels=y_true, logits=output, axis=axis)
     output = output / reduce_ops.reduce_sum(output, axis=axis, keepdims=True)
     eps = backend.epsilon()
     output = _clip(output, eps, 1.0 - eps)
-    return -reduce_ops.reduce_sum(y_true * math_ops.log(output), axis=axis)
+    return -reduce_ops.reduce_sum(y_true * unary_ops.log(output), axis=axis)
 
 
 def categorical_focal_crossentropy(
@@ -245,7 +247,7 @@ def categorical_focal_crossentropy(
     output = y_pred / reduce_ops.reduce_sum(y_pred, axis=axis, keepdims=True)
     eps = backend.epsilon()
     output = _clip(output, eps, 1.0 - eps)
-    cce = -y_true * math_ops.log(output)
+    cce = -y_true * unary_ops.log(output)
     weighting = math_ops.pow(1.0 - output, gamma) * alpha
     return reduce_ops.reduce_sum(weighting * cce, axis=axis)
 
@@ -277,8 +279,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     labels = y_true if kind in (np.int32, np.int64) else math_ops.cast(y_true, "int64")
     if not from_logits:
         eps = backend.epsilon()
-        output = math_ops.log(_clip(output, eps, 1.0 - eps))
-    result = nn_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
+        output = unary_ops.log(_clip(output, eps, 1.0 - eps))
+    result = loss_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
     if valid is not None:
         result = indexing_ops.where(wrap(valid), result, xp.zeros((), result.dtype._np))
         result = _with_mask(result, wrap(valid))
@@ -307,7 +309,7 @@ def squared_hinge(y_true, y_pred):
     y_true, y_pred = _convert_pair(y_true, y_pred)
     _check_broadcast("squared_hinge", y_true, y_pred)
     margin = math_ops.maximum(1.0 - _hinge_labels(y_true) * y_pred, 0.0)
-    return reduce_ops.reduce_mean(math_ops.square(margin), axis=-1)
+    return reduce_ops.reduce_mean(unary_ops.square(margin), axis=-1)
 
 
 def categorical_hinge(y_true, y_pred):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ...backend import xp
 from ...core.tensor import wrap
-from ...ops import math as math_ops
+from ...ops import math_unary as unary_ops
 from .. import backend
 from .base import Metric, as_array, divide_no_nan, tensor
 from .confusion import (
@@ -108,7 +108,7 @@ class AUC(Metric):
         if not self._built:
             self._build(as_array(y_pred).shape)
         if self._from_logits:
-            y_pred = math_ops.sigmoid(wrap(as_array(y_pred)))
+            y_pred = unary_ops.sigmoid(wrap(as_array(y_pred)))
         update_confusion_matrix_variables(
             {
                 TRUE_POSITIVES: self.true_positives,

@@ -50,8 +50,9 @@ def normalize(x, axis: int = -1, order: int = 2):
     if not isinstance(order, int) or order < 1:
         raise ValueError(f"normalize: `order` must be an int >= 1, got order={order}")
     from ...core.tensor import convert_to_tensor
-    from ...ops.math import abs as abs_
-    from ...ops.math import maximum, pow, sqrt, square
+    from ...ops.math import maximum, pow
+    from ...ops.math_unary import abs as abs_
+    from ...ops.math_unary import sqrt, square
     from ...ops.reduce import reduce_sum
 
     x = convert_to_tensor(x)
