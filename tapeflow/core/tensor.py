@@ -352,5 +352,6 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
 
 
 def is_tensor(x) -> builtins.bool:
-    """True for Tensors and Variables (TF's `tf.is_tensor`)."""
-    return isinstance(x, Operand)
+    """True for Tensors, Variables and composite tensors such as SparseTensor (TF's
+    `tf.is_tensor`)."""
+    return isinstance(x, Operand) or getattr(type(x), "_is_composite_tensor", False)

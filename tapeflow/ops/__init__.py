@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (registration)
     random_distributions,
     reduce,
     sorting,
+    sparse,
     string_convert,
     string_regex,
     string_split,

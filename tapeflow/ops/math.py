@@ -9,6 +9,7 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.indexed_slices import IndexedSlices
+from ..core.sparse import SparseTensor
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor
 from ._common import BINARY, UNARY
@@ -293,6 +294,8 @@ def cast(x, dtype, name=None):
     dtype = dtypes.as_dtype(dtype)
     if isinstance(x, IndexedSlices):
         return IndexedSlices(cast(x.values, dtype), x.indices, x.dense_shape)
+    if isinstance(x, SparseTensor):
+        return x.with_values(cast(x.values, dtype))
     x = convert_to_tensor(x)
     if x.dtype is dtype:
         return x
