@@ -77,7 +77,8 @@ def _shape_sample(rng):
 )
 def _sparse_to_dense(indices, output_shape, values, default_value, validate_indices=True):
     shape = tuple(int(d) for d in np.asarray(output_shape).reshape(-1))
-    indices = indices.reshape(indices.shape[0] if indices.ndim else 1, -1)
+    if indices.ndim < 2:  # TF's kernel also takes one coordinate per value of a vector
+        indices = indices.reshape(-1, 1)
     if validate_indices:
         check_ordered("SparseToDense", indices, shape)
     elif ((indices < 0) | (indices >= xp.asarray(shape, np.int64))).any():
