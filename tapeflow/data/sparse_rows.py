@@ -84,6 +84,8 @@ class SparseArray:
             key = key[0]
         if isinstance(key, slice):
             return self.take(np.arange(*key.indices(self.dense_shape[0])))
+        if isinstance(key, np.ndarray) and key.ndim == 1:
+            return self.take(key)
         if isinstance(key, (int, np.integer)):
             i = int(key)
             mine = self.indices[:, 0] == i
