@@ -238,6 +238,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
                 f"{value.dtype.name}: {value!r}"
             )
         return value
+    if isinstance(value, TensorShape):
+        return _shape_tensor(value, dtype)
     conversion = getattr(value, "_tapeflow_tensor_conversion", None)
     if conversion is not None:  # IndexedSlices and friends
         return convert_to_tensor(conversion(), dtype=dtype)
@@ -277,6 +279,22 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     except ValueError as e:
         raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from e
     return wrap(xp.asarray(arr))
+
+
+def _shape_tensor(shape: TensorShape, dtype) -> Tensor:
+    """A fully known TensorShape as a 1-D int32 Tensor (int64 when a dimension needs it)."""
+    if not shape.is_fully_defined():
+        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+    dims = shape.as_list()
+    if dtype is None:
+        fits = all(d <= np.iinfo(np.int32).max for d in dims)
+        dtype = dtypes.int32 if fits else dtypes.int64
+    elif dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(
+            f"Cannot convert TensorShape {shape} to dtype {dtype!r}. Allowed dtypes are "
+            f"tf.int32 and tf.int64."
+        )
+    return wrap(xp.asarray(np.asarray(dims, dtype=dtype._np)))
 
 
 def _string_tensor(value, dtype, to_array) -> Tensor:
