@@ -26,10 +26,11 @@ FAMILIES = (
 
 def _core_table() -> dict:
     """The namespaces filled from the engine rather than from op families."""
-    from .backend import threads
-    from .core import dtypes, nest
+    from .backend import devices, threads
+    from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
     from .function import functions_run_eagerly, run_functions_eagerly
+    from .testing import test_case
     from .testing.compute_gradient import compute_gradient
 
     # Every DType the engine defines, with TF's aliases (half, double) and helpers.
@@ -47,13 +48,30 @@ def _core_table() -> dict:
         "dtypes": dtype_table,
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
-        "test": {"compute_gradient": compute_gradient},
+        "test": {"compute_gradient": compute_gradient,
+                 **{n: getattr(test_case, n) for n in TEST_NAMES}},
         "config": {
             "run_functions_eagerly": run_functions_eagerly,
             "functions_run_eagerly": functions_run_eagerly,
+            **{n: getattr(devices, n) for n in DEVICE_NAMES},
+            **{n: getattr(device, n) for n in PLACEMENT_NAMES},
+        },
+        "config.experimental": {
+            **{n: getattr(devices, n) for n in DEVICE_NAMES + EXPERIMENTAL_DEVICE_NAMES},
+            "enable_op_determinism": device.enable_op_determinism,
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
-    }
+        "tf": {"device": device.device},
+    }  # fmt: skip
+
+
+# tf.config / tf.config.experimental names served by backend/devices.py and core/device.py.
+DEVICE_NAMES = ["list_physical_devices", "list_logical_devices", "get_visible_devices",
+                "set_visible_devices", "PhysicalDevice", "LogicalDevice"]  # fmt: skip
+EXPERIMENTAL_DEVICE_NAMES = ["set_memory_growth", "get_memory_growth", "get_device_details"]
+PLACEMENT_NAMES = ["get_soft_device_placement", "set_soft_device_placement"]
+TEST_NAMES = ["TestCase", "main", "is_gpu_available", "gpu_device_name", "is_built_with_cuda",
+              "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla"]  # fmt: skip
 
 
 def collect() -> dict:

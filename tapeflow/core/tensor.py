@@ -15,11 +15,13 @@ import numpy as np
 from ..backend import to_numpy, xp
 from . import dtypes, string_values
 from .context import observed
+from .device import current_device_name
 from .shape import TensorShape
 
 _next_id = itertools.count(1).__next__
 
-_CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+# Where every array lives: the CPU with NumPy, GPU 0 with CuPy (see core/device.py).
+_DEVICE = current_device_name()
 
 
 class Operand:
@@ -43,7 +45,7 @@ class Operand:
 
     @property
     def device(self) -> str:
-        return _CPU_DEVICE
+        return _DEVICE
 
     def get_shape(self) -> TensorShape:
         return self.shape

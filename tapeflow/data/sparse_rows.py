@@ -17,6 +17,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.sparse import SparseTensor, SparseTensorSpec
 from ..core.tensor import wrap
 
+
 class SparseArray:
     """A SparseTensor's components as NumPy arrays, indexable by rows (see the docstring)."""
 

@@ -9,8 +9,8 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.indexed_slices import IndexedSlices
-from ..core.sparse import SparseTensor
 from ..core.registry import Sample, op
+from ..core.sparse import SparseTensor
 from ..core.tensor import Operand, convert_to_tensor
 from ._common import BINARY, UNARY
 from .logic import greater, greater_equal, less_equal

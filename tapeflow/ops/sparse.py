@@ -251,8 +251,9 @@ def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
 
     def kernel(slots, n, axes):
         return _flat(
-            _op("SparseReduceMax")(sp.indices, sp.values, sp.dense_shape, axes=axes,
-                                   keepdims=False)  # fmt: skip
+            _op("SparseReduceMax")(
+                sp.indices, sp.values, sp.dense_shape, axes=axes, keepdims=False
+            )  # fmt: skip
         )
 
     return _reduce(sp, axis, bool(keepdims), output_is_sparse, "SparseReduceMax", kernel)

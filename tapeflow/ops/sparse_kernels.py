@@ -195,8 +195,7 @@ def _sparse_reshape(input_indices, input_shape, new_shape):
     unknown = [i for i, d in enumerate(target) if d == -1]
     if len(unknown) > 1:
         raise InvalidArgumentError(
-            f"{name}: only one output dimension may be -1, not both {unknown[0]} and "
-            f"{unknown[1]}"
+            f"{name}: only one output dimension may be -1, not both {unknown[0]} and {unknown[1]}"
         )
     known = int(np.prod([d for d in target if d != -1], dtype=np.int64))
     if unknown:
