@@ -20,7 +20,7 @@ FAMILIES = (
     "conv", "pooling",
     "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
-    "sparse",
+    "sparse", "tensor_array",
 )  # fmt: skip
 
 
