@@ -29,7 +29,7 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
-    from .function import functions_run_eagerly, run_functions_eagerly
+    from .function import functions_run_eagerly, py_func, run_functions_eagerly
     from .testing import test_case
     from .testing.compute_gradient import compute_gradient
 
@@ -61,7 +61,8 @@ def _core_table() -> dict:
             "enable_op_determinism": device.enable_op_determinism,
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
-        "tf": {"device": device.device},
+        "tf": {"device": device.device, "py_function": py_func.py_function,
+               "numpy_function": py_func.numpy_function},
     }  # fmt: skip
 
 

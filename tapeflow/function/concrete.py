@@ -285,13 +285,18 @@ class ConcreteFunction:
                     else:
                         getattr(var, m.attrs["method"])(value(m.inputs[0]))
                 elif m.kind == "callback":
-                    result = host_call(m.attrs["fn"], *(value(v) for v in m.inputs))
+                    ins = [value(v) for v in m.inputs]
+                    result = host_call(m.attrs["fn"], *ins)
                     outs = (
                         ()
                         if result is None
                         else (result if isinstance(result, tuple) else (result,))
                     )
                     env.update(zip(m.outputs, outs))
+                    # A callback with a gradient (tf.py_function) records it on the tapes.
+                    record_gradient = getattr(m.attrs["fn"], "record_gradient", None)
+                    if record_gradient is not None:
+                        record_gradient(ins, list(outs))
                 elif m.kind == "guard":
                     x = value(m.inputs[0])._value
                     failed = guard_fails(m.attrs["kind"], x, m.attrs["expected"])
