@@ -20,7 +20,7 @@ FAMILIES = (
     "conv", "pooling",
     "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
-    "sparse", "tensor_array",
+    "sparse", "tensor_array", "control",
 )  # fmt: skip
 
 
@@ -29,7 +29,7 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
-    from .function import functions_run_eagerly, py_func, run_functions_eagerly
+    from .function import functions_run_eagerly, py_func, run_functions_eagerly, scopes
     from .testing import test_case
     from .testing.compute_gradient import compute_gradient
 
@@ -62,7 +62,8 @@ def _core_table() -> dict:
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
         "tf": {"device": device.device, "py_function": py_func.py_function,
-               "numpy_function": py_func.numpy_function},
+               "numpy_function": py_func.numpy_function, "init_scope": scopes.init_scope,
+               "control_dependencies": scopes.control_dependencies},
     }  # fmt: skip
 
 
