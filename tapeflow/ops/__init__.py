@@ -34,6 +34,6 @@ from . import (  # noqa: F401  (registration)
     string_convert,
     string_regex,
     string_split,
-    tensor_array,
     strings,  # after the array ops: lets some of them take strings
+    tensor_array,
 )

@@ -109,8 +109,7 @@ class TensorArray:
     def _zeros(self, i: int):
         if not self._element_shape.is_fully_defined():  # TF: zeros of an unknown shape
             raise ValueError(
-                f"Cannot convert a partially known TensorShape {self._element_shape} to a "
-                f"Tensor."
+                f"Cannot convert a partially known TensorShape {self._element_shape} to a Tensor."
             )
         value = wrap(np.zeros(self._element_shape.as_list(), self._dtype._np))
         self._elements[i] = value
@@ -150,8 +149,7 @@ class TensorArray:
         if i >= size:
             if not self._dynamic_size:
                 raise OutOfRangeError(
-                    f"Tried to write to index {i} but array is not resizeable and size is: "
-                    f"{size} "
+                    f"Tried to write to index {i} but array is not resizeable and size is: {size} "
                 )
             self._elements.extend([None] * (i - size + 1))
         if not isinstance(value, Operand):
@@ -164,8 +162,7 @@ class TensorArray:
             )
         if not self._element_shape.is_compatible_with(value.shape):
             raise ValueError(
-                f"Incompatible shape for value ({value.shape}), expected "
-                f"({self._element_shape})"
+                f"Incompatible shape for value ({value.shape}), expected ({self._element_shape})"
             )
         if self._infer_shape:
             self._element_shape = self._element_shape.merge_with(value.shape)
@@ -241,8 +238,7 @@ class TensorArray:
             )
         if value.ndim == 0:
             raise InvalidArgumentError(
-                f"Expected value to be at least a vector, but received shape: "
-                f"{list(value.shape)} "
+                f"Expected value to be at least a vector, but received shape: {list(value.shape)} "
             )
         if int(lengths.sum()) != value.shape[0]:
             raise InvalidArgumentError(
