@@ -86,8 +86,10 @@ def _label(layer, shapes, show_layer_names, show_layer_activations, show_dtype, 
             f"<b>{out_dtype or '?'}</b></font></td>"
         )
     if show_trainable and getattr(layer, "weights", None):
-        color, text = ("forestgreen", "Trainable") if layer.trainable else ("firebrick",
-                                                                              "Non-trainable")  # fmt: skip
+        if layer.trainable:
+            color, text = "forestgreen", "Trainable"
+        else:
+            color, text = "firebrick", "Non-trainable"
         cols.append(
             f'<td bgcolor="{color}"><font point-size="14" color="white"><b>{text}</b></font></td>'
         )
@@ -170,9 +172,13 @@ def model_to_dot(model, show_shapes=False, show_dtype=False, show_layer_names=Tr
         dot.set("dpi", dpi)
         dot.set("splines", splines)
         dot.set_node_defaults(shape="record")
-    options = dict(show_layer_names=show_layer_names, show_layer_activations=show_layer_activations,
-                   show_dtype=show_dtype, show_shapes=show_shapes,
-                   show_trainable=show_trainable)  # fmt: skip
+    options = dict(
+        show_layer_names=show_layer_names,
+        show_layer_activations=show_layer_activations,
+        show_dtype=show_dtype,
+        show_shapes=show_shapes,
+        show_trainable=show_trainable,
+    )
     if isinstance(model, Sequential):
         layers, edges, shapes = _sequential_graph(model)
     elif isinstance(model, Functional):
