@@ -226,6 +226,10 @@ def _reduce(sp, axis, keepdims, output_is_sparse, name, kernel):
     dense = kernel(slots, n, axes)
     if not output_is_sparse:
         return _op("Reshape")(dense, shape=tuple(out_shape))
+    # As TF: SparseReduceSumSparse (and the max) have no gradient.
+    dense = _op("PreventGradient")(
+        dense, message=f"gradient registry has no entry for: {name}Sparse"
+    )
     ones = _op("Cast")(_op("OnesLike")(slots), dtype="int32")
     counts = _op("UnsortedSegmentSum")(ones, slots, num_segments=n)
     present = _op("Where")(_op("Greater")(counts, wrap(np.int32(0))))  # [M, 1] positions
@@ -235,7 +239,8 @@ def _reduce(sp, axis, keepdims, output_is_sparse, name, kernel):
 
 def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
     """The sum of the stored values over `axis` (all axes by default): a dense Tensor, or
-    with `output_is_sparse` a SparseTensor of the positions that received a value."""
+    with `output_is_sparse` a SparseTensor of the positions that received a value (which,
+    as in TF, has no gradient)."""
     sp = _sparse_arg(sp_input, "reduce_sum")
 
     def kernel(slots, n, axes):
@@ -246,15 +251,15 @@ def reduce_sum(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=
 
 def reduce_max(sp_input, axis=None, keepdims=None, output_is_sparse=False, name=None):
     """The largest stored value over `axis`. As TF: implicit zeros are not values, and a
-    position that received no value is 0. Not differentiable (TF has no gradient)."""
+    position that received no value is 0. TF has no gradient for it: asking for one is
+    TF's LookupError."""
     sp = _sparse_arg(sp_input, "reduce_max")
 
     def kernel(slots, n, axes):
-        return _flat(
-            _op("SparseReduceMax")(
-                sp.indices, sp.values, sp.dense_shape, axes=axes, keepdims=False
-            )  # fmt: skip
+        reduced = _op("SparseReduceMax")(
+            sp.indices, sp.values, sp.dense_shape, axes=axes, keepdims=False
         )
+        return _flat(reduced)
 
     return _reduce(sp, axis, bool(keepdims), output_is_sparse, "SparseReduceMax", kernel)
 
@@ -298,7 +303,8 @@ def retain(sp_input, to_retain) -> SparseTensor:
 
 def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTensor:
     """Joins SparseTensors along `axis`. Other dimensions must match, or with
-    `expand_nonconcat_dims` take the largest. The result is in row-major order."""
+    `expand_nonconcat_dims` take the largest. The result is in row-major order. As in TF,
+    no gradient flows back through it (the values' gradient is None)."""
     inputs = [_sparse_arg(x, "concat") for x in sp_inputs]
     if not inputs:
         raise ValueError("tf.sparse.concat: sp_inputs is empty")
@@ -332,7 +338,8 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTen
         offset += s[axis]
     out_shape[axis] = offset
     indices = _op("ConcatV2")(*shifted, axis=0)
-    values = _op("ConcatV2")(*[x.values for x in inputs], axis=0)
+    # TF's SparseConcat has no gradient: the values' gradient is None there, so here too.
+    values = _op("StopGradient")(_op("ConcatV2")(*[x.values for x in inputs], axis=0))
     return reorder(_make(indices, values, _int64(out_shape)))
 
 

@@ -292,9 +292,10 @@ def _values_sample(rng):
 
 @op(
     "SparseReduceMax",
-    differentiable=False,
     same_dtype=(),
-    samples=[Sample(_coords_sample, _values_sample, _shape_sample, axes=(1,), keepdims=False)],
+    samples=[
+        Sample(_coords_sample, _values_sample, _shape_sample, axes=(1,), keepdims=False, wrt=[])
+    ],
 )
 def _sparse_reduce_max(indices, values, shape, axes, keepdims):
     """The largest stored value per output position (implicit zeros do not count; a
@@ -312,6 +313,22 @@ def _sparse_reduce_max(indices, values, shape, axes, keepdims):
     if keepdims:
         return out.reshape([1 if d in axes else s for d, s in enumerate(shape)])
     return out.reshape(kept_shape)
+
+
+@_sparse_reduce_max.vjp
+def _sparse_reduce_max_vjp(g, ans, indices, values, shape, axes, keepdims):
+    raise LookupError("gradient registry has no entry for: SparseReduceMax")  # as TF
+
+
+@op("PreventGradient", samples=[Sample((3,), message="no gradient", wrt=[])])
+def _prevent_gradient(x, message):
+    """The identity, whose gradient is an error (TF's op; used where TF has no gradient)."""
+    return x
+
+
+@_prevent_gradient.vjp
+def _prevent_gradient_vjp(g, ans, x, message):
+    raise LookupError(message)
 
 
 API = {}
