@@ -84,6 +84,8 @@ class TestCase(unittest.TestCase):
 
     def setUp(self):
         super().setUp()
+        if self.id().endswith(".test_session"):  # as TF: the method's name is not a test
+            self.skipTest("Not a test.")
         from ..ops import random as random_ops
 
         random.seed(DEFAULT_GRAPH_SEED)

@@ -254,6 +254,7 @@ def sparse_pipeline_cases(tf):
         return [type(s).__name__, list(s.shape), s.dtype.name]
 
     ds = tf.data.Dataset.from_tensor_slices(data)
+    ones = tf.ones([10, 2], tf.int32)
 
     @tf.function
     def matmul(x, y):
@@ -275,8 +276,8 @@ def sparse_pipeline_cases(tf):
         ),
         "data_as_numpy": lambda: list(ds.take(2).as_numpy_iterator()),
         "function_matmul": lambda: [
-            matmul(tf.SparseTensor([[0, 3], [2, 4]], [15, 25], [3, 10]), tf.ones([10, 2], tf.int32)),
-            matmul(tf.SparseTensor([[1, 3], [2, 9]], [1, 2], [3, 10]), tf.ones([10, 2], tf.int32)),
+            matmul(tf.SparseTensor([[0, 3], [2, 4]], [15, 25], [3, 10]), ones),
+            matmul(tf.SparseTensor([[1, 3], [2, 9]], [1, 2], [3, 10]), ones),
         ],
         "function_sparse_result": lambda: doubled(data),
     }
@@ -340,9 +341,9 @@ def tensor_array_cases(tf):
         "ta_write_wrong_dtype": lambda: tf.TensorArray(tf.float32, size=2).write(
             0, tf.constant(1, tf.int32)
         ),
-        "ta_write_wrong_shape": lambda: tf.TensorArray(tf.float32, size=2)
-        .write(0, [1.0, 2.0])
-        .write(1, [3.0]),
+        "ta_write_wrong_shape": lambda: (
+            tf.TensorArray(tf.float32, size=2).write(0, [1.0, 2.0]).write(1, [3.0])
+        ),
         "ta_unknown_shape_stack": lambda: tf.TensorArray(tf.float32, size=3).stack(),
         "ta_element_shape_stack": lambda: tf.TensorArray(
             tf.float32, size=3, element_shape=[2]
@@ -353,10 +354,14 @@ def tensor_array_cases(tf):
         "ta_split_bad": lambda: tf.TensorArray(tf.float32, size=2).split([1.0, 2.0, 3.0], [1, 1]),
         "ta_no_size": lambda: tf.TensorArray(tf.float32),
         "ta_unstack_scatter_split": unstack_scatter_split,
-        "ta_function": lambda: [squares(tf.constant([1.0, 2.0, 3.0])),
-                                squares(tf.constant([4.0, 5.0]))],  # fmt: skip
-        "ta_function_grad": lambda: [cube_grad(tf.constant([1.0, 2.0, 3.0])),
-                                     cube_grad(tf.constant([2.0, 2.0, 2.0]))],  # fmt: skip
+        "ta_function": lambda: [
+            squares(tf.constant([1.0, 2.0, 3.0])),
+            squares(tf.constant([4.0, 5.0])),
+        ],  # fmt: skip
+        "ta_function_grad": lambda: [
+            cube_grad(tf.constant([1.0, 2.0, 3.0])),
+            cube_grad(tf.constant([2.0, 2.0, 2.0])),
+        ],  # fmt: skip
         "ta_eager_grad": eager_grad,
     }
 
@@ -411,14 +416,16 @@ def py_function_cases(tf):
         "py_spec_tout": lambda: tf.py_function(lambda x: x, [2.0], tf.TensorSpec([], tf.float32)),
         "py_decorator": lambda: [decorated(tf.constant(3.0)), decorated(3.0)],
         "np_array": lambda: tf.numpy_function(lambda x: x * 2, [np.array([1.0, 2.0])], tf.float64),
-        "np_keeps_dtype": lambda: tf.numpy_function(lambda x: x * 2, [np.float32(1.5)], tf.float32),
+        "np_keeps_dtype": lambda: tf.numpy_function(lambda x: x * 2, [np.float32(1.5)], "float32"),
         "np_type": lambda: tf.numpy_function(lambda x: type(x).__name__, [2.0], tf.string),
         "np_raises": lambda: tf.numpy_function(lambda x: 1 / 0, [1.0], tf.float32),
         "py_eager_grads": eager_grad,
         "py_function_grad": lambda: [inner_grad(tf.constant(2.0)), inner_grad(tf.constant(3.0))],
         "py_outer_tape_grad": outer_grad,
-        "np_function": lambda: [numpy_in_function(tf.constant(2.0)),
-                                numpy_in_function(tf.constant(3.0))],  # fmt: skip
+        "np_function": lambda: [
+            numpy_in_function(tf.constant(2.0)),
+            numpy_in_function(tf.constant(3.0)),
+        ],  # fmt: skip
         "py_in_map": lambda: list(
             tf.data.Dataset.range(3)
             .map(lambda i: tf.py_function(lambda j: j * 10, [i], tf.int64))
@@ -540,9 +547,9 @@ def keras_cases(tf):
         "softmax_mask": lambda: keras.layers.Softmax()(x, mask=mask),
         "softmax_float_mask": lambda: keras.layers.Softmax()(x, mask=mask.astype(np.float32)),
         "softmax_bad_mask": lambda: keras.layers.Softmax()(x, mask=np.ones((1, 3), bool)),
-        "prelu": lambda: keras.layers.PReLU(
-            alpha_initializer=keras.initializers.Constant(0.25)
-        )(x),
+        "prelu": lambda: keras.layers.PReLU(alpha_initializer=keras.initializers.Constant(0.25))(
+            x
+        ),
         "prelu_shared": prelu_shared,
         "prelu_grad": prelu_grad,
         "pad": lambda: keras.utils.pad_sequences(seqs),
@@ -562,9 +569,7 @@ def keras_cases(tf):
         "split_array": lambda: [listed(d) for d in keras.utils.split_dataset(data, left_size=0.8)],
         "split_tuple_shuffled": lambda: [
             listed(d)
-            for d in keras.utils.split_dataset(
-                (data, labels), left_size=0.5, shuffle=True, seed=7
-            )
+            for d in keras.utils.split_dataset((data, labels), left_size=0.5, shuffle=True, seed=7)
         ],
         "split_list_counts": lambda: [
             listed(d) for d in keras.utils.split_dataset([data, labels], left_size=4, right_size=3)
