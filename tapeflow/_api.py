@@ -61,7 +61,7 @@ def _core_table() -> dict:
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
         "tf": {"device": device.device, "py_function": py_func.py_function,
-               "numpy_function": py_func.numpy_function, "init_scope": scopes.init_scope,
+               "numpy_function": py_func.numpy_function,
                "control_dependencies": scopes.control_dependencies},
     }  # fmt: skip
 

@@ -1,8 +1,4 @@
-"""`tf.init_scope` and `tf.control_dependencies`.
-
-`init_scope` lifts the code inside it out of any tf.function being traced and pauses the
-gradient tapes, as in TF: it runs once, at trace time, and nothing in it is recorded (the
-place to create variables or read Python state).
+"""`tf.control_dependencies` (`tf.init_scope` is in trace.py).
 
 `control_dependencies` orders effects in a graph. A tapeflow trace is the function's eager
 run recorded in program order, and every effect (variable writes, `tf.print`, random draws,
@@ -14,16 +10,6 @@ checks its argument, as TF's eager one ignores it.
 from __future__ import annotations
 
 import contextlib
-
-from ..core.tape import paused
-from .trace import suspended
-
-
-@contextlib.contextmanager
-def init_scope():
-    """Runs the block outside any tf.function trace, with gradient tapes paused."""
-    with suspended(), paused():
-        yield
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ import numpy as np
 from ...core.tensor import convert_to_tensor
 from ...ops import math as _m
 from ...ops.indexing import where
+from ...ops.math_unary import exp
 from ...ops.reduce import reduce_logsumexp
 from .. import activations, initializers, regularizers
 from .core import _get_constraint, _serialize_constraint
@@ -218,7 +219,7 @@ class Softmax(Layer):
             fill = np.asarray(_large_negative(inputs.dtype), inputs.dtype.as_numpy_dtype)
             inputs = where(mask, inputs, fill)
         if isinstance(self.axis, (tuple, list)) and len(self.axis) > 1:
-            outputs = _m.exp(inputs - reduce_logsumexp(inputs, axis=self.axis, keepdims=True))
+            outputs = exp(inputs - reduce_logsumexp(inputs, axis=self.axis, keepdims=True))
         else:
             axis = self.axis[0] if isinstance(self.axis, (tuple, list)) else self.axis
             outputs = activations.softmax(inputs, axis=axis)
