@@ -20,15 +20,16 @@ FAMILIES = (
     "conv", "pooling",
     "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
+    "sparse", "tensor_array", "control",
 )  # fmt: skip
 
 
 def _core_table() -> dict:
     """The namespaces filled from the engine rather than from op families."""
-    from .backend import threads
-    from .core import dtypes, nest
+    from .backend import devices, threads
+    from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
-    from .function import functions_run_eagerly, run_functions_eagerly
+    from .function import functions_run_eagerly, py_func, run_functions_eagerly, scopes
     from .testing.compute_gradient import compute_gradient
 
     # Every DType the engine defines, with TF's aliases (half, double) and helpers.
@@ -46,13 +47,46 @@ def _core_table() -> dict:
         "dtypes": dtype_table,
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
-        "test": {"compute_gradient": compute_gradient},
+        "test": {"compute_gradient": compute_gradient,
+                 **{n: Lazy("tapeflow.testing.test_case", n) for n in TEST_NAMES}},
         "config": {
             "run_functions_eagerly": run_functions_eagerly,
             "functions_run_eagerly": functions_run_eagerly,
+            **{n: getattr(devices, n) for n in DEVICE_NAMES},
+            **{n: getattr(device, n) for n in PLACEMENT_NAMES},
+        },
+        "config.experimental": {
+            **{n: getattr(devices, n) for n in DEVICE_NAMES + EXPERIMENTAL_DEVICE_NAMES},
+            "enable_op_determinism": device.enable_op_determinism,
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
-    }
+        "tf": {"device": device.device, "py_function": py_func.py_function,
+               "numpy_function": py_func.numpy_function,
+               "control_dependencies": scopes.control_dependencies},
+    }  # fmt: skip
+
+
+# tf.config / tf.config.experimental names served by backend/devices.py and core/device.py.
+DEVICE_NAMES = ["list_physical_devices", "list_logical_devices", "get_visible_devices",
+                "set_visible_devices", "PhysicalDevice", "LogicalDevice"]  # fmt: skip
+EXPERIMENTAL_DEVICE_NAMES = ["set_memory_growth", "get_memory_growth", "get_device_details"]
+PLACEMENT_NAMES = ["get_soft_device_placement", "set_soft_device_placement"]
+TEST_NAMES = ["TestCase", "main", "is_gpu_available", "gpu_device_name", "is_built_with_cuda",
+              "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla"]  # fmt: skip
+
+
+class Lazy:
+    """A public name whose module is imported on first use (`tf.test.TestCase` needs
+    unittest, which `import tapeflow` should not pay for)."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str):
+        self.module = module
+        self.name = name
+
+    def resolve(self):
+        return getattr(importlib.import_module(self.module), self.name)
 
 
 def collect() -> dict:
@@ -90,8 +124,30 @@ def install(package_globals: dict):
             package_globals.update(members)
         else:
             module = _namespace_module(package_globals, package, ns)
+            lazy = {k: v for k, v in members.items() if isinstance(v, Lazy)}
             for k, v in members.items():
-                setattr(module, k, v)
+                if k not in lazy:
+                    setattr(module, k, v)
+            if lazy:
+                _install_lazy(module, lazy)
+
+
+def _install_lazy(module: types.ModuleType, lazy: dict):
+    """Module-level __getattr__ (PEP 562) resolving `lazy`'s names on first access."""
+
+    def __getattr__(attr):
+        item = lazy.get(attr)
+        if item is None:
+            raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
+        value = item.resolve()
+        setattr(module, attr, value)
+        return value
+
+    def __dir__():
+        return sorted(set(module.__dict__) | set(lazy))
+
+    module.__getattr__ = __getattr__
+    module.__dir__ = __dir__
 
 
 def _namespace_module(package_globals: dict, package: str, ns: str) -> types.ModuleType:

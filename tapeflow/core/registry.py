@@ -180,6 +180,8 @@ def registered_ops() -> dict:
 
 # Types whose `_value` dispatch reads directly; anything else is converted first.
 _DIRECT_TYPES = {Tensor, Variable}
+# Composite types (SparseTensor) -> handler(op, inputs, attrs): the ops TF applies to them.
+_COMPOSITE_HANDLERS = {}
 
 
 def register_direct_type(cls):
@@ -188,6 +190,12 @@ def register_direct_type(cls):
         raise TypeError(f"{cls.__name__} is not a Tensor or Variable subclass")
     _DIRECT_TYPES.add(cls)
     return cls
+
+
+def register_composite_handler(cls, handler):
+    """Routes an op given a `cls` input (first among its non-Tensor inputs) to `handler`,
+    which returns the result or raises TF's error for an op that does not take `cls`."""
+    _COMPOSITE_HANDLERS[cls] = handler
 
 
 def execute(op: Op, inputs: tuple, attrs: dict):
@@ -199,6 +207,9 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     for x in inputs:
         # A string input takes the slow path too, where `_convert_inputs` checks the op takes it.
         if type(x) not in _DIRECT_TYPES or x._value.dtype is _STRING:
+            handler = _COMPOSITE_HANDLERS.get(type(x))
+            if handler is not None:
+                return handler(op, inputs, attrs)
             inputs = _convert_inputs(op, inputs)
             if op.string_variant is not None and inputs[0]._value.dtype is _STRING:
                 return execute(op.string_variant, inputs, attrs)

@@ -15,11 +15,13 @@ import numpy as np
 from ..backend import to_numpy, xp
 from . import dtypes, string_values
 from .context import observed
+from .device import current_device_name
 from .shape import TensorShape
 
 _next_id = itertools.count(1).__next__
 
-_CPU_DEVICE = "/job:localhost/replica:0/task:0/device:CPU:0"
+# Where every array lives: the CPU with NumPy, GPU 0 with CuPy (see core/device.py).
+_DEVICE = current_device_name()
 
 
 class Operand:
@@ -43,7 +45,7 @@ class Operand:
 
     @property
     def device(self) -> str:
-        return _CPU_DEVICE
+        return _DEVICE
 
     def get_shape(self) -> TensorShape:
         return self.shape
@@ -238,6 +240,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
                 f"{value.dtype.name}: {value!r}"
             )
         return value
+    if isinstance(value, TensorShape):
+        return _shape_tensor(value, dtype)
     conversion = getattr(value, "_tapeflow_tensor_conversion", None)
     if conversion is not None:  # IndexedSlices and friends
         return convert_to_tensor(conversion(), dtype=dtype)
@@ -277,6 +281,22 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     except ValueError as e:
         raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from e
     return wrap(xp.asarray(arr))
+
+
+def _shape_tensor(shape: TensorShape, dtype) -> Tensor:
+    """A fully known TensorShape as a 1-D int32 Tensor (int64 when a dimension needs it)."""
+    if not shape.is_fully_defined():
+        raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+    dims = shape.as_list()
+    if dtype is None:
+        fits = all(d <= np.iinfo(np.int32).max for d in dims)
+        dtype = dtypes.int32 if fits else dtypes.int64
+    elif dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(
+            f"Cannot convert TensorShape {shape} to dtype {dtype!r}. Allowed dtypes are "
+            f"tf.int32 and tf.int64."
+        )
+    return wrap(xp.asarray(np.asarray(dims, dtype=dtype._np)))
 
 
 def _string_tensor(value, dtype, to_array) -> Tensor:
@@ -352,5 +372,6 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
 
 
 def is_tensor(x) -> builtins.bool:
-    """True for Tensors and Variables (TF's `tf.is_tensor`)."""
-    return isinstance(x, Operand)
+    """True for Tensors, Variables and composite tensors such as SparseTensor (TF's
+    `tf.is_tensor`)."""
+    return isinstance(x, Operand) or getattr(type(x), "_is_composite_tensor", False)

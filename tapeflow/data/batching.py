@@ -16,9 +16,10 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
+from ..core.sparse import SparseTensorSpec
 from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand
-from . import structure
+from . import sparse_rows, structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .sources import ListDataset, Zip
 
@@ -36,7 +37,7 @@ def _size_arg(value, what: str, op_name: str) -> int:
 def _tensor_specs(dataset, op_name: str) -> list:
     specs = structure.flatten(dataset.element_spec)
     for s in specs:
-        if not isinstance(s, TensorSpec):
+        if not isinstance(s, (TensorSpec, SparseTensorSpec)):
             raise TypeError(f"{op_name}: cannot batch elements holding datasets ({s!r})")
     return specs
 
@@ -47,7 +48,7 @@ def _batched_spec(dataset, batch_size, drop_remainder, op_name, shapes=None):
     shapes = shapes or [s.shape for s in specs]
     return structure.pack(
         dataset.element_spec,
-        [TensorSpec(lead.concatenate(shape), s.dtype) for s, shape in zip(specs, shapes)],
+        [type(s)(lead.concatenate(shape), s.dtype) for s, shape in zip(specs, shapes)],
     )
 
 
@@ -66,6 +67,9 @@ def _stack(group):
     out = []
     for j in range(len(group[0])):
         arrays = [element[j] for element in group]
+        if sparse_rows.is_sparse_array(arrays[0]):
+            out.append(sparse_rows.stack(arrays))
+            continue
         first = arrays[0].shape
         if len({a.shape for a in arrays}) > 1:
             i = next(i for i, a in enumerate(arrays) if a.shape != first)
@@ -125,6 +129,9 @@ def _join(batches):
     out = []
     for j in range(len(batches[0])):
         parts = [b[j] for b in batches]
+        if sparse_rows.is_sparse_array(parts[0]):
+            out.append(sparse_rows.concatenate(parts))
+            continue
         first = parts[0].shape[1:]
         for p in parts[1:]:
             if p.shape[1:] != first:
@@ -184,7 +191,7 @@ class Unbatch(Dataset):
             if s.shape.rank == 0:
                 raise ValueError("Cannot unbatch an input with scalar components.")
         return structure.pack(
-            self._inputs[0].element_spec, [TensorSpec(s.shape[1:], s.dtype) for s in specs]
+            self._inputs[0].element_spec, [type(s)(s.shape[1:], s.dtype) for s in specs]
         )
 
     def _cardinality(self):
@@ -239,6 +246,12 @@ class PaddedBatch(Dataset):
         self._size = _size_arg(batch_size, "Batch size", "PaddedBatchDataset")
         self._drop = bool(drop_remainder)
         specs = _tensor_specs(dataset, "padded_batch")
+        if any(isinstance(s, SparseTensorSpec) for s in specs):
+            raise TypeError(
+                "`padded_batch` is only supported for datasets that produce tensor elements "
+                "but the input dataset produces SparseTensors; use `batch`, which batches "
+                "SparseTensors to their largest dense shape"
+            )
         self._shapes = _padded_shapes(dataset.element_spec, specs, padded_shapes)
         self._pads = _padding_values(dataset.element_spec, specs, padding_values)
 

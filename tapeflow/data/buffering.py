@@ -14,7 +14,7 @@ from ..core import dtypes
 from ..core.errors import DataLossError, InvalidArgumentError
 from ..core.tensor import Operand
 from ..io import safe_format
-from . import structure
+from . import sparse_rows, structure
 from .dataset import AUTOTUNE, Dataset, close_iterator
 from .index_plan import IndexPlan, SlicesSource, all_rows
 
@@ -31,6 +31,9 @@ def _stack_uniform(flats):
     for j in range(len(flats[0])):
         arrays = [f[j] for f in flats]
         same = len({a.shape for a in arrays}) == 1
+        if sparse_rows.is_sparse_array(arrays[0]):
+            out.append(sparse_rows.stack(arrays) if same else None)
+            continue
         out.append(xp.stack(arrays) if same else None)
     return out
 
@@ -99,6 +102,11 @@ class Cache(Dataset):
     # ---- the file format: tapeflow.io.safe_format, one file, written atomically ----
 
     def _write_file(self, flats, stacked):
+        if flats and any(sparse_rows.is_sparse_array(a) for a in flats[0]):
+            raise TypeError(
+                f"cache: {self._path}: tapeflow cannot write SparseTensor elements to a cache "
+                f"file; use cache() without a filename (in memory)"
+            )
         tensors, layout = {}, []
         for j, arr in enumerate(stacked):
             if arr is not None:

@@ -375,6 +375,8 @@ def close_iterator(it):
 def _as_numpy(a):
     if isinstance(a, Dataset):
         return a
+    if hasattr(a, "to_dense_numpy"):  # a SparseTensor component: dense, as TF gives it
+        return a.to_dense_numpy()
     a = to_numpy(a)
     return a[()] if a.ndim == 0 else a
 

@@ -10,11 +10,13 @@ from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
+from ..core.sparse import SparseTensorSpec
 from ..core.spec import TensorSpec, most_specific_shape
 from ..core.tensor import Operand, Tensor
 from . import structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, close_iterator
 from .index_plan import IndexPlan, RangeSource, SlicesSource, all_rows
+from .sparse_rows import is_sparse_array
 
 
 def _own_array(value):
@@ -23,6 +25,10 @@ def _own_array(value):
     if isinstance(value, Tensor) or isinstance(value, (list, tuple, int, float, bool)):
         return arr  # Tensors are immutable; Python values were converted into a new array
     return arr.copy()  # NumPy arrays and Variables (assign writes in place) may change
+
+
+def _spec_type(array):
+    return SparseTensorSpec if is_sparse_array(array) else TensorSpec
 
 
 class TensorSlices(Dataset):
@@ -54,7 +60,7 @@ class TensorSlices(Dataset):
             )
         self._arrays = tuple(arrays)
         self._spec_value = structure.pack(
-            tensors, [TensorSpec(a.shape[1:], dtypes.from_numpy(a.dtype)) for a in arrays]
+            tensors, [_spec_type(a)(a.shape[1:], dtypes.from_numpy(a.dtype)) for a in arrays]
         )
 
     def _cardinality(self):
@@ -74,7 +80,8 @@ class FromTensors(Dataset):
             raise TypeError("from_tensors: expected tensors, got None")
         self._arrays = tuple(_own_array(v) for v in structure.flatten(tensors))
         self._spec_value = structure.pack(
-            tensors, [TensorSpec(a.shape, dtypes.from_numpy(a.dtype)) for a in self._arrays]
+            tensors,
+            [_spec_type(a)(a.shape, dtypes.from_numpy(a.dtype)) for a in self._arrays],
         )
 
     def _cardinality(self):

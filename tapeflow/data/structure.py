@@ -12,8 +12,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.ragged import RaggedTensor
+from ..core.sparse import SparseTensor, SparseTensorSpec
 from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand, convert_to_tensor, wrap
+from .sparse_rows import SparseArray
 
 
 def is_nested(x) -> bool:
@@ -94,6 +96,8 @@ def to_array(value, dtype=None):
     elif not isinstance(value, (Operand, np.ndarray, np.generic, list, tuple, int, float, bool)):
         if hasattr(value, "__array__"):  # pandas Series, ...: keep their dtype, as TF does
             value = np.asarray(value)
+    if isinstance(value, SparseTensor):
+        return SparseArray.from_sparse(value)
     if isinstance(value, RaggedTensor):
         raise TypeError(
             "tf.data elements cannot be RaggedTensors in tapeflow yet: call .to_tensor() "
@@ -129,10 +133,12 @@ def _is_dataset(x) -> bool:
     return hasattr(x, "_iter_flat") and hasattr(x, "element_spec")
 
 
-def spec_of(value) -> TensorSpec | DatasetSpec:
-    """The spec of one flat component: an array or a Dataset."""
+def spec_of(value) -> TensorSpec | DatasetSpec | SparseTensorSpec:
+    """The spec of one flat component: an array, a SparseArray or a Dataset."""
     if _is_dataset(value):
         return DatasetSpec(value.element_spec)
+    if isinstance(value, SparseArray):
+        return value.spec()
     return TensorSpec(value.shape, value.dtype)
 
 
@@ -145,14 +151,22 @@ def make_packer(element_spec):
     """A function turning a flat tuple of arrays into the user-facing element (Tensors in
     the nesting of `element_spec`). The common shapes get a direct path."""
     specs = flatten(element_spec)
-    if any(isinstance(s, DatasetSpec) for s in specs):
-        mask = [isinstance(s, TensorSpec) for s in specs]
-        return lambda flat: pack(element_spec, [wrap(a) if m else a for a, m in zip(flat, mask)])
+    if any(isinstance(s, (DatasetSpec, SparseTensorSpec)) for s in specs):
+        makers = [_component_maker(s) for s in specs]
+        return lambda flat: pack(element_spec, [m(a) for a, m in zip(flat, makers)])
     if isinstance(element_spec, TensorSpec):
         return lambda flat: wrap(flat[0])
     if type(element_spec) is tuple and all(isinstance(s, TensorSpec) for s in element_spec):
         return lambda flat: tuple([wrap(a) for a in flat])
     return lambda flat: pack(element_spec, [wrap(a) for a in flat])
+
+
+def _component_maker(spec):
+    if isinstance(spec, TensorSpec):
+        return wrap
+    if isinstance(spec, SparseTensorSpec):
+        return SparseArray.to_sparse
+    return lambda a: a
 
 
 def call_with_element(fn, element):

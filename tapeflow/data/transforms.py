@@ -19,9 +19,10 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
+from ..core.sparse import SparseTensorSpec
 from ..core.spec import TensorSpec
 from ..core.tensor import Operand, wrap
-from . import structure
+from . import sparse_rows, structure
 from .dataset import AUTOTUNE, Dataset, close_iterator
 
 
@@ -54,6 +55,9 @@ def _placeholder_element(spec):
     """Zeros in the shape of `spec` (unknown dimensions 1) for an empty input."""
     out = []
     for s in structure.flatten(spec):
+        if isinstance(s, SparseTensorSpec):
+            out.append(sparse_rows.empty_like_spec(s))
+            continue
         dims = [1] if s.shape.rank is None else [1 if d is None else d for d in s.shape]
         out.append(xp.zeros(dims, dtype=s.dtype._np))
     return tuple(out)
@@ -92,7 +96,8 @@ def _output_spec(input_spec, input_flat, template, output_flat):
             shape = TensorShape([None] + list(a.shape[1:]))
         else:
             shape = TensorShape(a.shape)
-        return TensorSpec(shape, dtypes.from_numpy(a.dtype))
+        spec_type = SparseTensorSpec if sparse_rows.is_sparse_array(a) else TensorSpec
+        return spec_type(shape, dtypes.from_numpy(a.dtype))
 
     return structure.pack(template, [spec(a) for a in output_flat])
 

@@ -31,6 +31,7 @@ import weakref
 from ..core import nest
 from ..core.context import state
 from ..core.registry import execute
+from ..core.sparse import SparseTensorSpec
 from ..core.tensor import Tensor, wrap
 from ..ops import random as random_ops
 from . import signature as sig
@@ -434,7 +435,7 @@ class Function:
 
 
 def _example(x):
-    return x._example() if isinstance(x, sig.TensorSpec) else x
+    return x._example() if isinstance(x, (sig.TensorSpec, SparseTensorSpec)) else x
 
 
 def _positional_names(signature):

@@ -45,6 +45,8 @@ def as_function_outputs(result, python_function):
     def convert(x):
         if x is None or type(x) is Tensor or isinstance(x, IndexedSlices):
             return x
+        if hasattr(x, "_components"):  # a composite tensor (SparseTensor)
+            return x
         if isinstance(x, Operand):
             return execute(identity_op(), (x,), {}) if x._is_variable else x
         if isinstance(x, _PYTHON_VALUES):
@@ -63,6 +65,19 @@ def as_function_outputs(result, python_function):
     return nest.map_structure(convert, result)
 
 
+class _CompositeOut:
+    """A composite output (SparseTensor): the _Out markers of its components."""
+
+    __slots__ = ("cls", "parts")
+
+    def __init__(self, cls, parts):
+        self.cls = cls
+        self.parts = parts
+
+    def build(self, fill):
+        return self.cls._from_components(tuple(fill(p) for p in self.parts))
+
+
 def output_template(tracer, result):
     """`result` with each Tensor replaced by an _Out marker, and the flat value ids."""
     outputs = []
@@ -73,6 +88,8 @@ def output_template(tracer, result):
             return _Out(len(outputs) - 1)
         if isinstance(x, IndexedSlices):
             return IndexedSlices(mark(x.values), mark(x.indices), x.dense_shape)
+        if hasattr(x, "_components"):
+            return _CompositeOut(type(x), [mark(c) for c in x._components()])
         return x
 
     if isinstance(result, Operand):
@@ -89,6 +106,8 @@ def _fill(template, arrays):
             return wrap(arrays[x.index])
         if isinstance(x, IndexedSlices) and isinstance(x.values, _Out):
             return IndexedSlices(fill(x.values), fill(x.indices), x.dense_shape)
+        if isinstance(x, _CompositeOut):
+            return x.build(fill)
         return x
 
     if isinstance(template, _Out):
@@ -130,13 +149,15 @@ class ConcreteFunction:
     @property
     def structured_input_signature(self):
         specs = iter(self._input_specs)
-        return (
-            tuple(
-                next(specs) if isinstance(v, sig._Leaf) and v.kind == "t" else v
-                for _, v in self._structure
-            ),
-            {},
-        )
+
+        def spec_of(v):
+            if isinstance(v, sig._Composite):
+                for _ in v.markers:
+                    next(specs)
+                return v.spec
+            return next(specs) if isinstance(v, sig._Leaf) and v.kind == "t" else v
+
+        return tuple(spec_of(v) for _, v in self._structure), {}
 
     def pretty_printed_signature(self, verbose=True) -> str:
         args = ", ".join(f"{name}" for name, _ in self._structure)
@@ -264,13 +285,18 @@ class ConcreteFunction:
                     else:
                         getattr(var, m.attrs["method"])(value(m.inputs[0]))
                 elif m.kind == "callback":
-                    result = host_call(m.attrs["fn"], *(value(v) for v in m.inputs))
+                    ins = [value(v) for v in m.inputs]
+                    result = host_call(m.attrs["fn"], *ins)
                     outs = (
                         ()
                         if result is None
                         else (result if isinstance(result, tuple) else (result,))
                     )
                     env.update(zip(m.outputs, outs))
+                    # A callback with a gradient (tf.py_function) records it on the tapes.
+                    record_gradient = getattr(m.attrs["fn"], "record_gradient", None)
+                    if record_gradient is not None:
+                        record_gradient(ins, list(outs))
                 elif m.kind == "guard":
                     x = value(m.inputs[0])._value
                     failed = guard_fails(m.attrs["kind"], x, m.attrs["expected"])
@@ -284,6 +310,8 @@ class ConcreteFunction:
                 return tensors[x.index]
             if isinstance(x, IndexedSlices) and isinstance(x.values, _Out):
                 return IndexedSlices(fill(x.values), fill(x.indices), x.dense_shape)
+            if isinstance(x, _CompositeOut):
+                return x.build(fill)
             return x
 
         if isinstance(self._template, _Out):

@@ -37,6 +37,17 @@ class CallArgs:
         self.keep = []  # unhashable Python values, kept alive while the key lives
 
 
+class _Composite:
+    """Marks a composite tensor argument (SparseTensor): its components' tensor markers."""
+
+    __slots__ = ("cls", "markers", "spec")
+
+    def __init__(self, cls, markers, spec):
+        self.cls = cls
+        self.markers = markers
+        self.spec = spec
+
+
 class _Leaf:
     """Marks a leaf position in an argument's structure: a tensor or a variable index."""
 
@@ -78,6 +89,15 @@ def split_arguments(names, values) -> CallArgs:
 
 
 def _leaf(call, leaf, var_index):
+    if hasattr(leaf, "_components"):  # a SparseTensor: its dense components are the inputs
+        markers, parts = [], []
+        for t in leaf._components():
+            call.tensors.append(t)
+            markers.append(_Leaf("t", len(call.tensors) - 1))
+            parts.append((t._value.dtype, np.shape(t._value)))
+        spec = leaf._type_spec
+        # The dense shape is part of the key, as TF's SparseTensorSpec is.
+        return _Composite(type(leaf), markers, spec), ("composite", spec, tuple(parts))
     if isinstance(leaf, Operand):
         if leaf._is_variable:
             first = var_index.setdefault(id(leaf), len(call.variables))
@@ -124,11 +144,13 @@ def rebuild(structure, tensors, variables):
     def fill(x):
         if isinstance(x, _Leaf):
             return tensors[x.index] if x.kind == "t" else variables[x.index]
+        if isinstance(x, _Composite):
+            return x.cls._from_components(tuple(tensors[m.index] for m in x.markers))
         return x
 
     out = []
     for name, value in structure:
-        if isinstance(value, _Leaf):
+        if isinstance(value, (_Leaf, _Composite)):
             out.append((name, fill(value)))
         elif nest.is_nested(value):
             out.append((name, nest.map_structure(fill, value)))
@@ -141,6 +163,8 @@ def describe_part(part) -> str:
     """A key part as a retracing message shows it: 'float32[32, 11]', '3', ..."""
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], np.dtype):
         return f"{dtypes.from_numpy(part[0]).name}{list(part[1])}"  # 'string', not 'object'
+    if isinstance(part, tuple) and part and part[0] == "composite":
+        return repr(part[1])
     if isinstance(part, tuple) and part and part[0] == "py":
         return repr(part[2])
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], tuple):
@@ -186,6 +210,13 @@ def bind_to_signature(input_signature, values, describe_call):
 
 
 def _fit(value, spec: TensorSpec, describe_call):
+    if not isinstance(spec, TensorSpec):  # a SparseTensorSpec
+        if not spec.is_compatible_with(value):
+            raise TypeError(
+                f"Binding inputs to tf.function failed due to `Can not cast {value!r} to "
+                f"{spec!r}`. {describe_call()}"
+            )
+        return value
     if isinstance(value, Operand):
         tensor = value
     elif (spec.dtype.is_integer or spec.dtype.is_bool) and _has_python_float(value):

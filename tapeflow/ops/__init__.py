@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registration)
     array,
     array_join,
     clip,
+    control,
     conv,
     csv_ops,
     debug,
@@ -29,8 +30,10 @@ from . import (  # noqa: F401  (registration)
     random_distributions,
     reduce,
     sorting,
+    sparse,
     string_convert,
     string_regex,
     string_split,
     strings,  # after the array ops: lets some of them take strings
+    tensor_array,
 )

@@ -39,8 +39,10 @@ def _static_shape(shape) -> tuple:
     """A shape argument (list, TensorShape, int Tensor) as a tuple of Python ints."""
     if hasattr(shape, "_value"):
         return tuple(int(d) for d in np.asarray(shape._value).reshape(-1))
-    if hasattr(shape, "as_list"):
-        return tuple(-1 if d is None else d for d in shape.as_list())
+    if hasattr(shape, "as_list"):  # a TensorShape: only a fully known one is a shape value
+        if not shape.is_fully_defined():
+            raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
+        return tuple(shape.as_list())
     if isinstance(shape, (int, np.integer)):
         return (int(shape),)
     return tuple(int(d) for d in shape)

@@ -10,6 +10,7 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
+from ..core.sparse import SparseTensor
 from ..core.tensor import Operand, convert_to_tensor
 from ._common import BINARY, UNARY
 from .logic import greater, greater_equal, less_equal
@@ -293,6 +294,8 @@ def cast(x, dtype, name=None):
     dtype = dtypes.as_dtype(dtype)
     if isinstance(x, IndexedSlices):
         return IndexedSlices(cast(x.values, dtype), x.indices, x.dense_shape)
+    if isinstance(x, SparseTensor):
+        return x.with_values(cast(x.values, dtype))
     x = convert_to_tensor(x)
     if x.dtype is dtype:
         return x

@@ -3,6 +3,7 @@
 Each module lists its public layers in `__all__`; they are re-exported here.
 """
 
+from .activations import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
 from .convolutional import *  # noqa: F401,F403
 from .core import *  # noqa: F401,F403

@@ -12,11 +12,13 @@ import numpy as np
 
 from ...core import nest
 from ...core.errors import InvalidArgumentError
+from ...core.sparse import SparseTensor
 from ...ops.array import reshape, transpose
 from ...ops.indexing import gather, repeat
 from ...ops.linalg import _mat_mul
 from ...ops.math import cast
 from ...ops.nn_layers import dropout
+from ...ops.sparse import sparse_dense_matmul
 from .. import activations, backend, initializers, regularizers
 from .layer import Layer
 
@@ -119,8 +121,19 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        if isinstance(inputs, SparseTensor):  # as Keras: a sparse input, a sparse product
+            x = sparse_dense_matmul(cast(inputs, self.kernel.dtype), self.kernel)
+        else:
+            x = self._checked_matmul(inputs)
+        if self.bias is not None:
+            x = x + self.bias
+        if self.activation is not activations.linear:
+            x = self.activation(x)
+        return x
+
+    def _checked_matmul(self, inputs):
         try:
-            x = self._matmul(inputs)
+            return self._matmul(inputs)
         except InvalidArgumentError as e:
             if inputs.dtype.is_floating or inputs.ndim < 2:
                 raise ValueError(
@@ -128,12 +141,7 @@ class Dense(Layer):
                     f"{self.kernel.shape[0]} and dtype {self.kernel.dtype.name}, received "
                     f"shape {tuple(inputs.shape)} and dtype {inputs.dtype.name}"
                 ) from e
-            x = self._matmul(cast(inputs, self.kernel.dtype))  # as Keras: ints become floats
-        if self.bias is not None:
-            x = x + self.bias
-        if self.activation is not activations.linear:
-            x = self.activation(x)
-        return x
+            return self._matmul(cast(inputs, self.kernel.dtype))  # as Keras: ints become floats
 
     def _matmul(self, inputs):
         # _mat_mul is MatMul itself: the public matmul's argument handling costs as much as

@@ -1,4 +1,5 @@
-"""`keras.utils`: progress bar, one-hot encoding, seeding, history plots, data unpacking."""
+"""`keras.utils`: progress bar, one-hot encoding, seeding, history plots, data unpacking,
+padding, dataset splits, the file cache and model plots."""
 
 from .data_adapter import (
     PyDataset,
@@ -6,19 +7,28 @@ from .data_adapter import (
     pack_x_y_sample_weight,
     unpack_x_y_sample_weight,
 )
+from .dataset_split import split_dataset
+from .file_utils import get_file
+from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .plotting import plot_history
 from .progbar import Progbar
 from .rng import set_random_seed
+from .sequence_utils import pad_sequences
 
 __all__ = [
     "Progbar",
     "PyDataset",
     "Sequence",
+    "get_file",
+    "model_to_dot",
     "normalize",
     "pack_x_y_sample_weight",
+    "pad_sequences",
     "plot_history",
+    "plot_model",
     "set_random_seed",
+    "split_dataset",
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]

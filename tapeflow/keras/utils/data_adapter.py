@@ -16,7 +16,9 @@ import warnings
 import numpy as np
 
 from ...core import nest
+from ...core.sparse import SparseTensor
 from ...core.tensor import Operand, convert_to_tensor
+from ...data.sparse_rows import SparseArray
 
 
 def unpack_x_y_sample_weight(data):
@@ -47,7 +49,7 @@ def pack_x_y_sample_weight(x, y=None, sample_weight=None):
 
 
 def _is_array(x) -> bool:
-    return isinstance(x, (np.ndarray, Operand)) or (
+    return isinstance(x, (np.ndarray, Operand, SparseTensor, SparseArray)) or (
         hasattr(x, "__array__") and hasattr(x, "shape") and not hasattr(x, "cardinality")
     )
 
@@ -64,6 +66,11 @@ def _to_numpy(x, cast_floats=True):
 
     if x is None:
         return None
+    if isinstance(x, SparseTensor):  # batches are row slices of it, as in Keras
+        rows = SparseArray.from_sparse(x)
+        if cast_floats and rows.values.dtype.kind == "f":
+            rows.values = rows.values.astype(backend.floatx())
+        return rows
     a = np.asarray(x)
     if cast_floats and a.dtype.kind == "f" and a.dtype != np.dtype(backend.floatx()):
         a = a.astype(backend.floatx())
@@ -127,6 +134,10 @@ def _check_cardinality(data):
             msg += f" '{label}' sizes: {shown}."
         raise ValueError(msg)
     return sizes.pop() if sizes else 0
+
+
+def _batch_tensor(rows):
+    return rows.to_sparse() if isinstance(rows, SparseArray) else convert_to_tensor(rows)
 
 
 def _as_tensor(x):
@@ -199,7 +210,7 @@ class ArrayDataAdapter:
                 index = permutation[start:stop]
             else:
                 index = slice(start, stop)
-            batch = [None if a is None else convert_to_tensor(a[index]) for a in flat]
+            batch = [None if a is None else _batch_tensor(a[index]) for a in flat]
             if single:
                 yield batch[0]
             elif flat_tuple:
