@@ -12,6 +12,8 @@ from . import (  # noqa: F401  (registration)
     csv_ops,
     debug,
     file_io,
+    image,
+    image_decode,
     indexing,
     indexing_nd,
     linalg,

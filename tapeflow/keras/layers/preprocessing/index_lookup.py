@@ -1,0 +1,533 @@
+"""IndexLookup: the vocabulary table behind StringLookup and IntegerLookup (Keras 3's
+semantics: the index layout, `adapt`'s token order, OOV hashing, masks, TF-IDF weights).
+
+The vocabulary lives in the layer's config once set or adapted (Keras 3 keeps an adapted one
+in the archive's assets instead), so `model.save` and `load_model` carry it through tapeflow's
+JSON config with no file read at load time.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+
+import numpy as np
+
+from ....core.errors import InvalidArgumentError
+from ....core.ragged import RaggedTensor
+from ....core.tensor import Operand, wrap
+from .. import layer as layer_lib
+from . import _common
+
+_MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
+_MISSING = -2  # the index a key outside the vocabulary gets before OOV handling
+
+
+class IndexLookup(layer_lib.Layer):
+    """Maps tokens to indices: [mask,] OOV indices, then the vocabulary (Keras' layout)."""
+
+    _vocabulary_dtype = "string"
+
+    def __init__(
+        self,
+        max_tokens=None,
+        num_oov_indices=1,
+        mask_token=None,
+        oov_token="[UNK]",
+        vocabulary=None,
+        idf_weights=None,
+        invert=False,
+        output_mode="int",
+        pad_to_max_tokens=False,
+        sparse=False,
+        oov_method="floormod",
+        salt=None,
+        name=None,
+        **kwargs,
+    ):
+        layer = type(self).__name__
+        if max_tokens is not None and max_tokens <= 1:
+            raise ValueError(
+                f"{layer}: if set, `max_tokens` must be greater than 1. Received: "
+                f"max_tokens={max_tokens}"
+            )
+        if pad_to_max_tokens and max_tokens is None:
+            raise ValueError(
+                f"{layer}: if pad_to_max_tokens is True, must set `max_tokens`. Received: "
+                f"max_tokens={max_tokens}"
+            )
+        if num_oov_indices < 0:
+            raise ValueError(
+                f"{layer}: `num_oov_indices` must be greater than or equal to 0. Received: "
+                f"num_oov_indices={num_oov_indices}"
+            )
+        if oov_method not in ("floormod", "farmhash"):
+            raise ValueError(
+                f"{layer}: `oov_method` must be 'floormod' or 'farmhash', got {oov_method!r}"
+            )
+        output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
+        _common.check_mode(layer, output_mode, _MODES)
+        if invert and output_mode != "int":
+            raise ValueError(
+                f"{layer}: `output_mode` must be `'int'` when `invert` is true. Received: "
+                f"output_mode={output_mode}"
+            )
+        if sparse and output_mode == "int":
+            raise ValueError(
+                f"{layer}: `sparse` may only be true if `output_mode` is `'one_hot'`, "
+                f"`'multi_hot'`, `'count'` or `'tf_idf'`. Received: sparse={sparse} and "
+                f"output_mode={output_mode}"
+            )
+        _common.refuse_sparse(layer, sparse)
+        if idf_weights is not None and output_mode != "tf_idf":
+            raise ValueError(
+                f"{layer}: `idf_weights` should only be set if `output_mode` is `'tf_idf'`. "
+                f"Received: idf_weights={idf_weights} and output_mode={output_mode}"
+            )
+        self._frozen_vocab_size = kwargs.pop("vocabulary_size", None)
+        has_input_vocabulary = kwargs.pop("has_input_vocabulary", vocabulary is not None)
+        kwargs.pop("vocabulary_dtype", None)
+        kwargs.pop("dtype", None)  # the layer's float dtype never applies to its tokens
+        super().__init__(name=name, **kwargs)
+        self.max_tokens = max_tokens
+        self.num_oov_indices = num_oov_indices
+        self.mask_token = mask_token
+        self.oov_token = oov_token
+        self.invert = invert
+        self.output_mode = output_mode
+        self.pad_to_max_tokens = pad_to_max_tokens
+        self.sparse = sparse
+        self.oov_method = oov_method
+        self.salt = _salt(layer, salt)
+        self._has_input_vocabulary = has_input_vocabulary
+        self.input_vocabulary = (
+            vocabulary if not isinstance(vocabulary, (str, os.PathLike)) else None
+        )
+        self.input_idf_weights = idf_weights
+        self._tokens = []  # the learned or given vocabulary, special tokens excluded
+        self._table = None  # token key -> index (built lazily)
+        self.idf_weights = None
+        self._reset_counts()
+        if output_mode == "tf_idf" and has_input_vocabulary and idf_weights is None:
+            raise ValueError(
+                f"{layer}: when specifying the `vocabulary` argument, in TF-IDF output mode, "
+                f"the `idf_weights` argument must also be provided."
+            )
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary, idf_weights)
+        self.built = True
+
+    # ---- the vocabulary ---------------------------------------------------------------------
+
+    def _key(self, token):
+        """A token as the table stores it: bytes for strings, int for integers."""
+        raise NotImplementedError
+
+    def _public(self, key):
+        """A stored token as `get_vocabulary` returns it."""
+        raise NotImplementedError
+
+    def _special_keys(self) -> list:
+        mask = [self._key(self.mask_token)] if self._oov_start_index() else []
+        oov = [self._key(self.oov_token)] if self.num_oov_indices else []
+        return mask + oov * self.num_oov_indices
+
+    def _oov_start_index(self) -> int:
+        return 1 if self.mask_token is not None and self.output_mode == "int" else 0
+
+    def _token_start_index(self) -> int:
+        return self._oov_start_index() + self.num_oov_indices
+
+    def vocabulary_size(self) -> int:
+        """The size of the vocabulary, mask and OOV indices included."""
+        return len(self._tokens) + self._token_start_index()
+
+    def get_vocabulary(self, include_special_tokens=True) -> list:
+        """The vocabulary, index by index (with the mask and OOV tokens unless asked not)."""
+        tokens = [self._public(t) for t in self._tokens]
+        if not include_special_tokens:
+            return tokens
+        special = [self.mask_token] * self._oov_start_index()
+        return special + [self.oov_token] * self.num_oov_indices + tokens
+
+    def set_vocabulary(self, vocabulary, idf_weights=None):
+        """Sets the vocabulary (a list, array, tensor or a text file with one token a line),
+        and for "tf_idf" the matching inverse document frequencies."""
+        layer = f"{type(self).__name__} {self.name}"
+        if self.output_mode == "tf_idf":
+            if idf_weights is None:
+                raise ValueError(f"{layer}: `idf_weights` must be set if output_mode is 'tf_idf'.")
+        elif idf_weights is not None:
+            raise ValueError(
+                f"{layer}: `idf_weights` should only be set if output_mode is `'tf_idf'`. "
+                f"Received: output_mode={self.output_mode} and idf_weights={idf_weights}"
+            )
+        if isinstance(vocabulary, (str, os.PathLike)):
+            if self.output_mode == "tf_idf":
+                raise ValueError(
+                    f"{layer}: output_mode `'tf_idf'` does not support loading a vocabulary "
+                    f"from file."
+                )
+            vocabulary = self._read_vocabulary_file(layer, os.fspath(vocabulary))
+        keys = [self._key(t) for t in _as_list(vocabulary)]
+        if not keys:
+            raise ValueError(f"{layer}: cannot set an empty vocabulary. Received: {vocabulary}")
+        special = self._special_keys()
+        found_special = keys[: len(special)] == special
+        tokens = keys[len(special) :] if found_special else keys
+        repeated = [t for t, n in collections.Counter(tokens).items() if n > 1]
+        if repeated:
+            raise ValueError(
+                f"{layer}: the passed vocabulary has at least one repeated term. Please "
+                f"uniquify your dataset. The repeated terms are: "
+                f"{[self._public(t) for t in repeated]}"
+            )
+        if self.mask_token is not None and self._key(self.mask_token) in tokens:
+            raise ValueError(
+                f"{layer}: found reserved mask token {self.mask_token!r} at an unexpected "
+                f"location in `vocabulary`. Remove the mask and OOV tokens, or give them only "
+                f"at the start of the vocabulary in this order: "
+                f"{[self._public(t) for t in special]}"
+            )
+        if self.oov_token is not None and self.invert and self._key(self.oov_token) in tokens:
+            raise ValueError(
+                f"{layer}: found reserved OOV token {self.oov_token!r} at an unexpected "
+                f"location in `vocabulary`. Remove the mask and OOV tokens, or give them only "
+                f"at the start of the vocabulary in this order: "
+                f"{[self._public(t) for t in special]}"
+            )
+        size = self._token_start_index() + len(tokens)
+        if self.max_tokens is not None and size > self.max_tokens:
+            raise ValueError(
+                f"{layer}: attempted to set a vocabulary larger than the maximum vocab size. "
+                f"Received vocabulary size is {size}; `max_tokens` is {self.max_tokens}."
+            )
+        self._set_tokens(tokens)
+        if self.output_mode == "tf_idf":
+            self._set_idf(layer, idf_weights, len(keys), front=0 if found_special else None)
+
+    def _read_vocabulary_file(self, layer, path) -> list:
+        from ...saving.serialization import in_safe_mode
+
+        if in_safe_mode():
+            raise ValueError(
+                f"{layer}: requested the loading of a vocabulary file outside of the model "
+                f"archive ({path!r}) while loading a model in safe mode. If you trust the "
+                f"source, pass `safe_mode=False` to the loading function."
+            )
+        if not os.path.isfile(path):
+            raise ValueError(f"{layer}: vocabulary file {path} does not exist.")
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        return [self._from_line(line) for line in lines]
+
+    def _from_line(self, line: str):
+        return line
+
+    def _set_tokens(self, tokens):
+        size = self._token_start_index() + len(tokens)
+        if (
+            self.output_mode != "int"
+            and not self.pad_to_max_tokens
+            and self._frozen_vocab_size is not None
+            and size != self._frozen_vocab_size
+        ):
+            raise RuntimeError(
+                f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, "
+                f"the vocabulary size cannot be changed after the layer is called. Old vocab "
+                f"size is {self._frozen_vocab_size}, new vocab size is {size}"
+            )
+        self._tokens = list(tokens)
+        self._table = None
+        self._frozen_vocab_size = size
+
+    def _set_idf(self, layer, idf_weights, vocab_length, front):
+        weights = np.asarray(_common.to_array(idf_weights), np.float64)
+        if weights.ndim != 1:
+            raise ValueError(f"{layer}: TF-IDF data must be a 1-index array, got {weights.shape}")
+        if len(weights) != vocab_length:
+            raise ValueError(
+                f"{layer}: `idf_weights` must be the same length as vocabulary. "
+                f"len(idf_weights) is {len(weights)}; len(vocabulary) is {vocab_length}"
+            )
+        # Special tokens have no document frequency: they get the mean weight, as in Keras.
+        front_count = self._token_start_index() if front is None else 0
+        back = 0
+        if self.pad_to_max_tokens and self.max_tokens is not None:
+            back = self.max_tokens - front_count - len(weights)
+        padded = np.pad(
+            weights,
+            (front_count, back),
+            constant_values=(np.mean(weights) if front_count else 0, 0),
+        )
+        self.idf_weights = padded.astype(np.float32)
+
+    def _lookup_table(self) -> dict:
+        if self._table is None:
+            start = self._token_start_index()
+            self._table = {t: start + i for i, t in enumerate(self._tokens)}
+        return self._table
+
+    # ---- adapt ------------------------------------------------------------------------------
+
+    def _reset_counts(self):
+        self._token_counts = collections.Counter()
+        self._document_counts = collections.Counter()
+        self._num_documents = 0
+
+    def reset_state(self):
+        if not self._has_input_vocabulary:
+            self._reset_counts()
+
+    def adapt(self, data, steps=None):
+        """Learns the vocabulary from `data` (an array, tensor, list, or a tf.data.Dataset or
+        iterable of batches): the most frequent tokens first, ties broken by the larger token,
+        at most `max_tokens` with the special ones."""
+        self.reset_state()
+
+        def whole(x):
+            x = self._tokens_of(x)
+            return x.reshape(-1, 1) if isinstance(x, np.ndarray) and x.ndim == 1 else x
+
+        for batch in _common.adapt_batches(data, steps, whole):
+            self.update_state(batch)
+        self.finalize_state()
+
+    def update_state(self, data):
+        if self._has_input_vocabulary:
+            raise ValueError(
+                f"Cannot adapt layer '{self.name}' after setting a static vocabulary via "
+                f"`vocabulary` argument or `set_vocabulary()` method."
+            )
+        rows = self._rows(data)
+        for row in rows:
+            self._token_counts.update(row)
+        if self.output_mode == "tf_idf":
+            for row in rows:
+                self._document_counts.update(set(row))
+            self._num_documents += len(rows)
+
+    def _rows(self, data) -> list:
+        """`data` as a list of documents (lists of token keys), as Keras' update_state sees
+        them: a scalar or a vector is one document, a matrix's rows are documents."""
+        if isinstance(data, RaggedTensor):
+            return [[self._key(t) for t in row] for row in data.to_list()]
+        array = self._tokens_of(data)
+        if array.ndim <= 1:
+            array = array.reshape(1, -1)
+        return [[self._key(t) for t in row.reshape(-1).tolist()] for row in array]
+
+    def finalize_state(self):
+        if self._has_input_vocabulary or not self._token_counts:
+            return
+        counts = self._token_counts
+        for special in (self.mask_token, self.oov_token):
+            if special is not None:
+                counts.pop(self._key(special), None)
+        # Most frequent first; ties by the larger token (Keras' lexsort, reversed).
+        ordered = sorted(counts, key=lambda t: (counts[t], t), reverse=True)
+        if self.max_tokens:
+            ordered = ordered[: self.max_tokens - self._token_start_index()]
+        self._set_tokens(ordered)
+        if self.output_mode == "tf_idf":
+            document = np.array([self._document_counts[t] for t in ordered], np.float64)
+            idf = np.log(1 + self._num_documents / (1 + document))
+            padded = np.pad(idf, (self._token_start_index(), 0), constant_values=np.mean(idf))
+            if self.pad_to_max_tokens and self.max_tokens is not None:
+                padded = np.pad(padded, (0, self.max_tokens - len(padded)))
+            self.idf_weights = padded.astype(np.float32)
+        self._reset_counts()
+
+    # ---- calling ----------------------------------------------------------------------------
+
+    def _tokens_of(self, data) -> np.ndarray:
+        raise NotImplementedError
+
+    def call(self, inputs):
+        if isinstance(inputs, RaggedTensor):
+            if self.output_mode == "int":
+                return inputs.with_flat_values(self.call(inputs.flat_values))
+            return self._encode_ragged(inputs)
+        self._ensure_known_vocab_size()
+        if self.invert:
+            return wrap(self._invert(np.asarray(_common.to_array(inputs))))
+        keys = self._tokens_of(inputs)
+        indices = self._lookup(keys)
+        if self.output_mode == "int":
+            return wrap(indices)
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        if self.output_mode == "tf_idf":
+            counts = _common.encode_categorical(indices, "count", depth, np.float32, drop=-1)
+            return wrap(counts * self.idf_weights[:depth].astype(np.float32))
+        encoded = _common.encode_categorical(indices, self.output_mode, depth, np.int64, drop=-1)
+        return wrap(encoded)
+
+    def _encode_ragged(self, inputs):
+        """multi_hot / count / tf_idf of each row of a 2-D RaggedTensor (TextVectorization)."""
+        if self.output_mode == "one_hot" or inputs.ragged_rank != 1 or inputs.shape.rank != 2:
+            raise ValueError(
+                f"{type(self).__name__} {self.name}: a RaggedTensor input takes output_mode "
+                f"'int', 'multi_hot', 'count' or 'tf_idf', with one ragged dimension"
+            )
+        self._ensure_known_vocab_size()
+        indices = self._lookup(self._tokens_of(inputs.flat_values))
+        splits = np.asarray(inputs.row_splits.numpy())
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        counts = _common.count_rows(indices, splits, depth, drop=-1)
+        if self.output_mode == "tf_idf":
+            return wrap(counts.astype(np.float32) * self.idf_weights[:depth])
+        if self.output_mode == "multi_hot":
+            counts = counts > 0
+        return wrap(counts.astype(np.int64))
+
+    def _ensure_known_vocab_size(self):
+        if self.output_mode == "int" or self.pad_to_max_tokens:
+            return
+        if not self._tokens and not self._has_input_vocabulary:
+            raise RuntimeError(
+                f"When using `output_mode={self.output_mode}` and `pad_to_max_tokens=False`, "
+                f"you must set the layer's vocabulary before calling it. Either pass a "
+                f"`vocabulary` argument to the layer, or call `adapt` with some sample data."
+            )
+
+    def _lookup(self, keys: np.ndarray) -> np.ndarray:
+        """The index of every token key: -1 marks a mask in non-int modes (dropped)."""
+        return self._finish_lookup(keys, self._table_indices(keys, _MISSING))
+
+    def _table_indices(self, keys: np.ndarray, missing: int) -> np.ndarray:
+        """The vocabulary index of every key, `missing` where it has none."""
+        table = self._lookup_table()
+        flat = keys.reshape(-1).tolist()
+        indices = np.fromiter((table.get(k, missing) for k in flat), np.int64, len(flat))
+        return indices.reshape(keys.shape)
+
+    def _finish_lookup(self, keys, indices):
+        if self.mask_token is not None:
+            mask = keys == self._key(self.mask_token)
+        else:
+            mask = np.zeros(keys.shape, bool)
+        oov = (indices == _MISSING) & ~mask
+        if oov.any():
+            if self.num_oov_indices == 0:
+                found = [self._public(k) for k in keys[oov].reshape(-1)[:10].tolist()]
+                raise InvalidArgumentError(
+                    f"When `num_oov_indices=0` all inputs should be in vocabulary, found OOV "
+                    f"values {found}, consider setting `num_oov_indices=1`."
+                )
+            indices[oov] = self._oov_start_index() + self._oov_bucket(keys[oov])
+        indices[mask] = 0 if self.output_mode == "int" else -1
+        return indices
+
+    def _oov_bucket(self, keys: np.ndarray) -> np.ndarray:
+        """Which OOV index (0 .. num_oov_indices - 1) each out-of-vocabulary key gets."""
+        from ....ops.fingerprint import fingerprint64
+
+        n = self.num_oov_indices
+        if n == 1:
+            return np.zeros(keys.shape, np.int64)
+        if self._vocabulary_dtype != "string" and self.oov_method == "floormod":
+            return np.mod(keys.astype(np.int64), n)
+        texts = [k if isinstance(k, bytes) else str(int(k)).encode() for k in keys.tolist()]
+        if self.salt is not None:
+            from ....ops.strings import to_hash_bucket_strong
+
+            buckets = to_hash_bucket_strong(texts, n, self.salt).numpy()
+        else:
+            buckets = np.array([fingerprint64(t) % n for t in texts], np.int64)
+        return np.asarray(buckets, np.int64).reshape(keys.shape)
+
+    def _invert(self, indices: np.ndarray) -> np.ndarray:
+        vocabulary = self.get_vocabulary()
+        start = self._token_start_index()
+        keys = [self._key(t) for t in vocabulary]
+        default = self._key(self.oov_token)
+        mask_key = self._key(self.mask_token) if self.mask_token is not None else None
+        flat = indices.reshape(-1).tolist()
+        out = []
+        for i in flat:
+            if mask_key is not None and i == 0:
+                out.append(mask_key)
+            elif start <= i < len(keys):
+                out.append(keys[i])
+            else:
+                out.append(default)
+        return self._key_array(out, indices.shape)
+
+    def _key_array(self, keys, shape) -> np.ndarray:
+        raise NotImplementedError
+
+    # ---- shapes, config ---------------------------------------------------------------------
+
+    def compute_output_shape(self, input_shape):
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+        input_shape = tuple(input_shape)
+        if self.output_mode == "one_hot":
+            if len(input_shape) > 1 and input_shape[-1] == 1:
+                return input_shape[:-1] + (depth,)
+            return input_shape + (depth,)
+        return input_shape[:-1] + (depth,)
+
+    def get_build_config(self):
+        return {}
+
+    def build_from_config(self, config):
+        self.built = True
+
+    def get_config(self):
+        # A given vocabulary is written as given (Keras 3); an adapted one (or one read from
+        # a file) is written too, special tokens first, where Keras 3 saves an asset file:
+        # a saved model carries it in its JSON and loading reads no other file.
+        vocabulary, idf = self.input_vocabulary, self.input_idf_weights
+        if vocabulary is not None:
+            vocabulary = [self._public(self._key(t)) for t in _as_list(vocabulary)]
+            idf = None if idf is None else np.asarray(_common.to_array(idf)).tolist()
+        elif self._tokens:
+            vocabulary = self.get_vocabulary()
+            if self.output_mode == "tf_idf" and self.idf_weights is not None:
+                idf = self.idf_weights[: len(vocabulary)].tolist()
+        extra = {} if self._has_input_vocabulary else {"has_input_vocabulary": False}
+        return {
+            **super().get_config(),
+            "invert": self.invert,
+            "max_tokens": self.max_tokens,
+            "num_oov_indices": self.num_oov_indices,
+            "oov_token": self.oov_token,
+            "mask_token": self.mask_token,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "pad_to_max_tokens": self.pad_to_max_tokens,
+            "vocabulary_dtype": self._vocabulary_dtype,
+            "idf_weights": idf,
+            "vocabulary": vocabulary,
+            "vocabulary_size": self._frozen_vocab_size,
+            "oov_method": self.oov_method,
+            "salt": self.salt,
+            **extra,
+        }
+
+
+def _salt(layer, salt):
+    if salt is None:
+        return None
+    if isinstance(salt, (tuple, list)) and len(salt) == 2:
+        return [int(s) for s in salt]
+    if isinstance(salt, int):
+        return [salt, salt]
+    raise ValueError(
+        f"{layer}: the `salt` argument can only be a tuple of 2 integers, or a single "
+        f"integer. Received: salt={salt}."
+    )
+
+
+def _as_list(vocabulary) -> list:
+    if isinstance(vocabulary, Operand):
+        vocabulary = vocabulary.numpy()
+    if isinstance(vocabulary, np.ndarray):
+        if vocabulary.ndim != 1:
+            raise ValueError(f"a vocabulary must be 1-D, got shape {vocabulary.shape}")
+        return vocabulary.tolist()
+    return list(vocabulary)
