@@ -167,9 +167,9 @@ def _decode_png(contents, channels, dtype):
 def _check_channels(name, kind, channels):
     allowed = {"JPEG": (0, 1, 3), "BMP": (0, 3, 4), "GIF": (0, 3)}.get(kind, (0, 1, 3, 4))
     if channels not in allowed:
+        choices = ", ".join(map(str, allowed[:-1])) + f" or {allowed[-1]}"
         raise InvalidArgumentError(
-            f"{name}: `channels` must be {', '.join(map(str, allowed))} for {kind}, but got "
-            f"{channels}"
+            f"{name}: `channels` must be {choices} for {kind}, but got {channels}"
         )
 
 
