@@ -128,6 +128,15 @@ def _run(args) -> int:
     except LookupError as e:
         print(f"tapeflow run: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:  # an example's own dependency (pandas)
+        if e.name is None or e.name.split(".")[0] == __package__:
+            raise
+        print(
+            f"tapeflow run {args.example}: this example needs {e.name}, which is not "
+            f"installed: pip install {e.name}",
+            file=sys.stderr,
+        )
+        return 1
     name = args.example.replace("_", "-")
     accepted = inspect.signature(module.run).parameters
     # No file unless --plot names one: the examples' run() writes none by default either.

@@ -182,19 +182,19 @@ def plot_history(history, path):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("matplotlib is not installed: no plot (pip install tapeflow[plot])")
         return None
     epochs = range(1, len(history["loss"]) + 1)
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, label in (
-        (ax_loss, "loss", "Binary cross-entropy"),
-        (ax_acc, "accuracy", "Accuracy"),
-    ):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    panels = (("loss", "Binary cross-entropy", "Loss"), ("accuracy", "Accuracy", "Accuracy"))
+    for ax, (key, label, title) in zip(axes, panels):
         ax.plot(epochs, history[key], label="training")
         ax.plot(epochs, history[f"val_{key}"], label="validation")
-        ax.set(xlabel="Epoch", ylabel=label)
+        ax.set(xlabel="Epoch", ylabel=label, title=f"{title} (preprocessing in the model)")
         ax.legend()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

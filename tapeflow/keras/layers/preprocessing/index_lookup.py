@@ -342,6 +342,9 @@ class IndexLookup(layer_lib.Layer):
 
     # ---- calling ----------------------------------------------------------------------------
 
+    def _convert_inputs(self, inputs):
+        return inputs  # tokens are read as they come (`_tokens_of`), never cast to floats
+
     def _tokens_of(self, data) -> np.ndarray:
         raise NotImplementedError
 
@@ -404,11 +407,11 @@ class IndexLookup(layer_lib.Layer):
         return indices.reshape(keys.shape)
 
     def _finish_lookup(self, keys, indices):
+        mask = None
+        oov = indices == _MISSING
         if self.mask_token is not None:
             mask = keys == self._key(self.mask_token)
-        else:
-            mask = np.zeros(keys.shape, bool)
-        oov = (indices == _MISSING) & ~mask
+            oov &= ~mask
         if oov.any():
             if self.num_oov_indices == 0:
                 found = [self._public(k) for k in keys[oov].reshape(-1)[:10].tolist()]
@@ -417,7 +420,8 @@ class IndexLookup(layer_lib.Layer):
                     f"values {found}, consider setting `num_oov_indices=1`."
                 )
             indices[oov] = self._oov_start_index() + self._oov_bucket(keys[oov])
-        indices[mask] = 0 if self.output_mode == "int" else -1
+        if mask is not None:
+            indices[mask] = 0 if self.output_mode == "int" else -1
         return indices
 
     def _oov_bucket(self, keys: np.ndarray) -> np.ndarray:

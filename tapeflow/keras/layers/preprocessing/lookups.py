@@ -80,7 +80,7 @@ class StringLookup(IndexLookup):
                     f"StringLookup {self.name}: expected string inputs, got a "
                     f"{data.dtype.name} tensor (use IntegerLookup for integer categories)"
                 )
-            return np.asarray(data.numpy(), dtype=object)
+            return data._value
         if isinstance(data, (str, bytes)):
             return string_values.bytes_array([self._key(data)], ())
         array = np.asarray(data)
