@@ -16,8 +16,6 @@ import os
 import tempfile
 import time
 
-import pandas as pd
-
 import tapeflow as tf
 from tapeflow.datasets import heart_failure
 
@@ -113,6 +111,8 @@ def csv_dataset(path, batch_size=BATCH_SIZE):
 
 def run(epochs=EPOCHS, seed=42, plot=None, verbose=1, callbacks=None):
     """Trains, evaluates, saves and reloads the model; returns its curves and metrics."""
+    import pandas as pd  # here, not at the top: the other examples run without pandas
+
     tf.keras.utils.set_random_seed(seed)
     dataframe = pd.read_csv(heart_failure.csv_path())
     shuffled = dataframe.sample(frac=1, random_state=seed)

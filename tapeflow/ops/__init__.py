@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (registration)
     file_io,
     image,
     image_decode,
+    image_transform,
     indexing,
     indexing_nd,
     linalg,

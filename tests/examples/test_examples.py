@@ -108,7 +108,6 @@ def test_run_structured_without_pandas_names_it(monkeypatch, capsys):
     from tapeflow import cli
 
     monkeypatch.setitem(sys.modules, "pandas", None)  # makes `import pandas` fail
-    monkeypatch.delitem(sys.modules, "tapeflow.examples.heart_failure_structured", raising=False)
     assert cli.main(["run", "heart-failure-structured", "--epochs", "1"]) == 1
     err = capsys.readouterr().err
     assert "needs pandas, which is not installed: pip install pandas" in err

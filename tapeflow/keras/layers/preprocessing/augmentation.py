@@ -18,7 +18,7 @@ import threading
 import numpy as np
 
 from ....core.tensor import convert_to_tensor
-from ....ops import image as image_ops
+from ....ops import image_transform
 from ....ops.array_join import reverse
 from ....ops.clip import clip_by_value
 from ....ops.indexing import where
@@ -120,7 +120,7 @@ class _AffineLayer(_RandomImageLayer):
         self.fill_value = fill_value
 
     def _apply(self, images, transforms):
-        return image_ops.projective_transform(
+        return image_transform.projective_transform(
             images, transforms, None, self.interpolation, self.fill_mode, self.fill_value
         )
 
