@@ -145,7 +145,7 @@ def run(epochs=EPOCHS, seed=42, plot=None, verbose=1, callbacks=None):
         path = os.path.join(folder, "heart_failure_structured.keras")
         model.save(path)
         reloaded_model = tf.keras.models.load_model(path)
-    input_dict = {name: tf.convert_to_tensor([[value]]) for name, value in PATIENT.items()}
+    input_dict = {name: tf.convert_to_tensor([value]) for name, value in PATIENT.items()}
     predictions = reloaded_model.predict(input_dict, verbose=0)
     probability = float(tf.nn.sigmoid(predictions[0][0]))
     _, csv_accuracy = reloaded_model.evaluate(csv_dataset(heart_failure.csv_path()), verbose=0)
