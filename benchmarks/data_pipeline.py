@@ -8,8 +8,8 @@ The figure is the median over a few full epochs, after one warm-up epoch.
 
 The CSV case reads the heart-failure table (918 rows, five text columns) repeated 10 times
 into one file: `CsvDataset -> map(row to a dict of columns) -> map(StringLookup of each text
-column) -> batch(32) -> prefetch`, the order the brief of issue 9 names, and for contrast the
-same with the lookups after batch (one call per batch). Lookups are Keras' StringLookup
+column) -> batch(32) -> prefetch` (a lookup per row, as tutorials map them), and for contrast
+the same with the lookups after batch (one call per batch). Lookups are Keras' StringLookup
 layers, adapted beforehand; the same code runs under TensorFlow. Its figure is the best
 epoch of a few, the machine being shared.
 
