@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
+from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
 from .array import expand_dims, squeeze
+from .math import cast
 
 _FILL_MODES = ("REFLECT", "WRAP", "CONSTANT", "NEAREST")
 _INTERPOLATIONS = ("NEAREST", "BILINEAR")
@@ -252,7 +254,11 @@ def projective_transform(
             f"{tuple(images.shape.as_list())}"
         )
     batched = images if rank == 4 else expand_dims(images, 0)
-    transforms = convert_to_tensor(np.asarray(transforms, np.float32).reshape(-1, 8))
+    transforms = convert_to_tensor(transforms)
+    if transforms.dtype != dtypes.float32:
+        transforms = cast(transforms, dtypes.float32)
+    if transforms.shape.rank == 1:
+        transforms = expand_dims(transforms, 0)
     shape = tuple(batched.shape.as_list()[1:3]) if output_shape is None else tuple(output_shape)
     out = _projective_transform(
         batched,

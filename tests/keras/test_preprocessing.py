@@ -368,3 +368,40 @@ def test_directory_datasets_say_what_is_wrong(tmp_path):
         tf.keras.utils.text_dataset_from_directory(
             str(tmp_path), label_mode="binary", verbose=False
         )
+
+
+# ---- inside tf.function --------------------------------------------------------------------
+
+
+def test_preprocessing_in_a_tf_function_reads_each_call_values():
+    # The NumPy work read the values of the call being traced: a trace answered every later
+    # call with the first call's lookups (["c", "z"] gave [1, 2], the indices of ["a", "b"]).
+    lookup = layers.StringLookup(vocabulary=["a", "b", "c"])
+    vectorize = layers.TextVectorization(vocabulary=["the", "cat"], output_sequence_length=3)
+    hashing, buckets = layers.Hashing(5), layers.Discretization([0.0, 1.0])
+
+    @tf.function
+    def preprocess(words, text, values):
+        return lookup(words), vectorize(text), hashing(words), buckets(values)
+
+    for words, text, values in [
+        (["a", "b"], ["the cat"], [-1.0, 0.5]),
+        (["c", "z"], ["cat dog the"], [2.0, 0.0]),
+    ]:
+        args = tf.constant(words), tf.constant(text), tf.constant(values)
+        traced = [t.numpy() for t in preprocess(*args)]
+        eager = [lookup(args[0]), vectorize(args[1]), hashing(args[0]), buckets(args[2])]
+        for t, e in zip(traced, eager):
+            np.testing.assert_array_equal(t, e.numpy())
+
+
+@pytest.mark.parametrize("make", AUGMENTATIONS)
+def test_augmentation_in_a_tf_function_draws_at_every_call(make):
+    layer = make(5)
+
+    @tf.function
+    def augment(x):
+        return layer(x, training=True)
+
+    outputs = {augment(IMAGES).numpy().tobytes() for _ in range(4)}
+    assert len(outputs) == 4

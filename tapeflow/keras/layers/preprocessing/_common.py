@@ -3,7 +3,8 @@ categorical encodings (one_hot, multi_hot, count) and argument checks.
 
 Preprocessing runs on NumPy (strings included) and returns Tensors: none of it is
 differentiable, and in `Dataset.map` or a model it runs eagerly, as Keras' layers do in a
-tf.data pipeline.
+tf.data pipeline. Inside a `tf.function` the NumPy part is a host callback (`on_host`), run
+again on every call, so a trace never keeps the values of the call that made it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,23 @@ from __future__ import annotations
 import numpy as np
 
 from ....core import string_values
+from ....core.context import state
 from ....core.errors import InvalidArgumentError
 from ....core.ragged import RaggedTensor
-from ....core.tensor import Operand
+from ....core.tensor import Operand, wrap
 
 ENCODINGS = ("one_hot", "multi_hot", "count")
+
+
+def on_host(fn, *inputs):
+    """`fn(*arrays)` (an array, or a tuple of arrays) as Tensors: run now, and inside a
+    tf.function being traced, recorded as a host callback that runs on every call."""
+    if state.tracer is None:
+        result = fn(*[x._value if isinstance(x, Operand) else x for x in inputs])
+        return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
+    from ....function.host import host_call
+
+    return host_call(fn, *inputs)
 
 
 def to_array(x) -> np.ndarray:

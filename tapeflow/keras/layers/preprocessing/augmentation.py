@@ -7,7 +7,8 @@ since Keras' `call(..., training=True)` defaults to it. Every draw comes from th
 generator: `seed=` makes a layer's sequence of transformations reproducible, and without a seed
 the layer's generator is seeded from `tf.random`'s global seed when it is created. The numbers
 follow Keras' transformations (the same matrices and TF's ImageProjectiveTransformV3 sampling),
-not TensorFlow's random bit streams. Outputs are float32.
+not TensorFlow's random bit streams. Outputs are float32. Inside a tf.function the draws are
+host callbacks: every call of the function draws anew, as TF's random ops do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ....ops.indexing import where
 from ....ops.math import cast
 from ....ops.reduce import reduce_mean
 from ..layer import Layer
+from . import _common
 from .image import data_format_of, from_channels_last, image_rank, to_channels_last
 
 _FILL_MODES = ("reflect", "wrap", "constant", "nearest")
@@ -147,7 +149,8 @@ class RandomFlip(_RandomImageLayer):
         self.mode = mode
 
     def _augment(self, images):
-        flips = convert_to_tensor(self.generator.uniform((images.shape[0], 1, 1, 1)) <= 0.5)
+        shape = (images.shape[0], 1, 1, 1)
+        flips = _common.on_host(lambda: self.generator.uniform(shape) <= 0.5)
         out = images
         if self.mode in ("horizontal", "horizontal_and_vertical"):
             out = where(flips, reverse(out, [2]), out)
@@ -182,8 +185,11 @@ class RandomRotation(_AffineLayer):
     def _augment(self, images):
         batch, height, width = images.shape.as_list()[:3]
         lower, upper = self.factor[0] * 360.0, self.factor[1] * 360.0
-        angle = self.generator.uniform((batch,), lower, upper)
-        return self._apply(images, rotation_matrix(angle, height, width))
+
+        def draw():
+            return rotation_matrix(self.generator.uniform((batch,), lower, upper), height, width)
+
+        return self._apply(images, _common.on_host(draw))
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor}
@@ -236,6 +242,9 @@ class RandomZoom(_AffineLayer):
 
     def _augment(self, images):
         batch, height, width = images.shape.as_list()[:3]
+        return self._apply(images, _common.on_host(lambda: self._matrix(batch, height, width)))
+
+    def _matrix(self, batch, height, width) -> np.ndarray:
         zy = self.generator.uniform((batch, 1), 1.0 + self.height_lower, 1.0 + self.height_upper)
         zx = zy
         if self.width_factor is not None:
@@ -243,8 +252,7 @@ class RandomZoom(_AffineLayer):
         x_offset = (np.float32(width) - np.float32(1)) / np.float32(2) * (np.float32(1) - zx)
         y_offset = (np.float32(height) - np.float32(1)) / np.float32(2) * (np.float32(1) - zy)
         zeros = np.zeros((batch, 1), np.float32)
-        matrix = np.concatenate([zx, zeros, x_offset, zeros, zy, y_offset, zeros, zeros], axis=1)
-        return self._apply(images, matrix)
+        return np.concatenate([zx, zeros, x_offset, zeros, zy, y_offset, zeros, zeros], axis=1)
 
     def get_config(self):
         return {
@@ -274,13 +282,15 @@ class RandomTranslation(_AffineLayer):
 
     def _augment(self, images):
         batch, height, width = images.shape.as_list()[:3]
+        return self._apply(images, _common.on_host(lambda: self._matrix(batch, height, width)))
+
+    def _matrix(self, batch, height, width) -> np.ndarray:
         ty = self.generator.uniform((batch, 1), self.height_lower, self.height_upper)
         ty = ty * np.float32(height)
         tx = self.generator.uniform((batch, 1), self.width_lower, self.width_upper)
         tx = tx * np.float32(width)
         ones, zeros = np.ones((batch, 1), np.float32), np.zeros((batch, 1), np.float32)
-        matrix = np.concatenate([ones, zeros, -tx, zeros, ones, -ty, zeros, zeros], axis=1)
-        return self._apply(images, matrix)
+        return np.concatenate([ones, zeros, -tx, zeros, ones, -ty, zeros, zeros], axis=1)
 
     def get_config(self):
         return {
@@ -312,11 +322,10 @@ class RandomContrast(_RandomImageLayer):
 
     def _augment(self, images):
         batch = images.shape[0]
-        factor = self.generator.uniform(
-            (batch, 1, 1, 1), 1.0 - self.factor[0], 1.0 + self.factor[1]
-        )
+        low, high = 1.0 - self.factor[0], 1.0 + self.factor[1]
+        factor = _common.on_host(lambda: self.generator.uniform((batch, 1, 1, 1), low, high))
         mean = reduce_mean(reduce_mean(images, axis=1, keepdims=True), axis=2, keepdims=True)
-        out = (images - mean) * convert_to_tensor(factor) + mean
+        out = (images - mean) * factor + mean
         return clip_by_value(out, float(self.value_range[0]), float(self.value_range[1]))
 
     def get_config(self):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from ....core.ragged import RaggedTensor
-from ....core.tensor import wrap
 from .. import layer as layer_lib
 from . import _common
 
@@ -42,8 +41,11 @@ class CategoryEncoding(layer_lib.Layer):
                     f"CategoryEncoding {self.name}: `count_weights` is not used when "
                     f"`output_mode` is not `'count'`. Received `count_weights={count_weights}`."
                 )
-            count_weights = np.asarray(_common.to_array(count_weights), self._dtype)
-        indices = _common.to_array(inputs)
+            return _common.on_host(self._encode, inputs, count_weights)
+        return _common.on_host(self._encode, inputs)
+
+    def _encode(self, values, count_weights=None) -> np.ndarray:
+        indices = _common.to_array(values)
         if indices.dtype.kind not in "iu" and not (
             indices.dtype.kind == "f" and np.array_equal(indices, np.round(indices))
         ):
@@ -52,14 +54,15 @@ class CategoryEncoding(layer_lib.Layer):
                 f"{'strings' if indices.dtype == object else indices.dtype} (StringLookup or "
                 f"IntegerLookup map values to indices)"
             )
+        if count_weights is not None:
+            count_weights = np.asarray(_common.to_array(count_weights), self._dtype)
         try:
-            out = _common.encode_categorical(
+            return _common.encode_categorical(
                 indices.astype(np.int64), self.output_mode, self.num_tokens, self._dtype,
                 count_weights,
             )  # fmt: skip
         except Exception as e:
             raise type(e)(f"CategoryEncoding {self.name}: {e}") from None
-        return wrap(out)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
@@ -133,12 +136,16 @@ class Hashing(layer_lib.Layer):
                     f"Hashing {self.name}: a RaggedTensor input needs output_mode='int'"
                 )
             return inputs.with_flat_values(self.call(inputs.flat_values))
-        values = _common.to_array(inputs)
+        return _common.on_host(self._hash, inputs)
+
+    def _hash(self, values) -> np.ndarray:
+        values = _common.to_array(values)
         if self.output_mode == "one_hot" and values.ndim and values.shape[-1] == 1:
             values = values[..., 0]
         bins = self._hash_values_to_bins(values)
-        out = _common.encode_categorical(bins, self.output_mode, self.num_bins, self._dtype)
-        return wrap(out if self.output_mode != "int" else bins.astype(self._dtype))
+        if self.output_mode == "int":
+            return bins.astype(self._dtype)
+        return _common.encode_categorical(bins, self.output_mode, self.num_bins, self._dtype)
 
     def _hash_values_to_bins(self, values: np.ndarray) -> np.ndarray:
         from ....ops.fingerprint import fingerprint64, siphash24

@@ -14,7 +14,7 @@ import numpy as np
 
 from ....core.errors import InvalidArgumentError
 from ....core.ragged import RaggedTensor
-from ....core.tensor import wrap
+from ....core.tensor import Operand
 from .. import layer as layer_lib
 from . import _common
 from .vocabulary import Vocabulary, _as_list
@@ -125,6 +125,9 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
     def _tokens_of(self, data) -> np.ndarray:
         raise NotImplementedError
 
+    def _check_dtype(self, dtype):
+        raise NotImplementedError
+
     def call(self, inputs):
         if isinstance(inputs, RaggedTensor):
             if self.output_mode == "int":
@@ -132,22 +135,27 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
             return self._encode_ragged(inputs)
         self._ensure_known_vocab_size()
         if self.invert:
-            return wrap(self._invert(np.asarray(_common.to_array(inputs))))
-        keys = self._tokens_of(inputs)
+            return _common.on_host(self._invert, inputs)
+        if isinstance(inputs, Operand):
+            self._check_dtype(inputs.dtype)  # now, not in the host call
+        return _common.on_host(self._lookup_array, inputs)
+
+    def _lookup_array(self, values) -> np.ndarray:
+        """The output of `call` for the token array `values` (runs on the host)."""
+        keys = self._tokens_of(values)
         if keys.ndim == 0 and self.output_mode == "int":
             # One token (a row of a tf.data pipeline): a dict lookup, no array passes.
             index = self._lookup_table().get(keys.item())
             if index is not None and (self.mask_token is None or keys.item() != self._mask_key):
-                return wrap(np.array(index, np.int64))
+                return np.array(index, np.int64)
         indices = self._lookup(keys)
         if self.output_mode == "int":
-            return wrap(indices)
+            return indices
         depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
         if self.output_mode == "tf_idf":
             counts = _common.encode_categorical(indices, "count", depth, np.float32, drop=-1)
-            return wrap(counts * self.idf_weights[:depth].astype(np.float32))
-        encoded = _common.encode_categorical(indices, self.output_mode, depth, np.int64, drop=-1)
-        return wrap(encoded)
+            return counts * self.idf_weights[:depth].astype(np.float32)
+        return _common.encode_categorical(indices, self.output_mode, depth, np.int64, drop=-1)
 
     def _encode_ragged(self, inputs):
         """multi_hot / count / tf_idf of each row of a 2-D RaggedTensor (TextVectorization)."""
@@ -157,15 +165,18 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
                 f"'int', 'multi_hot', 'count' or 'tf_idf', with one ragged dimension"
             )
         self._ensure_known_vocab_size()
-        indices = self._lookup(self._tokens_of(inputs.flat_values))
-        splits = np.asarray(inputs.row_splits.numpy())
-        depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
-        counts = _common.count_rows(indices, splits, depth, drop=-1)
-        if self.output_mode == "tf_idf":
-            return wrap(counts.astype(np.float32) * self.idf_weights[:depth])
-        if self.output_mode == "multi_hot":
-            counts = counts > 0
-        return wrap(counts.astype(np.int64))
+
+        def encode(values, splits):
+            indices = self._lookup(self._tokens_of(values))
+            depth = self.max_tokens if self.pad_to_max_tokens else self._frozen_vocab_size
+            counts = _common.count_rows(indices, np.asarray(splits), depth, drop=-1)
+            if self.output_mode == "tf_idf":
+                return counts.astype(np.float32) * self.idf_weights[:depth]
+            if self.output_mode == "multi_hot":
+                counts = counts > 0
+            return counts.astype(np.int64)
+
+        return _common.on_host(encode, inputs.flat_values, inputs.row_splits)
 
     def _ensure_known_vocab_size(self):
         if self.output_mode == "int" or self.pad_to_max_tokens:
@@ -224,7 +235,8 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
             buckets = np.array([fingerprint64(t) % n for t in texts], np.int64)
         return np.asarray(buckets, np.int64).reshape(keys.shape)
 
-    def _invert(self, indices: np.ndarray) -> np.ndarray:
+    def _invert(self, indices) -> np.ndarray:
+        indices = np.asarray(_common.to_array(indices))
         vocabulary = self.get_vocabulary()
         start = self._token_start_index()
         keys = [self._key(t) for t in vocabulary]

@@ -75,11 +75,7 @@ class StringLookup(IndexLookup):
         if isinstance(data, RaggedTensor):
             data = data.flat_values
         if isinstance(data, Operand):
-            if data.dtype.name != "string":
-                raise TypeError(
-                    f"StringLookup {self.name}: expected string inputs, got a "
-                    f"{data.dtype.name} tensor (use IntegerLookup for integer categories)"
-                )
+            self._check_dtype(data.dtype)
             return data._value
         if isinstance(data, (str, bytes)):
             return string_values.bytes_array([self._key(data)], ())
@@ -93,6 +89,13 @@ class StringLookup(IndexLookup):
             return _common.string_array(array)
         except TypeError as e:
             raise TypeError(f"StringLookup {self.name}: {e}") from None
+
+    def _check_dtype(self, dtype):
+        if dtype.name != "string":
+            raise TypeError(
+                f"StringLookup {self.name}: expected string inputs, got a {dtype.name} tensor "
+                f"(use IntegerLookup for integer categories)"
+            )
 
     def _key_array(self, keys, shape) -> np.ndarray:
         return string_values.bytes_array(keys, shape)
@@ -200,6 +203,13 @@ class IntegerLookup(IndexLookup):
         pos = np.clip(np.searchsorted(sorted_keys, keys), 0, len(sorted_keys) - 1)
         found = sorted_keys[pos] == keys
         return np.where(found, order[pos] + self._token_start_index(), missing).astype(np.int64)
+
+    def _check_dtype(self, dtype):
+        if not dtype.is_integer:
+            raise TypeError(
+                f"IntegerLookup {self.name}: expected integer inputs, got a {dtype.name} tensor "
+                f"(use StringLookup for text categories)"
+            )
 
     def _key_array(self, keys, shape) -> np.ndarray:
         return np.asarray(keys, np.int64).reshape(shape)

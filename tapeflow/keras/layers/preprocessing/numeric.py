@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ....backend import xp
-from ....core.tensor import Operand, convert_to_tensor, wrap
+from ....core.tensor import Operand, convert_to_tensor
 from ....ops.array import broadcast_to, reshape
 from ....ops.math import cast, maximum
 from ....ops.math_unary import sqrt
@@ -324,7 +324,10 @@ class Discretization(Layer):
                 f"argument at construction time or call `adapt(dataset)` before you can start "
                 f"using the `Discretization` layer."
             )
-        values = _to_numpy(inputs)
+        return _common.on_host(self._bucketize, inputs)
+
+    def _bucketize(self, values) -> np.ndarray:
+        values = _to_numpy(values)
         if values.dtype.kind not in "iufb":
             raise TypeError(
                 f"Discretization {self.name}: expected numbers, got {values.dtype} inputs"
@@ -334,8 +337,8 @@ class Discretization(Layer):
         indices = np.searchsorted(boundaries, values.astype(np.float32), side="right")
         depth = len(self.bin_boundaries) + 1
         if self.output_mode == "int":
-            return wrap(xp.asarray(indices.astype(np.int32)))
-        return wrap(_common.encode_categorical(indices, self.output_mode, depth, self._dtype))
+            return xp.asarray(indices.astype(np.int32))
+        return _common.encode_categorical(indices, self.output_mode, depth, self._dtype)
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

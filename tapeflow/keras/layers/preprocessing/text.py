@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ....core.ragged import RaggedTensor
-from ....core.tensor import Operand, convert_to_tensor, wrap
+from ....core.tensor import Operand, wrap
 from ....ops import string_regex, string_split, strings
+from ....ops.array import squeeze
 from .. import layer as layer_lib
 from . import _common
 from .lookups import StringLookup
@@ -144,8 +145,15 @@ class TextVectorization(layer_lib.Layer):
     def _preprocess(self, inputs):
         if isinstance(inputs, RaggedTensor):
             text = inputs
+        elif isinstance(inputs, Operand):
+            if inputs.dtype.name != "string":
+                raise TypeError(
+                    f"TextVectorization {self.name}: expected string inputs, got a "
+                    f"{inputs.dtype.name} tensor"
+                )
+            text = inputs
         else:
-            text = convert_to_tensor(wrap(_strings(inputs)))
+            text = wrap(_strings(inputs))
         if self._standardize in ("lower", "lower_and_strip_punctuation"):
             text = strings.lower(text)
         if self._standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
@@ -161,7 +169,7 @@ class TextVectorization(layer_lib.Layer):
                         f"dimension must be 1. Received: inputs.shape={text.shape} with "
                         f"rank={text.shape.rank}"
                     )
-                text = wrap(np.asarray(text.numpy())[..., 0])
+                text = squeeze(text, [-1])
             if self._split == "whitespace":
                 text = string_split.split(text)
             elif self._split == "character":
@@ -178,24 +186,28 @@ class TextVectorization(layer_lib.Layer):
         if self._output_mode != "int":
             return looked_up
         if isinstance(looked_up, RaggedTensor):
-            rows = looked_up.to_list()
-            length = self._output_sequence_length
-            if length is None:
-                length = max((len(r) for r in rows), default=0)
-            out = np.zeros((len(rows), length), np.int64)
-            for i, row in enumerate(rows):
-                row = row[:length]
-                out[i, : len(row)] = row
-            return wrap(out)
-        if self._output_sequence_length is None:
+            return _common.on_host(self._pad_rows, looked_up.flat_values, looked_up.row_splits)
+        if self._output_sequence_length is None or looked_up.shape.rank == 0:
             return looked_up
-        values = np.asarray(looked_up.numpy())
-        if values.ndim == 0:
-            return looked_up
+        return _common.on_host(self._pad_last, looked_up)
+
+    def _pad_rows(self, indices, splits) -> np.ndarray:
+        """Ragged rows of indices, zero-padded (or cut) to `output_sequence_length`, else to
+        the longest row."""
+        lengths = np.diff(splits)
+        length = self._output_sequence_length
+        if length is None:
+            length = int(lengths.max()) if len(lengths) else 0
+        out = np.zeros((len(lengths), length), np.int64)
+        for i, (start, n) in enumerate(zip(splits[:-1].tolist(), lengths.tolist())):
+            n = min(n, length)
+            out[i, :n] = indices[start : start + n]
+        return out
+
+    def _pad_last(self, values) -> np.ndarray:
         length = self._output_sequence_length
         values = values[..., :length]
-        pad = [(0, 0)] * (values.ndim - 1) + [(0, length - values.shape[-1])]
-        return wrap(np.pad(values, pad))
+        return np.pad(values, [(0, 0)] * (values.ndim - 1) + [(0, length - values.shape[-1])])
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
