@@ -128,6 +128,8 @@ def _run(args) -> int:
     except LookupError as e:
         print(f"tapeflow run: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        return _missing_module(args.example, e)
     name = args.example.replace("_", "-")
     accepted = inspect.signature(module.run).parameters
     # No file unless --plot names one: the examples' run() writes none by default either.
@@ -154,8 +156,22 @@ def _run(args) -> int:
     except (FileNotFoundError, ValueError) as e:  # a corrupt dataset, a bad --data
         print(f"\ntapeflow run {name}: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as e:
+        return _missing_module(name, e)
     print(summary(name, results, time.perf_counter() - start))
     return 0
+
+
+def _missing_module(name: str, error: ModuleNotFoundError) -> int:
+    """An example's own optional dependency (pandas) is named; anything else is a bug."""
+    if error.name is None or error.name.split(".")[0] == __package__:
+        raise error
+    print(
+        f"tapeflow run {name}: this example needs {error.name}, which is not installed: "
+        f"pip install {error.name}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def dataset_not_found(error) -> str:

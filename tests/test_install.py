@@ -134,7 +134,7 @@ def test_every_example_of_tapeflow_run_is_installed(venv, elsewhere):
     done = _run([str(venv / "python"), "-c", code], cwd=elsewhere, env=_clean_env())
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 5 and all(str(venv.parent) in line for line in lines)
+    assert len(lines) == 6 and all(str(venv.parent) in line for line in lines)
     help_text = _run([str(venv / "tapeflow"), "run", "--help"], env=_clean_env()).stdout
     assert "site-packages/tapeflow/examples" in help_text
 

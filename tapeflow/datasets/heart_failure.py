@@ -55,6 +55,12 @@ class TutorialSplit(NamedTuple):
     std: np.ndarray  # float32 (20,): population std of the training part; 1 for unscaled
 
 
+def csv_path() -> str:
+    """The path of the heart-failure CSV shipped with tapeflow (for readers such as
+    `pandas.read_csv` and `tf.data.experimental.make_csv_dataset`)."""
+    return str(importlib.resources.files(__package__).joinpath("heart.csv"))
+
+
 def load_data(path: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
     """Loads the raw heart-failure table.
 

@@ -10,6 +10,10 @@ EXAMPLES = {
     "linear-regression": ("linear_regression", "f(x) = x*W + b with a tape and assign_sub"),
     "heart-failure": ("heart_failure", "Dense(64) x 2 + sigmoid, custom training loop"),
     "heart-failure-fit": ("heart_failure_fit", "the heart-failure model with compile and fit"),
+    "heart-failure-structured": (
+        "heart_failure_structured",
+        "the raw CSV through preprocessing layers in the model (needs pandas)",
+    ),
     "mnist-mlp": ("mnist_mlp", "MNIST, Flatten-Dense(128)-Dense(10), @tf.function step"),
     "mnist-cnn": ("mnist_cnn", "MNIST, a small CNN in an explicit tf.data loop"),
 }

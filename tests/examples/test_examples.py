@@ -88,6 +88,31 @@ def test_heart_failure_fit(tmp_path):
     assert (tmp_path / "f.png").stat().st_size > 0
 
 
+def test_heart_failure_structured(tmp_path):
+    # The DataFrame through preprocessing layers in a functional model, saved and reloaded
+    # with them, then asked about one raw patient and run on the CSV file itself.
+    pytest.importorskip("pandas")
+    module = load_example("heart-failure-structured")
+    results = module.run(epochs=2, plot=tmp_path / "s.png", verbose=0)
+    history, final = results["history"], results["final"]
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert history["loss"][1] < history["loss"][0]
+    assert final["test_accuracy"] > 0.7 and final["csv_accuracy"] > 0.7
+    assert 0.0 < results["patient_probability"] < 0.5  # the first patient has no disease
+    assert (tmp_path / "s.png").stat().st_size > 0
+    again = module.run(epochs=2, verbose=0)
+    assert again["history"] == history  # set_random_seed makes the run reproducible
+
+
+def test_run_structured_without_pandas_names_it(monkeypatch, capsys):
+    from tapeflow import cli
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # makes `import pandas` fail
+    assert cli.main(["run", "heart-failure-structured", "--epochs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "needs pandas, which is not installed: pip install pandas" in err
+
+
 def test_example_without_matplotlib(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     results = load_example("heart-failure").run(epochs=1, plot=tmp_path / "x.png", verbose=0)
@@ -142,7 +167,10 @@ def test_linear_regression_plot_has_labels_and_a_title(tmp_path, monkeypatch):
     assert all(float(t).is_integer() for t in axes.get_xticks())
 
 
-@pytest.mark.parametrize("name", ["heart-failure", "heart-failure-fit", "mnist-mlp", "mnist-cnn"])
+@pytest.mark.parametrize(
+    "name",
+    ["heart-failure", "heart-failure-fit", "heart-failure-structured", "mnist-mlp", "mnist-cnn"],
+)
 def test_curves_have_whole_epoch_ticks(name, tmp_path, monkeypatch):
     # Two or three epochs used to get ticks at 1.25, 1.5, ...
     pytest.importorskip("matplotlib")

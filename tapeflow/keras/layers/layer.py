@@ -81,7 +81,8 @@ class Layer(Module):
         self._scope = None
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype)
-        self._np_dtype = np.dtype(self._dtype)  # what `__call__` compares inputs against
+        # What `__call__` compares inputs against (object: strings, for a string Input).
+        self._np_dtype = np.dtype(object if self._dtype == "string" else self._dtype)
         self._autocast = autocast
         self.built = False
         self._own_weights = []  # add_weight() results, in creation order
@@ -453,6 +454,8 @@ def _dtype_name(dtype) -> str:
         return dtype.get("config", {}).get("name", backend.floatx())
     if dtype == "mixed_float16":
         return "float32"
+    if dtype in ("string", "str"):
+        return "string"  # keras.Input(dtype="string"): text features
     return str(np.dtype(dtype).name) if dtype != "bool" else "bool"
 
 

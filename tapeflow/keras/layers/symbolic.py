@@ -58,6 +58,8 @@ def _concrete(x, layer=None):
         from ..saving import load_budget  # no-op unless a file's model is being built
 
         load_budget.check_scratch(layer, shape, x.dtype.as_numpy_dtype)
+    if x.dtype == dtypes.string:
+        return wrap(np.full(shape, b"", dtype=object))
     return wrap(np.zeros(shape, dtype=x.dtype.as_numpy_dtype))
 
 

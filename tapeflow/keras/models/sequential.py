@@ -73,7 +73,9 @@ class Sequential(Model):
             )
         from ...core.module import name_scope
 
-        x = KerasTensor(tuple(input_shape), self._dtype)
+        # The Input's dtype (a string Input feeds lookups), else the model's.
+        dtype = self._input_layer.dtype if self._input_layer is not None else self._dtype
+        x = KerasTensor(tuple(input_shape), dtype)
         with name_scope(self._name):
             for layer in self._stack:
                 x = symbolic_call(layer, (x,), {})

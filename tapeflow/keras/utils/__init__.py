@@ -1,5 +1,6 @@
 """`keras.utils`: progress bar, one-hot encoding, seeding, history plots, data unpacking,
-padding, dataset splits, the file cache and model plots."""
+padding, dataset splits, the file cache, model plots, and datasets from directories of text
+and image files."""
 
 from .data_adapter import (
     PyDataset,
@@ -9,12 +10,14 @@ from .data_adapter import (
 )
 from .dataset_split import split_dataset
 from .file_utils import get_file
+from .image_dataset import image_dataset_from_directory
 from .model_visualization import model_to_dot, plot_model
 from .numerical import normalize, to_categorical
 from .plotting import plot_history
 from .progbar import Progbar
 from .rng import set_random_seed
 from .sequence_utils import pad_sequences
+from .text_dataset import text_dataset_from_directory
 
 __all__ = [
     "Progbar",
@@ -22,6 +25,7 @@ __all__ = [
     "Sequence",
     "get_file",
     "model_to_dot",
+    "image_dataset_from_directory",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
@@ -29,6 +33,7 @@ __all__ = [
     "plot_model",
     "set_random_seed",
     "split_dataset",
+    "text_dataset_from_directory",
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]

@@ -1,4 +1,5 @@
-"""Preprocessing layers: Normalization (with `adapt`) and Rescaling."""
+"""Numeric features: Normalization (standardise with adapted or given mean and variance),
+Discretization (bucket by boundaries, or by quantiles learnt with `adapt`) and Rescaling."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import math
 
 import numpy as np
 
-from ...backend import xp
-from ...core.tensor import Operand, convert_to_tensor
-from ...ops.array import broadcast_to, reshape
-from ...ops.math import cast, maximum
-from ...ops.math_unary import sqrt
-from .. import backend
-from .layer import Layer
+from ....backend import xp
+from ....core.tensor import Operand, convert_to_tensor
+from ....ops.array import broadcast_to, reshape
+from ....ops.math import cast, maximum
+from ....ops.math_unary import sqrt
+from ... import backend
+from ..layer import Layer
+from . import _common
 
 
 def _first(batch):
@@ -147,7 +149,7 @@ class Normalization(Layer):
                 f"of batches, received {type(data).__name__}"
             )
         if not self.built:
-            self.build(input_shape)
+            self._build_with_scope(input_shape)
         else:
             self._check_shape(input_shape)
         if self.input_mean is not None:
@@ -219,6 +221,8 @@ class Normalization(Layer):
             variance = reshape(self.adapt_variance, self._broadcast_shape)
         else:
             mean, variance = self.mean, self.variance
+        if isinstance(inputs, Operand) and inputs.dtype.name != self._dtype:
+            inputs = cast(inputs, self._dtype)  # integer features too, as Keras converts them
         std = maximum(sqrt(variance), backend.epsilon())
         if self.invert:
             return mean + inputs * std
@@ -226,6 +230,11 @@ class Normalization(Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def get_build_config(self):
+        if self._build_input_shape:
+            return {"input_shape": self._build_input_shape}
+        return None
 
     def get_config(self):
         return {
@@ -237,30 +246,168 @@ class Normalization(Layer):
         }
 
 
-class Rescaling(Layer):
-    """`inputs * scale + offset` (scale and offset may be per-channel arrays)."""
+class Discretization(Layer):
+    """Buckets numbers by `bin_boundaries` (bucket i holds boundaries[i-1] <= x <
+    boundaries[i]), or by `num_bins` quantiles learnt with `adapt` (Keras' approximate
+    quantile summary, `epsilon` its error). Outputs int32 bucket indices, or their
+    one_hot / multi_hot / count encoding."""
 
-    def __init__(self, scale, offset=0.0, **kwargs):
-        super().__init__(**kwargs)
-        self.scale = scale
-        self.offset = offset
-        dtype = np.dtype(self._dtype)
-        self._scale = convert_to_tensor(np.asarray(_to_numpy(scale), dtype))
-        self._offset = convert_to_tensor(np.asarray(_to_numpy(offset), dtype))
+    def __init__(
+        self, bin_boundaries=None, num_bins=None, epsilon=0.01, output_mode="int",
+        sparse=False, dtype=None, name=None,
+    ):  # fmt: skip
+        super().__init__(name=name, dtype=dtype)
+        _common.check_mode("Discretization", output_mode, ("int",) + _common.ENCODINGS)
+        if sparse and output_mode == "int":
+            raise ValueError(
+                f"Discretization: `sparse=True` may only be used if `output_mode` is "
+                f"`'one_hot'`, `'multi_hot'`, or `'count'`. Received: sparse={sparse} and "
+                f"output_mode={output_mode}"
+            )
+        _common.refuse_sparse("Discretization", sparse)
+        if num_bins is not None and num_bins < 0:
+            raise ValueError(
+                f"Discretization: `num_bins` must be greater than or equal to 0. Received: "
+                f"`num_bins={num_bins}`"
+            )
+        if num_bins is not None and bin_boundaries is not None:
+            raise ValueError(
+                f"Discretization: both `num_bins` and `bin_boundaries` should not be set. "
+                f"Received: `num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`"
+            )
+        if num_bins is None and bin_boundaries is None:
+            raise ValueError(
+                "Discretization: you need to set either `num_bins` or `bin_boundaries`."
+            )
+        self.bin_boundaries = None if bin_boundaries is None else list(bin_boundaries)
+        self.num_bins = num_bins
+        self.epsilon = epsilon
+        self.output_mode = output_mode
+        self.sparse = sparse
+        self.summary = None if self.bin_boundaries else _empty_summary()
+        self.built = True
+
+    def _convert_inputs(self, inputs):
+        return inputs  # compared as float32 in call, whatever their dtype
+
+    def adapt(self, data, steps=None):
+        """Learns `num_bins` - 1 boundaries at the quantiles of `data` (an array, tensor, or
+        a tf.data.Dataset or iterable of batches)."""
+        if self.num_bins is None:
+            raise ValueError(
+                f"Discretization {self.name}: cannot adapt a Discretization layer that has "
+                f"been initialized with `bin_boundaries`, use `num_bins` instead."
+            )
+        self.reset_state()
+        for batch in _common.adapt_batches(data, steps):
+            self.update_state(batch)
+        self.finalize_state()
+
+    def update_state(self, data):
+        data = np.asarray(_to_numpy(_first(data)), dtype=np.float32)
+        summary = _summarize(data, self.epsilon)
+        self.summary = _merge_summaries(summary, self.summary, self.epsilon)
+
+    def finalize_state(self):
+        if self.num_bins is None:
+            return
+        self.bin_boundaries = _compress_summary(self.summary, 1.0 / self.num_bins)[0, :-1].tolist()
+
+    def reset_state(self):
+        if self.num_bins is not None:
+            self.summary = _empty_summary()
 
     def call(self, inputs):
-        if inputs.dtype.name != self._dtype:
-            inputs = cast(inputs, self._dtype)
-        return inputs * self._scale + self._offset
+        if self.bin_boundaries is None:
+            raise ValueError(
+                f"Discretization {self.name}: you need to either pass the `bin_boundaries` "
+                f"argument at construction time or call `adapt(dataset)` before you can start "
+                f"using the `Discretization` layer."
+            )
+        return _common.on_host(self._bucketize, inputs)
+
+    def _bucketize(self, values) -> np.ndarray:
+        values = _to_numpy(values)
+        if values.dtype.kind not in "iufb":
+            raise TypeError(
+                f"Discretization {self.name}: expected numbers, got {values.dtype} inputs"
+            )
+        # TF's Bucketize: the number of boundaries <= x, compared in float32.
+        boundaries = np.asarray(self.bin_boundaries, np.float32)
+        indices = np.searchsorted(boundaries, values.astype(np.float32), side="right")
+        depth = len(self.bin_boundaries) + 1
+        if self.output_mode == "int":
+            return xp.asarray(indices.astype(np.int32))
+        return _common.encode_categorical(indices, self.output_mode, depth, self._dtype)
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        input_shape = tuple(input_shape)
+        if self.output_mode == "int":
+            return input_shape
+        depth = len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else self.num_bins
+        if self.output_mode == "one_hot":
+            if input_shape and input_shape[-1] == 1 and len(input_shape) > 1:
+                return input_shape[:-1] + (depth,)
+            return input_shape + (depth,)
+        if len(input_shape) >= 2:
+            return (input_shape[0],) + input_shape[2:] + (depth,)
+        return (depth,)
 
     def get_config(self):
-        def plain(v):
-            return v.tolist() if isinstance(v, np.ndarray) else v
+        return {
+            "bin_boundaries": self.bin_boundaries,
+            "num_bins": self.num_bins,
+            "epsilon": self.epsilon,
+            "output_mode": self.output_mode,
+            "sparse": self.sparse,
+            "name": self.name,
+            "dtype": self._dtype,
+        }
 
-        return {**super().get_config(), "scale": plain(self.scale), "offset": plain(self.offset)}
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config.pop("trainable", None)
+        if config.get("bin_boundaries") is not None and config.get("num_bins") is not None:
+            # An adapted layer has both; the constructor takes one (as Keras' from_config).
+            boundaries = config.pop("bin_boundaries")
+            layer = cls(**config)
+            layer.bin_boundaries = list(boundaries)
+            return layer
+        return cls(**config)
 
 
-__all__ = ["Normalization", "Rescaling"]
+# Keras' approximate quantile summary: a (2, n) array of values and the weight each stands for.
+
+
+def _empty_summary():
+    return np.array([[], []], dtype=np.float32)
+
+
+def _summarize(values, epsilon):
+    values = np.sort(np.reshape(values, [-1]))
+    step = max(values.size / (1.0 / epsilon), 1)
+    boundaries = values[int(step - 1) :: int(step)]
+    weights = np.ones_like(boundaries) * step
+    return np.stack([boundaries, weights])
+
+
+def _merge_summaries(prev_summary, next_summary, epsilon):
+    merged = np.concatenate((prev_summary, next_summary), axis=1)
+    merged = np.take(merged, np.argsort(merged[0]), axis=1)
+    return _compress_summary(merged, epsilon)
+
+
+def _compress_summary(summary, epsilon):
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    percents = epsilon + np.arange(0.0, 1.0, epsilon)
+    cum_weights = summary[1].cumsum()
+    cum_weight_percents = cum_weights / cum_weights[-1]
+    new_bins = np.interp(percents, cum_weight_percents, summary[0])
+    cum_weights = np.interp(percents, cum_weight_percents, cum_weights)
+    new_weights = cum_weights - np.concatenate((np.array([0]), cum_weights[:-1]))
+    return np.stack((new_bins, new_weights)).astype(np.float32)
+
+
+__all__ = ["Discretization", "Normalization"]
