@@ -21,6 +21,7 @@ FAMILIES = (
     "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
     "sparse", "tensor_array", "control",
+    "collective",
 )  # fmt: skip
 
 
