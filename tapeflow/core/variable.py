@@ -13,8 +13,7 @@ import sys
 import numpy as np
 
 from ..backend import to_numpy, xp
-from . import dtypes
-from . import distribution
+from . import distribution, dtypes
 from .context import observed, state
 from .errors import DTypeMismatchError, InvalidArgumentError
 from .shape import TensorShape

@@ -202,9 +202,7 @@ class MPICommunicator:
         MPI = self._MPI
         if dtype == np.bool_:
             return {"sum": MPI.LOR, "max": MPI.LOR, "min": MPI.LAND, "prod": MPI.LAND}[op]
-        return {"sum": MPI.SUM, "mean": MPI.SUM, "min": MPI.MIN, "max": MPI.MAX}.get(
-            op, MPI.PROD
-        )
+        return {"sum": MPI.SUM, "mean": MPI.SUM, "min": MPI.MIN, "max": MPI.MAX}.get(op, MPI.PROD)
 
     def _native(self, dtype) -> bool:
         """Whether MPI reduces this dtype itself (float16 and others go through allgather)."""
@@ -292,9 +290,7 @@ class MPICommunicator:
                 f"first dimension {n}, got {splits}"
             )
         received = np.empty(self.size, np.int64)
-        self._run(
-            what, timeout, lambda: self._comm.Alltoall(np.array(splits, np.int64), received)
-        )
+        self._run(what, timeout, lambda: self._comm.Alltoall(np.array(splits, np.int64), received))
         row = int(np.prod(a.shape[1:])) * a.itemsize
         out = np.empty((int(received.sum()),) + a.shape[1:], a.dtype)
         send_counts = [s * row for s in splits]

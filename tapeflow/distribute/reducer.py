@@ -133,8 +133,7 @@ class ReductionRun:
         if r.prescale != 1.0:
             flat *= flat.dtype.type(r.prescale)
         what = (
-            f"{r.what} bucket {len(self.launched)} ({len(members)} tensors, "
-            f"{flat.nbytes} bytes)"
+            f"{r.what} bucket {len(self.launched)} ({len(members)} tensors, {flat.nbytes} bytes)"
         )
         pending = r.comm.start_allreduce(flat, "sum", what, r.timeout)
         self.launched.append((pending, members))
