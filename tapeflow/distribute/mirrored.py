@@ -35,6 +35,9 @@ class MultiWorkerMirroredStrategy(Strategy):
         check = getattr(cluster_resolver, "_check_against", None)
         if check is not None:
             check(comm, launched)
+        if comm.size > 1 and getattr(cluster_resolver, "task_type", None) is None:
+            # No TF_CONFIG: the MPI ranks are the workers.
+            cluster_resolver.task_type, cluster_resolver.task_id = "worker", comm.rank
         super().__init__(comm, communication_options, cluster_resolver)
         distribution.register_process_strategy(self)
 

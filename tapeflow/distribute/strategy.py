@@ -134,6 +134,13 @@ class Strategy:
 
     def _reduce_one(self, op, value, axis):
         value = convert_to_tensor(value)
+        if self.num_replicas_in_sync == 1:  # this process's value alone (no collective)
+            if axis is None:
+                return value
+            total = reduce_sum(value, axis=axis)
+            if op is ReduceOp.SUM:
+                return total
+            return total / float(value.shape[axis]) if value.shape[axis] else total * float("nan")
         timeout = self._options.timeout_seconds
         if axis is None:
             reduction = "mean" if op is ReduceOp.MEAN else "sum"
@@ -152,6 +159,8 @@ class Strategy:
     def gather(self, value, axis):
         """Every replica's `value` concatenated along `axis`, in replica order."""
         self._require_cross_replica("gather")
+        if self.num_replicas_in_sync == 1:
+            return value
         return nest.map_structure(lambda v: _gather(v, axis, self._options), value)
 
     def experimental_local_results(self, value) -> tuple:
@@ -255,6 +264,8 @@ class ReplicaContext:
         """`value` (a nest of Tensors / IndexedSlices) reduced over the replicas, packed into
         buckets of `bytes_per_pack`; differentiable, like TF's."""
         op = as_reduce_op(reduce_op)
+        if self.num_replicas_in_sync == 1:
+            return value
         options = self._strategy._options.merge(options)
         flat = nest.flatten(value)
         reduction = "mean" if op is ReduceOp.MEAN else "sum"
@@ -263,6 +274,8 @@ class ReplicaContext:
 
     def all_gather(self, value, axis, options=None):
         """Every replica's `value` (a nest of Tensors) concatenated along `axis`."""
+        if self.num_replicas_in_sync == 1:
+            return value
         options = self._strategy._options.merge(options)
         return nest.map_structure(lambda v: _gather(v, axis, options), value)
 
