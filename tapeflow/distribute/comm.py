@@ -140,7 +140,13 @@ def _check_root(root, size, what):
 
 
 def _host(array) -> np.ndarray:
-    return np.ascontiguousarray(to_numpy(array))
+    a = np.asarray(to_numpy(array))
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)  # (keeps rank 0 as is)
+
+
+def _bytes(a: np.ndarray) -> np.ndarray:
+    """The bytes of a C-contiguous array, as a flat uint8 view (rank 0 included)."""
+    return a.reshape(-1).view(np.uint8)
 
 
 def _device(array: np.ndarray):
@@ -228,8 +234,8 @@ class MPICommunicator:
 
     def _gather_rows(self, a, what, timeout):
         rows = np.empty((self.size,) + a.shape, a.dtype)
-        view = rows.view(np.uint8).reshape(self.size, -1)
-        self._run(what, timeout, lambda: self._comm.Allgather(a.view(np.uint8).ravel(), view))
+        view = _bytes(rows).reshape(self.size, -1)
+        self._run(what, timeout, lambda: self._comm.Allgather(_bytes(a), view))
         return rows
 
     def allgather(self, array, what="allgather", timeout=None):
@@ -250,8 +256,8 @@ class MPICommunicator:
         out = np.empty((sum(counts),) + a.shape[1:], a.dtype)
         sizes = [c * row_bytes for c in counts]
         offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
-        flat = out.view(np.uint8).reshape(-1)
-        send = a.view(np.uint8).reshape(-1)
+        flat = _bytes(out)
+        send = _bytes(a)
         self._run(
             f"{what} ({a.dtype.name})",
             timeout,
@@ -268,7 +274,7 @@ class MPICommunicator:
                 f"{what}: rank {root} sends {np.dtype(shape[1]).name} {shape[0]}, rank "
                 f"{self.rank} has {a.dtype.name} {a.shape}"
             )
-        buf = a.view(np.uint8).reshape(-1)
+        buf = _bytes(a)
         self._run(f"{what} ({a.nbytes} bytes)", timeout, lambda: self._comm.Bcast(buf, root))
         return _device(a)
 
@@ -302,8 +308,8 @@ class MPICommunicator:
             f"{what} ({a.dtype.name})",
             timeout,
             lambda: self._comm.Alltoallv(
-                [a.view(np.uint8).reshape(-1), send_counts, send_off, BYTE],
-                [out.view(np.uint8).reshape(-1), recv_counts, recv_off, BYTE],
+                [_bytes(a), send_counts, send_off, BYTE],
+                [_bytes(out), recv_counts, recv_off, BYTE],
             ),
         )
         return _device(out), received.astype(np.int32)

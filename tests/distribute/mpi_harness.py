@@ -38,6 +38,7 @@ class Result:
     def __init__(self, returncode, stdout, stderr, seconds):
         self.returncode, self.stdout, self.stderr, self.seconds = (
             returncode, stdout, stderr, seconds)  # fmt: skip
+        self.ended_at = time.time()
 
     @property
     def output(self) -> str:

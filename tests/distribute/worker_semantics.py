@@ -84,7 +84,9 @@ save("traced_2", traced_sum(x + 1.0))
 # ---- variables take rank 0's initial value -------------------------------------------------
 with strategy.scope():
     v = tf.Variable(np.full(3, float(rank), np.float32))
-    layer = tf.keras.layers.Dense(2, kernel_initializer=tf.keras.initializers.RandomNormal(seed=rank))
+    layer = tf.keras.layers.Dense(
+        2, kernel_initializer=tf.keras.initializers.RandomNormal(seed=rank)
+    )
     layer.build((None, 3))
 save("variable", v)
 save("dense_kernel", layer.kernel)
@@ -100,8 +102,8 @@ save("dataset_items", np.concatenate(pieces))
 def dataset_fn(ctx):
     save("input_context", [ctx.num_input_pipelines, ctx.input_pipeline_id])
     size = ctx.get_per_replica_batch_size(4)
-    return tf.data.Dataset.range(8).shard(ctx.num_input_pipelines, ctx.input_pipeline_id).batch(
-        size
+    return (
+        tf.data.Dataset.range(8).shard(ctx.num_input_pipelines, ctx.input_pipeline_id).batch(size)
     )
 
 
@@ -118,7 +120,9 @@ save("hvd_allreduce_sum", hvd.allreduce(x, op=hvd.Sum))
 save("hvd_allreduce_min", hvd.allreduce(x, op=hvd.Min))
 save("hvd_allreduce_max", hvd.allreduce(x, op=hvd.Max))
 save("hvd_allreduce_fp16", hvd.allreduce(x / 7.0, compression=hvd.Compression.fp16))
-save("hvd_allreduce_scaled", hvd.allreduce(x, op=hvd.Sum, prescale_factor=2.0, postscale_factor=0.5))
+save(
+    "hvd_allreduce_scaled", hvd.allreduce(x, op=hvd.Sum, prescale_factor=2.0, postscale_factor=0.5)
+)
 save("hvd_allgather", hvd.allgather(batch))
 save("hvd_broadcast", hvd.broadcast(x, root_rank=n - 1))
 splits = [1] * n
@@ -126,7 +130,10 @@ send = tf.constant(np.arange(n, dtype=np.float32) + 100 * rank)
 received, received_splits = hvd.alltoall(send, splits=splits)
 save("hvd_alltoall", received)
 save("hvd_alltoall_splits", received_splits)
-save("hvd_reducescatter", hvd.reducescatter(tf.constant(np.ones((n + 1, 2), np.float32) * rank), op=hvd.Sum))
+save(
+    "hvd_reducescatter",
+    hvd.reducescatter(tf.constant(np.ones((n + 1, 2), np.float32) * rank), op=hvd.Sum),
+)
 save("hvd_broadcast_object", [hvd.broadcast_object({"rank": rank}, root_rank=0)["rank"]])
 save("hvd_allgather_object", hvd.allgather_object(rank * 10))
 bv = tf.Variable(np.full(2, float(rank), np.float32))

@@ -67,7 +67,7 @@ class DistributedRun:
         saved = []
         try:
             for metric in model.metrics:
-                for variable in metric.variables:
+                for variable in _state_variables(metric):
                     reduced = self._reduce(variable)
                     if reduced is not None:
                         saved.append((variable, variable._value))
@@ -87,6 +87,14 @@ class DistributedRun:
         if aggregation == VariableAggregation.ONLY_FIRST_REPLICA:
             return self.comm.broadcast(variable._value, 0, what)
         return None
+
+
+def _state_variables(metric) -> list:
+    """A metric's state variables; a container of metrics (compiled metrics): theirs."""
+    variables = getattr(metric, "variables", None)
+    if variables is not None:
+        return list(variables)
+    return [v for m in getattr(metric, "metrics", []) for v in _state_variables(m)]
 
 
 def _sliceable(x) -> bool:
