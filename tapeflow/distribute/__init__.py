@@ -5,6 +5,7 @@
 is one replica in this process and nothing of MPI is imported. See docs/distributed.md.
 """
 
+import sys as _sys
 import types as _types
 
 from .cluster_resolver import ClusterSpec, SimpleClusterResolver, TFConfigClusterResolver
@@ -44,6 +45,11 @@ experimental.CommunicationImplementation = CommunicationImplementation
 experimental.CollectiveCommunication = CollectiveCommunication
 experimental.CollectiveHints = CollectiveHints
 experimental.ValueContext = ValueContext
+experimental.__all__ = [
+    "CollectiveCommunication", "CollectiveHints", "CommunicationImplementation",
+    "CommunicationOptions", "MultiWorkerMirroredStrategy", "ValueContext",
+]  # fmt: skip
+_sys.modules[experimental.__name__] = experimental
 
 cluster_resolver = _types.ModuleType(
     "tapeflow.distribute.cluster_resolver",
@@ -52,6 +58,8 @@ cluster_resolver = _types.ModuleType(
 cluster_resolver.TFConfigClusterResolver = TFConfigClusterResolver
 cluster_resolver.SimpleClusterResolver = SimpleClusterResolver
 cluster_resolver.ClusterSpec = ClusterSpec
+cluster_resolver.__all__ = ["ClusterSpec", "SimpleClusterResolver", "TFConfigClusterResolver"]
+_sys.modules[cluster_resolver.__name__] = cluster_resolver
 
 __all__ = [
     "DistributedDataset",
