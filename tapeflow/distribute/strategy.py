@@ -15,7 +15,8 @@ from ..core import distribution, nest
 from ..core.indexed_slices import IndexedSlices
 from ..core.tensor import Operand, constant, convert_to_tensor
 from ..ops import collective
-from ..ops.array import concat, reshape, split, transpose
+from ..ops.array import reshape, transpose
+from ..ops.array_join import concat, split
 from ..ops.math import cast, divide
 from ..ops.reduce import reduce_sum
 from . import comm as comm_module
