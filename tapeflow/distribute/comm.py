@@ -230,7 +230,7 @@ class MPICommunicator:
         out = np.empty_like(a)
         mpi_op = self._mpi_op(op, a.dtype)
         request = self._run(what, timeout, lambda: self._comm.Iallreduce(a, out, mpi_op))
-        return _Pending(self, request, out, op, what, timeout)
+        return _Pending(self, request, a, out, op, what, timeout)
 
     def _gather_rows(self, a, what, timeout):
         rows = np.empty((self.size,) + a.shape, a.dtype)
@@ -328,12 +328,15 @@ class MPICommunicator:
 class _Pending:
     """A started allreduce: `wait()` finishes it (under the watchdog) and returns the array."""
 
-    def __init__(self, comm, request, out, op, what, timeout):
-        self._comm, self._request, self._out = comm, request, out
+    def __init__(self, comm, request, send, out, op, what, timeout):
+        # `send` is held until the collective completes: MPI reads it until then, and a
+        # buffer freed earlier would be reused by other arrays (garbage in the sum).
+        self._comm, self._request, self._send, self._out = comm, request, send, out
         self._op, self._what, self._timeout = op, what, timeout
 
     def wait(self):
         self._comm._run(self._what, self._timeout, self._request.Wait)
+        self._send = None
         out = self._out
         if self._op == "mean":
             out = (out / self._comm.size).astype(out.dtype, copy=False)

@@ -136,10 +136,9 @@ def reducescatter(tensor, name=None, op=None, ignore_name_scope=False,
 def broadcast_variables(variables, root_rank, process_set=global_process_set, inplace=False):
     """Assigns rank `root_rank`'s values to `variables` on every rank."""
     _check_process_set(process_set)
-    comm = _comm()
-    for v in variables:
-        value = comm.broadcast(v._value, int(root_rank), f"broadcast_variables ({v.name})")
-        v.assign(value)
+    _comm()
+    for v in variables:  # an op per variable: a traced tf.function broadcasts on each call
+        v.assign(collective.broadcast(v, root_rank=int(root_rank), what="broadcast_variables"))
 
 
 def broadcast_object(obj, root_rank=0, session=None, name=None, process_set=global_process_set):

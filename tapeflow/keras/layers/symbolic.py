@@ -7,8 +7,7 @@ on zeros to learn its output shapes; the call is recorded as a node so a functio
 
 from __future__ import annotations
 
-import numpy as np
-
+from ...backend import xp
 from ...core import dtypes, nest
 from ...core.shape import TensorShape
 from ...core.tensor import wrap
@@ -58,7 +57,7 @@ def _concrete(x, layer=None):
         from ..saving import load_budget  # no-op unless a file's model is being built
 
         load_budget.check_scratch(layer, shape, x.dtype.as_numpy_dtype)
-    return wrap(np.zeros(shape, dtype=x.dtype.as_numpy_dtype))
+    return wrap(xp.zeros(shape, dtype=x.dtype.as_numpy_dtype))
 
 
 def symbolic_call(layer, args, kwargs):
