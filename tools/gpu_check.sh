@@ -22,7 +22,7 @@ source .gpu-venv/bin/activate
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e ".[dev,gpu]" || { echo "install failed" >> "$out/env.txt"; exit 1; }
 python -m pip install --quiet torch || echo "no PyTorch: the benchmark compares nothing" >> "$out/env.txt"
-TAPEFLOW_BACKEND=cupy python -c "import tapeflow, tapeflow.backend as b; print('devices', b.gpu_devices())" \
+TAPEFLOW_BACKEND=cupy python -c "import tapeflow as tf; print(tf.config.list_physical_devices())" \
   >> "$out/env.txt" 2>&1 || { cat "$out/env.txt"; exit 1; }
 
 # 2. The suite on the GPU backend (the MPI tests are skipped unless the distributed extra is in).

@@ -46,18 +46,6 @@ else:
     raise ImportError(f"TAPEFLOW_BACKEND must be 'numpy' or 'cupy', got {_requested!r}.")
 
 
-def gpu_devices() -> list:
-    """The GPUs the backend computes on, as (index, name) pairs: CuPy's devices, or none
-    with NumPy. `tf.config.list_physical_devices("GPU")` reports these."""
-    if xp is numpy:
-        return []
-    devices = []
-    for index in range(xp.cuda.runtime.getDeviceCount()):
-        name = xp.cuda.runtime.getDeviceProperties(index).get("name", b"GPU")
-        devices.append((index, name.decode() if isinstance(name, bytes) else str(name)))
-    return devices
-
-
 def to_numpy(array):
     """A NumPy array (or scalar) holding the values of a backend array."""
     if xp is numpy:

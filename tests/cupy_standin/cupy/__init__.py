@@ -237,6 +237,9 @@ def get_array_module(*args):
 
 class _Cuda:
     class runtime:
+        class CUDARuntimeError(RuntimeError):
+            pass
+
         @staticmethod
         def getDeviceCount():
             return 1
