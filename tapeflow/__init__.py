@@ -49,8 +49,8 @@ _api.install(globals())
 
 
 def __getattr__(name):
-    # tf.keras, tf.train and tf.data load on first use, keeping `import tapeflow` fast.
-    if name in ("keras", "train", "data"):
+    # tf.keras, tf.train, tf.data and tf.distribute load on first use (a fast import).
+    if name in ("keras", "train", "data", "distribute"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -21,7 +21,7 @@ FAMILIES = (
     "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
     "sparse", "tensor_array", "control",
-    "image", "image_decode", "image_transform",
+    "image", "image_decode", "image_transform", "collective",
 )  # fmt: skip
 
 

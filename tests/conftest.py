@@ -1,5 +1,21 @@
+import os
+import pathlib
+import sys
+
 import numpy as np
 import pytest
+
+# TAPEFLOW_CUPY_STANDIN=1: run the suite on the CuPy backend over a NumPy-backed stand-in for
+# CuPy (tests/cupy_standin), which refuses NumPy arrays where real CuPy would: it finds NumPy
+# calls that bypass the backend without a GPU. Set before any test imports tapeflow.
+if os.environ.get("TAPEFLOW_CUPY_STANDIN") == "1":
+    _STANDIN = str(pathlib.Path(__file__).resolve().parent / "cupy_standin")
+    sys.path.insert(0, _STANDIN)
+    os.environ["TAPEFLOW_BACKEND"] = "cupy"
+    # Subprocesses (examples, the CLI, MPI workers) find it too.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [_STANDIN, os.environ.get("PYTHONPATH")])
+    )
 
 
 @pytest.fixture
@@ -14,3 +30,20 @@ def _no_busy_machine_warning():
     from tapeflow.backend import threads
 
     threads._busy_warning["done"] = True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under the CuPy stand-in, the tests listed in cupy_standin/known_failures.txt (NumPy
+    calls that still bypass the backend) are expected failures; any other failure is news."""
+    if os.environ.get("TAPEFLOW_CUPY_STANDIN") != "1":
+        return
+    listed = pathlib.Path(__file__).resolve().parent / "cupy_standin" / "known_failures.txt"
+    known = {
+        line.strip()
+        for line in listed.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    mark = pytest.mark.xfail(reason="bypasses the backend under the CuPy stand-in", strict=False)
+    for item in items:
+        if item.nodeid in known:
+            item.add_marker(mark)

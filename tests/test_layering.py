@@ -15,6 +15,7 @@ FORBIDDEN = {
     "io": {"ops", "function", "keras", "data", "train", "distribute"},
     "data": {"ops", "function", "keras", "train", "distribute"},
     "datasets": {"core", "ops", "function", "keras", "data", "train", "distribute", "io"},
+    "distribute": {"keras", "horovod", "train", "saved_model", "summary"},
 }
 
 

@@ -49,6 +49,7 @@ def render() -> str:
         lines += [f"## `tf.{ns}`", "", ", ".join(f"`{n}`" for n in sorted(table[ns])), ""]
     for ns, names in _package_namespaces():
         lines += [f"## `tf.{ns}`", "", ", ".join(f"`{n}`" for n in sorted(names)), ""]
+    lines += _horovod_sections()
     ops = registered_ops()
     lines += [
         "## Registered ops",
@@ -77,6 +78,9 @@ def _package_namespaces():
         ("data", "tapeflow.data"),
         ("data.experimental", "tapeflow.data.experimental"),
         ("io.gfile", "tapeflow.io.gfile"),
+        ("distribute", "tapeflow.distribute"),
+        ("distribute.experimental", "tapeflow.distribute.experimental"),
+        ("distribute.cluster_resolver", "tapeflow.distribute.cluster_resolver"),
     ):
         out.append((ns, importlib.import_module(module).__all__))
     from tapeflow.data import Dataset
@@ -84,6 +88,25 @@ def _package_namespaces():
     methods = [n for n in vars(Dataset) if not n.startswith("_")]
     out.append(("data.Dataset", methods))
     return sorted(out)
+
+
+def _horovod_sections() -> list:
+    """`tapeflow.horovod` and `.keras`: Horovod's TensorFlow API (not a `tf.*` namespace)."""
+    import importlib
+
+    lines = []
+    for module, original in (
+        ("tapeflow.horovod", "horovod.tensorflow"),
+        ("tapeflow.horovod.keras", "horovod.tensorflow.keras"),
+        ("tapeflow.horovod.keras.callbacks", "horovod.tensorflow.keras.callbacks"),
+    ):
+        mod = importlib.import_module(module)
+        names = getattr(mod, "__all__", None) or [
+            n for n, v in vars(mod).items() if isinstance(v, type) and v.__module__ == module
+        ]
+        lines += [f"## `{module}` (Horovod's `{original}`)", "",
+                  ", ".join(f"`{n}`" for n in sorted(names)), ""]  # fmt: skip
+    return lines
 
 
 def main() -> int:

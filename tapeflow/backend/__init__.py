@@ -7,15 +7,37 @@ import os
 
 import numpy
 
+
+def _usable_cupy():
+    """CuPy, once it has shown a GPU it can use; else ImportError saying why (at import,
+    rather than a CUDA error at the first tf.constant)."""
+    try:
+        import cupy
+    except ImportError as e:
+        raise ImportError(
+            f"TAPEFLOW_BACKEND=cupy but CuPy is not importable ({e}); install tapeflow[gpu] "
+            f"(the cupy-cuda12x wheel) on a machine with an NVIDIA GPU, or unset "
+            f"TAPEFLOW_BACKEND."
+        ) from e
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:  # CUDARuntimeError: no driver, driver too old, no device
+        raise ImportError(
+            f"TAPEFLOW_BACKEND=cupy but CuPy finds no usable GPU ({type(e).__name__}: {e}); "
+            f"check the NVIDIA driver (nvidia-smi) and that the CuPy wheel matches its CUDA "
+            f"version, or unset TAPEFLOW_BACKEND to run on NumPy."
+        ) from None
+    if count < 1:
+        raise ImportError(
+            "TAPEFLOW_BACKEND=cupy but CuPy sees no GPU (0 devices; CUDA_VISIBLE_DEVICES?); "
+            "unset TAPEFLOW_BACKEND to run on NumPy."
+        )
+    return cupy
+
+
 _requested = os.environ.get("TAPEFLOW_BACKEND", "numpy").lower()
 if _requested == "cupy":
-    try:
-        import cupy as xp  # noqa: F401
-    except ImportError as e:  # pragma: no cover - needs a GPU machine
-        raise ImportError(
-            "TAPEFLOW_BACKEND=cupy but CuPy is not importable; install tapeflow[gpu] "
-            "on a machine with CUDA, or unset TAPEFLOW_BACKEND."
-        ) from e
+    xp = _usable_cupy()
     name = "cupy"
 elif _requested == "numpy":
     xp = numpy

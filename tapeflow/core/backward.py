@@ -18,7 +18,7 @@ def _is_float(x) -> bool:
     return x._value.dtype.kind == "f"
 
 
-def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
+def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_ready=None):
     """Gradients of the targets w.r.t. the sources (None where unconnected).
 
     `seeds` holds one upstream gradient per target (None means ones). `tracked` is the
@@ -29,6 +29,10 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
     This loop runs once per training step over every recorded op, so it is written for
     speed: plain loops, a gradient slot holds one Tensor until a second contribution
     arrives, and shapes are compared before anything is unbroadcast.
+
+    `on_ready(k, gradient)`, when given, is called for each source k as soon as no entry
+    left to walk can add to its gradient (after its earliest reader), and at the end for
+    the sources that get no gradient.
     """
     source_ids = {s._id for s in sources if s._id in tracked and s._value.dtype.kind == "f"}
     grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
@@ -57,7 +61,11 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
                         reach.add(o._id)
                 break
 
-    for op, inputs, attrs, outputs in reversed(relevant):
+    ready_at = _ready_positions(relevant, sources, source_ids) if on_ready else {}
+    for position in range(len(relevant) - 1, -1, -1):
+        if position + 1 in ready_at:  # the entry just walked was the earliest reader
+            _fire_ready(on_ready, ready_at.pop(position + 1), sources, grads)
+        op, inputs, attrs, outputs = relevant[position]
         if op.multiple_outputs:
             upstream = [_take(grads, o._id, source_ids) for o in outputs]
             if all(g is None for g in upstream):
@@ -93,11 +101,37 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0):
                 gx = _unbroadcast(gx, x._value.shape, batch_dims)
             _add_contribution(grads, x._id, gx)
 
+    if on_ready is not None:
+        for ks in ready_at.values():  # position 0, and the sources no entry reads
+            _fire_ready(on_ready, ks, sources, grads)
     out = []
     for s in sources:
         g = grads.get(s._id)
         out.append(_accumulate(g) if type(g) is list else g)
     return out
+
+
+def _ready_positions(relevant, sources, source_ids) -> dict:
+    """position of the earliest entry reading each source -> the source indices read there
+    (key -1: sources no relevant entry reads)."""
+    first = {}
+    for position, entry in enumerate(relevant):
+        for x in entry[1]:
+            if x._id in source_ids and x._id not in first:
+                first[x._id] = position
+    ready_at = {}
+    for k, s in enumerate(sources):
+        ready_at.setdefault(first.get(s._id, -1), []).append(k)
+    return ready_at
+
+
+def _fire_ready(on_ready, ks, sources, grads):
+    for k in ks:
+        key = sources[k]._id
+        g = grads.get(key)
+        if type(g) is list:
+            g = grads[key] = _accumulate(g)
+        on_ready(k, g)
 
 
 def _add_contribution(grads: dict, key: int, g):

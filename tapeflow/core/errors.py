@@ -54,6 +54,14 @@ class DataLossError(OpError):
     """Data was lost or corrupted (e.g. a truncated or corrupted checkpoint file)."""
 
 
+class UnavailableError(OpError):
+    """A peer is unreachable: in a distributed job, a collective that could not complete."""
+
+
+class DeadlineExceededError(OpError):
+    """An operation did not complete within its deadline."""
+
+
 class DTypeMismatchError(TypeError, ValueError):
     """A value of the wrong dtype for a Variable. TF raises TypeError for Python values and
     ValueError for Tensors; this is both, so code written against either keeps working."""

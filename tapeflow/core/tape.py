@@ -72,6 +72,9 @@ class GradientTape:
         self._watched_variables = {}  # id -> Variable, in the order they were watched
         self._recording = False
         self._used = False
+        # Called as `(k, gradient)` the moment source k's gradient is final, while the
+        # backward pass goes on (Horovod's DistributedGradientTape starts all-reduces there).
+        self._on_source_ready = None
 
     def __enter__(self):
         if self._recording:
@@ -231,7 +234,14 @@ class GradientTape:
         flat_sources = [_as_operand(s, "source") for s in _flat(sources)]
         seeds = _seeds(flat_targets, output_gradients)
         try:
-            grads = backward(self._entries, flat_targets, seeds, flat_sources, self._tracked)
+            grads = backward(
+                self._entries,
+                flat_targets,
+                seeds,
+                flat_sources,
+                self._tracked,
+                on_ready=self._on_source_ready,
+            )
         finally:
             self._finish()
         result = []

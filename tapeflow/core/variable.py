@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 from ..backend import to_numpy, xp
-from . import dtypes
+from . import distribution, dtypes
 from .context import observed, state
 from .errors import DTypeMismatchError, InvalidArgumentError
 from .shape import TensorShape
@@ -110,6 +110,8 @@ class Variable(Operand):
         self._constraint = constraint
         self._aggregation = aggregation
         self._synchronization = synchronization
+        if distribution._state.stack:  # in a strategy's scope: it may set rank 0's value
+            distribution.variable_created(self)
         if state.tracer is not None:  # tf.function allows variables on its first trace only
             state.tracer.variable_created(self)
 

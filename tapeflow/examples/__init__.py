@@ -17,3 +17,10 @@ EXAMPLES = {
     "mnist-mlp": ("mnist_mlp", "MNIST, Flatten-Dense(128)-Dense(10), @tf.function step"),
     "mnist-cnn": ("mnist_cnn", "MNIST, a small CNN in an explicit tf.data loop"),
 }
+
+# Data-parallel examples, started with `mpiexec -n N python -m tapeflow.examples.NAME` (one
+# replica per process; docs/distributed.md), so not `tapeflow run` commands.
+DISTRIBUTED = {
+    "mnist_distributed": "MNIST MLP, MultiWorkerMirroredStrategy custom loop",
+    "mnist_horovod": "MNIST MLP, Horovod's DistributedGradientTape",
+}

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from ..backend import xp
 from ..core.errors import InvalidArgumentError
 
 
@@ -45,7 +46,7 @@ def _assign(var, arr):
     if sys.getrefcount(value) <= 3 and arr.shape == value.shape:  # slot, local, argument
         np.copyto(value, arr)
     else:
-        var._value = np.array(arr, copy=True)
+        var._value = xp.array(arr, copy=True)
 
 
 def _assign_add(var, arr):
@@ -53,7 +54,7 @@ def _assign_add(var, arr):
     if sys.getrefcount(value) <= 3:
         np.add(value, arr, out=value)
     else:
-        var._value = np.asarray(value + arr)
+        var._value = xp.asarray(value + arr)
 
 
 def _assign_sub(var, arr):
@@ -61,7 +62,7 @@ def _assign_sub(var, arr):
     if sys.getrefcount(value) <= 3:
         np.subtract(value, arr, out=value)
     else:
-        var._value = np.asarray(value - arr)
+        var._value = xp.asarray(value - arr)
 
 
 WRITERS = {"assign": _assign, "assign_add": _assign_add, "assign_sub": _assign_sub}

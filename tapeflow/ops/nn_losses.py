@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import xp
+from ..core import distribution
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor
@@ -238,7 +239,7 @@ def compute_average_loss(per_example_loss, sample_weight=None, global_batch_size
         )
         loss = loss * _align_weight(weight, loss)
     if global_batch_size is None:
-        global_batch_size = loss.shape[0] * _num_replicas_in_sync()
+        global_batch_size = loss.shape[0] * _num_replicas_in_sync("compute_average_loss")
     elif isinstance(global_batch_size, Operand):
         if not global_batch_size.dtype.is_integer:
             raise TypeError(
@@ -263,14 +264,21 @@ def _align_weight(weight, loss):
     return weight
 
 
-def _num_replicas_in_sync() -> int:
-    # One replica until tapeflow.distribute runs a data-parallel strategy.
-    return 1
+def _num_replicas_in_sync(caller: str) -> int:
+    """The current strategy's replica count; as in TF, asking from its cross-replica
+    context (its scope, outside `run`) is an error."""
+    if distribution.in_cross_replica_context():
+        raise RuntimeError(
+            f"You are calling `{caller}` in cross replica context, while it was expected to "
+            f"be called in replica context."
+        )
+    return distribution.num_replicas_in_sync()
 
 
 def scale_regularization_loss(regularization_loss):
     """The summed regularisation loss divided by the number of replicas."""
-    return reduce_sum(regularization_loss) / float(_num_replicas_in_sync())
+    replicas = _num_replicas_in_sync("scale_regularization_loss")
+    return reduce_sum(regularization_loss) / float(replicas)
 
 
 API = {

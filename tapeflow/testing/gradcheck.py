@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Op, Sample
 from ..core.tape import GradientTape
-from ..core.tensor import convert_to_tensor, wrap
+from ..core.tensor import convert_to_tensor
+from ..core.tensor import wrap as _wrap_array
 
 DEFAULT_DOMAIN = (-2.0, 2.0)
+
+
+def wrap(a):
+    """A Tensor of a sample's host (NumPy) array, on the backend's device."""
+    return _wrap_array(xp.asarray(a) if isinstance(a, np.ndarray) and a.dtype != object else a)
 
 
 def sample_inputs(op: Op, sample: Sample, rng) -> list:

@@ -33,7 +33,7 @@ import weakref
 import numpy as np
 
 from ..backend import to_numpy
-from ..core import dtypes, tracking
+from ..core import distribution, dtypes, tracking
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.module import Module
 from ..core.variable import Variable
@@ -184,6 +184,8 @@ class Checkpoint:
             for path, var in graph.variables.items():
                 for slot_name, slot in (optimizer._slot_variables(var) or {}).items():
                     tensors[graph_lib.slot_key(path, optimizer_path, slot_name)] = _array(slot)
+        if not distribution.is_chief_writer():
+            return file_prefix  # a multi-worker job: the chief writes the path
         directory = os.path.dirname(file_prefix)
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -201,7 +203,8 @@ class Checkpoint:
         counter = self.save_counter
         counter.assign_add(1)
         path = self.write(f"{file_prefix}-{int(counter.numpy())}")
-        update_checkpoint_state(os.path.dirname(path), path, [path])
+        if distribution.is_chief_writer():
+            update_checkpoint_state(os.path.dirname(path), path, [path])
         return path
 
     # ---- restoring ------------------------------------------------------------------------------

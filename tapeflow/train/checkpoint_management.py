@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from ..core import distribution
 from ..io.atomic import atomic_write
 
 CHECKPOINT_SUFFIX = ".tapeflow"
@@ -348,8 +349,8 @@ class CheckpointManager:
         """Saves are synchronous in tapeflow: nothing to wait for."""
 
     def _sweep(self):
-        if not self._max_to_keep:
-            return
+        if not self._max_to_keep or not distribution.is_chief_writer():
+            return  # (a multi-worker job: the chief alone deletes, as it alone writes)
         while len(self._maybe_delete) > self._max_to_keep:
             path, stamp = self._maybe_delete.popitem(last=False)
             hours = self._keep_checkpoint_every_n_hours
@@ -376,6 +377,8 @@ class CheckpointManager:
             os.remove(filename)
 
     def _record_state(self):
+        if not distribution.is_chief_writer():
+            return
         update_checkpoint_state(
             self._directory,
             self._latest_checkpoint,

@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ...core import nest, tracking
+from ...core import distribution, nest, tracking
 from ...core.context import state as core_state
 from ...core.module import Module, name_scope
 from ...core.registry import register_direct_type
@@ -79,6 +79,8 @@ class Layer(Module):
         object.__setattr__(self, "_weights_cache", {})
         self._name = name
         self._scope = None
+        # The strategy whose scope the layer was made in (its weights are made under it).
+        self._distribution_strategy = distribution.current()[0]
         self._trainable = bool(trainable)
         self._dtype = _dtype_name(dtype)
         # What `__call__` compares inputs against (object: strings, for a string Input).
@@ -154,6 +156,15 @@ class Layer(Module):
         if initializer is None:
             initializer = "glorot_uniform" if "float" in dtype else "zeros"
         init = initializers.get(initializer)
+        strategy = self._distribution_strategy
+        if strategy is not None and distribution.current()[0] is None:
+            # Made under a strategy's scope, built later outside it: create the weight
+            # under that strategy still, so it starts from rank 0's value (Keras 3).
+            with strategy.scope():
+                return self.add_weight(
+                    shape, initializer, dtype, trainable, autocast, regularizer, constraint,
+                    aggregation, overwrite_with_gradient, name,
+                )  # fmt: skip
         from ..saving import load_budget  # no-op unless a file's model is being built
 
         load_budget.charge_weight(self, shape, dtype)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...backend import xp
 from ...core import dtypes, nest
 from ...core.shape import TensorShape
 from ...core.tensor import wrap
@@ -58,9 +59,9 @@ def _concrete(x, layer=None):
         from ..saving import load_budget  # no-op unless a file's model is being built
 
         load_budget.check_scratch(layer, shape, x.dtype.as_numpy_dtype)
-    if x.dtype == dtypes.string:
+    if x.dtype == dtypes.string:  # strings stay NumPy object arrays on every backend
         return wrap(np.full(shape, b"", dtype=object))
-    return wrap(np.zeros(shape, dtype=x.dtype.as_numpy_dtype))
+    return wrap(xp.zeros(shape, dtype=x.dtype.as_numpy_dtype))
 
 
 def symbolic_call(layer, args, kwargs):

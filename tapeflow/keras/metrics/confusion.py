@@ -101,7 +101,7 @@ def update_confusion_matrix_variables(
     dtype = next(iter(variables_to_update.values()))._value.dtype
     y_true, y_pred = as_array(y_true, dtype), as_array(y_pred, dtype)
     with_epsilon = thresholds_distributed_evenly and (thresholds[0] < 0.0 or thresholds[-1] > 1.0)
-    thresholds = np.asarray(thresholds, dtype=dtype)
+    thresholds = xp.asarray(np.asarray(thresholds, dtype=dtype))
     y_pred, y_true = squeeze_or_expand_to_same_rank(y_pred, y_true)
     if sample_weight is not None:
         sample_weight = as_array(sample_weight, dtype)[..., None]

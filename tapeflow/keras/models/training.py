@@ -19,7 +19,7 @@ from ...core.tape import GradientTape
 from ...core.tensor import Operand, convert_to_tensor
 from .. import callbacks as callbacks_module
 from ..utils import data_adapter
-from . import compile_utils
+from . import compile_utils, replicas
 
 
 class _TrainerState:
@@ -292,7 +292,7 @@ class Trainer:
             loss = self._compute_loss(
                 x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
             )
-            scaled = optimizer.scale_loss(loss)
+            scaled = replicas.scale_loss(optimizer.scale_loss(loss))
         # The tracker is updated outside the tape: it is no part of the gradient.
         state.loss_tracker.update_state(loss, sample_weight=_batch_size(x))
         trainable = state.trainable
@@ -411,6 +411,9 @@ class Trainer:
             class_weight=class_weight,
             steps_per_execution=self.steps_per_execution,
         )
+        distributed = replicas.for_model(self)  # None unless a strategy has several replicas
+        if distributed is not None:
+            verbose = distributed.verbose(verbose)
         if isinstance(callbacks, callbacks_module.CallbackList):
             if callbacks.model is None:
                 callbacks.set_model(self)
@@ -429,6 +432,9 @@ class Trainer:
         train_function = self.make_train_function()
         state.tracked_metrics = compile_utils.tracked_metrics(self)
         state.eval_iterator = None
+        if distributed is not None:
+            distributed.enter()
+            train_function = distributed.step(train_function)
         try:
             callbacks.on_train_begin()
             training_logs = None
@@ -448,7 +454,7 @@ class Trainer:
                         break
                 if steps == 0 and epoch_iterator.exhausted:
                     break  # a generator ran dry: no data for this epoch or any later one
-                epoch_logs = dict(self._get_metrics_result_or_logs(logs))
+                epoch_logs = dict(self._epoch_logs(distributed, logs))
                 if validation_data is not None and _should_eval(epoch, validation_freq):
                     if state.eval_iterator is None:
                         state.eval_iterator = data_adapter.EpochIterator(
@@ -476,6 +482,8 @@ class Trainer:
             state.eval_iterator = None
             state.tracked_metrics = None
             state.trainable = None
+            if distributed is not None:
+                distributed.exit()
         return self.history
 
     def evaluate(
@@ -508,6 +516,9 @@ class Trainer:
                 shuffle=False,
                 steps_per_execution=self.steps_per_execution,
             )
+        distributed = replicas.for_model(self)  # None unless a strategy has several replicas
+        if distributed is not None:
+            verbose = distributed.verbose(verbose)
         if not isinstance(callbacks, callbacks_module.CallbackList):
             callbacks = callbacks_module.CallbackList(
                 callbacks,
@@ -521,6 +532,9 @@ class Trainer:
         own_tracking = state.tracked_metrics is None
         if own_tracking:
             state.tracked_metrics = compile_utils.tracked_metrics(self)
+        if distributed is not None:
+            distributed.enter()
+            test_function = distributed.step(test_function)
         try:
             self.stop_evaluating = False
             callbacks.on_test_begin()
@@ -534,11 +548,13 @@ class Trainer:
                 )
                 if self.stop_evaluating:
                     break
-            logs = callbacks_module.pythonify_logs(self._get_metrics_result_or_logs(logs))
+            logs = callbacks_module.pythonify_logs(self._epoch_logs(distributed, logs))
             callbacks.on_test_end(logs)
         finally:
             if own_tracking:
                 state.tracked_metrics = None
+            if distributed is not None:
+                distributed.exit()
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
@@ -637,6 +653,13 @@ class Trainer:
         if logs is None or (isinstance(logs, dict) and set(logs) == set(metric_logs)):
             return metric_logs
         return logs
+
+    def _epoch_logs(self, distributed, logs):
+        """The logs at the end of an epoch or evaluation: under a strategy with several
+        replicas, from the metric states summed over the replicas."""
+        if distributed is None:
+            return self._get_metrics_result_or_logs(logs)
+        return distributed.synchronized(self, self._get_metrics_result_or_logs, logs)
 
     def _flatten_metrics_in_order(self, logs):
         """Logs as a list in `metrics` order (then the other keys, sorted); one: a scalar."""

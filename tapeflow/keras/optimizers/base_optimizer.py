@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from ...backend import xp
-from ...core import context, dtypes
+from ...core import context, distribution, dtypes
 from ...core.indexed_slices import IndexedSlices
 from ...core.module import name_scope
 from ...core.tape import GradientTape
@@ -270,6 +270,10 @@ class Optimizer(SlotStore):
                     f"{type(self).__name__}.apply: can only update tf.Variable "
                     f"objects, got {type(v).__name__}: {v!r}"
                 )
+        replica = distribution.replica_context()
+        if replica is not None and replica.num_replicas_in_sync > 1:
+            # Inside a strategy's `run`: sum the gradients over the replicas (Keras 3).
+            grads = replica._reduce_gradients(grads)
         grads, variables = self._filter_empty_gradients(grads, variables)
         self._build_new(variables)
         if context.state.tracer is None:

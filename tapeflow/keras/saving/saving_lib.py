@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import zipfile
 
+from ...core import distribution
 from ...io import safe_json
 from . import load_budget
 from . import weights as weights_lib
@@ -49,6 +50,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
             + (" (tapeflow cannot write legacy HDF5 files)" if hdf5 else "")
             + f". Received: filepath={filepath}."
         )
+    if not distribution.is_chief_writer():
+        return  # a multi-worker job: the chief writes the path every worker names
     if (
         not overwrite
         and os.path.exists(filepath)

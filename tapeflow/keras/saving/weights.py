@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from ...backend import to_numpy
+from ...core import distribution
 from ...core.errors import DataLossError
 from ...core.variable import Variable
 from ...io.safe_format import open_tensor_file, write_tensors
@@ -81,6 +82,8 @@ def save_weights(model, filepath, overwrite=True):
     HDF5: see the module docstring."""
     filepath = os.fspath(filepath)
     check_weights_filename(filepath)
+    if not distribution.is_chief_writer():
+        return  # a multi-worker job: the chief writes the path every worker names
     if not overwrite and os.path.exists(filepath) and not ask_to_proceed_with_overwrite(filepath):
         return
     tensors, metadata = model_tensors(model, include_optimizer=True)
