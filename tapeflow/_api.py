@@ -13,7 +13,7 @@ import types
 
 FAMILIES = (
     "math", "math_unary", "clip", "logic",
-    "reduce", "sorting",
+    "reduce", "scan", "sorting", "searching", "segment", "counting",
     "array", "array_join", "indexing", "indexing_nd",
     "linalg", "linalg_solve", "linalg_structure",
     "nn", "nn_losses", "nn_layers",

@@ -350,6 +350,7 @@ def _segment_ids_sample(rng):
     samples=[
         Sample((6, 3), _segment_ids_sample, num_segments=4, wrt=(0,)),
         Sample((6,), _segment_ids_sample, num_segments=5, wrt=(0,)),
+        Sample((6,), lambda rng: _segment_ids_sample(rng) - 1, num_segments=3, wrt=(0,)),
     ],
 )
 def _unsorted_segment_sum(data, segment_ids, num_segments):
@@ -367,9 +368,9 @@ def _unsorted_segment_sum(data, segment_ids, num_segments):
 
 @_unsorted_segment_sum.vjp
 def _unsorted_segment_sum_vjp(g, ans, data, segment_ids, num_segments):
-    from .indexing import gather
+    from .segment import _gather_drop_negatives  # rows with a negative id get 0, as in TF
 
-    return gather(g, segment_ids, axis=0, batch_dims=0), None
+    return _gather_drop_negatives(g, segment_ids)[0], None
 
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
