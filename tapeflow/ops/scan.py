@@ -48,13 +48,15 @@ def _cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False):
 @_cumulative_logsumexp.vjp
 def _cumulative_logsumexp_vjp(g, ans, x, axis=0, exclusive=False, reverse=False):
     # TF's rule: split g by sign so both halves can go through logs (stable for large x).
-    # TF puts the dtype's lowest value where a half is empty; -inf gives the same exp (0)
-    # without overflowing when `ans` is subtracted.
+    # Where a half is empty TF puts the dtype's lowest value; half of it gives the same exp
+    # (0) without overflowing to -inf when `ans` is subtracted (-inf would make a NaN in
+    # the second-order gradient).
     a = axis + batch_ndim(g, ans)
+    empty = float(np.finfo(g.dtype.as_numpy_dtype).min) / 2
     ones = g * 0.0 + 1.0
     positive, negative = greater(g, 0.0), less(g, 0.0)
-    log_pos = _select(positive, log(_select(positive, g, ones)), -np.inf)
-    log_neg = _select(negative, log(_select(negative, -g, ones)), -np.inf)
+    log_pos = _select(positive, log(_select(positive, g, ones)), empty)
+    log_neg = _select(negative, log(_select(negative, -g, ones)), empty)
     attrs = {"axis": a, "exclusive": exclusive, "reverse": not reverse}
     pos = exp(_cumulative_logsumexp(log_pos - ans, **attrs) + x)
     neg = exp(_cumulative_logsumexp(log_neg - ans, **attrs) + x)
