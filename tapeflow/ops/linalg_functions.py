@@ -1,9 +1,10 @@
 """Matrix functions and solvers (tf.linalg): expm, lstsq and cross.
 
-expm is TF's algorithm (Higham 2005: Pade approximant of an order chosen from the 1-norm,
-with scaling and squaring) as one op; its gradient is the exact adjoint Frechet derivative,
-read off the exponential of a 2n x 2n block matrix, which agrees with TF's (autodiff through
-the Pade approximant) to the approximant's accuracy.
+expm is TF's float64 algorithm (Higham 2005: a Pade approximant of an order chosen from the
+1-norm, with scaling and squaring) as one op, run in double precision for every dtype; its
+gradient is the exact adjoint Frechet derivative, read off the exponential of a 2n x 2n
+block matrix, which agrees with TF's (autodiff through the approximant) to the approximant's
+accuracy.
 """
 
 from __future__ import annotations
@@ -32,16 +33,14 @@ _PADE = {  # the numerator coefficients b_0..b_m of the [m/m] Pade approximant o
          40840800.0, 960960.0, 16380.0, 182.0, 1.0],
 }  # fmt: skip
 
-# (1-norm bound, order) tried in turn, and the largest norm the top order takes unscaled.
-_ORDERS = {
-    "single": ([(4.258730016922831e-1, 3), (1.880152677804762, 5)], 7, 3.925724783138660),
-    "double": (
-        [(1.495585217958292e-2, 3), (2.539398330063230e-1, 5), (9.504178996162932e-1, 7),
-         (2.097847961257068, 9)],
-        13,
-        5.371920351148152,
-    ),
-}  # fmt: skip
+# (1-norm bound, order) tried in turn, the top order, and the largest norm it takes unscaled:
+# Higham's double-precision table, as TF uses for float64.
+_ORDERS = (
+    [(1.495585217958292e-2, 3), (2.539398330063230e-1, 5), (9.504178996162932e-1, 7),
+     (2.097847961257068, 9)],
+    13,
+    5.371920351148152,
+)  # fmt: skip
 
 
 def _pade_terms(a, order):
@@ -65,8 +64,8 @@ def _pade_terms(a, order):
     return a @ odd, even
 
 
-def _expm_one(a, precision):
-    steps, top, max_norm = _ORDERS[precision]
+def _expm_one(a):
+    steps, top, max_norm = _ORDERS
     norm = float(xp.abs(a).sum(axis=0).max())
     if not np.isfinite(norm):
         return xp.full(a.shape, xp.nan, dtype=a.dtype)
@@ -100,11 +99,12 @@ def _matrix_exponential(input):
     _check_inexact("MatrixExponential", input)
     if input.shape[-1] == 0:
         return input.copy()
-    # float16/32 (and complex64) take the 7th-order path, as in TF; float64 the 13th.
-    precision = "double" if input.dtype in (np.float64, np.complex128) else "single"
-    work = input.astype(np.float32) if input.dtype == np.float16 else input  # LAPACK has no half
+    # Always in double precision, rounded at the end: TF's single-precision path (a 7th-order
+    # approximant in float32) is off by a few float32 ulps times the squarings, and so would
+    # be the gradient's larger block matrix.
+    work = input.astype(np.complex128 if input.dtype.kind == "c" else np.float64)
     flat = work.reshape((-1,) + input.shape[-2:])
-    out = xp.stack([_expm_one(m, precision) for m in flat])
+    out = xp.stack([_expm_one(m) for m in flat])
     return out.reshape(input.shape).astype(input.dtype)
 
 
@@ -119,8 +119,9 @@ def _matrix_exponential_vjp(g, ans, input):
 
 def expm(input, name=None):
     """The matrix exponential exp(A) = sum A^k / k! of (a batch of) square matrices, as
-    TF computes it (Pade approximation with scaling and squaring); NaN where A is not
-    finite."""
+    TF computes it for float64 (Pade approximation with scaling and squaring; float32 input
+    is computed in float64 and rounded, so it can differ from TF's float32 result by TF's
+    own rounding error); NaN where A is not finite."""
     input = convert_to_tensor(input)
     if not (input.dtype.is_floating or input.dtype.is_complex):
         raise ValueError(f"tf.linalg.expm does not support matrices of type {input.dtype!r}")

@@ -350,7 +350,13 @@ def _segment_ids_sample(rng):
     samples=[
         Sample((6, 3), _segment_ids_sample, num_segments=4, wrt=(0,)),
         Sample((6,), _segment_ids_sample, num_segments=5, wrt=(0,)),
-        Sample((6,), lambda rng: _segment_ids_sample(rng) - 1, num_segments=3, wrt=(0,)),
+        # Negative ids drop their rows (and get no gradient).
+        Sample(
+            (6,),
+            lambda rng: rng.permutation([-1, 0, 1, 2, 2, -1]).astype("int32"),
+            num_segments=3,
+            wrt=(0,),
+        ),
     ],
 )
 def _unsorted_segment_sum(data, segment_ids, num_segments):
