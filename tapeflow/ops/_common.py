@@ -54,6 +54,8 @@ def no_gradient(forward_op):
     """Gives `forward_op` TF's answer for an op without a registered gradient: asking for a
     gradient through it raises LookupError (not a silent None). Its samples use `wrt=()`."""
 
+    forward_op.gradient_error = "LookupError"  # for docs/api.md's table
+
     @forward_op.vjp
     def _no_gradient_vjp(g, ans, *inputs, **attrs):
         raise LookupError(

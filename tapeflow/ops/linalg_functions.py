@@ -152,6 +152,9 @@ def _matrix_solve_ls_vjp(g, ans, matrix, rhs):
     raise ValueError("Gradient not defined for fast=False")  # TF's answer, word for word
 
 
+_matrix_solve_ls.gradient_error = "ValueError"  # for docs/api.md's table
+
+
 def _check_lstsq(matrix, rhs):
     for x, what in ((matrix, "matrix"), (rhs, "rhs")):
         _check_matrix("MatrixSolveLs", x, what)
