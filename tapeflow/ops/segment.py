@@ -144,8 +144,9 @@ def _segment_mean(data, segment_ids):
     total = _reduce_into(data, segment_ids, num, xp.add, 0)
     count = xp.bincount(segment_ids.astype(xp.intp), minlength=num)
     count = count.reshape((num,) + (1,) * (data.ndim - 1))
-    if data.dtype.kind in "iu":  # integer mean rounds toward zero, as TF's kernel
-        return (total // xp.maximum(count, 1)).astype(data.dtype)
+    if data.dtype.kind in "iu":  # integer mean rounds toward zero (C++ division), as TF
+        quotient = xp.abs(total) // xp.maximum(count, 1)
+        return (xp.sign(total) * quotient).astype(data.dtype)
     return (total / xp.maximum(count, 1)).astype(data.dtype)
 
 

@@ -90,7 +90,8 @@ for _name in ("sum", "mean", "max", "min", "prod"):
     @case(f"segment_{_name}_int")
     def _segment_int(tf, _name=_name):
         fn = getattr(tf.math, f"segment_{_name}")
-        return fn(tf.constant([[3, -4], [5, 2], [7, 7], [1, 0]], tf.int32), [0, 0, 2, 2])
+        # -4 + 1 = -3 over 2 rows: an integer mean rounds toward zero (-1, not -2).
+        return fn(tf.constant([[3, -4], [5, 1], [7, 7], [1, 0]], tf.int32), [0, 0, 2, 2])
 
 
 @case("segment_max_ties_split_gradient")
