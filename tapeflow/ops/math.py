@@ -360,12 +360,10 @@ def _segment_ids_sample(rng):
     ],
 )
 def _unsorted_segment_sum(data, segment_ids, num_segments):
+    from .segment import _check_unsorted  # the checks of the whole unsorted_segment_* family
+
+    _check_unsorted("UnsortedSegmentSum", data, segment_ids, num_segments)
     ids = segment_ids.astype(xp.intp)
-    if ids.size and ids.max() >= num_segments:
-        raise InvalidArgumentError(
-            f"UnsortedSegmentSum: segment_ids must be < num_segments={num_segments}, got "
-            f"max {int(ids.max())}"
-        )
     out = xp.zeros((num_segments,) + data.shape[ids.ndim :], dtype=data.dtype)
     valid = ids >= 0  # TF drops negative ids
     xp.add.at(out, ids[valid], data[valid])

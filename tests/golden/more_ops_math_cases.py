@@ -123,6 +123,26 @@ def _(tf):
     return tf.math.unsorted_segment_sum(tf.constant([1.0, 2.0]), [0, 2], 2)
 
 
+@case("unsorted_segment_sum_shape_mismatch")
+def _(tf):
+    return tf.math.unsorted_segment_sum(tf.ones([2, 2]), [0, 1, 1], 2)
+
+
+@case("unsorted_segment_sum_negative_num_segments")
+def _(tf):
+    return tf.math.unsorted_segment_sum(tf.ones([2]), [0, 1], -1)
+
+
+@case("unsorted_segment_sum_float_ids")
+def _(tf):
+    return tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0.0, 1.0]), 2)
+
+
+@case("unsorted_segment_sum_bool_data")
+def _(tf):
+    return tf.math.unsorted_segment_sum(tf.constant([True, False]), [0, 0], 1)
+
+
 @case("unsorted_segment_min_shape_mismatch")
 def _(tf):
     return tf.math.unsorted_segment_min(tf.ones([2, 2]), [0, 1, 1], 2)
