@@ -13,9 +13,10 @@ import types
 
 FAMILIES = (
     "math", "math_unary", "clip", "logic",
-    "reduce", "sorting",
+    "reduce", "scan", "sorting", "searching", "segment", "counting",
     "array", "array_join", "indexing", "indexing_nd",
-    "linalg", "linalg_solve", "linalg_structure",
+    "linalg", "linalg_solve", "linalg_structure", "linalg_decomp",
+    "linalg_lu", "linalg_functions",
     "nn", "nn_losses", "nn_layers",
     "conv", "pooling",
     "random", "random_distributions", "debug",

@@ -62,10 +62,10 @@ def render() -> str:
     ]
     for name in sorted(ops):
         op = ops[name]
-        lines.append(
-            f"| `{name}` | {'yes' if op.differentiable else 'no'} | "
-            f"{'yes' if op.batchable else 'no'} |"
-        )
+        differentiable = "yes" if op.differentiable else "no"
+        if getattr(op, "gradient_error", None):  # no gradient in TF either: asking raises
+            differentiable = f"no ({op.gradient_error}, as TF)"
+        lines.append(f"| `{name}` | {differentiable} | {'yes' if op.batchable else 'no'} |")
     return "\n".join(lines) + "\n"
 
 

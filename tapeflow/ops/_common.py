@@ -48,3 +48,19 @@ def _floating(name, x, out=None):
             f"float32 or float64), got {x.dtype.name}"
         )
     return out
+
+
+def no_gradient(forward_op):
+    """Gives `forward_op` TF's answer for an op without a registered gradient: asking for a
+    gradient through it raises LookupError (not a silent None). Its samples use `wrt=()`."""
+
+    forward_op.gradient_error = "LookupError"  # for docs/api.md's table
+
+    @forward_op.vjp
+    def _no_gradient_vjp(g, ans, *inputs, **attrs):
+        raise LookupError(
+            f"gradient registry has no entry for: {forward_op.name} (TensorFlow defines no "
+            f"gradient for it; wrap its inputs in tf.stop_gradient(...) if none is needed)"
+        )
+
+    return forward_op

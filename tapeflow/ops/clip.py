@@ -1,5 +1,5 @@
-"""Clipping and rescaling by norm: clip_by_value, clip_by_norm, clip_by_global_norm and
-l2_normalize.
+"""Clipping and rescaling by norm: clip_by_value, clip_by_norm, clip_by_global_norm,
+global_norm and l2_normalize.
 """
 
 import collections.abc
@@ -68,6 +68,19 @@ def _global_norm(values):
     return sqrt(add_n(half_squared) * 2.0)
 
 
+def global_norm(t_list, name=None):
+    """sqrt(sum of the squares of every entry of every tensor in t_list); None entries are
+    skipped, IndexedSlices count their values, an empty list gives 0.0."""
+    _check_sequence(t_list, "global_norm")
+    values = [
+        None if t is None else convert_to_tensor(t.values if isinstance(t, IndexedSlices) else t)
+        for t in t_list
+    ]
+    if all(v is None for v in values):
+        return convert_to_tensor(0.0)
+    return _global_norm(values)
+
+
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """Scales every tensor of t_list by clip_norm / max(global_norm, clip_norm).
 
@@ -111,5 +124,5 @@ API = {
     "tf": ["clip_by_value", "clip_by_norm", "clip_by_global_norm"],
     "math": ["l2_normalize"],
     "nn": ["l2_normalize"],
-    "linalg": ["l2_normalize"],
+    "linalg": ["l2_normalize", "global_norm"],
 }

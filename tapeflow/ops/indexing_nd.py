@@ -1,4 +1,5 @@
-"""Indexing by coordinate tuples: gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub."""
+"""Indexing by coordinate tuples: gather_nd, scatter_nd, tensor_scatter_nd_update/add/sub/
+min/max."""
 
 import numpy as np
 
@@ -178,6 +179,36 @@ def _tensor_scatter_sub_vjp(g, ans, tensor, indices, updates):
     return g, None, -_gather_nd(g, indices)
 
 
+@op("TensorScatterMin", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+def _tensor_scatter_min(tensor, indices, updates):
+    out = tensor.copy()
+    xp.minimum.at(out, _scatter_index("TensorScatterMin", indices, updates, tensor.shape), updates)
+    return out
+
+
+@op("TensorScatterMax", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+def _tensor_scatter_max(tensor, indices, updates):
+    out = tensor.copy()
+    xp.maximum.at(out, _scatter_index("TensorScatterMax", indices, updates, tensor.shape), updates)
+    return out
+
+
+@_tensor_scatter_min.vjp
+def _tensor_scatter_min_or_max_vjp(g, ans, tensor, indices, updates):
+    # TF's rule: the gradient of each output entry is shared evenly by the inputs (the old
+    # entry and the updates) that equal it.
+    from .logic import equal
+    from .math import _cast
+
+    x_hits = _cast(equal(tensor, ans), dtype=g.dtype.name)
+    y_hits = _cast(equal(updates, _gather_nd(ans, indices)), dtype=g.dtype.name)
+    hits = x_hits + _scatter_nd(indices, y_hits, shape=tuple(tensor.shape))  # >= 1 everywhere
+    return g * x_hits / hits, None, _gather_nd(g / hits, indices) * y_hits
+
+
+_tensor_scatter_max.vjp(_tensor_scatter_min_or_max_vjp)
+
+
 def tensor_scatter_nd_update(tensor, indices, updates, name=None):
     """A copy of `tensor` with the entries (or slices) at `indices` replaced by `updates`."""
     _check_same_dtype("TensorScatterUpdate", tensor, updates)
@@ -196,6 +227,18 @@ def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
     return _tensor_scatter_sub(tensor, indices, updates)
 
 
+def tensor_scatter_nd_min(tensor, indices, updates, name=None):
+    """A copy of `tensor` where each entry at `indices` is the minimum of it and its updates."""
+    _check_same_dtype("TensorScatterMin", tensor, updates)
+    return _tensor_scatter_min(tensor, indices, updates)
+
+
+def tensor_scatter_nd_max(tensor, indices, updates, name=None):
+    """A copy of `tensor` where each entry at `indices` is the maximum of it and its updates."""
+    _check_same_dtype("TensorScatterMax", tensor, updates)
+    return _tensor_scatter_max(tensor, indices, updates)
+
+
 API = {
     "tf": [
         "gather_nd",
@@ -203,5 +246,7 @@ API = {
         "tensor_scatter_nd_update",
         "tensor_scatter_nd_add",
         "tensor_scatter_nd_sub",
+        "tensor_scatter_nd_min",
+        "tensor_scatter_nd_max",
     ],
 }

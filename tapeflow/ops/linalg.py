@@ -392,12 +392,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     from .reduce import reduce_max
 
     tensor = convert_to_tensor(tensor)
-    if _ord_in(ord, ["fro", "euclidean", 2]):
-        if is_matrix_norm and ord == 2:
-            raise NotImplementedError(
-                "tf.norm: ord=2 over two axes (the spectral norm) needs "
-                "an SVD, which tapeflow does not implement"
-            )
+    if is_matrix_norm and _ord_in(ord, [2]):
+        result = _spectral_norm(tensor, axis)
+    elif _ord_in(ord, ["fro", "euclidean", 2]):
         result = sqrt(reduce_sum(tensor * tensor, axis, keepdims=True))
     else:
         result = abs_(tensor)
@@ -417,6 +414,19 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             result, shape=tuple(d for i, d in enumerate(result.shape) if i not in dropped)
         )
     return result
+
+
+def _spectral_norm(tensor, axis):
+    """The largest singular value over the two `axis` dimensions, kept as size-1 axes (TF
+    moves them last, takes the SVD and moves the result back)."""
+    from .linalg_decomp import svd  # imported here: it imports this module
+    from .reduce import reduce_max
+
+    pair = [a % tensor.ndim for a in axis]
+    perm = [i for i in range(tensor.ndim) if i not in pair] + pair
+    largest = reduce_max(svd(_maybe_transpose(tensor, perm), compute_uv=False), -1, keepdims=True)
+    kept = _reshape(largest, shape=tuple(largest.shape) + (1,))
+    return _maybe_transpose(kept, [perm.index(i) for i in range(tensor.ndim)])
 
 
 def _ord_in(ord, choices) -> bool:

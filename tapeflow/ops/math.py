@@ -350,15 +350,20 @@ def _segment_ids_sample(rng):
     samples=[
         Sample((6, 3), _segment_ids_sample, num_segments=4, wrt=(0,)),
         Sample((6,), _segment_ids_sample, num_segments=5, wrt=(0,)),
+        # Negative ids drop their rows (and get no gradient).
+        Sample(
+            (6,),
+            lambda rng: rng.permutation([-1, 0, 1, 2, 2, -1]).astype("int32"),
+            num_segments=3,
+            wrt=(0,),
+        ),
     ],
 )
 def _unsorted_segment_sum(data, segment_ids, num_segments):
+    from .segment import _check_unsorted  # the checks of the whole unsorted_segment_* family
+
+    _check_unsorted("UnsortedSegmentSum", data, segment_ids, num_segments)
     ids = segment_ids.astype(xp.intp)
-    if ids.size and ids.max() >= num_segments:
-        raise InvalidArgumentError(
-            f"UnsortedSegmentSum: segment_ids must be < num_segments={num_segments}, got "
-            f"max {int(ids.max())}"
-        )
     out = xp.zeros((num_segments,) + data.shape[ids.ndim :], dtype=data.dtype)
     valid = ids >= 0  # TF drops negative ids
     xp.add.at(out, ids[valid], data[valid])
@@ -367,9 +372,9 @@ def _unsorted_segment_sum(data, segment_ids, num_segments):
 
 @_unsorted_segment_sum.vjp
 def _unsorted_segment_sum_vjp(g, ans, data, segment_ids, num_segments):
-    from .indexing import gather
+    from .segment import _gather_drop_negatives  # rows with a negative id get 0, as in TF
 
-    return gather(g, segment_ids, axis=0, batch_dims=0), None
+    return _gather_drop_negatives(g, segment_ids)[0], None
 
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):

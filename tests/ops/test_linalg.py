@@ -535,8 +535,8 @@ def test_norm_shapes_and_spectral_norm():
     assert tf.norm(x, keepdims=True).shape == (1, 1)
     assert tf.norm(x, axis=1, keepdims=True).shape == (2, 1)
     assert tf.norm(_ones([2, 3, 4]), ord=1, axis=(0, 2)).shape == (3,)
-    with pytest.raises(NotImplementedError, match="spectral norm"):
-        tf.norm(x, ord=2, axis=[0, 1])
+    assert tf.norm(_ones([2, 3, 4]), ord=2, axis=(0, 2), keepdims=True).shape == (1, 3, 1)
+    np.testing.assert_allclose(tf.norm(x, ord=2, axis=[0, 1]).numpy(), np.sqrt(6.0), rtol=1e-6)
 
 
 @needs_norm_ops
