@@ -102,6 +102,15 @@ class Model(Trainer, Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    def to_json(self, **kwargs) -> str:
+        """The model's Keras 3 config as a JSON string (`keras.models.model_from_json`)."""
+        import json
+
+        from ..saving.archive import _json_default
+        from ..saving.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A model from its config; a functional model's config rebuilds its graph."""
