@@ -34,6 +34,11 @@ def join(parent: str, name) -> str:
     return f"{parent}/{escape(name)}" if parent else escape(name)
 
 
+def saveable_key(path: str, name) -> str:
+    """The key of a saveable's array `name` (TF's `<path>/.ATTRIBUTES/<name>`)."""
+    return f"{path}/.ATTRIBUTES/{escape(name) if name else ''}"
+
+
 def slot_key(variable_path: str, optimizer_path: str, slot_name) -> str:
     return f"{variable_path}/{SLOT_MARKER}/{optimizer_path}/{escape(slot_name)}"
 

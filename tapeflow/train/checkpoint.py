@@ -184,7 +184,7 @@ class Checkpoint:
         tensors = {path: _array(var) for path, var in graph.variables.items()}
         for path, saveable in graph.saveables.items():
             for name, value in saveable._serialize_to_tensors().items():
-                tensors[graph_lib.join(path, name)] = np.asarray(value)
+                tensors[graph_lib.saveable_key(path, name)] = np.asarray(value)
         for optimizer_path, optimizer in graph.optimizers.items():
             for path, var in graph.variables.items():
                 for slot_name, slot in (optimizer._slot_variables(var) or {}).items():
@@ -353,7 +353,7 @@ class Checkpoint:
         for path, saveable in graph.saveables.items():
             if not everything and id(saveable) in self._seen_saveables:
                 continue
-            prefix = graph_lib.resolve(path, self._aliases) + "/"
+            prefix = graph_lib.saveable_key(graph_lib.resolve(path, self._aliases), "")
             keys = [
                 k for k in self._pending if k.startswith(prefix) and "/" not in k[len(prefix) :]
             ]

@@ -102,10 +102,10 @@ def test_iterator_with_a_model_in_one_checkpoint_and_manager(tmp_path):
     )
     next(it)
     manager.save()
-    assert [k for k, _ in tf.train.list_variables(str(tmp_path))] == [
-        "iterator/ITERATOR_STATE",
-        "save_counter",
-        "v",
+    assert [k for k, _ in tf.train.list_variables(str(tmp_path))] == [  # TF's names
+        "iterator/.ATTRIBUTES/ITERATOR_STATE",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+        "v/.ATTRIBUTES/VARIABLE_VALUE",
     ]
     next(it)
     v.assign(5.0)
