@@ -17,7 +17,6 @@ from ..io.safe_format import read_tensors
 from .checkpoint import _checkpoint_filename
 from .checkpoint_management import latest_checkpoint
 
-
 VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
 ATTRIBUTES = "/.ATTRIBUTES/"
 
