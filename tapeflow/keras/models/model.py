@@ -102,6 +102,19 @@ class Model(Trainer, Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None):  # noqa: A002
+        """Exports the model for inference as a SavedModel with a `serve` endpoint and the
+        `serving_default` signature (`tf.saved_model.load` reads it)."""
+        from ..saving.export import export_model
+
+        export_model(self, filepath, format, verbose, input_signature)
+
+    def _default_serving_signature(self):
+        """The `serving_default` signature `tf.saved_model.save(model)` gives a Keras model."""
+        from ..saving.export import default_serving_signature
+
+        return default_serving_signature(self)
+
     def to_json(self, **kwargs) -> str:
         """The model's Keras 3 config as a JSON string (`keras.models.model_from_json`)."""
         import json
