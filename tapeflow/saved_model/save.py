@@ -465,9 +465,10 @@ def save(obj, export_dir, signatures=None, options=None):
     for i, var in enumerate(exporter.variables):
         key = f"variables/{i}"
         tensors[key] = to_numpy(var._value)
+        name = getattr(var, "path", None) or var.name
         variables.append(
             {
-                "name": var.name,
+                "name": name[:-2] if name.endswith(":0") else name,
                 "key": key,
                 "dtype": var.dtype.name,
                 "shape": list(var.shape.as_list()),

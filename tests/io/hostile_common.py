@@ -29,7 +29,13 @@ import tapeflow as tf
 RSS_BOUND_BYTES = 64 << 20
 MiB = 1 << 20
 MARKER = "hostile-marker"  # a command a case would run, creating this file, if it could
-CASE_MODULES = ("hostile_keras", "hostile_tensors", "hostile_h5", "hostile_data")
+CASE_MODULES = (
+    "hostile_keras",
+    "hostile_tensors",
+    "hostile_h5",
+    "hostile_saved_model",
+    "hostile_data",
+)
 
 
 @dataclass(frozen=True)
