@@ -123,7 +123,7 @@ def test_optimizer_of_another_size_is_skipped_with_keras_warning(tmp_path):
     model = _sequential()
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")  # no slots
     model.optimizer.build(model.trainable_variables)
-    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'sgd'"):
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'sgd"):
         model.load_weights(FILES / "sequential_adam.weights.h5")
 
 
