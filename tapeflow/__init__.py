@@ -49,8 +49,9 @@ _api.install(globals())
 
 
 def __getattr__(name):
-    # tf.keras, tf.train, tf.data and tf.distribute load on first use (a fast import).
-    if name in ("keras", "train", "data", "distribute"):
+    # tf.keras, tf.train, tf.data, tf.distribute, tf.summary, tf.saved_model and tf.profiler
+    # load on first use (a fast import).
+    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

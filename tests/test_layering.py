@@ -13,7 +13,9 @@ FORBIDDEN = {
     "core": {"ops", "function", "keras", "data", "train", "distribute", "io"},
     "ops": {"function", "keras", "data", "train", "distribute", "io"},
     "io": {"ops", "function", "keras", "data", "train", "distribute"},
-    "data": {"ops", "function", "keras", "train", "distribute"},
+    "data": {"ops", "function", "keras", "train", "distribute", "summary", "saved_model"},
+    "train": {"keras", "distribute", "summary", "saved_model"},
+    "summary": {"keras", "distribute", "saved_model"},
     "datasets": {"core", "ops", "function", "keras", "data", "train", "distribute", "io"},
     "distribute": {"keras", "horovod", "train", "saved_model", "summary"},
 }

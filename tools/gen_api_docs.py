@@ -81,6 +81,8 @@ def _package_namespaces():
         ("distribute", "tapeflow.distribute"),
         ("distribute.experimental", "tapeflow.distribute.experimental"),
         ("distribute.cluster_resolver", "tapeflow.distribute.cluster_resolver"),
+        ("saved_model", "tapeflow.saved_model"),
+        ("summary", "tapeflow.summary"),
     ):
         out.append((ns, importlib.import_module(module).__all__))
     from tapeflow.data import Dataset

@@ -59,8 +59,7 @@ class TensorSpec:
     def _example(self):
         """A Tensor of ones fitting this spec (unknown dimensions are 1, an unknown rank is a
         scalar), for tracing: a call of another shape gets its own trace."""
-        import numpy as np
-
+        from ..backend import xp
         from .tensor import Tensor
 
         dims = () if self._shape.rank is None else self._shape.as_list()
@@ -69,7 +68,8 @@ class TensorSpec:
             from .string_values import empty
 
             return Tensor(empty(shape))
-        return Tensor(np.ones(shape, dtype=self._dtype._np))
+        # The backend's array (a CuPy array on the GPU), like every other tensor's.
+        return Tensor(xp.ones(shape, dtype=self._dtype._np))
 
     def most_specific_compatible_type(self, other: TensorSpec) -> TensorSpec:
         """The narrowest spec both `self` and `other` satisfy (TypeError on a dtype clash)."""

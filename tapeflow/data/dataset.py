@@ -385,11 +385,18 @@ _ADVANCES = "a tf.data iterator advances inside it, which a traced plan cannot r
 
 
 class OwnedIterator:
-    """The iterator `iter(dataset)` returns; dropping it stops any background threads."""
+    """The iterator `iter(dataset)` returns; dropping it stops any background threads.
+
+    It is trackable: `tf.train.Checkpoint(iterator=it)` saves its position and restores it
+    (`iterator_state`)."""
 
     def __init__(self, dataset: Dataset):
+        from . import iterator_state
+
         self._dataset = dataset
         self._pack = structure.LazyPacker(dataset)
+        self._start = iterator_state.shuffle_states(dataset)
+        self._consumed = 0
         self._flat = dataset._iter_flat()
 
     @property
@@ -401,14 +408,52 @@ class OwnedIterator:
 
     def __next__(self):
         python_state_changes(_ADVANCES)
-        return self._pack(next(self._flat))
+        element = next(self._flat)
+        self._consumed += 1
+        return self._pack(element)
 
     def get_next(self, name=None):
         """The next element; `tf.errors.OutOfRangeError` at the end, as TF."""
         python_state_changes(_ADVANCES)
         try:
-            return self._pack(next(self._flat))
+            element = next(self._flat)
         except StopIteration:
             raise OutOfRangeError("End of sequence") from None
+        self._consumed += 1
+        return self._pack(element)
 
     next = __next__
+
+    # ---- checkpointing (tf.train.Checkpoint's saveable protocol) ----------------------------
+
+    def _serialize_to_tensors(self) -> dict:
+        from . import iterator_state
+
+        state = iterator_state.encode(self._dataset, self._consumed, self._start)
+        return {iterator_state.STATE_KEY: state}
+
+    def _restore_from_tensors(self, tensors: dict):
+        """Moves this iterator to the saved position: the saved shuffle seeds, then a fresh
+        pass replayed up to the saved count of elements."""
+        from . import iterator_state
+
+        if set(tensors) != {iterator_state.STATE_KEY}:
+            raise ValueError(
+                f"tf.data iterator checkpoint: expected {iterator_state.STATE_KEY}, got "
+                f"{sorted(tensors)}"
+            )
+        document = iterator_state.decode(tensors[iterator_state.STATE_KEY], self._dataset)
+        iterator_state.apply_shuffles(self._dataset, document["shuffles"])
+        close_iterator(self._flat)
+        self._start = document["shuffles"]
+        self._consumed = 0
+        self._flat = self._dataset._iter_flat()
+        for _ in range(document["consumed"]):
+            try:
+                next(self._flat)
+            except StopIteration:
+                raise OutOfRangeError(
+                    f"tf.data iterator checkpoint: the saved position is element "
+                    f"{document['consumed']}, but the dataset ends after {self._consumed}"
+                ) from None
+            self._consumed += 1

@@ -203,7 +203,7 @@ class Shuffle(_OrderNode):
             seed = int(seed)
         self._seed_words = _base_seed(seed)
         self._reshuffle = bool(reshuffle_each_iteration)
-        self._epoch = itertools.count()
+        self._next_epoch = 0  # the epoch of the next pass (an iterator's checkpoint keeps it)
         self._lock = threading.Lock()
 
     def _cardinality(self):
@@ -211,7 +211,8 @@ class Shuffle(_OrderNode):
 
     def _next_rng(self) -> np.random.Generator:
         with self._lock:
-            epoch = next(self._epoch) if self._reshuffle else 0
+            epoch = self._next_epoch if self._reshuffle else 0
+            self._next_epoch += 1
         return np.random.Generator(np.random.PCG64(self._seed_words + [epoch]))
 
     def _transform(self, chunks):

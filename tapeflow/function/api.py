@@ -37,6 +37,7 @@ from ..ops import random as random_ops
 from . import signature as sig
 from .binding import bind_arguments, call_arguments
 from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
+from .export import note_requested
 from .retracing import changed_arguments, retracing_message
 from .runtime import GuardFailure
 from .trace import Tracer, Untraceable, tracing
@@ -408,6 +409,7 @@ class Function:
         """
         if not args and not kwargs and self._input_signature is not None:
             args = self._input_signature
+        requested = (tuple(args), dict(kwargs))
         args = nest.map_structure(_example, list(args))
         kwargs = nest.map_structure(_example, dict(kwargs))
         call = self._split(tuple(args), kwargs)
@@ -425,6 +427,7 @@ class Function:
                 self._keep(entry, cf)
             if not isinstance(cf, ConcreteFunction):
                 raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
+        note_requested(entry.traces[0], *requested)  # tf.saved_model keeps None dimensions
         return entry.traces[0]
 
     def experimental_get_compiler_ir(self, *args, **kwargs):

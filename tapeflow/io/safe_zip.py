@@ -11,6 +11,7 @@ more memory than the limit. Every defect is a `tf.errors.DataLossError` naming t
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import zipfile
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from ..core.errors import DataLossError
 
 _LOCAL_MAGIC = b"PK\x03\x04"
+_LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # local file header, before name and extra field
 _END = struct.Struct("<4s4H2LH")  # end of central directory record
 _END_MAGIC = b"PK\x05\x06"
 _END64_LOCATOR = struct.Struct("<4sLQL")
@@ -186,6 +188,38 @@ class SafeZip:
         `errors` lists them)."""
         return self._zip.open(name)
 
+    def stored_window(self, name: str):
+        """A seekable read-only file over a stored (uncompressed) member's bytes, read in
+        place from the archive once its CRC matched (checked in chunks); None for a
+        compressed member."""
+        info = self._zip.getinfo(name)
+        if info.compress_type != zipfile.ZIP_STORED:
+            return None
+        f = open(self.path, "rb")  # noqa: SIM115 - closed by the window
+        try:
+            f.seek(info.header_offset)
+            local = f.read(_LOCAL_HEADER.size)
+            if len(local) != _LOCAL_HEADER.size or local[:4] != _LOCAL_MAGIC:
+                raise self.lost(f"{name}: bad local header (corrupted archive)")
+            name_len, extra_len = _LOCAL_HEADER.unpack(local)[-2:]
+            start = info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
+            if start + info.file_size > os.fstat(f.fileno()).st_size:
+                raise self.lost(f"{name} lies past the end of the file (truncated)")
+            window = _Window(f, start, info.file_size)
+            crc = 0
+            while True:
+                chunk = window.read(1 << 20)
+                if not chunk:
+                    break
+                crc = zlib.crc32(chunk, crc)
+            if crc != info.CRC:
+                raise self.lost(f"{name}: CRC mismatch (the archive is corrupted)")
+            window.seek(0)
+            return window
+        except BaseException:
+            f.close()
+            raise
+
     errors = _ZIP_ERRORS
 
     def close(self):
@@ -196,3 +230,42 @@ class SafeZip:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class _Window(io.RawIOBase):
+    """Bytes [start, start + size) of an open file, as a seekable read-only file."""
+
+    def __init__(self, f, start: int, size: int):
+        self._f = f
+        self._start = start
+        self._size = size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def readinto(self, buffer) -> int:
+        n = max(0, min(len(buffer), self._size - self._pos))
+        if n == 0:
+            return 0
+        self._f.seek(self._start + self._pos)
+        got = self._f.readinto(memoryview(buffer)[:n])
+        self._pos += got
+        return got
+
+    def close(self):
+        self._f.close()
+        super().close()

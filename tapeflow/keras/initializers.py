@@ -11,9 +11,15 @@ from ..core.tensor import wrap
 from ..ops.random import next_rng
 
 
-def compute_fans(shape) -> tuple:
-    """(fan_in, fan_out) as Keras computes them (conv kernels: receptive field x channels)."""
+def compute_fans(shape, input_axes=None, output_axes=None) -> tuple:
+    """(fan_in, fan_out) as Keras computes them (conv kernels: receptive field x channels),
+    or the products of the sizes along `input_axes` and `output_axes` when both are given."""
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        return (
+            int(np.prod([shape[a] for a in input_axes])),
+            int(np.prod([shape[a] for a in output_axes])),
+        )
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -127,8 +133,17 @@ class TruncatedNormal(_Seeded):
 class VarianceScaling(_Seeded):
     """scale / fan (fan_in, fan_out or their average), drawn from one of three families."""
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(
+        self,
+        scale=1.0,
+        mode="fan_in",
+        distribution="truncated_normal",
+        seed=None,
+        input_axes=None,
+        output_axes=None,
+    ):
         super().__init__(seed)
+        self.input_axes, self.output_axes = input_axes, output_axes
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive, got {scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -138,7 +153,7 @@ class VarianceScaling(_Seeded):
         self.scale, self.mode, self.distribution = scale, mode, distribution
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}
         scale = self.scale / max(1.0, fan[self.mode])
         rng = self._rng()
@@ -158,16 +173,29 @@ class VarianceScaling(_Seeded):
             "mode": self.mode,
             "distribution": self.distribution,
             "seed": self.seed,
+            "input_axes": self.input_axes,
+            "output_axes": self.output_axes,
         }
 
 
 def _variance_scaling(name, scale, mode, distribution):
     class Fixed(VarianceScaling):
-        def __init__(self, seed=None):
-            super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
+        def __init__(self, seed=None, input_axes=None, output_axes=None):
+            super().__init__(
+                scale=scale,
+                mode=mode,
+                distribution=distribution,
+                seed=seed,
+                input_axes=input_axes,
+                output_axes=output_axes,
+            )
 
         def get_config(self):
-            return {"seed": self.seed}
+            return {
+                "seed": self.seed,
+                "input_axes": self.input_axes,
+                "output_axes": self.output_axes,
+            }
 
     Fixed.__name__ = Fixed.__qualname__ = name
     return Fixed

@@ -34,6 +34,11 @@ def join(parent: str, name) -> str:
     return f"{parent}/{escape(name)}" if parent else escape(name)
 
 
+def saveable_key(path: str, name) -> str:
+    """The key of a saveable's array `name` (TF's `<path>/.ATTRIBUTES/<name>`)."""
+    return f"{path}/.ATTRIBUTES/{escape(name) if name else ''}"
+
+
 def slot_key(variable_path: str, optimizer_path: str, slot_name) -> str:
     return f"{variable_path}/{SLOT_MARKER}/{optimizer_path}/{escape(slot_name)}"
 
@@ -62,11 +67,25 @@ def is_optimizer(obj) -> bool:
     )
 
 
+def is_saveable(obj) -> bool:
+    """An object that saves its own state as named arrays (TF's saveable protocol:
+    `_serialize_to_tensors()` and `_restore_from_tensors(tensors)`), such as a tf.data
+    iterator: a leaf of the graph, like a Variable."""
+    return (
+        not isinstance(obj, type)
+        and hasattr(obj, "_serialize_to_tensors")
+        and hasattr(obj, "_restore_from_tensors")
+    )
+
+
 def is_trackable(obj) -> bool:
     """What a Checkpoint accepts as a child: a Variable, a Module, an object with
-    `_trackable_children`, or a list, tuple or dict (of those)."""
-    return isinstance(obj, (Variable, Module, list, tuple, dict)) or (
-        not isinstance(obj, type) and hasattr(obj, "_trackable_children")
+    `_trackable_children`, a saveable (a tf.data iterator), or a list, tuple or dict (of
+    those)."""
+    return (
+        isinstance(obj, (Variable, Module, list, tuple, dict))
+        or (not isinstance(obj, type) and hasattr(obj, "_trackable_children"))
+        or is_saveable(obj)
     )
 
 
@@ -95,6 +114,7 @@ class ObjectGraph:
 
     Attributes:
         variables: path -> Variable, each Variable under its first path.
+        saveables: path -> object that saves its own arrays (`is_saveable`).
         optimizers: path -> object following the optimizer slot protocol.
         aliases: later path -> first path, for every object reached more than once.
         paths: id(object) -> first path (the objects stay alive through the graph).
@@ -103,6 +123,7 @@ class ObjectGraph:
 
     def __init__(self, top, root=None):
         self.variables: dict[str, Variable] = {}
+        self.saveables: dict[str, object] = {}
         self.optimizers: dict[str, object] = {}
         self.aliases: dict[str, str] = {}
         self.paths: dict[int, str] = {}
@@ -118,6 +139,14 @@ class ObjectGraph:
             head += 1
             if isinstance(obj, Variable):
                 kids = None
+            elif is_saveable(obj):
+                if id(obj) in self.paths:
+                    self.aliases[path] = self.paths[id(obj)]
+                else:
+                    self.paths[id(obj)] = path
+                    self.objects.append(obj)
+                    self.saveables[path] = obj
+                continue
             else:
                 kids = children(obj)
                 if kids is None:

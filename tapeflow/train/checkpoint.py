@@ -118,6 +118,8 @@ class Checkpoint:
         # variable, slot name, restore uid).
         self._handed_over = {}
         self._restored_slots = {}  # (Variable._id, id(optimizer), slot name) -> uid
+        self._restored_saveables = {}  # id(saveable) -> uid of the restore that set it
+        self._seen_saveables = set()  # as `_seen`, for saveables (tf.data iterators)
         self._restore_uid = 0
         self._flags = {"expect_partial": False}
         weakref.finalize(self, _warn_unused, self._pending, self._flags)
@@ -180,6 +182,9 @@ class Checkpoint:
         graph = self._graph()
         self._apply_pending(graph)
         tensors = {path: _array(var) for path, var in graph.variables.items()}
+        for path, saveable in graph.saveables.items():
+            for name, value in saveable._serialize_to_tensors().items():
+                tensors[graph_lib.saveable_key(path, name)] = np.asarray(value)
         for optimizer_path, optimizer in graph.optimizers.items():
             for path, var in graph.variables.items():
                 for slot_name, slot in (optimizer._slot_variables(var) or {}).items():
@@ -287,6 +292,7 @@ class Checkpoint:
                 _check_match(key, filename, value, var)
                 plan.append((key, var, value, uid))
         slot_plan = self._slot_plan(graph, variables)
+        saveable_plan = self._saveable_plan(graph, everything, attached)
         for _, var, value, uid in plan:
             var.assign(value)
             self._restored[var._id] = uid
@@ -296,11 +302,18 @@ class Checkpoint:
             if slot_name not in (optimizer._slot_variables(var) or {}):
                 # The optimizer keeps it until it makes the slot; TF counts it unresolved.
                 self._handed_over[key] = (optimizer, var, slot_name, uid)
+        for keys, saveable, values, uid in saveable_plan:
+            saveable._restore_from_tensors(values)
+            self._restored_saveables[id(saveable)] = uid
+            for key in keys:
+                self._pending.pop(key, None)
         for key in {entry[0] for entry in plan} | {entry[0] for entry in slot_plan}:
             self._pending.pop(key, None)
         seen.update(var._id for _, var in variables)
+        self._seen_saveables.update(id(s) for s in graph.saveables.values())
         if not self._pending:
             seen.clear()
+            self._seen_saveables.clear()
             _with_pending.discard(self)
             self._release()
         else:
@@ -332,6 +345,22 @@ class Checkpoint:
             if not waiting:
                 vars(obj).pop(graph_lib.ANCHOR, None)
         self._anchored = []
+
+    def _saveable_plan(self, graph, everything, attached) -> list:
+        """(keys, saveable, {name: value}, uid) for each saveable whose saved arrays wait:
+        on a read, or for a saveable no walk saw before (attached since)."""
+        plan = []
+        for path, saveable in graph.saveables.items():
+            if not everything and id(saveable) in self._seen_saveables:
+                continue
+            prefix = graph_lib.saveable_key(graph_lib.resolve(path, self._aliases), "")
+            keys = [
+                k for k in self._pending if k.startswith(prefix) and "/" not in k[len(prefix) :]
+            ]
+            if keys:
+                values = {graph_lib.unescape(k[len(prefix) :]): self._pending[k][0] for k in keys}
+                plan.append((keys, saveable, values, max(self._pending[k][1] for k in keys)))
+        return plan
 
     def _slot_plan(self, graph, variables) -> list:
         if not graph.optimizers:
@@ -376,6 +405,11 @@ class Checkpoint:
         self._apply_pending(graph)
         missing = [
             path for path, var in graph.variables.items() if self._restored.get(var._id, 0) < uid
+        ]
+        missing += [
+            path
+            for path, saveable in graph.saveables.items()
+            if self._restored_saveables.get(id(saveable), 0) < uid
         ]
         for optimizer_path, optimizer in graph.optimizers.items():
             for path, var in graph.variables.items():

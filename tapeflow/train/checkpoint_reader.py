@@ -1,5 +1,12 @@
 """Reading a checkpoint file directly: `tf.train.list_variables`, `load_variable`,
-`load_checkpoint` (keys are tapeflow's object paths, not TF's `.ATTRIBUTES` names)."""
+`load_checkpoint`.
+
+Names are TF's: a variable saved at object path `net/l1/kernel` is listed as
+`net/l1/kernel/.ATTRIBUTES/VARIABLE_VALUE`, an optimizer slot as
+`<variable path>/.OPTIMIZER_SLOT/<optimizer path>/<slot>/.ATTRIBUTES/VARIABLE_VALUE`, an
+iterator's state as `<path>/.ATTRIBUTES/ITERATOR_STATE`. `get_tensor` and `load_variable`
+also take the bare object path. The paths themselves follow tapeflow's object graph
+(`_object_graph`), which for Keras models differs from TF's `layer_with_weights-0` names."""
 
 from __future__ import annotations
 
@@ -10,22 +17,35 @@ from ..io.safe_format import read_tensors
 from .checkpoint import _checkpoint_filename
 from .checkpoint_management import latest_checkpoint
 
+VARIABLE_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"
+ATTRIBUTES = "/.ATTRIBUTES/"
+
+
+def tf_name(key: str) -> str:
+    """TF's name for a key of tapeflow's checkpoint file."""
+    return key if ATTRIBUTES in key else key + VARIABLE_SUFFIX
+
 
 class CheckpointReader:
-    """The saved arrays of one checkpoint file, by key."""
+    """The saved arrays of one checkpoint file, by TF's names (see the module docstring)."""
 
     def __init__(self, filename: str):
         self._filename = filename
-        self._tensors, self._metadata = read_tensors(filename)
+        tensors, self._metadata = read_tensors(filename)
+        self._tensors = {tf_name(k): v for k, v in tensors.items()}
+
+    def _key(self, name: str) -> str:
+        return name if name in self._tensors else tf_name(name)
 
     def has_tensor(self, name: str) -> bool:
-        return name in self._tensors
+        return self._key(name) in self._tensors
 
     def get_tensor(self, name: str):
-        """A copy of the saved array `name` (NumPy)."""
-        if name not in self._tensors:
+        """A copy of the saved array `name` (NumPy): TF's name or the object path."""
+        key = self._key(name)
+        if key not in self._tensors:
             raise ValueError(f"{name!r} not found in checkpoint {self._filename}")
-        return self._tensors[name].copy()
+        return self._tensors[key].copy()
 
     def get_variable_to_shape_map(self) -> dict:
         return {k: list(v.shape) for k, v in self._tensors.items()}

@@ -29,7 +29,13 @@ import tapeflow as tf
 RSS_BOUND_BYTES = 64 << 20
 MiB = 1 << 20
 MARKER = "hostile-marker"  # a command a case would run, creating this file, if it could
-CASE_MODULES = ("hostile_keras", "hostile_tensors", "hostile_data")
+CASE_MODULES = (
+    "hostile_keras",
+    "hostile_tensors",
+    "hostile_h5",
+    "hostile_saved_model",
+    "hostile_data",
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,19 @@ def small_model():
 
 def saved_keras(directory):
     small_model().save(directory / "m.keras")
+
+
+def legacy_weights_bytes(model) -> bytes:
+    """`model`'s weights in tapeflow's own tensor format, as tapeflow wrote `.weights.h5`
+    files and `.keras` weights before it wrote HDF5 (still read: old files exist)."""
+    import io
+
+    from tapeflow.io.safe_format import EncodedTensors
+    from tapeflow.keras.saving import weights as weights_lib
+
+    buffer = io.BytesIO()
+    EncodedTensors(*weights_lib.model_tensors(model, include_optimizer=True)).write(buffer)
+    return buffer.getvalue()
 
 
 def load_keras(directory):

@@ -14,6 +14,7 @@ from hostile_common import (
     MARKER,
     Case,
     MiB,
+    legacy_weights_bytes,
     load_keras,
     patch_central_entry,
     saved_keras,
@@ -31,14 +32,15 @@ def load_keras_weights(directory):
 
 
 def _saved(directory: pathlib.Path):
-    """(config dict, weights member bytes) of `small_model()` saved by tapeflow."""
+    """(config dict, weights member bytes in tapeflow's own format) of `small_model()`: the
+    archives tapeflow wrote before it wrote HDF5, which it still reads."""
     source = directory / "source.keras"
-    small_model().save(source)
+    model = small_model()
+    model.save(source)
     with zipfile.ZipFile(source) as z:
         config = json.loads(z.read("config.json"))
-        weights = z.read("model.weights")
     source.unlink()
-    return config, weights
+    return config, legacy_weights_bytes(model)
 
 
 def write_keras(path, config, weights: bytes, *, config_bytes=None, extra=(), compress=None):

@@ -1,5 +1,6 @@
-"""Hostile tensor files: `.weights.h5` as tapeflow writes it (its safe tensor format) and
-tf.train checkpoints, with size lies, bad headers and a huge state file."""
+"""Hostile tensor files: `.weights.h5` in tapeflow's own safe tensor format (what it wrote
+before HDF5, still read) and tf.train checkpoints, with size lies, bad headers and a huge
+state file. HDF5 files: `hostile_h5.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from hostile_common import (
     Case,
     MiB,
+    legacy_weights_bytes,
     small_model,
     tensor_file_bytes,
     truncated,
@@ -25,7 +27,7 @@ def load_weights_file(directory):
 
 
 def saved_weights(directory):
-    small_model().save_weights(directory / "m.weights.h5")
+    (directory / "m.weights.h5").write_bytes(legacy_weights_bytes(small_model()))
 
 
 def restore_checkpoint(directory):
@@ -133,11 +135,11 @@ CASES = [
         "pickle, which tapeflow never loads",
     ),
     Case(
-        "weights is HDF5",
+        "weights is a broken HDF5 file",
         write_bytes("m.weights.h5", b"\x89HDF\r\n\x1a\n" + bytes(100)),
         load_weights_file,
         DataLossError,
-        "is an HDF5 file",
+        "not a readable HDF5 file",
     ),
     Case(
         "weights header length lie",

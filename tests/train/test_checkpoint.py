@@ -101,18 +101,26 @@ def test_round_trip_restores_every_variable(tmp_path, rng):
 def test_keys_are_object_paths(tmp_path, rng):
     path = tf.train.Checkpoint(model=Net(rng), step=tf.Variable(3)).save(tmp_path / "ckpt")
     names = [name for name, _ in tf.train.list_variables(path)]
+    suffix = "/.ATTRIBUTES/VARIABLE_VALUE"  # TF's names for variables
     assert names == [
-        "model/extras/scale",
-        "model/extras/steps",
-        "model/layers/0/bias",
-        "model/layers/0/kernel",
-        "model/layers/1/bias",
-        "model/layers/1/kernel",
-        "save_counter",
-        "step",
+        name + suffix
+        for name in [
+            "model/extras/scale",
+            "model/extras/steps",
+            "model/layers/0/bias",
+            "model/layers/0/kernel",
+            "model/layers/1/bias",
+            "model/layers/1/kernel",
+            "save_counter",
+            "step",
+        ]
     ]
-    assert dict(tf.train.list_variables(path))["model/layers/1/kernel"] == [4, 2]
-    assert tf.train.load_variable(path, "step") == 3
+    assert dict(tf.train.list_variables(path))["model/layers/1/kernel" + suffix] == [4, 2]
+    assert tf.train.load_variable(path, "step" + suffix) == 3
+    assert tf.train.load_variable(path, "step") == 3  # the bare object path works too
+    reader = tf.train.load_checkpoint(path)
+    assert reader.has_tensor("step") and reader.has_tensor("step" + suffix)
+    assert reader.get_variable_to_dtype_map()["step" + suffix] == tf.int32
 
 
 def test_save_numbers_checkpoints_and_records_the_latest(tmp_path):
@@ -167,7 +175,11 @@ def test_root_children_are_top_level(tmp_path, rng):
     net = Net(rng)
     path = tf.train.Checkpoint(net, step=tf.Variable(1)).save(tmp_path / "ckpt")
     names = [name for name, _ in tf.train.list_variables(path)]
-    assert "layers/0/kernel" in names and "step" in names and "save_counter" in names
+    assert {
+        "layers/0/kernel/.ATTRIBUTES/VARIABLE_VALUE",
+        "step/.ATTRIBUTES/VARIABLE_VALUE",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+    } <= set(names)
     with pytest.raises(ValueError, match="root.layers already exists"):
         tf.train.Checkpoint(net, layers=[])
 
@@ -182,7 +194,10 @@ def test_shared_variable_is_stored_once_and_restores_through_its_alias(tmp_path)
     a, b = tf.Module(), tf.Module()
     a.w, b.w = shared, shared
     path = tf.train.Checkpoint(a=a, b=b).save(tmp_path / "ckpt")
-    assert [n for n, _ in tf.train.list_variables(path)] == ["a/w", "save_counter"]
+    assert [n for n, _ in tf.train.list_variables(path)] == [
+        "a/w/.ATTRIBUTES/VARIABLE_VALUE",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+    ]
     a2, b2 = tf.Module(), tf.Module()
     a2.w, b2.w = tf.Variable([0.0, 0.0]), tf.Variable([0.0, 0.0])
     tf.train.Checkpoint(a=a2, b=b2).restore(path).assert_consumed()
@@ -329,11 +344,11 @@ def test_optimizer_slots_are_saved_per_variable_and_restored(tmp_path):
     _train_step(model, opt, target)
     path = tf.train.Checkpoint(model=model, opt=opt).save(tmp_path / "ckpt")
     names = [n for n, _ in tf.train.list_variables(path)]
-    assert names == [
-        "model/kernel",
-        "model/kernel/.OPTIMIZER_SLOT/opt/m",
-        "opt/iterations",
-        "save_counter",
+    assert names == [  # TF's names
+        "model/kernel/.ATTRIBUTES/VARIABLE_VALUE",
+        "model/kernel/.OPTIMIZER_SLOT/opt/m/.ATTRIBUTES/VARIABLE_VALUE",
+        "opt/iterations/.ATTRIBUTES/VARIABLE_VALUE",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
     ]
     saved_m = opt._slots[id(model.kernel)]["m"].numpy()
 

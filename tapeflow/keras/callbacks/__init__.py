@@ -5,6 +5,7 @@ from .callback_list import CallbackList
 from .learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from .loggers import CSVLogger, History, ProgbarLogger
 from .monitor import EarlyStopping, ModelCheckpoint, MonitorCallback
+from .tensorboard import TensorBoard
 
 __all__ = [
     "Callback",
@@ -18,5 +19,6 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -102,6 +102,28 @@ class Model(Trainer, Layer):
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable}
 
+    def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None):  # noqa: A002
+        """Exports the model for inference as a SavedModel with a `serve` endpoint and the
+        `serving_default` signature (`tf.saved_model.load` reads it)."""
+        from ..saving.export import export_model
+
+        export_model(self, filepath, format, verbose, input_signature)
+
+    def _default_serving_signature(self):
+        """The `serving_default` signature `tf.saved_model.save(model)` gives a Keras model."""
+        from ..saving.export import default_serving_signature
+
+        return default_serving_signature(self)
+
+    def to_json(self, **kwargs) -> str:
+        """The model's Keras 3 config as a JSON string (`keras.models.model_from_json`)."""
+        import json
+
+        from ..saving.archive import _json_default
+        from ..saving.serialization import serialize_keras_object
+
+        return json.dumps(serialize_keras_object(self), default=_json_default, **kwargs)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """A model from its config; a functional model's config rebuilds its graph."""

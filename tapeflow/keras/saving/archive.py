@@ -1,19 +1,24 @@
-"""The `.keras` archive: a zip of `config.json`, `metadata.json` and `model.weights`.
+"""The `.keras` archive: a zip of `config.json`, `metadata.json` and `model.weights.h5`.
 
-`config.json` is the model's Keras 3 config (with its build and compile configs),
-`metadata.json` versions and date, and `model.weights` the weights and, for a compiled model,
-the optimizer's state, in tapeflow's safe tensor format (Keras names it `model.weights.h5`
-and uses HDF5). The weights are streamed into the zip, stored uncompressed: no copy of them
-is ever made in TMPDIR, and their bytes really are in the file.
+As Keras 3 writes it: `config.json` is the model's Keras 3 config (with its build and compile
+configs), `metadata.json` versions and date, and `model.weights.h5` the weights and, for a
+compiled model, the optimizer's state, in HDF5 (`weights`), stored uncompressed. The HDF5 file
+is built in memory and written into the zip; no copy is ever made in TMPDIR. Without h5py the
+weights are `model.weights`, tapeflow's own tensor format (which tapeflow also still reads from
+the archives it wrote before it wrote HDF5), streamed into the zip.
 
 Reading trusts nothing the archive declares (`tapeflow.io.safe_zip`): the members are the
-three expected ones, the JSON members are capped in size and nesting, and the weights'
-header is checked against the model before any array is allocated.
+three expected ones, the JSON members are capped in size and nesting, and the weights' table
+is checked against the model before any array is allocated. HDF5 weights stored uncompressed
+are read in place through a window on the archive (their CRC checked first, in chunks);
+compressed ones (not written by Keras or tapeflow) are read into memory up to
+`MAX_COMPRESSED_H5_BYTES`.
 """
 
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 import zipfile
@@ -26,7 +31,9 @@ from ...io.safe_zip import MemberLimit, SafeZip
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
-WEIGHTS_FILENAME = "model.weights"
+WEIGHTS_FILENAME = "model.weights"  # tapeflow's own format (written without h5py)
+H5_WEIGHTS_FILENAME = "model.weights.h5"
+MAX_COMPRESSED_H5_BYTES = 256 << 20
 KERAS_VERSION = "3"  # the Keras API generation the archive layout follows
 # A config is a recipe, not data: large models' configs are a few hundred KiB.
 MAX_CONFIG_BYTES = 16 << 20
@@ -35,12 +42,16 @@ _LIMITS = {
     CONFIG_FILENAME: MemberLimit(MAX_CONFIG_BYTES),
     METADATA_FILENAME: MemberLimit(MAX_METADATA_BYTES),
     WEIGHTS_FILENAME: MemberLimit(1 << 62, stored_only=True),
-    "model.weights.h5": MemberLimit(1 << 62),  # Keras' HDF5 weights: named, then refused
+    H5_WEIGHTS_FILENAME: MemberLimit(1 << 62),
 }
 
 
-def write_archive(filepath: str, config: dict, tensors: dict, weights_metadata: dict):
-    """Writes the archive atomically, the weights streamed straight into the zip."""
+def write_archive(
+    filepath: str, config: dict, weights_h5: bytes | None, tensors=None, metadata=None
+):
+    """Writes the archive atomically: `weights_h5` (the HDF5 file's bytes) as
+    `model.weights.h5`, or, when it is None, `tensors` and `metadata` in tapeflow's format
+    streamed into `model.weights`."""
     from ... import __version__
 
     config_json = json.dumps(config, default=_json_default)
@@ -51,10 +62,14 @@ def write_archive(filepath: str, config: dict, tensors: dict, weights_metadata: 
             "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
         }
     )
-    encoded = EncodedTensors(tensors, weights_metadata)
+    encoded = EncodedTensors(tensors, metadata) if weights_h5 is None else None
     with atomic_write(filepath) as f, zipfile.ZipFile(f, "w") as archive:
         archive.writestr(METADATA_FILENAME, metadata_json, zipfile.ZIP_DEFLATED)
         archive.writestr(CONFIG_FILENAME, config_json, zipfile.ZIP_DEFLATED)
+        if weights_h5 is not None:
+            info = zipfile.ZipInfo(H5_WEIGHTS_FILENAME, date_time=_now())
+            archive.writestr(info, weights_h5, zipfile.ZIP_STORED)
+            return
         info = zipfile.ZipInfo(WEIGHTS_FILENAME, date_time=_now())
         info.compress_type = zipfile.ZIP_STORED
         info.file_size = encoded.size  # declared first: zipfile picks zip64 from it
@@ -113,27 +128,46 @@ class Archive:
         except ValueError as e:
             raise self.lost(str(e)) from None
 
-    def _open_weights(self) -> TensorReader:
+    def _open_weights(self):
         names = self._zip.names()
+        if H5_WEIGHTS_FILENAME in names and WEIGHTS_FILENAME in names:
+            raise self.lost(f"it holds both {H5_WEIGHTS_FILENAME} and {WEIGHTS_FILENAME}")
+        if H5_WEIGHTS_FILENAME in names:
+            return self._open_h5_weights()
         if WEIGHTS_FILENAME not in names:
-            if "model.weights.h5" in names:
-                raise self.lost(
-                    "this archive holds HDF5 weights (model.weights.h5, written by Keras); "
-                    "tapeflow reads only the archives it writes"
-                )
-            raise self.lost(f"not a complete .keras archive: it has no {WEIGHTS_FILENAME}")
+            raise self.lost(f"not a complete .keras archive: it has no {H5_WEIGHTS_FILENAME}")
         try:
             stream = self._zip.open(WEIGHTS_FILENAME)
         except SafeZip.errors as e:
             raise self.lost(f"corrupted archive member {WEIGHTS_FILENAME} ({e})") from None
         where = f"{self.filepath}: {WEIGHTS_FILENAME}"
         try:
-            return TensorReader(_Member(stream, where), self._zip.size(WEIGHTS_FILENAME), where)
+            return TensorReader(
+                _Member(stream, where), self._zip.size(WEIGHTS_FILENAME), where, close=stream.close
+            )
         except BaseException:
             stream.close()
             raise
 
+    def _open_h5_weights(self):
+        from ...io.h5_reader import H5Reader
+
+        where = f"{self.filepath}: {H5_WEIGHTS_FILENAME}"
+        window = self._zip.stored_window(H5_WEIGHTS_FILENAME)
+        if window is None:  # compressed: read into memory, within a bound
+            size = self._zip.size(H5_WEIGHTS_FILENAME)
+            if size > MAX_COMPRESSED_H5_BYTES:
+                raise self.lost(
+                    f"{H5_WEIGHTS_FILENAME} is compressed and {size} bytes once read, over the "
+                    f"{MAX_COMPRESSED_H5_BYTES} bytes read into memory (Keras and tapeflow "
+                    f"store it uncompressed)"
+                )
+            window = io.BytesIO(self._zip.read(H5_WEIGHTS_FILENAME))
+        return H5Reader(window, where, close_source=True)
+
     def close(self):
+        if hasattr(self, "weights"):
+            self.weights.close()
         self._zip.close()
 
     def __enter__(self):

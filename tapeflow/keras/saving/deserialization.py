@@ -187,6 +187,8 @@ def _from_config(cls, inner, config):
         if is_functional and (cls is Model or cls is Functional):
             return Functional.from_config(inner)
         return cls.from_config(inner)
+    except UnsupportedKerasClass:
+        raise  # it names the layer already: no wrapping by each enclosing model
     except TypeError as e:
         name = inner.get("name")
         named = f" (name {name!r})" if isinstance(name, str) else ""
@@ -198,7 +200,21 @@ def _from_config(cls, inner, config):
         ) from e
 
 
+class UnsupportedKerasClass(TypeError):
+    """A config names a Keras 3 built-in class that tapeflow does not implement."""
+
+
 def _not_found(kind: str, name, config) -> TypeError:
+    module = config.get("module") if isinstance(config, dict) else None
+    inner = config.get("config") if isinstance(config, dict) else None
+    if kind == "class" and isinstance(module, str) and module.split(".")[0] == "keras":
+        label = inner.get("name") if isinstance(inner, dict) else None
+        named = f" '{label}'" if isinstance(label, str) else ""
+        return UnsupportedKerasClass(
+            f"Could not locate class '{name}': the config's object{named} is a `{module}."
+            f"{name}` of Keras 3, which tapeflow does not implement, so the model cannot be "
+            f"loaded (no partial model is made). Full object config: {_short(config)}"
+        )
     return TypeError(
         f"Could not locate {kind} '{name}'. Make sure custom classes and functions are "
         f"decorated with `@keras.saving.register_keras_serializable()`. If they are already "

@@ -11,10 +11,13 @@ file is imported, and a lambda's bytecode is loaded only with `safe_mode=False`.
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 
 from ...core import distribution
 from ...io import safe_json
+from ...io.h5_reader import h5py_available
+from ...io.h5_writer import h5_bytes
 from . import load_budget
 from . import weights as weights_lib
 from .archive import Archive, write_archive
@@ -58,8 +61,13 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         and not weights_lib.ask_to_proceed_with_overwrite(filepath)
     ):
         return
-    tensors, weights_metadata = weights_lib.model_tensors(model, include_optimizer)
-    write_archive(filepath, serialize_keras_object(model), tensors, weights_metadata)
+    config = serialize_keras_object(model)
+    if h5py_available():
+        weights_h5 = h5_bytes(*weights_lib.keras_tensors(model, include_optimizer))
+        write_archive(filepath, config, weights_h5)
+        return
+    warnings.warn(weights_lib.NO_H5PY_NOTE.format(path=filepath), stacklevel=2)
+    write_archive(filepath, config, None, *weights_lib.model_tensors(model, include_optimizer))
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # noqa: A002

@@ -24,8 +24,15 @@ _SKIPPED = Layer._TF_MODULE_IGNORED_PROPERTIES | {"_own_weights", "_nodes"}
 def weight_entries(model) -> list:
     """(key, variable, layer) for every variable of `model`, in Keras 3's walk order."""
     out = []
-    _walk_layer(model, "", out, set())
+    _walk_layer(model, "", out, set(), {})
     return out
+
+
+def layer_paths(model) -> dict:
+    """layer path -> layer, for `model` ("") and every layer below it, in walk order."""
+    layers = {}
+    _walk_layer(model, "", [], set(), layers)
+    return layers
 
 
 def own_variables(layer) -> list:
@@ -63,22 +70,23 @@ def _children(layer):
         yield name, attributes[name]
 
 
-def _walk_layer(layer, path, out, visited):
+def _walk_layer(layer, path, out, visited, layers):
     if id(layer) in visited:
         return
     visited.add(id(layer))
+    layers[path] = layer
     for i, variable in enumerate(own_variables(layer)):
         out.append((_join(path, f"vars/{i}"), variable, layer))
     from ..layers.layer import Layer
 
     for name, child in _children(layer):
         if isinstance(child, Layer):
-            _walk_layer(child, _join(path, name), out, visited)
+            _walk_layer(child, _join(path, name), out, visited, layers)
         elif isinstance(child, (list, tuple, dict)):
-            _walk_container(child, _join(path, name), out, visited, 0)
+            _walk_container(child, _join(path, name), out, visited, layers, 0)
 
 
-def _walk_container(container, path, out, visited, depth):
+def _walk_container(container, path, out, visited, layers, depth):
     from ..layers.layer import Layer
 
     if depth > 8:
@@ -88,9 +96,11 @@ def _walk_container(container, path, out, visited, depth):
     for item in items:
         if isinstance(item, Layer):
             name = _unique(_keras_snake_case(type(item).__name__), used)
-            _walk_layer(item, _join(path, name), out, visited)
+            _walk_layer(item, _join(path, name), out, visited, layers)
         elif isinstance(item, (list, tuple, dict)):
-            _walk_container(item, _join(path, _unique("container", used)), out, visited, depth + 1)
+            _walk_container(
+                item, _join(path, _unique("container", used)), out, visited, layers, depth + 1
+            )
 
 
 def _unique(name: str, used: dict) -> str:
@@ -106,3 +116,20 @@ def layer_path(key: str):
     the model's own variables, None for a key that is not a variable's."""
     match = _KEY.match(key)
     return None if match is None else (match.group(1) or "")
+
+
+# ---- layers that save their own state -------------------------------------------------------
+
+
+def has_state_hooks(layer) -> bool:
+    """Whether `layer` saves and loads its own state (Keras 3's `save_own_variables` /
+    `load_own_variables`, overridden by the layer's class); tapeflow's base Layer has
+    neither, so every other layer's variables are saved by `weight_entries`."""
+    return callable(getattr(type(layer), "save_own_variables", None)) and callable(
+        getattr(type(layer), "load_own_variables", None)
+    )
+
+
+def hooked_layers(model) -> dict:
+    """layer path -> layer, for the layers of `model` with state hooks (in walk order)."""
+    return {path: layer for path, layer in layer_paths(model).items() if has_state_hooks(layer)}

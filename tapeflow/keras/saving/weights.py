@@ -1,11 +1,17 @@
 """The `.weights.h5` file: a model's weights (by Keras 3 path, `weight_paths`) and its
-optimizer's state, written and read back.
+optimizer's state (`optimizer_weights`), written and read back.
 
-tapeflow has no HDF5 writer: a `.weights.h5` file written here has Keras' name but holds
-tapeflow's safe tensor format (`tapeflow.io`: atomic, checksummed, never unpickled). Reading
-checks the file's header against the model before allocating anything: only the arrays whose
-key and shape match one of the model's variables (or its optimizer's) are read into memory,
+Written as Keras 3 writes it: HDF5 through h5py (the `h5` extra), each variable the dataset
+`<layer path>/vars/<i>`, the optimizer's variables `optimizer/vars/<i>`, so Keras opens the
+file and tapeflow opens Keras'. Without h5py, tapeflow writes its own safe tensor format under
+the same name, with a warning (Keras cannot open that file; tapeflow can). Reading takes
+either: HDF5 through `tapeflow.io.h5_reader`, tapeflow's format through `tapeflow.io`. In both,
+the file's table of arrays is checked against the model before anything is allocated: only the
+arrays whose key and shape match one of the model's variables (or its optimizer's) are read,
 so a file cannot make loading allocate more than the model itself holds.
+
+Layers whose class defines Keras' `save_own_variables` / `load_own_variables` save and load
+their own variables through those hooks (a dict-like store of their `vars` group).
 """
 
 from __future__ import annotations
@@ -19,54 +25,75 @@ from ...backend import to_numpy
 from ...core import distribution
 from ...core.errors import DataLossError
 from ...core.variable import Variable
+from ...io.h5_reader import H5Reader, h5py_available, is_hdf5
 from ...io.safe_format import open_tensor_file, write_tensors
-from .weight_paths import layer_path, weight_entries
+from . import optimizer_weights as opt
+from .weight_paths import hooked_layers, layer_path, weight_entries
 
 WEIGHTS_SUFFIX = ".weights.h5"
 FORMAT = "tapeflow.keras.weights"
-_OPTIMIZER = "optimizer/"
+_OPTIMIZER = opt.OPTIMIZER
+# What the layers with state hooks may read from a file, in all: their arrays are not
+# matched against variables before they are read.
+HOOK_BYTES = 64 << 20
 
 
-def _array(variable) -> np.ndarray:
-    return to_numpy(variable._value)
+def _array(value) -> np.ndarray:
+    if isinstance(value, Variable):
+        return to_numpy(value._value)
+    return np.asarray(value)
 
 
 # ---- collecting and writing -----------------------------------------------------------------
 
 
+def _layer_tensors(model) -> tuple[dict, dict, list]:
+    """(key -> array, layer path -> layer name, entries) of the model's own weights."""
+    entries = weight_entries(model)
+    hooked = hooked_layers(model)
+    hooked_ids = {id(layer) for layer in hooked.values()}
+    tensors, names = {}, {}
+    for key, variable, layer in entries:
+        names.setdefault(layer_path(key), layer.name)
+        if id(layer) not in hooked_ids:
+            tensors[key] = _array(variable)
+    for path, layer in hooked.items():
+        store = {}
+        layer.save_own_variables(store)
+        prefix = f"{path}/vars/" if path else "vars/"
+        tensors.update({f"{prefix}{k}": _array(v) for k, v in store.items()})
+        names[path] = layer.name
+    return tensors, names, entries
+
+
+def keras_tensors(model, include_optimizer: bool) -> tuple[dict, dict]:
+    """(key -> array, group -> attributes) of `model` in Keras 3's HDF5 layout."""
+    tensors, names, _ = _layer_tensors(model)
+    attrs = {(f"{path}/vars" if path else "vars"): {"name": name} for path, name in names.items()}
+    if include_optimizer:
+        variables = opt.keras_optimizer_variables(model)
+        tensors.update({k: _array(v) for k, v in variables.items()})
+        if variables:
+            attrs[f"{_OPTIMIZER}vars"] = {"name": model.optimizer.name}
+    return tensors, attrs
+
+
 def model_tensors(model, include_optimizer: bool) -> tuple[dict, dict]:
-    """(key -> array, metadata) of `model`'s weights, plus its optimizer's state if asked."""
+    """(key -> array, metadata) of `model` in tapeflow's own format (without h5py)."""
     from ... import __version__
 
-    entries = weight_entries(model)
-    tensors = {key: _array(v) for key, v, _ in entries}
-    names = {}
-    for key, _, layer in entries:
-        names.setdefault(layer_path(key), layer.name)
+    tensors, names, entries = _layer_tensors(model)
     if include_optimizer:
-        tensors.update({k: _array(v) for k, v in optimizer_variables(model, entries).items()})
+        variables = opt.optimizer_variables(model, entries)
+        tensors.update({k: _array(v) for k, v in variables.items()})
     metadata = {"format": FORMAT, "version": 1, "tapeflow_version": __version__, "layers": names}
     return tensors, metadata
 
 
-def optimizer_variables(model, entries) -> dict:
-    """key -> Variable of the state of `model.optimizer` (empty without one): iterations,
-    learning rate, each slot under its model variable's key, and any other variable."""
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is None or not hasattr(optimizer, "_slot_variables"):
-        return {}
-    out = {f"{_OPTIMIZER}iterations": optimizer._iterations}
-    if isinstance(optimizer._learning_rate, Variable):
-        out[f"{_OPTIMIZER}learning_rate"] = optimizer._learning_rate
-    for key, variable, _ in entries:
-        for slot_name, slot in optimizer._slot_variables(variable).items():
-            out[f"{_OPTIMIZER}slots/{key}/{slot_name}"] = slot
-    known = {id(v) for v in out.values()}
-    for variable in getattr(optimizer, "_trainable_variables", []):
-        known.update(id(s) for s in optimizer._slot_variables(variable).values())
-    extras = [v for v in optimizer.variables if id(v) not in known]
-    out.update({f"{_OPTIMIZER}vars/{i}": v for i, v in enumerate(extras)})
-    return out
+NO_H5PY_NOTE = (
+    "h5py is not installed, so {path} holds tapeflow's own format, which tapeflow loads but "
+    "Keras cannot open. pip install 'tapeflow[h5]' (or h5py) to write Keras 3's HDF5 files."
+)
 
 
 def check_weights_filename(filepath: str):
@@ -77,17 +104,21 @@ def check_weights_filename(filepath: str):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Writes `model`'s weights, and its optimizer's state once built (as Keras 3 does), to
-    `filepath`, which must end in ".weights.h5". The file is tapeflow's safe format, not
-    HDF5: see the module docstring."""
+    """Writes `model`'s weights, and its optimizer's state (as Keras 3 does), to `filepath`,
+    which must end in ".weights.h5": HDF5 as Keras writes it (see the module docstring)."""
+    from ...io.h5_writer import write_h5
+
     filepath = os.fspath(filepath)
     check_weights_filename(filepath)
     if not distribution.is_chief_writer():
         return  # a multi-worker job: the chief writes the path every worker names
     if not overwrite and os.path.exists(filepath) and not ask_to_proceed_with_overwrite(filepath):
         return
-    tensors, metadata = model_tensors(model, include_optimizer=True)
-    write_tensors(filepath, tensors, metadata)
+    if h5py_available():
+        write_h5(filepath, *keras_tensors(model, include_optimizer=True))
+        return
+    warnings.warn(NO_H5PY_NOTE.format(path=filepath), stacklevel=3)
+    write_tensors(filepath, *model_tensors(model, include_optimizer=True))
 
 
 def ask_to_proceed_with_overwrite(filepath) -> bool:
@@ -106,12 +137,14 @@ def ask_to_proceed_with_overwrite(filepath) -> bool:
 
 class SavedWeights:
     """What a weights file holds: `shapes` of every saved array (key -> shape), the arrays
-    read from it (`tensors`, only those a model can use) and its `metadata`."""
+    read from it (`tensors`, only those a model can use), its `metadata`, and its `layout`
+    (`optimizer_weights.KERAS_LAYOUT` or `TAPEFLOW_LAYOUT`)."""
 
-    def __init__(self, shapes: dict, tensors: dict, metadata: dict):
+    def __init__(self, shapes: dict, tensors: dict, metadata: dict, layout=opt.TAPEFLOW_LAYOUT):
         self.shapes = shapes
         self.tensors = tensors
         self.metadata = metadata
+        self.layout = layout
 
 
 def check_weights_metadata(metadata: dict, where: str):
@@ -123,12 +156,33 @@ def check_weights_metadata(metadata: dict, where: str):
         )
 
 
+def layout_of(reader) -> str:
+    return opt.KERAS_LAYOUT if isinstance(reader, H5Reader) else opt.TAPEFLOW_LAYOUT
+
+
 def layer_weight_bytes(entries: dict) -> int:
     """The bytes of the layers' weights a file declares (its optimizer's state aside)."""
     return sum(e.nbytes for k, e in entries.items() if not k.startswith(_OPTIMIZER))
 
 
-def needed_keys(model, entries: dict, load_optimizer: bool) -> set:
+def _hook_keys(model, entries: dict) -> set:
+    """The arrays of the layers with state hooks, within `HOOK_BYTES` in all."""
+    keep, total = set(), 0
+    for path in hooked_layers(model):
+        prefix = f"{path}/vars/" if path else "vars/"
+        for key, entry in entries.items():
+            if key.startswith(prefix) and "/" not in key[len(prefix) :]:
+                total += entry.nbytes
+                if total > HOOK_BYTES:
+                    raise DataLossError(
+                        f"the file holds more than {HOOK_BYTES} bytes for layers that load "
+                        f"their own state (at {key}); refused"
+                    )
+                keep.add(key)
+    return keep
+
+
+def needed_keys(model, entries: dict, load_optimizer: bool, layout=opt.TAPEFLOW_LAYOUT) -> set:
     """The saved arrays worth reading into `model`: those whose key and shape match one of
     its variables or, with `load_optimizer`, of its optimizer's. Everything else is only
     reported (by `assign`), never allocated. An unbuilt model (its weights are assigned
@@ -141,55 +195,52 @@ def needed_keys(model, entries: dict, load_optimizer: bool) -> set:
         for k, e in entries.items()
         if not k.startswith(_OPTIMIZER) and variables.get(k) == e.shape
     }
+    keep |= _hook_keys(model, entries)
     if not load_optimizer:
         return keep
-    known = {k: tuple(v.shape.as_list()) for k, v in optimizer_variables_of(model).items()}
-    slots = f"{_OPTIMIZER}slots/"
-    for key, entry in entries.items():
-        if key in known:
-            if known[key] == entry.shape:
-                keep.add(key)
-        elif key.startswith(slots):
-            var_key = key[len(slots) :].rpartition("/")[0]
-            if variables.get(var_key) == entry.shape:
-                keep.add(key)  # a slot the optimizer creates when it is restored
-    return keep
+    if layout == opt.KERAS_LAYOUT:
+        return keep | opt.keras_needed_keys(model, entries)
+    return keep | opt.tapeflow_needed_keys(model, entries, variables)
 
 
-def optimizer_variables_of(model) -> dict:
-    return optimizer_variables(model, weight_entries(model))
+def open_weights_file(filepath: str):
+    """An `H5Reader` (HDF5, as Keras writes) or a `TensorReader` (tapeflow's own format)
+    over `filepath`, its table of arrays checked, no array read yet."""
+    try:
+        with open(filepath, "rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No such file or directory: {filepath!r}") from None
+    if is_hdf5(head):
+        return H5Reader(filepath, filepath)
+    try:
+        return open_tensor_file(filepath)
+    except DataLossError as e:
+        raise DataLossError(
+            f"{e} (a .weights.h5 file is HDF5, as Keras 3 writes it, or tapeflow's own "
+            f"tensor format)"
+        ) from None
 
 
 def read_weights_file(filepath: str, model, load_optimizer: bool = True) -> SavedWeights:
     """The weights in `filepath` that `model` can use; errors say what the file is instead.
 
     Raises:
-        tf.errors.DataLossError: not a weights file (an HDF5 file is named as such),
-            truncated or corrupted.
+        tf.errors.DataLossError: neither HDF5 nor tapeflow's format, truncated or corrupted.
         ValueError: a tapeflow tensor file of another kind (a checkpoint).
     """
-    try:
-        reader = open_tensor_file(filepath)
-    except DataLossError as e:
-        with open(filepath, "rb") as f:
-            head = f.read(4)
-        if head == b"\x89HDF":
-            raise DataLossError(
-                f"{filepath} is an HDF5 file (written by Keras or h5py). tapeflow's "
-                f"`.weights.h5` files hold its own safe tensor format, and tapeflow cannot "
-                f"read HDF5."
-            ) from None
-        raise e from None
-    with reader:
+    with open_weights_file(filepath) as reader:
         return read_weights(reader, model, load_optimizer, filepath)
 
 
 def read_weights(reader, model, load_optimizer: bool, where: str) -> SavedWeights:
-    """Reads, from a `TensorReader` whose header is checked, the arrays `model` can use."""
-    check_weights_metadata(reader.metadata, where)
-    tensors = reader.read(lambda entries: needed_keys(model, entries, load_optimizer))
+    """Reads, from a reader whose table is checked, the arrays `model` can use."""
+    layout = layout_of(reader)
+    if layout == opt.TAPEFLOW_LAYOUT:
+        check_weights_metadata(reader.metadata, where)
+    tensors = reader.read(lambda entries: needed_keys(model, entries, load_optimizer, layout))
     shapes = {k: e.shape for k, e in reader.entries.items()}
-    return SavedWeights(shapes, tensors, reader.metadata)
+    return SavedWeights(shapes, tensors, reader.metadata, layout)
 
 
 def load_weights(model, filepath, skip_mismatch=False):
@@ -219,6 +270,8 @@ def assign(model, saved: SavedWeights, source, skip_mismatch=False, load_optimiz
             layers are skipped with a warning instead).
     """
     entries = weight_entries(model)
+    hooked = hooked_layers(model)
+    hooked_ids = {id(layer) for layer in hooked.values()}
     shapes, tensors = saved.shapes, saved.tensors
     metadata = saved.metadata
     saved_names = metadata.get("layers", {}) if isinstance(metadata, dict) else {}
@@ -231,10 +284,13 @@ def assign(model, saved: SavedWeights, source, skip_mismatch=False, load_optimiz
         )
     groups = {}  # layer path -> (layer, [(key, variable)])
     for key, variable, layer in entries:
-        groups.setdefault(layer_path(key), (layer, []))[1].append((key, variable))
+        if id(layer) not in hooked_ids:
+            groups.setdefault(layer_path(key), (layer, []))[1].append((key, variable))
+    hooked_prefixes = tuple(f"{path}/vars/" if path else "vars/" for path in hooked)
     by_layer = {}
     for key in layer_keys:
-        by_layer.setdefault(layer_path(key), []).append(key)
+        if not (hooked_prefixes and key.startswith(hooked_prefixes)):
+            by_layer.setdefault(layer_path(key), []).append(key)
 
     problems, plan = [], []
     for path, (layer, pairs) in groups.items():
@@ -259,16 +315,19 @@ def assign(model, saved: SavedWeights, source, skip_mismatch=False, load_optimiz
     for path in by_layer:
         if path not in groups:
             name = saved_names.get(path, "?") if isinstance(saved_names, dict) else "?"
+            shown = by_layer[path][0] if path is None else path or "the model itself"
             problems.append(
-                f"the file holds {len(by_layer[path])} weights for "
-                f"'{path or 'the model itself'}' (saved from layer '{name}'), which this model "
-                f"does not have"
+                f"the file holds {len(by_layer[path])} weights for '{shown}' (saved from "
+                f"layer '{name}'), which this model does not have"
             )
     optimizer_plan = []
     if load_optimizer:
-        planned = {id(v) for v, _ in plan}
-        loaded = [entry for entry in entries if id(entry[1]) in planned]
-        optimizer_plan = _optimizer_plan(model, saved, loaded, problems)
+        if saved.layout == opt.KERAS_LAYOUT:
+            optimizer_plan = opt.keras_optimizer_plan(model, shapes, tensors, problems)
+        else:
+            planned = {id(v) for v, _ in plan}
+            loaded = [entry for entry in entries if id(entry[1]) in planned]
+            optimizer_plan = opt.tapeflow_optimizer_plan(model, shapes, tensors, loaded, problems)
     if problems:
         message = f"Could not load the weights of {source} into model '{model.name}': " + "".join(
             f"\n  - {p}" for p in problems
@@ -278,63 +337,10 @@ def assign(model, saved: SavedWeights, source, skip_mismatch=False, load_optimiz
         warnings.warn(message + "\nThese layers were skipped (skip_mismatch=True).", stacklevel=3)
     for variable, value in plan:
         variable.assign(np.asarray(value, dtype=variable.dtype.as_numpy_dtype))
+    for path, layer in hooked.items():
+        prefix = f"{path}/vars/" if path else "vars/"
+        layer.load_own_variables(
+            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        )
     for apply in optimizer_plan:
         apply()
-
-
-def _optimizer_plan(model, saved: SavedWeights, entries, problems) -> list:
-    """Checks the saved optimizer state against `model.optimizer`; returns the assignments.
-    Only the slots of `entries` (the variables being loaded) are restored."""
-    shapes, tensors = saved.shapes, saved.tensors
-    keys = [k for k in shapes if k.startswith(_OPTIMIZER)]
-    optimizer = getattr(model, "optimizer", None)
-    if not keys or optimizer is None or not hasattr(optimizer, "_restore_slot"):
-        return []
-    plan = []
-
-    def put(variable, key, what):
-        if tuple(variable.shape.as_list()) != tuple(shapes[key]):
-            problems.append(
-                f"optimizer '{optimizer.name}': {what} has shape "
-                f"{tuple(variable.shape.as_list())}, but {tuple(shapes[key])} in the file"
-            )
-        else:
-            value = tensors[key]
-            plan.append(lambda: variable.assign(value.astype(variable.dtype.as_numpy_dtype)))
-
-    if f"{_OPTIMIZER}iterations" in shapes:
-        put(optimizer._iterations, f"{_OPTIMIZER}iterations", "iterations")
-    if f"{_OPTIMIZER}learning_rate" in shapes and isinstance(optimizer._learning_rate, Variable):
-        put(optimizer._learning_rate, f"{_OPTIMIZER}learning_rate", "learning_rate")
-    by_key = {key: variable for key, variable, _ in entries}
-    prefix = f"{_OPTIMIZER}slots/"
-    for key in keys:
-        if not key.startswith(prefix):
-            continue
-        var_key, _, slot_name = key[len(prefix) :].rpartition("/")
-        variable = by_key.get(var_key)
-        if variable is None:
-            continue  # its layer was reported (or skipped) above, or it is not the model's
-        if tuple(variable.shape.as_list()) != tuple(shapes[key]):
-            problems.append(
-                f"optimizer '{optimizer.name}': slot '{slot_name}' of {var_key} has shape "
-                f"{tuple(shapes[key])} in the file, the variable has "
-                f"{tuple(variable.shape.as_list())}"
-            )
-            continue
-        array = tensors[key].astype(variable.dtype.as_numpy_dtype)
-        plan.append(lambda v=variable, s=slot_name, a=array: optimizer._restore_slot(v, s, a))
-    extras = [k for k in keys if k.startswith(f"{_OPTIMIZER}vars/")]
-    if extras:
-        known = optimizer_variables(model, entries)
-        mine = [k for k in known if k.startswith(f"{_OPTIMIZER}vars/")]
-        if len(mine) != len(extras):
-            warnings.warn(
-                f"Skipping the loading of {len(extras)} variables of optimizer "
-                f"'{optimizer.name}': it has {len(mine)} such variables (not built yet?).",
-                stacklevel=4,
-            )
-        else:
-            for k in mine:
-                put(known[k], k, k)
-    return plan
