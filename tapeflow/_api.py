@@ -118,10 +118,23 @@ def namespace(package: str, name: str) -> types.ModuleType:
     return module
 
 
+# Engine functions re-exported by tapeflow/__init__.py that name themselves in errors too.
+_CORE_PUBLIC = ("constant", "convert_to_tensor")
+
+
 def install(package_globals: dict):
-    """Puts every exported op into `tf.*` and its sub-namespaces."""
+    """Puts every exported op into `tf.*` and its sub-namespaces.
+
+    Functions are exported wrapped so that their errors name the op the user called
+    (`tf.fill: ...`); registered Ops name themselves and learn their public name.
+    """
     package = package_globals["__name__"]
-    for ns, members in collect().items():
+    table = collect()
+    exported = {}  # id(function) -> its wrapper, shared by every namespace exporting it
+    for ns in sorted(table, key=lambda n: n != "tf"):  # "tf.add" names add, not "tf.math.add"
+        for k, v in table[ns].items():
+            table[ns][k] = _public(v, f"tf.{k}" if ns == "tf" else f"tf.{ns}.{k}", exported)
+    for ns, members in table.items():
         if ns == "tf":
             package_globals.update(members)
         else:
@@ -132,6 +145,23 @@ def install(package_globals: dict):
                     setattr(module, k, v)
             if lazy:
                 _install_lazy(module, lazy)
+    for name in _CORE_PUBLIC:
+        package_globals[name] = _public(package_globals[name], f"tf.{name}", exported)
+
+
+def _public(obj, public_name: str, exported: dict):
+    from .core.error_context import public_function
+    from .core.registry import Op
+
+    if isinstance(obj, Op):
+        if obj.public_name is None:
+            obj.public_name = public_name
+        return obj
+    if not isinstance(obj, types.FunctionType):
+        return obj  # classes, modules and lazy names
+    if id(obj) not in exported:
+        exported[id(obj)] = public_function(obj, public_name)
+    return exported[id(obj)]
 
 
 def _install_lazy(module: types.ModuleType, lazy: dict):

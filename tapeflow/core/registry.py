@@ -17,6 +17,7 @@ tapeflow ops, so a tape around the backward pass records it (higher-order gradie
 from __future__ import annotations
 
 from .context import state
+from .error_context import names, rewrite_message
 from .errors import InvalidArgumentError
 from .string_values import OBJECT as _STRING
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
@@ -70,6 +71,9 @@ class Op:
         strings=False,
     ):
         self.name = name
+        # "tf.multiply" when exported under another name than its op type (`_api.install`);
+        # errors then name both.
+        self.public_name = None
         self.forward = forward
         self.vjp_fn = None
         self.vjp_needs = False  # the vjp takes `needs=`: which input gradients are used
@@ -224,14 +228,13 @@ def execute(op: Op, inputs: tuple, attrs: dict):
                     _raise_dtype_mismatch(op, inputs)
     try:
         out = op.forward(*[x._value for x in inputs], **attrs)
-    except (ValueError, IndexError) as e:
-        error = e
-        if not isinstance(e, InvalidArgumentError):
-            error = InvalidArgumentError(f"{op.name}: {e} (got {describe(inputs)})")
-            error.__cause__ = e
+    except (ValueError, IndexError, TypeError) as e:
+        error = _forward_error(op, inputs, e)
         # A tf.function trace defers an error that depends on values (TF raises those when
         # the graph runs, and never runs an op whose result is unused): see trace.py.
-        out = None if state.tracer is None else state.tracer.stand_in(op, inputs, attrs, error)
+        out = None
+        if state.tracer is not None and not isinstance(error, TypeError):
+            out = state.tracer.stand_in(op, inputs, attrs, error)
         if out is None:
             if error is e:
                 raise
@@ -296,7 +299,7 @@ def _convert_inputs(op: Op, inputs) -> tuple:
             _raise_dtype_mismatch(op, converted)
     if not (op.strings or op.string_variant) and any(x._value.dtype is _STRING for x in converted):
         raise InvalidArgumentError(
-            f"{op.name} does not support string tensors (got {describe(converted)}); "
+            f"{label(op)} does not support string tensors (got {describe(converted)}); "
             f"tf.strings has the string operations"
         )
     return tuple(converted)
@@ -306,13 +309,38 @@ def _convert_value(op: Op, position: int, value, dtype):
     try:
         return convert_to_tensor(value, dtype=dtype)
     except (TypeError, ValueError) as e:
-        raise type(e)(f"{op.name}: input {position}: {e}") from None
+        raise type(e)(f"{label(op)}: input {position}: {e}") from None
+
+
+def label(op: Op) -> str:
+    """How errors name `op`: its TF op type, and the public name when that differs
+    ("Mul (tf.multiply)"), so the message names what the user called either way."""
+    public = op.public_name
+    if public is None or names(op.name, public.rsplit(".", 1)[-1]):
+        return op.name
+    return f"{op.name} ({public})"
+
+
+def _forward_error(op: Op, inputs, e: Exception) -> Exception:
+    """The error to raise for `e` from `op`'s forward, naming the op: InvalidArgumentError
+    for bad values and for a dtype NumPy has no kernel for (TF's type for both); tapeflow's
+    own TypeErrors and InvalidArgumentErrors keep their type."""
+    own_type_error = isinstance(e, TypeError) and not type(e).__module__.startswith("numpy")
+    if not own_type_error and not isinstance(e, InvalidArgumentError):
+        error = InvalidArgumentError(f"{label(op)}: {e} (got {describe(inputs)})")
+        error.__cause__ = e
+        return error
+    if not names(str(e), op.name):
+        rewrite_message(e, f"{label(op)}: {e}")
+    elif op.public_name is not None and not names(str(e), op.public_name.rsplit(".", 1)[-1]):
+        rewrite_message(e, f"{e} (in {op.public_name})")
+    return e
 
 
 def _raise_dtype_mismatch(op: Op, inputs):
-    names = ", ".join(f"{x.dtype.name}" for x in inputs)
+    dtype_names = ", ".join(f"{x.dtype.name}" for x in inputs)
     raise InvalidArgumentError(
-        f"{op.name}: inputs must have the same dtype, got {names} "
+        f"{label(op)}: inputs must have the same dtype, got {dtype_names} "
         f"(shapes {', '.join(str(x.shape) for x in inputs)}); tapeflow does not promote "
         f"dtypes implicitly: use tf.cast"
     )

@@ -1,0 +1,74 @@
+"""Errors say where they happened: the public op the user called (`tf.fill: ...`) or the
+Keras layer whose call failed, added to the message of the error as it propagates.
+
+Public op functions are wrapped once, when `tf.*` is built (`_api.install`); tapeflow's
+own code calls the unwrapped functions, so only a user's call pays for the wrapper (one
+Python frame; a `try` costs nothing until something raises).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from .errors import OpError
+
+
+def names(message: str, name: str) -> bool:
+    """Does `message` already mention `name` (case, `_` and `.` ignored)?"""
+    return _normalized(name) in _normalized(message)
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def rewrite_message(error: BaseException, new_message: str) -> bool:
+    """Replaces the message of `error` in place (same type, cause and traceback).
+
+    False when the error keeps no plain message to replace (KeyError, errors with several
+    arguments or a custom `__str__`): those propagate unchanged.
+    """
+    if isinstance(error, (KeyError, StopIteration)) or len(error.args) != 1:
+        return False
+    if not isinstance(error.args[0], str) or str(error) != error.args[0]:
+        return False
+    error.args = (new_message,)
+    if isinstance(error, OpError):
+        error.message = new_message
+    return True
+
+
+def deliberate(error: BaseException) -> BaseException:
+    """Marks `error` as the result its op exists to give (a failed `tf.debugging.assert_*`,
+    whose message is TF's own): no public name is added to it."""
+    error._tapeflow_deliberate = True
+    return error
+
+
+def is_deliberate(error: BaseException) -> bool:
+    return getattr(error, "_tapeflow_deliberate", False)
+
+
+def name_in_error(error: BaseException, public_name: str) -> None:
+    """Prefixes `public_name` ("tf.fill") to the message unless it names the op already."""
+    leaf = public_name.rsplit(".", 1)[-1]
+    if is_deliberate(error):
+        return
+    if isinstance(error, Exception) and error.args and not names(str(error), leaf):
+        rewrite_message(error, f"{public_name}: {error}")
+
+
+def public_function(fn, public_name: str):
+    """`fn` as exported under `public_name`: its errors name the op the user called."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            name_in_error(e, public_name)
+            raise
+
+    call._tapeflow_public = public_name
+    return call
