@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .errors import OpError
+from .errors import ArgumentTypeError, OpError
 
 
 def names(message: str, name: str) -> bool:
@@ -50,13 +50,19 @@ def is_deliberate(error: BaseException) -> bool:
     return getattr(error, "_tapeflow_deliberate", False)
 
 
-def name_in_error(error: BaseException, public_name: str) -> None:
-    """Prefixes `public_name` ("tf.fill") to the message unless it names the op already."""
+def name_in_error(error: BaseException, public_name: str) -> BaseException:
+    """`error` with `public_name` ("tf.fill") prefixed to its message, unless it names the op
+    already. NumPy's own errors (a ufunc with no loop for a dtype), whose message cannot be
+    replaced, come back as a new ArgumentTypeError, TF's InvalidArgumentError for them."""
     leaf = public_name.rsplit(".", 1)[-1]
-    if is_deliberate(error):
-        return
-    if isinstance(error, Exception) and error.args and not names(str(error), leaf):
-        rewrite_message(error, f"{public_name}: {error}")
+    if is_deliberate(error) or not isinstance(error, Exception):
+        return error
+    message = str(error)
+    if names(message, leaf) or rewrite_message(error, f"{public_name}: {message}"):
+        return error
+    if type(error).__module__.startswith("numpy"):
+        return ArgumentTypeError(f"{public_name}: {message}")
+    return error
 
 
 def public_function(fn, public_name: str):
@@ -67,8 +73,10 @@ def public_function(fn, public_name: str):
         try:
             return fn(*args, **kwargs)
         except Exception as e:
-            name_in_error(e, public_name)
-            raise
+            named = name_in_error(e, public_name)
+            if named is e:
+                raise
+            raise named from e
 
     call._tapeflow_public = public_name
     return call

@@ -16,6 +16,8 @@ tapeflow ops, so a tape around the backward pass records it (higher-order gradie
 
 from __future__ import annotations
 
+import numpy as np
+
 from .context import state
 from .error_context import names, rewrite_message
 from .errors import InvalidArgumentError
@@ -24,6 +26,8 @@ from .tensor import Operand, Tensor, _next_id, convert_to_tensor
 from .variable import Variable
 
 _REGISTRY: dict[str, Op] = {}
+_REFUSED = frozenset({_STRING})
+_REFUSED_NUMBERS = frozenset({_STRING, np.dtype(bool)})
 
 ALL_INPUTS = "all"
 
@@ -69,6 +73,7 @@ class Op:
         check,
         stateful=False,
         strings=False,
+        numbers=False,
     ):
         self.name = name
         # "tf.multiply" when exported under another name than its op type (`_api.install`);
@@ -93,6 +98,11 @@ class Op:
         # Accepts string tensors. Off by default: NumPy would happily "sum" or compare the
         # bytes in an object array, where TF refuses; each op that handles strings opts in.
         self.strings = strings
+        # Inputs that take the slow path in `execute`: strings always (checked against
+        # `strings` there), and bools too for an op that computes on numbers only (TF's
+        # kernels have no bool version of Add, Relu, MatMul...: InvalidArgumentError).
+        self.numbers = numbers
+        self.refused = _REFUSED_NUMBERS if numbers else _REFUSED
         # An op run instead when the inputs are strings (TF's `+` joins strings: AddV2 ->
         # StringJoin), so a numeric kernel never sees them.
         self.string_variant = None
@@ -140,9 +150,10 @@ def op(
     check=None,
     stateful=False,
     strings=False,
+    numbers=False,
 ):
     """Declares an op: `same_dtype` names the input positions that must share a dtype;
-    `strings=True` lets string tensors in."""
+    `strings=True` lets string tensors in, `numbers=True` keeps bool tensors out."""
 
     def register(forward):
         if name in _REGISTRY:
@@ -160,6 +171,7 @@ def op(
             check=check or {},
             stateful=stateful,
             strings=strings,
+            numbers=numbers,
         )
         _REGISTRY[name] = o
         return o
@@ -208,9 +220,11 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     This is every op's hot path: no helper calls on the common route (all inputs Tensors
     or Variables of one dtype, one output, no tape).
     """
+    refused = op.refused
     for x in inputs:
-        # A string input takes the slow path too, where `_convert_inputs` checks the op takes it.
-        if type(x) not in _DIRECT_TYPES or x._value.dtype is _STRING:
+        # A string (or for a number op, bool) input takes the slow path too, where
+        # `_convert_inputs` checks the op takes it.
+        if type(x) not in _DIRECT_TYPES or x._value.dtype in refused:
             handler = _COMPOSITE_HANDLERS.get(type(x))
             if handler is not None:
                 return handler(op, inputs, attrs)
@@ -301,6 +315,11 @@ def _convert_inputs(op: Op, inputs) -> tuple:
         raise InvalidArgumentError(
             f"{label(op)} does not support string tensors (got {describe(converted)}); "
             f"tf.strings has the string operations"
+        )
+    if op.numbers and any(x._value.dtype.kind == "b" for x in converted):
+        raise InvalidArgumentError(
+            f"{label(op)}: expected number tensors, got bool (inputs {describe(converted)}); "
+            f"use tf.cast for arithmetic on bools"
         )
     return tuple(converted)
 

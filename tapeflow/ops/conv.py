@@ -107,7 +107,7 @@ def _filter_samples(cases, depth):
     return [Sample(a, _out_shape(a, b, depth(b), **t), filter_sizes=b, **t) for a, b, t in cases]
 
 
-@op("Conv2D", samples=[Sample(a, b, **t) for a, b, t in _CONV_CASES])
+@op("Conv2D", numbers=True, samples=[Sample(a, b, **t) for a, b, t in _CONV_CASES])
 def _conv2d(input, filter, strides, padding, dilations):
     win = _conv_window("Conv2D", input.shape, filter.shape, strides, padding, dilations)
     return kernels.conv2d(input, filter, win)
@@ -128,7 +128,7 @@ def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True,
     return gi, gf
 
 
-@op("Conv2DBackpropInput", samples=_input_samples(_CONV_CASES, lambda b: b[3]))
+@op("Conv2DBackpropInput", numbers=True, samples=_input_samples(_CONV_CASES, lambda b: b[3]))
 def _conv2d_backprop_input(filter, out_backprop, input_sizes, strides, padding, dilations):
     # TF passes input_sizes as a tensor; here it is a static attribute (a shape tuple).
     name = "Conv2DBackpropInput"
@@ -147,7 +147,7 @@ def _conv2d_backprop_input_vjp(gg, ans, filter, out_backprop, input_sizes, **att
     )
 
 
-@op("Conv2DBackpropFilter", samples=_filter_samples(_CONV_CASES, lambda b: b[3]))
+@op("Conv2DBackpropFilter", numbers=True, samples=_filter_samples(_CONV_CASES, lambda b: b[3]))
 def _conv2d_backprop_filter(input, out_backprop, filter_sizes, strides, padding, dilations):
     name = "Conv2DBackpropFilter"
     win = _conv_window(name, input.shape, filter_sizes, strides, padding, dilations)
@@ -168,7 +168,11 @@ def _conv2d_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, **at
 # ---- depthwise convolution: output channel c * M + m is channel c times filter[..., c, m] --
 
 
-@op("DepthwiseConv2dNative", samples=[Sample(a, b, **t) for a, b, t in _DEPTHWISE_CASES])
+@op(
+    "DepthwiseConv2dNative",
+    numbers=True,
+    samples=[Sample(a, b, **t) for a, b, t in _DEPTHWISE_CASES],
+)
 def _depthwise_conv2d(input, filter, strides, padding, dilations):
     name = "DepthwiseConv2dNative"
     win = _conv_window(name, input.shape, filter.shape, strides, padding, dilations)
@@ -194,6 +198,7 @@ def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations, ne
 
 @op(
     "DepthwiseConv2dNativeBackpropInput",
+    numbers=True,
     samples=_input_samples(_DEPTHWISE_CASES, lambda b: b[2] * b[3]),
 )
 def _depthwise_backprop_input(filter, out_backprop, input_sizes, strides, padding, dilations):
@@ -215,6 +220,7 @@ def _depthwise_backprop_input_vjp(gg, ans, filter, out_backprop, input_sizes, **
 
 @op(
     "DepthwiseConv2dNativeBackpropFilter",
+    numbers=True,
     samples=_filter_samples(_DEPTHWISE_CASES, lambda b: b[2] * b[3]),
 )
 def _depthwise_backprop_filter(input, out_backprop, filter_sizes, strides, padding, dilations):

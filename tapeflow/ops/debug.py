@@ -318,8 +318,7 @@ def assert_type(tensor, tf_type, message=None, name=None):
     if got != expected:
         raise deliberate(
             TypeError(
-                f"{_prefix(message)}tensor must be of type tf.{expected.name}; got "
-                f"tf.{got.name}"
+                f"{_prefix(message)}tensor must be of type tf.{expected.name}; got tf.{got.name}"
             )
         )
 

@@ -14,8 +14,9 @@ from ..core.errors import InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from ._common import batch_ndim
-from .array import _axis, _check_same_dtype, _dims, _ndim, _reshape, _static_shape, _transpose
+from .array import _axis, _check_same_dtype, _dims, _ndim, _reshape, _transpose
 
 # ---- slicing -------------------------------------------------------------------------------
 
@@ -97,7 +98,8 @@ def slice_key(key) -> tuple:
 def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
     """The block of `input_` starting at `begin` with extent `size` (-1: to the end)."""
     shape = _dims(input_)
-    begin, size = _static_shape(begin), _static_shape(size)
+    begin = _args.vector(begin, "Slice", "begin", cast_floats=False)
+    size = _args.vector(size, "Slice", "size")
     if len(begin) != len(shape) or len(size) != len(shape):
         raise InvalidArgumentError(
             f"Slice: expected begin and size to have {len(shape)} "
@@ -130,8 +132,11 @@ def strided_slice(
     name=None,
 ):
     """NumPy-style slicing spelled as TF's begin/end/strides vectors and bit masks."""
-    begin, end = _static_shape(begin), _static_shape(end)
-    strides = (1,) * len(begin) if strides is None else _static_shape(strides)
+    begin = _args.vector(begin, "StridedSlice", "begin", cast_floats=False)
+    end = _args.vector(end, "StridedSlice", "end")
+    strides = (
+        (1,) * len(begin) if strides is None else _args.vector(strides, "StridedSlice", "strides")
+    )
     if not len(begin) == len(end) == len(strides):
         raise InvalidArgumentError(
             f"StridedSlice: begin, end and strides must have the same "

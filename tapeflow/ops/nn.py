@@ -35,7 +35,7 @@ def _grad_pair(shape):
 # ---- rectifiers --------------------------------------------------------------------------------
 
 
-@op("Relu", samples=UNARY, batchable=True)
+@op("Relu", numbers=True, samples=UNARY, batchable=True)
 def _relu(features):
     return xp.maximum(features, xp.zeros((), dtype=features.dtype))
 
@@ -61,7 +61,7 @@ def relu(features, name=None):
     return _relu(features)
 
 
-@op("Relu6", samples=UNARY, domain=(-3.0, 9.0), batchable=True)
+@op("Relu6", numbers=True, samples=UNARY, domain=(-3.0, 9.0), batchable=True)
 def _relu6(features):
     return xp.clip(features, 0, 6).astype(features.dtype, copy=False)
 
@@ -87,7 +87,12 @@ def relu6(features, name=None):
     return _relu6(features)
 
 
-@op("LeakyRelu", samples=[Sample((3, 4), alpha=0.2), Sample((), alpha=0.01)], batchable=True)
+@op(
+    "LeakyRelu",
+    numbers=True,
+    samples=[Sample((3, 4), alpha=0.2), Sample((), alpha=0.01)],
+    batchable=True,
+)
 def _leaky_relu(features, alpha=0.2):
     if features.dtype.kind in "iub":
         features = features.astype(np.float32)  # as TF: integer input gives float32
@@ -119,7 +124,7 @@ def leaky_relu(features, alpha=0.2, name=None):
 # ---- exponential units -------------------------------------------------------------------------
 
 
-@op("Elu", samples=UNARY, batchable=True)
+@op("Elu", numbers=True, samples=UNARY, batchable=True)
 def _elu(features):
     _require_float("Elu", features)
     return xp.where(features > 0, features, xp.expm1(xp.minimum(features, 0)))
@@ -146,7 +151,7 @@ def elu(features, name=None):
     return _elu(features)
 
 
-@op("Selu", samples=UNARY, batchable=True)
+@op("Selu", numbers=True, samples=UNARY, batchable=True)
 def _selu(features):
     _require_float("Selu", features)
     neg = _SELU_ALPHA * xp.expm1(xp.minimum(features, 0))
@@ -222,7 +227,7 @@ def _check_softmax(name, logits, axis):
         )
 
 
-@op("Softmax", samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
+@op("Softmax", numbers=True, samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
 def _softmax(logits, axis=-1):
     # Its own op for stability: the max is subtracted before exp, so large logits don't overflow.
     _check_softmax("Softmax", logits, axis)
@@ -246,7 +251,7 @@ def softmax(logits, axis=None, name=None):
     return _softmax(logits, axis=-1 if axis is None else int(axis))
 
 
-@op("LogSoftmax", samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
+@op("LogSoftmax", numbers=True, samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
 def _log_softmax(logits, axis=-1):
     # Its own op for stability: log(softmax) would give -inf where softmax underflows to 0.
     _check_softmax("LogSoftmax", logits, axis)

@@ -77,6 +77,7 @@ def _noise_shape(x, noise_shape):
 
 @op(
     "BiasAdd",
+    numbers=True,
     batchable=True,
     samples=[
         Sample((2, 3), (3,), data_format="NHWC"),

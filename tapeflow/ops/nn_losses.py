@@ -207,7 +207,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
 # ---- losses and regularisers -------------------------------------------------------------------
 
 
-@op("L2Loss", samples=[Sample((3, 4)), Sample(())], batchable=True)
+@op("L2Loss", numbers=True, samples=[Sample((3, 4)), Sample(())], batchable=True)
 def _l2_loss(t):
     _require_float("L2Loss", t, "t")
     return xp.asarray(xp.sum(t * t) / 2)

@@ -125,7 +125,7 @@ def _check_float(name, x):
         )
 
 
-@op("AvgPool", samples=[Sample(a, **t) for a, t in _POOL_CASES[:2]])
+@op("AvgPool", numbers=True, samples=[Sample(a, **t) for a, t in _POOL_CASES[:2]])
 def _avg_pool(value, ksize, strides, padding):
     _check_float("AvgPool", value)
     return kernels.avg_pool(value, _pool_window("AvgPool", value.shape, ksize, strides, padding))

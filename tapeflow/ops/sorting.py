@@ -86,6 +86,7 @@ TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 @op(
     "TopKV2",
+    numbers=True,
     multiple_outputs=True,
     batchable=True,
     samples=[
