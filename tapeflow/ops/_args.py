@@ -32,12 +32,13 @@ def _wrong_kind(op: str, arg: str, value) -> ArgumentTypeError:
     )
 
 
-def int_array(value, op: str, arg: str, *, cast_floats: bool = True) -> np.ndarray:
+def int_array(value, op: str, arg: str, *, cast_floats: bool = True, bools: bool = True
+              ) -> np.ndarray:  # fmt: skip
     """An integer argument of any rank as an int64 array.
 
     Python floats are refused (TF never converts them to integers); NumPy float arrays are
     cast, as TF's int32 conversion does, unless `cast_floats` is False (ops that refuse
-    them, like Reshape).
+    them, like Reshape); `bools=False` refuses bools too (TF's int-only tensor inputs).
     """
     if value is None:
         raise _none(op, arg)
@@ -56,7 +57,9 @@ def int_array(value, op: str, arg: str, *, cast_floats: bool = True) -> np.ndarr
             f"{op}: {arg}: Can't convert non-rectangular Python sequence to Tensor: {value!r}"
         ) from None
     kind = arr.dtype.kind
-    if kind in "iub" or (numpy and kind == "f" and cast_floats) or arr.size == 0:
+    if kind in "iu" or (kind == "b" and bools) or (numpy and kind == "f" and cast_floats):
+        return arr.astype(np.int64)
+    if arr.size == 0 and kind in "fO":  # [] or (): no element of the wrong kind
         return arr.astype(np.int64)
     if kind == "O" and any(v is None for v in arr.reshape(-1)):
         raise _none(op, arg)
@@ -75,7 +78,7 @@ def vector(value, op: str, arg: str, *, cast_floats: bool = True) -> tuple:
         return tuple(value.as_list())
     arr = int_array(value, op, arg, cast_floats=cast_floats)
     if arr.ndim > 1:
-        raise InvalidArgumentError(
+        raise ArgumentTypeError(
             f"{op}: {arg} must be a vector (1-D), got a tensor of shape {list(arr.shape)}"
         )
     return tuple(int(d) for d in arr.reshape(-1))
@@ -97,20 +100,26 @@ def shape(value, op: str, arg: str = "shape", *, unknown: bool = False,
     return dims
 
 
-def axis(value, ndim: int, op: str, arg: str = "axis", *, extra: int = 0) -> int:
+def scalar(value, op: str, arg: str, **kwargs) -> int:
+    """A scalar integer argument (a list where one int belongs is ArgumentTypeError: TF
+    raises TypeError or InvalidArgumentError for it, depending on the op)."""
+    if type(value) is int:
+        return value
+    arr = int_array(value, op, arg, **kwargs)
+    if arr.ndim != 0:
+        raise ArgumentTypeError(
+            f"{op}: {arg} must be int or a scalar integer tensor, got {value!r} (shape "
+            f"{list(arr.shape)})"
+        )
+    return int(arr)
+
+
+def axis(value, ndim: int, op: str, arg: str = "axis", *, extra: int = 0, **kwargs) -> int:
     """One axis in [-(ndim + extra), ndim + extra), as a non-negative int.
 
     `extra` widens the range for ops that insert a dimension (expand_dims, stack: 1).
     """
-    if type(value) is int:
-        a = value
-    else:
-        arr = int_array(value, op, arg)
-        if arr.ndim != 0:
-            raise InvalidArgumentError(
-                f"{op}: {arg} must be a scalar, got {value!r} (shape {list(arr.shape)})"
-            )
-        a = int(arr)
+    a = scalar(value, op, arg, **kwargs)
     n = ndim + extra
     if not -n <= a < n:
         raise InvalidArgumentError(
@@ -120,14 +129,19 @@ def axis(value, ndim: int, op: str, arg: str = "axis", *, extra: int = 0) -> int
     return a % n if n else 0
 
 
-def axes(value, ndim: int, op: str, arg: str = "axis") -> tuple | None:
-    """Several axes (None: all of them): distinct, each in [-ndim, ndim), non-negative."""
+def axes(value, ndim: int, op: str, arg: str = "axis", *, nested: bool = True
+         ) -> tuple | None:  # fmt: skip
+    """Several axes (None: all of them): distinct, each in [-ndim, ndim), non-negative.
+    `nested=False` refuses a list of lists (as TF's Python-level axes arguments do)."""
     if value is None:
         return None
     if type(value) is int:
         found = (value,)
     else:
-        found = tuple(int(a) for a in int_array(value, op, arg).reshape(-1))
+        arr = int_array(value, op, arg)
+        if arr.ndim > 1 and not nested:
+            raise ArgumentTypeError(f"{op}: {arg} must be an int or a list of ints, got {value!r}")
+        found = tuple(int(a) for a in arr.reshape(-1))
     out = []
     for a in found:
         if not -ndim <= a < max(ndim, 1):
@@ -142,17 +156,10 @@ def axes(value, ndim: int, op: str, arg: str = "axis") -> tuple | None:
     return tuple(out)
 
 
-def count(value, op: str, arg: str, *, minimum: int = 0) -> int:
-    """A scalar size or count (k, depth, num, num_segments) of at least `minimum`."""
-    if type(value) is int:
-        n = value
-    else:
-        arr = int_array(value, op, arg)
-        if arr.ndim != 0:
-            raise InvalidArgumentError(
-                f"{op}: {arg} must be a scalar, got {value!r} (shape {list(arr.shape)})"
-            )
-        n = int(arr)
-    if n < minimum:
+def count(value, op: str, arg: str, *, minimum: int | None = 0, **kwargs) -> int:
+    """A scalar size or count (k, depth, num, num_segments) of at least `minimum` (None: any
+    int, for a scalar axis or offset whose range the op checks)."""
+    n = scalar(value, op, arg, **kwargs)
+    if minimum is not None and n < minimum:
         raise InvalidArgumentError(f"{op}: {arg} must be >= {minimum}, got {n}")
     return n

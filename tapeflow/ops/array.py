@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backend import xp
 from ..core import dtypes, string_values
-from ..core.errors import InvalidArgumentError
+from ..core.errors import ArgumentTypeError, InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
 from . import _args
@@ -111,12 +111,20 @@ def reshape(tensor, shape, name=None):
     return _reshape(tensor, shape=dims)
 
 
+def _squeeze_axes(axis, ndim) -> set:
+    """Squeeze's axes: an int or a list of ints (repeats allowed, as in TF)."""
+    found = _args.int_array(axis, "Squeeze", "axis")
+    if found.ndim > 1:
+        raise ArgumentTypeError(f"Squeeze: axis must be an int or a list of ints, got {axis!r}")
+    return {_args.axis(int(a), ndim, "Squeeze") for a in found.reshape(-1)}
+
+
 def squeeze(input, axis=None, name=None):
     """Removes dimensions of size 1 (only those in `axis` when given)."""
     shape = _dims(input)
     if axis is None:
         return _reshape(input, shape=tuple(d for d in shape if d != 1))
-    axes = _args.axes(axis, len(shape), "Squeeze")
+    axes = _squeeze_axes(axis, len(shape))
     for a in axes:
         if shape[a] != 1:
             raise InvalidArgumentError(
@@ -130,7 +138,7 @@ def expand_dims(input, axis, name=None):
     shape = _dims(input)
     a = _args.int_array(axis, "ExpandDims", "axis")
     if a.size != 1:  # TF takes a one-element list too
-        raise InvalidArgumentError(f"ExpandDims: axis must be a scalar, got {axis!r}")
+        raise ArgumentTypeError(f"ExpandDims: axis must be a scalar, got {axis!r}")
     a = int(a.reshape(()))
     if not -len(shape) - 1 <= a <= len(shape):
         raise InvalidArgumentError(
@@ -248,9 +256,15 @@ def ones_like(input, dtype=None, name=None, layout=None):
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
     """An identity matrix (ones on the diagonal), optionally repeated over `batch_shape`."""
-    rows = _args.count(num_rows, "eye", "num_rows")
-    cols = rows if num_columns is None else _args.count(num_columns, "eye", "num_columns")
-    batch = () if batch_shape is None else _args.shape(batch_shape, "eye", "batch_shape")
+    rows = _args.count(num_rows, "eye", "num_rows", cast_floats=False)
+    if num_columns is None:
+        cols = rows
+    else:
+        cols = _args.count(num_columns, "eye", "num_columns", cast_floats=False)
+    if batch_shape is None:
+        batch = ()
+    else:
+        batch = _args.shape(batch_shape, "eye", "batch_shape", cast_floats=False)
     m = xp.eye(rows, cols, dtype=_np_dtype(dtype))
     return wrap(xp.broadcast_to(m, batch + (rows, cols)).copy() if batch else m)
 
@@ -327,7 +341,8 @@ def linspace(start, stop, num, name=None, axis=0):
     start = convert_to_tensor(start)
     stop = convert_to_tensor(stop, dtype=start.dtype)
     ndim = max(start.ndim, stop.ndim) + 1
-    return _linspace(start, stop, num=int(num), axis=_axis(axis, ndim, "LinSpace"))
+    num = _args.count(num, "LinSpace", "num")
+    return _linspace(start, stop, num=num, axis=_axis(axis, ndim, "LinSpace"))
 
 
 def meshgrid(*args, **kwargs):
@@ -339,6 +354,12 @@ def meshgrid(*args, **kwargs):
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     args = [convert_to_tensor(a) for a in args]
+    for a in args:
+        if a.dtype != args[0].dtype or not a.dtype.is_numeric:
+            raise InvalidArgumentError(
+                f"meshgrid: the coordinate vectors must share one number dtype, got "
+                f"{', '.join(t.dtype.name for t in args)}"
+            )
     shape = [int(np.prod(_dims(a))) for a in args]
     if indexing == "xy" and len(args) > 1:
         shape[0], shape[1] = shape[1], shape[0]

@@ -46,7 +46,8 @@ def stack(values, axis=0, name="stack"):
     values = list(values)
     if not values:
         raise ValueError("stack: values must be a non-empty list of tensors")
-    return _pack(*values, axis=int(axis))
+    a = _args.axis(axis, _ndim(values[0]), "Pack", extra=1)
+    return _pack(*values, axis=a)
 
 
 @op(
@@ -69,11 +70,9 @@ def unstack(value, num=None, axis=0, name="unstack"):
     """Splits `value` along `axis` into a list of tensors of one rank less."""
     shape = _dims(value)
     if not shape:
-        raise ValueError("unstack: cannot unstack a scalar (rank-0) tensor")
-    if not -len(shape) <= int(axis) < len(shape):
-        raise ValueError(f"unstack: axis = {axis} not in [{-len(shape)}, {len(shape)})")
-    a = int(axis) % len(shape)
-    if num is not None and int(num) != shape[a]:
+        raise InvalidArgumentError("Unpack: cannot unstack a scalar (rank-0) tensor")
+    a = _args.axis(axis, len(shape), "Unpack")
+    if num is not None and _args.count(num, "Unpack", "num") != shape[a]:
         raise InvalidArgumentError(
             f"Unpack: input shape axis {a} must equal {num}, got shape {list(shape)}"
         )
@@ -103,12 +102,13 @@ def _concat_vjp(g, ans, *xs, axis=0):
 
 def concat(values, axis, name="concat"):
     """Joins tensors along an existing axis."""
-    values = list(values)
+    values = list(values) if isinstance(values, (list, tuple)) else [values]
     if not values:
-        raise ValueError("concat: values must be a non-empty list of tensors")
+        raise InvalidArgumentError("ConcatV2: values must be a non-empty list of tensors")
+    a = _args.scalar(axis, "ConcatV2", "axis")
     if len(values) == 1:
         return identity(values[0])
-    return _concat(*values, axis=int(axis))
+    return _concat(*values, axis=a)
 
 
 @op(
@@ -138,7 +138,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     shape = _dims(value)
     a = _axis(axis, len(shape), "Split")
     n = shape[a]
-    splits = _args.int_array(num_or_size_splits, "Split", "num_or_size_splits")
+    splits = _args.int_array(num_or_size_splits, "Split", "num_or_size_splits", cast_floats=False)
     if splits.ndim == 0:
         parts = int(splits)
         if parts <= 0 or n % parts:

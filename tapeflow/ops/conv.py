@@ -9,6 +9,7 @@ from ..backend import conv as kernels
 from ..backend import xp
 from ..core.errors import InvalidArgumentError, UnimplementedError
 from ..core.registry import Sample, op
+from . import _args
 from .array import reshape, transpose
 
 # ---- geometry and validation ---------------------------------------------------------------
@@ -245,25 +246,23 @@ def _depthwise_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, *
 
 def _spatial_arg(what, value, n, channels_first, name, allowed_extra=True):
     """strides/dilations/ksize: an int, or a list of 1, n (spatial) or n + 2 values."""
-    if hasattr(value, "_value"):
-        value = value.numpy().tolist()
-    if isinstance(value, int) or (hasattr(value, "ndim") and value.ndim == 0):
-        return (int(value),) * n
-    value = [int(v) for v in value]
-    if len(value) == 1:
-        return (value[0],) * n
-    if len(value) == n:
-        return tuple(value)
+    value = list(_args.vector(value, name, what))
     if len(value) == n + 2 and allowed_extra:
         outer = (value[0], value[1]) if channels_first else (value[0], value[-1])
-        spatial = value[2:] if channels_first else value[1:-1]
         if outer != (1, 1):
             raise UnimplementedError(
                 f"{name}: {what} in the batch and depth dimensions must be 1, got {value}"
             )
-        return tuple(spatial)
+        value = value[2:] if channels_first else value[1:-1]
+    if any(v < 1 for v in value):
+        kind = "strides and dilations" if what in ("strides", "dilations") else what
+        raise InvalidArgumentError(f"{name}: {kind} must be positive, got {what}={value}")
+    if len(value) == 1:
+        return (value[0],) * n
+    if len(value) == n:
+        return tuple(value)
     lengths = f"1, {n} or {n + 2}" if allowed_extra else f"1 or {n}"
-    raise ValueError(
+    raise InvalidArgumentError(
         f"{what} should be of length {lengths}. Received: {what}={value} of length {len(value)}"
     )
 
@@ -279,7 +278,7 @@ def _padding_arg(padding, n, channels_first, name, explicit=True):
         )
     if not explicit:
         raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
-    pairs = [tuple(int(p) for p in pair) for pair in padding]
+    pairs = [tuple(int(p) for p in pair) for pair in _args.int_array(padding, name, "padding")]
     if len(pairs) != n + 2 or any(len(p) != 2 for p in pairs):
         raise ValueError(
             f"When padding is a list, it must be of size {n + 2}. Received: "

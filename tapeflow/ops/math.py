@@ -12,6 +12,7 @@ from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.sparse import SparseTensor
 from ..core.tensor import Operand, convert_to_tensor
+from . import _args
 from ._common import BINARY, UNARY
 from .logic import greater, greater_equal, less_equal
 
@@ -385,7 +386,8 @@ def _unsorted_segment_sum_vjp(g, ans, data, segment_ids, num_segments):
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """Sums the rows of `data` into `num_segments` buckets chosen by `segment_ids`."""
-    return _unsorted_segment_sum(data, segment_ids, num_segments=int(num_segments))
+    num_segments = _args.count(num_segments, "UnsortedSegmentSum", "num_segments")
+    return _unsorted_segment_sum(data, segment_ids, num_segments=num_segments)
 
 
 _BOTH = (

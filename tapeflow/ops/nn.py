@@ -13,6 +13,7 @@ from ..backend import xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
+from . import _args
 from ._common import UNARY
 from .reduce import _sum
 
@@ -248,7 +249,9 @@ def _from_end(axis, ndim):
 
 def softmax(logits, axis=None, name=None):
     """exp(logits) / sum(exp(logits)) along `axis` (default: the last)."""
-    return _softmax(logits, axis=-1 if axis is None else int(axis))
+    return _softmax(
+        logits, axis=-1 if axis is None else _args.count(axis, "Softmax", "axis", minimum=None)
+    )
 
 
 @op("LogSoftmax", numbers=True, samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
@@ -269,7 +272,9 @@ def _log_softmax_vjp(g, ans, logits, axis=-1):
 
 def log_softmax(logits, axis=None, name=None):
     """logits - log(sum(exp(logits))) along `axis` (default: the last), computed stably."""
-    return _log_softmax(logits, axis=-1 if axis is None else int(axis))
+    return _log_softmax(
+        logits, axis=-1 if axis is None else _args.count(axis, "LogSoftmax", "axis", minimum=None)
+    )
 
 
 API = {

@@ -11,6 +11,7 @@ from ..core import distribution
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor
+from . import _args
 from ._common import batch_ndim
 from .array import _reshape
 from .indexing import _one_hot
@@ -73,7 +74,18 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
         from .math import cast
 
         labels = cast(labels, logits.dtype)  # as TF: labels take the logits' dtype
-    return _softmax_xent(labels, logits, axis=int(axis) % max(logits.ndim, 1))
+    a = _args.axis(axis, logits.ndim, "SoftmaxCrossEntropyWithLogits", cast_floats=False,
+                   bools=False)  # fmt: skip
+    # As TF: labels of lower rank broadcast only along the last axis; the classes axis is
+    # moved last by a transpose otherwise, which needs both of one rank.
+    last = a == logits.ndim - 1
+    if not (1 <= labels.ndim <= logits.ndim) or (labels.ndim != logits.ndim and not last):
+        raise InvalidArgumentError(
+            f"SoftmaxCrossEntropyWithLogits: labels of shape {labels.shape} do not fit logits "
+            f"of shape {logits.shape} with axis {axis} (same rank, or lower rank with the last "
+            f"axis)"
+        )
+    return _softmax_xent(labels, logits, axis=a)
 
 
 def _is_python(x) -> bool:

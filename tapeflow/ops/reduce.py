@@ -354,10 +354,7 @@ def _cumprod_vjp(g, ans, x, axis=0, exclusive=False, reverse=False):
 
 
 def _scan_attrs(op, x, axis, exclusive, reverse):
-    a = _args.int_array(axis, op, "axis")
-    if a.ndim != 0:
-        raise InvalidArgumentError(f"{op}: axis must be a scalar, not {a.tolist()}")
-    axis, ndim = int(a), x.ndim
+    axis, ndim = _args.scalar(axis, op, "axis"), x.ndim
     if not -ndim <= axis < ndim:
         raise InvalidArgumentError(
             f"{op}: expected scan axis in the range [{-ndim}, {ndim}), but got {axis}"
