@@ -289,7 +289,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     paddings < size) or "SYMMETRIC" (mirror with the edge, paddings <= size).
     """
     shape = _dims(tensor)
-    pads = np.asarray(paddings._value if hasattr(paddings, "_value") else paddings)
+    pads = _args.int_array(paddings, "Pad", "paddings", cast_floats=False)
     if pads.shape != (len(shape), 2):
         raise InvalidArgumentError(
             f"Pad: paddings must be a matrix of shape "

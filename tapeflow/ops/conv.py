@@ -9,6 +9,7 @@ from ..backend import conv as kernels
 from ..backend import xp
 from ..core.errors import InvalidArgumentError, UnimplementedError
 from ..core.registry import Sample, op
+from ..core.tensor import convert_to_tensor
 from . import _args
 from .array import reshape, transpose
 
@@ -246,7 +247,7 @@ def _depthwise_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, *
 
 def _spatial_arg(what, value, n, channels_first, name, allowed_extra=True):
     """strides/dilations/ksize: an int, or a list of 1, n (spatial) or n + 2 values."""
-    value = list(_args.vector(value, name, what))
+    value = list(_args.vector(value, name, what, cast_floats=False))
     if len(value) == n + 2 and allowed_extra:
         outer = (value[0], value[1]) if channels_first else (value[0], value[-1])
         if outer != (1, 1):
@@ -404,7 +405,7 @@ def conv2d_transpose(
     name = "Conv2DBackpropInput"
     cf = _channels_first(data_format, 2)
     attrs = _conv_attrs(name, strides, padding, dilations, cf)
-    out = tuple(_ints(output_shape))
+    out = _args.shape(output_shape, name, "output_shape", cast_floats=False)
     if len(out) not in (2, 4):
         raise InvalidArgumentError(
             f"{name} requires input_sizes to contain 4 values or 2 "
@@ -416,12 +417,6 @@ def conv2d_transpose(
     else:
         sizes = (out[0], out[2], out[3], out[1]) if cf else out
     return _from_nhwc(_conv2d_backprop_input(filters, x, input_sizes=sizes, **attrs), cf)
-
-
-def _ints(value):
-    if hasattr(value, "_value"):
-        value = value.numpy().reshape(-1).tolist()
-    return [int(v) for v in value]
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):
@@ -439,6 +434,13 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
             f"strides {attrs['strides']} and dilations {attrs['dilations']}"
         )
     _check_rank(name, "input", _static_shape(input))
+    # Converted one by one, as TF does: a NumPy filter does not take the input's dtype.
+    input, filter = convert_to_tensor(input), convert_to_tensor(filter)
+    if input.dtype != filter.dtype or not input.dtype.is_floating:
+        raise InvalidArgumentError(
+            f"{name}: input and filter must be of one floating dtype, got {input.dtype.name} "
+            f"and {filter.dtype.name}"
+        )
     return _from_nhwc(_depthwise_conv2d(_to_nhwc(input, cf), filter, **attrs), cf)
 
 

@@ -50,7 +50,10 @@ def check_numerics(tensor, message, name=None):
 
     The gradient is checked the same way on the backward pass.
     """
-    return _check_numerics(tensor, message=str(message))
+    if not isinstance(message, (str, bytes)):
+        raise TypeError(f"CheckNumerics: Expected string for argument 'message' not {message!r}.")
+    return _check_numerics(tensor, message=message if isinstance(message, str) else
+                           message.decode())  # fmt: skip
 
 
 def assert_all_finite(x, message, name=None):
@@ -163,6 +166,8 @@ def assert_greater_equal(x, y, message=None, summarize=None, name=None):
 
 def _unary_assert(sym, test, x, message, summarize):
     x = convert_to_tensor(x)
+    if x.dtype.is_bool or x.dtype == dtypes.string:  # TF compares with a 0 of x's dtype
+        raise TypeError(f"Cannot convert 0 to EagerTensor of dtype {x.dtype.name}")
     if test(_values(x)).all():
         return None
     summarize = 3 if summarize is None else (10**9 if summarize < 0 else summarize)

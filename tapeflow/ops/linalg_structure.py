@@ -191,6 +191,12 @@ def _matrix_set_diag_vjp(g, ans, input, diagonal, k=0):
 
 def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):
     """`input` with its k-th diagonal replaced by `diagonal`."""
+    ishape, dshape = tuple(getattr(input, "shape", ())), tuple(getattr(diagonal, "shape", ()))
+    if len(ishape) >= 2 and dshape and dshape[:-1] != ishape[:-2]:
+        raise InvalidArgumentError(
+            f"MatrixSetDiagV3: diagonal.shape[:-1] {list(dshape[:-1])} must equal "
+            f"input.shape[:-2] {list(ishape[:-2])}"
+        )
     return _matrix_set_diag(input, diagonal, k=_single_k("set_diag", k))
 
 

@@ -343,6 +343,11 @@ def add_n(inputs, name=None):
         raise InvalidArgumentError(
             f"AddN: all inputs must have the same shape, got {sorted(shapes)}"
         )
+    kinds = {str(x.dtype) for x in inputs if hasattr(x, "dtype")}
+    if len(kinds) > 1:
+        raise InvalidArgumentError(
+            f"AddN: all inputs must have the same dtype, got {sorted(kinds)}"
+        )
     return _add_n(*inputs)
 
 

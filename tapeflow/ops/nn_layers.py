@@ -130,7 +130,7 @@ def bias_add(value, bias, data_format=None, name=None):
 def moments(x, axes, shift=None, keepdims=False, name=None):
     """(mean, variance) of `x` over `axes`; the variance's gradient skips the mean's path."""
     x = convert_to_tensor(x)
-    axes = _args.axes(axes, x.ndim, "moments", "axes")
+    axes = _args.axes(axes, x.ndim, "moments", "axes", nested=False)
     if axes is None:
         raise ValueError("moments: axes must be given (a list of axes to reduce)")
     count = int(np.prod([x.shape[a] for a in axes]))

@@ -78,7 +78,7 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
                    bools=False)  # fmt: skip
     # As TF: labels of lower rank broadcast only along the last axis; the classes axis is
     # moved last by a transpose otherwise, which needs both of one rank.
-    last = a == logits.ndim - 1
+    last = axis == -1  # TF transposes for any other spelling, even of the last axis
     if not (1 <= labels.ndim <= logits.ndim) or (labels.ndim != logits.ndim and not last):
         raise InvalidArgumentError(
             f"SoftmaxCrossEntropyWithLogits: labels of shape {labels.shape} do not fit logits "
