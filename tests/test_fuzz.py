@@ -55,9 +55,10 @@ EXPECTED_TYPES = {
 KIND_VARIANTS = frozenset(
     "none text strings bool int32 float32 float64 float whole_float float_list "
     "whole_float_list float_array string_array none_dim number unknown none_item "
-    "mixed_dtypes text_items".split()
+    "mixed_dtypes text_items list empty_list".split()
 )
-_ARGUMENT_ERRORS = (TypeError, ValueError)  # InvalidArgumentError is a ValueError
+# InvalidArgumentError is a ValueError; UnimplementedError is TF's "Cast string to float".
+_ARGUMENT_ERRORS = (TypeError, ValueError, tf.errors.UnimplementedError)
 # (TF's UnimplementedError among them: its "Cast string to float is not supported".)
 _KIND_ERRORS = {"TypeError", "ValueError", "InvalidArgumentError", "UnimplementedError"}
 

@@ -16,6 +16,8 @@ from ...ops.math import cast
 from ...ops.nn_layers import dropout as _dropout
 from .. import initializers, regularizers
 from .convolutional import _activation, _serialize
+from .core import _positive_int
+from .input_spec import InputSpec
 from .layer import Layer
 
 # ---- cells --------------------------------------------------------------------------------
@@ -53,12 +55,7 @@ class _GatedCell(Layer):
         kwargs.pop("implementation", None)  # one implementation here
         super().__init__(**kwargs)
         layer = type(self).__name__
-        if int(units) <= 0:
-            raise ValueError(
-                f"{layer}: received an invalid value for argument `units`, expected a "
-                f"positive integer, got {units}."
-            )
-        self.units = int(units)
+        self.units = _positive_int(layer, "units", units)
         self.activation, self._activation_name = _activation(activation, layer)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -603,6 +600,9 @@ class _CellRNN(RNN):
             **kwargs,
         )
         super().__init__(cell, **rnn_kwargs, **base)
+        # As Keras 3: LSTM and GRU declare one spec, SimpleRNN a list of one.
+        spec = InputSpec(ndim=3)
+        self.input_spec = [spec] if self._cell_class is SimpleRNNCell else spec
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)

@@ -1,0 +1,64 @@
+"""An error raised while a layer builds or calls names the layer: Keras 3's "Exception
+encountered when calling Dense.call()" header (with the layer's name) and the arguments
+the call received, added once, by the innermost layer, to an error of the same type.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from ...core import nest
+from ...core.error_context import rewrite_message
+
+_INJECTED = "_keras_call_info_injected"  # Keras' own marker: only the innermost call adds it
+
+
+def with_layer_context(error: Exception, layer, method: str, args, kwargs) -> Exception:
+    """`error` (or a copy of its type) whose message says which layer and method raised it."""
+    if getattr(error, _INJECTED, False) or type(layer).__name__.startswith("_"):
+        return error  # named already, or a private sublayer: its public owner names itself
+    display = f"{type(layer).__name__}.{method}()"
+    message = (
+        f"Exception encountered when calling {display} (layer '{layer.name}').\n\n"
+        f"{error}\n\n"
+        f"Arguments received by {display}:\n{_arguments(layer, method, args, kwargs)}"
+    )
+    if rewrite_message(error, message):
+        setattr(error, _INJECTED, True)
+        return error
+    try:
+        renamed = type(error)(message)
+    except Exception:  # noqa: BLE001 - an error type with another signature: keep it as is
+        return error
+    setattr(renamed, _INJECTED, True)
+    return renamed
+
+
+def _arguments(layer, method, args, kwargs) -> str:
+    fn = getattr(layer, method)
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        lines = [f"  • args={_format(list(args))}"] if args else []
+        return "\n".join(lines + [f"  • {k}={_format(v)}" for k, v in kwargs.items()])
+    lines = []
+    for name, param in inspect.signature(fn).parameters.items():
+        value = bound.arguments.get(name, param.default)
+        if value is inspect.Parameter.empty:
+            continue
+        lines.append(f"  • {name}={_format(value)}")
+    return "\n".join(lines)
+
+
+def _format(value):
+    def one(x):
+        if hasattr(x, "shape") and hasattr(x, "dtype"):
+            dtype = getattr(x.dtype, "name", x.dtype)
+            shape = tuple(x.shape.as_list()) if hasattr(x.shape, "as_list") else x.shape
+            return f"tf.Tensor(shape={shape}, dtype={dtype})"
+        return x
+
+    try:
+        return nest.map_structure(one, value)
+    except Exception:  # noqa: BLE001 - an exotic structure: show it as it is
+        return value
