@@ -19,6 +19,11 @@ def names(message: str, name: str) -> bool:
     return _normalized(name) in _normalized(message)
 
 
+def leaf(public_name: str) -> str:
+    """ "reduce_sum" of "tf.math.reduce_sum" (and of "tf.nn.swish (tf.nn.silu)": "swish")."""
+    return public_name.split(" ", 1)[0].rsplit(".", 1)[-1]
+
+
 def _normalized(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -54,11 +59,10 @@ def name_in_error(error: BaseException, public_name: str) -> BaseException:
     """`error` with `public_name` ("tf.fill") prefixed to its message, unless it names the op
     already. NumPy's own errors (a ufunc with no loop for a dtype), whose message cannot be
     replaced, come back as a new ArgumentTypeError, TF's InvalidArgumentError for them."""
-    leaf = public_name.rsplit(".", 1)[-1]
     if is_deliberate(error) or not isinstance(error, Exception):
         return error
     message = str(error)
-    if names(message, leaf) or rewrite_message(error, f"{public_name}: {message}"):
+    if names(message, leaf(public_name)) or rewrite_message(error, f"{public_name}: {message}"):
         return error
     if type(error).__module__.startswith("numpy"):
         return ArgumentTypeError(f"{public_name}: {message}")
@@ -80,3 +84,25 @@ def public_function(fn, public_name: str):
 
     call._tapeflow_public = public_name
     return call
+
+
+def public_class(cls, public_name: str):
+    """`cls` with an `__init__` whose errors name the class (`tf.SparseTensor: ...`); the
+    class itself is kept (instances, isinstance checks), its constructor wrapped in place."""
+    init = cls.__dict__.get("__init__")
+    if init is None or getattr(init, "_tapeflow_public", None) is not None:
+        return cls
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        try:
+            init(self, *args, **kwargs)
+        except Exception as e:
+            named = name_in_error(e, public_name)
+            if named is e:
+                raise
+            raise named from e
+
+    __init__._tapeflow_public = public_name
+    cls.__init__ = __init__
+    return cls

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .context import state
-from .error_context import names, rewrite_message
+from .error_context import leaf, names, rewrite_message
 from .errors import InvalidArgumentError
 from .string_values import OBJECT as _STRING
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
@@ -335,7 +335,7 @@ def label(op: Op) -> str:
     """How errors name `op`: its TF op type, and the public name when that differs
     ("Mul (tf.multiply)"), so the message names what the user called either way."""
     public = op.public_name
-    if public is None or names(op.name, public.rsplit(".", 1)[-1]):
+    if public is None or names(op.name, leaf(public)):
         return op.name
     return f"{op.name} ({public})"
 
@@ -351,7 +351,7 @@ def _forward_error(op: Op, inputs, e: Exception) -> Exception:
         return error
     if not names(str(e), op.name):
         rewrite_message(e, f"{label(op)}: {e}")
-    elif op.public_name is not None and not names(str(e), op.public_name.rsplit(".", 1)[-1]):
+    elif op.public_name is not None and not names(str(e), leaf(op.public_name)):
         rewrite_message(e, f"{e} (in {op.public_name})")
     return e
 

@@ -238,6 +238,8 @@ def _check_python_to_dtype(value, arr: np.ndarray, dtype: dtypes.DType):
     """TF's rules for Python values: no float (even 2.0) becomes an integer or bool tensor,
     no int becomes a bool, no complex becomes a real number."""
     kind = arr.dtype.kind
+    if arr.size == 0:  # [] is float64 to NumPy, and holds no value of the wrong kind
+        return
     if (
         (kind == "f" and (dtype.is_integer or dtype.is_bool))
         or (kind in "iu" and dtype.is_bool)

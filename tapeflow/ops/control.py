@@ -32,6 +32,10 @@ def ensure_shape(x, shape, name=None):
 def identity_n(input, name=None):  # noqa: A002 - TF's argument name
     """A list holding `tf.identity` of each tensor of `input`."""
     identity = get_op("Identity")
+    if not isinstance(input, (list, tuple)) or not input:
+        raise InvalidArgumentError(
+            f"IdentityN: expected a non-empty list of tensors, got {input!r}"
+        )
     return [identity(convert_to_tensor(x)) for x in input]
 
 

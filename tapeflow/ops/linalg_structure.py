@@ -228,10 +228,9 @@ def adjoint(matrix, name=None):
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
     """An identity matrix (or a batch of them) of the given dtype."""
-    num_columns = num_rows if num_columns is None else num_columns
-    batch_shape = () if batch_shape is None else tuple(int(d) for d in batch_shape)
-    m = xp.eye(int(num_rows), int(num_columns), dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
-    return wrap(xp.array(xp.broadcast_to(m, batch_shape + m.shape)))
+    from .array import eye as _eye  # one argument check for tf.eye and tf.linalg.eye
+
+    return _eye(num_rows, num_columns, batch_shape=batch_shape, dtype=dtype)
 
 
 API = {

@@ -1,242 +1,49 @@
 """Bad-input cases for every public op and Keras layer, shared by make_fuzz.py (TensorFlow)
 and tests/test_fuzz.py (tapeflow) so the two cannot drift.
 
-Each spec is one public callable with a valid call whose arguments carry a role (a float
-tensor, indices, a shape, an axis, a count, ...). A case replaces one argument by one bad
-value of its role (None, a string, a float where an int belongs, out-of-range or negative,
-wrong rank, empty) and keeps the others valid; the valid call itself is a case too. A case
-is a function of the `tf` module (TensorFlow with Keras 3, or tapeflow) that calls it.
+Each spec is one public callable with a valid call whose arguments carry a role (see
+fuzz_roles.py). A case replaces one argument by one bad value of its role and keeps the
+others valid; the valid call itself is a case too. A case is a function of the `tf` module
+(TensorFlow with Keras 3, or tapeflow) that makes the call.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-# ---- valid values --------------------------------------------------------------------------
-
-X23 = (np.arange(1, 7, dtype=np.float32).reshape(2, 3) / 7).astype(np.float32)
-X32 = X23.T.copy()
-X3 = np.array([0.25, 0.5, 0.75], np.float32)
-X213 = X23.reshape(2, 1, 3)
-SPD = np.array([[2.0, 1.0], [1.0, 2.0]], np.float32)
-LOWER = np.array([[2.0, 0.0], [1.0, 2.0]], np.float32)
-RHS = np.array([[1.0], [2.0]], np.float32)
-IMAGE = (np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1) / 16).astype(np.float32)
-SEQUENCE = (np.arange(10, dtype=np.float32).reshape(1, 5, 2) / 10).astype(np.float32)
-BOOLS = np.array([[True, False, True], [False, True, True]])
-WORDS = np.array([b"Hello world", b"a b"])
-
-
-# ---- roles: each has its valid value and its bad variants ----------------------------------
-
-
-class Arg:
-    """An argument with a role: `bad()` lists (label, value) variants of the wrong kind."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def bad(self):
-        return []
-
-
-class Tensor(Arg):
-    """A numeric tensor (a NumPy array): wrong dtypes, ranks, empty, None and text."""
-
-    def bad(self):
-        v = np.asarray(self.value)
-        out = [("none", None), ("text", "abc"), ("strings", np.full(v.shape, b"a", "S1"))]
-        if v.dtype.kind != "b":
-            out.append(("bool", v.astype(bool)))
-        if v.dtype.kind == "f":
-            out.append(("int32", v.astype(np.int32)))
-            if v.dtype == np.float32:
-                out.append(("float64", v.astype(np.float64)))
-        else:
-            out.append(("float32", v.astype(np.float32)))
-        if v.ndim:
-            out.append(("scalar", v.reshape(-1)[:1].reshape(())))
-            out.append(("rank_down", v[0]))
-            out.append(("empty", np.zeros((0,) + v.shape[1:], v.dtype)))
-        out.append(("rank_up", np.stack([v, v])))
-        out.append(("shape5", np.ones((5,), v.dtype)))
-        return out
-
-
-class Indices(Tensor):
-    """An integer tensor of positions: also out of range, negative and floats."""
-
-    def bad(self):
-        v = np.asarray(self.value)
-        return super().bad() + [
-            ("out_of_range", np.full_like(v, 99)),
-            ("negative", np.full_like(v, -7)),
-            ("float_list", v.astype(float).tolist()),
-        ]
-
-
-class Strings(Arg):
-    """A string tensor: numbers, None, wrong rank, empty."""
-
-    def bad(self):
-        v = np.asarray(self.value)
-        out = [
-            ("none", None),
-            ("number", 3),
-            ("int32", np.ones(v.shape, np.int32)),
-            ("float32", np.ones(v.shape, np.float32)),
-            ("rank_up", np.stack([v, v])),
-        ]
-        if v.ndim:
-            out.append(("empty", np.zeros((0,) + v.shape[1:], "S1")))
-        return out
-
-
-class TensorList(Arg):
-    """A list of tensors: None, empty, mismatched shapes or dtypes, a string."""
-
-    def bad(self):
-        first = np.asarray(self.value[0])
-        other = np.ones(first.shape[::-1] if first.ndim > 1 else (first.size + 2,), first.dtype)
-        if first.dtype.kind in "SUO":
-            other_dtype = np.ones(first.shape, np.float32)
-        elif first.dtype == np.float32:
-            other_dtype = first.astype(np.float64)
-        else:
-            other_dtype = first.astype(np.float32)
-        return [
-            ("none", None),
-            ("empty_list", []),
-            ("text", "abc"),
-            ("none_item", [first, None]),
-            ("mismatched_shapes", [first, other]),
-            ("mixed_dtypes", [first, other_dtype]),
-            ("strings", [np.full(first.shape, b"a", "S1"), np.full(first.shape, b"b", "S1")]),
-        ]
-
-
-class Shape(Arg):
-    """A shape argument (list of non-negative ints)."""
-
-    def bad(self):
-        s = list(self.value)
-        rest = s[1:]
-        return [
-            ("none", None),
-            ("text", "ab"),
-            ("negative", [-2] + rest),
-            ("float_list", [2.5] + rest),
-            ("whole_float_list", [float(d) for d in s]),
-            ("float_array", np.array([2.5] + rest, np.float32)),
-            ("rank2", [s]),
-            ("none_dim", [None] + rest),
-            ("string_array", np.array([b"2"] * len(s))),
-            ("empty_list_of_size", [] if s else [1]),
-        ]
-
-
-class Paddings(Arg):
-    """Paddings or crops: one (before, after) pair of non-negative ints per dimension."""
-
-    def bad(self):
-        p = [list(pair) for pair in self.value]
-        return [
-            ("none", None),
-            ("negative", [[-1, 1]] + p[1:]),
-            ("float_list", [[1.5, 1]] + p[1:]),
-            ("too_few_rows", p[:1]),
-            ("flat", [d for pair in p for d in pair]),
-            ("three_columns", [pair + [1] for pair in p]),
-            ("text", "ab"),
-        ]
-
-
-class Nested(Arg):
-    """A nested Python list of numbers (ragged rows)."""
-
-    def bad(self):
-        return [
-            ("none", None),
-            ("mixed_depth", [[1, 2], 3]),
-            ("text_items", [["a", 1], [2]]),
-            ("none_item", [[1, None], [2]]),
-        ]
-
-
-class Axis(Arg):
-    """An axis (an int, or a list of ints where the op takes several)."""
-
-    def bad(self):
-        a = self.value if not isinstance(self.value, list) else self.value[0]
-        return [
-            ("out_of_range", 5),
-            ("negative_out_of_range", -5),
-            ("float", 1.5),
-            ("whole_float", 1.0),
-            ("text", "1"),
-            ("bool", True),
-            ("duplicate", [a, a]),
-            ("rank2", [[a]]),
-            ("float_array", np.float32(1.0)),
-        ]
-
-
-class Count(Arg):
-    """A size or count (k, depth, num, repeats, num_rows)."""
-
-    def bad(self):
-        n = self.value
-        return [
-            ("negative", -1),
-            ("float", 2.5),
-            ("whole_float", float(n)),
-            ("text", "2"),
-            ("none", None),
-            ("list", [n, n]),
-            ("float_array", np.float32(n)),
-        ]
-
-
-class Perm(Arg):
-    """A permutation of the axes."""
-
-    def bad(self):
-        p = list(self.value)
-        return [
-            ("duplicate", [p[0]] * len(p)),
-            ("out_of_range", p[:-1] + [7]),
-            ("short", p[:1]),
-            ("float_list", [float(i) for i in p]),
-            ("text", "ab"),
-        ]
-
-
-class Number(Arg):
-    """A scalar float parameter (rate, alpha, clip_norm, epsilon)."""
-
-    def bad(self):
-        return [
-            ("none", None),
-            ("text", "a"),
-            ("matrix", np.ones((2, 2), np.float32)),
-            ("negative", -1.0),
-            ("above_one", 1.5),
-        ]
-
-
-class Name(Arg):
-    """A string option (padding, data_format, equation, encoding, dtype name)."""
-
-    def bad(self):
-        return [("unknown", "FOO"), ("none", None), ("number", 3)]
-
-
-class DType(Arg):
-    """A dtype, given by name: bad names, None, numbers."""
-
-    def bad(self):
-        return [("unknown", "floot"), ("none", None), ("number", 1.5)]
-
+from fuzz_roles import (  # the roles and values the tables are written in
+    BMP,
+    BOOLS,
+    GIF,
+    IMAGE,
+    JPEG,
+    LOWER,
+    PNG,
+    RHS,
+    SEQUENCE,
+    SPD,
+    WORDS,
+    X3,
+    X23,
+    X32,
+    X213,
+    Arg,
+    Axis,
+    Built,
+    Count,
+    DType,
+    Encoded,
+    Indices,
+    Name,
+    Nested,
+    Number,
+    Paddings,
+    Perm,
+    Shape,
+    Strings,
+    Tensor,
+    TensorList,
+    build,
+)
 
 # ---- specs ---------------------------------------------------------------------------------
 
@@ -308,6 +115,9 @@ REDUCTIONS = [
     "reduce_logsumexp", "math.reduce_std", "math.reduce_variance",
     "math.reduce_euclidean_norm", "math.count_nonzero",
 ]  # fmt: skip
+
+
+MERGE_FUNCTIONS = ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 
 
 def op_specs() -> list:
@@ -389,15 +199,27 @@ def op_specs() -> list:
         Spec("nn.max_pool", Tensor(IMAGE), Count(2), Count(2), Name("VALID")),
         Spec("nn.max_pool1d", Tensor(SEQUENCE), Count(2), Count(1), Name("VALID")),
         Spec("nn.max_pool2d", Tensor(IMAGE), Count(2), Count(2), Name("VALID")),
-        Spec("nn.batch_normalization", _f(), _f((3,)), _f((3,)), _f((3,)), _f((3,)),
-             Number(0.001)),  # fmt: skip
+        Spec(
+            "nn.batch_normalization", _f(), _f((3,)), _f((3,)), _f((3,)), _f((3,)), Number(0.001)
+        ),  # fmt: skip
         Spec("nn.bias_add", _f(), _f((3,))),
         Spec("nn.conv1d", Tensor(SEQUENCE), _f((3, 2, 4)), Count(1), Name("VALID")),
         Spec("nn.conv2d", Tensor(IMAGE), _f((3, 3, 1, 2)), Count(1), Name("VALID")),
-        Spec("nn.conv2d_transpose", Tensor(IMAGE), _f((3, 3, 2, 1)), Shape([1, 6, 6, 2]),
-             Count(1), padding=Name("VALID")),  # fmt: skip
-        Spec("nn.depthwise_conv2d", Tensor(IMAGE), _f((3, 3, 1, 2)), Shape([1, 1, 1, 1]),
-             Name("VALID")),  # fmt: skip
+        Spec(
+            "nn.conv2d_transpose",
+            Tensor(IMAGE),
+            _f((3, 3, 2, 1)),
+            Shape([1, 6, 6, 2]),
+            Count(1),
+            padding=Name("VALID"),
+        ),  # fmt: skip
+        Spec(
+            "nn.depthwise_conv2d",
+            Tensor(IMAGE),
+            _f((3, 3, 1, 2)),
+            Shape([1, 1, 1, 1]),
+            Name("VALID"),
+        ),  # fmt: skip
         Spec("nn.dropout", _f(), Number(0.5), seed=1),
         Spec("nn.embedding_lookup", _f(), Indices(_i([1, 0]))),
         Spec("nn.leaky_relu", _f(), alpha=Number(0.2)),
@@ -469,8 +291,65 @@ def op_specs() -> list:
         Spec("ragged.row_splits_to_segment_ids", Indices(_i([0, 2, 3]))),
         Spec("ragged.segment_ids_to_row_splits", Indices(_i([0, 0, 1])), num_segments=Count(2)),
         Spec("io.decode_csv", Strings(np.array([b"1,2", b"3,4"])), TensorList([[0.0], [0]])),
+        # misc tf.*
+        Spec("ensure_shape", _f(), Shape([2, 3])),
+        Spec("identity_n", TensorList([X23, X3])),
+        Spec("py_function", func=_double, inp=TensorList([X23]), Tout=DType("float32")),
+        Spec("numpy_function", func=_double, inp=TensorList([X23]), Tout=DType("float32")),
+        Spec("SparseTensor", Indices(_i([[0, 0], [1, 2]])), _f((2,)), Shape([2, 3])),
+        Spec("TensorArray", DType("float32"), size=Count(2)),
+        Spec("dtypes.as_dtype", DType("float32")),
+        # tf.sparse
+        Spec("sparse.from_dense", _f()),
+        Spec("sparse.to_dense", _sparse()),
+        Spec("sparse.add", _sparse(), _sparse()),
+        Spec("sparse.concat", Axis(1), _sparse_list()),
+        Spec("sparse.expand_dims", _sparse(), axis=Axis(1)),
+        Spec("sparse.eye", Count(2), num_columns=Count(3)),
+        Spec("sparse.sparse_dense_matmul", _sparse(), Tensor(X32)),
+        Spec("sparse.reduce_max", _sparse(), axis=Axis(1)),
+        Spec("sparse.reduce_sum", _sparse(), axis=Axis(1)),
+        Spec("sparse.reorder", _sparse()),
+        Spec("sparse.reshape", _sparse(), Shape([3, 2])),
+        Spec("sparse.retain", _sparse(), Tensor(np.array([True, False, True]))),
+        Spec("sparse.slice", _sparse(), Shape([0, 0]), Shape([2, 2])),
+        Spec("sparse.to_indicator", _sparse_ids(), Count(4)),
+        Spec("sparse.transpose", _sparse(), perm=Perm([1, 0])),
+        Spec("sparse.map_values", _negate, _sparse()),
+        # tf.image and the decoders
+        Spec("image.resize", Tensor(IMAGE), Shape([3, 3])),
+        Spec("io.decode_png", Encoded(PNG)),
+        Spec("io.decode_jpeg", Encoded(JPEG)),
+        Spec("io.decode_bmp", Encoded(BMP)),
+        Spec("io.decode_gif", Encoded(GIF)),
+        Spec("io.decode_image", Encoded(PNG), channels=Count(3)),
+        Spec("keras.Input", shape=Shape([3])),
+        Spec("linalg.eye", Count(2), num_columns=Count(3)),
+        Spec("debugging.assert_shapes", Name([(X23, ("N", "Q"))])),
     ]
+    s += [Spec(f"keras.layers.{f}", TensorList([X23, X23])) for f in MERGE_FUNCTIONS]
+    s += [Spec("keras.layers.dot", TensorList([X23, X23]), axes=Axis(1))]
     return s
+
+
+def _double(x):
+    return x * 2
+
+
+def _negate(x):
+    return -x
+
+
+def _sparse():
+    return Built(lambda tf: tf.sparse.from_dense(np.array([[1.0, 0, 2], [0, 3, 0]], np.float32)))
+
+
+def _sparse_ids():
+    return Built(lambda tf: tf.sparse.from_dense(np.array([[1, 0, 3], [0, 2, 0]], np.int64)))
+
+
+def _sparse_list():
+    return Built(lambda tf: [tf.sparse.from_dense(X23), tf.sparse.from_dense(X23)])
 
 
 # ---- Keras layers --------------------------------------------------------------------------
@@ -482,6 +361,7 @@ LAYER_INPUTS = {
     "sequence": np.resize(SEQUENCE, (2, 5, 2)).astype(np.float32),
     "image": np.resize(IMAGE, (2, 4, 4, 1)).astype(np.float32),
     "ids": _i([[1, 2], [0, 4]]),
+    "words": np.array([[b"a"], [b"b c"]]),
 }
 
 
@@ -533,6 +413,35 @@ def layer_specs() -> list:
         (L + "Minimum", {}, "pair"),
         (L + "Concatenate", {"axis": Axis(-1)}, "pair"),
         (L + "Dot", {"axes": Axis(1)}, "pair"),
+        (L + "SimpleRNNCell", {"units": Count(3)}, "cell1"),
+        (L + "LSTMCell", {"units": Count(3)}, "cell2"),
+        (L + "GRUCell", {"units": Count(3)}, "cell1"),
+        (L + "RNN", {"cell": Built(lambda tf: tf.keras.layers.SimpleRNNCell(3))}, seq),
+        (L + "Bidirectional", {"layer": Built(lambda tf: tf.keras.layers.LSTM(2))}, seq),
+        (L + "TimeDistributed", {"layer": Built(lambda tf: tf.keras.layers.Dense(2))}, seq),
+        (L + "Lambda", {"function": _double}, vec),
+        (L + "ReLU", {"max_value": Number(6.0)}, vec),
+        (L + "LeakyReLU", {"negative_slope": Number(0.3)}, vec),
+        (L + "ELU", {"alpha": Number(1.0)}, vec),
+        (L + "PReLU", {}, vec),
+        (L + "Softmax", {"axis": Axis(-1)}, vec),
+        (L + "CategoryEncoding", {"num_tokens": Count(5)}, "ids"),
+        (L + "Hashing", {"num_bins": Count(3)}, "words"),
+        (L + "StringLookup", {"vocabulary": Name(["a", "b"])}, "words"),
+        (L + "IntegerLookup", {"vocabulary": Indices(_i([1, 2]))}, "ids"),
+        (L + "TextVectorization", {"max_tokens": Count(10), "vocabulary": ["a", "b"]}, "words"),
+        (L + "Discretization", {"bin_boundaries": Name([0.3, 0.6])}, vec),
+        (L + "CenterCrop", {"height": Count(2), "width": Count(2)}, img),
+        (L + "Resizing", {"height": Count(3), "width": Count(3)}, img),
+        (L + "RandomFlip", {"mode": Name("horizontal"), "seed": 1}, img),
+        (L + "RandomRotation", {"factor": Number(0.1), "seed": 1}, img),
+        (
+            L + "RandomTranslation",
+            {"height_factor": Number(0.1), "width_factor": Number(0.1), "seed": 1},
+            img,
+        ),  # fmt: skip
+        (L + "RandomZoom", {"height_factor": Number(0.1), "seed": 1}, img),
+        (L + "RandomContrast", {"factor": Number(0.1), "seed": 1}, img),
     ]
 
 
@@ -542,13 +451,17 @@ def _layer_input_variants(kind):
         return LAYER_INPUTS["vector"], TensorList([X23, X23]).bad()
     if kind == "attention":
         return LAYER_INPUTS["sequence"], Tensor(LAYER_INPUTS["sequence"]).bad()
+    if kind.startswith("cell"):
+        return X23[:, :2], Tensor(X23[:, :2]).bad()
+    if kind == "words":
+        return LAYER_INPUTS["words"], Strings(LAYER_INPUTS["words"]).bad()
     v = LAYER_INPUTS[kind]
     role = Indices(v) if kind == "ids" else Tensor(v)
     return v, role.bad()
 
 
 def _make_layer(tf, path, kwargs):
-    return resolve(tf, path)(**kwargs)
+    return resolve(tf, path)(**{k: build(tf, v) for k, v in kwargs.items()})
 
 
 def _call_layer(layer, kind, x):
@@ -556,6 +469,9 @@ def _call_layer(layer, kind, x):
         return layer(x if not isinstance(x, np.ndarray) or x.ndim == 0 else [x, x])
     if kind == "attention":
         return layer(x, x)
+    if kind.startswith("cell"):  # one or two (LSTM: h and c) states of 3 units
+        states = [np.zeros((2, 3), np.float32)] * int(kind[-1])
+        return layer(x, states)
     return layer(x)
 
 
@@ -611,7 +527,8 @@ def _op_cases(spec: Spec):
         def run(tf):
             fn = resolve(tf, spec.path)
             args, kwargs = spec.call_with(position if use_bad else None, bad)
-            return fn(*args, **kwargs)
+            args = [build(tf, a) for a in args]
+            return fn(*args, **{k: build(tf, v) for k, v in kwargs.items()})
 
         return run
 

@@ -1,11 +1,10 @@
 """tf.debugging: check_numerics (forward, gradient) and the assert_* family, with TensorFlow's
 error types and messages (golden)."""
 
+import inspect
 import json
 import os
 import re
-
-import inspect
 
 import numpy as np
 import pytest

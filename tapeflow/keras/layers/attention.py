@@ -217,6 +217,13 @@ class MultiHeadAttention(Layer):
                 f"shapes, received query_shape={query_shape} only"
             )
         key_shape = value_shape if key_shape is None else key_shape
+        for what, shape in (("query", query_shape), ("value", value_shape)):
+            if len(shape) < 3:
+                raise ValueError(
+                    f"Layer {self.name} (MultiHeadAttention): `{what}` must have a batch, at "
+                    f"least one attention axis and a feature axis (rank >= 3), received "
+                    f"{what}_shape={tuple(shape)}"
+                )
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
             raise ValueError(
                 "All dimensions of `value` and `key`, except the last one, must be equal. "

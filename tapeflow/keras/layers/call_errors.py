@@ -1,6 +1,8 @@
 """An error raised while a layer builds or calls names the layer: Keras 3's "Exception
 encountered when calling Dense.call()" header (with the layer's name) and the arguments
-the call received, added once, by the innermost layer, to an error of the same type.
+the call received, added once, by the innermost layer, to an error of the same type; each
+enclosing layer (a Bidirectional around its LSTM, a model around its layers) adds one
+"Called from" line, so the message also names the layer the user called.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ _INJECTED = "_keras_call_info_injected"  # Keras' own marker: only the innermost
 
 def with_layer_context(error: Exception, layer, method: str, args, kwargs) -> Exception:
     """`error` (or a copy of its type) whose message says which layer and method raised it."""
-    if getattr(error, _INJECTED, False) or type(layer).__name__.startswith("_"):
-        return error  # named already, or a private sublayer: its public owner names itself
     display = f"{type(layer).__name__}.{method}()"
+    if type(layer).__name__.startswith("_"):
+        return error  # a private sublayer: its public owner names itself
+    if getattr(error, _INJECTED, False):
+        rewrite_message(error, f"{error}\nCalled from {display} (layer '{layer.name}').")
+        return error
     message = (
         f"Exception encountered when calling {display} (layer '{layer.name}').\n\n"
         f"{error}\n\n"

@@ -55,8 +55,12 @@ def _serialize_constraint(constraint):
 
 
 def _positive_int(layer, what, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(
+    """`value` as an int > 0: another kind is ValueError, a negative or zero int is
+    InvalidArgumentError (a ValueError too; TF's error when such a size reaches an op)."""
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or value <= 0:
+        error = InvalidArgumentError if is_int else ValueError
+        raise error(
             f"{layer}: `{what}` must be a positive integer, received {what}={value!r} "
             f"(of type {type(value).__name__})"
         )

@@ -58,8 +58,8 @@ class Layer(Module):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
-        if init is not None and not cls.__name__.startswith("_"):  # private bases: the
-            cls.__init__ = _naming_init(init, cls.__name__)  # public class names itself
+        if init is not None:
+            cls.__init__ = _naming_init(init)
 
     def __init__(
         self,
@@ -578,18 +578,17 @@ def _has_symbolic(x) -> bool:
     return False
 
 
-def _naming_init(init, class_name):
-    """`init` whose errors name the layer class (`Dense: ...`), as call errors name it."""
+def _naming_init(init):
+    """`init` whose errors name the layer being made (`Dense: ...`), as call errors do. The
+    class named is the object's own (not the base whose __init__ raised); a layer made
+    inside another one's constructor (an RNN's cell) is named, then its maker."""
 
     @functools.wraps(init)
     def __init__(self, *args, **kwargs):
         try:
             init(self, *args, **kwargs)
         except Exception as e:
-            if getattr(e, "_tapeflow_layer_named", False):
-                raise  # an inner layer (a cell built by its RNN) named itself already
-            named = name_in_error(e, class_name)
-            named._tapeflow_layer_named = True
+            named = name_in_error(e, type(self).__name__)
             if named is e:
                 raise
             raise named from e
@@ -621,4 +620,4 @@ def _restore_pending(owner, name, variable):
     restore_pending(owner, name, variable)
 
 
-__all__ = ["Layer", "KerasVariable", "KerasTensor", "TensorShape", "InputSpec"]
+__all__ = ["Layer", "KerasVariable", "KerasTensor", "TensorShape"]

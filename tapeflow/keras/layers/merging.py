@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...core.errors import InvalidArgumentError
 from ...ops import clip as _clip
 from ...ops import math as _math
 from ...ops.array import expand_dims, reshape, squeeze, transpose
@@ -197,7 +198,7 @@ class Concatenate(Merge):
             ranks = {len(s) for s in shapes}
             rank = ranks.pop()
             if ranks or not -rank <= self.axis < rank:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Concatenate {self.name}: inputs must have one rank and axis={self.axis} "
                     f"must be within it, received input_shape={list(input_shape)}"
                 )

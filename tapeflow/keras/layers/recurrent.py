@@ -7,6 +7,7 @@ costs the recurrent matmul and the gate arithmetic only.
 
 from __future__ import annotations
 
+from ...core.errors import InvalidArgumentError
 from ...core.tensor import convert_to_tensor
 from ...ops.array import ones, reshape, stop_gradient, zeros
 from ...ops.array_join import concat, stack, unstack
@@ -451,7 +452,7 @@ class RNN(Layer):
 
     def build(self, sequences_shape, initial_state_shape=None):
         if len(sequences_shape) < 3:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer {self.name} ({type(self).__name__}) expects inputs of shape "
                 f"(batch, time, features), received shape {tuple(sequences_shape)}"
             )
@@ -493,7 +494,7 @@ class RNN(Layer):
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         if sequences.ndim < 3:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer {self.name} ({type(self).__name__}) expects inputs of shape "
                 f"(batch, time, features), received shape {tuple(sequences.shape)}"
             )
