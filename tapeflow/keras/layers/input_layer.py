@@ -14,9 +14,10 @@ def _shape(dims) -> tuple:
         if d is None:
             continue
         if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            shown = "NaN" if d != d else repr(d)  # a NaN from a file says so
             raise ValueError(
-                f"Cannot convert '{list(dims[1:])}' to a shape. Found invalid dimension '{d}' of "
-                f"type '{type(d)}'."
+                f"Cannot convert '{list(dims[1:])}' to a shape. Found invalid dimension {shown} "
+                f"of type '{type(d)}'."
             )
         if d < 0:
             raise ValueError(

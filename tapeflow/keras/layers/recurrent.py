@@ -460,6 +460,22 @@ class RNN(Layer):
             self.cell._build_with_scope((sequences_shape[0],) + tuple(sequences_shape[2:]))
         self.built = True
 
+    def _check_sequences(self, sequences):
+        """At least one time step, and the feature size the cell was built for (else a
+        slice or MatMul deep inside the loop would report it)."""
+        shape = tuple(sequences.shape)
+        if shape[1] == 0:
+            raise InvalidArgumentError(
+                f"Layer {self.name} ({type(self).__name__}) needs at least one time step, "
+                f"received sequences of shape {shape}"
+            )
+        kernel = getattr(self.cell, "kernel", None)
+        if kernel is not None and kernel.shape.rank == 2 and kernel.shape[0] != shape[-1]:
+            raise InvalidArgumentError(
+                f"Layer {self.name} ({type(self).__name__}) was built for {kernel.shape[0]} "
+                f"input features, received sequences of shape {shape}"
+            )
+
     def get_initial_state(self, batch_size):
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
@@ -498,6 +514,7 @@ class RNN(Layer):
                 f"Layer {self.name} ({type(self).__name__}) expects inputs of shape "
                 f"(batch, time, features), received shape {tuple(sequences.shape)}"
             )
+        self._check_sequences(sequences)
         states = self._initial_states(sequences, initial_state)
         cell = self.cell
         if isinstance(cell, _GatedCell):

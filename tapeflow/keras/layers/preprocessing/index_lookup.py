@@ -180,14 +180,14 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
         return _common.on_host(encode, inputs.flat_values, inputs.row_splits)
 
     def _ensure_known_vocab_size(self):
-        if not self._vocabulary_set and not self._has_input_vocabulary:
-            # As Keras 3 on TF: a lookup table nobody filled is "not initialized".
-            raise FailedPreconditionError(
-                f"{type(self).__name__} {self.name}: Table not initialized: set the "
-                f"vocabulary (the `vocabulary` argument, set_vocabulary or adapt) before "
-                f"calling the layer"
-            )
         if self.output_mode == "int" or self.pad_to_max_tokens:
+            if not self._vocabulary_set and not self._has_input_vocabulary:
+                # As Keras 3 on TF: a lookup table nobody filled is "not initialized".
+                raise FailedPreconditionError(
+                    f"{type(self).__name__} {self.name}: Table not initialized: set the "
+                    f"vocabulary (the `vocabulary` argument, set_vocabulary or adapt) before "
+                    f"calling the layer"
+                )
             return
         if not self._tokens and not self._has_input_vocabulary:
             raise RuntimeError(
