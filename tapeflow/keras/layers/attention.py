@@ -19,10 +19,10 @@ from ...ops.nn import softmax
 from ...ops.nn_layers import dropout as _dropout
 from ...ops.reduce import reduce_logsumexp
 from .. import initializers, regularizers
-from .call_errors import with_layer_context
+from .call_errors import refuse_text, with_layer_context
 from .convolutional import _serialize
 from .core import _positive_int
-from .layer import Layer, _refuse_text
+from .layer import Layer
 
 
 class _Projection(Layer):
@@ -257,7 +257,7 @@ class MultiHeadAttention(Layer):
             raise TypeError(
                 f"Layer {self.name} (MultiHeadAttention): call() missing the `value` argument"
             )
-        _refuse_text(self, (query, value, key))
+        refuse_text(self, (query, value, key))
         if not self.built:
             shapes = [None if t is None else _shape_of(t) for t in (query, value, key)]
             with name_scope(self.name):

@@ -1,4 +1,4 @@
-"""An error raised while a layer builds or calls names the layer: Keras 3's "Exception
+"""An error raised while a layer is made, builds or calls names the layer: Keras 3's "Exception
 encountered when calling Dense.call()" header (with the layer's name) and the arguments
 the call received, added once, by the innermost layer, to an error of the same type; each
 enclosing layer (a Bidirectional around its LSTM, a model around its layers) adds one
@@ -7,10 +7,11 @@ enclosing layer (a Bidirectional around its LSTM, a model around its layers) add
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 from ...core import nest
-from ...core.error_context import rewrite_message
+from ...core.error_context import name_in_error, rewrite_message
 
 _INJECTED = "_keras_call_info_injected"  # Keras' own marker: only the innermost call adds it
 
@@ -67,3 +68,32 @@ def _format(value):
         return nest.map_structure(one, value)
     except Exception:  # noqa: BLE001 - an exotic structure: show it as it is
         return value
+
+
+def naming_init(init):
+    """`init` whose errors name the layer being made (`Dense: ...`), as call errors do. The
+    class named is the object's own (not the base whose __init__ raised); a layer made
+    inside another one's constructor (an RNN's cell) is named, then its maker."""
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        try:
+            init(self, *args, **kwargs)
+        except Exception as e:
+            named = name_in_error(e, type(self).__name__)
+            if named is e:
+                raise
+            raise named from e
+
+    return __init__
+
+
+def refuse_text(layer, args):
+    """Keras 3 takes only tensors (arrays, numbers) as positional arguments: not strings."""
+    for x in args:
+        if isinstance(x, (str, bytes)):
+            raise ValueError(
+                f"Only input tensors may be passed as positional arguments. The following "
+                f"argument value should be passed as a keyword argument: {x} (of type "
+                f"{type(x)}), for layer '{layer.name}' ({type(layer).__name__})"
+            )

@@ -7,7 +7,6 @@ with `add_weight`, computes in `call(inputs, training=None)` and describes itsel
 
 from __future__ import annotations
 
-import functools
 import inspect
 import threading
 
@@ -15,14 +14,13 @@ import numpy as np
 
 from ...core import distribution, nest, tracking
 from ...core.context import state as core_state
-from ...core.error_context import name_in_error
 from ...core.module import Module, name_scope
 from ...core.registry import register_direct_type
 from ...core.shape import TensorShape
 from ...core.tensor import Operand, Tensor, convert_to_tensor
 from ...core.variable import Variable
 from .. import backend
-from .call_errors import with_layer_context
+from .call_errors import naming_init, refuse_text, with_layer_context
 from .input_spec import InputSpec, assert_input_compatibility, check_tensor
 from .symbolic import KerasTensor, symbolic_call
 
@@ -59,7 +57,7 @@ class Layer(Module):
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         if init is not None:
-            cls.__init__ = _naming_init(init)
+            cls.__init__ = naming_init(init)
 
     def __init__(
         self,
@@ -350,7 +348,7 @@ class Layer(Module):
             if type(first) is not Tensor or first._value.dtype != self._np_dtype:
                 if _has_symbolic(first):
                     return symbolic_call(self, args, kwargs)
-                _refuse_text(self, args)
+                refuse_text(self, args)
                 first = self._convert_inputs(first)
                 args = (first,) + args[1:]
         elif "inputs" in kwargs:
@@ -576,35 +574,6 @@ def _has_symbolic(x) -> bool:
     if isinstance(x, (list, tuple, dict)):
         return any(isinstance(v, KerasTensor) for v in nest.flatten(x))
     return False
-
-
-def _naming_init(init):
-    """`init` whose errors name the layer being made (`Dense: ...`), as call errors do. The
-    class named is the object's own (not the base whose __init__ raised); a layer made
-    inside another one's constructor (an RNN's cell) is named, then its maker."""
-
-    @functools.wraps(init)
-    def __init__(self, *args, **kwargs):
-        try:
-            init(self, *args, **kwargs)
-        except Exception as e:
-            named = name_in_error(e, type(self).__name__)
-            if named is e:
-                raise
-            raise named from e
-
-    return __init__
-
-
-def _refuse_text(layer, args):
-    """Keras 3 takes only tensors (arrays, numbers) as positional arguments: not strings."""
-    for x in args:
-        if isinstance(x, (str, bytes)):
-            raise ValueError(
-                f"Only input tensors may be passed as positional arguments. The following "
-                f"argument value should be passed as a keyword argument: {x} (of type "
-                f"{type(x)}), for layer '{layer.name}' ({type(layer).__name__})"
-            )
 
 
 def _is_numeric_list(x) -> bool:
