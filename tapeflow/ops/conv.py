@@ -5,8 +5,9 @@ ops of their own (Conv2DBackpropInput/Filter), and as a convolution is bilinear,
 them differentiates into the other two: the family is closed under differentiation.
 """
 
+import numpy as np
+
 from ..backend import conv as kernels
-from ..backend import xp
 from ..core.errors import InvalidArgumentError, UnimplementedError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
@@ -325,7 +326,8 @@ def _from_nhwc(y, channels_first):
 
 
 def _static_shape(x):
-    return tuple(int(d) for d in (x._value.shape if hasattr(x, "_value") else xp.shape(x)))
+    # np.shape: a NumPy input under the CuPy backend too (it is converted by the op later).
+    return tuple(int(d) for d in (x._value.shape if hasattr(x, "_value") else np.shape(x)))
 
 
 def _add_width_axis(x, name, channels_first, extra_batch_dims=False):

@@ -15,6 +15,7 @@ import builtins
 
 import numpy as np
 
+from ..backend import xp
 from ..core import dtypes, nest
 from ..core.errors import ArgumentTypeError, InvalidArgumentError
 from ..core.registry import get_op, register_composite_handler
@@ -45,7 +46,7 @@ def _make(indices, values, dense_shape) -> SparseTensor:
 
 
 def _int64(values) -> Operand:
-    return wrap(np.asarray(values, np.int64))
+    return wrap(xp.asarray(np.asarray(values, np.int64)))  # on the backend (CuPy's device)
 
 
 def _column(indices, start, stop=None):
