@@ -180,14 +180,14 @@ def _tensor_scatter_sub_vjp(g, ans, tensor, indices, updates):
     return g, None, -_gather_nd(g, indices)
 
 
-@op("TensorScatterMin", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+@op("TensorScatterMin", numbers=True, same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_min(tensor, indices, updates):
     out = tensor.copy()
     xp.minimum.at(out, _scatter_index("TensorScatterMin", indices, updates, tensor.shape), updates)
     return out
 
 
-@op("TensorScatterMax", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+@op("TensorScatterMax", numbers=True, same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_max(tensor, indices, updates):
     out = tensor.copy()
     xp.maximum.at(out, _scatter_index("TensorScatterMax", indices, updates, tensor.shape), updates)

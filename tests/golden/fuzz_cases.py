@@ -17,6 +17,7 @@ from fuzz_roles import (  # the roles and values the tables are written in
     IMAGE,
     JPEG,
     LOWER,
+    LU,
     PNG,
     RHS,
     SEQUENCE,
@@ -117,6 +118,9 @@ REDUCTIONS = [
 ]  # fmt: skip
 
 
+SEGMENT_REDUCTIONS = ["segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod"]
+UNSORTED_SEGMENTS = ["unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_mean",
+                     "unsorted_segment_prod", "unsorted_segment_sqrt_n"]  # fmt: skip
 MERGE_FUNCTIONS = ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
 
 
@@ -326,9 +330,44 @@ def op_specs() -> list:
         Spec("keras.Input", shape=Shape([3])),
         Spec("linalg.eye", Count(2), num_columns=Count(3)),
         Spec("debugging.assert_shapes", Name([(X23, ("N", "Q"))])),
+        # segments, counting and searching
+        Spec("math.bincount", Indices(_i([1, 2, 2])), minlength=Count(4)),
+        Spec("math.cumulative_logsumexp", _f(), axis=Axis(1)),
+        Spec("math.in_top_k", Indices(_i([1, 2])), _f(), Count(2)),
+        Spec(
+            "histogram_fixed_width", _f(), Tensor(np.array([0.0, 1.0], np.float32)), nbins=Count(4)
+        ),  # fmt: skip
+        Spec(
+            "histogram_fixed_width_bins",
+            _f(),
+            Tensor(np.array([0.0, 1.0], np.float32)),
+            nbins=Count(4),
+        ),  # fmt: skip
+        Spec("searchsorted", _f(), Tensor(X23[:, :2] + 0.1)),
+        Spec("unique", _f((3,))),
+        Spec("unique_with_counts", _f((3,))),
+        Spec("tensor_scatter_nd_max", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
+        Spec("tensor_scatter_nd_min", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
+        # linear algebra
+        Spec("linalg.cross", _f(), _f()),
+        Spec("linalg.eigh", Tensor(SPD)),
+        Spec("linalg.eigvalsh", Tensor(SPD)),
+        Spec("linalg.expm", Tensor(SPD)),
+        Spec("linalg.global_norm", TensorList([X23, X3])),
+        Spec("linalg.lstsq", Tensor(SPD), Tensor(RHS)),
+        Spec("linalg.lu", Tensor(SPD)),
+        Spec("linalg.lu_matrix_inverse", Tensor(LU), Indices(_i([0, 1]))),
+        Spec("linalg.lu_reconstruct", Tensor(LU), Indices(_i([0, 1]))),
+        Spec("linalg.lu_solve", Tensor(LU), Indices(_i([0, 1])), Tensor(RHS)),
+        Spec("linalg.matrix_rank", _f()),
+        Spec("linalg.pinv", _f()),
+        Spec("linalg.qr", _f()),
+        Spec("linalg.svd", _f()),
     ]
     s += [Spec(f"keras.layers.{f}", TensorList([X23, X23])) for f in MERGE_FUNCTIONS]
     s += [Spec("keras.layers.dot", TensorList([X23, X23]), axes=Axis(1))]
+    s += [Spec(f"math.{f}", _f(), Indices(_i([0, 0]))) for f in SEGMENT_REDUCTIONS]
+    s += [Spec(f"math.{f}", _f(), Indices(_i([1, 0])), Count(3)) for f in UNSORTED_SEGMENTS]
     return s
 
 

@@ -19,6 +19,7 @@ X213 = X23.reshape(2, 1, 3)
 SPD = np.array([[2.0, 1.0], [1.0, 2.0]], np.float32)
 LOWER = np.array([[2.0, 0.0], [1.0, 2.0]], np.float32)
 RHS = np.array([[1.0], [2.0]], np.float32)
+LU = np.array([[2.0, 1.0], [0.5, 1.5]], np.float32)  # tf.linalg.lu(SPD): perm [0, 1]
 IMAGE = (np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1) / 16).astype(np.float32)
 SEQUENCE = (np.arange(10, dtype=np.float32).reshape(1, 5, 2) / 10).astype(np.float32)
 BOOLS = np.array([[True, False, True], [False, True, True]])
