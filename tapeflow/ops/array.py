@@ -36,12 +36,6 @@ def stop_gradient(input):
     return input
 
 
-def _static_shape(shape, op: str = "shape", arg: str = "shape", **kwargs) -> tuple:
-    """A shape argument (list, TensorShape, int Tensor) as a tuple of Python ints, checked
-    as TF checks it (see `_args.shape`)."""
-    return _args.shape(shape, op, arg, **kwargs)
-
-
 def _is_string(x) -> bool:
     return getattr(x, "dtype", None) == dtypes.string or string_values.leads_with_text(x)
 

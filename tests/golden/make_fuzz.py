@@ -48,11 +48,12 @@ def main():
             results[case_id], messages[case_id] = ["crash", ""], "aborts TensorFlow's process"
             continue
         results[case_id], messages[case_id] = run(fn)
-    golden = {
-        "versions": {"tensorflow": tf.__version__, "keras": tf.keras.__version__},
-        "cases": results,
-    }
-    OUT.write_text(json.dumps(golden, indent=0, sort_keys=True) + "\n")
+    versions = {"tensorflow": tf.__version__, "keras": tf.keras.__version__}
+    # One case a line: the file diffs line by line when cases are added.
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(results.items())]
+    OUT.write_text(
+        f'{{"versions": {json.dumps(versions)},\n "cases": {{\n' + ",\n".join(lines) + "\n}}\n"
+    )
     if args.messages:
         pathlib.Path(args.messages).write_text(json.dumps(messages, indent=1, sort_keys=True))
     raised = sum(r[0] != "ok" for r in results.values())
