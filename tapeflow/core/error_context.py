@@ -20,7 +20,8 @@ def names(message: str, name: str) -> bool:
 
 
 def leaf(public_name: str) -> str:
-    """ "reduce_sum" of "tf.math.reduce_sum" (and of "tf.nn.swish (tf.nn.silu)": "swish")."""
+    """The op's own name in a public name: reduce_sum in tf.math.reduce_sum, swish in
+    "tf.nn.swish (tf.nn.silu)" (an alias list follows the first name)."""
     return public_name.split(" ", 1)[0].rsplit(".", 1)[-1]
 
 
