@@ -118,10 +118,27 @@ def namespace(package: str, name: str) -> types.ModuleType:
     return module
 
 
+# Engine functions re-exported by tapeflow/__init__.py that name themselves in errors too.
+_CORE_PUBLIC = ("constant", "convert_to_tensor")
+
+
 def install(package_globals: dict):
-    """Puts every exported op into `tf.*` and its sub-namespaces."""
+    """Puts every exported op into `tf.*` and its sub-namespaces.
+
+    Functions are exported wrapped so that their errors name the op the user called
+    (`tf.fill: ...`); registered Ops name themselves and learn their public name.
+    """
     package = package_globals["__name__"]
-    for ns, members in collect().items():
+    table = collect()
+    exported = {}  # id(function) -> its wrapper, shared by every namespace exporting it
+    paths = {}  # id(function) -> every public path of it, tf.* first
+    for ns in sorted(table, key=lambda n: n != "tf"):
+        for k, v in table[ns].items():
+            paths.setdefault(id(v), []).append(f"tf.{k}" if ns == "tf" else f"tf.{ns}.{k}")
+    for members in table.values():
+        for k, v in members.items():
+            members[k] = _public(v, _error_name(paths[id(v)]), exported)
+    for ns, members in table.items():
         if ns == "tf":
             package_globals.update(members)
         else:
@@ -132,6 +149,35 @@ def install(package_globals: dict):
                     setattr(module, k, v)
             if lazy:
                 _install_lazy(module, lazy)
+    for name in _CORE_PUBLIC:
+        package_globals[name] = _public(package_globals[name], f"tf.{name}", exported)
+
+
+def _error_name(paths: list) -> str:
+    """The name errors give a function exported under `paths`: the longest leaf ("tf.add",
+    not "tf.math.add"; "tf.sparse.sparse_dense_matmul" covers tf.sparse.matmul), plus the
+    aliases it does not cover ("tf.nn.swish (tf.nn.silu)")."""
+    primary = max(paths, key=lambda p: len(p.rsplit(".", 1)[-1]))
+    covered = primary.rsplit(".", 1)[-1].replace("_", "")
+    extra = [p for p in paths if p.rsplit(".", 1)[-1].replace("_", "") not in covered]
+    return f"{primary} ({', '.join(dict.fromkeys(extra))})" if extra else primary
+
+
+def _public(obj, public_name: str, exported: dict):
+    from .core.error_context import public_class, public_function
+    from .core.registry import Op
+
+    if isinstance(obj, Op):
+        if obj.public_name is None:
+            obj.public_name = public_name
+        return obj
+    if isinstance(obj, type) and obj.__module__.startswith("tapeflow."):
+        return public_class(obj, public_name)  # constructor errors name the class too
+    if not isinstance(obj, types.FunctionType):
+        return obj  # modules and lazy names
+    if id(obj) not in exported:
+        exported[id(obj)] = public_function(obj, public_name)
+    return exported[id(obj)]
 
 
 def _install_lazy(module: types.ModuleType, lazy: dict):

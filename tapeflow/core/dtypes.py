@@ -142,6 +142,8 @@ def as_dtype(type_value) -> DType:
     """Converts a DType, a name, a NumPy dtype or a Python type to a `DType`."""
     if isinstance(type_value, DType):
         return type_value
+    if type_value is None:  # NumPy would read None as float64
+        raise TypeError("Cannot convert the argument `type_value`: None to a tapeflow DType.")
     if isinstance(type_value, str):
         try:
             return _BY_NAME[type_value]

@@ -65,3 +65,10 @@ class DeadlineExceededError(OpError):
 class DTypeMismatchError(TypeError, ValueError):
     """A value of the wrong dtype for a Variable. TF raises TypeError for Python values and
     ValueError for Tensors; this is both, so code written against either keeps working."""
+
+
+class ArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument of the wrong kind: a float, a string or a bool where an op takes integers
+    (an axis, a shape, a size). TF raises TypeError or InvalidArgumentError for the same
+    mistake depending on how the op converts the argument; this is both, so code written
+    against either catches it."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
+from .errors import ArgumentTypeError, InvalidArgumentError
 from .registry import get_op
 from .shape import TensorShape
 from .tensor import Operand, Tensor, convert_to_tensor, wrap
@@ -356,13 +357,30 @@ def _dense_shape(rt) -> list:
 def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
     """Row splits from sorted row ids: `[0, 0, 2] -> [0, 2, 2, 3]` (`tf.ragged`)."""
     ids = _as_index_vector(segment_ids, "segment_ids")
-    n = -1 if num_segments is None else int(num_segments)
+    n = -1 if num_segments is None else _num_segments(num_segments)
     return get_op("SegmentIdsToRowSplits")(ids, num_segments=n)
+
+
+def _num_segments(value) -> int:
+    t = convert_to_tensor(value)
+    if not t.dtype.is_integer or t.ndim != 0:
+        raise ArgumentTypeError(
+            f"segment_ids_to_row_splits: num_segments must be a scalar int, got {value!r}"
+        )
+    n = int(t)
+    if n < 0:
+        raise InvalidArgumentError(
+            f"segment_ids_to_row_splits: num_segments must be non-negative, got {n}"
+        )
+    return n
 
 
 def row_splits_to_segment_ids(splits, name=None, out_type=None):
     """The row of each value: `[0, 2, 2, 3] -> [0, 0, 2]` (`tf.ragged`)."""
-    return get_op("RowSplitsToSegmentIds")(_as_index_vector(splits, "splits"))
+    splits = _as_index_vector(splits, "splits")
+    if splits.shape[0] == 0:
+        raise ValueError("row_splits_to_segment_ids: Invalid row_splits: [] (needs at least 0)")
+    return get_op("RowSplitsToSegmentIds")(splits)
 
 
 def is_ragged(x) -> bool:

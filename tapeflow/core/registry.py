@@ -16,13 +16,18 @@ tapeflow ops, so a tape around the backward pass records it (higher-order gradie
 
 from __future__ import annotations
 
+import numpy as np
+
 from .context import state
+from .error_context import leaf, names, rewrite_message
 from .errors import InvalidArgumentError
 from .string_values import OBJECT as _STRING
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
 from .variable import Variable
 
 _REGISTRY: dict[str, Op] = {}
+_REFUSED = frozenset({_STRING})
+_REFUSED_NUMBERS = frozenset({_STRING, np.dtype(bool)})
 
 ALL_INPUTS = "all"
 
@@ -68,8 +73,12 @@ class Op:
         check,
         stateful=False,
         strings=False,
+        numbers=False,
     ):
         self.name = name
+        # "tf.multiply" when exported under another name than its op type (`_api.install`);
+        # errors then name both.
+        self.public_name = None
         self.forward = forward
         self.vjp_fn = None
         self.vjp_needs = False  # the vjp takes `needs=`: which input gradients are used
@@ -89,6 +98,11 @@ class Op:
         # Accepts string tensors. Off by default: NumPy would happily "sum" or compare the
         # bytes in an object array, where TF refuses; each op that handles strings opts in.
         self.strings = strings
+        # Inputs that take the slow path in `execute`: strings always (checked against
+        # `strings` there), and bools too for an op that computes on numbers only (TF's
+        # kernels have no bool version of Add, Relu, MatMul...: InvalidArgumentError).
+        self.numbers = numbers
+        self.refused = _REFUSED_NUMBERS if numbers else _REFUSED
         # An op run instead when the inputs are strings (TF's `+` joins strings: AddV2 ->
         # StringJoin), so a numeric kernel never sees them.
         self.string_variant = None
@@ -136,9 +150,10 @@ def op(
     check=None,
     stateful=False,
     strings=False,
+    numbers=False,
 ):
     """Declares an op: `same_dtype` names the input positions that must share a dtype;
-    `strings=True` lets string tensors in."""
+    `strings=True` lets string tensors in, `numbers=True` keeps bool tensors out."""
 
     def register(forward):
         if name in _REGISTRY:
@@ -156,6 +171,7 @@ def op(
             check=check or {},
             stateful=stateful,
             strings=strings,
+            numbers=numbers,
         )
         _REGISTRY[name] = o
         return o
@@ -204,9 +220,11 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     This is every op's hot path: no helper calls on the common route (all inputs Tensors
     or Variables of one dtype, one output, no tape).
     """
+    refused = op.refused
     for x in inputs:
-        # A string input takes the slow path too, where `_convert_inputs` checks the op takes it.
-        if type(x) not in _DIRECT_TYPES or x._value.dtype is _STRING:
+        # A string (or for a number op, bool) input takes the slow path too, where
+        # `_convert_inputs` checks the op takes it.
+        if type(x) not in _DIRECT_TYPES or x._value.dtype in refused:
             handler = _COMPOSITE_HANDLERS.get(type(x))
             if handler is not None:
                 return handler(op, inputs, attrs)
@@ -224,14 +242,13 @@ def execute(op: Op, inputs: tuple, attrs: dict):
                     _raise_dtype_mismatch(op, inputs)
     try:
         out = op.forward(*[x._value for x in inputs], **attrs)
-    except (ValueError, IndexError) as e:
-        error = e
-        if not isinstance(e, InvalidArgumentError):
-            error = InvalidArgumentError(f"{op.name}: {e} (got {describe(inputs)})")
-            error.__cause__ = e
+    except (ValueError, IndexError, TypeError) as e:
+        error = _forward_error(op, inputs, e)
         # A tf.function trace defers an error that depends on values (TF raises those when
         # the graph runs, and never runs an op whose result is unused): see trace.py.
-        out = None if state.tracer is None else state.tracer.stand_in(op, inputs, attrs, error)
+        out = None
+        if state.tracer is not None and not isinstance(error, TypeError):
+            out = state.tracer.stand_in(op, inputs, attrs, error)
         if out is None:
             if error is e:
                 raise
@@ -296,8 +313,13 @@ def _convert_inputs(op: Op, inputs) -> tuple:
             _raise_dtype_mismatch(op, converted)
     if not (op.strings or op.string_variant) and any(x._value.dtype is _STRING for x in converted):
         raise InvalidArgumentError(
-            f"{op.name} does not support string tensors (got {describe(converted)}); "
+            f"{label(op)} does not support string tensors (got {describe(converted)}); "
             f"tf.strings has the string operations"
+        )
+    if op.numbers and any(x._value.dtype.kind == "b" for x in converted):
+        raise InvalidArgumentError(
+            f"{label(op)}: expected number tensors, got bool (inputs {describe(converted)}); "
+            f"use tf.cast for arithmetic on bools"
         )
     return tuple(converted)
 
@@ -306,13 +328,38 @@ def _convert_value(op: Op, position: int, value, dtype):
     try:
         return convert_to_tensor(value, dtype=dtype)
     except (TypeError, ValueError) as e:
-        raise type(e)(f"{op.name}: input {position}: {e}") from None
+        raise type(e)(f"{label(op)}: input {position}: {e}") from None
+
+
+def label(op: Op) -> str:
+    """How errors name `op`: its TF op type, and the public name when that differs
+    ("Mul (tf.multiply)"), so the message names what the user called either way."""
+    public = op.public_name
+    if public is None or names(op.name, leaf(public)):
+        return op.name
+    return f"{op.name} ({public})"
+
+
+def _forward_error(op: Op, inputs, e: Exception) -> Exception:
+    """The error to raise for `e` from `op`'s forward, naming the op: InvalidArgumentError
+    for bad values and for a dtype NumPy has no kernel for (TF's type for both); tapeflow's
+    own TypeErrors and InvalidArgumentErrors keep their type."""
+    own_type_error = isinstance(e, TypeError) and not type(e).__module__.startswith("numpy")
+    if not own_type_error and not isinstance(e, InvalidArgumentError):
+        error = InvalidArgumentError(f"{label(op)}: {e} (got {describe(inputs)})")
+        error.__cause__ = e
+        return error
+    if not names(str(e), op.name):
+        rewrite_message(e, f"{label(op)}: {e}")
+    elif op.public_name is not None and not names(str(e), leaf(op.public_name)):
+        rewrite_message(e, f"{e} (in {op.public_name})")
+    return e
 
 
 def _raise_dtype_mismatch(op: Op, inputs):
-    names = ", ".join(f"{x.dtype.name}" for x in inputs)
+    dtype_names = ", ".join(f"{x.dtype.name}" for x in inputs)
     raise InvalidArgumentError(
-        f"{op.name}: inputs must have the same dtype, got {names} "
+        f"{label(op)}: inputs must have the same dtype, got {dtype_names} "
         f"(shapes {', '.join(str(x.shape) for x in inputs)}); tapeflow does not promote "
         f"dtypes implicitly: use tf.cast"
     )

@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+import operator
+
+
+def _dimension(d):
+    """One dimension: None or a non-negative int (TF's TypeError for 2.0, ValueError for -2)."""
+    if d is None:
+        return None
+    try:
+        n = operator.index(d)
+    except TypeError:
+        raise TypeError(
+            f"Dimension value must be integer or None or have an __index__ method, got value "
+            f"{d!r} with type {type(d)}"
+        ) from None
+    if n < 0:
+        raise ValueError(f"Dimension {n} must be >= 0")
+    return n
+
 
 class TensorShape:
     """The shape of a tensor; indexing gives ints (or None), slicing gives a TensorShape."""
@@ -18,7 +36,7 @@ class TensorShape:
         elif isinstance(dims, int):
             self._dims = (dims,)
         else:
-            self._dims = tuple(None if d is None else int(d) for d in dims)
+            self._dims = tuple(_dimension(d) for d in dims)
 
     @property
     def rank(self):

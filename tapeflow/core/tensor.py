@@ -191,9 +191,32 @@ def _own_line(text: str) -> str:
 # ---- conversion ------------------------------------------------------------------------------
 
 
-def _python_dtype(value) -> dtypes.DType:
+def _unsupported(value) -> ValueError:
+    return ValueError(
+        f"Attempt to convert a value ({value!r}) with an unsupported type ({type(value)}) "
+        f"to a Tensor."
+    )
+
+
+def _python_array(value) -> np.ndarray:
+    """A Python number or nested list as a NumPy array, with TF's errors for the rest."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise ValueError(
+            f"Can't convert non-rectangular Python sequence to Tensor: {value!r}"
+        ) from None
+    if arr.dtype.kind == "O":  # None or another object among the numbers, or a huge int
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"Can't convert Python sequence with out-of-range integer {value}")
+        if any(v is None for v in _leaves(value)):
+            raise _unsupported(None)
+        raise ValueError(f"Can't convert Python sequence with mixed types to Tensor: {value!r}")
+    return arr
+
+
+def _python_dtype(arr: np.ndarray) -> dtypes.DType:
     """TF's default dtype for Python values: float32 for floats, int32 for ints that fit."""
-    arr = np.asarray(value)
     kind = arr.dtype.kind
     if kind == "f":
         return dtypes.float32
@@ -208,17 +231,21 @@ def _python_dtype(value) -> dtypes.DType:
         return dtypes.complex128
     if kind in "US":  # text after a number: text first takes the string path
         raise ValueError(string_values.MIXED_TYPES)
-    raise TypeError(f"Cannot convert {value!r} of type {type(value).__name__} to a Tensor")
+    raise _unsupported(arr)
 
 
-def _check_python_to_dtype(value, dtype: dtypes.DType):
-    """TF refuses to turn a non-integral Python float into an integer tensor."""
-    if dtype.is_integer or dtype.is_bool:
-        arr = np.asarray(value)
-        if arr.dtype.kind == "f" and not np.all(np.mod(arr, 1) == 0):
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
-        if dtype.is_bool and arr.dtype.kind != "b":
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype bool")
+def _check_python_to_dtype(value, arr: np.ndarray, dtype: dtypes.DType):
+    """TF's rules for Python values: no float (even 2.0) becomes an integer or bool tensor,
+    no int becomes a bool, no complex becomes a real number."""
+    kind = arr.dtype.kind
+    if arr.size == 0:  # [] is float64 to NumPy, and holds no value of the wrong kind
+        return
+    if (
+        (kind == "f" and (dtype.is_integer or dtype.is_bool))
+        or (kind in "iu" and dtype.is_bool)
+        or (kind == "c" and not dtype.is_complex)
+    ):
+        raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
 
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
@@ -226,6 +253,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
 
     Python values default to float32/int32 (or `dtype_hint`); NumPy arrays keep their
     dtype (float64 stays float64); a Tensor of another dtype than `dtype` is an error.
+    As in TF, a NumPy array converts to any numeric `dtype` (floats truncated), while a
+    Python float never becomes an integer (TypeError, even for 2.0).
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
@@ -248,39 +277,50 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     if isinstance(value, (np.ndarray, np.generic)) or (
         xp is not np and isinstance(value, xp.ndarray)
     ):
-        if value.dtype.kind in "USO" or dtype is dtypes.string:
-            return _string_tensor(value, dtype, string_values.from_numpy)
-        if dtype is not None and value.dtype != dtype._np:
-            if value.dtype.kind == "f" and dtype.is_integer:
-                raise TypeError(
-                    f"Cannot convert a {value.dtype} array to EagerTensor of dtype {dtype.name}"
-                )
-            return wrap(xp.asarray(value, dtype=dtype._np))
-        return wrap(xp.asarray(value))
+        return _numpy_tensor(value, dtype)
     if isinstance(value, (list, tuple)) and any(isinstance(v, Operand) for v in _leaves(value)):
         return _pack_nested(value, dtype)
+    if value is None:
+        raise _unsupported(value)
     if dtype is dtypes.string or string_values.leads_with_text(value):
         return _string_tensor(value, dtype, string_values.from_python)
+    if not isinstance(value, (numbers.Number, list, tuple)):
+        raise _unsupported(value)
+    arr = _python_array(value)
     if dtype is None:
         if dtype_hint is not None:
             hint = dtypes.as_dtype(dtype_hint)
-            inferred = _python_dtype(value)
+            inferred = _python_dtype(arr)
             # The hint wins when it can hold the value (an int list hinted float32, ...).
             dtype = hint if _hint_applies(inferred, hint) else inferred
         else:
-            dtype = _python_dtype(value)
+            dtype = _python_dtype(arr)
     else:
-        if not isinstance(value, (numbers.Number, list, tuple, builtins.bool)):
-            raise TypeError(
-                f"Cannot convert {value!r} of type {type(value).__name__} "
-                f"to EagerTensor of dtype {dtype.name}"
+        if arr.dtype.kind in "US":
+            raise ValueError(string_values.MIXED_TYPES)
+        _check_python_to_dtype(value, arr, dtype)
+    return wrap(xp.asarray(arr.astype(dtype._np, copy=False)))
+
+
+def _numpy_tensor(value, dtype) -> Tensor:
+    """A NumPy array or scalar as a Tensor: any numeric dtype by NumPy's cast, as in TF."""
+    kind = value.dtype.kind
+    if kind in "USO":
+        if dtype is None or dtype is dtypes.string:
+            return _string_tensor(value, dtype, string_values.from_numpy)
+        try:
+            return wrap(xp.asarray(np.asarray(value).astype(dtype._np)))  # "1.5" parses
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"Cannot convert {value!r} to a {dtype.name} tensor: {e}") from None
+    if dtype is not None and value.dtype != dtype._np:
+        if dtype == dtypes.string:
+            raise ValueError(
+                f"Failed to convert a NumPy array to a Tensor (Unsupported object type "
+                f"{value.dtype.name}): a number is not a string"
             )
-        _check_python_to_dtype(value, dtype)
-    try:
-        arr = np.asarray(value, dtype=dtype._np)
-    except ValueError as e:
-        raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor: {e}") from e
-    return wrap(xp.asarray(arr))
+        with np.errstate(invalid="ignore", over="ignore"):  # nan -> int: TF's value too
+            return wrap(xp.asarray(value).astype(dtype._np))
+    return wrap(xp.asarray(value))
 
 
 def _shape_tensor(shape: TensorShape, dtype) -> Tensor:

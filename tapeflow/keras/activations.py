@@ -6,6 +6,7 @@ numbers agree to the last bit where the underlying tf.nn / tf.math ops do.
 
 from __future__ import annotations
 
+from ..core.errors import InvalidArgumentError
 from ..core.registry import register_direct_type
 from ..core.tensor import Tensor, convert_to_tensor
 from ..ops import clip as _clip
@@ -21,6 +22,8 @@ from ..ops.indexing import where as _where
 
 def _float(x):
     x = convert_to_tensor(x)
+    if x.dtype.is_bool:  # TF's kernels have no bool activations (InvalidArgumentError)
+        raise InvalidArgumentError(f"activations: expected a number tensor, got {x.dtype.name}")
     if not x.dtype.is_floating:
         x = _m.cast(x, "float32")
     return x

@@ -9,9 +9,10 @@ import numpy as np
 
 from ..backend import xp
 from ..core import dtypes, string_values
-from ..core.errors import InvalidArgumentError
+from ..core.errors import ArgumentTypeError, InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from ._common import UNARY, batch_ndim
 
 
@@ -35,19 +36,6 @@ def stop_gradient(input):
     return input
 
 
-def _static_shape(shape) -> tuple:
-    """A shape argument (list, TensorShape, int Tensor) as a tuple of Python ints."""
-    if hasattr(shape, "_value"):
-        return tuple(int(d) for d in np.asarray(shape._value).reshape(-1))
-    if hasattr(shape, "as_list"):  # a TensorShape: only a fully known one is a shape value
-        if not shape.is_fully_defined():
-            raise ValueError(f"Cannot convert a partially known TensorShape {shape} to a Tensor.")
-        return tuple(shape.as_list())
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
-
-
 def _is_string(x) -> bool:
     return getattr(x, "dtype", None) == dtypes.string or string_values.leads_with_text(x)
 
@@ -60,15 +48,9 @@ def _dims(x) -> tuple:
     return tuple(x.shape) if hasattr(x, "_value") else np.shape(x)
 
 
-def _axis(axis, ndim: int, op_name: str) -> int:
-    """One axis in [-ndim, ndim) as a non-negative int, or an InvalidArgumentError."""
-    axis = int(axis)
-    if not -ndim <= axis < ndim:
-        raise InvalidArgumentError(
-            f"{op_name}: axis {axis} is out of range for a tensor of "
-            f"rank {ndim} (expected [{-ndim}, {ndim}))"
-        )
-    return axis % ndim
+def _axis(axis, ndim: int, op_name: str, arg: str = "axis") -> int:
+    """One axis in [-ndim, ndim) as a non-negative int, or TF's errors (see `_args.axis`)."""
+    return _args.axis(axis, ndim, op_name, arg)
 
 
 def _check_same_dtype(op_name, *xs):
@@ -113,7 +95,22 @@ def _reshape_vjp(g, ans, x, shape):
 
 def reshape(tensor, shape, name=None):
     """`tensor` with a new shape of the same size; one dimension may be -1."""
-    return _reshape(tensor, shape=_static_shape(shape))
+    dims = _args.shape(shape, "Reshape", unknown=True, cast_floats=False)
+    unknown = [i for i, d in enumerate(dims) if d == -1]
+    if len(unknown) > 1:
+        raise InvalidArgumentError(
+            f"Reshape: only one input size may be -1, not both {unknown[0]} and {unknown[1]} "
+            f"(shape {list(dims)})"
+        )
+    return _reshape(tensor, shape=dims)
+
+
+def _squeeze_axes(axis, ndim) -> set:
+    """Squeeze's axes: an int or a list of ints (repeats allowed, as in TF)."""
+    found = _args.int_array(axis, "Squeeze", "axis")
+    if found.ndim > 1:
+        raise ArgumentTypeError(f"Squeeze: axis must be an int or a list of ints, got {axis!r}")
+    return {_args.axis(int(a), ndim, "Squeeze") for a in found.reshape(-1)}
 
 
 def squeeze(input, axis=None, name=None):
@@ -121,7 +118,7 @@ def squeeze(input, axis=None, name=None):
     shape = _dims(input)
     if axis is None:
         return _reshape(input, shape=tuple(d for d in shape if d != 1))
-    axes = [_axis(a, len(shape), "Squeeze") for a in _static_shape(axis)]
+    axes = _squeeze_axes(axis, len(shape))
     for a in axes:
         if shape[a] != 1:
             raise InvalidArgumentError(
@@ -133,7 +130,10 @@ def squeeze(input, axis=None, name=None):
 def expand_dims(input, axis, name=None):
     """Inserts a dimension of size 1 at `axis` (in [-rank-1, rank])."""
     shape = _dims(input)
-    a = int(axis)
+    a = _args.int_array(axis, "ExpandDims", "axis")
+    if a.size != 1:  # TF takes a one-element list too
+        raise ArgumentTypeError(f"ExpandDims: axis must be a scalar, got {axis!r}")
+    a = int(a.reshape(()))
     if not -len(shape) - 1 <= a <= len(shape):
         raise InvalidArgumentError(
             f"ExpandDims: tried to expand dim index {a} for a tensor with {len(shape)} dimensions"
@@ -158,7 +158,7 @@ def _broadcast_to_vjp(g, ans, x, shape):
 
 def broadcast_to(input, shape, name=None):
     """`input` broadcast to `shape` with NumPy's rules."""
-    return _broadcast_to(input, shape=_static_shape(shape))
+    return _broadcast_to(input, shape=_args.shape(shape, "BroadcastTo"))
 
 
 @op(
@@ -180,7 +180,10 @@ def _transpose_vjp(g, ans, x, perm):
 def transpose(a, perm=None, conjugate=False, name=None):
     """Permutes the dimensions of `a` (reverses them when `perm` is None)."""
     ndim = _ndim(a)
-    perm = tuple(builtins.range(ndim - 1, -1, -1)) if perm is None else _static_shape(perm)
+    if perm is None:
+        perm = tuple(builtins.range(ndim - 1, -1, -1))
+    else:
+        perm = _args.shape(perm, "Transpose", "perm", unknown=True, cast_floats=False)
     if sorted(perm) != list(builtins.range(ndim)):
         raise InvalidArgumentError(
             f"Transpose: perm {perm} is not a permutation of the {ndim} dimensions"
@@ -196,11 +199,7 @@ def _np_dtype(dtype):
 
 
 def _filled(shape, value, dtype, op_name):
-    shape = _static_shape(shape)
-    if any(d < 0 for d in shape):
-        raise InvalidArgumentError(
-            f"{op_name}: dimensions must be non-negative, got {list(shape)}"
-        )
+    shape = _args.shape(shape, op_name)
     if dtypes.as_dtype(dtype) == dtypes.string:
         if value != 0:
             raise TypeError(f"Cannot convert {value} to EagerTensor of dtype string")
@@ -220,10 +219,11 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
 
 def fill(dims, value, name=None, layout=None):
     """A tensor of shape `dims` filled with the scalar `value` (differentiable in `value`)."""
+    shape = _args.shape(dims, "Fill", "dims")
     value = convert_to_tensor(value)
     if value.ndim != 0:
         raise InvalidArgumentError(f"Fill: value must be a scalar, got shape {value.shape}")
-    return _broadcast_to(value, shape=_static_shape(dims))
+    return _broadcast_to(value, shape=shape)
 
 
 @op("ZerosLike", differentiable=False, samples=[Sample((3, 4), dtype=None)])
@@ -250,13 +250,15 @@ def ones_like(input, dtype=None, name=None, layout=None):
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
     """An identity matrix (ones on the diagonal), optionally repeated over `batch_shape`."""
-    rows = int(num_rows)
-    cols = rows if num_columns is None else int(num_columns)
-    batch = () if batch_shape is None else _static_shape(batch_shape)
-    if rows < 0 or cols < 0:
-        raise InvalidArgumentError(
-            f"eye: num_rows and num_columns must be non-negative, got {rows} and {cols}"
-        )
+    rows = _args.count(num_rows, "eye", "num_rows", cast_floats=False)
+    if num_columns is None:
+        cols = rows
+    else:
+        cols = _args.count(num_columns, "eye", "num_columns", cast_floats=False)
+    if batch_shape is None:
+        batch = ()
+    else:
+        batch = _args.shape(batch_shape, "eye", "batch_shape", cast_floats=False)
     m = xp.eye(rows, cols, dtype=_np_dtype(dtype))
     return wrap(xp.broadcast_to(m, batch + (rows, cols)).copy() if batch else m)
 
@@ -312,7 +314,7 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 -
     return _range(*args, dtype=_np_dtype(dtype).name)
 
 
-@op("LinSpace", differentiable=False, samples=[Sample((), (3,), num=4, axis=0)])
+@op("LinSpace", numbers=True, differentiable=False, samples=[Sample((), (3,), num=4, axis=0)])
 def _linspace(start, stop, num, axis):
     if num < 0:
         raise InvalidArgumentError(f"LinSpace: requires num >= 0, got {num}")
@@ -333,7 +335,8 @@ def linspace(start, stop, num, name=None, axis=0):
     start = convert_to_tensor(start)
     stop = convert_to_tensor(stop, dtype=start.dtype)
     ndim = max(start.ndim, stop.ndim) + 1
-    return _linspace(start, stop, num=int(num), axis=_axis(axis, ndim, "LinSpace"))
+    num = _args.count(num, "LinSpace", "num")
+    return _linspace(start, stop, num=num, axis=_axis(axis, ndim, "LinSpace"))
 
 
 def meshgrid(*args, **kwargs):
@@ -345,6 +348,12 @@ def meshgrid(*args, **kwargs):
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     args = [convert_to_tensor(a) for a in args]
+    for a in args:
+        if a.dtype != args[0].dtype or not a.dtype.is_numeric:
+            raise InvalidArgumentError(
+                f"meshgrid: the coordinate vectors must share one number dtype, got "
+                f"{', '.join(t.dtype.name for t in args)}"
+            )
     shape = [int(np.prod(_dims(a))) for a in args]
     if indexing == "xy" and len(args) > 1:
         shape[0], shape[1] = shape[1], shape[0]

@@ -8,6 +8,7 @@ from ..backend import xp
 from ..core import string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
+from . import _args
 from ._common import batch_ndim, normalize_axis
 from .array import (
     _axis,
@@ -16,7 +17,6 @@ from .array import (
     _is_string,
     _ndim,
     _reshape,
-    _static_shape,
     identity,
 )
 from .indexing import _strided_slice
@@ -46,7 +46,8 @@ def stack(values, axis=0, name="stack"):
     values = list(values)
     if not values:
         raise ValueError("stack: values must be a non-empty list of tensors")
-    return _pack(*values, axis=int(axis))
+    a = _args.axis(axis, _ndim(values[0]), "Pack", extra=1)
+    return _pack(*values, axis=a)
 
 
 @op(
@@ -69,11 +70,9 @@ def unstack(value, num=None, axis=0, name="unstack"):
     """Splits `value` along `axis` into a list of tensors of one rank less."""
     shape = _dims(value)
     if not shape:
-        raise ValueError("unstack: cannot unstack a scalar (rank-0) tensor")
-    if not -len(shape) <= int(axis) < len(shape):
-        raise ValueError(f"unstack: axis = {axis} not in [{-len(shape)}, {len(shape)})")
-    a = int(axis) % len(shape)
-    if num is not None and int(num) != shape[a]:
+        raise InvalidArgumentError("Unpack: cannot unstack a scalar (rank-0) tensor")
+    a = _args.axis(axis, len(shape), "Unpack")
+    if num is not None and _args.count(num, "Unpack", "num") != shape[a]:
         raise InvalidArgumentError(
             f"Unpack: input shape axis {a} must equal {num}, got shape {list(shape)}"
         )
@@ -103,12 +102,13 @@ def _concat_vjp(g, ans, *xs, axis=0):
 
 def concat(values, axis, name="concat"):
     """Joins tensors along an existing axis."""
-    values = list(values)
+    values = list(values) if isinstance(values, (list, tuple)) else [values]
     if not values:
-        raise ValueError("concat: values must be a non-empty list of tensors")
+        raise InvalidArgumentError("ConcatV2: values must be a non-empty list of tensors")
+    a = _args.scalar(axis, "ConcatV2", "axis")
     if len(values) == 1:
         return identity(values[0])
-    return _concat(*values, axis=int(axis))
+    return _concat(*values, axis=a)
 
 
 @op(
@@ -138,10 +138,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     shape = _dims(value)
     a = _axis(axis, len(shape), "Split")
     n = shape[a]
-    if isinstance(num_or_size_splits, (int, np.integer)) or (
-        hasattr(num_or_size_splits, "_value") and num_or_size_splits.ndim == 0
-    ):
-        parts = int(num_or_size_splits)
+    splits = _args.int_array(num_or_size_splits, "Split", "num_or_size_splits", cast_floats=False)
+    if splits.ndim == 0:
+        parts = int(splits)
         if parts <= 0 or n % parts:
             raise InvalidArgumentError(
                 f"Split: number of ways to split should evenly divide the split dimension, but "
@@ -149,7 +148,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
             )
         sizes = (n // parts,) * parts
     else:
-        sizes = _static_shape(num_or_size_splits)
+        sizes = _args.vector(splits, "SplitV", "size_splits")
         if sum(s == -1 for s in sizes) > 1:
             raise InvalidArgumentError(
                 f"SplitV: there can only be one -1 in size_splits, got {list(sizes)}"
@@ -159,7 +158,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
             sizes = tuple(n - known if s == -1 else s for s in sizes)
         if any(s < 0 for s in sizes) or sum(sizes) != n:
             raise InvalidArgumentError(
-                f"SplitV: size_splits {list(_static_shape(num_or_size_splits))} do not add up "
+                f"SplitV: size_splits {list(splits)} do not add up "
                 f"to the size {n} of dimension {a} (value shape {list(shape)})"
             )
     return list(_split(value, size_splits=sizes, axis=a))
@@ -199,7 +198,7 @@ def _tile_vjp(g, ans, x, multiples):
 
 def tile(input, multiples, name=None):
     """Repeats `input` `multiples[i]` times along dimension i."""
-    return _tile(input, multiples=_static_shape(multiples))
+    return _tile(input, multiples=_args.shape(multiples, "Tile", "multiples"))
 
 
 # ---- padding and reversing -----------------------------------------------------------------
@@ -290,7 +289,7 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     paddings < size) or "SYMMETRIC" (mirror with the edge, paddings <= size).
     """
     shape = _dims(tensor)
-    pads = np.asarray(paddings._value if hasattr(paddings, "_value") else paddings)
+    pads = _args.int_array(paddings, "Pad", "paddings", cast_floats=False)
     if pads.shape != (len(shape), 2):
         raise InvalidArgumentError(
             f"Pad: paddings must be a matrix of shape "
@@ -342,15 +341,16 @@ def _reverse_vjp(g, ans, x, axis):
 
 def reverse(tensor, axis, name=None):
     """Reverses the order of elements along each dimension in `axis` (a list)."""
-    if isinstance(axis, (int, np.integer)) or (hasattr(axis, "_value") and axis.ndim != 1):
+    dims = _args.int_array(axis, "ReverseV2", "axis", cast_floats=False)
+    if dims.ndim != 1:
         raise InvalidArgumentError(
             f"ReverseV2: axis must be a 1-D list of dimensions, not {axis!r}"
         )
     ndim = _ndim(tensor)
-    axes = tuple(_axis(a, ndim, "ReverseV2") for a in _static_shape(axis))
+    axes = tuple(_axis(int(a), ndim, "ReverseV2") for a in dims)
     if len(set(axes)) != len(axes):
         raise InvalidArgumentError(
-            f"ReverseV2: an axis is specified more than once in {list(_static_shape(axis))}"
+            f"ReverseV2: an axis is specified more than once in {dims.tolist()}"
         )
     return _reverse(tensor, axis=axes)
 

@@ -63,8 +63,8 @@ def _global_norm(values):
     from .reduce import reduce_sum
 
     half_squared = [reduce_sum(square(v)) * 0.5 for v in values if v is not None]  # l2_loss
-    if not half_squared:
-        raise ValueError("global_norm: t_list holds no tensors (only None)")
+    if not half_squared:  # TF: 0.0 when t_list is empty or only None
+        return convert_to_tensor(0.0)
     return sqrt(add_n(half_squared) * 2.0)
 
 

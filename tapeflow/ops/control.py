@@ -32,6 +32,8 @@ def ensure_shape(x, shape, name=None):
 def identity_n(input, name=None):  # noqa: A002 - TF's argument name
     """A list holding `tf.identity` of each tensor of `input`."""
     identity = get_op("Identity")
+    if isinstance(input, (list, tuple)) and not input:
+        raise InvalidArgumentError("IdentityN: expected a non-empty list of tensors, got []")
     return [identity(convert_to_tensor(x)) for x in input]
 
 

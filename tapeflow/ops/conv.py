@@ -5,10 +5,13 @@ ops of their own (Conv2DBackpropInput/Filter), and as a convolution is bilinear,
 them differentiates into the other two: the family is closed under differentiation.
 """
 
+import numpy as np
+
 from ..backend import conv as kernels
-from ..backend import xp
 from ..core.errors import InvalidArgumentError, UnimplementedError
 from ..core.registry import Sample, op
+from ..core.tensor import convert_to_tensor
+from . import _args
 from .array import reshape, transpose
 
 # ---- geometry and validation ---------------------------------------------------------------
@@ -107,7 +110,7 @@ def _filter_samples(cases, depth):
     return [Sample(a, _out_shape(a, b, depth(b), **t), filter_sizes=b, **t) for a, b, t in cases]
 
 
-@op("Conv2D", samples=[Sample(a, b, **t) for a, b, t in _CONV_CASES])
+@op("Conv2D", numbers=True, samples=[Sample(a, b, **t) for a, b, t in _CONV_CASES])
 def _conv2d(input, filter, strides, padding, dilations):
     win = _conv_window("Conv2D", input.shape, filter.shape, strides, padding, dilations)
     return kernels.conv2d(input, filter, win)
@@ -128,7 +131,7 @@ def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True,
     return gi, gf
 
 
-@op("Conv2DBackpropInput", samples=_input_samples(_CONV_CASES, lambda b: b[3]))
+@op("Conv2DBackpropInput", numbers=True, samples=_input_samples(_CONV_CASES, lambda b: b[3]))
 def _conv2d_backprop_input(filter, out_backprop, input_sizes, strides, padding, dilations):
     # TF passes input_sizes as a tensor; here it is a static attribute (a shape tuple).
     name = "Conv2DBackpropInput"
@@ -147,7 +150,7 @@ def _conv2d_backprop_input_vjp(gg, ans, filter, out_backprop, input_sizes, **att
     )
 
 
-@op("Conv2DBackpropFilter", samples=_filter_samples(_CONV_CASES, lambda b: b[3]))
+@op("Conv2DBackpropFilter", numbers=True, samples=_filter_samples(_CONV_CASES, lambda b: b[3]))
 def _conv2d_backprop_filter(input, out_backprop, filter_sizes, strides, padding, dilations):
     name = "Conv2DBackpropFilter"
     win = _conv_window(name, input.shape, filter_sizes, strides, padding, dilations)
@@ -168,7 +171,11 @@ def _conv2d_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, **at
 # ---- depthwise convolution: output channel c * M + m is channel c times filter[..., c, m] --
 
 
-@op("DepthwiseConv2dNative", samples=[Sample(a, b, **t) for a, b, t in _DEPTHWISE_CASES])
+@op(
+    "DepthwiseConv2dNative",
+    numbers=True,
+    samples=[Sample(a, b, **t) for a, b, t in _DEPTHWISE_CASES],
+)
 def _depthwise_conv2d(input, filter, strides, padding, dilations):
     name = "DepthwiseConv2dNative"
     win = _conv_window(name, input.shape, filter.shape, strides, padding, dilations)
@@ -194,6 +201,7 @@ def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations, ne
 
 @op(
     "DepthwiseConv2dNativeBackpropInput",
+    numbers=True,
     samples=_input_samples(_DEPTHWISE_CASES, lambda b: b[2] * b[3]),
 )
 def _depthwise_backprop_input(filter, out_backprop, input_sizes, strides, padding, dilations):
@@ -215,6 +223,7 @@ def _depthwise_backprop_input_vjp(gg, ans, filter, out_backprop, input_sizes, **
 
 @op(
     "DepthwiseConv2dNativeBackpropFilter",
+    numbers=True,
     samples=_filter_samples(_DEPTHWISE_CASES, lambda b: b[2] * b[3]),
 )
 def _depthwise_backprop_filter(input, out_backprop, filter_sizes, strides, padding, dilations):
@@ -239,25 +248,23 @@ def _depthwise_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, *
 
 def _spatial_arg(what, value, n, channels_first, name, allowed_extra=True):
     """strides/dilations/ksize: an int, or a list of 1, n (spatial) or n + 2 values."""
-    if hasattr(value, "_value"):
-        value = value.numpy().tolist()
-    if isinstance(value, int) or (hasattr(value, "ndim") and value.ndim == 0):
-        return (int(value),) * n
-    value = [int(v) for v in value]
-    if len(value) == 1:
-        return (value[0],) * n
-    if len(value) == n:
-        return tuple(value)
+    value = list(_args.vector(value, name, what, cast_floats=False))
     if len(value) == n + 2 and allowed_extra:
         outer = (value[0], value[1]) if channels_first else (value[0], value[-1])
-        spatial = value[2:] if channels_first else value[1:-1]
         if outer != (1, 1):
             raise UnimplementedError(
                 f"{name}: {what} in the batch and depth dimensions must be 1, got {value}"
             )
-        return tuple(spatial)
+        value = value[2:] if channels_first else value[1:-1]
+    if any(v < 1 for v in value):
+        kind = "strides and dilations" if what in ("strides", "dilations") else what
+        raise InvalidArgumentError(f"{name}: {kind} must be positive, got {what}={value}")
+    if len(value) == 1:
+        return (value[0],) * n
+    if len(value) == n:
+        return tuple(value)
     lengths = f"1, {n} or {n + 2}" if allowed_extra else f"1 or {n}"
-    raise ValueError(
+    raise InvalidArgumentError(
         f"{what} should be of length {lengths}. Received: {what}={value} of length {len(value)}"
     )
 
@@ -273,7 +280,7 @@ def _padding_arg(padding, n, channels_first, name, explicit=True):
         )
     if not explicit:
         raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
-    pairs = [tuple(int(p) for p in pair) for pair in padding]
+    pairs = [tuple(int(p) for p in pair) for pair in _args.int_array(padding, name, "padding")]
     if len(pairs) != n + 2 or any(len(p) != 2 for p in pairs):
         raise ValueError(
             f"When padding is a list, it must be of size {n + 2}. Received: "
@@ -319,7 +326,8 @@ def _from_nhwc(y, channels_first):
 
 
 def _static_shape(x):
-    return tuple(int(d) for d in (x._value.shape if hasattr(x, "_value") else xp.shape(x)))
+    # np.shape: a NumPy input under the CuPy backend too (it is converted by the op later).
+    return tuple(int(d) for d in (x._value.shape if hasattr(x, "_value") else np.shape(x)))
 
 
 def _add_width_axis(x, name, channels_first, extra_batch_dims=False):
@@ -399,7 +407,7 @@ def conv2d_transpose(
     name = "Conv2DBackpropInput"
     cf = _channels_first(data_format, 2)
     attrs = _conv_attrs(name, strides, padding, dilations, cf)
-    out = tuple(_ints(output_shape))
+    out = _args.shape(output_shape, name, "output_shape", cast_floats=False)
     if len(out) not in (2, 4):
         raise InvalidArgumentError(
             f"{name} requires input_sizes to contain 4 values or 2 "
@@ -411,12 +419,6 @@ def conv2d_transpose(
     else:
         sizes = (out[0], out[2], out[3], out[1]) if cf else out
     return _from_nhwc(_conv2d_backprop_input(filters, x, input_sizes=sizes, **attrs), cf)
-
-
-def _ints(value):
-    if hasattr(value, "_value"):
-        value = value.numpy().reshape(-1).tolist()
-    return [int(v) for v in value]
 
 
 def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None, name=None):
@@ -434,6 +436,13 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
             f"strides {attrs['strides']} and dilations {attrs['dilations']}"
         )
     _check_rank(name, "input", _static_shape(input))
+    # Converted one by one, as TF does: a NumPy filter does not take the input's dtype.
+    input, filter = convert_to_tensor(input), convert_to_tensor(filter)
+    if input.dtype != filter.dtype or not input.dtype.is_floating:
+        raise InvalidArgumentError(
+            f"{name}: input and filter must be of one floating dtype, got {input.dtype.name} "
+            f"and {filter.dtype.name}"
+        )
     return _from_nhwc(_depthwise_conv2d(_to_nhwc(input, cf), filter, **attrs), cf)
 
 

@@ -290,6 +290,13 @@ def histogram_fixed_width_bins(values, value_range, nbins=100, dtype=dtypes.int3
             f"histogram_fixed_width_bins: values must be floating point (TF scales them by "
             f"a float), got {values.dtype.name}"
         )
+    # A tensor or array value_range keeps its dtype, which must be the values' (a list takes
+    # theirs), as in TF.
+    if hasattr(value_range, "dtype") and convert_to_tensor(value_range).dtype != values.dtype:
+        raise InvalidArgumentError(
+            f"histogram_fixed_width_bins: value_range must be {values.dtype.name} like the "
+            f"values, got {convert_to_tensor(value_range).dtype.name}"
+        )
     value_range = convert_to_tensor(value_range, dtype=values.dtype)
     nbins = _int_arg(nbins, "nbins")
     if nbins <= 0:

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from ..core import dtypes
+from ..core.error_context import deliberate
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor
@@ -49,7 +50,10 @@ def check_numerics(tensor, message, name=None):
 
     The gradient is checked the same way on the backward pass.
     """
-    return _check_numerics(tensor, message=str(message))
+    if not isinstance(message, (str, bytes)):
+        raise TypeError(f"CheckNumerics: Expected string for argument 'message' not {message!r}.")
+    return _check_numerics(tensor, message=message if isinstance(message, str) else
+                           message.decode())  # fmt: skip
 
 
 def assert_all_finite(x, message, name=None):
@@ -127,7 +131,7 @@ def _binary_assert(sym, test, x, y, message, summarize, op_name):
             f"First {ny} elements of y:",
             str(yf[:ny]),
         ]
-    raise InvalidArgumentError("\n".join(lines))
+    raise deliberate(InvalidArgumentError("\n".join(lines)))
 
 
 def assert_equal(x, y, message=None, summarize=None, name=None):
@@ -162,13 +166,17 @@ def assert_greater_equal(x, y, message=None, summarize=None, name=None):
 
 def _unary_assert(sym, test, x, message, summarize):
     x = convert_to_tensor(x)
+    if x.dtype.is_bool or x.dtype == dtypes.string:  # TF compares with a 0 of x's dtype
+        raise TypeError(f"Cannot convert 0 to EagerTensor of dtype {x.dtype.name}")
     if test(_values(x)).all():
         return None
     summarize = 3 if summarize is None else (10**9 if summarize < 0 else summarize)
     prefix = "" if message is None else f"{message}.  "
-    raise InvalidArgumentError(
-        f"{prefix}\nCondition x {sym} did not hold element-wise:\n"
-        f"x (shape={x.shape} dtype={x.dtype.name}) = \n{_pretty(x, summarize)}"
+    raise deliberate(
+        InvalidArgumentError(
+            f"{prefix}\nCondition x {sym} did not hold element-wise:\n"
+            f"x (shape={x.shape} dtype={x.dtype.name}) = \n{_pretty(x, summarize)}"
+        )
     )
 
 
@@ -218,10 +226,12 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
         return None
     summarize = 3 if summarize is None else (10**9 if summarize < 0 else summarize)
     prefix = "" if message is None else f"{message}.  "
-    raise InvalidArgumentError(
-        f"{prefix}x and y not equal to tolerance rtol = {rt!s}, atol = {at!s}\n"
-        f"x (shape={x.shape} dtype={x.dtype.name}) = {_pretty(x, summarize)}\n"
-        f"y (shape={y.shape} dtype={y.dtype.name}) = {_pretty(y, summarize)}"
+    raise deliberate(
+        InvalidArgumentError(
+            f"{prefix}x and y not equal to tolerance rtol = {rt!s}, atol = {at!s}\n"
+            f"x (shape={x.shape} dtype={x.dtype.name}) = {_pretty(x, summarize)}\n"
+            f"y (shape={y.shape} dtype={y.dtype.name}) = {_pretty(y, summarize)}"
+        )
     )
 
 
@@ -234,8 +244,10 @@ def Assert(condition, data, summarize=None, name=None):  # noqa: N802 - TF's pub
         return None
     summarize = 3 if summarize is None else summarize
     shown = [_pretty(d, summarize) for d in data]
-    raise InvalidArgumentError(
-        f"Expected '{condition}' to be true. Summarized data: " + "\n".join(shown)
+    raise deliberate(
+        InvalidArgumentError(
+            f"Expected '{condition}' to be true. Summarized data: " + "\n".join(shown)
+        )
     )
 
 
@@ -260,9 +272,11 @@ def assert_rank(x, rank, message=None, name=None):
     x = convert_to_tensor(x)
     rank = _static_rank(rank, "assert_rank")
     if x.ndim != rank:
-        raise ValueError(
-            f"{_prefix(message)}Tensor must have rank {rank}.  Received rank "
-            f"{x.ndim}, shape {x.shape}"
+        raise deliberate(
+            ValueError(
+                f"{_prefix(message)}Tensor must have rank {rank}.  Received rank "
+                f"{x.ndim}, shape {x.shape}"
+            )
         )
 
 
@@ -271,9 +285,11 @@ def assert_rank_at_least(x, rank, message=None, name=None):
     x = convert_to_tensor(x)
     rank = _static_rank(rank, "assert_rank_at_least")
     if x.ndim < rank:
-        raise ValueError(
-            f"{_prefix(message)}Tensor must have rank at least {rank}.  Received "
-            f"rank {x.ndim}, shape {x.shape}"
+        raise deliberate(
+            ValueError(
+                f"{_prefix(message)}Tensor must have rank at least {rank}.  Received "
+                f"rank {x.ndim}, shape {x.shape}"
+            )
         )
 
 
@@ -282,9 +298,11 @@ def assert_rank_in(x, ranks, message=None, name=None):
     x = convert_to_tensor(x)
     ranks = tuple(_static_rank(r, "assert_rank_in") for r in ranks)
     if x.ndim not in ranks:
-        raise ValueError(
-            f"{_prefix(message)}Tensor must have rank in {ranks}.  Received rank "
-            f"{x.ndim}, shape {x.shape}"
+        raise deliberate(
+            ValueError(
+                f"{_prefix(message)}Tensor must have rank in {ranks}.  Received rank "
+                f"{x.ndim}, shape {x.shape}"
+            )
         )
 
 
@@ -292,7 +310,9 @@ def assert_scalar(tensor, name=None, message=None):
     """Raises ValueError unless `tensor` is a scalar; returns it otherwise."""
     t = convert_to_tensor(tensor)
     if t.ndim != 0:
-        raise ValueError(f"{_prefix(message)}Expected scalar shape, saw shape: {t.shape}.")
+        raise deliberate(
+            ValueError(f"{_prefix(message)}Expected scalar shape, saw shape: {t.shape}.")
+        )
     return t
 
 
@@ -301,8 +321,10 @@ def assert_type(tensor, tf_type, message=None, name=None):
     expected = dtypes.as_dtype(tf_type)
     got = tensor.dtype if isinstance(tensor, Operand) else convert_to_tensor(tensor).dtype
     if got != expected:
-        raise TypeError(
-            f"{_prefix(message)}tensor must be of type tf.{expected.name}; got tf.{got.name}"
+        raise deliberate(
+            TypeError(
+                f"{_prefix(message)}tensor must be of type tf.{expected.name}; got tf.{got.name}"
+            )
         )
 
 
@@ -310,9 +332,11 @@ def assert_integer(x, message=None, name=None):
     """Raises TypeError unless `x` has an integer dtype."""
     x = convert_to_tensor(x)
     if not x.dtype.is_integer:
-        raise TypeError(
-            f'{_prefix(message)}Expected "x" to be integer type.  Found: tensor of '
-            f"dtype {x.dtype!r}"
+        raise deliberate(
+            TypeError(
+                f'{_prefix(message)}Expected "x" to be integer type.  Found: tensor of '
+                f"dtype {x.dtype!r}"
+            )
         )
 
 
@@ -341,17 +365,21 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
         dims = list(x.shape.as_list()) or [1]
         if variadic:
             if len(dims) < len(spec):
-                raise ValueError(
-                    f"{_prefix(message)}Tensor must have rank at least "
-                    f"{len(spec)}.  Received rank {x.ndim}, shape {x.shape}"
+                raise deliberate(
+                    ValueError(
+                        f"{_prefix(message)}Tensor must have rank at least "
+                        f"{len(spec)}.  Received rank {x.ndim}, shape {x.shape}"
+                    )
                 )
             offset = len(dims) - len(spec)
         else:
             if len(dims) != len(spec):
                 expected = f"in {(0, 1)}" if len(spec) == 1 else str(len(spec))
-                raise ValueError(
-                    f"{_prefix(message)}Tensor must have rank {expected}.  "
-                    f"Received rank {x.ndim}, shape {x.shape}"
+                raise deliberate(
+                    ValueError(
+                        f"{_prefix(message)}Tensor must have rank {expected}.  "
+                        f"Received rank {x.ndim}, shape {x.shape}"
+                    )
                 )
             offset = 0
         for i, s in enumerate(spec):
@@ -368,10 +396,12 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
                 want, owner, owner_dim = known[s]
                 origin = f"Specified by tensor {_describe(owner)} dimension {owner_dim}"
             if size != want:
-                raise ValueError(
-                    f"{_prefix(message)}{origin}.  Tensor {_describe(x)} dimension "
-                    f"{where} must have size {want}.  Received size {size}, shape "
-                    f"{x.shape}"
+                raise deliberate(
+                    ValueError(
+                        f"{_prefix(message)}{origin}.  Tensor {_describe(x)} dimension "
+                        f"{where} must have size {want}.  Received size {size}, shape "
+                        f"{x.shape}"
+                    )
                 )
 
 

@@ -10,12 +10,13 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from ..core import dtypes, string_values
-from ..core.errors import InvalidArgumentError
+from ..core.errors import ArgumentTypeError, InvalidArgumentError
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from ._common import batch_ndim
-from .array import _axis, _check_same_dtype, _dims, _ndim, _reshape, _static_shape, _transpose
+from .array import _axis, _check_same_dtype, _dims, _ndim, _reshape, _transpose
 
 # ---- slicing -------------------------------------------------------------------------------
 
@@ -97,7 +98,8 @@ def slice_key(key) -> tuple:
 def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
     """The block of `input_` starting at `begin` with extent `size` (-1: to the end)."""
     shape = _dims(input_)
-    begin, size = _static_shape(begin), _static_shape(size)
+    begin = _args.vector(begin, "Slice", "begin", cast_floats=False)
+    size = _args.vector(size, "Slice", "size")
     if len(begin) != len(shape) or len(size) != len(shape):
         raise InvalidArgumentError(
             f"Slice: expected begin and size to have {len(shape)} "
@@ -130,8 +132,11 @@ def strided_slice(
     name=None,
 ):
     """NumPy-style slicing spelled as TF's begin/end/strides vectors and bit masks."""
-    begin, end = _static_shape(begin), _static_shape(end)
-    strides = (1,) * len(begin) if strides is None else _static_shape(strides)
+    begin = _args.vector(begin, "StridedSlice", "begin", cast_floats=False)
+    end = _args.vector(end, "StridedSlice", "end")
+    strides = (
+        (1,) * len(begin) if strides is None else _args.vector(strides, "StridedSlice", "strides")
+    )
     if not len(begin) == len(end) == len(strides):
         raise InvalidArgumentError(
             f"StridedSlice: begin, end and strides must have the same "
@@ -182,6 +187,10 @@ def _first_bad(bad) -> tuple:
     ],
 )
 def _gather(params, indices, axis=0, batch_dims=0):
+    if indices.dtype.kind not in "iu":
+        raise InvalidArgumentError(
+            f"GatherV2: indices must be int16, int32 or int64, got {indices.dtype}"
+        )
     n = params.shape[axis]
     bad = (indices < 0) | (indices >= n)
     if bad.any():
@@ -257,15 +266,27 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     ndim = _ndim(params)
     idx_ndim = _ndim(indices)
+    batch_dims = _args.count(batch_dims, "GatherV2", "batch_dims", minimum=-idx_ndim)
     if batch_dims < 0:
         batch_dims += idx_ndim
-    axis = batch_dims if axis is None else _axis(axis, ndim, "GatherV2")
+    if axis is None:
+        axis = batch_dims
+    else:
+        a = _args.scalar(axis, "GatherV2", "axis", cast_floats=False, bools=False)
+        axis = _axis(a, ndim, "GatherV2")
     if not 0 <= batch_dims <= axis or batch_dims > idx_ndim:
         raise InvalidArgumentError(
             f"GatherV2: batch_dims ({batch_dims}) must be in [0, axis "
             f"({axis})] and <= the rank of indices ({idx_ndim})"
         )
-    return _gather(params, indices, axis=axis, batch_dims=int(batch_dims))
+    pshape, ishape = _dims(params), _dims(indices)
+    for i in builtins.range(batch_dims):
+        if pshape[i] != ishape[i]:
+            raise InvalidArgumentError(
+                f"GatherV2: params.shape[{i}]: {pshape[i]} should be equal to "
+                f"indices.shape[{i}]: {ishape[i]} (batch_dims {batch_dims})"
+            )
+    return _gather(params, indices, axis=axis, batch_dims=batch_dims)
 
 
 # ---- where and masks -----------------------------------------------------------------------
@@ -331,7 +352,7 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     k = mask.ndim
     if k == 0:
         raise ValueError("boolean_mask: mask cannot be scalar.")
-    a = 0 if axis is None else int(axis)  # TF takes no negative axis here
+    a = 0 if axis is None else _args.count(axis, "boolean_mask", "axis")  # TF: no negative
     if a < 0 or shape[a : a + k] != tuple(mask.shape):
         raise ValueError(
             f"boolean_mask: mask shape {list(mask.shape)} is incompatible with "
@@ -393,12 +414,10 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     on = values["on_value"].numpy().item() if "on_value" in values else 1
     off = values["off_value"].numpy().item() if "off_value" in values else 0
     ndim = _ndim(indices)
-    axis = -1 if axis is None else int(axis)
+    axis = -1 if axis is None else _args.count(axis, "OneHot", "axis", minimum=-1)
     if not -1 <= axis <= ndim:
         raise InvalidArgumentError(f"OneHot: expected axis to be -1 or in [0, {ndim}], got {axis}")
-    depth = int(depth)
-    if depth < 0:
-        raise InvalidArgumentError(f"OneHot: depth must be non-negative, got {depth}")
+    depth = _args.count(depth, "OneHot", "depth")
     return _one_hot(
         indices,
         depth=depth,
@@ -418,10 +437,11 @@ def repeat(input, repeats, axis=None, name=None):
     if axis is None:
         input = _reshape(input, shape=(-1,))
         axis = 0
-    a = _axis(axis, input.ndim, "repeat")
+    if isinstance(axis, (bool, np.bool_)):
+        raise ArgumentTypeError(f"repeat: axis must be an int, got {axis!r}")
+    a = _args.axis(axis, input.ndim, "repeat", cast_floats=False)
     n = input.shape[a]
-    reps = np.asarray(to_numpy(repeats._value) if hasattr(repeats, "_value") else repeats)
-    reps = reps.reshape(-1)
+    reps = _args.int_array(repeats, "repeat", "repeats").reshape(-1)
     if reps.size == 1:
         reps = np.full(n, reps[0])
     if reps.size != n or (reps < 0).any():

@@ -8,7 +8,8 @@ from ..core import string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor, wrap
-from .array import _check_same_dtype, _dims, _static_shape, _zeros_like
+from . import _args
+from .array import _check_same_dtype, _dims, _zeros_like
 from .array_join import _concat
 from .indexing import _first_bad, _indices_sample
 
@@ -131,7 +132,7 @@ def _scatter_nd_vjp(g, ans, indices, updates, shape):
 
 def scatter_nd(indices, updates, shape, name=None):
     """Zeros of `shape` with `updates` added at `indices` (repeated indices add up)."""
-    return _scatter_nd(indices, updates, shape=_static_shape(shape))
+    return _scatter_nd(indices, updates, shape=_args.shape(shape, "ScatterNd"))
 
 
 _TENSOR_SCATTER = [
@@ -153,7 +154,7 @@ def _tensor_scatter_update_vjp(g, ans, tensor, indices, updates):
     return _tensor_scatter_update(g, indices, _zeros_like(g_updates)), None, g_updates
 
 
-@op("TensorScatterAdd", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+@op("TensorScatterAdd", numbers=True, same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_add(tensor, indices, updates):
     out = tensor.copy()
     xp.add.at(out, _scatter_index("TensorScatterAdd", indices, updates, tensor.shape), updates)
@@ -165,7 +166,7 @@ def _tensor_scatter_add_vjp(g, ans, tensor, indices, updates):
     return g, None, _gather_nd(g, indices)
 
 
-@op("TensorScatterSub", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+@op("TensorScatterSub", numbers=True, same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_sub(tensor, indices, updates):
     out = tensor.copy()
     xp.subtract.at(
@@ -179,14 +180,14 @@ def _tensor_scatter_sub_vjp(g, ans, tensor, indices, updates):
     return g, None, -_gather_nd(g, indices)
 
 
-@op("TensorScatterMin", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+@op("TensorScatterMin", numbers=True, same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_min(tensor, indices, updates):
     out = tensor.copy()
     xp.minimum.at(out, _scatter_index("TensorScatterMin", indices, updates, tensor.shape), updates)
     return out
 
 
-@op("TensorScatterMax", same_dtype=(0, 2), samples=_TENSOR_SCATTER)
+@op("TensorScatterMax", numbers=True, same_dtype=(0, 2), samples=_TENSOR_SCATTER)
 def _tensor_scatter_max(tensor, indices, updates):
     out = tensor.copy()
     xp.maximum.at(out, _scatter_index("TensorScatterMax", indices, updates, tensor.shape), updates)

@@ -60,6 +60,7 @@ def _check_matrix(name, a, what="input"):
 
 @op(
     "MatMul",
+    numbers=True,
     batchable=True,
     samples=[
         Sample((3, 4), (4, 2)),
@@ -112,6 +113,7 @@ def _matmul_grads(g, a, b, ta, tb, needs=(True, True)):
 
 @op(
     "BatchMatMulV2",
+    numbers=True,
     batchable=True,
     samples=[
         Sample((2, 3, 4), (2, 4, 5)),
@@ -279,6 +281,7 @@ def _tensordot_axes(a, b, axes):
 
 @op(
     "Einsum",
+    numbers=True,
     batchable=True,
     samples=[
         Sample((2, 3), (3, 4), equation="ij,jk->ik"),

@@ -87,10 +87,24 @@ def _check_lu(what, lower_upper, perm):
         raise ValueError(f"{what}: Input `lower_upper` must have at least 2 dimensions.")
     if lower_upper.shape[-1] != lower_upper.shape[-2]:
         raise ValueError(f"{what}: Input `lower_upper` must be square.")
-    if perm.ndim < 1 or perm.shape[-1] != lower_upper.shape[-1]:
+    if perm.ndim != lower_upper.ndim - 1:
         raise ValueError(
+            f"{what}: `perm` must have rank {lower_upper.ndim - 1} (one index per row of each "
+            f"matrix of `lower_upper`, shape {list(lower_upper.shape)}), got shape "
+            f"{list(perm.shape)}"
+        )
+    if tuple(perm.shape) != tuple(lower_upper.shape[:-1]):
+        raise InvalidArgumentError(
             f"{what}: `perm` must hold one row index per row of `lower_upper` "
             f"(shape {list(lower_upper.shape)}), got shape {list(perm.shape)}"
+        )
+    if not perm.dtype.is_integer:
+        raise InvalidArgumentError(f"{what}: `perm` must be int32 or int64, got {perm.dtype.name}")
+    n = lower_upper.shape[-1]
+    values = np.asarray(perm)
+    if values.size and (values.min() < 0 or values.max() >= n):
+        raise InvalidArgumentError(
+            f"{what}: `perm` holds row indices in [0, {n}), got {values.tolist()}"
         )
     return lower_upper, perm
 

@@ -8,7 +8,8 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
-from ..core.tensor import Operand, convert_to_tensor, wrap
+from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from .linalg import _check_matrix, _mT, _np_dtype
 from .reduce import reduce_sum
 
@@ -50,7 +51,11 @@ def _matrix_band_part_vjp(g, ans, input, num_lower, num_upper):
 def band_part(input, num_lower, num_upper, name=None):
     """Zeroes everything outside a band: `num_lower` subdiagonals, `num_upper` superdiagonals
     (-1 keeps the whole triangle)."""
-    return _matrix_band_part(input, num_lower=int(num_lower), num_upper=int(num_upper))
+    return _matrix_band_part(
+        input,
+        num_lower=_args.count(num_lower, "MatrixBandPart", "num_lower", minimum=None),
+        num_upper=_args.count(num_upper, "MatrixBandPart", "num_upper", minimum=None),
+    )
 
 
 def _diag_index(k, length):
@@ -91,15 +96,14 @@ def diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT_LEFT")
 
 
 def _single_k(fn, k):
-    if isinstance(k, Operand):
-        k = k.numpy().tolist()
-    if isinstance(k, (list, tuple)):
-        if len(k) == 2 and k[0] == k[1]:
-            return int(k[0])
+    ks = _args.int_array(k, f"tf.linalg.{fn}", "k").reshape(-1)
+    if ks.size == 1 or (ks.size == 2 and ks[0] == ks[1]):
+        return int(ks[0])
+    if ks.size == 2:
         raise NotImplementedError(
             f"tf.linalg.{fn}: only a single diagonal k is supported, got k={k}"
         )
-    return int(k)
+    raise InvalidArgumentError(f"tf.linalg.{fn}: k must be an int or a pair, got {k!r}")
 
 
 @op(
@@ -145,8 +149,8 @@ def diag(
     return _matrix_diag(
         diagonal,
         k=_single_k("diag", k),
-        num_rows=int(num_rows),
-        num_cols=int(num_cols),
+        num_rows=_args.count(num_rows, "MatrixDiagV3", "num_rows", minimum=-1),
+        num_cols=_args.count(num_cols, "MatrixDiagV3", "num_cols", minimum=-1),
         padding_value=padding_value,
     )
 
@@ -187,6 +191,12 @@ def _matrix_set_diag_vjp(g, ans, input, diagonal, k=0):
 
 def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):
     """`input` with its k-th diagonal replaced by `diagonal`."""
+    ishape, dshape = tuple(getattr(input, "shape", ())), tuple(getattr(diagonal, "shape", ()))
+    if len(ishape) >= 2 and dshape and dshape[:-1] != ishape[:-2]:
+        raise InvalidArgumentError(
+            f"MatrixSetDiagV3: diagonal.shape[:-1] {list(dshape[:-1])} must equal "
+            f"input.shape[:-2] {list(ishape[:-2])}"
+        )
     return _matrix_set_diag(input, diagonal, k=_single_k("set_diag", k))
 
 
@@ -218,10 +228,9 @@ def adjoint(matrix, name=None):
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
     """An identity matrix (or a batch of them) of the given dtype."""
-    num_columns = num_rows if num_columns is None else num_columns
-    batch_shape = () if batch_shape is None else tuple(int(d) for d in batch_shape)
-    m = xp.eye(int(num_rows), int(num_columns), dtype=dtypes.as_dtype(dtype).as_numpy_dtype)
-    return wrap(xp.array(xp.broadcast_to(m, batch_shape + m.shape)))
+    from .array import eye as _eye  # one argument check for tf.eye and tf.linalg.eye
+
+    return _eye(num_rows, num_columns, batch_shape=batch_shape, dtype=dtype)
 
 
 API = {

@@ -34,25 +34,25 @@ def not_equal(x, y):
     return xp.not_equal(x, y)
 
 
-@op("Less", differentiable=False, samples=BINARY)
+@op("Less", numbers=True, differentiable=False, samples=BINARY)
 def less(x, y):
     """x < y elementwise (a bool tensor)."""
     return xp.less(x, y)
 
 
-@op("LessEqual", differentiable=False, samples=BINARY)
+@op("LessEqual", numbers=True, differentiable=False, samples=BINARY)
 def less_equal(x, y):
     """x <= y elementwise (a bool tensor)."""
     return xp.less_equal(x, y)
 
 
-@op("Greater", differentiable=False, samples=BINARY)
+@op("Greater", numbers=True, differentiable=False, samples=BINARY)
 def greater(x, y):
     """x > y elementwise (a bool tensor)."""
     return xp.greater(x, y)
 
 
-@op("GreaterEqual", differentiable=False, samples=BINARY)
+@op("GreaterEqual", numbers=True, differentiable=False, samples=BINARY)
 def greater_equal(x, y):
     """x >= y elementwise (a bool tensor)."""
     return xp.greater_equal(x, y)

@@ -12,6 +12,7 @@ from ..core.indexed_slices import IndexedSlices
 from ..core.registry import Sample, op
 from ..core.sparse import SparseTensor
 from ..core.tensor import Operand, convert_to_tensor
+from . import _args
 from ._common import BINARY, UNARY
 from .logic import greater, greater_equal, less_equal
 
@@ -26,7 +27,7 @@ POSITIVE = (0.5, 2.0)
 # ---- arithmetic ----------------------------------------------------------------------------
 
 
-@op("AddV2", samples=BINARY, batchable=True)
+@op("AddV2", numbers=True, samples=BINARY, batchable=True)
 def add(x, y):
     """x + y elementwise, with broadcasting."""
     return xp.add(x, y)
@@ -37,7 +38,7 @@ def _add_vjp(g, ans, x, y):
     return g, g
 
 
-@op("Sub", samples=BINARY, batchable=True)
+@op("Sub", numbers=True, samples=BINARY, batchable=True)
 def subtract(x, y):
     """x - y elementwise, with broadcasting."""
     return xp.subtract(x, y)
@@ -48,7 +49,7 @@ def _subtract_vjp(g, ans, x, y):
     return g, -g
 
 
-@op("Mul", samples=BINARY, batchable=True)
+@op("Mul", numbers=True, samples=BINARY, batchable=True)
 def multiply(x, y):
     """x * y elementwise, with broadcasting."""
     return xp.multiply(x, y)
@@ -60,7 +61,7 @@ def _multiply_vjp(g, ans, x, y, needs=(True, True)):
     return (g * y if needs[0] else None), (g * x if needs[1] else None)
 
 
-@op("RealDiv", samples=BINARY, domain=POSITIVE, batchable=True)
+@op("RealDiv", numbers=True, samples=BINARY, domain=POSITIVE, batchable=True)
 @_quiet
 def _real_div(x, y):
     out = xp.true_divide(x, y)
@@ -138,7 +139,7 @@ def divide(x, y, name=None):
     return truediv(x, y)
 
 
-@op("DivNoNan", samples=BINARY, domain=POSITIVE, batchable=True)
+@op("DivNoNan", numbers=True, samples=BINARY, domain=POSITIVE, batchable=True)
 @_quiet
 def _div_no_nan(x, y):
     return xp.where(y == 0, xp.zeros((), x.dtype), xp.true_divide(x, y))
@@ -159,7 +160,7 @@ def _nonzero_divisor(name, x, y):
         raise InvalidArgumentError(f"{name}: integer division by zero")
 
 
-@op("FloorDiv", differentiable=False, samples=BINARY)
+@op("FloorDiv", numbers=True, differentiable=False, samples=BINARY)
 @_quiet
 def floordiv(x, y):
     """Division rounded toward negative infinity: floor(x / y), also for floats."""
@@ -169,7 +170,7 @@ def floordiv(x, y):
     return xp.floor(xp.true_divide(x, y))  # TF's float kernel; NumPy's // differs (1 // 0.1)
 
 
-@op("FloorMod", samples=BINARY, domain=POSITIVE, batchable=True)
+@op("FloorMod", numbers=True, samples=BINARY, domain=POSITIVE, batchable=True)
 @_quiet
 def floormod(x, y):
     """Remainder of floor division: the result has the sign of `y` (Python's %)."""
@@ -188,7 +189,7 @@ def _floormod_vjp(g, ans, x, y):
 mod = floormod
 
 
-@op("Neg", samples=UNARY, batchable=True)
+@op("Neg", numbers=True, samples=UNARY, batchable=True)
 def negative(x):
     """-x elementwise."""
     if x.dtype.kind in "ub":
@@ -201,7 +202,7 @@ def _negative_vjp(g, ans, x):
     return (-g,)
 
 
-@op("Pow", samples=BINARY, domain=POSITIVE, batchable=True)
+@op("Pow", numbers=True, samples=BINARY, domain=POSITIVE, batchable=True)
 @_quiet
 def pow(x, y):  # noqa: A001 - TF's public name
     """x ** y elementwise; integers to negative integer powers are an error, as in TF."""
@@ -220,7 +221,7 @@ def _pow_vjp(g, ans, x, y):
     return gx, g * ans * log_x
 
 
-@op("SquaredDifference", samples=BINARY, batchable=True)
+@op("SquaredDifference", numbers=True, samples=BINARY, batchable=True)
 def squared_difference(x, y):
     """(x - y) ** 2 elementwise."""
     d = xp.subtract(x, y)
@@ -248,7 +249,7 @@ def scalar_mul(scalar, x, name=None):
 # ---- maximum and minimum -------------------------------------------------------------------
 
 
-@op("Maximum", samples=BINARY, batchable=True)
+@op("Maximum", numbers=True, samples=BINARY, batchable=True)
 def maximum(x, y):
     """The larger of x and y elementwise (nan if either is nan)."""
     return xp.maximum(x, y)
@@ -260,7 +261,7 @@ def _maximum_vjp(g, ans, x, y):
     return g * x_wins, g * (1.0 - x_wins)
 
 
-@op("Minimum", samples=BINARY, batchable=True)
+@op("Minimum", numbers=True, samples=BINARY, batchable=True)
 def minimum(x, y):
     """The smaller of x and y elementwise (nan if either is nan)."""
     return xp.minimum(x, y)
@@ -314,7 +315,12 @@ _KERNEL_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
 # ---- sums of several tensors ---------------------------------------------------------------
 
 
-@op("AddN", samples=[Sample((3, 4), (3, 4), (3, 4)), Sample((2,), (2,))], batchable=True)
+@op(
+    "AddN",
+    numbers=True,
+    samples=[Sample((3, 4), (3, 4), (3, 4)), Sample((2,), (2,))],
+    batchable=True,
+)
 def _add_n(*xs):
     out = xs[0] + xs[1] if len(xs) > 1 else xs[0].copy()
     for x in xs[2:]:
@@ -337,6 +343,11 @@ def add_n(inputs, name=None):
         raise InvalidArgumentError(
             f"AddN: all inputs must have the same shape, got {sorted(shapes)}"
         )
+    kinds = {str(x.dtype) for x in inputs if hasattr(x, "dtype")}
+    if len(kinds) > 1:
+        raise InvalidArgumentError(
+            f"AddN: all inputs must have the same dtype, got {sorted(kinds)}"
+        )
     return _add_n(*inputs)
 
 
@@ -346,6 +357,7 @@ def _segment_ids_sample(rng):
 
 @op(
     "UnsortedSegmentSum",
+    numbers=True,
     same_dtype=(),
     samples=[
         Sample((6, 3), _segment_ids_sample, num_segments=4, wrt=(0,)),
@@ -379,7 +391,8 @@ def _unsorted_segment_sum_vjp(g, ans, data, segment_ids, num_segments):
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
     """Sums the rows of `data` into `num_segments` buckets chosen by `segment_ids`."""
-    return _unsorted_segment_sum(data, segment_ids, num_segments=int(num_segments))
+    num_segments = _args.count(num_segments, "UnsortedSegmentSum", "num_segments")
+    return _unsorted_segment_sum(data, segment_ids, num_segments=num_segments)
 
 
 _BOTH = (

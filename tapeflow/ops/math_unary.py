@@ -14,7 +14,7 @@ from .math import POSITIVE, _quiet, _real_div
 # ---- absolute value, powers and roots ------------------------------------------------------
 
 
-@op("Abs", samples=UNARY, batchable=True)
+@op("Abs", numbers=True, samples=UNARY, batchable=True)
 def abs(x):  # noqa: A001 - TF's public name
     """|x| elementwise."""
     return xp.abs(x)
@@ -25,7 +25,7 @@ def _abs_vjp(g, ans, x):
     return (g * sign(x),)
 
 
-@op("Sign", samples=UNARY, batchable=True)
+@op("Sign", numbers=True, samples=UNARY, batchable=True)
 def sign(x):
     """-1, 0 or 1 by the sign of x (nan stays nan)."""
     return xp.sign(x)
@@ -36,7 +36,7 @@ def _sign_vjp(g, ans, x):
     return (wrap(xp.zeros(tuple(g.shape), dtype=g.dtype.as_numpy_dtype)),)  # TF: zeros
 
 
-@op("Square", samples=UNARY, batchable=True)
+@op("Square", numbers=True, samples=UNARY, batchable=True)
 def square(x):
     """x * x elementwise."""
     return xp.multiply(x, x)
@@ -47,7 +47,7 @@ def _square_vjp(g, ans, x):
     return (g * (x * 2.0),)
 
 
-@op("Sqrt", samples=UNARY, domain=(0.5, 3.0), batchable=True)
+@op("Sqrt", numbers=True, samples=UNARY, domain=(0.5, 3.0), batchable=True)
 @_quiet
 def sqrt(x):
     """Square root elementwise (floats only)."""
@@ -59,7 +59,7 @@ def _sqrt_vjp(g, ans, x):
     return (_real_div(g * 0.5, ans),)
 
 
-@op("Rsqrt", samples=UNARY, domain=(0.5, 3.0), batchable=True)
+@op("Rsqrt", numbers=True, samples=UNARY, domain=(0.5, 3.0), batchable=True)
 @_quiet
 def rsqrt(x):
     """1 / sqrt(x) elementwise (floats only)."""
@@ -71,7 +71,7 @@ def _rsqrt_vjp(g, ans, x):
     return ((g * -0.5) * (ans * ans * ans),)
 
 
-@op("Reciprocal", samples=UNARY, domain=POSITIVE, batchable=True)
+@op("Reciprocal", numbers=True, samples=UNARY, domain=POSITIVE, batchable=True)
 @_quiet
 def reciprocal(x):
     """1 / x elementwise (floats only)."""
@@ -89,7 +89,7 @@ def _reciprocal_vjp(g, ans, x):
 # ---- exponentials and logarithms -----------------------------------------------------------
 
 
-@op("Exp", samples=UNARY, domain=(-3, 3), batchable=True)
+@op("Exp", numbers=True, samples=UNARY, domain=(-3, 3), batchable=True)
 @_quiet
 def exp(x):
     """e ** x elementwise."""
@@ -101,7 +101,7 @@ def _exp_vjp(g, ans, x):
     return (g * ans,)  # d exp = exp
 
 
-@op("Expm1", samples=UNARY, domain=(-3, 3), batchable=True)
+@op("Expm1", numbers=True, samples=UNARY, domain=(-3, 3), batchable=True)
 @_quiet
 def expm1(x):
     """exp(x) - 1, accurate for small x."""
@@ -113,7 +113,7 @@ def _expm1_vjp(g, ans, x):
     return (g * exp(x),)
 
 
-@op("Log", samples=UNARY, domain=(0.5, 3), batchable=True)
+@op("Log", numbers=True, samples=UNARY, domain=(0.5, 3), batchable=True)
 @_quiet
 def log(x):
     """Natural logarithm elementwise (log(0) = -inf, negative -> nan)."""
@@ -125,7 +125,7 @@ def _log_vjp(g, ans, x):
     return (g * reciprocal(x),)
 
 
-@op("Log1p", samples=UNARY, domain=(-0.5, 2), batchable=True)
+@op("Log1p", numbers=True, samples=UNARY, domain=(-0.5, 2), batchable=True)
 @_quiet
 def log1p(x):
     """log(1 + x), accurate for small x."""
@@ -140,7 +140,7 @@ def _log1p_vjp(g, ans, x):
 # ---- trigonometric and hyperbolic ----------------------------------------------------------
 
 
-@op("Sin", samples=UNARY, batchable=True)
+@op("Sin", numbers=True, samples=UNARY, batchable=True)
 def sin(x):
     """Sine elementwise."""
     return _floating("Sin", x, xp.sin(x))
@@ -151,7 +151,7 @@ def _sin_vjp(g, ans, x):
     return (g * cos(x),)
 
 
-@op("Cos", samples=UNARY, batchable=True)
+@op("Cos", numbers=True, samples=UNARY, batchable=True)
 def cos(x):
     """Cosine elementwise."""
     return _floating("Cos", x, xp.cos(x))
@@ -162,7 +162,7 @@ def _cos_vjp(g, ans, x):
     return (-g * sin(x),)
 
 
-@op("Tan", samples=UNARY, domain=(-1, 1), batchable=True)
+@op("Tan", numbers=True, samples=UNARY, domain=(-1, 1), batchable=True)
 def tan(x):
     """Tangent elementwise."""
     return _floating("Tan", x, xp.tan(x))
@@ -173,7 +173,7 @@ def _tan_vjp(g, ans, x):
     return (square(reciprocal(cos(x))) * g,)
 
 
-@op("Atan", samples=UNARY, batchable=True)
+@op("Atan", numbers=True, samples=UNARY, batchable=True)
 def atan(x):
     """Arctangent elementwise."""
     return _floating("Atan", x, xp.arctan(x))
@@ -184,7 +184,7 @@ def _atan_vjp(g, ans, x):
     return (g * reciprocal(1.0 + square(x)),)
 
 
-@op("Sinh", samples=UNARY, batchable=True)
+@op("Sinh", numbers=True, samples=UNARY, batchable=True)
 @_quiet
 def sinh(x):
     """Hyperbolic sine elementwise."""
@@ -196,7 +196,7 @@ def _sinh_vjp(g, ans, x):
     return (g * cosh(x),)
 
 
-@op("Cosh", samples=UNARY, batchable=True)
+@op("Cosh", numbers=True, samples=UNARY, batchable=True)
 @_quiet
 def cosh(x):
     """Hyperbolic cosine elementwise."""
@@ -208,7 +208,7 @@ def _cosh_vjp(g, ans, x):
     return (g * sinh(x),)
 
 
-@op("Tanh", samples=UNARY, batchable=True)
+@op("Tanh", numbers=True, samples=UNARY, batchable=True)
 def tanh(x):
     """Hyperbolic tangent elementwise."""
     return _floating("Tanh", x, xp.tanh(x))
@@ -222,7 +222,7 @@ def _tanh_vjp(g, ans, x):
 # ---- activations ---------------------------------------------------------------------------
 
 
-@op("Sigmoid", samples=UNARY, domain=(-4, 4), batchable=True)
+@op("Sigmoid", numbers=True, samples=UNARY, domain=(-4, 4), batchable=True)
 def sigmoid(x):
     """1 / (1 + exp(-x)), computed without overflow for large |x|."""
     e = xp.exp(-xp.abs(x))
@@ -240,7 +240,7 @@ _SOFTPLUS_THRESHOLD = {}
 
 
 # Registered (not log1p(exp(x))) for stability: exp overflows for large x, as in TF's kernel.
-@op("Softplus", samples=UNARY, domain=(-4, 4), batchable=True)
+@op("Softplus", numbers=True, samples=UNARY, domain=(-4, 4), batchable=True)
 @_quiet
 def softplus(features):
     """log(exp(x) + 1), equal to x for large x and exp(x) for very negative x, as in TF."""
@@ -258,7 +258,7 @@ def _softplus_vjp(g, ans, features):
 
 
 # Registered (not x / (1 + |x|) composed) for accuracy: the composed gradient cancels.
-@op("Softsign", samples=UNARY, batchable=True)
+@op("Softsign", numbers=True, samples=UNARY, batchable=True)
 def softsign(features):
     """x / (1 + |x|)."""
     return _floating("Softsign", features, features / (xp.abs(features) + 1))
@@ -272,7 +272,7 @@ def _softsign_vjp(g, ans, features):
 _erf_impl = None
 
 
-@op("Erf", samples=UNARY, batchable=True)
+@op("Erf", numbers=True, samples=UNARY, batchable=True)
 def erf(x):
     """The Gauss error function elementwise."""
     global _erf_impl
@@ -337,7 +337,7 @@ def _erf_chebyshev(x):
 # ---- rounding (no gradient in TF) ----------------------------------------------------------
 
 
-@op("Round", differentiable=False, samples=UNARY)
+@op("Round", numbers=True, differentiable=False, samples=UNARY)
 def round(x):  # noqa: A001 - TF's public name
     """Rounds half to even (banker's rounding): 0.5 -> 0, 1.5 -> 2, 2.5 -> 2."""
     if x.dtype.kind in "iu":
@@ -345,14 +345,14 @@ def round(x):  # noqa: A001 - TF's public name
     return xp.round(x)
 
 
-@op("Floor", differentiable=False, samples=UNARY)
+@op("Floor", numbers=True, differentiable=False, samples=UNARY)
 def floor(x):
     """Largest integer not greater than x, elementwise (floats only)."""
     _floating("Floor", x)  # NumPy 2 floors integers as integers; TF refuses them
     return xp.floor(x)
 
 
-@op("Ceil", differentiable=False, samples=UNARY)
+@op("Ceil", numbers=True, differentiable=False, samples=UNARY)
 def ceil(x):
     """Smallest integer not less than x, elementwise (floats only)."""
     _floating("Ceil", x)  # as for Floor

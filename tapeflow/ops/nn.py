@@ -13,6 +13,7 @@ from ..backend import xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
+from . import _args
 from ._common import UNARY
 from .reduce import _sum
 
@@ -35,7 +36,7 @@ def _grad_pair(shape):
 # ---- rectifiers --------------------------------------------------------------------------------
 
 
-@op("Relu", samples=UNARY, batchable=True)
+@op("Relu", numbers=True, samples=UNARY, batchable=True)
 def _relu(features):
     return xp.maximum(features, xp.zeros((), dtype=features.dtype))
 
@@ -61,7 +62,7 @@ def relu(features, name=None):
     return _relu(features)
 
 
-@op("Relu6", samples=UNARY, domain=(-3.0, 9.0), batchable=True)
+@op("Relu6", numbers=True, samples=UNARY, domain=(-3.0, 9.0), batchable=True)
 def _relu6(features):
     return xp.clip(features, 0, 6).astype(features.dtype, copy=False)
 
@@ -87,7 +88,12 @@ def relu6(features, name=None):
     return _relu6(features)
 
 
-@op("LeakyRelu", samples=[Sample((3, 4), alpha=0.2), Sample((), alpha=0.01)], batchable=True)
+@op(
+    "LeakyRelu",
+    numbers=True,
+    samples=[Sample((3, 4), alpha=0.2), Sample((), alpha=0.01)],
+    batchable=True,
+)
 def _leaky_relu(features, alpha=0.2):
     if features.dtype.kind in "iub":
         features = features.astype(np.float32)  # as TF: integer input gives float32
@@ -119,7 +125,7 @@ def leaky_relu(features, alpha=0.2, name=None):
 # ---- exponential units -------------------------------------------------------------------------
 
 
-@op("Elu", samples=UNARY, batchable=True)
+@op("Elu", numbers=True, samples=UNARY, batchable=True)
 def _elu(features):
     _require_float("Elu", features)
     return xp.where(features > 0, features, xp.expm1(xp.minimum(features, 0)))
@@ -146,7 +152,7 @@ def elu(features, name=None):
     return _elu(features)
 
 
-@op("Selu", samples=UNARY, batchable=True)
+@op("Selu", numbers=True, samples=UNARY, batchable=True)
 def _selu(features):
     _require_float("Selu", features)
     neg = _SELU_ALPHA * xp.expm1(xp.minimum(features, 0))
@@ -222,7 +228,7 @@ def _check_softmax(name, logits, axis):
         )
 
 
-@op("Softmax", samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
+@op("Softmax", numbers=True, samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
 def _softmax(logits, axis=-1):
     # Its own op for stability: the max is subtracted before exp, so large logits don't overflow.
     _check_softmax("Softmax", logits, axis)
@@ -243,10 +249,12 @@ def _from_end(axis, ndim):
 
 def softmax(logits, axis=None, name=None):
     """exp(logits) / sum(exp(logits)) along `axis` (default: the last)."""
-    return _softmax(logits, axis=-1 if axis is None else int(axis))
+    return _softmax(
+        logits, axis=-1 if axis is None else _args.count(axis, "Softmax", "axis", minimum=None)
+    )
 
 
-@op("LogSoftmax", samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
+@op("LogSoftmax", numbers=True, samples=_softmax_samples(), domain=(-5.0, 5.0), batchable=True)
 def _log_softmax(logits, axis=-1):
     # Its own op for stability: log(softmax) would give -inf where softmax underflows to 0.
     _check_softmax("LogSoftmax", logits, axis)
@@ -264,7 +272,9 @@ def _log_softmax_vjp(g, ans, logits, axis=-1):
 
 def log_softmax(logits, axis=None, name=None):
     """logits - log(sum(exp(logits))) along `axis` (default: the last), computed stably."""
-    return _log_softmax(logits, axis=-1 if axis is None else int(axis))
+    return _log_softmax(
+        logits, axis=-1 if axis is None else _args.count(axis, "LogSoftmax", "axis", minimum=None)
+    )
 
 
 API = {

@@ -13,7 +13,8 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
-from ._common import batch_ndim, normalize_axis
+from . import _args
+from ._common import batch_ndim
 from .array import _reshape, stop_gradient
 from .indexing import gather
 from .random import _random_uniform, next_rng
@@ -77,6 +78,7 @@ def _noise_shape(x, noise_shape):
 
 @op(
     "BiasAdd",
+    numbers=True,
     batchable=True,
     samples=[
         Sample((2, 3), (3,), data_format="NHWC"),
@@ -128,7 +130,9 @@ def bias_add(value, bias, data_format=None, name=None):
 def moments(x, axes, shift=None, keepdims=False, name=None):
     """(mean, variance) of `x` over `axes`; the variance's gradient skips the mean's path."""
     x = convert_to_tensor(x)
-    axes = normalize_axis(axes.numpy().tolist() if isinstance(axes, Operand) else axes, x.ndim)
+    axes = _args.axes(axes, x.ndim, "moments", "axes", nested=False)
+    if axes is None:
+        raise ValueError("moments: axes must be given (a list of axes to reduce)")
     count = int(np.prod([x.shape[a] for a in axes]))
     if not x.dtype.is_floating:
         return _integer_moments(x, axes, keepdims)

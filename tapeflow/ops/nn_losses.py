@@ -11,6 +11,7 @@ from ..core import distribution
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor
+from . import _args
 from ._common import batch_ndim
 from .array import _reshape
 from .indexing import _one_hot
@@ -73,7 +74,18 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
         from .math import cast
 
         labels = cast(labels, logits.dtype)  # as TF: labels take the logits' dtype
-    return _softmax_xent(labels, logits, axis=int(axis) % max(logits.ndim, 1))
+    a = _args.axis(axis, logits.ndim, "SoftmaxCrossEntropyWithLogits", cast_floats=False,
+                   bools=False)  # fmt: skip
+    # As TF: labels of lower rank broadcast only along the last axis; the classes axis is
+    # moved last by a transpose otherwise, which needs both of one rank.
+    last = axis == -1  # TF transposes for any other spelling, even of the last axis
+    if not (1 <= labels.ndim <= logits.ndim) or (labels.ndim != logits.ndim and not last):
+        raise InvalidArgumentError(
+            f"SoftmaxCrossEntropyWithLogits: labels of shape {labels.shape} do not fit logits "
+            f"of shape {logits.shape} with axis {axis} (same rank, or lower rank with the last "
+            f"axis)"
+        )
+    return _softmax_xent(labels, logits, axis=a)
 
 
 def _is_python(x) -> bool:
@@ -207,7 +219,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
 # ---- losses and regularisers -------------------------------------------------------------------
 
 
-@op("L2Loss", samples=[Sample((3, 4)), Sample(())], batchable=True)
+@op("L2Loss", numbers=True, samples=[Sample((3, 4)), Sample(())], batchable=True)
 def _l2_loss(t):
     _require_float("L2Loss", t, "t")
     return xp.asarray(xp.sum(t * t) / 2)

@@ -1,8 +1,9 @@
 """Installs Python operators on Tensor and Variable (TF's `_override_operator`).
 
-As TF's operator wrappers do, the other operand is converted with the tensor's dtype as a
-hint: `x + 1.5` is float32 for a float32 x, and for an int32 x the float stays float and
-the op reports the mismatch (InvalidArgumentError). `+ - *` and unary `-` call `execute`
+As TF's operator wrappers do, the other operand is converted with the tensor's dtype:
+`x + 1.5` is float32 for a float32 x; for an int32 x, `+`, `/` and `@` let the op report
+the mismatch and the other operators fail converting 1.5 (TypeError), as in TF.
+`+ - *` and unary `-` call `execute`
 directly: they are the hot path of every training step.
 """
 
@@ -15,22 +16,25 @@ from . import indexing, linalg, logic, math, math_unary
 _EMPTY = {}
 
 
-def _operand(value, like):
-    """`value` as a Tensor, with `like`'s dtype where it can take it."""
+def _operand(value, like, fallback=False):
+    """`value` as a Tensor of `like`'s dtype: TF's TypeError when it cannot take it (a Python
+    float for an int tensor), or with `fallback` its own dtype, for the op to report."""
     if isinstance(value, Operand):
         return value
     if like.dtype == dtypes.string:  # TF: "Cannot convert 2 to EagerTensor of dtype string"
         return convert_to_tensor(value, dtype=dtypes.string)
+    if not fallback:
+        return convert_to_tensor(value, dtype=like.dtype)
     try:
         return convert_to_tensor(value, dtype=like.dtype)
     except (TypeError, ValueError):
         return convert_to_tensor(value)
 
 
-def _direct(op):
+def _direct(op, fallback=False):
     def forward(self, other):
         if not isinstance(other, Operand):
-            other = _operand(other, self)
+            other = _operand(other, self, fallback)
         return execute(op, (self, other), _EMPTY)
 
     def reflected(self, other):
@@ -39,9 +43,9 @@ def _direct(op):
     return forward, reflected
 
 
-def _through(fn):
+def _through(fn, fallback=False):
     def forward(self, other):
-        return fn(self, _operand(other, self))
+        return fn(self, _operand(other, self, fallback))
 
     def reflected(self, other):
         return fn(_operand(other, self), self)
@@ -57,12 +61,16 @@ def _equality(fn, fallback: bool):
     def compare(self, other):
         if other is None:
             return fallback
-        if self.dtype == dtypes.string and not isinstance(other, Operand):
-            other = _operand(other, self)  # a number against strings: TypeError, as TF
+        other = _operand(other, self)  # TypeError, as TF, for a value of another kind
+        if other.dtype != self.dtype:
+            raise InvalidArgumentError(
+                f"{'Equal' if fallback is False else 'NotEqual'}: cannot compare a "
+                f"{self.dtype.name} tensor with a {other.dtype.name} tensor; use tf.cast"
+            )
         try:
-            return fn(self, _operand(other, self))
-        except (InvalidArgumentError, TypeError, ValueError):
-            # TF answers False (True for !=) when shapes cannot broadcast or dtypes differ.
+            return fn(self, other)
+        except InvalidArgumentError:
+            # TF answers False (True for !=) when shapes cannot broadcast.
             return convert_to_tensor(fallback)
 
     return compare
@@ -84,18 +92,24 @@ def _logical(fn, name):
 
 
 def _install():
-    for name, op in (("add", math.add), ("sub", math.subtract), ("mul", math.multiply)):
-        forward, reflected = _direct(op)
+    # As TF: `int_tensor + 2.5` reaches the op (InvalidArgumentError), `int_tensor * 2.5`
+    # fails converting 2.5 (TypeError), and so do all the reflected forms (`2.5 + x`).
+    for name, op, fallback in (
+        ("add", math.add, True),
+        ("sub", math.subtract, False),
+        ("mul", math.multiply, False),
+    ):
+        forward, reflected = _direct(op, fallback)
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)
-    for name, fn in (
-        ("truediv", math.truediv),
-        ("floordiv", math.floordiv),
-        ("mod", math.floormod),
-        ("pow", math.pow),
-        ("matmul", linalg.matmul),
+    for name, fn, fallback in (
+        ("truediv", math.truediv, True),
+        ("floordiv", math.floordiv, False),
+        ("mod", math.floormod, False),
+        ("pow", math.pow, False),
+        ("matmul", linalg.matmul, True),
     ):
-        forward, reflected = _through(fn)
+        forward, reflected = _through(fn, fallback)
         setattr(Operand, f"__{name}__", forward)
         setattr(Operand, f"__r{name}__", reflected)
     for name, fn in (

@@ -125,7 +125,7 @@ def _check_float(name, x):
         )
 
 
-@op("AvgPool", samples=[Sample(a, **t) for a, t in _POOL_CASES[:2]])
+@op("AvgPool", numbers=True, samples=[Sample(a, **t) for a, t in _POOL_CASES[:2]])
 def _avg_pool(value, ksize, strides, padding):
     _check_float("AvgPool", value)
     return kernels.avg_pool(value, _pool_window("AvgPool", value.shape, ksize, strides, padding))
@@ -227,6 +227,11 @@ def _pool_nd(pool1d, pool2d, name, input, ksize, strides, padding, data_format):
         return pool1d(input, ksize, strides, padding, data_format or "NWC")
     if rank == 4:
         return pool2d(input, ksize, strides, padding, data_format or "NHWC")
+    if rank != 5:
+        raise ValueError(
+            f"{name}: input must have rank 3, 4 or 5 (1-D, 2-D or 3-D pooling), got shape "
+            f"{_static_shape(input)}"
+        )
     raise UnimplementedError(
         f"{name}: tapeflow pools rank-3 (1-D) and rank-4 (2-D) inputs, "
         f"got shape {_static_shape(input)}"

@@ -13,6 +13,7 @@ from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.shape import TensorShape
 from ..core.tensor import Operand, convert_to_tensor
+from . import _args
 from .math import add, multiply
 from .random import (
     _GENERATOR_STREAM,
@@ -202,7 +203,8 @@ def categorical(logits, num_samples, dtype=None, seed=None, name=None):
             f"(tf.int32, tf.int64)."
         )
     rng = next_rng(seed, f"Multinomial/{dtype.name}")
-    return _multinomial(logits, num_samples=int(num_samples), output_dtype=dtype.name, rng=rng)
+    num_samples = _args.count(num_samples, "Multinomial", "num_samples")
+    return _multinomial(logits, num_samples=num_samples, output_dtype=dtype.name, rng=rng)
 
 
 def stateless_normal(

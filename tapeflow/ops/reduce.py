@@ -11,7 +11,8 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
-from ..core.tensor import Operand, convert_to_tensor, wrap
+from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from ._common import batch_ndim, normalize_axis
 from .logic import equal, is_finite, not_equal
 from .math import _cast, _div_no_nan, _real_div, add, cast
@@ -81,7 +82,7 @@ def _sum_vjp(g, ans, x, axis=None, keepdims=False):
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Sum of elements across `axis` (all axes when None)."""
-    return _sum(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _sum(input_tensor, axis=_static_axis(axis, "Sum"), keepdims=bool(keepdims))
 
 
 @op("Mean", samples=REDUCE, batchable=True)
@@ -117,7 +118,7 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False):
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
     """Mean across `axis`; integer tensors get an integer mean (truncated), as in TF."""
-    return _mean(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _mean(input_tensor, axis=_static_axis(axis, "Mean"), keepdims=bool(keepdims))
 
 
 @op("Prod", samples=REDUCE + [Sample((3,), axis=0, keepdims=False)], batchable=True)
@@ -150,7 +151,7 @@ def _prod_vjp(g, ans, x, axis=None, keepdims=False):
 
 def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
     """Product of elements across `axis`."""
-    return _prod(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _prod(input_tensor, axis=_static_axis(axis, "Prod"), keepdims=bool(keepdims))
 
 
 # ---- max and min ---------------------------------------------------------------------------
@@ -191,12 +192,12 @@ def _extremum_vjp(g, ans, x, axis=None, keepdims=False):
 
 def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
     """Maximum across `axis`; the gradient is shared evenly among tied maxima."""
-    return _max(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _max(input_tensor, axis=_static_axis(axis, "Max"), keepdims=bool(keepdims))
 
 
 def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
     """Minimum across `axis`; the gradient is shared evenly among tied minima."""
-    return _min(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _min(input_tensor, axis=_static_axis(axis, "Min"), keepdims=bool(keepdims))
 
 
 # ---- norms and statistics ------------------------------------------------------------------
@@ -220,7 +221,9 @@ def _euclidean_norm_vjp(g, ans, x, axis=None, keepdims=False):
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
     """sqrt(sum(x ** 2)) across `axis`."""
-    return _euclidean_norm(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _euclidean_norm(
+        input_tensor, axis=_static_axis(axis, "EuclideanNorm"), keepdims=bool(keepdims)
+    )
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -294,12 +297,12 @@ def _all(x, axis=None, keepdims=False):
 
 def reduce_any(input_tensor, axis=None, keepdims=False, name=None):
     """Logical OR across `axis` (bool tensors)."""
-    return _any(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _any(input_tensor, axis=_static_axis(axis, "Any"), keepdims=bool(keepdims))
 
 
 def reduce_all(input_tensor, axis=None, keepdims=False, name=None):
     """Logical AND across `axis` (bool tensors)."""
-    return _all(input_tensor, axis=_static_axis(axis), keepdims=bool(keepdims))
+    return _all(input_tensor, axis=_static_axis(axis, "All"), keepdims=bool(keepdims))
 
 
 # ---- cumulative sums and products ----------------------------------------------------------
@@ -326,7 +329,7 @@ def _scan(name, fn, identity, x, axis, exclusive, reverse):
     return xp.flip(out, axis) if reverse else out
 
 
-@op("Cumsum", samples=SCAN, batchable=True)
+@op("Cumsum", numbers=True, samples=SCAN, batchable=True)
 def _cumsum(x, axis=0, exclusive=False, reverse=False):
     return _scan("Cumsum", xp.cumsum, 0, x, axis, exclusive, reverse)
 
@@ -337,7 +340,7 @@ def _cumsum_vjp(g, ans, x, axis=0, exclusive=False, reverse=False):
     return (_cumsum(g, axis=a, exclusive=exclusive, reverse=not reverse),)
 
 
-@op("Cumprod", samples=SCAN, domain=(0.5, 2.0), batchable=True)
+@op("Cumprod", numbers=True, samples=SCAN, domain=(0.5, 2.0), batchable=True)
 def _cumprod(x, axis=0, exclusive=False, reverse=False):
     return _scan("Cumprod", xp.cumprod, 1, x, axis, exclusive, reverse)
 
@@ -350,51 +353,39 @@ def _cumprod_vjp(g, ans, x, axis=0, exclusive=False, reverse=False):
     return (_div_no_nan(out, x),)
 
 
-def _scan_attrs(x, axis, exclusive, reverse):
-    axis = int(axis.numpy()) if isinstance(axis, Operand) else int(axis)
-    ndim = x.ndim
+def _scan_attrs(op, x, axis, exclusive, reverse):
+    axis, ndim = _args.scalar(axis, op, "axis"), x.ndim
     if not -ndim <= axis < ndim:
         raise InvalidArgumentError(
-            f"ScanOp: Expected scan axis in the range [{-ndim}, {ndim}), but got {axis}"
+            f"{op}: expected scan axis in the range [{-ndim}, {ndim}), but got {axis}"
         )
-    return {"axis": axis % ndim, "exclusive": bool(exclusive), "reverse": bool(reverse)}
+    axis %= ndim
+    return {"axis": axis, "exclusive": bool(exclusive), "reverse": bool(reverse)}
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running sum along `axis`; `exclusive` leaves out the current entry, `reverse` runs
     from the end."""
     x = convert_to_tensor(x)
-    return _cumsum(x, **_scan_attrs(x, axis, exclusive, reverse))
+    return _cumsum(x, **_scan_attrs("Cumsum", x, axis, exclusive, reverse))
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running product along `axis` (see `cumsum` for `exclusive` and `reverse`)."""
     x = convert_to_tensor(x)
-    return _cumprod(x, **_scan_attrs(x, axis, exclusive, reverse))
+    return _cumprod(x, **_scan_attrs("Cumprod", x, axis, exclusive, reverse))
 
 
 # ---- axis arguments ------------------------------------------------------------------------
 
 
-def _static_axis(axis):
-    """Axis arguments may be Tensors, lists or NumPy ints; the forward wants Python ints."""
-    if axis is None:
-        return None
-    if isinstance(axis, Operand):
-        if not axis.dtype.is_integer:
-            raise TypeError(f"axis must be an integer tensor, got {axis.dtype.name}")
-        v = axis.numpy()
-        return int(v) if v.ndim == 0 else tuple(int(a) for a in v.reshape(-1))
-    if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
-        return int(axis)
-    if isinstance(axis, (list, tuple, np.ndarray)):
-        items = list(np.asarray(axis).reshape(-1)) if isinstance(axis, np.ndarray) else axis
-        if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in items):
-            return tuple(int(a) for a in items)
-    raise TypeError(
-        f"Cannot convert {axis!r} to EagerTensor of dtype int32 (axis must be "
-        f"an int, a list of ints or an integer tensor)"
-    )
+def _static_axis(axis, op: str = "reduction"):
+    """An axis argument (int, list, NumPy or int Tensor) as Python ints for the forward,
+    which checks the range; other kinds are TF's errors (see `_args.int_array`)."""
+    if axis is None or type(axis) is int:
+        return axis
+    v = _args.int_array(axis, op, "axis")
+    return int(v) if v.ndim == 0 else tuple(int(a) for a in v.reshape(-1))
 
 
 _BOTH = (

@@ -67,7 +67,9 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
     """log(cumsum(exp(x))) along `axis`, computed stably; `exclusive` and `reverse` as in
     `tf.math.cumsum` (an exclusive first entry is -inf)."""
     x = convert_to_tensor(x)
-    return _cumulative_logsumexp(x, **_scan_attrs(x, axis, exclusive, reverse))
+    return _cumulative_logsumexp(
+        x, **_scan_attrs("CumulativeLogsumexp", x, axis, exclusive, reverse)
+    )
 
 
 API = {"math": ["cumulative_logsumexp"]}

@@ -8,7 +8,8 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
-from ..core.tensor import Operand, convert_to_tensor, wrap
+from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from ._common import batch_ndim
 from .array import _axis, _reshape, _transpose
 from .indexing import _gather
@@ -57,12 +58,7 @@ _ARG_TYPES = ("int16", "uint16", "int32", "int64")
 def _arg_attrs(name, axis, output_type):
     if axis is None:
         axis = 0  # TF2's default
-    if isinstance(axis, Operand):
-        if not axis.dtype.is_integer or axis.ndim != 0:
-            raise TypeError("axis must be int or Tensor with integer datatype")
-        axis = int(axis.numpy())
-    elif not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
-        raise TypeError("axis must be int or Tensor with integer datatype")
+    axis = _args.scalar(axis, name, "axis", cast_floats=False)
     output_type = dtypes.as_dtype(output_type).name
     if output_type not in _ARG_TYPES:
         raise InvalidArgumentError(
@@ -86,6 +82,7 @@ TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 @op(
     "TopKV2",
+    numbers=True,
     multiple_outputs=True,
     batchable=True,
     samples=[
@@ -142,7 +139,9 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
 
     Returns a namedtuple `(values, indices)`; indices are int32 by default.
     """
-    k = int(k.numpy()) if isinstance(k, Operand) else int(k)
+    k = _args.scalar(k, "TopKV2", "k")
+    if k < 0:
+        raise InvalidArgumentError(f"TopKV2: Need k >= 0, got {k}")
     values, indices = _top_k(
         input, k=k, sorted=bool(sorted), index_type=dtypes.as_dtype(index_type).name
     )

@@ -15,8 +15,9 @@ import builtins
 
 import numpy as np
 
+from ..backend import xp
 from ..core import dtypes, nest
-from ..core.errors import InvalidArgumentError
+from ..core.errors import ArgumentTypeError, InvalidArgumentError
 from ..core.registry import get_op, register_composite_handler
 from ..core.sparse import (  # noqa: F401  (SparseTensorSpec: re-exported)
     SparseTensor,
@@ -24,7 +25,10 @@ from ..core.sparse import (  # noqa: F401  (SparseTensorSpec: re-exported)
     unsupported_conversion_message,
 )
 from ..core.tensor import Operand, convert_to_tensor, wrap
-from . import sparse_kernels  # noqa: F401  (registers the kernels)
+from . import (
+    _args,
+    sparse_kernels,  # noqa: F401  (registers the kernels)
+)
 
 
 def _op(name):
@@ -42,7 +46,7 @@ def _make(indices, values, dense_shape) -> SparseTensor:
 
 
 def _int64(values) -> Operand:
-    return wrap(np.asarray(values, np.int64))
+    return wrap(xp.asarray(np.asarray(values, np.int64)))  # on the backend (CuPy's device)
 
 
 def _column(indices, start, stop=None):
@@ -62,11 +66,11 @@ def _zero(dtype: dtypes.DType):
 def _axes(axis, rank: int, name: str) -> tuple:
     if axis is None:
         return tuple(range(rank))
-    if isinstance(axis, Operand):
-        axis = axis.numpy().tolist()
+    found = _args.int_array(axis, name, "axis")
+    if found.ndim > 1:
+        raise ArgumentTypeError(f"{name}: axis must be an int or a list of ints, got {axis!r}")
     out = []
-    for a in axis if isinstance(axis, (list, tuple)) else [axis]:
-        a = int(a)
+    for a in found.reshape(-1).tolist():
         if not -rank <= a < rank:
             raise InvalidArgumentError(
                 f"{name}: Invalid reduction dimension {a}, for input with {rank} dimensions."
@@ -111,7 +115,8 @@ def to_indicator(sp_input, vocab_size, name=None):
         raise TypeError(f"tf.sparse.to_indicator: values must be integers, got {sp.dtype.name}")
     ids = _op("Reshape")(_op("Cast")(sp.values, dtype="int64"), shape=(-1, 1))
     indices = _op("ConcatV2")(_column(sp.indices, 0, -1), ids, axis=1)
-    shape = list(sp.shape)[:-1] + [int(vocab_size)]
+    shape = list(sp.shape)[:-1] + [_args.count(vocab_size, "to_indicator", "vocab_size",
+                                                cast_floats=False)]  # fmt: skip
     order = _op("SparseReorderPermutation")(indices)
     ones = _op("Cast")(_op("OnesLike")(sp.values), dtype="bool")
     return _op("SparseToDense")(
@@ -136,6 +141,12 @@ def sparse_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False, name=None):
             product = sparse_dense_matmul(b, sp_a, not adjoint_a, not adjoint_b)
         return _op("Transpose")(product, perm=(1, 0))
     sp = _sparse_arg(sp_a, "sparse_dense_matmul")
+    b = convert_to_tensor(b)  # as TF: a NumPy b keeps its dtype, which must be the values'
+    if b.dtype != sp.dtype:
+        raise InvalidArgumentError(
+            f"SparseTensorDenseMatMul: the dense operand is {b.dtype.name}, the sparse values "
+            f"are {sp.dtype.name}; use tf.cast"
+        )
     return _op("SparseTensorDenseMatMul")(
         sp.indices, sp.values, sp.dense_shape, b,
         adjoint_a=bool(adjoint_a), adjoint_b=bool(adjoint_b),
@@ -280,9 +291,7 @@ def reshape(sp_input, shape, name=None) -> SparseTensor:
     sp = _sparse_arg(sp_input, "reshape")
     if hasattr(shape, "as_list"):
         shape = [-1 if d is None else d for d in shape.as_list()]
-    new_shape = convert_to_tensor(shape, dtype_hint=dtypes.int64)
-    if new_shape.dtype != dtypes.int64:
-        new_shape = _op("Cast")(new_shape, dtype="int64")
+    new_shape = _int64(list(_args.vector(shape, "SparseReshape", "shape")))
     coords, out_shape = _op("SparseReshape")(sp.indices, sp.dense_shape, new_shape)
     return _make(coords, sp.values, out_shape)
 
@@ -290,6 +299,11 @@ def reshape(sp_input, shape, name=None) -> SparseTensor:
 def retain(sp_input, to_retain) -> SparseTensor:
     """The stored values where the bool vector `to_retain` (one per value) is True."""
     sp = _sparse_arg(sp_input, "retain")
+    keep = convert_to_tensor(to_retain)
+    if keep.dtype == dtypes.string:
+        raise InvalidArgumentError(
+            "tf.sparse.retain: to_retain must be a bool vector, got strings"
+        )
     keep = convert_to_tensor(to_retain, dtype=dtypes.bool)
     if keep.ndim != 1:
         raise ValueError(f"Shape {keep.shape} must have rank 1")
@@ -314,11 +328,12 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTen
         raise InvalidArgumentError(
             f"SparseConcat: Input indices should have rank {rank}, got shapes {shapes}"
         )
-    if not -rank <= int(axis) < rank:
+    axis = _args.scalar(axis, "SparseConcat", "axis", cast_floats=False)
+    if not -rank <= axis < rank:
         raise InvalidArgumentError(
             f"SparseConcat: Concat dimension must be in range [{-rank}, {rank}), got {axis}"
         )
-    axis = int(axis) % rank
+    axis %= rank
     out_shape = list(shapes[0])
     for i, s in enumerate(shapes[1:], 1):
         for d in range(rank):
@@ -346,8 +361,15 @@ def concat(axis, sp_inputs, expand_nonconcat_dims=False, name=None) -> SparseTen
 def slice(sp_input, start, size, name=None) -> SparseTensor:  # noqa: A001 - TF's name
     """The stored values inside the box [start, start + size), shifted to start at 0."""
     sp = _sparse_arg(sp_input, "slice")
-    start = convert_to_tensor(start, dtype=dtypes.int64)
-    size = convert_to_tensor(size, dtype=dtypes.int64)
+    rank = sp.shape.rank
+    start = _args.vector(start, "SparseSlice", "start")
+    size = _args.shape(size, "SparseSlice", "size")
+    if len(start) != rank or len(size) != rank:
+        raise InvalidArgumentError(
+            f"SparseSlice: start and size must have {rank} entries (the rank), got "
+            f"{list(start)} and {list(size)}"
+        )
+    start, size = _int64(list(start)), _int64(list(size))
     kept, coords, shape = _op("SparseSlicePlan")(sp.indices, sp.dense_shape, start, size)
     return _make(coords, _op("GatherV2")(sp.values, kept), shape)
 
@@ -356,7 +378,10 @@ def transpose(sp_input, perm=None, name=None) -> SparseTensor:
     """Permutes the dimensions (reverses them by default); the result is reordered."""
     sp = _sparse_arg(sp_input, "transpose")
     rank = sp.shape.rank
-    perm = list(range(rank))[::-1] if perm is None else [int(p) for p in np.asarray(perm)]
+    if perm is None:
+        perm = list(range(rank))[::-1]
+    else:
+        perm = list(_args.vector(perm, "SparseTranspose", "perm", cast_floats=False))
     if sorted(perm) != list(range(rank)):
         raise InvalidArgumentError(
             f"SparseTranspose: perm {perm} is not a permutation of [0, ..., {rank - 1}]"
@@ -370,7 +395,8 @@ def expand_dims(sp_input, axis=None, name=None) -> SparseTensor:
     """A dimension of size 1 inserted at `axis` (-1: last)."""
     sp = _sparse_arg(sp_input, "expand_dims")
     rank = sp.shape.rank
-    axis = -1 if axis is None else int(axis)
+    axis = -1 if axis is None else _args.scalar(axis, "tf.sparse.expand_dims", "axis",
+                                                cast_floats=False)  # fmt: skip
     if not -rank - 1 <= axis <= rank:
         raise InvalidArgumentError(
             f"tf.sparse.expand_dims: axis {axis} is out of range for rank {rank}"
@@ -385,8 +411,10 @@ def expand_dims(sp_input, axis=None, name=None) -> SparseTensor:
 
 def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None) -> SparseTensor:
     """The identity matrix [num_rows, num_columns] as a SparseTensor."""
-    rows = int(num_rows)
-    cols = rows if num_columns is None else int(num_columns)
+    rows = _args.count(num_rows, "tf.sparse.eye", "num_rows", cast_floats=False)
+    cols = rows
+    if num_columns is not None:
+        cols = _args.count(num_columns, "tf.sparse.eye", "num_columns", cast_floats=False)
     n = min(rows, cols)
     diag = np.repeat(np.arange(n, dtype=np.int64)[:, None], 2, axis=1)
     values = wrap(np.ones(n, dtypes.as_dtype(dtype)._np))

@@ -162,6 +162,8 @@ def _string_format(*inputs, template, placeholder, summarize):
 def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa: A001
     """`template` with each `placeholder` replaced by one of `inputs`, formatted as
     `tf.print` shows tensors (`summarize` elements at each end, -1 for all)."""
+    if isinstance(inputs, (str, bytes)):  # TF reads a Python string as a list of characters
+        raise ValueError(f"StringFormat: inputs must be a tensor or a list, got {inputs!r}")
     if isinstance(inputs, (Operand, np.ndarray)) or not isinstance(inputs, (list, tuple)):
         inputs = [inputs]
     if template.count(placeholder) != len(inputs):

@@ -18,6 +18,7 @@ from ..core.ragged import RaggedTensor
 from ..core.registry import Sample, op
 from ..core.string_values import bytes_array
 from ..core.tensor import convert_to_tensor, wrap
+from . import _args
 from .array import reshape
 from .strings import _string_input, strings_sample
 
@@ -117,6 +118,8 @@ codecs.register_error("tapeflow.replace", _replace_with_chosen)
 
 
 def _python_encoding(encoding, op_name) -> str:
+    if not isinstance(encoding, str):
+        raise TypeError(f"{op_name}: encoding must be a string, got {encoding!r}")
     try:
         return _ENCODINGS[encoding.upper()]
     except KeyError:
@@ -345,7 +348,7 @@ def ngrams(
 ):
     """The n-grams (joined with `separator`) of each row of `data` (a vector: one row, or a
     RaggedTensor), for one width or several; `pad_values` pads each row at both ends."""
-    widths = (ngram_width,) if isinstance(ngram_width, int) else tuple(int(w) for w in ngram_width)
+    widths = _args.vector(ngram_width, "StringNGrams", "ngram_width", cast_floats=False)
     if any(w < 1 for w in widths):
         raise InvalidArgumentError(f"StringNGrams: ngram widths must be >= 1, got {widths}")
     if pad_values is None:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import dtypes
-from ..core.errors import InvalidArgumentError
+from ..core.errors import InvalidArgumentError, OutOfRangeError
 from ..core.ragged import RaggedTensor
 from ..core.registry import Sample, get_op, op
 from ..core.string_values import bytes_array
 from ..core.tensor import convert_to_tensor
 from . import (  # noqa: F401  (registered first)
+    _args,
     array,
     array_join,
     fingerprint,
@@ -110,6 +111,11 @@ def _string_join(*inputs, separator=""):
 
 def join(inputs, separator="", name=None):
     """Joins the strings of `inputs` (tensors of one shape, or scalars) elementwise."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"StringJoin: Expected list for 'inputs' argument, not {type(inputs).__name__} "
+            f"{inputs!r}"
+        )
     tensors = [_string_input(x, "StringJoin") for x in inputs]
     return _string_join(*tensors, separator=separator)
 
@@ -124,11 +130,11 @@ def _reduce_join(x, axis, keepdims, separator):
     axes = tuple(range(x.ndim)) if axis is None else axis
     kept = [d for d in range(x.ndim) if d not in axes]
     moved = np.transpose(x, kept + list(axes))
-    rows = moved.reshape(tuple(x.shape[d] for d in kept) + (-1,))
+    joined = int(np.prod([x.shape[d] for d in axes]))  # -1 cannot size an empty reshape
+    rows = moved.reshape(tuple(x.shape[d] for d in kept) + (joined,))
     sep = separator.encode()
-    out = bytes_array(
-        [sep.join(r) for r in rows.reshape(-1, rows.shape[-1]).tolist()], rows.shape[:-1]
-    )
+    n_out = int(np.prod(rows.shape[:-1]))
+    out = bytes_array([sep.join(r) for r in rows.reshape(n_out, joined).tolist()], rows.shape[:-1])
     if keepdims:
         out = out.reshape(tuple(1 if d in axes else x.shape[d] for d in range(x.ndim)))
     return out
@@ -137,6 +143,15 @@ def _reduce_join(x, axis, keepdims, separator):
 def reduce_join(inputs, axis=None, keepdims=False, separator="", name=None):
     """Joins the strings along `axis` (all axes for None), in row-major order."""
     x = _string_input(inputs, "ReduceJoin")
+    if axis is not None:
+        found = _args.int_array(axis, "ReduceJoin", "axis").reshape(-1)
+        for a in found:
+            if not -x.ndim <= a < x.ndim:  # TF's error type for this op is OutOfRangeError
+                raise OutOfRangeError(
+                    f"ReduceJoin: Invalid reduction dimension {int(a)} for input with "
+                    f"{x.ndim} dimension(s)"
+                )
+        axis = found.tolist()
     axes = normalize_axis(axis, x.ndim)
     return _reduce_join(x, axis=axes, keepdims=bool(keepdims), separator=separator)
 
@@ -269,6 +284,13 @@ def substr(input, pos, len, unit="BYTE", name=None):  # noqa: A002 - TF's argume
     if isinstance(input, RaggedTensor):
         return input.with_flat_values(substr(input.flat_values, pos, len, unit))
     x = _string_input(input, "Substr")
+    p = _args.int_array(pos, "Substr", "pos", cast_floats=False)
+    n = _args.int_array(len, "Substr", "len", cast_floats=False)
+    if p.shape != n.shape:
+        raise InvalidArgumentError(
+            f"Substr: pos and len should have the same shape, got: {list(p.shape)} vs. "
+            f"{list(n.shape)}"
+        )
     pos = convert_to_tensor(pos, dtype_hint=dtypes.int32)
     length = convert_to_tensor(len, dtype=pos.dtype)
     return _substr(x, pos, length, unit=unit)
@@ -317,10 +339,7 @@ def _to_hash_bucket(x, num_buckets):
 
 
 def _num_buckets(num_buckets, op_name) -> int:
-    n = int(num_buckets)
-    if n < 1:
-        raise InvalidArgumentError(f"{op_name}: num_buckets must be >= 1, got {n}")
-    return n
+    return _args.count(num_buckets, op_name, "num_buckets", minimum=1)
 
 
 @_ragged_aware
@@ -334,7 +353,7 @@ def to_hash_bucket_fast(input, num_buckets, name=None):
 def to_hash_bucket_strong(input, num_buckets, key, name=None):
     """SipHash-2-4 under `key` (two ints) modulo `num_buckets`: TF's bins exactly."""
     n = _num_buckets(num_buckets, "StringToHashBucketStrong")
-    key = [int(k) for k in key]
+    key = list(_args.vector(key, "StringToHashBucketStrong", "key", cast_floats=False))
     if len(key) != 2:
         raise InvalidArgumentError(
             f"StringToHashBucketStrong: key must have 2 elements, got {len(key)}"

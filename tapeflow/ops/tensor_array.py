@@ -18,10 +18,11 @@ from ..core.errors import InvalidArgumentError, OutOfRangeError
 from ..core.registry import get_op
 from ..core.shape import TensorShape
 from ..core.tensor import Operand, convert_to_tensor, wrap
+from . import _args
 
 
 def _index(i) -> int:
-    return int(i.numpy()) if isinstance(i, Operand) else int(i)
+    return _args.scalar(i, "TensorArray", "index", cast_floats=False)
 
 
 class TensorArray:

@@ -79,7 +79,8 @@ def test_dense_casts_integer_inputs_and_names_itself_in_errors():
     y = layer(np.array([[1, 2, 3]], np.int32))
     assert y.dtype == tf.float32
     np.testing.assert_array_equal(y.numpy(), [[6.0, 6.0]])
-    with pytest.raises(ValueError, match=r"Dense dense: .*last dimension 3.*\(1, 4\)"):
+    # Keras 3's InputSpec message, naming the layer.
+    with pytest.raises(ValueError, match=r"layer 'dense' .* axis -1 .* value 3, .*\(1, 4\)"):
         layer(np.ones((1, 4), np.float32))
     with pytest.raises(ValueError, match="units"):
         L.Dense(0)

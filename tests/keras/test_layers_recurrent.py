@@ -272,7 +272,7 @@ def test_recurrent_layers_in_a_functional_model(rng):
 
 
 def test_errors_name_the_layer():
-    with pytest.raises(ValueError, match=r"Layer rnn_in .*\(batch, time, features\)"):
+    with pytest.raises(ValueError, match=r"layer 'rnn_in' .* expected ndim=3, found ndim=2"):
         L.LSTM(2, name="rnn_in")(np.zeros((2, 3), np.float32))
     with pytest.raises(ValueError, match="expected 2 initial states"):
         L.LSTM(2)(np.zeros((1, 2, 3), np.float32), initial_state=[np.zeros((1, 2), np.float32)])

@@ -19,7 +19,9 @@ from ...ops.nn import softmax
 from ...ops.nn_layers import dropout as _dropout
 from ...ops.reduce import reduce_logsumexp
 from .. import initializers, regularizers
+from .call_errors import refuse_text, with_layer_context
 from .convolutional import _serialize
+from .core import _positive_int
 from .layer import Layer
 
 
@@ -143,9 +145,11 @@ class MultiHeadAttention(Layer):
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        self.num_heads = int(num_heads)
-        self.key_dim = int(key_dim)
-        self.value_dim = int(value_dim) if value_dim is not None else self.key_dim
+        layer = "MultiHeadAttention"
+        self.num_heads = _positive_int(layer, "num_heads", num_heads)
+        self.key_dim = _positive_int(layer, "key_dim", key_dim)
+        self.value_dim = self.key_dim if value_dim is None else _positive_int(
+            layer, "value_dim", value_dim)  # fmt: skip
         self.dropout = float(dropout)
         self.use_bias = bool(use_bias)
         if output_shape is not None:
@@ -213,6 +217,13 @@ class MultiHeadAttention(Layer):
                 f"shapes, received query_shape={query_shape} only"
             )
         key_shape = value_shape if key_shape is None else key_shape
+        for what, shape in (("query", query_shape), ("value", value_shape)):
+            if len(shape) < 3:
+                raise ValueError(
+                    f"Layer {self.name} (MultiHeadAttention): `{what}` must have a batch, at "
+                    f"least one attention axis and a feature axis (rank >= 3), received "
+                    f"{what}_shape={tuple(shape)}"
+                )
         if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
             raise ValueError(
                 "All dimensions of `value` and `key`, except the last one, must be equal. "
@@ -246,10 +257,17 @@ class MultiHeadAttention(Layer):
             raise TypeError(
                 f"Layer {self.name} (MultiHeadAttention): call() missing the `value` argument"
             )
+        refuse_text(self, (query, value, key))
         if not self.built:
             shapes = [None if t is None else _shape_of(t) for t in (query, value, key)]
             with name_scope(self.name):
-                self.build(*shapes)
+                try:
+                    self.build(*shapes)
+                except Exception as e:
+                    named = with_layer_context(e, self, "build", shapes, {})
+                    if named is e:
+                        raise
+                    raise named from e
         return super().__call__(query, value, key=key, **kwargs)
 
     def call(

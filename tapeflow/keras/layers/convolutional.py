@@ -6,26 +6,41 @@ This module also holds the small argument helpers that the other layer modules s
 
 from __future__ import annotations
 
+import numpy as np
+
+from ...core.errors import InvalidArgumentError
 from ...ops import conv as _conv
 from ...ops.array import reshape, transpose
 from ...ops.array_join import concat, pad, split
 from .. import activations, backend, initializers, regularizers
+from .core import _positive_int
+from .input_spec import InputSpec
 from .layer import Layer
 
 # ---- shared argument helpers --------------------------------------------------------------
 
 
-def _tuple(value, n, what, layer):
-    """An int or an iterable of n ints, as a tuple of n ints (Keras' standardize_tuple)."""
-    if isinstance(value, int):
-        return (value,) * n
-    try:
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _tuple(value, n, what, layer, minimum=None):
+    """An int or an iterable of n ints, as a tuple of n ints (Keras' standardize_tuple):
+    floats (even 2.0), strings and None are refused, as are values under `minimum`."""
+    if _is_int(value):
+        out = (int(value),) * n
+    elif isinstance(value, (list, tuple)) and all(_is_int(v) for v in value):
         out = tuple(int(v) for v in value)
-    except TypeError:
+    else:
         out = ()
     if len(out) != n:
         raise ValueError(
             f"{layer}: `{what}` must be an int or a tuple of {n} ints, received {what}={value!r}"
+        )
+    if minimum is not None and min(out) < minimum:
+        raise InvalidArgumentError(
+            f"{layer}: `{what}` must be {'positive' if minimum == 1 else 'non-negative'} "
+            f"integers, received {what}={value!r}"
         )
     return out
 
@@ -101,17 +116,15 @@ class _BaseConv(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         layer = type(self).__name__
         n = self.rank
-        self.filters = None if filters is None else int(filters)
-        self.groups = int(groups)
-        if self.filters is not None and self.filters <= 0:
-            raise ValueError(f"{layer}: filters must be positive, received filters={filters}")
-        if self.groups <= 0 or (self.filters is not None and self.filters % self.groups):
+        self.filters = None if filters is None else _positive_int(layer, "filters", filters)
+        self.groups = _positive_int(layer, "groups", groups)
+        if self.filters is not None and self.filters % self.groups:
             raise ValueError(
                 f"{layer}: filters ({filters}) must be a positive multiple of groups ({groups})"
             )
-        self.kernel_size = _tuple(kernel_size, n, "kernel_size", layer)
-        self.strides = _tuple(strides, n, "strides", layer)
-        self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate", layer)
+        self.kernel_size = _tuple(kernel_size, n, "kernel_size", layer, minimum=1)
+        self.strides = _tuple(strides, n, "strides", layer, minimum=1)
+        self.dilation_rate = _tuple(dilation_rate, n, "dilation_rate", layer, minimum=1)
         allowed = ("valid", "same", "causal") if n == 1 else ("valid", "same")
         self.padding = _padding(padding, layer, allowed)
         self.data_format = _data_format(data_format, layer)
@@ -135,6 +148,7 @@ class _BaseConv(Layer):
         self.bias_constraint = bias_constraint
         self.kernel = None
         self.bias = None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2)
 
     def _channels(self, input_shape):
         return input_shape[-1] if self.data_format == "channels_last" else input_shape[1]
@@ -151,6 +165,8 @@ class _BaseConv(Layer):
                 f"Layer {self.name}: the channel dimension of the inputs must be known, "
                 f"received shape {tuple(input_shape)}"
             )
+        axis = -1 if self.data_format == "channels_last" else 1
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={axis: int(channels)})
         return int(channels)
 
     def build(self, input_shape):
@@ -434,7 +450,8 @@ class DepthwiseConv2D(_BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        self.depth_multiplier = int(depth_multiplier)
+        self.depth_multiplier = _positive_int("DepthwiseConv2D", "depth_multiplier",
+                                              depth_multiplier)  # fmt: skip
         if self.depth_multiplier <= 0:
             raise ValueError(
                 f"DepthwiseConv2D: depth_multiplier must be positive, received {depth_multiplier}"

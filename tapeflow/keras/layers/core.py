@@ -20,6 +20,7 @@ from ...ops.math import cast
 from ...ops.nn_layers import dropout
 from ...ops.sparse import sparse_dense_matmul
 from .. import activations, backend, initializers, regularizers
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -54,8 +55,12 @@ def _serialize_constraint(constraint):
 
 
 def _positive_int(layer, what, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(
+    """`value` as an int > 0: another kind is ValueError, a negative or zero int is
+    InvalidArgumentError (a ValueError too; TF's error when such a size reaches an op)."""
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or value <= 0:
+        error = InvalidArgumentError if is_int else ValueError
+        raise error(
             f"{layer}: `{what}` must be a positive integer, received {what}={value!r} "
             f"(of type {type(value).__name__})"
         )
@@ -95,6 +100,7 @@ class Dense(Layer):
         self.kernel_constraint = _get_constraint(kernel_constraint)
         self.bias_constraint = _get_constraint(bias_constraint)
         self.kernel = self.bias = None
+        self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
         in_dim = input_shape[-1]
@@ -118,6 +124,7 @@ class Dense(Layer):
                 regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
         self.built = True
 
     def call(self, inputs):
@@ -323,6 +330,7 @@ class Flatten(Layer):
                 f"received {data_format!r}"
             )
         self.data_format = data_format  # unbuilt until called, as in Keras
+        self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
         shape = tuple(inputs.shape)
@@ -366,6 +374,13 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(target_shape, (list, tuple)) or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in target_shape
+        ):
+            raise ValueError(
+                f"Reshape: `target_shape` must be a tuple of integers (-1 for one unknown "
+                f"size), received target_shape={target_shape!r}"
+            )
         target_shape = tuple(int(d) for d in target_shape)
         if any(d < -1 or d == 0 for d in target_shape):
             raise ValueError(
@@ -397,6 +412,7 @@ class RepeatVector(Layer):
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError(f"RepeatVector: expected an integer `n`, got {type(n).__name__}")
         self.n = _positive_int("RepeatVector", "n", n)  # unbuilt until called, as in Keras
+        self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):
         if inputs.ndim != 2:

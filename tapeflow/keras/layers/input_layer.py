@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .layer import Layer
 from .symbolic import KerasTensor, Node
+
+
+def _shape(dims) -> tuple:
+    """Keras' standardize_shape: ints >= 0 or None, else Keras' ValueError."""
+    for d in dims:
+        if d is None:
+            continue
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            shown = "NaN" if d != d else repr(d)  # a NaN from a file says so
+            raise ValueError(
+                f"Cannot convert '{list(dims[1:])}' to a shape. Found invalid dimension {shown} "
+                f"of type '{type(d)}'."
+            )
+        if d < 0:
+            raise ValueError(
+                f"Cannot convert '{list(dims[1:])}' to a shape. Negative dimensions are not "
+                f"allowed."
+            )
+    return tuple(None if d is None else int(d) for d in dims)
 
 
 class InputLayer(Layer):
@@ -34,7 +55,7 @@ class InputLayer(Layer):
                 )
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
-        self._batch_shape = tuple(batch_shape)
+        self._batch_shape = _shape(batch_shape)
         self.output = KerasTensor(
             self._batch_shape, self._dtype, name=self.name, history=(self, 0, 0)
         )

@@ -20,6 +20,8 @@ from ...core.shape import TensorShape
 from ...core.tensor import Operand, Tensor, convert_to_tensor
 from ...core.variable import Variable
 from .. import backend
+from .call_errors import naming_init, refuse_text, with_layer_context
+from .input_spec import InputSpec, assert_input_compatibility, check_tensor
 from .symbolic import KerasTensor, symbolic_call
 
 
@@ -50,6 +52,12 @@ _call_context = _CallContext()
 
 class Layer(Module):
     """Base class of all layers (Keras 3 API)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None:
+            cls.__init__ = naming_init(init)
 
     def __init__(
         self,
@@ -96,6 +104,8 @@ class Layer(Module):
         self._call_takes_training = "training" in _call_parameters(type(self))
         self._inbound_nodes = []
         self._build_shapes_dict = None  # {"input_shape": ...} once built, for saving
+        if "_input_spec" not in vars(self):  # a subclass may have set it before
+            self._input_spec = None
         object.__setattr__(self, "_tracking", True)
 
     # ---- identity -----------------------------------------------------------------------------
@@ -126,6 +136,15 @@ class Layer(Module):
         for layer in self._flatten_layers(include_self=False):
             layer._trainable = bool(value)
         _structure_changed()
+
+    @property
+    def input_spec(self):
+        """The `InputSpec` (or list of them) every call's first input is checked against."""
+        return self.__dict__.get("_input_spec")
+
+    @input_spec.setter
+    def input_spec(self, value):
+        object.__setattr__(self, "_input_spec", value)
 
     @property
     def name_scope(self):
@@ -329,11 +348,18 @@ class Layer(Module):
             if type(first) is not Tensor or first._value.dtype != self._np_dtype:
                 if _has_symbolic(first):
                     return symbolic_call(self, args, kwargs)
-                args = (self._convert_inputs(first),) + args[1:]
+                refuse_text(self, args)
+                first = self._convert_inputs(first)
+                args = (first,) + args[1:]
         elif "inputs" in kwargs:
             if _has_symbolic(kwargs["inputs"]):
                 return symbolic_call(self, (), kwargs)
-            kwargs["inputs"] = self._convert_inputs(kwargs["inputs"])
+            first = kwargs["inputs"] = self._convert_inputs(kwargs["inputs"])
+        else:
+            first = None
+        spec = self._input_spec
+        if spec is not None:  # as Keras: checked before building, and again after
+            self._assert_input_spec(spec, first)
         training = kwargs.get("training")
         if self._call_takes_training:
             if training is None and _call_context.training:
@@ -342,13 +368,20 @@ class Layer(Module):
         else:
             kwargs.pop("training", None)
         if not self.built:
-            self._build_from(args[0] if args else kwargs["inputs"])
+            self._build_from(first)
+            if self._input_spec is not None and self._input_spec is not spec:
+                self._assert_input_spec(self._input_spec, first)
         if self._call_losses:
             self._call_losses = []
         stack = _call_context.training
         stack.append(training)
         try:
             outputs = self.call(*args, **kwargs)
+        except Exception as e:
+            named = with_layer_context(e, self, "call", args, kwargs)
+            if named is e:
+                raise
+            raise named from e
         finally:
             stack.pop()
         if self._activity_regularizer is not None:
@@ -380,6 +413,12 @@ class Layer(Module):
             return nest.map_structure(convert, inputs)
         return convert(inputs)
 
+    def _assert_input_spec(self, spec, x):
+        if type(spec) is InputSpec and type(x) is Tensor:
+            check_tensor(spec, x, self._name)  # the common case: one spec, one Tensor
+        else:
+            assert_input_compatibility(spec, x, self._name)
+
     def _build_from(self, inputs):
         shapes = nest.map_structure(
             lambda x: tuple(x.shape) if hasattr(x, "shape") else None, inputs
@@ -388,7 +427,13 @@ class Layer(Module):
 
     def _build_with_scope(self, input_shape):
         with name_scope(self._name):
-            self.build(input_shape)
+            try:
+                self.build(input_shape)
+            except Exception as e:
+                named = with_layer_context(e, self, "build", (input_shape,), {})
+                if named is e:
+                    raise
+                raise named from e
         self.built = True
         if self._build_shapes_dict is None:
             self._build_shapes_dict = {"input_shape": input_shape}
@@ -440,7 +485,7 @@ class Layer(Module):
 
 _structure_version = [0]  # bumped whenever any layer's attributes or weights change
 # Attributes set on every call: they never hold sublayers or weights.
-_PER_CALL = frozenset({"_call_losses", "_weights_cache"})
+_PER_CALL = frozenset({"_call_losses", "_weights_cache", "_input_spec", "input_spec"})
 
 
 def _structure_changed():
@@ -515,6 +560,7 @@ _UNTRACKED = frozenset(
         "_tracking",
         "_weights_cache",
         "_build_shapes_dict",
+        "_input_spec",
     }
 )
 # Checkpoints walk a Module's attributes: the bookkeeping ones hold nothing to save

@@ -6,12 +6,24 @@ Each takes a list of inputs (`keras.layers.Add()([a, b])`); the lower-case funct
 
 from __future__ import annotations
 
+import numpy as np
+
+from ...core.errors import InvalidArgumentError
 from ...ops import clip as _clip
 from ...ops import math as _math
 from ...ops.array import expand_dims, reshape, squeeze, transpose
 from ...ops.array_join import concat
 from ...ops.linalg import matmul
 from .layer import Layer
+
+
+def _check_tensors(layer, inputs):
+    for x in inputs:
+        if not hasattr(x, "ndim"):
+            raise ValueError(
+                f"{type(layer).__name__} {layer.name}: Attempt to convert a value ({x!r}) with "
+                f"an unsupported type ({type(x)}) to a Tensor."
+            )
 
 
 class Merge(Layer):
@@ -50,6 +62,7 @@ class Merge(Layer):
 
     def call(self, inputs):
         self._check_list(inputs, "inputs")
+        _check_tensors(self, inputs)
         ranks = [x.ndim for x in inputs]
         if len(set(ranks)) > 1:
             # As Keras: lower-rank inputs get size-1 axes after the batch axis.
@@ -174,7 +187,9 @@ class Concatenate(Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
-        self.axis = axis
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise TypeError(f"Concatenate: `axis` must be an int, received axis={axis!r}")
+        self.axis = int(axis)
 
     def build(self, input_shape):
         self._check_list(input_shape, "input_shape")
@@ -183,7 +198,7 @@ class Concatenate(Merge):
             ranks = {len(s) for s in shapes}
             rank = ranks.pop()
             if ranks or not -rank <= self.axis < rank:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"Concatenate {self.name}: inputs must have one rank and axis={self.axis} "
                     f"must be within it, received input_shape={list(input_shape)}"
                 )
@@ -225,6 +240,11 @@ class Dot(Merge):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(axes, bool) or not isinstance(axes, (int, list, tuple)):
+            raise TypeError(
+                f"Dot: invalid type for argument `axes`: it should be a list or an int. "
+                f"Received: axes={axes!r}"
+            )
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)) or len(axes) != 2:
                 raise ValueError(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...backend import xp
 from ...ops.array import reshape
 from ...ops.math_unary import rsqrt
 from ...ops.nn_layers import batch_normalization, moments
 from .. import initializers, regularizers
 from .core import _get_constraint, _get_initializer, _serialize_constraint
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -43,6 +46,8 @@ class BatchNormalization(Layer):
         if renorm:
             raise NotImplementedError("BatchNormalization: renorm=True is not supported")
         super().__init__(**kwargs)
+        if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+            raise TypeError(f"BatchNormalization: `axis` must be an int, received axis={axis!r}")
         self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
@@ -101,6 +106,7 @@ class BatchNormalization(Layer):
         self._broadcast = None if axis == rank - 1 else tuple(
             shape[0] if d == axis else 1 for d in range(rank)
         )  # fmt: skip
+        self.input_spec = InputSpec(ndim=rank, axes={self.axis: shape[0]})
         self.built = True
 
     def call(self, inputs, training=None, mask=None):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from ...core.errors import InvalidArgumentError
 from ...ops import pooling as _pooling
 from ...ops.reduce import reduce_max, reduce_mean, reduce_sum
 from .convolutional import _conv_length, _data_format, _padding, _tuple
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -17,10 +19,12 @@ class _BasePooling(Layer):
     def __init__(self, pool_size, strides=None, padding="valid", data_format=None, **kwargs):
         super().__init__(**kwargs)
         layer = type(self).__name__
-        self.pool_size = _tuple(pool_size, self.rank, "pool_size", layer)
-        self.strides = (
-            self.pool_size if strides is None else _tuple(strides, self.rank, "strides", layer)
-        )
+        self.pool_size = _tuple(pool_size, self.rank, "pool_size", layer, minimum=1)
+        if strides is None:
+            self.strides = self.pool_size
+        else:
+            self.strides = _tuple(strides, self.rank, "strides", layer, minimum=1)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
         self.padding = _padding(padding, layer)
         self.data_format = _data_format(data_format, layer)
         self.built = True  # no weights: built from the start, as in Keras
@@ -107,6 +111,7 @@ class _BaseGlobalPooling(Layer):
         super().__init__(**kwargs)
         self.data_format = _data_format(data_format, type(self).__name__)
         self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
         self.built = True  # no weights: built from the start, as in Keras
 
     def _axes(self):
@@ -161,14 +166,24 @@ class GlobalAveragePooling2D(_BaseGlobalPooling):
     _reduce = reduce_mean
 
 
-class GlobalMaxPooling1D(_BaseGlobalPooling):
+class _GlobalMax(_BaseGlobalPooling):
+    def call(self, inputs):
+        if inputs.shape.num_elements() == 0:  # Keras: no max of nothing (TF's reduce gives -inf)
+            raise InvalidArgumentError(
+                f"Layer {self.name} ({type(self).__name__}): cannot compute the max of an empty "
+                f"tensor, received shape {tuple(inputs.shape)}"
+            )
+        return super().call(inputs)
+
+
+class GlobalMaxPooling1D(_GlobalMax):
     """Max over the steps axis."""
 
     rank = 1
     _reduce = reduce_max
 
 
-class GlobalMaxPooling2D(_BaseGlobalPooling):
+class GlobalMaxPooling2D(_GlobalMax):
     """Max over height and width."""
 
     rank = 2

@@ -7,6 +7,7 @@ costs the recurrent matmul and the gate arithmetic only.
 
 from __future__ import annotations
 
+from ...core.errors import InvalidArgumentError
 from ...core.tensor import convert_to_tensor
 from ...ops.array import ones, reshape, stop_gradient, zeros
 from ...ops.array_join import concat, stack, unstack
@@ -16,6 +17,8 @@ from ...ops.math import cast
 from ...ops.nn_layers import dropout as _dropout
 from .. import initializers, regularizers
 from .convolutional import _activation, _serialize
+from .core import _positive_int
+from .input_spec import InputSpec
 from .layer import Layer
 
 # ---- cells --------------------------------------------------------------------------------
@@ -53,12 +56,7 @@ class _GatedCell(Layer):
         kwargs.pop("implementation", None)  # one implementation here
         super().__init__(**kwargs)
         layer = type(self).__name__
-        if int(units) <= 0:
-            raise ValueError(
-                f"{layer}: received an invalid value for argument `units`, expected a "
-                f"positive integer, got {units}."
-            )
-        self.units = int(units)
+        self.units = _positive_int(layer, "units", units)
         self.activation, self._activation_name = _activation(activation, layer)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -454,13 +452,29 @@ class RNN(Layer):
 
     def build(self, sequences_shape, initial_state_shape=None):
         if len(sequences_shape) < 3:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer {self.name} ({type(self).__name__}) expects inputs of shape "
                 f"(batch, time, features), received shape {tuple(sequences_shape)}"
             )
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell._build_with_scope((sequences_shape[0],) + tuple(sequences_shape[2:]))
         self.built = True
+
+    def _check_sequences(self, sequences):
+        """At least one time step, and the feature size the cell was built for (else a
+        slice or MatMul deep inside the loop would report it)."""
+        shape = tuple(sequences.shape)
+        if shape[1] == 0:
+            raise InvalidArgumentError(
+                f"Layer {self.name} ({type(self).__name__}) needs at least one time step, "
+                f"received sequences of shape {shape}"
+            )
+        kernel = getattr(self.cell, "kernel", None)
+        if kernel is not None and kernel.shape.rank == 2 and kernel.shape[0] != shape[-1]:
+            raise InvalidArgumentError(
+                f"Layer {self.name} ({type(self).__name__}) was built for {kernel.shape[0]} "
+                f"input features, received sequences of shape {shape}"
+            )
 
     def get_initial_state(self, batch_size):
         fn = getattr(self.cell, "get_initial_state", None)
@@ -496,10 +510,11 @@ class RNN(Layer):
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         if sequences.ndim < 3:
-            raise ValueError(
+            raise InvalidArgumentError(
                 f"Layer {self.name} ({type(self).__name__}) expects inputs of shape "
                 f"(batch, time, features), received shape {tuple(sequences.shape)}"
             )
+        self._check_sequences(sequences)
         states = self._initial_states(sequences, initial_state)
         cell = self.cell
         if isinstance(cell, _GatedCell):
@@ -603,6 +618,9 @@ class _CellRNN(RNN):
             **kwargs,
         )
         super().__init__(cell, **rnn_kwargs, **base)
+        # As Keras 3: LSTM and GRU declare one spec, SimpleRNN a list of one.
+        spec = InputSpec(ndim=3)
+        self.input_spec = [spec] if self._cell_class is SimpleRNNCell else spec
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         return super().call(sequences, initial_state=initial_state, mask=mask, training=training)

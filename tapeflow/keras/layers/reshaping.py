@@ -8,7 +8,9 @@ import numpy as np
 from ...ops.array import broadcast_to, reshape, transpose
 from ...ops.array_join import pad
 from ...ops.indexing import gather
-from .convolutional import _data_format, _tuple
+from .convolutional import _data_format, _is_int, _tuple
+from .core import _positive_int
+from .input_spec import InputSpec
 from .layer import Layer
 
 
@@ -20,20 +22,19 @@ def _check_rank(layer, inputs, rank):
         )
 
 
-def _pairs(value, n, what, layer):
+def _pairs(value, n, what, layer, minimum=0):
     """An int, n ints (symmetric) or n pairs, as n (before, after) pairs (Keras' rules)."""
-    if isinstance(value, int):
-        return ((value, value),) * n
-    value = tuple(value)
-    if len(value) != n:
+    if _is_int(value):
+        return (_tuple(value, 2, what, layer, minimum),) * n
+    if not isinstance(value, (list, tuple)) or len(value) != n:
         raise ValueError(f"{layer}: `{what}` should have {n} elements, received {what}={value!r}")
-    if all(isinstance(v, int) for v in value):
-        return tuple((v, v) for v in value)
-    return tuple(_tuple(v, 2, what, layer) for v in value)
+    if all(_is_int(v) for v in value):
+        return tuple(_tuple(v, 2, what, layer, minimum) for v in value)
+    return tuple(_tuple(v, 2, what, layer, minimum) for v in value)
 
 
-def _pair(value, what, layer):
-    return (value, value) if isinstance(value, int) else _tuple(value, 2, what, layer)
+def _pair(value, what, layer, minimum=0):
+    return _tuple(value, 2, what, layer, minimum)
 
 
 def _size(dim, extra):
@@ -45,12 +46,18 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(dims, (list, tuple)) or not all(_is_int(d) for d in dims):
+            raise ValueError(
+                f"Permute: invalid permutation argument `dims`; expected a tuple of integers, "
+                f"received dims={dims!r}"
+            )
         self.dims = tuple(int(d) for d in dims)
         if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
             raise ValueError(
                 f"Permute: invalid permutation argument `dims`; `dims` should be a "
                 f"permutation of 1..{len(self.dims)}, received dims={self.dims}"
             )
+        self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
     def call(self, inputs):
         return transpose(inputs, (0,) + self.dims)
@@ -69,6 +76,7 @@ class ZeroPadding1D(Layer):
         super().__init__(**kwargs)
         self.padding = _pair(padding, "padding", "ZeroPadding1D")
         self.data_format = _data_format(data_format, "ZeroPadding1D")
+        self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs):
         _check_rank(self, inputs, 3)
@@ -94,6 +102,7 @@ class ZeroPadding2D(Layer):
         super().__init__(**kwargs)
         self.padding = _pairs(padding, 2, "padding", "ZeroPadding2D")
         self.data_format = _data_format(data_format, "ZeroPadding2D")
+        self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
         _check_rank(self, inputs, 4)
@@ -119,6 +128,7 @@ class Cropping1D(Layer):
     def __init__(self, cropping=(1, 1), **kwargs):
         super().__init__(**kwargs)
         self.cropping = _pair(cropping, "cropping", "Cropping1D")
+        self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs):
         _check_rank(self, inputs, 3)
@@ -144,6 +154,7 @@ class Cropping2D(Layer):
         super().__init__(**kwargs)
         self.cropping = _pairs(cropping, 2, "cropping", "Cropping2D")
         self.data_format = _data_format(data_format, "Cropping2D")
+        self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
         _check_rank(self, inputs, 4)
@@ -205,7 +216,8 @@ class UpSampling1D(Layer):
 
     def __init__(self, size=2, **kwargs):
         super().__init__(**kwargs)
-        self.size = int(size)
+        self.size = _positive_int("UpSampling1D", "size", size)
+        self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs):
         _check_rank(self, inputs, 3)
@@ -224,8 +236,9 @@ class UpSampling2D(Layer):
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
         super().__init__(**kwargs)
-        self.size = _pair(size, "size", "UpSampling2D")
+        self.size = _pair(size, "size", "UpSampling2D", minimum=1)
         self.data_format = _data_format(data_format, "UpSampling2D")
+        self.input_spec = InputSpec(ndim=4)
         if interpolation not in ("nearest", "bilinear"):
             raise NotImplementedError(
                 f"UpSampling2D: tapeflow supports interpolation 'nearest' and 'bilinear', "

@@ -13,6 +13,7 @@ from ...backend import xp
 from ...core import dtypes, nest
 from ...core.shape import TensorShape
 from ...core.tensor import wrap
+from .input_spec import assert_input_compatibility
 
 
 class KerasTensor:
@@ -71,11 +72,16 @@ def symbolic_call(layer, args, kwargs):
     if layer._call_takes_training:
         run_kwargs.setdefault("training", False)  # shape inference must not update statistics
     first = args[0] if args else kwargs.get("inputs")
+    spec = layer.input_spec
+    if spec is not None:  # with the symbolic shapes: unknown sizes pass, as in Keras
+        assert_input_compatibility(spec, first, layer.name)
     if not layer.built:
         shapes = nest.map_structure(
             lambda x: tuple(x.shape.as_list()) if isinstance(x, KerasTensor) else None, first
         )
         layer._build_with_scope(shapes)
+        if layer.input_spec is not None and layer.input_spec is not spec:
+            assert_input_compatibility(layer.input_spec, first, layer.name)
     concrete_args = nest.map_structure(
         lambda x: _concrete(x, layer) if isinstance(x, KerasTensor) else x, args
     )

@@ -14,6 +14,7 @@ from ....ops.array_join import concat
 from ....ops.clip import clip_by_value
 from ....ops.math import cast
 from ....ops.math_unary import round as round_op
+from ..core import _positive_int
 from ..layer import Layer
 
 _INTERPOLATIONS = ("bilinear", "nearest")
@@ -123,6 +124,11 @@ class Rescaling(Layer):
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
+        for what, value in (("scale", scale), ("offset", offset)):
+            if value is None or isinstance(value, (str, bytes)):
+                raise ValueError(
+                    f"Rescaling: `{what}` must be a number or an array, got {value!r}"
+                )
         self.scale = scale
         self.offset = offset
         dtype = np.dtype(self._dtype)
@@ -130,6 +136,7 @@ class Rescaling(Layer):
         self._offset = convert_to_tensor(np.asarray(_to_numpy(offset), dtype))
 
     def call(self, inputs):
+        inputs = convert_to_tensor(inputs)
         if inputs.dtype.name != self._dtype:
             inputs = cast(inputs, self._dtype)
         return inputs * self._scale + self._offset
@@ -179,8 +186,8 @@ class Resizing(Layer):
                 "Resizing: only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be "
                 "`True`."
             )
-        self.height = int(height)
-        self.width = int(width)
+        self.height = _positive_int("Resizing", "height", height)
+        self.width = _positive_int("Resizing", "width", width)
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = crop_to_aspect_ratio
         self.pad_to_aspect_ratio = pad_to_aspect_ratio
@@ -238,8 +245,8 @@ class CenterCrop(Layer):
 
     def __init__(self, height, width, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        self.height = int(height)
-        self.width = int(width)
+        self.height = _positive_int("CenterCrop", "height", height)
+        self.width = _positive_int("CenterCrop", "width", width)
         self.data_format = data_format_of("CenterCrop", data_format)
 
     def call(self, inputs):

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from ....core.errors import InvalidArgumentError
+from ....core.errors import FailedPreconditionError, InvalidArgumentError
 from ....core.ragged import RaggedTensor
 from ....core.tensor import Operand
 from .. import layer as layer_lib
@@ -105,6 +105,7 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
         )
         self.input_idf_weights = idf_weights
         self._tokens = []  # the learned or given vocabulary, special tokens excluded
+        self._vocabulary_set = False  # by `vocabulary`, set_vocabulary or adapt
         self._table = None  # token key -> index (built lazily)
         self.idf_weights = None
         self._reset_counts()
@@ -180,6 +181,13 @@ class IndexLookup(Vocabulary, layer_lib.Layer):
 
     def _ensure_known_vocab_size(self):
         if self.output_mode == "int" or self.pad_to_max_tokens:
+            if not self._vocabulary_set and not self._has_input_vocabulary:
+                # As Keras 3 on TF: a lookup table nobody filled is "not initialized".
+                raise FailedPreconditionError(
+                    f"{type(self).__name__} {self.name}: Table not initialized: set the "
+                    f"vocabulary (the `vocabulary` argument, set_vocabulary or adapt) before "
+                    f"calling the layer"
+                )
             return
         if not self._tokens and not self._has_input_vocabulary:
             raise RuntimeError(

@@ -142,6 +142,7 @@ class Vocabulary:
         self._tokens = list(tokens)
         self._table = None
         self._frozen_vocab_size = size
+        self._vocabulary_set = True
 
     def _set_idf(self, layer, idf_weights, vocab_length, front):
         weights = np.asarray(_common.to_array(idf_weights), np.float64)
