@@ -29,12 +29,16 @@ def _check_rgb(name, x, error=InvalidArgumentError, min_rank=1):
             f"{name}: input must be at least {min_rank}-D, got shape {list(x.shape)}"
         )
     if x.shape[-1] != 3:
-        raise error(f"{name}: input must have 3 channels but input only has {x.shape[-1]} channels")
+        raise error(
+            f"{name}: input must have 3 channels but input only has {x.shape[-1]} channels"
+        )
 
 
 def _check_float(name, x, allowed):
     if x.dtype.name not in allowed:
-        raise InvalidArgumentError(f"{name}: expected {' or '.join(allowed)} images, got {x.dtype}")
+        raise InvalidArgumentError(
+            f"{name}: expected {' or '.join(allowed)} images, got {x.dtype}"
+        )
 
 
 _FLOATS = ("float16", "float32", "float64")
@@ -94,31 +98,49 @@ def _rgb_to_hsv_grad(grad, hsv, rgb):
     r_max, g_max, b_max = on((r >= b) & (r >= g)), on((g > r) & (g >= b)), on((b > r) & (b > g))
     r_min, g_min, b_min = on((r < b) & (r < g)), on((g <= r) & (g < b)), on((b <= r) & (b <= g))
     r_pos, g_pos, b_pos = on(r > 0), on(g > 0), on(b > 0)
-    ds_dr = r_pos * (r_max * (g_min * g + b_min * b) * inv(r * r) - r_min * inv(g_max * g + b_max * b))
-    ds_dg = g_pos * (g_max * (r_min * r + b_min * b) * inv(g * g) - g_min * inv(r_max * r + b_max * b))
-    ds_db = b_pos * (b_max * (g_min * g + r_min * r) * inv(b * b) - b_min * inv(g_max * g + r_max * r))
+    ds_dr = r_pos * (
+        r_max * (g_min * g + b_min * b) * inv(r * r) - r_min * inv(g_max * g + b_max * b)
+    )
+    ds_dg = g_pos * (
+        g_max * (r_min * r + b_min * b) * inv(g * g) - g_min * inv(r_max * r + b_max * b)
+    )
+    ds_db = b_pos * (
+        b_max * (g_min * g + r_min * r) * inv(b * b) - b_min * inv(g_max * g + r_max * r)
+    )
     sv2 = inv(s * s) * inv(v * v)
     dh_dr = (
-        -(r_pos * r_max * (g - b) * sv2)
-        + g_pos * g_max * r_min * (b - g) * inv((r - g) * (r - g))
-        - g_pos * g_max * b_min * inv(g - b)
-        + b_pos * b_max * r_min * (b - g) * inv((b - r) * (b - r))
-        + b_pos * b_max * g_min * inv(b - g)
-    ) * 60 / 360
+        (
+            -(r_pos * r_max * (g - b) * sv2)
+            + g_pos * g_max * r_min * (b - g) * inv((r - g) * (r - g))
+            - g_pos * g_max * b_min * inv(g - b)
+            + b_pos * b_max * r_min * (b - g) * inv((b - r) * (b - r))
+            + b_pos * b_max * g_min * inv(b - g)
+        )
+        * 60
+        / 360
+    )
     dh_dg = (
-        -(g_pos * g_max * (b - r) * sv2)
-        + r_pos * r_max * g_min * (r - b) * inv((r - g) * (r - g))
-        + r_pos * r_max * b_min * inv(r - b)
-        + b_pos * b_max * g_min * (r - b) * inv((b - g) * (b - g))
-        - b_pos * b_max * r_min * inv(b - r)
-    ) * 60 / 360
+        (
+            -(g_pos * g_max * (b - r) * sv2)
+            + r_pos * r_max * g_min * (r - b) * inv((r - g) * (r - g))
+            + r_pos * r_max * b_min * inv(r - b)
+            + b_pos * b_max * g_min * (r - b) * inv((b - g) * (b - g))
+            - b_pos * b_max * r_min * inv(b - r)
+        )
+        * 60
+        / 360
+    )
     dh_db = (
-        -(b_pos * b_max * (r - g) * sv2)
-        + r_pos * r_max * b_min * (g - r) * inv((r - b) * (r - b))
-        - r_pos * r_max * g_min * inv(r - g)
-        + g_pos * g_max * b_min * (g - r) * inv((g - b) * (g - b))
-        + g_pos * g_max * r_min * inv(g - r)
-    ) * 60 / 360
+        (
+            -(b_pos * b_max * (r - g) * sv2)
+            + r_pos * r_max * b_min * (g - r) * inv((r - b) * (r - b))
+            - r_pos * r_max * g_min * inv(r - g)
+            + g_pos * g_max * b_min * (g - r) * inv((g - b) * (g - b))
+            + g_pos * g_max * r_min * inv(g - r)
+        )
+        * 60
+        / 360
+    )
     gh, gs, gv = grad[..., 0], grad[..., 1], grad[..., 2]
     return stack(
         [
@@ -203,7 +225,11 @@ def _as_f32(name, images, factor, what):
     return images.astype(_F32), _F32(factor)
 
 
-@op("AdjustHue", samples=[Sample(_rgb_sample((2, 3, 3), np.float32), np.float32(0.3), wrt=())], same_dtype=())
+@op(
+    "AdjustHue",
+    samples=[Sample(_rgb_sample((2, 3, 3), np.float32), np.float32(0.3), wrt=())],
+    same_dtype=(),
+)
 def _adjust_hue(images, delta):
     x, delta = _as_f32("AdjustHue", images, delta, "delta")
     h, v_min, v_max = _rgb_to_hv_range(x[..., 0], x[..., 1], x[..., 2])
@@ -223,13 +249,11 @@ def _saturation_rgb_to_hsv(r, g, b):
     spread = vv - xp.minimum(r, xp.minimum(g, b))
     with np.errstate(divide="ignore", invalid="ignore"):
         s = xp.where(vv > 0, spread / vv, _F32(0))
-        norm = (_F32(1) / (_F32(6) * spread)).astype(np.float64)
+        norm = _F32(1) / (_F32(6) * spread)
         # TF adds the double constants 2/6 and 4/6 in double precision, stores a float.
-        hh = xp.where(
-            r == vv,
-            norm * (g - b),
-            xp.where(g == vv, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0),
-        ).astype(_F32)
+        from_g = (norm * (b - r)).astype(np.float64) + 2.0 / 6.0
+        from_b = (norm * (r - g)).astype(np.float64) + 4.0 / 6.0
+        hh = xp.where(r == vv, norm * (g - b), xp.where(g == vv, from_g, from_b).astype(_F32))
     hh = xp.where(spread <= 0, _F32(0), hh)
     return xp.where(hh < 0, hh + _F32(1), hh), s, vv
 
@@ -280,13 +304,19 @@ no_gradient(_adjust_saturation)
 def _adjust_contrast(images, contrast_factor):
     name = "AdjustContrastv2"
     if images.ndim < 3:
-        raise InvalidArgumentError(f"{name}: input must be at least 3-D, got shape {list(images.shape)}")
+        raise InvalidArgumentError(
+            f"{name}: input must be at least 3-D, got shape {list(images.shape)}"
+        )
     _check_float(name, images, ("float16", "float32"))
     if contrast_factor.ndim != 0:
-        raise InvalidArgumentError(f"{name}: contrast_factor must be scalar: {list(contrast_factor.shape)}")
+        raise InvalidArgumentError(
+            f"{name}: contrast_factor must be scalar: {list(contrast_factor.shape)}"
+        )
     h, w = images.shape[-3], images.shape[-2]
     # The per-channel mean in float32, cast to the image's dtype; then mean + (x - mean) * f.
-    mean = (images.astype(_F32).sum(axis=(-3, -2), keepdims=True) / _F32(h * w)).astype(images.dtype)
+    mean = (images.astype(_F32).sum(axis=(-3, -2), keepdims=True) / _F32(h * w)).astype(
+        images.dtype
+    )
     adjusted = ((images - mean).astype(_F32) * _F32(contrast_factor)).astype(images.dtype)
     return mean + adjusted
 

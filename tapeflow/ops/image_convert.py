@@ -109,7 +109,9 @@ def per_image_standardization(image):
 def _at_least_3d(fn, image):
     dims = image.shape.as_list()
     if len(dims) < 3:
-        raise ValueError(f"{fn}: 'image' (shape {tuple(dims)}) must be at least three-dimensional.")
+        raise ValueError(
+            f"{fn}: 'image' (shape {tuple(dims)}) must be at least three-dimensional."
+        )
     if 0 in dims[-3:]:
         raise ValueError(f"{fn}: inner 3 dims of 'image.shape' must be > 0: {tuple(dims)}")
     return dims
