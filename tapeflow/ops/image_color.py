@@ -4,6 +4,8 @@ asking for one raises LookupError, as the autodiff guide shows), and their publi
 
 The forwards follow TF's CPU kernels step by step in float32 (the hue and saturation kernels
 keep their own 6-sector arithmetic), so the results match TF's to the last bit or two.
+Difference from TF: the three adjust ops also take float64 (computed in float32, as the
+public functions convert it); TF's CPU kernels take float32 only (float16 on GPU).
 """
 
 from __future__ import annotations
@@ -219,7 +221,7 @@ def _hv_range_to_rgb(h, v_min, v_max):
 
 def _as_f32(name, images, factor, what):
     _check_rgb(name, images, min_rank=3)
-    _check_float(name, images, ("float16", "float32"))
+    _check_float(name, images, _FLOATS)
     if factor.ndim != 0:
         raise InvalidArgumentError(f"{name}: {what} must be scalar: {list(factor.shape)}")
     return images.astype(_F32), _F32(factor)
@@ -227,7 +229,7 @@ def _as_f32(name, images, factor, what):
 
 @op(
     "AdjustHue",
-    samples=[Sample(_rgb_sample((2, 3, 3), np.float32), np.float32(0.3), wrt=())],
+    samples=[Sample(_rgb_sample((2, 3, 3)), np.float32(0.3), wrt=())],
     same_dtype=(),
 )
 def _adjust_hue(images, delta):
@@ -280,7 +282,7 @@ def _saturation_hsv_to_rgb(h, s, v):
 
 @op(
     "AdjustSaturation",
-    samples=[Sample(_rgb_sample((2, 3, 3), np.float32), np.float32(1.7), wrt=())],
+    samples=[Sample(_rgb_sample((2, 3, 3)), np.float32(1.7), wrt=())],
     same_dtype=(),
 )
 def _adjust_saturation(images, scale):
@@ -296,8 +298,8 @@ no_gradient(_adjust_saturation)
 @op(
     "AdjustContrastv2",
     samples=[
-        Sample(_rgb_sample((2, 3, 4, 3), np.float32), np.float32(1.5), wrt=()),
-        Sample(_rgb_sample((3, 2, 1), np.float32), np.float32(0.3), wrt=()),
+        Sample(_rgb_sample((2, 3, 4, 3)), np.float32(1.5), wrt=()),
+        Sample(_rgb_sample((3, 2, 1)), np.float32(0.3), wrt=()),
     ],
     same_dtype=(),
 )
@@ -307,18 +309,17 @@ def _adjust_contrast(images, contrast_factor):
         raise InvalidArgumentError(
             f"{name}: input must be at least 3-D, got shape {list(images.shape)}"
         )
-    _check_float(name, images, ("float16", "float32"))
+    _check_float(name, images, _FLOATS)
     if contrast_factor.ndim != 0:
         raise InvalidArgumentError(
             f"{name}: contrast_factor must be scalar: {list(contrast_factor.shape)}"
         )
     h, w = images.shape[-3], images.shape[-2]
+    x = images if images.dtype == np.float16 else images.astype(_F32)
     # The per-channel mean in float32, cast to the image's dtype; then mean + (x - mean) * f.
-    mean = (images.astype(_F32).sum(axis=(-3, -2), keepdims=True) / _F32(h * w)).astype(
-        images.dtype
-    )
-    adjusted = ((images - mean).astype(_F32) * _F32(contrast_factor)).astype(images.dtype)
-    return mean + adjusted
+    mean = (x.astype(_F32).sum(axis=(-3, -2), keepdims=True) / _F32(h * w)).astype(x.dtype)
+    adjusted = ((x - mean).astype(_F32) * _F32(contrast_factor)).astype(x.dtype)
+    return (mean + adjusted).astype(images.dtype)
 
 
 no_gradient(_adjust_contrast)
