@@ -1,21 +1,26 @@
-"""`tf.image`'s random augmentations: random and stateless flips, brightness, contrast,
-saturation and hue. Each draws its parameter as TF does (one uniform per image for batched
-flips, one scalar otherwise) from tapeflow's random streams (ops/random.py: a global seed and
-an op seed give reproducible draws, as in TF; the numbers themselves are not TF's), then
-applies the deterministic function.
+"""`tf.image`'s random augmentations: random and stateless flips, crops, brightness,
+contrast, saturation and hue. Each draws its parameter as TF does (one uniform per image for
+batched flips, one int32 per axis for crops, one scalar otherwise) from tapeflow's random
+streams (ops/random.py: a global seed and an op seed give reproducible draws, as in TF; the
+numbers themselves are not TF's), then applies the deterministic function.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from ..core import dtypes
+from ..core.errors import InvalidArgumentError
 from ..core.tensor import convert_to_tensor
+from .array import range as _range
 from .array import reshape
 from .array_join import reverse
 from .image_color import adjust_contrast, adjust_hue, adjust_saturation
 from .image_convert import adjust_brightness
 from .image_geometry import image_dims
-from .indexing import where
+from .indexing import gather, where
 from .logic import less
-from .math import cast
+from .math import cast, floormod
 from .math_unary import round as _round
 from .random_distributions import stateless_uniform, uniform
 
@@ -57,6 +62,39 @@ def stateless_random_flip_left_right(image, seed):
 def stateless_random_flip_up_down(image, seed):
     """Flips each image upside down with probability 1/2, as decided by `seed`."""
     return _random_flip(image, 0, _stateless(seed), "stateless_random_flip_up_down")
+
+
+def _random_crop(value, size, draw, fn):
+    value = convert_to_tensor(value)
+    shape = value.shape.as_list()
+    size = np.asarray(size.numpy() if hasattr(size, "numpy") else size).reshape(-1)
+    if len(size) != len(shape):
+        raise InvalidArgumentError(
+            f"{fn}: Incompatible shapes: value has rank {len(shape)}, size {size.tolist()}"
+        )
+    if any(s > d for s, d in zip(size, shape)):
+        raise InvalidArgumentError(
+            f"{fn}: Need value.shape >= size, got {shape} and {size.tolist()}"
+        )
+    # TF's offsets: a uniform int32 in [0, int32 max) per axis, modulo the room left.
+    limit = convert_to_tensor(np.asarray(shape, np.int32) - size.astype(np.int32) + 1)
+    offset = floormod(draw([len(shape)], dtypes.int32.max), limit)
+    # Gathers rather than a slice: the offsets stay tensors inside tf.function.
+    for axis, n in enumerate(size):
+        value = gather(value, _range(int(n)) + offset[axis], axis=axis)
+    return value
+
+
+def random_crop(value, size, seed=None, name=None):
+    """A `size` block of `value` at a uniformly drawn offset."""
+    draw = lambda shape, hi: uniform(shape, 0, hi, dtype=dtypes.int32, seed=seed)  # noqa: E731
+    return _random_crop(value, size, draw, "random_crop")
+
+
+def stateless_random_crop(value, size, seed, name=None):
+    """A `size` block of `value` at an offset decided by `seed` (shape [2])."""
+    draw = lambda shape, hi: stateless_uniform(shape, seed, 0, hi, dtype=dtypes.int32)  # noqa: E731
+    return _random_crop(value, size, draw, "stateless_random_crop")
 
 
 def _value(x):
@@ -139,5 +177,7 @@ API = {
         "stateless_random_saturation",
         "random_hue",
         "stateless_random_hue",
+        "random_crop",
+        "stateless_random_crop",
     ]
 }

@@ -182,6 +182,11 @@ for _label, _call in {
     "pad_negative_offset": lambda tf: tf.image.pad_to_bounding_box(image((4, 6, 3)), -1, 1, 8, 8),
     "crop_or_pad_zero_target": lambda tf: tf.image.resize_with_crop_or_pad(image((4, 6, 3)), 0, 3),
     "crop_or_pad_rank2": lambda tf: tf.image.resize_with_crop_or_pad(image((4, 6)), 2, 3),
+    "random_crop_too_large": lambda tf: tf.image.random_crop(image((4, 6, 1)), (5, 2, 1)),
+    "random_crop_size_rank": lambda tf: tf.image.random_crop(image((4, 6, 1)), (2, 2)),
+    "stateless_random_crop_too_large": lambda tf: tf.image.stateless_random_crop(
+        image((4, 6, 1)), (4, 7, 1), seed=(1, 2)
+    ),
 }.items():
     case(f"geometry_error_{_label}")(_call)
 

@@ -89,6 +89,24 @@ def test_random_adjustments_stay_in_their_range(images):
     np.testing.assert_array_equal(*seeded)
 
 
+def test_random_crops_are_windows_of_the_input(rng):
+    x = rng.random((5, 7, 2)).astype(np.float32)
+    seen = set()
+    for _ in range(20):
+        out = tf.image.random_crop(x, (3, 4, 2)).numpy()
+        hits = [(i, j) for i in range(3) for j in range(4)
+                if np.array_equal(out, x[i : i + 3, j : j + 4])]  # fmt: skip
+        assert len(hits) == 1
+        seen.add(hits[0])
+    assert len(seen) > 3
+    same = [tf.image.stateless_random_crop(x, (2, 2, 1), seed=(3, k)).numpy() for k in (1, 1)]
+    np.testing.assert_array_equal(*same)
+    crop = tf.function(lambda v: tf.image.random_crop(v, (2, 2, 2)))
+    assert len({crop(x).numpy().tobytes() for _ in range(20)}) > 3  # a new draw every call
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Need value.shape >= size"):
+        tf.image.random_crop(x, (6, 2, 2))
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
