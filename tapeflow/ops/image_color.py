@@ -224,7 +224,7 @@ def _as_f32(name, images, factor, what):
     _check_float(name, images, _FLOATS)
     if factor.ndim != 0:
         raise InvalidArgumentError(f"{name}: {what} must be scalar: {list(factor.shape)}")
-    return images.astype(_F32), _F32(factor)
+    return images.astype(_F32), _F32(float(factor))
 
 
 @op(
@@ -318,7 +318,7 @@ def _adjust_contrast(images, contrast_factor):
     x = images if images.dtype == np.float16 else images.astype(_F32)
     # The per-channel mean in float32, cast to the image's dtype; then mean + (x - mean) * f.
     mean = (x.astype(_F32).sum(axis=(-3, -2), keepdims=True) / _F32(h * w)).astype(x.dtype)
-    adjusted = ((x - mean).astype(_F32) * _F32(contrast_factor)).astype(x.dtype)
+    adjusted = ((x - mean).astype(_F32) * _F32(float(contrast_factor))).astype(x.dtype)
     return (mean + adjusted).astype(images.dtype)
 
 
