@@ -178,8 +178,12 @@ def resize_with_pad(image, target_height, target_width, method=ResizeMethod.BILI
 def central_crop(image, central_fraction):
     """The central `central_fraction` (in (0, 1]) of each image's height and width."""
     image = convert_to_tensor(image)
-    fraction = float(central_fraction.numpy() if hasattr(central_fraction, "numpy")
-                     else central_fraction)  # fmt: skip
+    fraction = np.asarray(
+        central_fraction.numpy() if hasattr(central_fraction, "numpy") else central_fraction
+    )
+    if fraction.ndim != 0 or fraction.dtype.kind not in "iuf":
+        raise ValueError(f"central_fraction must be a number in (0, 1], got {fraction!r}")
+    fraction = float(fraction)
     if not 0.0 < fraction <= 1.0:
         raise ValueError("central_fraction must be within (0, 1]")
     if fraction == 1.0:

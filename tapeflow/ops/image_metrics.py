@@ -23,29 +23,38 @@ from .pooling import avg_pool
 from .reduce import reduce_mean, reduce_prod, reduce_sum
 
 
-def _compatible(fn, a, b):
+def _compatible(fn, a, b, filtered):
     """TF's _verify_compatible_image_shapes: rank >= 3, equal last three dimensions, and
     broadcastable leading ones."""
     sa, sb = a.shape.as_list(), b.shape.as_list()
     if len(sa) < 3 or len(sb) < 3:
-        raise ValueError(f"{fn}: images must be at least 3-D, got shapes {sa} and {sb}")
+        raise InvalidArgumentError(f"{fn}: images must be at least 3-D, got shapes {sa} and {sb}")
+    if a.dtype != b.dtype:
+        raise InvalidArgumentError(
+            f"{fn}: the two images must have the same dtype, got {a.dtype.name} and {b.dtype.name}"
+        )
     if sa[-3:] != sb[-3:]:
         raise InvalidArgumentError(f"{fn}: Shapes {tuple(sa)} and {tuple(sb)} are incompatible")
     for d1, d2 in zip(reversed(sa[:-3]), reversed(sb[:-3])):
         if not (d1 == 1 or d2 == 1 or d1 == d2):
             raise ValueError(f"Two images are not compatible: {tuple(sa)} and {tuple(sb)}")
+        if filtered and d1 != d2 and 0 in (d1, d2):  # TF's ssim filtering fails on it
+            raise InvalidArgumentError(
+                f"{fn}: an empty batch cannot be compared with a non-empty one: {tuple(sa)} "
+                f"and {tuple(sb)}"
+            )
 
 
-def _float_pair(fn, a, b, max_val):
+def _float_pair(fn, a, b, max_val, filtered=True):
     a, b = convert_to_tensor(a), convert_to_tensor(b)
-    _compatible(fn, a, b)
+    _compatible(fn, a, b, filtered)
     max_val = convert_image_dtype(cast(max_val, a.dtype), dtypes.float32)
     return convert_image_dtype(a, dtypes.float32), convert_image_dtype(b, dtypes.float32), max_val
 
 
 def psnr(a, b, max_val, name=None):
     """Peak signal-to-noise ratio per image, 20 log10(max_val) - 10 log10(mse), in float32."""
-    a, b, max_val = _float_pair("psnr", a, b, max_val)
+    a, b, max_val = _float_pair("psnr", a, b, max_val, filtered=False)
     mse = reduce_mean(squared_difference(a, b), [-3, -2, -1])
     return 20 * log(max_val) / log(10.0) - np.float32(10 / np.log(10)) * log(mse)
 

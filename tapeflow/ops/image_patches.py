@@ -58,6 +58,18 @@ def _plan(name, in_hw, sizes, strides, rates, padding):
 def _check_images(name, images):
     if images.ndim != 4:
         raise InvalidArgumentError(f"{name}: input must be 4-dimensional, got {images.shape}")
+    if images.dtype.kind not in "iuf":
+        raise InvalidArgumentError(f"{name}: expected a real-valued image, got {images.dtype}")
+
+
+def _int_list(what, values) -> tuple:
+    """TF's list(int) attribute: a flat list of Python ints."""
+    if hasattr(values, "numpy"):
+        values = values.numpy()
+    array = np.asarray(values)
+    if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+        raise TypeError(f"ExtractImagePatches: expected a list of ints for {what}, got {values!r}")
+    return tuple(int(v) for v in array)
 
 
 def _windows(rows, cols):
@@ -147,9 +159,9 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
     images = convert_to_tensor(images)
     return _extract_patches(
         images,
-        sizes=tuple(int(v) for v in np.ravel(sizes)),
-        strides=tuple(int(v) for v in np.ravel(strides)),
-        rates=tuple(int(v) for v in np.ravel(rates)),
+        sizes=_int_list("ksizes", sizes),
+        strides=_int_list("strides", strides),
+        rates=_int_list("rates", rates),
         padding=str(padding).upper(),
     )
 

@@ -67,7 +67,12 @@ def stateless_random_flip_up_down(image, seed):
 def _random_crop(value, size, draw, fn):
     value = convert_to_tensor(value)
     shape = value.shape.as_list()
-    size = np.asarray(size.numpy() if hasattr(size, "numpy") else size).reshape(-1)
+    size = np.asarray(size.numpy() if hasattr(size, "numpy") else size)
+    if size.size and size.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: size must be integers, got {size.tolist()!r}")
+    if size.ndim != 1:
+        raise InvalidArgumentError(f"{fn}: size must be a 1-D list, got shape {size.shape}")
+    size = size.astype(np.int64)
     if len(size) != len(shape):
         raise InvalidArgumentError(
             f"{fn}: Incompatible shapes: value has rank {len(shape)}, size {size.tolist()}"
