@@ -22,7 +22,9 @@ FAMILIES = (
     "random", "random_distributions", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
     "sparse", "tensor_array", "control",
-    "image", "image_decode", "image_transform", "collective",
+    "image", "image_resample", "image_convert", "image_color", "image_geometry",
+    "image_random", "image_patches", "image_metrics", "image_decode", "image_transform",
+    "collective",
 )  # fmt: skip
 
 

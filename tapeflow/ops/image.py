@@ -1,4 +1,5 @@
-"""`tf.image.resize`: bilinear and nearest neighbour, with TF2's half-pixel centers.
+"""`tf.image.resize` (every method; TF2's half-pixel centers) and its bilinear and nearest
+neighbour ops; bicubic, area and scale-and-translate are in image_resample.py.
 
 Each resize reads every output pixel as a fixed weighted sum of input pixels (separable: rows,
 then columns), so it is linear in the image: its vjp is the adjoint (a scatter-add of the same
@@ -16,25 +17,20 @@ import numpy as np
 
 from ..backend import xp
 from ..core import dtypes
-from ..core.errors import InvalidArgumentError, UnimplementedError
+from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
+from . import image_resample as resample
 from .array import expand_dims, squeeze
+from .image_resample import check_resize, resize_scale
 from .math import cast
 
 # ---- resize: separable interpolation plans ---------------------------------------------------
 
 
-def _resize_scale(in_size: int, out_size: int, align_corners: bool) -> np.float32:
-    # TF's CalculateResizeScale, in float32.
-    if align_corners and out_size > 1:
-        return np.float32(in_size - 1) / np.float32(out_size - 1)
-    return np.float32(in_size) / np.float32(out_size)
-
-
 def _bilinear_plan(in_size, out_size, align_corners, half_pixel_centers):
     """(lower, upper, lerp) per output index: TF's compute_interpolation_weights."""
-    scale = _resize_scale(in_size, out_size, align_corners)
+    scale = resize_scale(in_size, out_size, align_corners)
     i = np.arange(out_size, dtype=np.float32)
     if half_pixel_centers:
         source = (i + np.float32(0.5)) * scale - np.float32(0.5)
@@ -48,7 +44,7 @@ def _bilinear_plan(in_size, out_size, align_corners, half_pixel_centers):
 
 def _nearest_plan(in_size, out_size, align_corners, half_pixel_centers):
     """The source index of each output index: TF's ResizeNearestNeighbor."""
-    scale = _resize_scale(in_size, out_size, align_corners)
+    scale = resize_scale(in_size, out_size, align_corners)
     i = np.arange(out_size, dtype=np.float32)
     if half_pixel_centers:
         source = np.floor((i + np.float32(0.5)) * scale)
@@ -92,24 +88,6 @@ def _scatter_along(g, axis, lower, upper, lerp, in_size):
     return out
 
 
-def _check_resize(name, images, size):
-    if images.ndim != 4:
-        raise InvalidArgumentError(f"{name}: input must be 4-dimensional, got {images.shape}")
-    if images.dtype.kind != "f":
-        raise InvalidArgumentError(
-            f"{name}: expected a floating-point image (float16, float32 or float64), got "
-            f"{images.dtype}"
-        )
-    if len(size) != 2 or min(size) <= 0:
-        raise InvalidArgumentError(
-            f"{name}: output dimensions must be positive, got size {tuple(size)}"
-        )
-    if min(images.shape[1:3]) <= 0:
-        raise InvalidArgumentError(
-            f"{name}: input image must have a positive height and width, got {images.shape}"
-        )
-
-
 _RESIZE_SAMPLES = [
     Sample((2, 3, 4, 2), size=(5, 7), align_corners=False, half_pixel_centers=True),
     Sample((1, 6, 5, 1), size=(4, 2), align_corners=False, half_pixel_centers=True),
@@ -126,7 +104,7 @@ def _bilinear_plans(in_hw, size, align_corners, half_pixel_centers):
 
 @op("ResizeBilinear", samples=_RESIZE_SAMPLES)
 def _resize_bilinear(images, size, align_corners, half_pixel_centers):
-    _check_resize("ResizeBilinear", images, size)
+    check_resize("ResizeBilinear", images, size)
     rows, cols = _bilinear_plans(images.shape[1:3], size, align_corners, half_pixel_centers)
     return _lerp_along(_lerp_along(images, 2, *cols), 1, *rows)
 
@@ -152,7 +130,7 @@ def _resize_bilinear_vjp(g, ans, images, size, align_corners, half_pixel_centers
 )
 def _resize_bilinear_grad(grads, original_size, align_corners, half_pixel_centers):
     # TF's op takes the original image; its shape is all it reads, here a static attribute.
-    _check_resize("ResizeBilinearGrad", grads, original_size)
+    check_resize("ResizeBilinearGrad", grads, original_size)
     rows, cols = _bilinear_plans(
         original_size, grads.shape[1:3], align_corners, half_pixel_centers
     )
@@ -179,7 +157,7 @@ def _nearest_plans(in_hw, size, align_corners, half_pixel_centers):
 
 @op("ResizeNearestNeighbor", samples=_RESIZE_SAMPLES)
 def _resize_nearest(images, size, align_corners, half_pixel_centers):
-    _check_resize("ResizeNearestNeighbor", images, size)
+    check_resize("ResizeNearestNeighbor", images, size)
     rows, cols = _nearest_plans(images.shape[1:3], size, align_corners, half_pixel_centers)
     return xp.take(xp.take(images, xp.asarray(cols), axis=2), xp.asarray(rows), axis=1)
 
@@ -204,7 +182,7 @@ def _resize_nearest_vjp(g, ans, images, size, align_corners, half_pixel_centers)
     ],
 )
 def _resize_nearest_grad(grads, original_size, align_corners, half_pixel_centers):
-    _check_resize("ResizeNearestNeighborGrad", grads, original_size)
+    check_resize("ResizeNearestNeighborGrad", grads, original_size)
     rows, cols = _nearest_plans(original_size, grads.shape[1:3], align_corners, half_pixel_centers)
     back = _scatter_along(grads, 1, rows, None, None, original_size[0])
     return _scatter_along(back, 2, cols, None, None, original_size[1])
@@ -221,8 +199,7 @@ def _resize_nearest_grad_vjp(gg, ans, grads, original_size, align_corners, half_
 
 
 class ResizeMethod:
-    """The names `tf.image.resize` takes for `method` (tapeflow runs BILINEAR and
-    NEAREST_NEIGHBOR)."""
+    """The names `tf.image.resize` takes for `method`."""
 
     BILINEAR = "bilinear"
     NEAREST_NEIGHBOR = "nearest"
@@ -235,6 +212,9 @@ class ResizeMethod:
 
 
 _KNOWN_METHODS = {v for k, v in vars(ResizeMethod).items() if k.isupper()}
+# The methods TF runs through ScaleAndTranslate (always, or with antialias=True).
+_SCALE_AND_TRANSLATE = {"lanczos3", "lanczos5", "gaussian", "mitchellcubic"}
+_ANTIALIASED = {"bilinear": "triangle", "bicubic": "keyscubic"}
 
 
 def _target_size(size) -> tuple:
@@ -247,25 +227,29 @@ def _target_size(size) -> tuple:
     return int(values[0]), int(values[1])
 
 
+def _check_image_dims(batched):
+    if batched.shape[3] == 0:
+        raise InvalidArgumentError(
+            f"resize: image must have at least one channel, got shape {tuple(batched.shape)}"
+        )
+
+
 def resize(
     images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=False, antialias=False,
     name=None,
 ):  # fmt: skip
     """Resizes `images` ([batch,] height, width, channels) to `size` = (height, width).
 
-    `method` "bilinear" returns float32 (TF2's half-pixel centers, no antialiasing);
+    Every method but "nearest" returns float32 (TF2's half-pixel centers): "bilinear",
+    "bicubic" (Keys' cubic, a = -0.5), "area", and TF's scale-and-translate kernels
+    "lanczos3", "lanczos5", "gaussian", "mitchellcubic"; with `antialias=True` bilinear and
+    bicubic also go through scale-and-translate, whose kernel widens when downsampling.
     "nearest" keeps the input's dtype. With `preserve_aspect_ratio`, the image is scaled to
-    fit inside `size`.
+    fit inside `size`. Differentiable for every method but "area" (TF has no gradient for it).
     """
     images = convert_to_tensor(images)
-    method = str(method).lower()
-    if method not in (ResizeMethod.BILINEAR, ResizeMethod.NEAREST_NEIGHBOR):
-        if method in _KNOWN_METHODS:
-            raise UnimplementedError(
-                f"resize: method {method!r} is not supported by tapeflow yet (it has "
-                f"'bilinear' and 'nearest')"
-            )
-        raise ValueError(f"resize: Resize method is not implemented: {method!r}")
+    if method not in _KNOWN_METHODS:
+        raise ValueError(f"Resize method is not implemented: {method}")
     rank = images.shape.rank
     if rank not in (3, 4):
         raise ValueError(
@@ -281,22 +265,37 @@ def resize(
         factor = min(np.float32(height) / np.float32(in_h), np.float32(width) / np.float32(in_w))
         height = int(np.round(np.float32(factor) * np.float32(in_h)))
         width = int(np.round(np.float32(factor) * np.float32(in_w)))
-    if antialias and method == ResizeMethod.BILINEAR and (height < in_h or width < in_w):
-        raise UnimplementedError(
-            "resize: antialias=True when downsampling is not supported by tapeflow yet"
-        )
-    attrs = dict(size=(height, width), align_corners=False, half_pixel_centers=True)
-    if method == ResizeMethod.BILINEAR:
-        if batched.dtype != dtypes.float32:
-            batched = cast(batched, dtypes.float32)
-        out = _resize_bilinear(batched, **attrs)
-    else:
+    _check_image_dims(batched)
+    out = _resize_batched(batched, (height, width), method, antialias)
+    return out if rank == 4 else squeeze(out, [0])
+
+
+def _resize_batched(batched, size, method, antialias):
+    if method == ResizeMethod.NEAREST_NEIGHBOR:
+        attrs = dict(size=size, align_corners=False, half_pixel_centers=True)
         keep = batched.dtype
         if not keep.is_floating:  # integer images: exact through float64, cast back
-            out = cast(_resize_nearest(cast(batched, dtypes.float64), **attrs), keep)
-        else:
-            out = _resize_nearest(batched, **attrs)
-    return out if rank == 4 else squeeze(out, [0])
+            return cast(_resize_nearest(cast(batched, dtypes.float64), **attrs), keep)
+        return _resize_nearest(batched, **attrs)
+    # TF's kernels read any real image as float32 and return float32.
+    if batched.dtype != dtypes.float32:
+        batched = cast(batched, dtypes.float32)
+    kernel = _ANTIALIASED.get(method) if antialias else None
+    if method in _SCALE_AND_TRANSLATE:
+        kernel = method
+    if kernel is not None:
+        in_hw = batched.shape.as_list()[1:3]
+        scale = tuple(float(np.float32(n) / np.float32(o)) for n, o in zip(size, in_hw))
+        return resample.scale_and_translate(
+            batched, size=size, scale=scale, translation=(0.0, 0.0), kernel_type=kernel,
+            antialias=bool(antialias),
+        )  # fmt: skip
+    attrs = dict(size=size, align_corners=False)
+    if method == ResizeMethod.AREA:
+        return resample.resize_area(batched, **attrs)
+    if method == ResizeMethod.BICUBIC:
+        return resample.resize_bicubic(batched, half_pixel_centers=True, **attrs)
+    return _resize_bilinear(batched, half_pixel_centers=True, **attrs)
 
 
 API = {"image": ["resize", "ResizeMethod"]}

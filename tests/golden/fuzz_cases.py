@@ -9,6 +9,7 @@ others valid; the valid call itself is a case too. A case is a function of the `
 
 from __future__ import annotations
 
+import fuzz_image_specs
 import numpy as np
 from fuzz_roles import (  # the roles and values the tables are written in
     BMP,
@@ -368,6 +369,7 @@ def op_specs() -> list:
     s += [Spec("keras.layers.dot", TensorList([X23, X23]), axes=Axis(1))]
     s += [Spec(f"math.{f}", _f(), Indices(_i([0, 0]))) for f in SEGMENT_REDUCTIONS]
     s += [Spec(f"math.{f}", _f(), Indices(_i([1, 0])), Count(3)) for f in UNSORTED_SEGMENTS]
+    s += [Spec(path, *args, **kwargs) for path, args, kwargs in fuzz_image_specs.SPECS]
     return s
 
 

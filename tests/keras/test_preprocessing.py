@@ -91,18 +91,14 @@ def test_vocabulary_size_of_an_encoding_lookup_cannot_change():
 def test_resize_errors_name_the_op():
     with pytest.raises(ValueError, match="'images' must have either 3 or 4 dimensions"):
         tf.image.resize(np.zeros((2, 3)), (4, 4))
-    with pytest.raises(tf.errors.UnimplementedError, match="'bicubic' is not supported"):
-        tf.image.resize(np.zeros((2, 3, 1)), (4, 4), method="bicubic")
     with pytest.raises(ValueError, match="Resize method is not implemented"):
         tf.image.resize(np.zeros((2, 3, 1)), (4, 4), method="cubic-ish")
     with pytest.raises(ValueError, match="'size' must be a 1-D Tensor of 2 integers"):
         tf.image.resize(np.zeros((2, 3, 1)), (4, 4, 1))
     with pytest.raises(tf.errors.InvalidArgumentError, match="output dimensions must be positive"):
         tf.image.resize(np.zeros((2, 3, 1)), (0, 4))
-    with pytest.raises(tf.errors.UnimplementedError, match="antialias"):
-        tf.image.resize(np.zeros((8, 8, 1)), (4, 4), antialias=True)
-    np.testing.assert_allclose(  # antialias changes nothing when upsampling
-        tf.image.resize(np.ones((2, 2, 1)), (4, 4), antialias=True).numpy(), np.ones((4, 4, 1))
+    np.testing.assert_allclose(  # a constant image stays constant, with or without antialias
+        tf.image.resize(np.ones((8, 8, 1)), (3, 5), antialias=True).numpy(), np.ones((3, 5, 1))
     )
 
 
