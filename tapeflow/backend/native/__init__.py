@@ -19,6 +19,8 @@ import importlib.util
 import os
 import time
 
+from .. import threads
+
 _MODULES = ("optim", "nn")
 _state = {"enabled": os.environ.get("TAPEFLOW_NATIVE", "1").strip() not in ("0", "false")}
 _loaded: dict = {}  # module name -> module, or None where it cannot be had
@@ -58,6 +60,7 @@ def kernels(name: str):
         started = time.perf_counter()
         module = importlib.import_module(f"{__name__}.{name}")
         _import_seconds[name] = time.perf_counter() - started
+        threads.apply_native_threads()
     _loaded[name] = module
     return module
 
