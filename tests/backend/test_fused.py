@@ -5,9 +5,13 @@ Run when Numba is installed."""
 import numpy as np
 import pytest
 
+from tapeflow import backend
 from tapeflow.backend import fused, native
 
-pytestmark = pytest.mark.skipif(not native.available(), reason="Numba is not installed")
+pytestmark = [
+    pytest.mark.skipif(not native.available(), reason="Numba is not installed"),
+    pytest.mark.skipif(backend.xp is not np, reason="native kernels run on NumPy arrays only"),
+]
 
 DTYPES = [np.float32, np.float64]
 # Large enough for the kernels (fused.MIN_NATIVE_SIZE), odd sizes; one below the threshold.

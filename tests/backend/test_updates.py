@@ -7,9 +7,13 @@ optimizer tests (Keras' golden numbers) cover.
 import numpy as np
 import pytest
 
+from tapeflow import backend
 from tapeflow.backend import native, updates
 
-pytestmark = pytest.mark.skipif(not native.available(), reason="Numba is not installed")
+pytestmark = [
+    pytest.mark.skipif(not native.available(), reason="Numba is not installed"),
+    pytest.mark.skipif(backend.xp is not np, reason="native kernels run on NumPy arrays only"),
+]
 
 DTYPES = [np.float32, np.float64]
 SHAPES = [(), (1,), (7,), (3, 5), (2, 3, 17)]
