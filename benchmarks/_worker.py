@@ -20,9 +20,9 @@ from . import timing, workloads
 
 # The implementations each framework provides, as (mode, label).
 MODES = {
-    "tapeflow": ("eager", "function"),
-    "tensorflow": ("eager", "function"),
-    "torch": ("eager",),
+    "tapeflow": ("eager", "function", "jit"),
+    "tensorflow": ("eager", "function", "jit"),
+    "torch": ("eager", "compile"),
     "jax": ("jit",),
     "numpy": ("floor",),
 }
@@ -64,13 +64,16 @@ def build(framework: str, module, mode: str, w: workloads.Workload) -> timing.St
     if framework in ("tapeflow", "tensorflow"):
         from . import impl_tfapi
 
-        if mode == "function" and not hasattr(module, "function"):
+        if mode in ("function", "jit") and not hasattr(module, "function"):
             raise NotImplementedError("n/a (tf.function not available)")
-        return impl_tfapi.build(module, w, compiled=mode == "function")
+        step = impl_tfapi.build(module, w, compiled=mode != "eager", jit_compile=mode == "jit")
+        if framework == "tapeflow" and mode == "jit":
+            step.note = "jit_compile=True runs the tf.function plan until it is lowered"
+        return step
     if framework == "torch":
         from . import impl_torch
 
-        return impl_torch.build(module, w)
+        return impl_torch.build(module, w, compiled=mode == "compile")
     if framework == "jax":
         from . import impl_jax
 

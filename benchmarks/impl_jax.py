@@ -77,11 +77,11 @@ def build(jax, w: Workload) -> Step:
         return h
 
     def cnn(params, x):
-        kernel, bias, dense_kernel, dense_bias = params
+        kernel, bias, *dense = params
         dn = ("NHWC", "HWIO", "NHWC")
         h = jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=dn)
         h = jax.nn.relu(h + bias)
-        return h.reshape(h.shape[0], -1) @ dense_kernel + dense_bias
+        return mlp(dense, h)  # flattens, then Dense layers with relu between them
 
     def sparse_xent(logits, labels):
         logp = jax.nn.log_softmax(logits)
@@ -107,7 +107,7 @@ def build(jax, w: Workload) -> Step:
         def loss_fn(params, x, y):
             return sparse_xent(mlp(params, x), y)
 
-    elif w.name == "W4":
+    elif w.name in ("W4", "W6"):
         kind = "adam"
 
         def loss_fn(params, x, y):

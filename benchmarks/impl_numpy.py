@@ -89,11 +89,12 @@ def _xent(z, onehot):
 # ---- models ---------------------------------------------------------------------------------
 
 
-def _mlp_step(params, loss_fn, update):
-    """Dense layers with relu between them; the last one gives logits."""
+def _mlp_step(params, loss_fn, update, input_grad=False):
+    """Dense layers with relu between them; the last one gives logits. With `input_grad`,
+    `step(x, y, loss_fn)` returns (loss, gradients, gradient of x) and updates nothing."""
     n_layers = len(params) // 2
 
-    def step(x, y):
+    def step(x, y, loss_fn=loss_fn):
         h = x.reshape(len(x), -1)
         activations = [h]
         for i in range(n_layers):
@@ -107,9 +108,12 @@ def _mlp_step(params, loss_fn, update):
             a = activations[i]
             grads[2 * i] = a.T @ d
             grads[2 * i + 1] = d.sum(axis=0)
-            if i > 0:
+            if i > 0 or input_grad:
                 d = d @ params[2 * i].T
+            if i > 0:
                 d *= a > 0
+        if input_grad:
+            return loss, grads, d
         update(params, grads)
         return loss
 
@@ -117,9 +121,11 @@ def _mlp_step(params, loss_fn, update):
 
 
 def _cnn_step(params, update):
-    """Conv2D 3x3 valid (im2col + matmul) + relu -> flatten (h, w, c) -> dense logits."""
-    kernel, _, dense_kernel, _ = params
+    """Conv2D 3x3 valid (im2col + matmul) + relu -> flatten (h, w, c) -> Dense layers (relu
+    between them) -> logits."""
+    kernel = params[0]
     kh, kw, cin, cout = kernel.shape
+    dense_step = _mlp_step(params[2:], None, None, input_grad=True)
 
     def step(x, y):
         n = len(x)
@@ -130,15 +136,11 @@ def _cnn_step(params, update):
         h = cols @ params[0].reshape(-1, cout) + params[1]
         np.maximum(h, 0, out=h)
         flat = h.reshape(n, -1)
-        logits = flat @ params[2] + params[3]
-        loss, d = _sparse_xent(logits, y)
-        g_dense = flat.T @ d
-        g_dense_bias = d.sum(axis=0)
-        dh = d @ dense_kernel.T
+        loss, dense_grads, dh = dense_step(flat, y, _sparse_xent)
         dh *= flat > 0
         dh = dh.reshape(n * oh * ow, cout)
         g_kernel = (cols.T @ dh).reshape(kernel.shape)
-        update(params, [g_kernel, dh.sum(axis=0), g_dense, g_dense_bias])
+        update(params, [g_kernel, dh.sum(axis=0), *dense_grads])
         return loss
 
     return step
@@ -163,7 +165,7 @@ def build(w: Workload) -> Step:
         step = _mlp_step(params, _bce_logits, _rmsprop(lr, params))
     elif w.name == "W3":
         step = _mlp_step(params, _sparse_xent, _adam(lr, params))
-    elif w.name == "W4":
+    elif w.name in ("W4", "W6"):
         step = _cnn_step(params, _adam(lr, params))
     elif w.name == "W5":
         step = _mlp_step(params, _xent, _sgd(lr))

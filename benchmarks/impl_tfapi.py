@@ -41,6 +41,18 @@ def _keras_parts(tf, w: Workload):
         )
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         optimizer = keras.optimizers.Adam(w.lr)
+    elif w.name == "W6":
+        model = keras.Sequential(
+            [
+                keras.Input((28, 28, 1)),
+                layers.Conv2D(w.hidden[0], 3, activation="relu"),
+                layers.Flatten(),
+                layers.Dense(w.hidden[1], activation="relu"),
+                layers.Dense(10),
+            ]
+        )
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        optimizer = keras.optimizers.Adam(w.lr)
     elif w.name == "W5":
         width = w.weights[0].shape[0]
         body = [keras.Input((width,)), *[layers.Dense(n, activation="relu") for n in w.hidden]]
@@ -54,8 +66,9 @@ def _keras_parts(tf, w: Workload):
     return model, loss, optimizer
 
 
-def build(tf, w: Workload, compiled: bool) -> Step:
-    """Workload `w` on the TF-like module `tf`, eager or (`compiled`) under `tf.function`."""
+def build(tf, w: Workload, compiled: bool, jit_compile: bool = False) -> Step:
+    """Workload `w` on the TF-like module `tf`, eager or (`compiled`) under `tf.function`,
+    with `jit_compile=True` when asked (XLA in TensorFlow)."""
     batches = [(tf.constant(x), tf.constant(y)) for x, y in w.batches]
     lr = w.lr
     if w.name == "W1":
@@ -81,6 +94,8 @@ def build(tf, w: Workload, compiled: bool) -> Step:
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
             return loss
 
-    if compiled:
+    if jit_compile:
+        step = tf.function(step, jit_compile=True)
+    elif compiled:
         step = tf.function(step)
     return Step(step, batches, to_float=lambda loss: float(loss.numpy()))

@@ -33,8 +33,39 @@ def _load(torch, linears, weights) -> None:
             layer.bias.copy_(torch.from_numpy(bias))
 
 
-def build(torch, w: Workload) -> Step:
-    """Workload `w` in PyTorch eager."""
+def _compiled(torch, model):
+    """`torch.compile(model)` (forward and backward through Inductor), or NotImplementedError
+    saying why it cannot run on this machine."""
+    try:
+        return torch.compile(model)
+    except Exception as e:  # no C++ compiler, unsupported Python, ...
+        raise NotImplementedError(f"n/a (torch.compile: {type(e).__name__}: {e})") from e
+
+
+def _conv_stack(torch, w: Workload):
+    """Conv2D 3x3 valid + relu, flatten, then Dense layers (relu between them) as in Keras;
+    the first Dense layer's rows permuted from Keras' (h, w, c) order to torch's (c, h, w)."""
+    nn = torch.nn
+    filters = w.hidden[0]
+    kernel, bias, *dense = w.weights
+    conv = nn.Conv2d(1, filters, 3)
+    widths = [26 * 26 * filters] + [k.shape[1] for k in dense[::2]]
+    linears = [nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
+    modules = [conv, nn.ReLU(), nn.Flatten()]
+    for linear in linears:
+        modules += [linear, nn.ReLU()]
+    model = nn.Sequential(*modules[:-1])
+    dense = list(dense)
+    dense[0] = dense[0].reshape(26, 26, filters, -1).transpose(2, 0, 1, 3).reshape(widths[0], -1)
+    with torch.no_grad():
+        conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))))
+        conv.bias.copy_(torch.from_numpy(bias))
+    _load(torch, linears, dense)
+    return model
+
+
+def build(torch, w: Workload, compiled: bool = False) -> Step:
+    """Workload `w` in PyTorch eager, or with the model under `torch.compile` (`compiled`)."""
     nn = torch.nn
     lr = w.lr
     if w.name == "W1":
@@ -42,8 +73,13 @@ def build(torch, w: Workload) -> Step:
         b = torch.tensor(w.weights[1], requires_grad=True)
         batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in w.batches]
 
+        def mse(x, y):
+            return torch.mean(torch.square(W * x + b - y))
+
+        forward = _compiled(torch, mse) if compiled else mse
+
         def step(x, y):
-            loss = torch.mean(torch.square(W * x + b - y))
+            loss = forward(x, y)
             loss.backward()
             with torch.no_grad():
                 W.sub_(lr * W.grad)
@@ -65,17 +101,8 @@ def build(torch, w: Workload) -> Step:
         model = _linear_stack(torch, (784, *w.hidden, 10), w.weights, flatten=True)
         loss_fn = nn.CrossEntropyLoss()
         optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
-    elif w.name == "W4":
-        filters = w.hidden[0]
-        conv, dense = nn.Conv2d(1, filters, 3), nn.Linear(26 * 26 * filters, 10)
-        model = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), dense)
-        kernel, bias, dense_kernel, dense_bias = w.weights
-        # Keras flattens (h, w, c), torch (c, h, w): permute the dense rows to match.
-        dense_kernel = dense_kernel.reshape(26, 26, filters, 10).transpose(2, 0, 1, 3)
-        with torch.no_grad():
-            conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))))
-            conv.bias.copy_(torch.from_numpy(bias))
-        _load(torch, [dense], [dense_kernel.reshape(-1, 10), dense_bias])
+    elif w.name in ("W4", "W6"):
+        model = _conv_stack(torch, w)
         batches = [
             (torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))), torch.from_numpy(y))
             for x, y in w.batches
@@ -90,10 +117,11 @@ def build(torch, w: Workload) -> Step:
     else:
         raise ValueError(f"no PyTorch model for workload {w.name}")
     model.train()
+    forward = _compiled(torch, model) if compiled else model
 
     def step(x, y):
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
+        loss = loss_fn(forward(x), y)
         loss.backward()
         optimizer.step()
         return loss

@@ -4,7 +4,8 @@ Compares, in microseconds per step: the per-variable update (one `update_step` p
 variable), the fused update (one `update_step` over flat buffers, see
 tapeflow/keras/optimizers/_flat.py, used automatically below its size limit), and the
 floor: the same Adam arithmetic as bare NumPy calls with `out=` buffers, per variable.
-Run: `python -m benchmarks.optimizer_update`.
+Run: `python -m benchmarks.optimizer_update` (with Numba installed the updates are its fused
+kernels; `TAPEFLOW_NATIVE=0` measures the NumPy fallback).
 """
 
 from __future__ import annotations

@@ -12,14 +12,21 @@ from .workloads import TITLES
 LABELS = {
     ("tapeflow", "eager"): "tapeflow eager",
     ("tapeflow", "function"): "tapeflow tf.function",
+    ("tapeflow", "jit"): "tapeflow jit_compile (runs the tf.function plan)",
     ("tensorflow", "eager"): "TensorFlow eager",
     ("tensorflow", "function"): "TensorFlow tf.function",
+    ("tensorflow", "jit"): "TensorFlow XLA (jit_compile)",
     ("torch", "eager"): "PyTorch eager",
+    ("torch", "compile"): "PyTorch torch.compile",
     ("jax", "jit"): "JAX jit",
     ("numpy", "floor"): "hand-written NumPy",
 }
 NUMPY, TORCH = ("numpy", "floor"), ("torch", "eager")
 TF_EAGER, TF_FUNCTION = ("tapeflow", "eager"), ("tapeflow", "function")
+TF_JIT = ("tapeflow", "jit")
+TENSORFLOW_FUNCTION, TENSORFLOW_XLA = ("tensorflow", "function"), ("tensorflow", "jit")
+JAX = ("jax", "jit")
+PEERS = [i for i in LABELS if i[0] not in ("tapeflow", "numpy")]
 NOISY = 0.15  # a cell whose rounds' interquartile range exceeds this fraction gets a mark
 
 
@@ -128,40 +135,75 @@ def _verdict(r: float, limit: float, strict: bool = False) -> str:
     return "met" if ok else f"missed by {r / limit:.2f}x"
 
 
+def _fastest_peer(result, name):
+    """The peer implementation (not tapeflow, not NumPy) with the lowest median on `name`."""
+    timed = [(median(result, name, i), i) for i in PEERS if median(result, name, i)]
+    return min(timed)[1] if timed else None
+
+
 def targets(result) -> list[tuple[str, str, str, str]]:
-    """(target, measured, verdict, best-round ratio and verdict) for each target of the issue
-    that this run can judge."""
+    """(target, measured, verdict, best-round ratio and verdict) for each target of issue 12
+    that this run can judge (all strict: "ahead of" means a ratio under 1)."""
     names = result["workloads"]
-    checks = [
-        (n, TF_EAGER, TORCH, 1.0, True, "tapeflow eager faster than PyTorch eager")
-        for n in ("W1", "W2", "W3")
-        if n in names
-    ]
-    checks += [
-        (n, TF_EAGER, NUMPY, 1.5, False, "tapeflow eager within 1.5x of NumPy")
-        for n in ("W4", "W5")
-        if n in names
-    ]
-    checks += [
-        (n, TF_FUNCTION, NUMPY, 1.3, False, "tapeflow tf.function within 1.3x of NumPy")
-        for n in names
-    ]
+    checks = []
+    for n in ("W1", "W2", "W3"):
+        checks.append((n, TF_JIT, JAX, 1.0, True, "jit_compile ahead of JAX jit"))
+    for n in ("W4", "W6"):
+        checks.append((n, TF_JIT, TENSORFLOW_FUNCTION, 1.0, True, "jit_compile ahead of TF"))
+        checks.append((n, TF_JIT, TENSORFLOW_XLA, 1.0, True, "jit_compile ahead of XLA"))
+    peer = _fastest_peer(result, "W5") if "W5" in names else None
+    if peer is not None:
+        what = f"jit_compile within 1.1x of the fastest peer ({LABELS[peer]})"
+        checks.append(("W5", TF_JIT, peer, 1.1, False, what))
+    for n in ("W1", "W2", "W3", "W4", "W6"):
+        checks.append(
+            (n, TF_FUNCTION, TENSORFLOW_FUNCTION, 1.0, True, "tf.function ahead of TF's")
+        )
+        checks.append((n, TF_EAGER, TORCH, 1.0, True, "eager faster than PyTorch eager"))
     rows = []
     for name, impl, base, limit, strict, what in checks:
+        if name not in names:
+            continue
         r = ratio(result, name, impl, base)
         if r is None:
-            status = _status(result, name, impl)
+            status = _status(result, name, impl) or _status(result, name, base)
             if status:
                 rows.append((f"{name}: {what}", status, "-", "-"))
             continue
         best = best_ratio(result, name, impl, base)
         best_text = "-" if best is None else f"{best:.2f}x, {_verdict(best, limit, strict)}"
         rows.append((f"{name}: {what}", f"{r:.2f}x", _verdict(r, limit, strict), best_text))
+    if result.get("load"):
+        for name in ("W3", "W6"):
+            for impl in (TF_EAGER, TF_FUNCTION, TF_JIT):
+                slowdown = load_slowdown(result, name, impl)
+                if name in names and slowdown is not None:
+                    what = f"{LABELS[impl]} under load at most 2x its idle time"
+                    rows.append(
+                        (f"{name}: {what}", f"{slowdown:.2f}x", _verdict(slowdown, 2.0), "-")
+                    )
     seconds = result["frameworks"].get("tapeflow", {}).get("import_s")
     if seconds is not None:
         measured = f"{seconds:.3f} s"
         rows.append(("`import tapeflow` under 0.25 s", measured, _verdict(seconds, 0.25), "-"))
     return rows
+
+
+def load_slowdown(result, name, impl) -> float | None:
+    """Median time per step under load over the idle median (the rounds under load run
+    after the idle ones, so this ratio is not paired round by round)."""
+    info = _cell(result, name, impl)
+    if not info or not info.get("median_s") or not info.get("median_load_s"):
+        return None
+    return info["median_load_s"] / info["median_s"]
+
+
+def _load_cell(result, name, impl) -> str:
+    status = _status(result, name, impl)
+    info = _cell(result, name, impl)
+    if status or not info.get("median_load_s"):
+        return status or "-"
+    return f"{fmt_time(info['median_load_s'])} ({load_slowdown(result, name, impl):.2f}x)"
 
 
 def loss_check(result, name, impl) -> tuple[str, bool | None]:
@@ -243,10 +285,24 @@ def markdown(result, chart_name: str | None = None) -> str:
     ]
     if chart_name:
         out += [f"![time per step]({chart_name})", ""]
+    if result.get("load"):
+        out += [
+            f"## Under load: {result['load']} busy processes",
+            "",
+            f"The same rounds again while {result['load']} processes spin on a CPU each (at "
+            "the workers' niceness), started "
+            f"{result.get('load_settle_s', '?')} s before; load average "
+            f"{result.get('loadavg_load_start')} at their start and "
+            f"{result.get('loadavg_load_end')} at their end. Median time per step, and in "
+            "brackets over the idle median.",
+            "",
+            *_table(result, names, lambda n, i: _load_cell(result, n, i)),
+            "",
+        ]
     rows = targets(result)
     if rows:
         out += [
-            "## Targets (issue 5)",
+            "## Targets (issue 12)",
             "",
             "| target | measured (median of paired ratios) | verdict | best rounds |",
             "|---|---|---|---|",

@@ -1,11 +1,13 @@
-"""The benchmark suite: W1..W5 on tapeflow, TensorFlow, PyTorch, JAX and hand-written NumPy.
+"""The benchmark suite: W1..W6 on tapeflow, TensorFlow, PyTorch, JAX and hand-written NumPy.
 
-`python -m benchmarks [--quick] [--workloads W1,W2]`. The driver imports no framework: it
-starts one worker process per framework installed in this interpreter (same thread settings
-for all), has each build, warm up and calibrate its implementations, then runs interleaved
-rounds (every round times one block of steps of every implementation of every workload, in a
-rotating order, one process at a time) and reports the median over rounds of the time per
-step, the ratios within this run, the loss check and each framework's import time.
+`python -m benchmarks [--quick] [--workloads W1,W2] [--load N]`. The driver imports no
+framework: it starts one worker process per framework installed in this interpreter (same
+thread settings for all), has each build, warm up and calibrate its implementations, then
+runs interleaved rounds (every round times one block of steps of every implementation of
+every workload, in a rotating order, one process at a time) and reports the median over
+rounds of the time per step, the ratios within this run, the loss check and each framework's
+import time. With `--load N`, the same rounds run again while N busy processes compete for
+the CPUs.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 SETTLE_SECONDS = 0.3
+# Before the rounds under load, the busy processes run this long alone: the one-minute load
+# average that tapeflow's thread default reads has then risen most of the way.
+LOAD_SETTLE_SECONDS = 30.0
+_BUSY_LOOP = "while True: pass"
 
 
 def available(framework: str) -> bool:
@@ -42,8 +48,14 @@ def available(framework: str) -> bool:
         return False
 
 
-def worker_env(threads: int = timing.THREADS) -> dict:
+def worker_env(threads: int = timing.THREADS, framework: str = "") -> dict:
+    """The environment of a worker: every thread variable set to `threads`, except for
+    tapeflow, which runs with its default (the BLAS's own count, fewer when other processes
+    are busy; see tapeflow/backend/threads.py): setting them would switch that default off."""
     env = timing.thread_env(threads=threads)
+    if framework == "tapeflow":
+        for name in timing.THREAD_ENV:
+            env.pop(name, None)
     path = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(_PACKAGE_ROOT) + (os.pathsep + path if path else "")
     return env
@@ -104,6 +116,36 @@ class _Process:
             self.proc.kill()
 
 
+class BusyLoad:
+    """N processes spinning on a CPU each, at the workers' niceness (so they compete on
+    equal terms), started and stopped by the suite (by their own process ids)."""
+
+    def __init__(self, count: int, nice: int = 0):
+        self.count, self.nice = count, nice
+        self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self):
+        for _ in range(self.count):
+            self.procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", _BUSY_LOOP],
+                    stdin=subprocess.DEVNULL,
+                    preexec_fn=(lambda: _renice(self.nice)) if self.nice else None,
+                )
+            )
+        return self
+
+    def __exit__(self, *exc):
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs = []
+
+
 def import_time(framework: str, repeat: int, env: dict) -> float | None:
     """Median seconds of `import framework` in a fresh interpreter (the interpreter's own
     start-up is not counted)."""
@@ -153,10 +195,14 @@ def run_suite(
     threads: int = timing.THREADS,
     nice: int = 0,
     settle: float = SETTLE_SECONDS,
+    load: int = 0,
+    load_settle: float = LOAD_SETTLE_SECONDS,
 ) -> dict:
-    """Runs the suite and returns every measurement as a JSON-able dict."""
+    """Runs the suite and returns every measurement as a JSON-able dict.
+
+    With `load` > 0, after the idle rounds the same number of rounds runs again while `load`
+    busy processes compete for the CPUs (started `load_settle` seconds before)."""
     started = time.time()
-    env = worker_env(threads)
     result = {
         "workloads": list(names),
         "rounds": rounds,
@@ -164,6 +210,8 @@ def run_suite(
         "threads": threads,
         "nice": nice,
         "settle_s": settle,
+        "load": load,
+        "load_settle_s": load_settle,
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "machine": {"cpus": os.cpu_count(), "cpu": _cpu_model(), "platform": platform.platform()},
@@ -181,7 +229,7 @@ def run_suite(
             for framework in (f for f in frameworks if f not in missing):
                 log(f"starting {framework} ...")
                 with open(Path(tmp) / f"{framework}.log", "w") as worker_log:
-                    p = _Process(framework, worker_log, env, nice)
+                    p = _Process(framework, worker_log, worker_env(threads, framework), nice)
                 if "error" in p.hello:
                     result["frameworks"][framework] = {"status": p.hello["error"]}
                     p.close()
@@ -194,8 +242,15 @@ def run_suite(
                 result["frameworks"][framework] = {"status": "ok", "version": setup["version"]}
                 processes[framework] = p
                 for key, info in setup["impls"].items():
-                    result["impls"][key] = {**info, "per_step": []}
+                    result["impls"][key] = {**info, "per_step": [], "per_step_load": []}
             _rounds(result, processes, names, rounds, log, settle)
+            if load:
+                log(f"starting {load} busy processes, {load_settle:.0f} s before the rounds ...")
+                with BusyLoad(load, nice):
+                    time.sleep(load_settle)
+                    result["loadavg_load_start"] = _loadavg()
+                    _rounds(result, processes, names, rounds, log, settle, "per_step_load")
+                    result["loadavg_load_end"] = _loadavg()
             for p in processes.values():
                 final = p.ask("final")
                 for key, last in final.get("last_losses", {}).items():
@@ -210,16 +265,18 @@ def run_suite(
         log("timing imports ...")
         for framework in ("numpy", *(f for f in frameworks if f != "numpy")):
             if framework in processes or (framework == "numpy" and available("numpy")):
-                seconds = import_time(framework, import_repeat, worker_env(threads))
+                seconds = import_time(framework, import_repeat, worker_env(threads, framework))
                 result["frameworks"].setdefault(framework, {})["import_s"] = seconds
     result["elapsed_s"] = time.time() - started
     for info in result["impls"].values():
         if info.get("per_step"):
             info["median_s"] = statistics.median(info["per_step"])
+        if info.get("per_step_load"):
+            info["median_load_s"] = statistics.median(info["per_step_load"])
     return result
 
 
-def _rounds(result, processes, names, rounds, log, settle: float = 0.0) -> None:
+def _rounds(result, processes, names, rounds, log, settle=0.0, field="per_step") -> None:
     cells = {
         name: [
             key
@@ -229,7 +286,7 @@ def _rounds(result, processes, names, rounds, log, settle: float = 0.0) -> None:
         for name in names
     }
     for r in range(rounds):
-        log(f"round {r + 1}/{rounds}")
+        log(f"round {r + 1}/{rounds}" + (" under load" if field != "per_step" else ""))
         for name in names:
             keys = cells[name]
             if not keys:
@@ -247,7 +304,7 @@ def _rounds(result, processes, names, rounds, log, settle: float = 0.0) -> None:
                 if "error" in answer:
                     info["error"] = answer["error"]
                     continue
-                info["per_step"].append(answer["seconds"] / answer["n"])
+                info[field].append(answer["seconds"] / answer["n"])
 
 
 def main(argv=None) -> int:
@@ -271,6 +328,18 @@ def main(argv=None) -> int:
         type=float,
         default=SETTLE_SECONDS,
         help="pause before each timed block, so other workers' spinning threads go idle",
+    )
+    parser.add_argument(
+        "--load",
+        type=int,
+        default=0,
+        help="after the idle rounds, run them again with N busy processes competing",
+    )
+    parser.add_argument(
+        "--load-settle",
+        type=float,
+        default=LOAD_SETTLE_SECONDS,
+        help="seconds the busy processes run before the rounds under load",
     )
     parser.add_argument("--out", default=str(RESULTS), help="folder for latest.{md,json,png}")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG bar chart")
@@ -301,6 +370,8 @@ def main(argv=None) -> int:
         threads=args.threads,
         nice=args.nice,
         settle=args.settle,
+        load=args.load,
+        load_settle=args.load_settle,
     )
     result["command"] = "python -m benchmarks " + " ".join(
         argv if argv is not None else sys.argv[1:]

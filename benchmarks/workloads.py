@@ -1,4 +1,4 @@
-"""The five benchmark workloads: sizes, hyperparameters, data batches and initial weights.
+"""The six benchmark workloads: sizes, hyperparameters, data batches and initial weights.
 
 Everything here is plain NumPy from fixed seeds, so every framework trains the same float32
 model on the same batches from the same starting point. Each implementation module loads
@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-NAMES = ("W1", "W2", "W3", "W4", "W5")
+NAMES = ("W1", "W2", "W3", "W4", "W5", "W6")
 TITLES = {
     "W1": "linear, 1000 points, MSE, assign_sub",
     "W2": "heart MLP 11-64-64-1, BCE, RMSprop, batch 32",
     "W3": "MNIST MLP 784-128-10, SCCE, Adam, batch 32",
     "W4": "MNIST CNN conv3x3x32-dense10, SCCE, Adam, batch 64",
     "W5": "wide MLP 1024-1024-1024-10, softmax CE, SGD, batch 512",
+    "W6": "TF quickstart CNN conv3x3x32-dense128-dense10, SCCE, Adam, batch 32",
 }
 # Batches are drawn once and cycled through, so timing never includes a data pipeline; a
 # few distinct batches keep the loss honest (it must fall on data the model keeps seeing).
@@ -36,12 +37,12 @@ class Workload:
     """One workload, ready to be loaded into any framework.
 
     Attributes:
-        name: "W1".."W5".
+        name: "W1".."W6".
         batches: list of (x, y) NumPy pairs, cycled through step after step.
         weights: initial weights in Keras order and layout (kernel, bias, kernel, bias, ...).
         lr: learning rate.
         data_source: where the data came from (a file, or "synthetic").
-        hidden: layer widths (W2, W3, W5), image side (W3, W4), number of classes.
+        hidden: layer widths (W2, W3, W5), conv filters (W4; W6: filters, dense width).
     """
 
     name: str
@@ -188,8 +189,8 @@ def make(name: str, tiny: bool = False, n_batches: int = N_BATCHES) -> Workload:
         batches = _cut(x, y, 8 if tiny else 32, 1 if tiny else n_batches, rng)
         weights = _dense_weights(rng, (11, 64, 64, 1))
         return Workload(name, batches, weights, 1e-3, source, hidden=(64, 64))
-    if name in ("W3", "W4"):
-        batch = (4 if tiny else 32) if name == "W3" else (4 if tiny else 64)
+    if name in ("W3", "W4", "W6"):
+        batch = (4 if tiny else 64) if name == "W4" else (4 if tiny else 32)
         count = batch * (1 if tiny else n_batches)
         x, y, source = mnist(count, rng, synthetic=tiny)
         if name == "W3":
@@ -199,6 +200,9 @@ def make(name: str, tiny: bool = False, n_batches: int = N_BATCHES) -> Workload:
         x = x[..., None]  # NHWC, one channel
         batches = _cut(x, y, batch, 1 if tiny else n_batches, rng)
         conv = [_glorot(rng, 9, 9 * 32, (3, 3, 1, 32)), np.zeros(32, "f4")]
+        if name == "W6":  # TensorFlow's quickstart for experts: one more Dense(128, relu)
+            dense = _dense_weights(rng, (26 * 26 * 32, 128, 10))
+            return Workload(name, batches, conv + dense, 1e-3, source, hidden=(32, 128))
         dense = [_glorot(rng, 26 * 26 * 32, 10, (26 * 26 * 32, 10)), np.zeros(10, "f4")]
         return Workload(name, batches, conv + dense, 1e-3, source, hidden=(32,))
     if name == "W5":

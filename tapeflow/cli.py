@@ -297,6 +297,7 @@ def info() -> str:
             f"SIMD            baseline {', '.join(simd.get('baseline', []))}; found {found}"
         )
     lines += _thread_lines()
+    lines.append(f"native kernels  {_native_line()}")
     lines.append(f"matplotlib      {_version_of('matplotlib') or 'not installed (no plots)'}")
     root = os.environ.get("TAPEFLOW_DATA") or "~/.tapeflow/datasets"
     lines.append(f"dataset cache   {pathlib.Path(root).expanduser()}")
@@ -317,7 +318,11 @@ def _thread_lines() -> list[str]:
     cpus, load = threads.usable_cpus(), threads.load_average()
     busy = ""
     if load is not None:
-        state = "busy: fewer BLAS threads may train faster" if load > cpus else "not busy"
+        state = (
+            "busy: training steps use fewer BLAS threads unless you chose them"
+            if load > cpus
+            else "not busy"
+        )
         busy = f"; load average {load:.2f} ({state})"
     lines.append(f"CPUs            {cpus} usable of {os.cpu_count()}{busy}")
     variables = threads.THREAD_VARS
@@ -328,6 +333,17 @@ def _thread_lines() -> list[str]:
         "tf.config.threading.set_intra_op_parallelism_threads(N)"
     )
     return lines
+
+
+def _native_line() -> str:
+    from .backend import native
+
+    info = native.status()
+    if info["numba"] is None:
+        return "off: Numba is not installed (pip install tapeflow[fast])"
+    if not info["enabled"]:
+        return f"off (Numba {info['numba']}; TAPEFLOW_NATIVE=0)"
+    return f"on (Numba {info['numba']}; compiled on first use, cached on disk)"
 
 
 def _numpy_config(numpy) -> dict:

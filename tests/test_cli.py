@@ -149,9 +149,20 @@ def test_info_says_when_the_machine_is_busy(monkeypatch):
     monkeypatch.setattr(cli.threads, "load_average", lambda: 9.5)
     monkeypatch.setattr(cli.threads, "usable_cpus", lambda: 2)
     assert "2 usable of" in cli.info()
-    assert "load average 9.50 (busy: fewer BLAS threads may train faster)" in cli.info()
+    busy = "load average 9.50 (busy: training steps use fewer BLAS threads unless you chose them)"
+    assert busy in cli.info()
     monkeypatch.setattr(cli.threads, "load_average", lambda: 0.5)
     assert "load average 0.50 (not busy)" in cli.info()
+
+
+def test_info_says_whether_native_kernels_run(monkeypatch):
+    from tapeflow.backend import native
+
+    monkeypatch.setattr(native, "available", lambda: False)
+    assert "native kernels  off: Numba is not installed (pip install tapeflow[fast])" in cli.info()
+    monkeypatch.setattr(native, "available", lambda: True)
+    monkeypatch.setitem(native._state, "enabled", False)
+    assert "TAPEFLOW_NATIVE=0" in cli.info()
 
 
 def test_info_reports_thread_variables(monkeypatch):

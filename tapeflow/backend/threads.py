@@ -1,15 +1,17 @@
-"""The BLAS threads behind NumPy: how many there are, setting them, and a warning when they
-compete with other work for the cores.
+"""The threads behind NumPy's BLAS and the native kernels: how many there are, setting them,
+and the default that follows the machine's load.
 
-threadpoolctl answers and sets the thread counts when it is installed; without it the BLAS
-library NumPy loaded (OpenBLAS, MKL or BLIS, found in /proc/self/maps) is asked through its own
-C functions. `tf.config.threading` is built on this module.
+threadpoolctl (the `tapeflow[fast]` extra) answers and sets the BLAS thread counts when it is
+installed; without it the BLAS library NumPy loaded (OpenBLAS, MKL or BLIS, found in
+/proc/self/maps) is asked through its own C functions, so `tf.config.threading` also works
+with NumPy alone, the core's only dependency. `tf.config.threading` is built on this module.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 
 # The variables that fix the thread count of a BLAS or OpenMP runtime when it starts.
@@ -46,7 +48,6 @@ CONFIG_THREADING = (
 )
 # What `tf.config.threading` was told (0: not set, tapeflow leaves the libraries' defaults).
 _settings = {"intra_op": 0, "inter_op": 0}
-_busy_warning = {"done": False}
 
 
 def usable_cpus() -> int:
@@ -91,13 +92,13 @@ def blas_threads() -> list[dict]:
     return pools
 
 
-def set_blas_threads(count: int) -> str:
+def set_blas_threads(count: int, quiet: bool = False) -> str:
     """Sets the thread count of every loaded BLAS library; returns how it was done.
 
     threadpoolctl when installed, else the libraries' own setters. Where neither reaches a
     library (no known BLAS found), the environment variables are set instead: they only act on
     a BLAS library loaded after this call (a new process started from here), and a warning
-    says so."""
+    says so; `quiet` (the load-following default) then changes nothing."""
     try:
         import threadpoolctl
     except ImportError:
@@ -113,6 +114,8 @@ def set_blas_threads(count: int) -> str:
             done.append(api)
     if done:
         return "library call (" + ", ".join(sorted(set(done))) + ")"
+    if quiet:
+        return "not reached"
     for var in THREAD_VARS:
         os.environ[var] = str(count)
     warnings.warn(
@@ -129,17 +132,28 @@ def set_blas_threads(count: int) -> str:
 def set_intra_op_parallelism_threads(num_threads: int) -> None:
     """`tf.config.threading.set_intra_op_parallelism_threads`: the threads one op may use.
 
-    In tapeflow these are the BLAS threads (matrix products and convolutions). 0 keeps the
-    current count (TensorFlow's 0 means "let the system choose")."""
+    In tapeflow these are the BLAS threads (matrix products and convolutions) and Numba's
+    threads for native kernels. 0 keeps the current count (TensorFlow's 0 means "let the
+    system choose"); any other count is kept as set, also on a busy machine."""
     num_threads = _check_count("set_intra_op_parallelism_threads", num_threads)
     if num_threads:
         set_blas_threads(num_threads)
     _settings["intra_op"] = num_threads
+    apply_native_threads()
 
 
 def get_intra_op_parallelism_threads() -> int:
     """`tf.config.threading.get_intra_op_parallelism_threads`: the last count set, 0 if none."""
     return _settings["intra_op"]
+
+
+def apply_native_threads() -> None:
+    """Gives Numba the intra-op thread count, when one is set and Numba is loaded (the
+    native kernels call this when they load, so the order of the two does not matter)."""
+    count = _settings["intra_op"]
+    numba = sys.modules.get("numba")
+    if count and numba is not None:
+        numba.set_num_threads(min(count, numba.config.NUMBA_NUM_THREADS))
 
 
 def set_inter_op_parallelism_threads(num_threads: int) -> None:
@@ -155,39 +169,58 @@ def get_inter_op_parallelism_threads() -> int:
     return _settings["inter_op"]
 
 
-def warn_if_busy() -> None:
-    """Warns once per process when the machine is busy (load average above the usable CPUs)
-    while the BLAS runs several threads that nobody chose: those threads then wait for each
-    other and training can get several times slower. Cheap after the first call."""
-    if _busy_warning["done"]:
-        return
-    _busy_warning["done"] = True
-    load, cpus = load_average(), usable_cpus()
-    if load is None or load <= cpus or _threads_chosen():
-        return
-    counts = [p["num_threads"] for p in blas_threads() if p["num_threads"]]
-    if not counts or max(counts) < 2:
-        return
-    warnings.warn(
-        f"the machine is busy (load average {load:.1f} on {cpus} CPUs) and NumPy's BLAS runs "
-        f"{max(counts)} threads, which then wait for each other: training can be several "
-        "times slower. Use fewer threads: tf.config.threading."
-        "set_intra_op_parallelism_threads(1) before training, or OMP_NUM_THREADS=1 before "
-        "starting Python (`tapeflow info` shows the threads).",
-        RuntimeWarning,
-        stacklevel=_stacklevel_outside_tapeflow(),
-    )
+# ---- the default: follow the load -------------------------------------------------------------
+
+# OpenBLAS threads wait for each other by spinning: on a machine where other processes want
+# the CPUs too, two threads on two cores made steps 10-50x slower than one thread (W3: 0.46
+# ms a step with one thread, 21 ms with two, load average 7 on 2 cores). So when nobody
+# chose the threads, tapeflow uses as many as the other processes leave free, at least one.
+CHECK_SECONDS = 2.0
+_policy = {"off": False, "next_check": 0.0, "sample": None, "threads": None}
 
 
-def _stacklevel_outside_tapeflow() -> int:
-    """The `stacklevel` that makes a warning of `warn_if_busy` point at the first caller
-    outside tapeflow (the user's `apply_gradients` or `fit` line)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(2), 2  # level 1 is warn_if_busy, 2 its caller
-    # tf.function's generated plans are tapeflow's code too, under a name of their own.
-    while frame is not None and frame.f_code.co_filename.startswith((package, "<tf.function")):
-        frame, level = frame.f_back, level + 1
-    return level
+def follow_load() -> None:
+    """Sets the BLAS threads to the CPUs that other processes leave free (at least 1), at
+    most every `CHECK_SECONDS`; does nothing when the threads were chosen (a thread variable
+    in the environment, or tf.config.threading). Called by every optimizer step: between
+    checks it costs one clock read.
+
+    The others' load is the one-minute load average less this process's own CPU use since
+    the previous check (its spinning BLAS threads included)."""
+    now = time.monotonic()
+    if now < _policy["next_check"] or _policy["off"]:
+        return
+    _policy["next_check"] = now + CHECK_SECONDS
+    if _threads_chosen():
+        return
+    load = load_average()
+    times = os.times()
+    sample = (now, times.user + times.system)
+    previous, _policy["sample"] = _policy["sample"], sample
+    if load is None:
+        return
+    if previous is None or sample[0] <= previous[0]:
+        own = 1.0  # the first check: this process is running, on one CPU at least
+    else:
+        own = (sample[1] - previous[1]) / (sample[0] - previous[0])
+    cpus = usable_cpus()
+    others = max(0.0, load - own)
+    target = max(1, min(cpus, int(cpus - others + 0.5)))
+    if target == _policy["threads"]:
+        return
+    pools = blas_threads()
+    if not pools:
+        return
+    if _policy["threads"] is None and all(p["num_threads"] == target for p in pools):
+        _policy["threads"] = target
+        return
+    set_blas_threads(target, quiet=True)
+    _policy["threads"] = target
+
+
+def threads_in_use() -> int | None:
+    """The BLAS thread count `follow_load` last chose, None before it chose any."""
+    return _policy["threads"]
 
 
 def _threads_chosen() -> bool:

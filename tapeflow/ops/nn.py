@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import fused, xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
@@ -48,8 +48,9 @@ def _relu_vjp(g, ans, features):
 
 @op("ReluGrad", samples=[_grad_pair((3, 4))], batchable=True)
 def _relu_grad(gradients, features):
-    # TF's kernel multiplies by the mask; np.where is ~15x slower on large arrays.
-    return gradients * (features > 0)
+    # TF's kernel multiplies by the mask (np.where is ~15x slower on large arrays); the fused
+    # kernel does it in one pass, bitwise the same.
+    return fused.relu_grad(gradients, features)
 
 
 @_relu_grad.vjp

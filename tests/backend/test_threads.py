@@ -1,9 +1,9 @@
-"""BLAS threads: reading and setting them (tf.config.threading) and the busy-machine warning."""
+"""BLAS threads: reading and setting them (tf.config.threading) and the default that follows
+the machine's load."""
 
 import os
 import sys
 import types
-import warnings
 
 import numpy as np
 import pytest
@@ -12,17 +12,110 @@ import tapeflow as tf
 from tapeflow.backend import threads
 
 
+class _Machine:
+    """A fake machine for `threads.follow_load`: its load, clock, CPU time and BLAS."""
+
+    def __init__(self):
+        self.load, self.clock, self.cpu_seconds = 0.5, 1000.0, 0.0
+        self.pools = [{"api": "openblas", "path": "/lib/libopenblas.so", "num_threads": 2}]
+        self.calls = []
+
+    def set_blas_threads(self, count, quiet=False):
+        self.calls.append(count)
+        for pool in self.pools:
+            pool["num_threads"] = count
+        return "fake"
+
+    def times(self):
+        return types.SimpleNamespace(user=self.cpu_seconds, system=0.0)
+
+    def run(self, seconds, cpu_rate=1.0):
+        """`seconds` later, this process having used `cpu_rate` CPUs meanwhile."""
+        self.clock += seconds
+        self.cpu_seconds += seconds * cpu_rate
+
+
 @pytest.fixture
-def fresh_warning(monkeypatch):
-    """The busy-machine check as in a new process: not yet done, no thread variable set."""
-    monkeypatch.setitem(threads._busy_warning, "done", False)
+def machine(monkeypatch):
+    """follow_load as in a new process, nobody having chosen the threads, on 2 CPUs."""
+    fake = _Machine()
+    monkeypatch.setattr(threads, "_policy", dict(threads._policy, off=False))
+    threads._policy.update(next_check=0.0, sample=None, threads=None)
     monkeypatch.setitem(threads._settings, "intra_op", 0)
     for var in threads.THREAD_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(threads, "usable_cpus", lambda: 2)
-    pools = [{"api": "openblas", "path": "/lib/libopenblas.so", "num_threads": 2}]
-    monkeypatch.setattr(threads, "blas_threads", lambda: pools)
-    return pools
+    monkeypatch.setattr(threads, "load_average", lambda: fake.load)
+    monkeypatch.setattr(threads, "blas_threads", lambda: fake.pools)
+    monkeypatch.setattr(threads, "set_blas_threads", fake.set_blas_threads)
+    monkeypatch.setattr(threads, "time", types.SimpleNamespace(monotonic=lambda: fake.clock))
+    monkeypatch.setattr(threads, "os", types.SimpleNamespace(times=fake.times, environ={}))
+    return fake
+
+
+def test_threads_follow_the_load_of_other_processes(machine):
+    machine.load = 1.0  # this process alone
+    threads.follow_load()
+    assert machine.calls == [] and threads.threads_in_use() == 2
+    machine.run(3.0)
+    machine.load = 5.0  # four other processes
+    threads.follow_load()
+    assert machine.calls == [1]
+    machine.run(1.0)
+    machine.load = 1.1
+    threads.follow_load()  # within CHECK_SECONDS of the last check: nothing read
+    assert machine.calls == [1]
+    machine.run(2.0)
+    threads.follow_load()  # the others are gone: back to both CPUs
+    assert machine.calls == [1, 2] and threads.threads_in_use() == 2
+
+
+def test_own_spinning_threads_do_not_count_as_other_processes(machine):
+    threads.follow_load()
+    machine.run(4.0, cpu_rate=2.0)  # this process kept both CPUs busy
+    machine.load = 2.2
+    threads.follow_load()
+    assert machine.calls == []
+    machine.run(4.0, cpu_rate=1.0)
+    machine.load = 2.9  # now someone else runs too
+    threads.follow_load()
+    assert machine.calls == [1]
+
+
+@pytest.mark.parametrize("chosen", ["OMP_NUM_THREADS", "intra_op"])
+def test_chosen_threads_are_left_alone(machine, monkeypatch, chosen):
+    if chosen == "intra_op":
+        monkeypatch.setitem(threads._settings, "intra_op", 2)
+    else:
+        monkeypatch.setattr(threads, "os", types.SimpleNamespace(environ={chosen: "2"}))
+    machine.load = 9.0
+    threads.follow_load()
+    assert machine.calls == []
+
+
+def test_no_load_average_changes_nothing(machine):
+    machine.load = None
+    threads.follow_load()
+    assert machine.calls == []
+
+
+def test_a_training_step_follows_the_load(machine):
+    machine.load = 6.0
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    v = tf.Variable([1.0, 2.0])
+    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    np.testing.assert_allclose(v.numpy(), [0.9, 1.9])
+    assert machine.calls == [1]
+
+
+def test_intra_op_threads_reach_numba(restore_blas_threads):
+    numba = pytest.importorskip("numba")
+    before = numba.get_num_threads()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        assert numba.get_num_threads() == 1
+    finally:
+        numba.set_num_threads(before)
 
 
 @pytest.fixture
@@ -32,53 +125,6 @@ def restore_blas_threads():
     for pool in before:
         threads.set_blas_threads(pool["num_threads"])
     threads._settings.update(intra_op=0, inter_op=0)
-
-
-def _train_one_step():
-    optimizer = tf.keras.optimizers.SGD(0.1)
-    v = tf.Variable([1.0, 2.0])
-    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), v)])
-    return v
-
-
-def test_the_first_training_step_warns_once_on_a_busy_machine(fresh_warning, monkeypatch):
-    monkeypatch.setattr(threads, "load_average", lambda: 5.0)
-    with pytest.warns(RuntimeWarning, match="busy") as record:
-        v = _train_one_step()
-    np.testing.assert_allclose(v.numpy(), [0.9, 1.9])
-    message = str(record[0].message)
-    assert "load average 5.0 on 2 CPUs" in message and "runs 2 threads" in message
-    assert "tf.config.threading.set_intra_op_parallelism_threads(1)" in message
-    assert record[0].filename == __file__  # points at the user's apply_gradients line
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        _train_one_step()  # once per process
-
-
-@pytest.mark.parametrize(
-    "load, threads_set, pool_threads",
-    [(1.5, None, 2), (5.0, "OMP_NUM_THREADS", 2), (5.0, "intra_op", 2), (5.0, None, 1)],
-    ids=["idle", "variable-set", "tf.config-set", "one-thread"],
-)
-def test_no_warning_when_idle_or_threads_chosen(
-    fresh_warning, monkeypatch, load, threads_set, pool_threads
-):
-    monkeypatch.setattr(threads, "load_average", lambda: load)
-    fresh_warning[0]["num_threads"] = pool_threads
-    if threads_set == "intra_op":
-        monkeypatch.setitem(threads._settings, "intra_op", 1)
-    elif threads_set:
-        monkeypatch.setenv(threads_set, "1")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        _train_one_step()
-
-
-def test_no_warning_without_a_load_average(fresh_warning, monkeypatch):
-    monkeypatch.setattr(threads, "load_average", lambda: None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        threads.warn_if_busy()
 
 
 def test_blas_threads_finds_numpys_blas():

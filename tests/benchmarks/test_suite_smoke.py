@@ -101,5 +101,34 @@ def test_report_formats_times_and_judges_targets():
         },
     }
     verdicts = {t: v for t, _, v, _ in report.targets(result)}
-    assert verdicts["W1: tapeflow eager faster than PyTorch eager"] == "met"
+    assert verdicts["W1: eager faster than PyTorch eager"] == "met"
     assert verdicts["`import tapeflow` under 0.25 s"] == "met"
+    result["impls"]["W1/jax/jit"] = {"median_s": 20e-6}
+    result["impls"]["W1/tapeflow/jit"] = {"median_s": 25e-6}
+    verdicts = {t: v for t, _, v, _ in report.targets(result)}
+    assert verdicts["W1: jit_compile ahead of JAX jit"] == "missed by 1.25x"
+
+
+def test_load_rounds_run_after_the_idle_ones_and_are_reported(tmp_path):
+    argv = ["--workloads", "W3", "--frameworks", "tapeflow", "--rounds", "1", "--load", "1"]
+    argv += ["--load-settle", "0", "--block", "0.002", "--import-repeat", "0", "--no-chart"]
+    assert suite.main(argv + ["--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "latest.json").read_text())
+    cell = result["impls"]["W3/tapeflow/function"]
+    assert len(cell["per_step"]) == 1 and len(cell["per_step_load"]) == 1
+    assert result["load"] == 1 and result["loadavg_load_start"] is not None
+    text = (tmp_path / "latest.md").read_text()
+    assert "## Under load: 1 busy processes" in text
+    assert report.load_slowdown(result, "W3", report.TF_FUNCTION) > 0
+
+
+def test_the_busy_load_is_gone_after_the_suite():
+    with suite.BusyLoad(2) as load:
+        procs = list(load.procs)
+        assert all(p.poll() is None for p in procs)
+    assert all(p.poll() is not None for p in procs)
+
+
+def test_tapeflow_workers_keep_their_thread_default():
+    assert "OMP_NUM_THREADS" not in suite.worker_env(2, "tapeflow")
+    assert suite.worker_env(2, "numpy")["OMP_NUM_THREADS"] == "2"

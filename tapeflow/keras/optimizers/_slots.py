@@ -7,7 +7,7 @@ A mixin of `Optimizer`. Slots are made per model variable, the first time it get
 
 from __future__ import annotations
 
-from ...backend import threads, xp
+from ...backend import xp
 from ...core import dtypes
 from ...core.module import name_scope
 from ...core.shape import TensorShape
@@ -41,7 +41,6 @@ class SlotStore:
         new = [v for v in variables if v._id not in self._trainable_variables_indices]
         if not new:
             return
-        threads.warn_if_busy()  # the first training step is where slow threads would show
         self.build(self._trainable_variables + new)
         missing = [v.name for v in new if v._id not in self._trainable_variables_indices]
         if missing:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backend import xp
+from ...backend import updates
 from ._flat import elementwise
 from ._gradients import inplace
 from .base_optimizer import Optimizer
@@ -59,15 +59,16 @@ class Adadelta(Optimizer):
         acc_delta = inplace(slots["accumulated_delta_var"])
         dt = acc_grad.dtype.type
         rho, one_minus_rho = dt(self.rho), dt(1 - self.rho)
-        acc_grad *= rho
-        acc_grad += one_minus_rho * (gradient * gradient)
-        delta = xp.sqrt(acc_delta + self.epsilon) * gradient
-        delta /= xp.sqrt(acc_grad + self.epsilon)
-        xp.negative(delta, out=delta)
-        acc_delta *= rho
-        acc_delta += one_minus_rho * (delta * delta)
-        delta *= dt(learning_rate)
-        inplace(variable)[...] += delta
+        updates.adadelta(
+            inplace(variable),
+            gradient,
+            acc_grad,
+            acc_delta,
+            dt(learning_rate),
+            rho,
+            one_minus_rho,
+            dt(self.epsilon),
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

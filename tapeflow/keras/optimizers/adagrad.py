@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backend import xp
+from ...backend import updates, xp
 from ...core.indexed_slices import IndexedSlices
 from ._flat import elementwise
 from ._gradients import inplace, keras_cast
@@ -70,8 +70,9 @@ class Adagrad(Optimizer):
             accumulator[rows] += g * g
             inplace(variable)[rows] -= lr * g / xp.sqrt(accumulator[rows] + self.epsilon)
             return
-        accumulator += gradient * gradient
-        inplace(variable)[...] -= lr * gradient / xp.sqrt(accumulator + self.epsilon)
+        updates.adagrad(
+            inplace(variable), gradient, accumulator, lr, accumulator.dtype.type(self.epsilon)
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import xp
+from ...backend import updates
 from ._flat import elementwise
 from ._gradients import inplace, keras_cast
 from .base_optimizer import Optimizer
@@ -77,22 +77,17 @@ class Adam(Optimizer):
             * np.sqrt(1 - keras_cast(self.beta_2, dt) ** t)
             / (1 - keras_cast(self.beta_1, dt) ** t)
         )
-        scratch = gradient - m
-        scratch *= dt(1 - self.beta_1)
-        m += scratch
-        xp.multiply(gradient, gradient, out=scratch)
-        scratch -= v
-        scratch *= dt(1 - self.beta_2)
-        v += scratch
-        if self.amsgrad:
-            v_hat = inplace(slots["velocity_hat"])
-            xp.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        xp.sqrt(v, out=scratch)
-        scratch += dt(self.epsilon)
-        step = m * alpha
-        step /= scratch
-        inplace(variable)[...] -= step
+        updates.adam(
+            inplace(variable),
+            gradient,
+            m,
+            v,
+            alpha,
+            dt(1 - self.beta_1),
+            dt(1 - self.beta_2),
+            dt(self.epsilon),
+            v_hat=inplace(slots["velocity_hat"]) if self.amsgrad else None,
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

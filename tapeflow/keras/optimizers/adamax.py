@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backend import xp
+from ...backend import updates
 from ._flat import elementwise
 from ._gradients import inplace, keras_cast
 from .base_optimizer import Optimizer
@@ -61,12 +61,17 @@ class Adamax(Optimizer):
         u = inplace(slots["norm"])
         dt = m.dtype.type
         beta_1_power = keras_cast(self.beta_1, dt) ** dt(self._current_iteration + 1)
-        m += (gradient - m) * dt(1 - self.beta_1)
-        u *= dt(self.beta_2)
-        xp.maximum(u, xp.abs(gradient), out=u)
-        step = dt(learning_rate) * m
-        step /= (1 - beta_1_power) * (u + self.epsilon)
-        inplace(variable)[...] -= step
+        updates.adamax(
+            inplace(variable),
+            gradient,
+            m,
+            u,
+            dt(learning_rate),
+            dt(1 - self.beta_1),
+            dt(self.beta_2),
+            dt(self.epsilon),
+            1 - beta_1_power,
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

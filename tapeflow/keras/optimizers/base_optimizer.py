@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ...backend import xp
+from ...backend import threads, xp
 from ...core import context, distribution, dtypes
 from ...core.indexed_slices import IndexedSlices
 from ...core.module import name_scope
@@ -289,6 +289,7 @@ class Optimizer(SlotStore):
         )
 
     def _apply_now(self, grads, variables):
+        threads.follow_load()  # once a step: BLAS threads as the machine's load allows
         grads = [self._prepare_gradient(g, v) for g, v in zip(grads, variables, strict=True)]
         if self.loss_scale_factor is not None:
             grads = [G.map_values(g, lambda a: a / self.loss_scale_factor) for g in grads]

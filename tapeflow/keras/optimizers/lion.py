@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backend import xp
+from ...backend import updates
 from ._flat import elementwise
 from ._gradients import inplace, keras_cast
 from .base_optimizer import Optimizer
@@ -60,13 +60,16 @@ class Lion(Optimizer):
         m = inplace(self._slots[variable._id]["momentum"])
         dt = m.dtype.type
         beta_1, beta_2 = keras_cast(self.beta_1, dt), keras_cast(self.beta_2, dt)
-        direction = m * beta_1
-        direction += gradient * (1.0 - beta_1)
-        xp.sign(direction, out=direction)
-        direction *= dt(learning_rate)
-        inplace(variable)[...] -= direction
-        m *= beta_2
-        m += gradient * (1.0 - beta_2)
+        updates.lion(
+            inplace(variable),
+            gradient,
+            m,
+            dt(learning_rate),
+            beta_1,
+            1.0 - beta_1,
+            beta_2,
+            1.0 - beta_2,
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backend import xp
+from ...backend import updates
 from ...core import dtypes
 from ...core.module import name_scope
 from ...core.variable import Variable
@@ -93,17 +93,21 @@ class Nadam(Optimizer):
         u_product_t = dt(float(self._u_product._value))
         u_product_t_1 = u_product_t * u_t_1
         beta_2_power = beta_2**t
-        m += (gradient - m) * (1 - beta_1)
-        v += (gradient * gradient - v) * (1 - beta_2)
-        m_hat = u_t_1 * m
-        m_hat /= 1 - u_product_t_1
-        m_hat += (1 - u_t) * gradient / (1 - u_product_t)
-        denominator = v / (1 - beta_2_power)
-        xp.sqrt(denominator, out=denominator)
-        denominator += self.epsilon
-        m_hat *= lr
-        m_hat /= denominator
-        inplace(variable)[...] -= m_hat
+        updates.nadam(
+            inplace(variable),
+            gradient,
+            m,
+            v,
+            lr,
+            1 - beta_1,
+            1 - beta_2,
+            u_t_1,
+            1 - u_product_t_1,
+            1 - u_t,
+            1 - u_product_t,
+            1 - beta_2_power,
+            dt(self.epsilon),
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...backend import xp
+from ...backend import updates, xp
 from ...core.indexed_slices import IndexedSlices
 from ._flat import elementwise
 from ._gradients import inplace
@@ -75,30 +75,25 @@ class RMSprop(Optimizer):
         lr = dt(learning_rate)
         rho = dt(self.rho)
         one_minus_rho = dt(1 - self.rho)
-        velocity *= rho
         if isinstance(gradient, IndexedSlices):
+            velocity *= rho
             # Rows without gradient only decay: rho * v + (1 - rho) * 0 is rho * v exactly.
             rows, g = gradient.indices, gradient.values
             velocity[rows] += one_minus_rho * (g * g)
             inplace(variable)[rows] -= lr * g / xp.sqrt(velocity[rows] + self.epsilon)
             return
-        velocity += one_minus_rho * (gradient * gradient)
-        if self.centered:
-            average = inplace(slots["average_gradient"])
-            average *= rho
-            average += one_minus_rho * gradient
-            denominator = velocity - average * average + self.epsilon
-        else:
-            denominator = velocity + self.epsilon
-        increment = lr * gradient
-        increment /= xp.sqrt(denominator, out=denominator)
-        if self.momentum > 0:
-            momentum = inplace(slots["momentum"])
-            momentum *= dt(self.momentum)
-            momentum += increment
-            inplace(variable)[...] -= momentum
-        else:
-            inplace(variable)[...] -= increment
+        updates.rmsprop(
+            inplace(variable),
+            gradient,
+            velocity,
+            lr,
+            rho,
+            one_minus_rho,
+            dt(self.epsilon),
+            average=inplace(slots["average_gradient"]) if self.centered else None,
+            momentum_slot=inplace(slots["momentum"]) if self.momentum > 0 else None,
+            momentum=dt(self.momentum),
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

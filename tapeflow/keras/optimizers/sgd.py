@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...backend import updates
 from ...core.indexed_slices import IndexedSlices
 from ._flat import elementwise
 from ._gradients import inplace, keras_cast
@@ -69,18 +70,17 @@ class SGD(Optimizer):
             return
         a = inplace(variable)
         dt = a.dtype.type
-        lr = dt(learning_rate)
         if self.momentum == 0:
-            a -= gradient * lr
+            updates.sgd(a, gradient, dt(learning_rate))
             return
-        momentum = keras_cast(self.momentum, dt)
-        m = inplace(self._slots[variable._id]["momentum"])
-        m *= momentum
-        m -= gradient * lr
-        if self.nesterov:
-            a += m * momentum - gradient * lr
-        else:
-            a += m
+        updates.sgd(
+            a,
+            gradient,
+            dt(learning_rate),
+            momentum_slot=inplace(self._slots[variable._id]["momentum"]),
+            momentum=keras_cast(self.momentum, dt),
+            nesterov=self.nesterov,
+        )
 
     def get_config(self) -> dict:
         config = super().get_config()

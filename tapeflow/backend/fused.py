@@ -1,0 +1,121 @@
+"""Fused elementwise chains with their reductions, on arrays: a native kernel (one pass, no
+temporaries) or the NumPy fallback.
+
+- `bias_relu(x, bias)`: max(x + bias, 0), bias over the last axis.
+- `relu_grad(g, y)`: g * (y > 0) (TF's ReluGrad).
+- `relu_grad_bias_grad(g, y)`: that, and its sum over every axis but the last (the gradient
+  of the bias added before the relu), in one pass.
+- `sparse_softmax_xent(logits, labels)` / `softmax_xent(logits, labels)`: the per-row loss
+  and its gradient softmax - labels, as TF's kernels return them together.
+
+The bias and relu functions agree bitwise with their fallbacks; the cross entropies use the C
+library's exp and log in the kernel and NumPy's vectorised ones in the fallback, so they
+agree to a few units in the last place (float tolerance), not bitwise. Labels must already
+be checked to lie in [0, classes) (the ops do it). A compiler of whole traced steps can call
+these directly.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+from . import native, xp
+
+_NATIVE_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
+# Below this many elements a kernel call costs more than the NumPy calls it replaces.
+MIN_NATIVE_SIZE = 256
+
+
+def _kernels(*arrays):
+    if xp is not numpy:
+        return None
+    first = arrays[0]
+    if first.dtype not in _NATIVE_DTYPES or first.size < MIN_NATIVE_SIZE or first.ndim == 0:
+        return None
+    for a in arrays:
+        if a.dtype != first.dtype or not a.flags.c_contiguous:
+            return None
+    return native.kernels("nn")
+
+
+def _constants(dtype):
+    return numpy.array([0, 1], dtype=dtype)
+
+
+def _rows(a):
+    return a.reshape(-1, a.shape[-1])
+
+
+def bias_relu(x, bias):
+    """max(x + bias, 0) with `bias` (1-D) added along the last axis of `x`."""
+    k = _kernels(x, bias) if bias.ndim == 1 and x.ndim >= 1 else None
+    if k is None or x.shape[-1] != bias.shape[0]:
+        out = x + bias
+        return xp.maximum(out, xp.zeros((), dtype=out.dtype), out=out)
+    out = numpy.empty_like(x)
+    k.bias_relu(_rows(x), bias, _constants(x.dtype), _rows(out))
+    return out
+
+
+def relu_grad(g, y):
+    """g * (y > 0): the gradient of relu at its output (or input) y."""
+    k = _kernels(g, y) if g.shape == y.shape else None
+    if k is None:
+        return g * (y > 0)
+    out = numpy.empty_like(g)
+    k.relu_grad(g.reshape(-1), y.reshape(-1), _constants(g.dtype), out.reshape(-1))
+    return out
+
+
+def relu_grad_bias_grad(g, y):
+    """(g * (y > 0), its sum over every axis but the last)."""
+    k = _kernels(g, y) if g.shape == y.shape and g.ndim >= 1 else None
+    if k is None:
+        dx = g * (y > 0)
+        return dx, xp.add.reduce(dx, axis=tuple(range(dx.ndim - 1)))
+    dx = numpy.empty_like(g)
+    db = numpy.empty(g.shape[-1], dtype=g.dtype)
+    k.relu_grad_bias_grad(_rows(g), _rows(y), _constants(g.dtype), _rows(dx), db)
+    return dx, db
+
+
+def sparse_softmax_xent(logits, labels):
+    """(loss per row, gradient softmax(logits) - one_hot(labels)) over the last axis."""
+    k = _kernels(logits) if logits.ndim >= 1 and labels.shape == logits.shape[:-1] else None
+    if k is None:
+        shifted = logits - xp.max(logits, axis=-1, keepdims=True)
+        e = xp.exp(shifted)
+        total = xp.sum(e, axis=-1, keepdims=True)
+        index = labels[..., None].astype(xp.intp)
+        loss = (xp.log(total) - xp.take_along_axis(shifted, index, axis=-1))[..., 0]
+        grad = e / total
+        xp.put_along_axis(grad, index, xp.take_along_axis(grad, index, axis=-1) - 1, -1)
+        return loss, grad
+    loss = numpy.empty(logits.shape[:-1], dtype=logits.dtype)
+    grad = numpy.empty_like(logits)
+    k.sparse_softmax_xent(
+        _rows(logits),
+        numpy.ascontiguousarray(labels).reshape(-1),
+        _constants(logits.dtype),
+        loss.reshape(-1),
+        _rows(grad),
+    )
+    return loss, grad
+
+
+def softmax_xent(logits, labels):
+    """(loss per row, gradient softmax(logits) - labels) over the last axis; `labels` are
+    probabilities shaped like `logits`."""
+    k = _kernels(logits, labels) if labels.shape == logits.shape else None
+    if k is None:
+        shifted = logits - xp.max(logits, axis=-1, keepdims=True)
+        e = xp.exp(shifted)
+        total = xp.sum(e, axis=-1, keepdims=True)
+        loss = xp.sum(labels * (xp.log(total) - shifted), axis=-1)
+        return loss, e / total - labels
+    loss = numpy.empty(logits.shape[:-1], dtype=logits.dtype)
+    grad = numpy.empty_like(logits)
+    k.softmax_xent(
+        _rows(logits), _rows(labels), _constants(logits.dtype), loss.reshape(-1), _rows(grad)
+    )
+    return loss, grad

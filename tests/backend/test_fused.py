@@ -1,0 +1,91 @@
+"""Fused elementwise chains: every native kernel against its NumPy fallback (bitwise for the
+bias and relu kernels, float tolerance for the cross entropies, whose exp and log differ).
+Run when Numba is installed."""
+
+import numpy as np
+import pytest
+
+from tapeflow import backend
+from tapeflow.backend import fused, native
+
+pytestmark = [
+    pytest.mark.skipif(not native.available(), reason="Numba is not installed"),
+    pytest.mark.skipif(backend.xp is not np, reason="native kernels run on NumPy arrays only"),
+]
+
+DTYPES = [np.float32, np.float64]
+# Large enough for the kernels (fused.MIN_NATIVE_SIZE), odd sizes; one below the threshold.
+SHAPES = [(300,), (37, 11), (3, 17, 9, 5), (4, 3)]
+
+
+def _both(function, *args):
+    """(native result, fallback result) of `function(*args)`."""
+    native_result = function(*args)
+    native.set_enabled(False)
+    try:
+        fallback_result = function(*args)
+    finally:
+        native.set_enabled(True)
+    return native_result, fallback_result
+
+
+def _bits(a):
+    a = np.asarray(a)
+    return a.view(np.uint32 if a.dtype == np.float32 else np.uint64)
+
+
+def _with_specials(a):
+    flat = a.reshape(-1)
+    flat[:4] = [0.0, -0.0, np.nan, np.inf]
+    return a
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_relu_kernels_equal_their_fallbacks_bitwise(dtype, shape, rng):
+    g = _with_specials(rng.standard_normal(shape).astype(dtype))
+    y = _with_specials(rng.standard_normal(shape).astype(dtype))[::-1].copy()
+    bias = rng.standard_normal(shape[-1]).astype(dtype)
+    with np.errstate(invalid="ignore"):
+        pairs = [
+            _both(fused.relu_grad, g, y),
+            _both(fused.bias_relu, g, bias),
+            *zip(*_both(fused.relu_grad_bias_grad, g, y), strict=True),
+        ]
+        expected = g * (y > 0)
+    for a, b in pairs:
+        assert a.shape == b.shape and a.dtype == b.dtype == dtype
+        np.testing.assert_array_equal(_bits(a), _bits(b))
+    dx, db = pairs[2][0], pairs[3][0]
+    np.testing.assert_array_equal(dx, expected)
+    assert db.shape == (shape[-1],)
+
+
+@pytest.mark.parametrize("shape", [(33, 10), (5, 7, 3), (300,)], ids=str)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_cross_entropy_kernels_agree_with_their_fallbacks(dtype, shape, rng):
+    # (300,) is one row of 300 classes: the kernel sees it as (1, 300).
+    logits = (3 * rng.standard_normal(shape)).astype(dtype)
+    labels = rng.integers(0, shape[-1], shape[:-1])
+    probabilities = rng.uniform(0.0, 1.0, shape).astype(dtype)
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    tolerance = {"rtol": 2e-6, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-13}
+    for function, target in (
+        (fused.sparse_softmax_xent, labels),
+        (fused.softmax_xent, probabilities),
+    ):
+        (loss, grad), (loss0, grad0) = _both(function, logits, target)
+        assert loss.shape == shape[:-1] and grad.shape == shape
+        assert loss.dtype == grad.dtype == dtype
+        np.testing.assert_allclose(loss, loss0, **tolerance)
+        np.testing.assert_allclose(grad, grad0, **tolerance)
+    # The gradient of the mean loss is softmax - one_hot: each row sums to zero.
+    _, grad = fused.sparse_softmax_xent(logits, labels)
+    np.testing.assert_allclose(grad.sum(axis=-1), 0.0, atol=1e-5)
+
+
+def test_kernels_compile_for_int32_labels_too(rng):
+    logits = rng.standard_normal((40, 10)).astype(np.float32)
+    labels = rng.integers(0, 10, 40).astype(np.int32)
+    (loss, _), (loss0, _) = _both(fused.sparse_softmax_xent, logits, labels)
+    np.testing.assert_allclose(loss, loss0, rtol=2e-6)
