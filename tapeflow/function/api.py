@@ -38,6 +38,7 @@ from . import signature as sig
 from .binding import bind_arguments, call_arguments
 from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
 from .export import note_requested
+from .polymorphic import dynamic_axes, relaxed_shape, resolve_axes
 from .retracing import changed_arguments, retracing_message
 from .runtime import GuardFailure
 from .trace import Tracer, Untraceable, tracing
@@ -92,6 +93,11 @@ class Function:
         self._python_function = python_function
         self._name = name or getattr(python_function, "__name__", "function")
         self._input_signature = None if input_signature is None else tuple(input_signature)
+        # Per flat TensorSpec of the signature, the axes of its None dimensions: a trace may
+        # then serve every size of them (see polymorphic.py).
+        self._dynamic = _signature_axes(self._input_signature)
+        self._fast_dynamic = None  # the same per positional argument, for the fast path
+        self._general = []  # (dynamic axes) of concrete functions traced from None specs
         self._autograph = autograph
         self._jit_compile = jit_compile
         self._reduce_retracing = bool(
@@ -102,6 +108,13 @@ class Function:
         except (TypeError, ValueError):
             self._signature = None
         self._fast_names = _positional_names(self._signature)
+        if (
+            self._dynamic is not None
+            and self._fast_names is not None
+            and len(self._fast_names) == len(self._input_signature)
+            and all(isinstance(s, sig.TensorSpec) for s in self._input_signature)
+        ):
+            self._fast_dynamic = self._dynamic
         self._cache = {}
         self._tracing_count = 0
         self._traced_once = False
@@ -179,6 +192,13 @@ class Function:
             except AttributeError:
                 key = None
             entry = self._cache.get(key) if key is not None and len(key) == len(args) else None
+            if entry is None and self._fast_dynamic is not None and key is not None:
+                entry = self._cache.get(
+                    tuple(
+                        (d, relaxed_shape(shape, axes))
+                        for (d, shape), axes in zip(key, self._fast_dynamic)
+                    )
+                )
             if entry is not None and entry.eager is None and not state.recording:
                 self._recent.append(False)
                 self._calls_since_warning += 1
@@ -203,11 +223,10 @@ class Function:
             return self._python_function(*self._args(call), **self._kwargs(call))
         if state.tracer is not None:
             return self._run_eagerly(call)
-        entry = self._cache.get(call.key)
+        entry = self._lookup(call)
         if entry is None:
-            entry = self._cache[call.key] = _Entry()
             self._note_call(traced=True, call=call)
-            return self._trace_and_keep(entry, call)
+            return self._trace_and_keep(call)
         self._note_call(traced=False, call=call)
         if entry.eager is not None:
             return self._run_eagerly(call)
@@ -226,6 +245,26 @@ class Function:
             return cf._pack(out)
         return self._retrace_for_guards(entry, call)
 
+    def _lookup(self, call):
+        """The entry for `call`: its exact shapes' first, else one serving every size of its
+        None dimensions (of the input_signature, or of a concrete function's specs)."""
+        entry = self._cache.get(call.key)
+        if entry is not None:
+            return entry
+        if call.relaxed_key is not None:
+            entry = self._cache.get(call.relaxed_key)
+            if entry is not None:
+                return entry
+        for dynamic in self._general:
+            if len(dynamic) == len(call.tensors):
+                key = sig.relax_key(call.key, _resolved(dynamic, call.tensors))
+                entry = self._cache.get(key)
+                if entry is not None:
+                    call.dynamic = _resolved(dynamic, call.tensors)
+                    call.relaxed_key = key
+                    return entry
+        return None
+
     def _outputs(self, result):
         return as_function_outputs(result, self._python_function)
 
@@ -239,7 +278,7 @@ class Function:
             values = sig.bind_to_signature(
                 self._input_signature, values, lambda: self._describe_call(args, kwargs)
             )
-            return sig.split_arguments(names, values)
+            return sig.split_arguments(names, values, self._dynamic)
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             return sig.split_arguments(self._fast_names, args)
         names, values = self._bind(args, kwargs)
@@ -285,6 +324,7 @@ class Function:
         tracer = Tracer(
             allow_variable_creation=not self._traced_once,
             variable_args={id(v): k for k, v in enumerate(call.variables)},
+            dynamic=call.dynamic,
         )
         tracer.dry = dry
         # Fresh Tensors stand for the arguments (an argument that is also captured stays a
@@ -322,7 +362,7 @@ class Function:
         except Untraceable as e:
             return result, e
 
-    def _trace_and_keep(self, entry, call):
+    def _trace_and_keep(self, call):
         counter = random_ops.op_counter()
         result, cf = self._trace(call)
         if cf is None:
@@ -330,15 +370,23 @@ class Function:
             # at once, allowing no variable creation: a function that creates variables on
             # every call is its ValueError on the first call, and later calls need no trace.
             _, cf = self._trace(call, dry=True, replay_from=counter)
-        self._keep(entry, cf)
+        self._keep(call, cf)
         return result
 
-    def _keep(self, entry, cf):
+    def _keep(self, call, cf):
+        """Keeps a trace under the key it serves: the relaxed key when it serves every size
+        of the call's None dimensions, else the call's exact shapes."""
+        polymorphic = isinstance(cf, ConcreteFunction) and cf.polymorphic
+        key = call.relaxed_key if polymorphic else call.key
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = _Entry()
         if isinstance(cf, ConcreteFunction):
             entry.traces.insert(0, cf)
         elif isinstance(cf, Untraceable):
             entry.eager = str(cf)
             self._warn_eager(str(cf))
+        return entry
 
     def _retrace_for_guards(self, entry, call):
         """No trace of this key fits the call's values: trace the new path, or run eagerly."""
@@ -348,7 +396,7 @@ class Function:
                 f"tensor values for one input signature"
             )
             return self._run_eagerly(call)
-        return self._trace_and_keep(entry, call)
+        return self._trace_and_keep(call)
 
     def _warn_eager(self, reason):
         if reason in self._warned_eager:
@@ -405,30 +453,45 @@ class Function:
         """The trace for these arguments (Tensors, TensorSpecs or Python values).
 
         With no arguments, the `input_signature`'s. Tracing here runs the function on the
-        given values (ones for TensorSpecs) and undoes its variable writes afterwards.
+        given values (ones for TensorSpecs, size 2 in their None dimensions) and undoes its
+        variable writes afterwards. A trace from specs with None dimensions serves every size
+        of them where it can (see polymorphic.py), also for later calls of this Function.
         """
         if not args and not kwargs and self._input_signature is not None:
             args = self._input_signature
         requested = (tuple(args), dict(kwargs))
-        args = nest.map_structure(_example, list(args))
-        kwargs = nest.map_structure(_example, dict(kwargs))
+        spec_axes = {}  # id(example tensor) -> the None axes of the spec it stands for
+
+        def example(x):
+            if isinstance(x, SparseTensorSpec):
+                return x._example()
+            if not isinstance(x, sig.TensorSpec):
+                return x
+            t = x._example()
+            spec_axes[id(t)] = dynamic_axes(x)
+            return t
+
+        args = nest.map_structure(example, list(args))
+        kwargs = nest.map_structure(example, dict(kwargs))
         call = self._split(tuple(args), kwargs)
-        entry = self._cache.get(call.key)
-        if entry is None:
-            entry = self._cache[call.key] = _Entry()
-        if not entry.traces:
+        if call.relaxed_key is None and any(spec_axes.values()):
+            dynamic = [spec_axes.get(id(t), ()) for t in call.tensors]
+            call.dynamic = _resolved(dynamic, call.tensors)
+            call.relaxed_key = sig.relax_key(call.key, call.dynamic)
+            if dynamic not in self._general:
+                self._general.append(dynamic)
+        entry = self._cache.get(call.relaxed_key if call.relaxed_key is not None else call.key)
+        if entry is not None and entry.traces:
+            note_requested(entry.traces[0], *requested)
+            return entry.traces[0]
+        _, cf = self._trace(call, dry=True)
+        if cf is None:  # it created variables: trace once more, as the next call would
             _, cf = self._trace(call, dry=True)
-            if isinstance(cf, ConcreteFunction):
-                entry.traces.insert(0, cf)
-            elif cf is None:  # it created variables: trace once more, as the next call would
-                _, cf = self._trace(call, dry=True)
-                self._keep(entry, cf)
-            else:
-                self._keep(entry, cf)
-            if not isinstance(cf, ConcreteFunction):
-                raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
-        note_requested(entry.traces[0], *requested)  # tf.saved_model keeps None dimensions
-        return entry.traces[0]
+        self._keep(call, cf)
+        if not isinstance(cf, ConcreteFunction):
+            raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
+        note_requested(cf, *requested)  # tf.saved_model keeps None dimensions
+        return cf
 
     def experimental_get_compiler_ir(self, *args, **kwargs):
         return lambda stage="hlo": str(self.get_concrete_function(*args, **kwargs).graph)
@@ -439,6 +502,21 @@ class Function:
 
 def _example(x):
     return x._example() if isinstance(x, (sig.TensorSpec, SparseTensorSpec)) else x
+
+
+def _signature_axes(input_signature):
+    """Per flat TensorSpec of `input_signature`, its None axes; None if it has none."""
+    if input_signature is None:
+        return None
+    axes = [
+        dynamic_axes(s) if isinstance(s, sig.TensorSpec) else ()
+        for s in nest.flatten(list(input_signature))
+    ]
+    return axes if any(axes) else None
+
+
+def _resolved(dynamic, tensors) -> list:
+    return [resolve_axes(a, t._value.ndim) for a, t in zip(dynamic, tensors)]
 
 
 def _positional_names(signature):

@@ -21,6 +21,7 @@ from .codegen import build_plan
 from .fusion import fuse_elementwise, fuse_sum_reshape
 from .host import host_call
 from .passes import optimize
+from .polymorphic import guard_clamped_sizes, relaxed_shape
 from .runtime import GuardFailure, guard_fails
 
 
@@ -123,9 +124,18 @@ class ConcreteFunction:
     def __init__(self, function, call, graph, template):
         self._function = function
         self._structure = call.structure
+        self.polymorphic = graph.polymorphic
+        self.polymorphic_reason = graph.polymorphic_reason
         self._input_specs = [sig._spec_of(t) for t in call.tensors]
+        if self.polymorphic:
+            self._input_specs = [
+                sig.TensorSpec(relaxed_shape(s.shape.as_list(), axes), s.dtype)
+                for s, axes in zip(self._input_specs, call.dynamic)
+            ]
         self._template = template
         self.graph = graph
+        if graph.polymorphic:
+            guard_clamped_sizes(graph)
         optimize(graph)
         fuse_sum_reshape(graph)
         fuse_elementwise(graph)

@@ -71,6 +71,9 @@ class Graph:
         consts: the value ids that are constants.
         nodes: the equations, in execution order.
         outputs: value ids of the flat Tensor results.
+        polymorphic: whether the graph serves every size of its inputs' None dimensions
+            (see polymorphic.py); then `shadow_shapes` gives, for each value whose shape
+            follows such a dimension, its shape at the shadow size.
     """
 
     def __init__(self, inputs, var_sources, arrays, consts, nodes, outputs):
@@ -80,9 +83,18 @@ class Graph:
         self.consts = set(consts)
         self.nodes = list(nodes)
         self.outputs = list(outputs)
+        self.polymorphic = False
+        self.polymorphic_reason = None
+        self.shadow_shapes = {}
 
     def shape(self, v) -> tuple:
         return tuple(np.shape(self.arrays[v]))
+
+    def symbolic_shape(self, v) -> tuple:
+        """A key equal for two values only when their shapes agree at every size: the traced
+        shape, and the shadow shape where it follows a None dimension."""
+        shape = tuple(np.shape(self.arrays[v]))
+        return shape, self.shadow_shapes.get(v, shape)
 
     def dtype(self, v):
         return np.asarray(self.arrays[v]).dtype if v in self.arrays else None

@@ -29,9 +29,11 @@ from ..backend import xp
 from ..core.context import state
 from ..core.errors import InvalidArgumentError
 from ..core.registry import get_op
+from ..core.shape import TensorShape, WatchedShape
 from ..core.tape import paused
 from ..core.tensor import Operand
 from .ir import Graph, Node
+from .polymorphic import Shadow
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -61,8 +63,11 @@ SINGLETON_MESSAGE = (
 class Tracer:
     """Records one eager run of a function as a `Graph` (see the module docstring)."""
 
-    def __init__(self, allow_variable_creation: bool, variable_args: dict):
+    def __init__(self, allow_variable_creation: bool, variable_args: dict, dynamic=None):
         self.allow_variable_creation = allow_variable_creation
+        # Per input, the axes of its None dimensions (see polymorphic.py); None: no shadow run.
+        self.dynamic = dynamic
+        self.shadow = Shadow() if dynamic is not None else None
         self.variable_args = variable_args  # id(Variable) -> position among variable args
         self.nodes = []
         self.arrays = {}  # value id -> trace-time array (keeps every array alive)
@@ -100,6 +105,8 @@ class Tracer:
     def add_input(self, tensor) -> int:
         v = self._new(tensor._value)
         self.by_tensor[tensor._id] = v
+        if self.shadow is not None:
+            self.shadow.add_input(v, tensor._value, self.dynamic[len(self.inputs)])
         self.inputs.append(v)
         return v
 
@@ -168,6 +175,9 @@ class Tracer:
                 self.failed[v] = failing
                 self.failed_arrays[id(o._value)] = failing
         self.nodes.append(Node("op", op, ins, dict(attrs), outs))
+        shadow = self.shadow
+        if shadow is not None:
+            shadow.record(op, ins, attrs, outs, self.arrays)
         if op.name not in STATIC_SHAPE and (
             op.name in ("Range", "LinSpace")
             or any(x._value.dtype.kind not in "fc" for x in inputs)
@@ -178,6 +188,11 @@ class Tracer:
                 self.nodes.append(
                     Node("guard", None, (v,), {"kind": "shape", "expected": o._value.shape}, ())
                 )
+                if shadow is not None and shadow.varies(v, o._value):
+                    shadow.specialise(
+                        f"the output shape of {op.name} depends on values that follow a None "
+                        f"dimension"
+                    )
 
     def guard(self, tensor, kind: str, value):
         """A conversion of `tensor` to a Python `value`: later calls must convert alike."""
@@ -190,9 +205,54 @@ class Tracer:
             return  # a constant converts to the same value on every call
         if kind == "array":
             value = np.array(value, copy=True)
+            if self.shadow is not None and self.shadow.varies(v, self.arrays[v]):
+                self.shadow.specialise(
+                    f"Python reads the values of a tensor whose shape follows a None dimension "
+                    f"(at {_where()})"
+                )
         self.nodes.append(
             Node("guard", None, (v,), {"kind": kind, "expected": value, "where": _where()}, ())
         )
+
+    def watched_shape(self, tensor):
+        """`tensor.shape` while tracing: where it follows a None dimension, a WatchedShape
+        whose varying sizes, once read by Python, tie this trace to them (TF gives None
+        there)."""
+        shape = tensor._value.shape
+        shadow = self.shadow
+        if shadow is None or self.suspended or tensor._is_variable:
+            return TensorShape(shape)
+        v = self.by_tensor.get(tensor._id)
+        if v is None or not shadow.varies(v, self.arrays[v]):
+            return TensorShape(shape)
+        other = np.shape(shadow.arrays[v])
+        varying = [i for i, (a, b) in enumerate(zip(shape, other)) if a != b]
+        where = _where()
+
+        def on_read():
+            shadow.specialise(
+                f"Python reads a size of a tensor that follows a None dimension (at {where}); "
+                f"TF gives None there"
+            )
+
+        return WatchedShape(shape, varying, on_read)
+
+    def same_shape(self, gradient, x, op_name):
+        """The backward pass made `gradient` for `x`: with None dimensions, it must have
+        x's shape at the shadow size too (a vjp may build it from a traced shape)."""
+        shadow = self.shadow
+        if shadow is None or shadow.reason is not None or self.suspended:
+            return
+        g = self.by_tensor.get(gradient._id)
+        v = self.by_tensor.get(x._id)
+        if g is None or v is None or not (shadow.tainted(g) or shadow.tainted(v)):
+            return
+        if np.shape(shadow.arrays.get(g, self.arrays[g])) != np.shape(
+            shadow.arrays.get(v, self.arrays[v])
+        ):
+            shadow.specialise(
+                f"the gradient of {op_name} takes the traced size of a None dimension"
+            )
 
     def stand_in(self, op, inputs, attrs, error):
         """Outputs standing in for an op that failed on its values, or None to raise now.
@@ -273,6 +333,10 @@ class Tracer:
             self.require_value(v)
         else:
             v = self._new(var._converted(value, method), const=True)
+        if self.shadow is not None and self.shadow.varies(v, self.arrays[v]):
+            self.shadow.specialise(
+                f"{var.name}.{method} takes a value whose shape follows a None dimension"
+            )
         ins = [v]
         attrs = {"var": slot, "method": method}
         if method == "assign_slice":
@@ -301,6 +365,15 @@ class Tracer:
             v = self._new(o._value)
             self.by_tensor[o._id] = v
             outs.append(v)
+        shadow = self.shadow
+        if shadow is not None and any(shadow.tainted(v) for v in ins):
+            if outs and any(shadow.varies(v, self.arrays[v]) for v in ins):
+                shadow.specialise(
+                    "a host callback with results takes a value whose shape follows a None "
+                    "dimension"
+                )
+            for v in outs:  # same shapes at any size; the values follow the inputs
+                shadow.arrays[v] = self.arrays[v]
         slots = None
         if writes is not None:
             slots = [self._slot(w) for w in writes]
@@ -339,7 +412,13 @@ class Tracer:
                     f"variable {var.name} was modified outside tapeflow's ops (an in-place "
                     f"NumPy update?) while tracing, so the trace cannot replay it"
                 )
-        return Graph(self.inputs, self.var_sources, self.arrays, self.consts, self.nodes, outputs)
+        graph = Graph(self.inputs, self.var_sources, self.arrays, self.consts, self.nodes, outputs)
+        if self.shadow is not None:
+            graph.polymorphic_reason = self.shadow.reason
+            graph.polymorphic = self.shadow.reason is None
+            if graph.polymorphic:  # a specialised graph has fixed shapes, as without a shadow
+                graph.shadow_shapes = self.shadow.shapes(self.arrays)
+        return graph
 
 
 class _Failed:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import xp
+from ...core.tape import paused
 from ...ops.array import reshape
+from ...ops.math import cast
 from ...ops.math_unary import rsqrt
 from ...ops.nn_layers import batch_normalization, moments
 from .. import initializers, regularizers
@@ -127,12 +128,12 @@ class BatchNormalization(Layer):
         return batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
 
     def _update_moving(self, moving, batch_value):
-        # Plain array arithmetic: the update is a side effect no tape should record.
-        dtype = moving.dtype.as_numpy_dtype
-        value = moving._value * dtype(self.momentum) + batch_value._value.astype(
-            dtype, copy=False
-        ) * dtype(1.0 - self.momentum)
-        moving.assign(xp.asarray(value))
+        # A side effect no tape records, computed with ops so that tf.function records it
+        # (array arithmetic here would be baked into a trace as the first call's value).
+        with paused():
+            if batch_value.dtype != moving.dtype:
+                batch_value = cast(batch_value, moving.dtype)
+            moving.assign(moving * self.momentum + batch_value * (1.0 - self.momentum))
 
     def compute_output_shape(self, input_shape):
         return input_shape
