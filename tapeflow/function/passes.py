@@ -43,6 +43,9 @@ _SHAPE_INPUTS = {
     "BroadcastLike": (1,),
     "ReshapeLike": (1,),
     "ReducedCount": (0,),
+    "ReshapeFrom": (1,),
+    "ZerosFrom": (0,),
+    "StridedSliceGradLike": (1,),
 }
 
 

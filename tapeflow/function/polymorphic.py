@@ -140,7 +140,8 @@ _EXACT_EXTRA = frozenset(
     Relu6Grad Round Selu SeluGrad SigmoidCrossEntropyWithLogits
     SigmoidCrossEntropyWithLogitsGrad Sinh Softmax SoftmaxCrossEntropyWithLogits Softplus
     Softsign Tan BroadcastLike ReshapeLike ReducedCount ReverseV2 Tile Unpack L2Loss
-    EuclideanNorm Einsum MatrixBandPart PadV2 MirrorPad""".split()
+    EuclideanNorm Einsum MatrixBandPart PadV2 MirrorPad ReshapeFrom ZerosFrom
+    StridedSliceGradLike""".split()
 )
 
 

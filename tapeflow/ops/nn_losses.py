@@ -61,10 +61,7 @@ def _softmax_xent_vjp(g, ans, labels, logits, axis=-1):
 
 def _expand_at(g, ans, axis):
     """g (shaped like a reduction of logits over `axis`) with that axis back, as size 1."""
-    nb = batch_ndim(g, ans)
-    shape = list(g.shape)
-    shape.insert(nb + axis % (ans.ndim + 1), 1)
-    return _reshape(g, shape=tuple(shape))
+    return _expand_dims(g, axis=batch_ndim(g, ans) + axis % (ans.ndim + 1))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -209,7 +206,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
         )
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype if _is_python(labels) else None)
-    if tuple(logits.shape) != tuple(labels.shape):
+    if logits._value.shape != labels._value.shape:  # holds at every size when it holds
         raise ValueError(
             f"`logits` and `labels` must have the same shape, received "
             f"({tuple(logits.shape)} vs {tuple(labels.shape)})."

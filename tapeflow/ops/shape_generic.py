@@ -119,3 +119,38 @@ def _random_uniform_like(x, dtype, rng):
     from .random import _uniform_array
 
     return _uniform_array(rng, x.shape, dtype)
+
+
+def _sizes(like, dims) -> tuple:
+    return tuple(like.shape[d[1]] if isinstance(d, tuple) else d for d in dims)
+
+
+@op(
+    "ReshapeFrom",
+    batchable=True,
+    samples=[Sample((6, 4), (3, 5), dims=(("like", 0), 2, 4), wrt=[0])],
+)
+def _reshape_from(x, like, dims):
+    """`x` reshaped to `dims`: each an int, or ("like", axis) for that size of `like`."""
+    shape = _sizes(like, dims)
+    if math.prod(shape) != x.size:
+        raise InvalidArgumentError(
+            f"ReshapeFrom: cannot reshape a tensor of shape {tuple(x.shape)} to {shape}"
+        )
+    return xp.reshape(x, shape)
+
+
+@_reshape_from.vjp
+def _reshape_from_vjp(g, ans, x, like, dims):
+    return _reshape_like(g, x, lead=batch_ndim(g, ans)), None
+
+
+@op(
+    "ZerosFrom",
+    differentiable=False,
+    samples=[Sample((3, 4), dims=(("like", 0), 5), dtype="float32")],
+)
+def _zeros_from(like, dims, dtype):
+    """Zeros of `dtype` shaped `dims`: each an int, or ("like", axis) for that size of `like`
+    (an RNN's initial state: batch size of the sequences, units)."""
+    return xp.zeros(_sizes(like, dims), dtype=dtype)

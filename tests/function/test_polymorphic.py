@@ -253,3 +253,110 @@ def test_a_concrete_function_of_none_specs_serves_later_calls():
             scale(tf.ones([n, 2]), 3.0).numpy(), np.full((n, 2), 3, np.float32)
         )
     assert scale.experimental_get_tracing_count() == 1
+
+
+_L = tf.keras.layers
+STACKS = {
+    "cnn": lambda: [
+        tf.keras.Input((8, 8, 2)),
+        _L.Conv2D(4, 3, activation="relu"),
+        _L.MaxPooling2D(),
+        _L.Conv2D(3, 2, padding="same"),
+        _L.AveragePooling2D(2),
+        _L.Flatten(),
+        _L.Dense(5),
+    ],
+    "conv1d": lambda: [
+        tf.keras.Input((9, 3)),
+        _L.Conv1D(4, 3),
+        _L.MaxPooling1D(),
+        _L.GlobalAveragePooling1D(),
+        _L.Dense(5),
+    ],
+    "lstm": lambda: [
+        tf.keras.Input((6, 3)),
+        _L.LSTM(4, return_sequences=True),
+        _L.GRU(3),
+        _L.Dense(5),
+    ],
+    "embedding": lambda: [
+        tf.keras.Input((6,), dtype="int32"),
+        _L.Embedding(10, 4),
+        _L.SimpleRNN(3),
+        _L.Dense(5),
+    ],
+    "attention": lambda: [
+        tf.keras.Input((6, 4)),
+        _L.MultiHeadAttention(2, 3),
+        _L.Flatten(),
+        _L.Dense(5),
+    ],
+}
+LOSSES = {
+    "sparse": tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    "categorical": tf.keras.losses.CategoricalCrossentropy(from_logits=True),
+    "binary": tf.keras.losses.BinaryCrossentropy(from_logits=True),
+    "mse": tf.keras.losses.MeanSquaredError(),
+    "huber": tf.keras.losses.Huber(),
+}
+
+
+def _stack_model(name):
+    layers = STACKS[name]()
+    if name == "attention":  # a layer of two inputs: a functional model
+        inputs = layers[0]
+        x = layers[1](inputs, inputs)
+        for layer in layers[2:]:
+            x = layer(x)
+        model = tf.keras.Model(inputs, x)
+    else:
+        model = tf.keras.Sequential(layers)
+    rng = np.random.default_rng(0)
+    for w in model.weights:
+        w.assign((rng.standard_normal(w.shape) * 0.3).astype(w.dtype.as_numpy_dtype))
+    return model, layers[0]
+
+
+def _stack_training(name, loss_name, traced):
+    model, inputs = _stack_model(name)
+    optimizer = tf.keras.optimizers.Adam(1e-2)
+    optimizer.build(model.trainable_variables)
+    loss_fn = LOSSES[loss_name]
+    sparse = loss_name == "sparse"
+
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    x_spec = tf.TensorSpec([None] + list(inputs.shape[1:]), inputs.dtype)
+    y_spec = tf.TensorSpec([None], tf.int64) if sparse else tf.TensorSpec([None, 5])
+    if traced:
+        step = tf.function(step, input_signature=[x_spec, y_spec])
+    rng = np.random.default_rng(1)
+    losses = []
+    for n in (8, 3, 8, 1):
+        shape = [n] + list(inputs.shape[1:])
+        if inputs.dtype == tf.int32:
+            x = rng.integers(0, 10, shape).astype("int32")
+        else:
+            x = rng.standard_normal(shape).astype("float32")
+        labels = rng.integers(0, 5, n)
+        y = labels if sparse else np.eye(5, dtype="float32")[labels]
+        losses.append(step(tf.constant(x), tf.constant(y)).numpy())
+    return step, np.array(losses), [w.numpy() for w in model.weights]
+
+
+@pytest.mark.parametrize(
+    "name, loss_name",
+    [(name, "sparse") for name in STACKS] + [("cnn", n) for n in LOSSES if n != "sparse"],
+)
+def test_keras_training_steps_serve_every_batch_size(name, loss_name):
+    _, eager_losses, eager_weights = _stack_training(name, loss_name, traced=False)
+    step, losses, weights = _stack_training(name, loss_name, traced=True)
+    assert step.experimental_get_tracing_count() == 1
+    assert losses.tobytes() == eager_losses.tobytes()
+    for got, expected in zip(weights, eager_weights):
+        assert got.tobytes() == expected.tobytes()

@@ -267,3 +267,23 @@ def test_dropout_draws_a_new_mask_on_every_call():
     x = tf.ones([64])
     masks = {f(x).numpy().tobytes() for _ in range(3)}
     assert len(masks) == 3
+
+
+def test_traced_updates_keep_a_variables_memory_layout():
+    # A plan's update copies the array (its read is alive); the copy was C-ordered while the
+    # eager in-place update kept the Orthogonal initializer's Fortran order, so the next
+    # matmul took another BLAS path: 1 ulp apart from eager on a batch of one.
+    v = tf.Variable(np.asfortranarray(np.arange(12, dtype=np.float32).reshape(4, 3)))
+    assert v._value.flags.f_contiguous
+    optimizer = tf.keras.optimizers.SGD(0.5)
+    optimizer.build([v])
+
+    @tf.function
+    def step(g):
+        optimizer.apply_gradients([(g, v)])
+        return v + 0.0
+
+    for _ in range(2):
+        step(tf.ones((4, 3)))
+    assert v._value.flags.f_contiguous
+    np.testing.assert_array_equal(v.numpy(), np.arange(12).reshape(4, 3) - 1.0)
