@@ -25,27 +25,21 @@ import collections
 import functools
 import inspect
 import types
-import warnings
 import weakref
 
 from ..core import nest
 from ..core.context import state
-from ..core.registry import execute
 from ..core.sparse import SparseTensorSpec
-from ..core.tensor import Tensor, wrap
-from ..ops import random as random_ops
+from ..core.tensor import Tensor
 from . import signature as sig
+from .autograph import track
 from .binding import bind_arguments, call_arguments
-from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
+from .concrete import ConcreteFunction, as_function_outputs
 from .export import note_requested
-from .polymorphic import dynamic_axes, relaxed_shape, resolve_axes
-from .retracing import changed_arguments, retracing_message
+from .introspection import FunctionSpec, FunctionType
+from .polymorphic import dynamic_axes, relaxed_shape, resolved_axes, signature_axes
 from .runtime import GuardFailure
-from .trace import Tracer, Untraceable, tracing
-
-MAX_TRACES_PER_SIGNATURE = 8  # traces kept per key, one per path through the guards
-RETRACE_WINDOW = 10  # frequent retracing: traces among the last calls...
-RETRACE_THRESHOLD = 5  # ...reaching this many warns
+from .tracing import RETRACE_WINDOW, TracingMixin
 
 _run_eagerly = False
 
@@ -61,17 +55,7 @@ def functions_run_eagerly() -> bool:
     return _run_eagerly
 
 
-class _Entry:
-    """The traces of one key: usable plans (most recently used first) or an eager verdict."""
-
-    __slots__ = ("traces", "eager")
-
-    def __init__(self):
-        self.traces = []
-        self.eager = None  # why this key runs eagerly, once it must
-
-
-class Function:
+class Function(TracingMixin):
     """A callable that traces its Python function and runs the compiled plan (tf.function)."""
 
     def __init__(
@@ -95,7 +79,7 @@ class Function:
         self._input_signature = None if input_signature is None else tuple(input_signature)
         # Per flat TensorSpec of the signature, the axes of its None dimensions: a trace may
         # then serve every size of them (see polymorphic.py).
-        self._dynamic = _signature_axes(self._input_signature)
+        self._dynamic = signature_axes(self._input_signature)
         self._fast_dynamic = None  # the same per positional argument, for the fast path
         self._general = []  # (dynamic axes) of concrete functions traced from None specs
         self._autograph = autograph
@@ -123,6 +107,8 @@ class Function:
         self._warned_eager = set()
         self._calls_since_warning = RETRACE_WINDOW
         self._instances = weakref.WeakKeyDictionary()
+        self._concrete = []  # every kept trace, in the order they were made
+        track(self)
 
     # ---- methods ------------------------------------------------------------------------------
 
@@ -178,6 +164,24 @@ class Function:
     def experimental_get_tracing_count(self) -> int:
         """How many times the Python function was traced."""
         return self._tracing_count
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def function_spec(self):
+        """The Python signature and input_signature (TF's FunctionSpec)."""
+        return FunctionSpec(self)
+
+    @property
+    def function_type(self):
+        return FunctionType(self)
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """The signature of every trace kept, in the order they were made (TF's text)."""
+        sep = "\n\n" if verbose else "\n"
+        return sep.join(cf.pretty_printed_signature(verbose) for cf in self._concrete)
 
     def __call__(self, *args, **kwargs):
         if _run_eagerly:
@@ -257,10 +261,10 @@ class Function:
                 return entry
         for dynamic in self._general:
             if len(dynamic) == len(call.tensors):
-                key = sig.relax_key(call.key, _resolved(dynamic, call.tensors))
+                key = sig.relax_key(call.key, resolved_axes(dynamic, call.tensors))
                 entry = self._cache.get(key)
                 if entry is not None:
-                    call.dynamic = _resolved(dynamic, call.tensors)
+                    call.dynamic = resolved_axes(dynamic, call.tensors)
                     call.relaxed_key = key
                     return entry
         return None
@@ -304,149 +308,6 @@ class Function:
         pairs = sig.rebuild(call.structure, tensors, variables)
         return call_arguments(self._signature, pairs)
 
-    # ---- tracing ------------------------------------------------------------------------------
-
-    def _trace(self, call, dry=False, replay_from=None):
-        """Runs the Python function under a tracer; returns (result, ConcreteFunction|None).
-
-        The ConcreteFunction is None when this trace cannot serve later calls: it created
-        variables (their initialisation is in it), or it is Untraceable (then the key is
-        marked eager, with a warning). A dry trace leaves variables and the shared random
-        streams as it found them; `replay_from` (the random op counter when the trace it
-        repeats began) gives its random ops the op seeds of that trace.
-        """
-        if dry:
-            with random_ops.undone_draws(replay_from):
-                return self._trace_once(call, dry)
-        return self._trace_once(call, dry)
-
-    def _trace_once(self, call, dry):
-        tracer = Tracer(
-            allow_variable_creation=not self._traced_once,
-            variable_args={id(v): k for k, v in enumerate(call.variables)},
-            dynamic=call.dynamic,
-        )
-        tracer.dry = dry
-        # Fresh Tensors stand for the arguments (an argument that is also captured stays a
-        # constant). Under a tape they are Identity ops of the arguments, so it records them.
-        identity = identity_op()
-        traced = [
-            execute(identity, (t,), {}) if state.recording else wrap(t._value)
-            for t in call.tensors
-        ]
-        for w in traced:
-            tracer.add_input(w)
-        args, kwargs = self._rebuilt(call, traced, call.variables)
-        self._tracing_count += 1
-        try:
-            with tracing(tracer):
-                try:
-                    result = self._outputs(self._python_function(*args, **kwargs))
-                except Untraceable as e:  # a dry trace stops before changing Python state
-                    return None, e
-            self._traced_once = True
-            if tracer.unreplayable is not None:
-                return result, Untraceable(tracer.unreplayable)
-            if tracer.created:
-                return result, None
-            template, outputs = output_template(tracer, result)
-            try:
-                graph = tracer.finish(outputs)
-            except Untraceable as e:
-                return result, e
-        finally:
-            if dry:
-                tracer.restore_variables()
-        try:
-            return result, ConcreteFunction(self, call, graph, template)
-        except Untraceable as e:
-            return result, e
-
-    def _trace_and_keep(self, call):
-        counter = random_ops.op_counter()
-        result, cf = self._trace(call)
-        if cf is None:
-            # It created variables, so this trace holds their initialisation. TF traces again
-            # at once, allowing no variable creation: a function that creates variables on
-            # every call is its ValueError on the first call, and later calls need no trace.
-            _, cf = self._trace(call, dry=True, replay_from=counter)
-        self._keep(call, cf)
-        return result
-
-    def _keep(self, call, cf):
-        """Keeps a trace under the key it serves: the relaxed key when it serves every size
-        of the call's None dimensions, else the call's exact shapes."""
-        polymorphic = isinstance(cf, ConcreteFunction) and cf.polymorphic
-        key = call.relaxed_key if polymorphic else call.key
-        entry = self._cache.get(key)
-        if entry is None:
-            entry = self._cache[key] = _Entry()
-        if isinstance(cf, ConcreteFunction):
-            entry.traces.insert(0, cf)
-        elif isinstance(cf, Untraceable):
-            entry.eager = str(cf)
-            self._warn_eager(str(cf))
-        return entry
-
-    def _retrace_for_guards(self, entry, call):
-        """No trace of this key fits the call's values: trace the new path, or run eagerly."""
-        if len(entry.traces) >= MAX_TRACES_PER_SIGNATURE:
-            self._warn_eager(
-                f"more than {MAX_TRACES_PER_SIGNATURE} paths through Python control flow on "
-                f"tensor values for one input signature"
-            )
-            return self._run_eagerly(call)
-        return self._trace_and_keep(call)
-
-    def _warn_eager(self, reason):
-        if reason in self._warned_eager:
-            return
-        self._warned_eager.add(reason)
-        warnings.warn(
-            f"tf.function {self._name}: {reason}; these calls run the Python function "
-            f"eagerly instead.",
-            stacklevel=4,
-        )
-
-    def _note_call(self, traced, call):
-        self._recent.append(traced)
-        self._calls_since_warning += 1
-        if not traced:
-            return
-        previous, self._last_parts = self._last_parts, call.parts
-        count = sum(self._recent)
-        if (
-            previous is None
-            or count < RETRACE_THRESHOLD
-            or self._calls_since_warning < RETRACE_WINDOW
-            or self._input_signature is not None
-        ):
-            return
-        changed = changed_arguments(previous, call.parts, self._reduce_retracing)
-        if not changed:
-            return
-        self._calls_since_warning = 0
-        warnings.warn(
-            retracing_message(self._name, count, len(self._recent), changed), stacklevel=3
-        )
-
-    # ---- tapes --------------------------------------------------------------------------------
-
-    def _replay(self, entry, call):
-        """Runs a trace op by op through the dispatcher, so active tapes record it.
-
-        A trace that would need undoing when a guard fails (effects before a guard) is not
-        replayed: the Python function runs eagerly instead, which the tapes record too.
-        """
-        for cf in entry.traces:
-            if cf._has_rollback:
-                return self._run_eagerly(call)
-            try:
-                return cf._replay(call.tensors, call.variables)
-            except GuardFailure:
-                continue
-        return self._retrace_for_guards(entry, call)
-
     # ---- concrete functions -------------------------------------------------------------------
 
     def get_concrete_function(self, *args, **kwargs):
@@ -461,6 +322,7 @@ class Function:
             args = self._input_signature
         requested = (tuple(args), dict(kwargs))
         spec_axes = {}  # id(example tensor) -> the None axes of the spec it stands for
+        specs = {}  # id(example tensor) -> the spec
 
         def example(x):
             if isinstance(x, SparseTensorSpec):
@@ -469,6 +331,7 @@ class Function:
                 return x
             t = x._example()
             spec_axes[id(t)] = dynamic_axes(x)
+            specs[id(t)] = x
             return t
 
         args = nest.map_structure(example, list(args))
@@ -476,7 +339,7 @@ class Function:
         call = self._split(tuple(args), kwargs)
         if call.relaxed_key is None and any(spec_axes.values()):
             dynamic = [spec_axes.get(id(t), ()) for t in call.tensors]
-            call.dynamic = _resolved(dynamic, call.tensors)
+            call.dynamic = resolved_axes(dynamic, call.tensors)
             call.relaxed_key = sig.relax_key(call.key, call.dynamic)
             if dynamic not in self._general:
                 self._general.append(dynamic)
@@ -490,6 +353,12 @@ class Function:
         self._keep(call, cf)
         if not isinstance(cf, ConcreteFunction):
             raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
+        for k, t in enumerate(call.tensors):  # the specs as given describe the new trace
+            if id(t) in specs:
+                cf._input_specs[k] = spec = specs[id(t)]
+                if spec.name:
+                    cf.graph.input_names[k] = spec.name
+                cf.graph.input_shapes[cf.graph.inputs[k]] = spec.shape
         note_requested(cf, *requested)  # tf.saved_model keeps None dimensions
         return cf
 
@@ -498,25 +367,6 @@ class Function:
 
     def __repr__(self):
         return f"<tapeflow.function.Function {self._name}>"
-
-
-def _example(x):
-    return x._example() if isinstance(x, (sig.TensorSpec, SparseTensorSpec)) else x
-
-
-def _signature_axes(input_signature):
-    """Per flat TensorSpec of `input_signature`, its None axes; None if it has none."""
-    if input_signature is None:
-        return None
-    axes = [
-        dynamic_axes(s) if isinstance(s, sig.TensorSpec) else ()
-        for s in nest.flatten(list(input_signature))
-    ]
-    return axes if any(axes) else None
-
-
-def _resolved(dynamic, tensors) -> list:
-    return [resolve_axes(a, t._value.ndim) for a, t in zip(dynamic, tensors)]
 
 
 def _positional_names(signature):

@@ -86,6 +86,10 @@ class Graph:
         self.polymorphic = False
         self.polymorphic_reason = None
         self.shadow_shapes = {}
+        self.name = "graph"
+        self.input_names = None  # the Placeholder names (set by ConcreteFunction)
+        self.input_shapes = {}  # input value id -> its TensorShape, None dimensions included
+        self._operations = None
 
     def shape(self, v) -> tuple:
         return tuple(np.shape(self.arrays[v]))
@@ -98,6 +102,21 @@ class Graph:
 
     def dtype(self, v):
         return np.asarray(self.arrays[v]).dtype if v in self.arrays else None
+
+    def get_operations(self) -> list:
+        """TF's view of this graph: Operations with name, type, inputs and outputs (see
+        graph_view.py)."""
+        from .graph_view import operations
+
+        if self._operations is None:  # the graph no longer changes once its plan is built
+            self._operations = operations(self)
+        return list(self._operations)
+
+    def as_graph_def(self):
+        """A readable listing of the graph in the shape of TF's GraphDef (`.node`)."""
+        from .graph_view import GraphDef
+
+        return GraphDef(self.get_operations())
 
     def op_counts(self) -> dict:
         """How many nodes of each name: a quick view of what the passes did."""

@@ -33,6 +33,11 @@ import copy
 
 import numpy as np
 
+from ..core import nest
+from ..core.shape import TensorShape, WatchedShape
+from ..core.spec import TensorSpec
+from .scopes import _where
+
 # Stateful ops that must not run twice (their effect is outside the arrays): no shadow run.
 _NO_SHADOW = frozenset({"PrintV2", "WriteFile", "ReadFile"})
 
@@ -132,6 +137,21 @@ def resolve_axes(axes, ndim: int) -> tuple:
     return tuple(range(ndim)) if axes == "all" else axes
 
 
+def signature_axes(input_signature):
+    """Per flat TensorSpec of `input_signature`, its None axes; None if it has none."""
+    if input_signature is None:
+        return None
+    axes = [
+        dynamic_axes(s) if isinstance(s, TensorSpec) else ()
+        for s in nest.flatten(list(input_signature))
+    ]
+    return axes if any(axes) else None
+
+
+def resolved_axes(dynamic, tensors) -> list:
+    return [resolve_axes(a, t._value.ndim) for a, t in zip(dynamic, tensors)]
+
+
 # Ops each of whose output sizes is, at every size, an attribute or an input size (or a sum or
 # product of them: concat, tile, pad). Others (slices, splits, windows with strides, top_k)
 # may clamp or round a size, so two probes (traced and shadow) cannot show how it varies.
@@ -172,3 +192,46 @@ def guard_clamped_sizes(graph):
                     Node("guard", None, (v,), {"kind": "shape", "expected": expected}, ())
                 )
     graph.nodes = nodes
+
+
+# ---- hooks of the tracer -------------------------------------------------------------------
+
+
+def watched_shape(tracer, tensor):
+    """`tensor.shape` while tracing: where it follows a None dimension, a WatchedShape
+    whose varying sizes, once read by Python, tie this trace to them (TF gives None
+    there)."""
+    shape = tensor._value.shape
+    shadow = tracer.shadow
+    if shadow is None or tracer.suspended or tensor._is_variable:
+        return TensorShape(shape)
+    v = tracer.by_tensor.get(tensor._id)
+    if v is None or not shadow.varies(v, tracer.arrays[v]):
+        return TensorShape(shape)
+    other = np.shape(shadow.arrays[v])
+    varying = [i for i, (a, b) in enumerate(zip(shape, other)) if a != b]
+    where = _where()
+
+    def on_read():
+        shadow.specialise(
+            f"Python reads a size of a tensor that follows a None dimension (at {where}); "
+            f"TF gives None there"
+        )
+
+    return WatchedShape(shape, varying, on_read)
+
+
+def check_gradient_shape(tracer, gradient, x, op_name):
+    """The backward pass made `gradient` for `x`: with None dimensions, it must have
+    x's shape at the shadow size too (a vjp may build it from a traced shape)."""
+    shadow = tracer.shadow
+    if shadow is None or shadow.reason is not None or tracer.suspended:
+        return
+    g = tracer.by_tensor.get(gradient._id)
+    v = tracer.by_tensor.get(x._id)
+    if g is None or v is None or not (shadow.tainted(g) or shadow.tainted(v)):
+        return
+    if np.shape(shadow.arrays.get(g, tracer.arrays[g])) != np.shape(
+        shadow.arrays.get(v, tracer.arrays[v])
+    ):
+        shadow.specialise(f"the gradient of {op_name} takes the traced size of a None dimension")

@@ -148,6 +148,9 @@ def _leaf(call, leaf, var_index):
         t = convert_to_tensor(leaf)
         call.tensors.append(t)
         return _Leaf("t", len(call.tensors) - 1), (t._value.dtype, np.shape(t._value))
+    tracing_type = getattr(type(leaf), "__tf_tracing_type__", None)
+    if tracing_type is not None:  # the object says what its traces are specialised on
+        return leaf, ("trace_type", tracing_type(leaf, None))
     try:
         hash(leaf)
         part = ("py", type(leaf), leaf)
@@ -275,3 +278,37 @@ def _has_python_float(value) -> bool:
     if isinstance(value, float):
         return True
     return isinstance(value, (list, tuple)) and any(_has_python_float(v) for v in value)
+
+
+# ---- tf.types.experimental ------------------------------------------------------------------
+
+
+class TraceType:
+    """`tf.types.experimental.TraceType`: what a Python argument's traces are keyed on.
+
+    An object whose class defines `__tf_tracing_type__(self, context)` returning one
+    gets a trace per distinct (equal, same hash) TraceType instead of one per object.
+    tapeflow traces on the object itself, so `placeholder_value` is not needed to trace.
+    """
+
+    def is_subtype_of(self, other) -> bool:
+        raise NotImplementedError
+
+    def most_specific_common_supertype(self, others):
+        raise NotImplementedError
+
+    def placeholder_value(self, placeholder_context=None):
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        raise NotImplementedError
+
+    def __hash__(self):
+        raise NotImplementedError
+
+
+class SupportsTracingProtocol:
+    """`tf.types.experimental.SupportsTracingProtocol`: a class with __tf_tracing_type__."""
+
+    def __tf_tracing_type__(self, context) -> TraceType:
+        raise NotImplementedError

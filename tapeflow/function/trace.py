@@ -20,23 +20,15 @@ function cannot be replayed from its graph.
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 
 from ..backend import xp
-from ..core.context import state
 from ..core.errors import InvalidArgumentError
 from ..core.registry import get_op
-from ..core.shape import TensorShape, WatchedShape
-from ..core.tape import paused
 from ..core.tensor import Operand
 from .ir import Graph, Node
-from .polymorphic import Shadow
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
+from .polymorphic import Shadow, check_gradient_shape, watched_shape
+from .scopes import _where, init_scope, suspended, tracing  # noqa: F401  (re-exported)
 
 # Ops whose output shape follows from their inputs' shapes and attributes alone.
 STATIC_SHAPE = frozenset(
@@ -215,44 +207,12 @@ class Tracer:
         )
 
     def watched_shape(self, tensor):
-        """`tensor.shape` while tracing: where it follows a None dimension, a WatchedShape
-        whose varying sizes, once read by Python, tie this trace to them (TF gives None
-        there)."""
-        shape = tensor._value.shape
-        shadow = self.shadow
-        if shadow is None or self.suspended or tensor._is_variable:
-            return TensorShape(shape)
-        v = self.by_tensor.get(tensor._id)
-        if v is None or not shadow.varies(v, self.arrays[v]):
-            return TensorShape(shape)
-        other = np.shape(shadow.arrays[v])
-        varying = [i for i, (a, b) in enumerate(zip(shape, other)) if a != b]
-        where = _where()
-
-        def on_read():
-            shadow.specialise(
-                f"Python reads a size of a tensor that follows a None dimension (at {where}); "
-                f"TF gives None there"
-            )
-
-        return WatchedShape(shape, varying, on_read)
+        """`tensor.shape` while tracing (see polymorphic.watched_shape)."""
+        return watched_shape(self, tensor)
 
     def same_shape(self, gradient, x, op_name):
-        """The backward pass made `gradient` for `x`: with None dimensions, it must have
-        x's shape at the shadow size too (a vjp may build it from a traced shape)."""
-        shadow = self.shadow
-        if shadow is None or shadow.reason is not None or self.suspended:
-            return
-        g = self.by_tensor.get(gradient._id)
-        v = self.by_tensor.get(x._id)
-        if g is None or v is None or not (shadow.tainted(g) or shadow.tainted(v)):
-            return
-        if np.shape(shadow.arrays.get(g, self.arrays[g])) != np.shape(
-            shadow.arrays.get(v, self.arrays[v])
-        ):
-            shadow.specialise(
-                f"the gradient of {op_name} takes the traced size of a None dimension"
-            )
+        """The backward pass made `gradient` for `x` (see polymorphic.check_gradient_shape)."""
+        check_gradient_shape(self, gradient, x, op_name)
 
     def stand_in(self, op, inputs, attrs, error):
         """Outputs standing in for an op that failed on its values, or None to raise now.
@@ -444,68 +404,3 @@ def _registered(op) -> bool:
         return get_op(op.name) is op
     except LookupError:
         return False
-
-
-def _where() -> str:
-    """'file.py:12' of the first caller outside tapeflow (for guard messages)."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
-            return f"{os.path.basename(filename)}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "?"
-
-
-class tracing:  # noqa: N801 - a context manager used like a function
-    """Installs `tracer` as this thread's tracer for the duration of the block."""
-
-    def __init__(self, tracer):
-        self.tracer = tracer
-
-    def __enter__(self):
-        self.previous = state.tracer
-        state.tracer = self.tracer
-        state.refresh()
-        return self.tracer
-
-    def __exit__(self, *exc):
-        state.tracer = self.previous
-        state.refresh()
-
-
-class suspended:  # noqa: N801
-    """Stops the current tracer (if any) from recording inside the block."""
-
-    def __enter__(self):
-        self.tracer = state.tracer
-        if self.tracer is not None:
-            self.tracer.suspended += 1
-        return self.tracer
-
-    def __exit__(self, *exc):
-        if self.tracer is not None:
-            self.tracer.suspended -= 1
-
-
-class init_scope:  # noqa: N801 - TF's name for a context manager
-    """`tf.init_scope`: the block runs once, eagerly, outside any function being traced.
-
-    Its ops and variable writes are not part of the trace (a traced function does them on
-    its tracing call only), and, as in TF, gradient tapes do not record it.
-    """
-
-    def __enter__(self):
-        self._suspended = suspended()
-        tracer = self._suspended.__enter__()
-        if tracer is not None:
-            tracer.init_scopes += 1
-        self._paused = paused()
-        self._paused.__enter__()
-        return None
-
-    def __exit__(self, *exc):
-        self._paused.__exit__(*exc)
-        if self._suspended.tracer is not None:
-            self._suspended.tracer.init_scopes -= 1
-        self._suspended.__exit__(*exc)
