@@ -37,7 +37,13 @@ from .binding import bind_arguments, call_arguments
 from .concrete import ConcreteFunction, as_function_outputs
 from .export import note_requested
 from .introspection import FunctionSpec, FunctionType
-from .polymorphic import dynamic_axes, relaxed_shape, resolved_axes, signature_axes
+from .polymorphic import (
+    differing_axes,
+    dynamic_axes,
+    relaxed_shape,
+    resolved_axes,
+    signature_axes,
+)
 from .runtime import GuardFailure
 from .tracing import RETRACE_WINDOW, TracingMixin
 
@@ -104,6 +110,7 @@ class Function(TracingMixin):
         self._traced_once = False
         self._recent = collections.deque(maxlen=RETRACE_WINDOW)
         self._last_parts = None
+        self._last_traced_key = None  # reduce_retracing: the key of the last call traced
         self._warned_eager = set()
         self._calls_since_warning = RETRACE_WINDOW
         self._instances = weakref.WeakKeyDictionary()
@@ -229,6 +236,8 @@ class Function(TracingMixin):
             return self._run_eagerly(call)
         entry = self._lookup(call)
         if entry is None:
+            if self._reduce_retracing and call.relaxed_key is None:
+                self._generalise(call)
             self._note_call(traced=True, call=call)
             return self._trace_and_keep(call)
         self._note_call(traced=False, call=call)
@@ -268,6 +277,20 @@ class Function(TracingMixin):
                     call.relaxed_key = key
                     return entry
         return None
+
+    def _generalise(self, call):
+        """reduce_retracing: a call whose sizes differ from the previous trace's only in
+        some dimensions is traced with those dimensions as None (as TF does), so that the
+        trace serves every size of them where it can (polymorphic.py)."""
+        previous = self._last_traced_key
+        self._last_traced_key = call.key
+        dynamic = differing_axes(previous, call.key) if previous is not None else None
+        if dynamic is None or not any(dynamic):
+            return
+        call.dynamic = dynamic
+        call.relaxed_key = sig.relax_key(call.key, dynamic)
+        if dynamic not in self._general:
+            self._general.append(dynamic)
 
     def _outputs(self, result):
         return as_function_outputs(result, self._python_function)

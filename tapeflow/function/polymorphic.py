@@ -125,6 +125,32 @@ def relaxed_shape(shape, axes):
     return tuple(None if i in axes else d for i, d in enumerate(shape))
 
 
+def differing_axes(old_key, new_key):
+    """Per tensor of two call keys, the axes whose sizes differ; None when the keys differ
+    otherwise (structure, dtypes, ranks, Python values)."""
+    axes = []
+
+    def walk(a, b) -> bool:
+        if type(a) is tuple and len(a) == 2 and isinstance(a[0], np.dtype):
+            if not (type(b) is tuple and len(b) == 2 and b[0] == a[0] and len(b[1]) == len(a[1])):
+                return False
+            axes.append(tuple(i for i, (x, y) in enumerate(zip(a[1], b[1])) if x != y))
+            return True
+        if type(a) is tuple and len(a) == 2 and type(a[1]) is tuple and a[0] != "py":
+            return (
+                type(b) is tuple
+                and len(b) == 2
+                and a[0] == b[0]
+                and len(a[1]) == len(b[1])
+                and all(walk(x, y) for x, y in zip(a[1], b[1]))
+            )
+        return a == b
+
+    if len(old_key) != len(new_key) or not all(walk(a, b) for a, b in zip(old_key, new_key)):
+        return None
+    return axes
+
+
 def dynamic_axes(spec):
     """The None axes of a TensorSpec: a tuple, "all" (unknown rank) or () (none)."""
     shape = spec.shape

@@ -360,3 +360,16 @@ def test_keras_training_steps_serve_every_batch_size(name, loss_name):
     assert losses.tobytes() == eager_losses.tobytes()
     for got, expected in zip(weights, eager_weights):
         assert got.tobytes() == expected.tobytes()
+
+
+def test_reduce_retracing_generalises_the_sizes_that_changed_as_tf():
+    @tf.function(reduce_retracing=True)
+    def column_sums(x, k=2):
+        return tf.reduce_sum(x * k, axis=0)
+
+    for n in (32, 32, 7, 5, 32):  # TF 2.21: 2 traces, the second one with shape (None, 3)
+        np.testing.assert_array_equal(column_sums(tf.ones([n, 3])).numpy(), [2.0 * n] * 3)
+    assert column_sums.experimental_get_tracing_count() == 2
+    column_sums(tf.ones([4, 5]))
+    column_sums(tf.ones([6, 5]))
+    assert column_sums.experimental_get_tracing_count() == 3  # (4, 5) differs in rank 1
