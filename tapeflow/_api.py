@@ -38,7 +38,7 @@ def _core_table() -> dict:
     # Every DType the engine defines, with TF's aliases (half, double) and helpers.
     dtype_table = {d.name: d for d in dtypes._ALL}
     dtype_table.update(half=dtypes.half, double=dtypes.double, DType=dtypes.DType,
-                       as_dtype=dtypes.as_dtype)  # fmt: skip
+                       as_dtype=dtypes.as_dtype, bfloat16=dtypes.bfloat16)  # fmt: skip
     nest_names = [
         "flatten",
         "pack_sequence_as",

@@ -10,13 +10,14 @@ import warnings
 
 from ..backend import xp
 from .context import state
+from .dtypes import is_float_array
 from .indexed_slices import IndexedSlices
 from .registry import get_op
 from .tensor import Tensor, convert_to_tensor, wrap
 
 
 def _is_float(x) -> bool:
-    return x._value.dtype.kind == "f"
+    return is_float_array(x._value.dtype)
 
 
 def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_ready=None):
@@ -35,7 +36,7 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
     left to walk can add to its gradient (after its earliest reader), and at the end for
     the sources that get no gradient.
     """
-    source_ids = {s._id for s in sources if s._id in tracked and s._value.dtype.kind == "f"}
+    source_ids = {s._id for s in sources if s._id in tracked and is_float_array(s._value.dtype)}
     tracer = state.tracer
     grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
     for t, seed in zip(targets, seeds):
@@ -60,7 +61,7 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             if x._id in reach:
                 relevant.append(entry)
                 for o in entry[3]:
-                    if o._value.dtype.kind == "f":
+                    if is_float_array(o._value.dtype):
                         reach.add(o._id)
                 break
 

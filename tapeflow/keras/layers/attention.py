@@ -208,7 +208,7 @@ class MultiHeadAttention(Layer):
             bias_regularizer=self.bias_regularizer,
             kernel_constraint=self.kernel_constraint,
             bias_constraint=self.bias_constraint,
-            dtype=self._dtype,
+            dtype=self.dtype_policy,
             name=name,
         )
 

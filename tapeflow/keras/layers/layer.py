@@ -90,9 +90,7 @@ class Layer(Module):
         # The strategy whose scope the layer was made in (its weights are made under it).
         self._distribution_strategy = distribution.current()[0]
         self._trainable = bool(trainable)
-        self._dtype = _dtype_name(dtype)
-        # What `__call__` compares inputs against (object: strings, for a string Input).
-        self._np_dtype = np.dtype(object if self._dtype == "string" else self._dtype)
+        self._set_dtype_policy(dtype)
         self._autocast = autocast
         self.built = False
         self._own_weights = []  # add_weight() results, in creation order
@@ -116,15 +114,44 @@ class Layer(Module):
 
     @property
     def dtype(self) -> str:
+        """The dtype of the layer's weights (its policy's variable dtype), as in Keras 3."""
         return self._dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self._dtype
+        """The dtype the layer computes in: its inputs are cast to it (floats only)."""
+        return self._compute_dtype
 
     @property
     def variable_dtype(self) -> str:
         return self._dtype
+
+    @property
+    def input_dtype(self) -> str:
+        return self._compute_dtype
+
+    # ---- dtype policy (keras.mixed_precision) ----------------------------------------------
+
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy: "mixed_float16" computes in float16 with float32 weights
+        (read in float16 during the call), as in Keras 3."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._set_dtype_policy(value)
+
+    def _set_dtype_policy(self, dtype):
+        from ..mixed_precision.policy import policy_of
+
+        policy = policy_of(_legacy_dtype(dtype))
+        self._dtype_policy = policy
+        self._dtype = policy.variable_dtype
+        self._compute_dtype = policy.compute_dtype
+        self._np_dtype = _numpy_dtype(self._compute_dtype)  # what `__call__` compares against
+        # Weights are read in the compute dtype during the call when the two differ.
+        self._autocast_dtype = policy.compute_dtype if policy.is_mixed else None
 
     @property
     def trainable(self) -> bool:
@@ -201,6 +228,7 @@ class Layer(Module):
                     value, trainable=trainable, dtype=dtype, name=name, constraint=constraint
                 )
         variable._regularizer = regularizers.get(regularizer)
+        variable._autocast = bool(autocast)  # read in the compute dtype of a mixed policy
         self._own_weights.append(variable)
         _structure_changed()
         _restore_pending(self, name, variable)
@@ -376,7 +404,11 @@ class Layer(Module):
         stack = _call_context.training
         stack.append(training)
         try:
-            outputs = self.call(*args, **kwargs)
+            if self._autocast_dtype is not None and self._autocast:
+                with _AutocastWeights(self):
+                    outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self.call(*args, **kwargs)
         except Exception as e:
             named = with_layer_context(e, self, "call", args, kwargs)
             if named is e:
@@ -393,7 +425,7 @@ class Layer(Module):
     def _convert_inputs(self, inputs):
         if type(inputs) is Tensor and inputs._value.dtype == self._np_dtype:
             return inputs  # the common case costs one check
-        dtype = self._dtype if self._autocast else None
+        dtype = self._compute_dtype if self._autocast else None
 
         def convert(x):
             if isinstance(x, (Operand, np.ndarray, np.generic, list, float, int)):
@@ -458,7 +490,15 @@ class Layer(Module):
     # ---- config -------------------------------------------------------------------------------
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        dtype = self._dtype
+        if self._dtype_policy.is_mixed:  # Keras 3's serialized policy
+            dtype = {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": self._dtype_policy.name},
+                "registered_name": None,
+            }
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         return config
 
     @classmethod
@@ -499,6 +539,68 @@ def _unique(items: list) -> list:
             seen.add(id(w))
             out.append(w)
     return out
+
+
+def _legacy_dtype(dtype):
+    """A `dtype` argument with Keras 2's spellings (a tf.DType) as a policy name."""
+    if dtype == "str":
+        return "string"  # keras.Input(dtype="str"): text features
+    if dtype is None or isinstance(dtype, (str, dict)):
+        return dtype
+    if (
+        hasattr(dtype, "name")
+        and not isinstance(dtype, type)
+        and not hasattr(dtype, "compute_dtype")
+    ):
+        return dtype.name
+    if isinstance(dtype, type) or isinstance(dtype, np.dtype):
+        return np.dtype(dtype).name
+    return dtype
+
+
+def _numpy_dtype(name: str):
+    if name == "bfloat16":
+        from ...core.dtypes import bfloat16
+
+        return bfloat16._np
+    return np.dtype(name) if name != "string" else np.dtype(object)
+
+
+class _AutocastWeights:
+    """During a mixed-policy layer's call, its float weights (attributes made by add_weight
+    with autocast=True) read as casts to the compute dtype; the casts are ops, so gradients
+    reach the float32 weights (Keras 3's AutocastScope for one layer)."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.swapped = []
+
+    def __enter__(self):
+        self._swap(self.layer, self.layer._autocast_dtype)
+        return self
+
+    def _swap(self, layer, dtype):
+        # Sublayers of the same compute dtype too: a layer may use a sublayer's weights
+        # without calling it (an RNN and its cell), as Keras' scope covers the whole call.
+        from ...ops.math import cast
+
+        own = {id(w) for w in layer._own_weights}
+        for name, value in list(vars(layer).items()):
+            if (
+                id(value) in own
+                and getattr(value, "_autocast", True)
+                and value.dtype.is_floating
+                and value.dtype.name != dtype
+            ):
+                self.swapped.append((layer, name, value))
+                object.__setattr__(layer, name, cast(value, dtype))
+        for sub in layer._direct_sublayers():
+            if sub._autocast_dtype == dtype and sub._autocast:
+                self._swap(sub, dtype)
+
+    def __exit__(self, *exc):
+        for layer, name, value in reversed(self.swapped):
+            object.__setattr__(layer, name, value)
 
 
 def _dtype_name(dtype) -> str:
