@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_numpy
 from ..core import dtypes
 from ..core.shape import TensorShape
 
@@ -181,7 +182,7 @@ def _symbolic_shape(graph, v) -> TensorShape:
 
 
 def _dtype_of(graph, v):
-    return dtypes.from_numpy(np.asarray(graph.arrays[v]).dtype)
+    return dtypes.from_numpy(graph.arrays[v].dtype)
 
 
 class _Names:
@@ -226,7 +227,7 @@ def operations(graph) -> list:
         handles.append(op.outputs[0])
     for v in sorted(graph.consts):
         if any(v in n.inputs for n in graph.nodes) or v in graph.outputs:
-            value = np.asarray(graph.arrays[v])
+            value = to_numpy(graph.arrays[v])
             add("Const", [], {"dtype": _dtype_of(graph, v), "value": value}, outputs=(v,))
 
     def inputs_of(n):

@@ -101,7 +101,7 @@ def kernel_for(graph: Graph, node: Node):
 
 
 def _matmul(em, n, args):
-    if np.asarray(em.graph.arrays[n.inputs[0]]).dtype.name == "bfloat16":
+    if em.graph.arrays[n.inputs[0]].dtype.name == "bfloat16":
         return None  # the op rounds ml_dtypes' float32 result back to bfloat16
     a, b = args
     if n.attrs.get("transpose_a"):

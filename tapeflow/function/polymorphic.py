@@ -33,6 +33,7 @@ import copy
 
 import numpy as np
 
+from ..backend import xp
 from ..core import nest
 from ..core.shape import TensorShape, WatchedShape
 from ..core.spec import TensorSpec
@@ -75,7 +76,7 @@ class Shadow:
                     f"serves every size only when traced with a size of at least 2)"
                 )
                 return
-            shadow = np.take(shadow, np.arange(n + 1) % n, axis=axis)
+            shadow = xp.take(shadow, xp.arange(n + 1) % n, axis=axis)  # backend arrays
         if axes:
             self.arrays[v] = shadow
 
