@@ -95,7 +95,7 @@ def test_fit_under_a_mixed_policy_matches_keras(policy, key):
     assert type(model.optimizer).__name__ == g["optimizer"]
     x, y = np.array(g["x"], np.float32), np.array(g["y"])
     history = model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
-    rtol = 5e-3 if policy == "mixed_float16" else 3e-2
+    rtol = 1e-3 if policy == "mixed_float16" else 1e-2  # measured: 1.1e-4 and 8.8e-4
     np.testing.assert_allclose(history.history["loss"], g["history"]["loss"], rtol=rtol)
     for got, expected in zip(model.get_weights(), g["final"]):
         assert got.dtype == np.float32
