@@ -61,7 +61,8 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             if x._id in reach:
                 relevant.append(entry)
                 for o in entry[3]:
-                    if is_float_array(o._value.dtype):
+                    dt = o._value.dtype
+                    if dt.kind == "f" or is_float_array(dt):  # the common case first
                         reach.add(o._id)
                 break
 

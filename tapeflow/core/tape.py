@@ -156,7 +156,8 @@ class GradientTape:
             inputs = tuple(x._snapshot() if x._is_variable else x for x in inputs)
         self._entries.append((op, inputs, attrs, outputs))
         for o in outputs:
-            if is_float_array(o._value.dtype):
+            dt = o._value.dtype
+            if dt.kind == "f" or is_float_array(dt):  # the common case first
                 tracked.add(o._id)
 
     # ---- gradients ----------------------------------------------------------------------------
