@@ -94,6 +94,16 @@ class Graph:
     def shape(self, v) -> tuple:
         return tuple(np.shape(self.arrays[v]))
 
+    def fixed_axes(self, v, axis) -> bool:
+        """Whether value `v`'s sizes along `axis` (None: all) are the same at every size of
+        the None dimensions (always, in a graph that does not serve several sizes)."""
+        shadow = self.shadow_shapes.get(v)
+        if shadow is None:
+            return True
+        shape = np.shape(self.arrays[v])
+        axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+        return all(shape[a] == shadow[a] for a in axes)
+
     def symbolic_shape(self, v) -> tuple:
         """A key equal for two values only when their shapes agree at every size: the traced
         shape, and the shadow shape where it follows a None dimension."""

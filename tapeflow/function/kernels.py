@@ -130,7 +130,7 @@ def _mean(em, n, args):
     x = em.graph.arrays[n.inputs[0]]
     if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or x.size == 0:
         return None
-    if n.inputs[0] in em.graph.shadow_shapes:
+    if not em.graph.fixed_axes(n.inputs[0], n.attrs.get("axis")):
         return None  # the count follows a None dimension: the op computes it per call
     axis = _reduction_axis(em, n)
     keep = bool(n.attrs.get("keepdims"))

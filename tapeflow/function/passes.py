@@ -60,6 +60,8 @@ def fold_constants(graph: Graph):
     varying = graph.shadow_shapes if graph.polymorphic else {}
 
     def constant_inputs(n):
+        if n.op.name == "ReducedCount" and graph.fixed_axes(n.inputs[0], n.attrs.get("axis")):
+            return True  # the reduced sizes are fixed: so is the count
         shape_only = _SHAPE_INPUTS.get(n.op.name, ())
         return all(
             v in graph.consts or (i in shape_only and v not in varying)
