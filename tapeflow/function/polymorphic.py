@@ -39,6 +39,8 @@ from ..core.shape import TensorShape, WatchedShape
 from ..core.spec import TensorSpec
 from .scopes import _where
 
+_PYTHON = {"bool": bool, "int": int, "float": float, "complex": complex}
+
 # Stateful ops that must not run twice (their effect is outside the arrays): no shadow run.
 _NO_SHADOW = frozenset({"PrintV2", "WriteFile", "ReadFile"})
 
@@ -109,6 +111,26 @@ class Shadow:
                 self.specialise(f"{op.name} gives another rank at another size")
                 return
             self.arrays[v] = a
+
+    def converted(self, v, kind, value, real, where):
+        """Python converted value `v` to `value` (a guard). When its array has another shape
+        at the shadow size, or converts to another Python value there (`tf.zeros((tf.shape(x)
+        [0], 1))` turns a size into an int), the Python decision holds the traced size."""
+        shadow = self.arrays.get(v)
+        if shadow is None or self.reason is not None:
+            return
+        if np.shape(shadow) != np.shape(real):
+            differs = True
+        elif kind in _PYTHON:
+            other = _PYTHON[kind](shadow)
+            differs = other != value and not (other != other and value != value)
+        else:
+            differs = False
+        if differs:
+            self.specialise(
+                f"Python converts a value that follows a None dimension (at {where}): its "
+                f"traces are made per size"
+            )
 
     def shapes(self, arrays) -> dict:
         """value id -> shadow shape, for the values whose shape follows a None dimension."""

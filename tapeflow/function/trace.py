@@ -197,11 +197,8 @@ class Tracer:
             return  # a constant converts to the same value on every call
         if kind == "array":
             value = np.array(value, copy=True)
-            if self.shadow is not None and self.shadow.varies(v, self.arrays[v]):
-                self.shadow.specialise(
-                    f"Python reads the values of a tensor whose shape follows a None dimension "
-                    f"(at {_where()})"
-                )
+        if self.shadow is not None:
+            self.shadow.converted(v, kind, value, self.arrays[v], _where())
         self.nodes.append(
             Node("guard", None, (v,), {"kind": kind, "expected": value, "where": _where()}, ())
         )

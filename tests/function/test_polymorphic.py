@@ -5,6 +5,8 @@ must give the eager results bit for bit, forward and gradient. A trace that cann
 other sizes is specialised (one trace per size), never wrong.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -373,3 +375,21 @@ def test_reduce_retracing_generalises_the_sizes_that_changed_as_tf():
     column_sums(tf.ones([4, 5]))
     column_sums(tf.ones([6, 5]))
     assert column_sums.experimental_get_tracing_count() == 3  # traced as (None, None), as TF
+
+
+def test_a_size_turned_into_a_python_int_gets_a_trace_per_size():
+    @tf.function(input_signature=[tf.TensorSpec([None, 3])])
+    def plus_ones(x):
+        return x + tf.reduce_sum(x) / int(tf.shape(x)[0]) + 1.0  # a size as a Python int
+
+    @tf.function(input_signature=[tf.TensorSpec([None])])
+    def maybe_double(x):
+        return x * 2.0 if tf.reduce_max(x) > 100.0 else x  # same branch at every size
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # more sizes than paths per signature: no eager runs
+        for n in range(2, 14):
+            np.testing.assert_array_equal(plus_ones(tf.zeros([n, 3])).numpy(), np.ones((n, 3)))
+            np.testing.assert_array_equal(maybe_double(tf.ones([n])).numpy(), np.ones(n))
+    assert plus_ones.experimental_get_tracing_count() == 12
+    assert maybe_double.experimental_get_tracing_count() == 1
