@@ -10,7 +10,9 @@ every size only when:
   traced size (a reshape target, a mask drawn for the traced batch) meets a shadow value of
   the other size and fails;
 - Python never saw a shape or the values of a tensor whose shape follows a None dimension
-  (`x.shape`, `len(x)`, iterating over `x`, `x.numpy()`), where TF itself gives None;
+  (`x.shape`, `len(x)`, iterating over `x`, `x.numpy()`), where TF itself gives None, nor
+  converted a value that converts otherwise at the shadow size (`int(tf.shape(x)[0])`);
+  conversions that agree (`if tf.reduce_max(x) > 100:`) stay guards checked on each call;
 - no op's output shape depends on values that follow the size (`tf.range(tf.shape(x)[0])`),
   and no variable is written or host callback fed a value whose shape follows it;
 - each None dimension was traced with a size of at least 2 (a size 1 broadcasts, so a
