@@ -306,7 +306,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
             f"GatherV2: batch_dims ({batch_dims}) must be in [0, axis "
             f"({axis})] and <= the rank of indices ({idx_ndim})"
         )
-    pshape, ishape = _dims(params), _dims(indices)
+    # The arrays' shapes: a check that holds at every size (a tf.function trace may serve
+    # every batch size, so the public `.shape` would tie it to this one).
+    pshape, ishape = np.shape(_array_of(params)), np.shape(_array_of(indices))
     for i in builtins.range(batch_dims):
         if pshape[i] != ishape[i]:
             raise InvalidArgumentError(
@@ -490,3 +492,7 @@ API = {
         "repeat",
     ],
 }
+
+
+def _array_of(x):
+    return x._value if hasattr(x, "_value") else x
