@@ -14,6 +14,7 @@ from .core.custom_gradient import custom_gradient  # noqa: F401
 from .core.dtypes import (  # noqa: F401
     DType,
     as_dtype,
+    bfloat16,
     bool,
     complex64,
     complex128,

@@ -33,13 +33,14 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
-    from .function import functions_run_eagerly, py_func, run_functions_eagerly, scopes
+    from .function import autograph, functions_run_eagerly, py_func, run_functions_eagerly, scopes
+    from .function import signature as function_signature
     from .testing.compute_gradient import compute_gradient
 
     # Every DType the engine defines, with TF's aliases (half, double) and helpers.
     dtype_table = {d.name: d for d in dtypes._ALL}
     dtype_table.update(half=dtypes.half, double=dtypes.double, DType=dtypes.DType,
-                       as_dtype=dtypes.as_dtype)  # fmt: skip
+                       as_dtype=dtypes.as_dtype, bfloat16=dtypes.bfloat16)  # fmt: skip
     nest_names = [
         "flatten",
         "pack_sequence_as",
@@ -64,6 +65,12 @@ def _core_table() -> dict:
             "enable_op_determinism": device.enable_op_determinism,
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
+        "autograph": {n: getattr(autograph, n) for n in ("to_code", "to_graph", "set_verbosity")},
+        "autograph.experimental": {"do_not_convert": autograph.do_not_convert},
+        "types.experimental": {
+            "TraceType": function_signature.TraceType,
+            "SupportsTracingProtocol": function_signature.SupportsTracingProtocol,
+        },
         "tf": {"device": device.device, "py_function": py_func.py_function,
                "numpy_function": py_func.numpy_function,
                "control_dependencies": scopes.control_dependencies},

@@ -61,6 +61,8 @@ EXCLUDED = {
     "keras.layers.InputSpec": "a description of inputs, checked by every layer's call",
     "keras.layers.InputLayer": "made by keras.Input (which has a spec)",
     "keras.layers.Input": "the same function as keras.Input (which has a spec)",
+    "autograph": "takes Python functions (to_code shows tf.function plans; no tensor input)",
+    "types.experimental": "protocol classes for tf.function's cache keys, no computation",
 }
 
 # TF's error types mapped to what tapeflow must raise (an instance of it). TF errors that

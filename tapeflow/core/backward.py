@@ -9,13 +9,15 @@ from __future__ import annotations
 import warnings
 
 from ..backend import xp
+from .context import state
+from .dtypes import is_float_array
 from .indexed_slices import IndexedSlices
 from .registry import get_op
 from .tensor import Tensor, convert_to_tensor, wrap
 
 
 def _is_float(x) -> bool:
-    return x._value.dtype.kind == "f"
+    return is_float_array(x._value.dtype)
 
 
 def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_ready=None):
@@ -34,7 +36,8 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
     left to walk can add to its gradient (after its earliest reader), and at the end for
     the sources that get no gradient.
     """
-    source_ids = {s._id for s in sources if s._id in tracked and s._value.dtype.kind == "f"}
+    source_ids = {s._id for s in sources if s._id in tracked and is_float_array(s._value.dtype)}
+    tracer = state.tracer
     grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
     for t, seed in zip(targets, seeds):
         if not _is_float(t):
@@ -45,7 +48,8 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             )
             continue
         if seed is None:
-            seed = wrap(xp.ones_like(t._value))
+            # Traced, an op: a trace serving every size of a None dimension holds no shape.
+            seed = wrap(xp.ones_like(t._value)) if tracer is None else get_op("OnesLike")(t)
         _add_contribution(grads, t._id, seed)
 
     # Forward sweep: only entries that depend on a source can carry its gradient, and
@@ -57,7 +61,8 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             if x._id in reach:
                 relevant.append(entry)
                 for o in entry[3]:
-                    if o._value.dtype.kind == "f":
+                    dt = o._value.dtype
+                    if dt.kind == "f" or is_float_array(dt):  # the common case first
                         reach.add(o._id)
                 break
 
@@ -98,7 +103,9 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             if gx is None or x._id not in reach:
                 continue
             if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
-                gx = _unbroadcast(gx, x._value.shape, batch_dims)
+                gx = _unbroadcast(gx, x, batch_dims)
+            if tracer is not None and type(gx) is not IndexedSlices:
+                tracer.same_shape(gx, x, op.name)  # at every size (tapeflow/function)
             _add_contribution(grads, x._id, gx)
 
     if on_ready is not None:
@@ -218,8 +225,9 @@ def to_dense(g):
     return g
 
 
-def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
-    """Sums `g` down to `shape` (plus its leading batch dims): undoes broadcasting."""
+def _unbroadcast(g: Tensor, x: Tensor, batch_dims: int) -> Tensor:
+    """Sums `g` down to x's shape (plus its leading batch dims): undoes broadcasting."""
+    shape = tuple(x._value.shape)
     gshape = tuple(g._value.shape)
     inner = gshape[batch_dims:]
     if inner == shape:
@@ -233,4 +241,6 @@ def _unbroadcast(g: Tensor, shape: tuple, batch_dims: int) -> Tensor:
     g = get_op("Sum")(
         g, axis=tuple(range(batch_dims, batch_dims + lead)) + stretched, keepdims=True
     )
-    return get_op("Reshape")(g, shape=gshape[:batch_dims] + shape)
+    if not lead:  # the kept axes already give x's shape
+        return g
+    return get_op("ReshapeLike")(g, x, lead=batch_dims)  # x's shape when it runs

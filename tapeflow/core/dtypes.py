@@ -111,6 +111,62 @@ complex128 = DType("complex128", np.complex128)
 string = DType("string", object)
 string.as_numpy_dtype = object  # as TF: `tf.string.as_numpy_dtype is object`
 
+
+class _BFloat16(DType):
+    """bfloat16: its NumPy dtype comes from the optional `ml_dtypes` package, imported the
+    first time the dtype is used for data (importing it costs more than tapeflow's import).
+    NumPy gives it kind "V"; tapeflow counts it as floating (`is_float_array`)."""
+
+    __slots__ = ()
+
+    def __init__(self):
+        self.name = "bfloat16"
+
+    def __getattr__(self, attr):
+        if attr in ("_np", "as_numpy_dtype"):
+            np_dtype = _bfloat16_numpy()
+            self._np = np_dtype
+            self.as_numpy_dtype = np_dtype.type
+            _BY_NP[np_dtype] = self
+            return getattr(self, attr)
+        raise AttributeError(attr)
+
+    @property
+    def is_floating(self) -> builtins.bool:
+        return True
+
+    @property
+    def is_numeric(self) -> builtins.bool:
+        return True
+
+    @property
+    def min(self):
+        return float(np.finfo(self._np).min)
+
+    @property
+    def max(self):
+        return float(np.finfo(self._np).max)
+
+
+def _bfloat16_numpy():
+    try:
+        import ml_dtypes
+    except ImportError:
+        raise ImportError(
+            "tf.bfloat16 needs the `ml_dtypes` package (NumPy has no bfloat16): "
+            "pip install ml_dtypes (or tapeflow[bfloat16])"
+        ) from None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+bfloat16 = _BFloat16()
+
+
+def is_float_array(np_dtype) -> builtins.bool:
+    """Whether arrays of this NumPy dtype hold floating values (bfloat16 included)."""
+    return np_dtype.kind == "f" or np_dtype.name == "bfloat16"
+
+
 _ALL = (
     float16,
     float32,
@@ -129,7 +185,7 @@ _ALL = (
     string,
 )
 _BY_NAME = {d.name: d for d in _ALL}
-_BY_NAME.update(half=float16, double=float64, float=float32)
+_BY_NAME.update(half=float16, double=float64, float=float32, bfloat16=bfloat16)
 # Keyed by np.dtype: the hot path maps an array's dtype to a DType with one dict lookup.
 _BY_NP = {d._np: d for d in _ALL}
 # Python types follow NumPy's meaning of them, as tf.as_dtype does (`str` is refused).
@@ -158,6 +214,8 @@ def as_dtype(type_value) -> DType:
     except TypeError:
         raise TypeError(f"Cannot convert {type_value!r} to a tapeflow DType.") from None
     found = _BY_NP.get(np_dtype)
+    if found is None and np_dtype.name == "bfloat16":  # ml_dtypes' dtype, seen first here
+        found = bfloat16 if bfloat16._np == np_dtype else None
     if found is None and np_dtype.kind in _STRING_KINDS and not np_dtype.fields:
         found = string
     if found is None:

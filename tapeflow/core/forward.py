@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..backend import xp
 from . import nest
 from .context import pop, push, state
+from .dtypes import is_float_array
 from .tape import GradientTape, UnconnectedGradients
 from .tensor import Operand, convert_to_tensor, wrap
 
@@ -73,7 +74,7 @@ class ForwardAccumulator:
         finally:
             self._recording = True
         for o, t in zip(outputs, out_tangents):
-            if t is not None and o._value.dtype.kind == "f":
+            if t is not None and is_float_array(o._value.dtype):
                 self._tangents[o._id] = t
 
 
@@ -89,7 +90,9 @@ def _jvp(op, inputs, attrs, outputs, tangents):
         )
     from .registry import get_op
 
-    us = [wrap(xp.zeros_like(o._value)) if o._value.dtype.kind == "f" else None for o in outputs]
+    us = [
+        wrap(xp.zeros_like(o._value)) if is_float_array(o._value.dtype) else None for o in outputs
+    ]
     watched = [u for u in us if u is not None]
     with GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(watched)

@@ -150,3 +150,68 @@ class TensorShape:
 
     def __reduce__(self):
         return TensorShape, (self._dims,)
+
+
+class WatchedShape(TensorShape):
+    """A traced tensor's shape whose `varying` axes follow a None dimension of a
+    tf.function's input_signature (see tapeflow/function/polymorphic.py).
+
+    It holds the traced sizes, so Python code works as in eager mode; reading one of the
+    varying sizes (indexing it, iterating, comparing, converting, printing) calls
+    `on_read` once, which ties the trace to this size. The rank and the other sizes read
+    freely. Every base method reads `_dims`, which is the property below, so no path
+    reads a varying size unseen.
+    """
+
+    __slots__ = ("_sizes", "_varying", "_on_read")
+
+    def __init__(self, dims, varying, on_read):
+        self._sizes = tuple(dims)
+        self._varying = frozenset(varying)
+        self._on_read = on_read
+
+    @property
+    def _dims(self):
+        self._read()
+        return self._sizes
+
+    def _read(self):
+        if self._on_read is not None:
+            on_read, self._on_read = self._on_read, None
+            on_read()
+
+    @property
+    def rank(self):
+        return len(self._sizes)
+
+    ndims = rank
+
+    def __len__(self):
+        return len(self._sizes)
+
+    def __bool__(self):
+        return True
+
+    def is_fully_defined(self) -> bool:
+        return True
+
+    def with_rank(self, rank: int) -> TensorShape:
+        if len(self._sizes) != rank:
+            raise ValueError(f"Shape {self} must have rank {rank}")
+        return self
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            axes = range(len(self._sizes))[key]
+            varying = [i for i, a in enumerate(axes) if a in self._varying]
+            sizes = self._sizes[key]
+            if not varying:
+                return TensorShape(sizes)
+            return WatchedShape(sizes, varying, self._on_read_for_slice())
+        axis = range(len(self._sizes))[key]  # IndexError as a tuple gives
+        if axis in self._varying:
+            self._read()
+        return self._sizes[axis]
+
+    def _on_read_for_slice(self):
+        return lambda: self._read()

@@ -57,13 +57,13 @@ class TensorSpec:
         return same_dtype and self._shape.is_compatible_with(other_shape)
 
     def _example(self):
-        """A Tensor of ones fitting this spec (unknown dimensions are 1, an unknown rank is a
-        scalar), for tracing: a call of another shape gets its own trace."""
+        """A Tensor of ones fitting this spec, for tracing: unknown dimensions are 2 (the
+        smallest size a trace can serve other sizes from), an unknown rank is a scalar."""
         from ..backend import xp
         from .tensor import Tensor
 
         dims = () if self._shape.rank is None else self._shape.as_list()
-        shape = tuple(1 if d is None else d for d in dims)
+        shape = tuple(2 if d is None else d for d in dims)
         if self._dtype == dtypes.string:
             from .string_values import empty
 

@@ -14,6 +14,7 @@ from ..backend import xp
 from . import nest
 from .backward import backward, batched_backward, to_dense
 from .context import pop, push, state
+from .dtypes import is_float_array
 from .indexed_slices import IndexedSlices
 from .registry import Op, get_op, set_recorder
 from .tensor import Operand, convert_to_tensor, wrap
@@ -58,7 +59,7 @@ def paused():
 
 
 def _is_float(x) -> bool:
-    return x._value.dtype.kind == "f"
+    return is_float_array(x._value.dtype)
 
 
 class GradientTape:
@@ -155,7 +156,8 @@ class GradientTape:
             inputs = tuple(x._snapshot() if x._is_variable else x for x in inputs)
         self._entries.append((op, inputs, attrs, outputs))
         for o in outputs:
-            if o._value.dtype.kind == "f":
+            dt = o._value.dtype
+            if dt.kind == "f" or is_float_array(dt):  # the common case first
                 tracked.add(o._id)
 
     # ---- gradients ----------------------------------------------------------------------------

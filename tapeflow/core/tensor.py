@@ -14,7 +14,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from . import dtypes, string_values
-from .context import observed
+from .context import observed, state
 from .device import current_device_name
 from .shape import TensorShape
 
@@ -37,6 +37,8 @@ class Operand:
 
     @property
     def shape(self) -> TensorShape:
+        if state.tracer is not None:
+            return state.tracer.watched_shape(self)
         return TensorShape(self._value.shape)
 
     @property
@@ -53,11 +55,15 @@ class Operand:
     def __len__(self):
         if self._value.ndim == 0:
             raise TypeError("Scalar tensor has no `len()`")
+        if state.tracer is not None:
+            return state.tracer.watched_shape(self)[0]
         return self._value.shape[0]
 
     def __iter__(self):
         if self._value.ndim == 0:
             raise TypeError("Cannot iterate over a scalar tensor.")
+        if state.tracer is not None:
+            state.tracer.watched_shape(self)[0]
         for i in range(self._value.shape[0]):
             yield self[i]
 

@@ -25,26 +25,27 @@ import collections
 import functools
 import inspect
 import types
-import warnings
 import weakref
 
 from ..core import nest
 from ..core.context import state
-from ..core.registry import execute
 from ..core.sparse import SparseTensorSpec
-from ..core.tensor import Tensor, wrap
-from ..ops import random as random_ops
+from ..core.tensor import Tensor
 from . import signature as sig
+from .autograph import track
 from .binding import bind_arguments, call_arguments
-from .concrete import ConcreteFunction, as_function_outputs, identity_op, output_template
+from .concrete import ConcreteFunction, as_function_outputs
 from .export import note_requested
-from .retracing import changed_arguments, retracing_message
+from .introspection import FunctionSpec, FunctionType
+from .polymorphic import (
+    differing_axes,
+    dynamic_axes,
+    relaxed_shape,
+    resolved_axes,
+    signature_axes,
+)
 from .runtime import GuardFailure
-from .trace import Tracer, Untraceable, tracing
-
-MAX_TRACES_PER_SIGNATURE = 8  # traces kept per key, one per path through the guards
-RETRACE_WINDOW = 10  # frequent retracing: traces among the last calls...
-RETRACE_THRESHOLD = 5  # ...reaching this many warns
+from .tracing import RETRACE_WINDOW, TracingMixin
 
 _run_eagerly = False
 
@@ -60,17 +61,7 @@ def functions_run_eagerly() -> bool:
     return _run_eagerly
 
 
-class _Entry:
-    """The traces of one key: usable plans (most recently used first) or an eager verdict."""
-
-    __slots__ = ("traces", "eager")
-
-    def __init__(self):
-        self.traces = []
-        self.eager = None  # why this key runs eagerly, once it must
-
-
-class Function:
+class Function(TracingMixin):
     """A callable that traces its Python function and runs the compiled plan (tf.function)."""
 
     def __init__(
@@ -92,6 +83,11 @@ class Function:
         self._python_function = python_function
         self._name = name or getattr(python_function, "__name__", "function")
         self._input_signature = None if input_signature is None else tuple(input_signature)
+        # Per flat TensorSpec of the signature, the axes of its None dimensions: a trace may
+        # then serve every size of them (see polymorphic.py).
+        self._dynamic = signature_axes(self._input_signature)
+        self._fast_dynamic = None  # the same per positional argument, for the fast path
+        self._general = []  # (dynamic axes) of concrete functions traced from None specs
         self._autograph = autograph
         self._jit_compile = jit_compile
         self._reduce_retracing = bool(
@@ -102,14 +98,24 @@ class Function:
         except (TypeError, ValueError):
             self._signature = None
         self._fast_names = _positional_names(self._signature)
+        if (
+            self._dynamic is not None
+            and self._fast_names is not None
+            and len(self._fast_names) == len(self._input_signature)
+            and all(isinstance(s, sig.TensorSpec) for s in self._input_signature)
+        ):
+            self._fast_dynamic = self._dynamic
         self._cache = {}
         self._tracing_count = 0
         self._traced_once = False
         self._recent = collections.deque(maxlen=RETRACE_WINDOW)
         self._last_parts = None
+        self._last_traced_key = None  # reduce_retracing: the key of the last call traced
         self._warned_eager = set()
         self._calls_since_warning = RETRACE_WINDOW
         self._instances = weakref.WeakKeyDictionary()
+        self._concrete = []  # every kept trace, in the order they were made
+        track(self)
 
     # ---- methods ------------------------------------------------------------------------------
 
@@ -166,6 +172,24 @@ class Function:
         """How many times the Python function was traced."""
         return self._tracing_count
 
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def function_spec(self):
+        """The Python signature and input_signature (TF's FunctionSpec)."""
+        return FunctionSpec(self)
+
+    @property
+    def function_type(self):
+        return FunctionType(self)
+
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """The signature of every trace kept, in the order they were made (TF's text)."""
+        sep = "\n\n" if verbose else "\n"
+        return sep.join(cf.pretty_printed_signature(verbose) for cf in self._concrete)
+
     def __call__(self, *args, **kwargs):
         if _run_eagerly:
             return self._python_function(*args, **kwargs)  # as TF: the raw Python result
@@ -179,6 +203,13 @@ class Function:
             except AttributeError:
                 key = None
             entry = self._cache.get(key) if key is not None and len(key) == len(args) else None
+            if entry is None and self._fast_dynamic is not None and key is not None:
+                entry = self._cache.get(
+                    tuple(
+                        (d, relaxed_shape(shape, axes))
+                        for (d, shape), axes in zip(key, self._fast_dynamic)
+                    )
+                )
             if entry is not None and entry.eager is None and not state.recording:
                 self._recent.append(False)
                 self._calls_since_warning += 1
@@ -203,11 +234,12 @@ class Function:
             return self._python_function(*self._args(call), **self._kwargs(call))
         if state.tracer is not None:
             return self._run_eagerly(call)
-        entry = self._cache.get(call.key)
+        entry = self._lookup(call)
         if entry is None:
-            entry = self._cache[call.key] = _Entry()
+            if self._reduce_retracing and call.relaxed_key is None:
+                self._generalise(call)
             self._note_call(traced=True, call=call)
-            return self._trace_and_keep(entry, call)
+            return self._trace_and_keep(call)
         self._note_call(traced=False, call=call)
         if entry.eager is not None:
             return self._run_eagerly(call)
@@ -226,6 +258,40 @@ class Function:
             return cf._pack(out)
         return self._retrace_for_guards(entry, call)
 
+    def _lookup(self, call):
+        """The entry for `call`: its exact shapes' first, else one serving every size of its
+        None dimensions (of the input_signature, or of a concrete function's specs)."""
+        entry = self._cache.get(call.key)
+        if entry is not None:
+            return entry
+        if call.relaxed_key is not None:
+            entry = self._cache.get(call.relaxed_key)
+            if entry is not None:
+                return entry
+        for dynamic in self._general:
+            if len(dynamic) == len(call.tensors):
+                key = sig.relax_key(call.key, resolved_axes(dynamic, call.tensors))
+                entry = self._cache.get(key)
+                if entry is not None:
+                    call.dynamic = resolved_axes(dynamic, call.tensors)
+                    call.relaxed_key = key
+                    return entry
+        return None
+
+    def _generalise(self, call):
+        """reduce_retracing: a call whose sizes differ from the previous trace's only in
+        some dimensions is traced with those dimensions as None (as TF does), so that the
+        trace serves every size of them where it can (polymorphic.py)."""
+        previous = self._last_traced_key
+        self._last_traced_key = call.key
+        dynamic = differing_axes(previous, call.key) if previous is not None else None
+        if dynamic is None or not any(dynamic):
+            return
+        call.dynamic = dynamic
+        call.relaxed_key = sig.relax_key(call.key, dynamic)
+        if dynamic not in self._general:
+            self._general.append(dynamic)
+
     def _outputs(self, result):
         return as_function_outputs(result, self._python_function)
 
@@ -239,7 +305,7 @@ class Function:
             values = sig.bind_to_signature(
                 self._input_signature, values, lambda: self._describe_call(args, kwargs)
             )
-            return sig.split_arguments(names, values)
+            return sig.split_arguments(names, values, self._dynamic)
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             return sig.split_arguments(self._fast_names, args)
         names, values = self._bind(args, kwargs)
@@ -265,180 +331,65 @@ class Function:
         pairs = sig.rebuild(call.structure, tensors, variables)
         return call_arguments(self._signature, pairs)
 
-    # ---- tracing ------------------------------------------------------------------------------
-
-    def _trace(self, call, dry=False, replay_from=None):
-        """Runs the Python function under a tracer; returns (result, ConcreteFunction|None).
-
-        The ConcreteFunction is None when this trace cannot serve later calls: it created
-        variables (their initialisation is in it), or it is Untraceable (then the key is
-        marked eager, with a warning). A dry trace leaves variables and the shared random
-        streams as it found them; `replay_from` (the random op counter when the trace it
-        repeats began) gives its random ops the op seeds of that trace.
-        """
-        if dry:
-            with random_ops.undone_draws(replay_from):
-                return self._trace_once(call, dry)
-        return self._trace_once(call, dry)
-
-    def _trace_once(self, call, dry):
-        tracer = Tracer(
-            allow_variable_creation=not self._traced_once,
-            variable_args={id(v): k for k, v in enumerate(call.variables)},
-        )
-        tracer.dry = dry
-        # Fresh Tensors stand for the arguments (an argument that is also captured stays a
-        # constant). Under a tape they are Identity ops of the arguments, so it records them.
-        identity = identity_op()
-        traced = [
-            execute(identity, (t,), {}) if state.recording else wrap(t._value)
-            for t in call.tensors
-        ]
-        for w in traced:
-            tracer.add_input(w)
-        args, kwargs = self._rebuilt(call, traced, call.variables)
-        self._tracing_count += 1
-        try:
-            with tracing(tracer):
-                try:
-                    result = self._outputs(self._python_function(*args, **kwargs))
-                except Untraceable as e:  # a dry trace stops before changing Python state
-                    return None, e
-            self._traced_once = True
-            if tracer.unreplayable is not None:
-                return result, Untraceable(tracer.unreplayable)
-            if tracer.created:
-                return result, None
-            template, outputs = output_template(tracer, result)
-            try:
-                graph = tracer.finish(outputs)
-            except Untraceable as e:
-                return result, e
-        finally:
-            if dry:
-                tracer.restore_variables()
-        try:
-            return result, ConcreteFunction(self, call, graph, template)
-        except Untraceable as e:
-            return result, e
-
-    def _trace_and_keep(self, entry, call):
-        counter = random_ops.op_counter()
-        result, cf = self._trace(call)
-        if cf is None:
-            # It created variables, so this trace holds their initialisation. TF traces again
-            # at once, allowing no variable creation: a function that creates variables on
-            # every call is its ValueError on the first call, and later calls need no trace.
-            _, cf = self._trace(call, dry=True, replay_from=counter)
-        self._keep(entry, cf)
-        return result
-
-    def _keep(self, entry, cf):
-        if isinstance(cf, ConcreteFunction):
-            entry.traces.insert(0, cf)
-        elif isinstance(cf, Untraceable):
-            entry.eager = str(cf)
-            self._warn_eager(str(cf))
-
-    def _retrace_for_guards(self, entry, call):
-        """No trace of this key fits the call's values: trace the new path, or run eagerly."""
-        if len(entry.traces) >= MAX_TRACES_PER_SIGNATURE:
-            self._warn_eager(
-                f"more than {MAX_TRACES_PER_SIGNATURE} paths through Python control flow on "
-                f"tensor values for one input signature"
-            )
-            return self._run_eagerly(call)
-        return self._trace_and_keep(entry, call)
-
-    def _warn_eager(self, reason):
-        if reason in self._warned_eager:
-            return
-        self._warned_eager.add(reason)
-        warnings.warn(
-            f"tf.function {self._name}: {reason}; these calls run the Python function "
-            f"eagerly instead.",
-            stacklevel=4,
-        )
-
-    def _note_call(self, traced, call):
-        self._recent.append(traced)
-        self._calls_since_warning += 1
-        if not traced:
-            return
-        previous, self._last_parts = self._last_parts, call.parts
-        count = sum(self._recent)
-        if (
-            previous is None
-            or count < RETRACE_THRESHOLD
-            or self._calls_since_warning < RETRACE_WINDOW
-            or self._input_signature is not None
-        ):
-            return
-        changed = changed_arguments(previous, call.parts, self._reduce_retracing)
-        if not changed:
-            return
-        self._calls_since_warning = 0
-        warnings.warn(
-            retracing_message(self._name, count, len(self._recent), changed), stacklevel=3
-        )
-
-    # ---- tapes --------------------------------------------------------------------------------
-
-    def _replay(self, entry, call):
-        """Runs a trace op by op through the dispatcher, so active tapes record it.
-
-        A trace that would need undoing when a guard fails (effects before a guard) is not
-        replayed: the Python function runs eagerly instead, which the tapes record too.
-        """
-        for cf in entry.traces:
-            if cf._has_rollback:
-                return self._run_eagerly(call)
-            try:
-                return cf._replay(call.tensors, call.variables)
-            except GuardFailure:
-                continue
-        return self._retrace_for_guards(entry, call)
-
     # ---- concrete functions -------------------------------------------------------------------
 
     def get_concrete_function(self, *args, **kwargs):
         """The trace for these arguments (Tensors, TensorSpecs or Python values).
 
         With no arguments, the `input_signature`'s. Tracing here runs the function on the
-        given values (ones for TensorSpecs) and undoes its variable writes afterwards.
+        given values (ones for TensorSpecs, size 2 in their None dimensions) and undoes its
+        variable writes afterwards. A trace from specs with None dimensions serves every size
+        of them where it can (see polymorphic.py), also for later calls of this Function.
         """
         if not args and not kwargs and self._input_signature is not None:
             args = self._input_signature
         requested = (tuple(args), dict(kwargs))
-        args = nest.map_structure(_example, list(args))
-        kwargs = nest.map_structure(_example, dict(kwargs))
+        spec_axes = {}  # id(example tensor) -> the None axes of the spec it stands for
+        specs = {}  # id(example tensor) -> the spec
+
+        def example(x):
+            if isinstance(x, SparseTensorSpec):
+                return x._example()
+            if not isinstance(x, sig.TensorSpec):
+                return x
+            t = x._example()
+            spec_axes[id(t)] = dynamic_axes(x)
+            specs[id(t)] = x
+            return t
+
+        args = nest.map_structure(example, list(args))
+        kwargs = nest.map_structure(example, dict(kwargs))
         call = self._split(tuple(args), kwargs)
-        entry = self._cache.get(call.key)
-        if entry is None:
-            entry = self._cache[call.key] = _Entry()
-        if not entry.traces:
+        if call.relaxed_key is None and any(spec_axes.values()):
+            dynamic = [spec_axes.get(id(t), ()) for t in call.tensors]
+            call.dynamic = resolved_axes(dynamic, call.tensors)
+            call.relaxed_key = sig.relax_key(call.key, call.dynamic)
+            if dynamic not in self._general:
+                self._general.append(dynamic)
+        entry = self._cache.get(call.relaxed_key if call.relaxed_key is not None else call.key)
+        if entry is not None and entry.traces:
+            note_requested(entry.traces[0], *requested)
+            return entry.traces[0]
+        _, cf = self._trace(call, dry=True)
+        if cf is None:  # it created variables: trace once more, as the next call would
             _, cf = self._trace(call, dry=True)
-            if isinstance(cf, ConcreteFunction):
-                entry.traces.insert(0, cf)
-            elif cf is None:  # it created variables: trace once more, as the next call would
-                _, cf = self._trace(call, dry=True)
-                self._keep(entry, cf)
-            else:
-                self._keep(entry, cf)
-            if not isinstance(cf, ConcreteFunction):
-                raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
-        note_requested(entry.traces[0], *requested)  # tf.saved_model keeps None dimensions
-        return entry.traces[0]
+        self._keep(call, cf)
+        if not isinstance(cf, ConcreteFunction):
+            raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
+        for k, t in enumerate(call.tensors):  # the specs as given describe the new trace
+            if id(t) in specs:
+                cf._input_specs[k] = spec = specs[id(t)]
+                if spec.name:
+                    cf.graph.input_names[k] = spec.name
+                cf.graph.input_shapes[cf.graph.inputs[k]] = spec.shape
+        note_requested(cf, *requested)  # tf.saved_model keeps None dimensions
+        return cf
 
     def experimental_get_compiler_ir(self, *args, **kwargs):
         return lambda stage="hlo": str(self.get_concrete_function(*args, **kwargs).graph)
 
     def __repr__(self):
         return f"<tapeflow.function.Function {self._name}>"
-
-
-def _example(x):
-    return x._example() if isinstance(x, (sig.TensorSpec, SparseTensorSpec)) else x
 
 
 def _positional_names(signature):

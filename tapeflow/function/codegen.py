@@ -9,6 +9,8 @@ writes, guard checks. No Tensor is built and no dispatch happens per op. Buffers
 - a kernel writes into a buffer the plan owns that is free at that point: the running
   value of its chain, an input dying there (same shape and dtype, contiguous), or a dead
   buffer of the same shape and dtype; otherwise the ufunc allocates, as eager code does.
+  In a plan serving every size of a None dimension, "same shape" is the symbolic shape
+  (`Graph.symbolic_shape`): equal at the traced and at the shadow size.
   A buffer is owned when its op allocated it (seen while tracing: a fresh, contiguous,
   writeable array sharing memory with no input) and no view of it is still alive;
 - arrays given to host callbacks are never written again (the callback may keep them).
@@ -297,7 +299,7 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
     graph = em.graph
     out_v = members[-1].outputs[0]
     out_arr = graph.arrays[out_v]
-    key = (out_arr.shape, out_arr.dtype.str)
+    key = (graph.symbolic_shape(out_v), out_arr.dtype.str)
     scalar = out_arr.ndim == 0
     internal = {m.outputs[0] for m in members[:-1]}
     refs = {}  # external input value -> the (member, step) positions that read it
@@ -371,7 +373,7 @@ def _take_buffer(em, i, position, refs, key, owned, roots, root_last, pinned, po
         if roots.get(v) != {v} or root_last.get(v, -1) != i:
             continue
         arr = graph.arrays[v]
-        if (arr.shape, arr.dtype.str) != key or not arr.flags.c_contiguous:
+        if (graph.symbolic_shape(v), arr.dtype.str) != key or not arr.flags.c_contiguous:
             continue
         local = em.name[v]
         if em.holder.get(local) != v:
@@ -504,16 +506,19 @@ def _emit_rollback_end(em, rollback, var_names):
 
 def _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool):
     """Deletes the names of values that died at node `i`; dead owned buffers join the pool."""
+    varying = graph.shadow_shapes
     for v in set(n.inputs):
         if last_use.get(v) != i:
             continue
         local = em.name.get(v)
         if local is None or em.holder.get(local) != v:
             continue
-        if v in owned and v not in pinned and root_last.get(v) == i:
+        # A buffer whose shape varies with a None dimension is not pooled: two such values
+        # may agree at the traced and shadow sizes and differ at another (see polymorphic.py).
+        if v in owned and v not in pinned and root_last.get(v) == i and v not in varying:
             arr = graph.arrays[v]
             if isinstance(arr, np.ndarray) and arr.flags.c_contiguous:
-                pool.setdefault((arr.shape, arr.dtype.str), []).append(local)
+                pool.setdefault((graph.symbolic_shape(v), arr.dtype.str), []).append(local)
                 em.holder[local] = None
                 continue
         em.emit(f"del {local}")

@@ -20,7 +20,9 @@ from .binding import bind_arguments
 from .codegen import build_plan
 from .fusion import fuse_elementwise, fuse_sum_reshape
 from .host import host_call
+from .introspection import ConcreteInfo
 from .passes import optimize
+from .polymorphic import guard_clamped_sizes, relaxed_shape
 from .runtime import GuardFailure, guard_fails
 
 
@@ -117,15 +119,29 @@ def _fill(template, arrays):
     return nest.map_structure(fill, template)
 
 
-class ConcreteFunction:
-    """One trace of a Function: its graph (`graph`), plan (`plan_source`) and outputs."""
+class ConcreteFunction(ConcreteInfo):
+    """One trace of a Function: its graph (`graph`), plan (`plan_source`) and outputs;
+    TF's introspection (signatures, graph tensors, variables) comes from ConcreteInfo."""
 
     def __init__(self, function, call, graph, template):
         self._function = function
         self._structure = call.structure
+        self.polymorphic = graph.polymorphic
+        self.polymorphic_reason = graph.polymorphic_reason
         self._input_specs = [sig._spec_of(t) for t in call.tensors]
+        if self.polymorphic:
+            self._input_specs = [
+                sig.TensorSpec(relaxed_shape(s.shape.as_list(), axes), s.dtype)
+                for s, axes in zip(self._input_specs, call.dynamic)
+            ]
         self._template = template
+        self._variable_args = list(call.variables)
         self.graph = graph
+        graph.name = function._name
+        graph.input_names = _input_names(call)
+        graph.input_shapes = {v: spec.shape for v, spec in zip(graph.inputs, self._input_specs)}
+        if graph.polymorphic:
+            guard_clamped_sizes(graph)
         optimize(graph)
         fuse_sum_reshape(graph)
         fuse_elementwise(graph)
@@ -142,27 +158,6 @@ class ConcreteFunction:
         """The generated Python code of the plan (for reading and debugging)."""
         return self._plan.source
 
-    @property
-    def structured_outputs(self):
-        return self._template
-
-    @property
-    def structured_input_signature(self):
-        specs = iter(self._input_specs)
-
-        def spec_of(v):
-            if isinstance(v, sig._Composite):
-                for _ in v.markers:
-                    next(specs)
-                return v.spec
-            return next(specs) if isinstance(v, sig._Leaf) and v.kind == "t" else v
-
-        return tuple(spec_of(v) for _, v in self._structure), {}
-
-    def pretty_printed_signature(self, verbose=True) -> str:
-        args = ", ".join(f"{name}" for name, _ in self._structure)
-        return f"Input Parameters: ({args})\nGraph:\n{self.graph}"
-
     def _pack_single(self, arrays):
         return wrap(arrays[0])
 
@@ -175,7 +170,31 @@ class ConcreteFunction:
     def __call__(self, *args, **kwargs):
         """Calls this trace. As in TF, Tensor arguments must have the traced dtypes
         (InvalidArgumentError), Python values are converted to them, and Python arguments
-        must equal (or, left out, take) the traced values (TypeError)."""
+        must equal (or, left out, take) the traced values (TypeError). Positional
+        arguments that do not bind so may be the Tensors alone, in order (TF's flat
+        signature): the Python arguments then take their traced values."""
+        try:
+            call = self._structured_call(args, kwargs)
+        except TypeError:
+            if kwargs or len(args) != len(self._input_specs):
+                raise
+            call = self._flat_call(args)
+        return self._function._dispatch(call)
+
+    def _flat_call(self, tensors):
+        """The call of this trace with `tensors` for its Tensor inputs, in order."""
+        tensors = [self._fit_tensor(k, t) for k, t in enumerate(tensors)]
+        pairs = sig.rebuild(self._structure, tensors, self._variable_args)
+        return sig.split_arguments(
+            [n for n, _ in pairs], [v for _, v in pairs], self._function._dynamic
+        )
+
+    @property
+    def inference_fn(self):
+        """This trace called with its Tensor inputs only, flat (TF's AtomicFunction)."""
+        return lambda *tensors: self._function._dispatch(self._flat_call(tensors))
+
+    def _structured_call(self, args, kwargs):
         fn = self._function
         names, values = bind_arguments(
             fn._signature, args, kwargs, lambda: self._describe_call() + ".", partial=True
@@ -195,7 +214,7 @@ class ConcreteFunction:
                 value = template  # a Python argument left out takes its traced value
             names.append(name)
             values.append(value)
-        return fn._dispatch(sig.split_arguments(names, values))
+        return sig.split_arguments(names, values, fn._dynamic)
 
     def _fit(self, name, template, value):
         if isinstance(template, sig._Leaf) and template.kind == "t":
@@ -319,6 +338,20 @@ class ConcreteFunction:
         if not nest.is_nested(self._template):
             return fill(self._template)
         return nest.map_structure(fill, self._template)
+
+
+def _input_names(call) -> list:
+    """Placeholder names: each Tensor argument's name; nested ones numbered (x, x_1, ...)."""
+    names = []
+    for name, template in call.structure:
+        count = 0
+        for x in nest.flatten(template):
+            if isinstance(x, sig._Composite):  # a SparseTensor: its component tensors
+                count += sum(isinstance(m, sig._Leaf) and m.kind == "t" for m in x.markers)
+            elif isinstance(x, sig._Leaf) and x.kind == "t":
+                count += 1
+        names += [name if k == 0 else f"{name}_{k}" for k in range(count)]
+    return [n.replace("[", "_").replace("]", "") for n in names]
 
 
 def _forget_traced_values(graph):

@@ -69,7 +69,7 @@ def fuse_elementwise(graph: Graph):
             if (
                 chain is not None
                 and uses.get(v) == 1
-                and graph.shape(v) == graph.shape(out)
+                and graph.symbolic_shape(v) == graph.symbolic_shape(out)
                 and chain[-1].outputs[0] == v
             ):
                 joined = chain

@@ -71,6 +71,9 @@ class Graph:
         consts: the value ids that are constants.
         nodes: the equations, in execution order.
         outputs: value ids of the flat Tensor results.
+        polymorphic: whether the graph serves every size of its inputs' None dimensions
+            (see polymorphic.py); then `shadow_shapes` gives, for each value whose shape
+            follows such a dimension, its shape at the shadow size.
     """
 
     def __init__(self, inputs, var_sources, arrays, consts, nodes, outputs):
@@ -80,12 +83,50 @@ class Graph:
         self.consts = set(consts)
         self.nodes = list(nodes)
         self.outputs = list(outputs)
+        self.polymorphic = False
+        self.polymorphic_reason = None
+        self.shadow_shapes = {}
+        self.name = "graph"
+        self.input_names = None  # the Placeholder names (set by ConcreteFunction)
+        self.input_shapes = {}  # input value id -> its TensorShape, None dimensions included
+        self._operations = None
 
     def shape(self, v) -> tuple:
         return tuple(np.shape(self.arrays[v]))
 
+    def fixed_axes(self, v, axis) -> bool:
+        """Whether value `v`'s sizes along `axis` (None: all) are the same at every size of
+        the None dimensions (always, in a graph that does not serve several sizes)."""
+        shadow = self.shadow_shapes.get(v)
+        if shadow is None:
+            return True
+        shape = np.shape(self.arrays[v])
+        axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+        return all(shape[a] == shadow[a] for a in axes)
+
+    def symbolic_shape(self, v) -> tuple:
+        """A key equal for two values only when their shapes agree at every size: the traced
+        shape, and the shadow shape where it follows a None dimension."""
+        shape = tuple(np.shape(self.arrays[v]))
+        return shape, self.shadow_shapes.get(v, shape)
+
     def dtype(self, v):
         return np.asarray(self.arrays[v]).dtype if v in self.arrays else None
+
+    def get_operations(self) -> list:
+        """TF's view of this graph: Operations with name, type, inputs and outputs (see
+        graph_view.py)."""
+        from .graph_view import operations
+
+        if self._operations is None:  # the graph no longer changes once its plan is built
+            self._operations = operations(self)
+        return list(self._operations)
+
+    def as_graph_def(self):
+        """A readable listing of the graph in the shape of TF's GraphDef (`.node`)."""
+        from .graph_view import GraphDef
+
+        return GraphDef(self.get_operations())
 
     def op_counts(self) -> dict:
         """How many nodes of each name: a quick view of what the passes did."""

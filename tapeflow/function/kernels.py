@@ -101,6 +101,8 @@ def kernel_for(graph: Graph, node: Node):
 
 
 def _matmul(em, n, args):
+    if em.graph.arrays[n.inputs[0]].dtype.name == "bfloat16":
+        return None  # the op rounds ml_dtypes' float32 result back to bfloat16
     a, b = args
     if n.attrs.get("transpose_a"):
         a += ".T"
@@ -128,6 +130,8 @@ def _mean(em, n, args):
     x = em.graph.arrays[n.inputs[0]]
     if not isinstance(x, np.ndarray) or x.dtype not in (np.float32, np.float64) or x.size == 0:
         return None
+    if not em.graph.fixed_axes(n.inputs[0], n.attrs.get("axis")):
+        return None  # the count follows a None dimension: the op computes it per call
     axis = _reduction_axis(em, n)
     keep = bool(n.attrs.get("keepdims"))
     # What np.mean computes for float32/64 (a sum in the dtype, then a true division by the

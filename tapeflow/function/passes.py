@@ -33,15 +33,44 @@ def _rename(graph: Graph, renames: dict):
     graph.outputs = [renames.get(v, v) for v in graph.outputs]
 
 
+# Inputs of which an op reads only the shape (and dtype): fixed shape, fixed result.
+_SHAPE_INPUTS = {
+    "Shape": (0,),
+    "Size": (0,),
+    "Rank": (0,),
+    "ZerosLike": (0,),
+    "OnesLike": (0,),
+    "BroadcastLike": (1,),
+    "ReshapeLike": (1,),
+    "ReducedCount": (0,),
+    "ReshapeFrom": (1,),
+    "ZerosFrom": (0,),
+    "StridedSliceGradLike": (1,),
+}
+
+
 def fold_constants(graph: Graph):
     """An op whose inputs are all constants is replaced by the value it gave while tracing.
 
     The traced value is exactly what the op computes on those inputs, so folding needs no
-    evaluation. Stateful ops (random draws, checks, prints) are never folded.
+    evaluation. An input of which the op reads only the shape counts as constant unless
+    that shape follows a None dimension in a graph serving every size of it. Stateful ops
+    (random draws, checks, prints) are never folded.
     """
+    varying = graph.shadow_shapes if graph.polymorphic else {}
+
+    def constant_inputs(n):
+        if n.op.name == "ReducedCount" and graph.fixed_axes(n.inputs[0], n.attrs.get("axis")):
+            return True  # the reduced sizes are fixed: so is the count
+        shape_only = _SHAPE_INPUTS.get(n.op.name, ())
+        return all(
+            v in graph.consts or (i in shape_only and v not in varying)
+            for i, v in enumerate(n.inputs)
+        )
+
     kept = []
     for n in graph.nodes:
-        if n.kind == "op" and not n.op.stateful and all(v in graph.consts for v in n.inputs):
+        if n.kind == "op" and not n.op.stateful and constant_inputs(n):
             graph.consts.update(n.outputs)
         elif n.kind == "guard" and n.inputs[0] in graph.consts:
             continue  # a constant converts alike on every call

@@ -14,6 +14,7 @@ import numpy as np
 from ..core import dtypes, nest
 from ..core.spec import TensorSpec  # noqa: F401  (re-exported: tf.TensorSpec)
 from ..core.tensor import Operand, Tensor, convert_to_tensor
+from .polymorphic import relaxed_shape, resolve_axes
 
 
 def _spec_of(tensor) -> TensorSpec:
@@ -24,12 +25,20 @@ def _spec_of(tensor) -> TensorSpec:
 
 
 class CallArgs:
-    """One call's arguments split into what the plan takes and what the key holds."""
+    """One call's arguments split into what the plan takes and what the key holds.
 
-    __slots__ = ("key", "parts", "tensors", "variables", "structure", "keep")
+    `relaxed_key` is the key with None for the sizes of None dimensions (a trace that
+    serves every size is kept under it; see polymorphic.py), or None without such
+    dimensions; `dynamic` gives those dimensions' axes per flat tensor.
+    """
+
+    __slots__ = ("key", "relaxed_key", "dynamic", "parts", "tensors", "variables", "structure")
+    __slots__ += ("keep",)
 
     def __init__(self):
         self.key = None
+        self.relaxed_key = None
+        self.dynamic = None
         self.parts = []  # (argument name, key part) for retracing messages
         self.tensors = []  # flat Tensor leaves (NumPy arrays converted)
         self.variables = []  # flat Variable leaves, in order of first appearance
@@ -58,8 +67,12 @@ class _Leaf:
         self.index = index
 
 
-def split_arguments(names, values) -> CallArgs:
-    """The key and the flat tensors/variables of arguments `values` (named `names`)."""
+def split_arguments(names, values, dynamic=None) -> CallArgs:
+    """The key and the flat tensors/variables of arguments `values` (named `names`).
+
+    `dynamic`, per flat tensor, the axes of its None dimensions (a tuple, or "all" for an
+    unknown rank): the call then also gets a `relaxed_key`.
+    """
     call = CallArgs()
     parts = []
     var_index = {}
@@ -85,7 +98,26 @@ def split_arguments(names, values) -> CallArgs:
         parts.append(part)
         call.parts.append((name, part))
     call.key = tuple(parts)
+    if dynamic is not None and any(dynamic):
+        call.dynamic = [
+            resolve_axes(axes, np.ndim(t._value)) for axes, t in zip(dynamic, call.tensors)
+        ]
+        call.relaxed_key = relax_key(call.key, call.dynamic)
     return call
+
+
+def relax_key(key, dynamic):
+    """`key` with None at the `dynamic` axes of each tensor part (in flat tensor order)."""
+    axes = iter(dynamic)
+
+    def relax(part):
+        if type(part) is tuple and len(part) == 2 and isinstance(part[0], np.dtype):
+            return (part[0], relaxed_shape(part[1], next(axes)))
+        if type(part) is tuple and len(part) == 2 and type(part[1]) is tuple:
+            return (part[0], tuple(relax(p) for p in part[1]))
+        return part
+
+    return tuple(relax(p) for p in key)
 
 
 def _leaf(call, leaf, var_index):
@@ -116,6 +148,9 @@ def _leaf(call, leaf, var_index):
         t = convert_to_tensor(leaf)
         call.tensors.append(t)
         return _Leaf("t", len(call.tensors) - 1), (t._value.dtype, np.shape(t._value))
+    tracing_type = getattr(type(leaf), "__tf_tracing_type__", None)
+    if tracing_type is not None:  # the object says what its traces are specialised on
+        return leaf, ("trace_type", tracing_type(leaf, None))
     try:
         hash(leaf)
         part = ("py", type(leaf), leaf)
@@ -243,3 +278,37 @@ def _has_python_float(value) -> bool:
     if isinstance(value, float):
         return True
     return isinstance(value, (list, tuple)) and any(_has_python_float(v) for v in value)
+
+
+# ---- tf.types.experimental ------------------------------------------------------------------
+
+
+class TraceType:
+    """`tf.types.experimental.TraceType`: what a Python argument's traces are keyed on.
+
+    An object whose class defines `__tf_tracing_type__(self, context)` returning one
+    gets a trace per distinct (equal, same hash) TraceType instead of one per object.
+    tapeflow traces on the object itself, so `placeholder_value` is not needed to trace.
+    """
+
+    def is_subtype_of(self, other) -> bool:
+        raise NotImplementedError
+
+    def most_specific_common_supertype(self, others):
+        raise NotImplementedError
+
+    def placeholder_value(self, placeholder_context=None):
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        raise NotImplementedError
+
+    def __hash__(self):
+        raise NotImplementedError
+
+
+class SupportsTracingProtocol:
+    """`tf.types.experimental.SupportsTracingProtocol`: a class with __tf_tracing_type__."""
+
+    def __tf_tracing_type__(self, context) -> TraceType:
+        raise NotImplementedError

@@ -20,21 +20,15 @@ function cannot be replayed from its graph.
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 
 from ..backend import xp
-from ..core.context import state
 from ..core.errors import InvalidArgumentError
 from ..core.registry import get_op
-from ..core.tape import paused
 from ..core.tensor import Operand
 from .ir import Graph, Node
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
+from .polymorphic import Shadow, check_gradient_shape, watched_shape
+from .scopes import _where, init_scope, suspended, tracing  # noqa: F401  (re-exported)
 
 # Ops whose output shape follows from their inputs' shapes and attributes alone.
 STATIC_SHAPE = frozenset(
@@ -61,8 +55,11 @@ SINGLETON_MESSAGE = (
 class Tracer:
     """Records one eager run of a function as a `Graph` (see the module docstring)."""
 
-    def __init__(self, allow_variable_creation: bool, variable_args: dict):
+    def __init__(self, allow_variable_creation: bool, variable_args: dict, dynamic=None):
         self.allow_variable_creation = allow_variable_creation
+        # Per input, the axes of its None dimensions (see polymorphic.py); None: no shadow run.
+        self.dynamic = dynamic
+        self.shadow = Shadow() if dynamic is not None else None
         self.variable_args = variable_args  # id(Variable) -> position among variable args
         self.nodes = []
         self.arrays = {}  # value id -> trace-time array (keeps every array alive)
@@ -100,6 +97,8 @@ class Tracer:
     def add_input(self, tensor) -> int:
         v = self._new(tensor._value)
         self.by_tensor[tensor._id] = v
+        if self.shadow is not None:
+            self.shadow.add_input(v, tensor._value, self.dynamic[len(self.inputs)])
         self.inputs.append(v)
         return v
 
@@ -168,6 +167,9 @@ class Tracer:
                 self.failed[v] = failing
                 self.failed_arrays[id(o._value)] = failing
         self.nodes.append(Node("op", op, ins, dict(attrs), outs))
+        shadow = self.shadow
+        if shadow is not None:
+            shadow.record(op, ins, attrs, outs, self.arrays)
         if op.name not in STATIC_SHAPE and (
             op.name in ("Range", "LinSpace")
             or any(x._value.dtype.kind not in "fc" for x in inputs)
@@ -178,6 +180,11 @@ class Tracer:
                 self.nodes.append(
                     Node("guard", None, (v,), {"kind": "shape", "expected": o._value.shape}, ())
                 )
+                if shadow is not None and shadow.varies(v, o._value):
+                    shadow.specialise(
+                        f"the output shape of {op.name} depends on values that follow a None "
+                        f"dimension"
+                    )
 
     def guard(self, tensor, kind: str, value):
         """A conversion of `tensor` to a Python `value`: later calls must convert alike."""
@@ -190,9 +197,19 @@ class Tracer:
             return  # a constant converts to the same value on every call
         if kind == "array":
             value = np.array(value, copy=True)
+        if self.shadow is not None:
+            self.shadow.converted(v, kind, value, self.arrays[v], _where())
         self.nodes.append(
             Node("guard", None, (v,), {"kind": kind, "expected": value, "where": _where()}, ())
         )
+
+    def watched_shape(self, tensor):
+        """`tensor.shape` while tracing (see polymorphic.watched_shape)."""
+        return watched_shape(self, tensor)
+
+    def same_shape(self, gradient, x, op_name):
+        """The backward pass made `gradient` for `x` (see polymorphic.check_gradient_shape)."""
+        check_gradient_shape(self, gradient, x, op_name)
 
     def stand_in(self, op, inputs, attrs, error):
         """Outputs standing in for an op that failed on its values, or None to raise now.
@@ -273,6 +290,10 @@ class Tracer:
             self.require_value(v)
         else:
             v = self._new(var._converted(value, method), const=True)
+        if self.shadow is not None and self.shadow.varies(v, self.arrays[v]):
+            self.shadow.specialise(
+                f"{var.name}.{method} takes a value whose shape follows a None dimension"
+            )
         ins = [v]
         attrs = {"var": slot, "method": method}
         if method == "assign_slice":
@@ -301,6 +322,15 @@ class Tracer:
             v = self._new(o._value)
             self.by_tensor[o._id] = v
             outs.append(v)
+        shadow = self.shadow
+        if shadow is not None and any(shadow.tainted(v) for v in ins):
+            if outs and any(shadow.varies(v, self.arrays[v]) for v in ins):
+                shadow.specialise(
+                    "a host callback with results takes a value whose shape follows a None "
+                    "dimension"
+                )
+            for v in outs:  # same shapes at any size; the values follow the inputs
+                shadow.arrays[v] = self.arrays[v]
         slots = None
         if writes is not None:
             slots = [self._slot(w) for w in writes]
@@ -339,7 +369,13 @@ class Tracer:
                     f"variable {var.name} was modified outside tapeflow's ops (an in-place "
                     f"NumPy update?) while tracing, so the trace cannot replay it"
                 )
-        return Graph(self.inputs, self.var_sources, self.arrays, self.consts, self.nodes, outputs)
+        graph = Graph(self.inputs, self.var_sources, self.arrays, self.consts, self.nodes, outputs)
+        if self.shadow is not None:
+            graph.polymorphic_reason = self.shadow.reason
+            graph.polymorphic = self.shadow.reason is None
+            if graph.polymorphic:  # a specialised graph has fixed shapes, as without a shadow
+                graph.shadow_shapes = self.shadow.shapes(self.arrays)
+        return graph
 
 
 class _Failed:
@@ -365,68 +401,3 @@ def _registered(op) -> bool:
         return get_op(op.name) is op
     except LookupError:
         return False
-
-
-def _where() -> str:
-    """'file.py:12' of the first caller outside tapeflow (for guard messages)."""
-    frame = sys._getframe(2)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
-            return f"{os.path.basename(filename)}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "?"
-
-
-class tracing:  # noqa: N801 - a context manager used like a function
-    """Installs `tracer` as this thread's tracer for the duration of the block."""
-
-    def __init__(self, tracer):
-        self.tracer = tracer
-
-    def __enter__(self):
-        self.previous = state.tracer
-        state.tracer = self.tracer
-        state.refresh()
-        return self.tracer
-
-    def __exit__(self, *exc):
-        state.tracer = self.previous
-        state.refresh()
-
-
-class suspended:  # noqa: N801
-    """Stops the current tracer (if any) from recording inside the block."""
-
-    def __enter__(self):
-        self.tracer = state.tracer
-        if self.tracer is not None:
-            self.tracer.suspended += 1
-        return self.tracer
-
-    def __exit__(self, *exc):
-        if self.tracer is not None:
-            self.tracer.suspended -= 1
-
-
-class init_scope:  # noqa: N801 - TF's name for a context manager
-    """`tf.init_scope`: the block runs once, eagerly, outside any function being traced.
-
-    Its ops and variable writes are not part of the trace (a traced function does them on
-    its tracing call only), and, as in TF, gradient tapes do not record it.
-    """
-
-    def __enter__(self):
-        self._suspended = suspended()
-        tracer = self._suspended.__enter__()
-        if tracer is not None:
-            tracer.init_scopes += 1
-        self._paused = paused()
-        self._paused.__enter__()
-        return None
-
-    def __exit__(self, *exc):
-        self._paused.__exit__(*exc)
-        if self._suspended.tracer is not None:
-            self._suspended.tracer.init_scopes -= 1
-        self._suspended.__exit__(*exc)

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     optimizers,
     regularizers,

@@ -12,6 +12,8 @@ from .backend import (  # noqa: F401
     set_floatx,
     set_image_data_format,
 )
+from .mixed_precision.policy import global_policy as dtype_policy  # noqa: F401
+from .mixed_precision.policy import set_global_policy as set_dtype_policy  # noqa: F401
 from .saving.safe_mode import enable_unsafe_deserialization  # noqa: F401
 
 
@@ -23,10 +25,12 @@ def backend() -> str:
 
 __all__ = [
     "backend",
+    "dtype_policy",
     "enable_unsafe_deserialization",
     "epsilon",
     "floatx",
     "image_data_format",
+    "set_dtype_policy",
     "set_epsilon",
     "set_floatx",
     "set_image_data_format",

@@ -46,6 +46,7 @@ from . import (  # noqa: F401  (registration)
     scan,
     searching,
     segment,
+    shape_generic,
     sorting,
     sparse,
     string_convert,

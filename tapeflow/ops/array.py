@@ -89,8 +89,9 @@ def _reshape(x, shape):
 
 @_reshape.vjp
 def _reshape_vjp(g, ans, x, shape):
-    nb = batch_ndim(g, ans)
-    return (_reshape(g, shape=tuple(g.shape[:nb]) + tuple(x.shape)),)
+    from .shape_generic import _reshape_like
+
+    return (_reshape_like(g, x, lead=batch_ndim(g, ans)),)
 
 
 def reshape(tensor, shape, name=None):
@@ -115,31 +116,29 @@ def _squeeze_axes(axis, ndim) -> set:
 
 def squeeze(input, axis=None, name=None):
     """Removes dimensions of size 1 (only those in `axis` when given)."""
-    shape = _dims(input)
-    if axis is None:
+    from .shape_generic import _squeeze
+
+    if axis is None:  # which axes depends on every size
+        shape = _dims(input)
         return _reshape(input, shape=tuple(d for d in shape if d != 1))
-    axes = _squeeze_axes(axis, len(shape))
-    for a in axes:
-        if shape[a] != 1:
-            raise InvalidArgumentError(
-                f"Squeeze: can not squeeze dim[{a}], expected a dimension of 1, got {shape[a]}"
-            )
-    return _reshape(input, shape=tuple(d for i, d in enumerate(shape) if i not in axes))
+    rank = len(input._value.shape) if hasattr(input, "_value") else np.ndim(input)
+    return _squeeze(input, axis=tuple(sorted(_squeeze_axes(axis, rank))))
 
 
 def expand_dims(input, axis, name=None):
     """Inserts a dimension of size 1 at `axis` (in [-rank-1, rank])."""
-    shape = _dims(input)
+    from .shape_generic import _expand_dims
+
+    rank = len(input._value.shape) if hasattr(input, "_value") else np.ndim(input)
     a = _args.int_array(axis, "ExpandDims", "axis")
     if a.size != 1:  # TF takes a one-element list too
         raise ArgumentTypeError(f"ExpandDims: axis must be a scalar, got {axis!r}")
     a = int(a.reshape(()))
-    if not -len(shape) - 1 <= a <= len(shape):
+    if not -rank - 1 <= a <= rank:
         raise InvalidArgumentError(
-            f"ExpandDims: tried to expand dim index {a} for a tensor with {len(shape)} dimensions"
+            f"ExpandDims: tried to expand dim index {a} for a tensor with {rank} dimensions"
         )
-    a = a % (len(shape) + 1)
-    return _reshape(input, shape=shape[:a] + (1,) + shape[a:])
+    return _expand_dims(input, axis=a % (rank + 1))
 
 
 @op(

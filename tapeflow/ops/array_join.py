@@ -8,6 +8,7 @@ from ..backend import xp
 from ..core import string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
+from ..core.tensor import convert_to_tensor
 from . import _args
 from ._common import batch_ndim, normalize_axis
 from .array import (
@@ -68,15 +69,18 @@ def _unpack_vjp(g, ans, x, num, axis):
 
 def unstack(value, num=None, axis=0, name="unstack"):
     """Splits `value` along `axis` into a list of tensors of one rank less."""
-    shape = _dims(value)
-    if not shape:
+    if not hasattr(value, "_value"):
+        value = convert_to_tensor(value)
+    rank = value.ndim
+    if not rank:
         raise InvalidArgumentError("Unpack: cannot unstack a scalar (rank-0) tensor")
-    a = _args.axis(axis, len(shape), "Unpack")
-    if num is not None and _args.count(num, "Unpack", "num") != shape[a]:
+    a = _args.axis(axis, rank, "Unpack")
+    size = value.shape[a]  # only that size: the others may vary in a tf.function trace
+    if num is not None and _args.count(num, "Unpack", "num") != size:
         raise InvalidArgumentError(
-            f"Unpack: input shape axis {a} must equal {num}, got shape {list(shape)}"
+            f"Unpack: input shape axis {a} must equal {num}, got shape {list(_dims(value))}"
         )
-    return list(_unpack(value, num=shape[a], axis=a))
+    return list(_unpack(value, num=size, axis=a))
 
 
 @op(

@@ -13,6 +13,7 @@ from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
 from . import _args
 from .array import reshape, transpose
+from .shape_generic import _expand_dims, _squeeze
 
 # ---- geometry and validation ---------------------------------------------------------------
 
@@ -83,6 +84,18 @@ def _shape(t) -> tuple:
     return tuple(t._value.shape)
 
 
+def _batchless(t) -> tuple:
+    """An input's shape for a gradient op, batch size -1: taken from the gradient when it
+    runs, so a tf.function trace serves every batch size."""
+    return (-1,) + tuple(t._value.shape[1:])
+
+
+def _with_batch(sizes, g) -> tuple:
+    """`sizes` (an input_sizes attribute) with a -1 batch size read from gradient `g`."""
+    sizes = tuple(sizes)
+    return (g.shape[0],) + sizes[1:] if sizes[0] == -1 else sizes
+
+
 # ---- Conv2D and its two gradients ----------------------------------------------------------
 
 # (input shape, filter shape, attributes): both im2col layouts and every padding kind.
@@ -121,7 +134,9 @@ def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True,
     # `needs`: a first layer's input is data, and its gradient would cost a whole backprop.
     attrs = dict(strides=strides, padding=padding, dilations=dilations)
     gi = (
-        _conv2d_backprop_input(filter, g, input_sizes=_shape(input), **attrs) if needs[0] else None
+        _conv2d_backprop_input(filter, g, input_sizes=_batchless(input), **attrs)
+        if needs[0]
+        else None
     )
     gf = (
         _conv2d_backprop_filter(input, g, filter_sizes=_shape(filter), **attrs)
@@ -133,8 +148,10 @@ def _conv2d_vjp(g, ans, input, filter, strides, padding, dilations, needs=(True,
 
 @op("Conv2DBackpropInput", numbers=True, samples=_input_samples(_CONV_CASES, lambda b: b[3]))
 def _conv2d_backprop_input(filter, out_backprop, input_sizes, strides, padding, dilations):
-    # TF passes input_sizes as a tensor; here it is a static attribute (a shape tuple).
+    # TF passes input_sizes as a tensor; here it is a static attribute (a shape tuple), whose
+    # batch size may be -1 (out_backprop's).
     name = "Conv2DBackpropInput"
+    input_sizes = _with_batch(input_sizes, out_backprop)
     win = _conv_window(name, input_sizes, filter.shape, strides, padding, dilations, "input_sizes")
     given = f"input_sizes {tuple(input_sizes)} and filter {tuple(filter.shape)}"
     _check_out_backprop(name, out_backprop, win, input_sizes[0], filter.shape[3], given)
@@ -163,7 +180,7 @@ def _conv2d_backprop_filter(input, out_backprop, filter_sizes, strides, padding,
 def _conv2d_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, **attrs):
     # <gf, BF(x, g)> = <conv2d(x, gf), g> = <BI(gf, g), x>.
     return (
-        _conv2d_backprop_input(gf, out_backprop, input_sizes=_shape(input), **attrs),
+        _conv2d_backprop_input(gf, out_backprop, input_sizes=_batchless(input), **attrs),
         _conv2d(input, gf, **attrs),
     )
 
@@ -187,7 +204,7 @@ def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations, ne
     # `needs`: a first layer's input is data, and its gradient would cost a whole backprop.
     attrs = dict(strides=strides, padding=padding, dilations=dilations)
     gi = (
-        _depthwise_backprop_input(filter, g, input_sizes=_shape(input), **attrs)
+        _depthwise_backprop_input(filter, g, input_sizes=_batchless(input), **attrs)
         if needs[0]
         else None
     )
@@ -205,6 +222,7 @@ def _depthwise_conv2d_vjp(g, ans, input, filter, strides, padding, dilations, ne
     samples=_input_samples(_DEPTHWISE_CASES, lambda b: b[2] * b[3]),
 )
 def _depthwise_backprop_input(filter, out_backprop, input_sizes, strides, padding, dilations):
+    input_sizes = _with_batch(input_sizes, out_backprop)
     name = "DepthwiseConv2dNativeBackpropInput"
     win = _conv_window(name, input_sizes, filter.shape, strides, padding, dilations, "input_sizes")
     given = f"input_sizes {tuple(input_sizes)} and filter {tuple(filter.shape)}"
@@ -238,7 +256,7 @@ def _depthwise_backprop_filter(input, out_backprop, filter_sizes, strides, paddi
 @_depthwise_backprop_filter.vjp
 def _depthwise_backprop_filter_vjp(gf, ans, input, out_backprop, filter_sizes, **attrs):
     return (
-        _depthwise_backprop_input(gf, out_backprop, input_sizes=_shape(input), **attrs),
+        _depthwise_backprop_input(gf, out_backprop, input_sizes=_batchless(input), **attrs),
         _depthwise_conv2d(input, gf, **attrs),
     )
 
@@ -336,13 +354,12 @@ def _add_width_axis(x, name, channels_first, extra_batch_dims=False):
     if len(shape) != 3 and not (extra_batch_dims and len(shape) > 3):
         raise InvalidArgumentError(f"{name}: input must be 3-dimensional, got shape {shape}")
     at = len(shape) - (1 if channels_first else 2)
-    return reshape(x, shape[:at] + (1,) + shape[at:])
+    return _expand_dims(x, axis=at)  # not a reshape to x's shape: no batch size is baked
 
 
 def _drop_width_axis(y, channels_first=False):
-    shape = _static_shape(y)
-    at = len(shape) - (2 if channels_first else 3)
-    return reshape(y, shape[:at] + shape[at + 1 :])
+    at = y._value.ndim - (2 if channels_first else 3)
+    return _squeeze(y, axis=(at,))
 
 
 # ---- public API: convolutions --------------------------------------------------------------

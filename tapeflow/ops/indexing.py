@@ -5,6 +5,7 @@ of array_join.py slice with the ops here.
 """
 
 import builtins
+import math
 
 import numpy as np
 
@@ -37,7 +38,8 @@ def _strided_slice(x, key):
 
 @_strided_slice.vjp
 def _strided_slice_vjp(g, ans, x, key):
-    return (_strided_slice_grad(g, shape=tuple(x.shape), key=key, ans_ndim=ans.ndim),)
+    # x's shape when it runs, not now: a tf.function trace serves every batch size.
+    return (_strided_slice_grad_like(g, x, key=key, ans_ndim=ans.ndim),)
 
 
 @op(
@@ -57,6 +59,30 @@ def _strided_slice_grad(g, shape, key, ans_ndim):
     out = xp.zeros(tuple(g.shape[:nb]) + tuple(shape), dtype=g.dtype)
     out[(builtins.slice(None),) * nb + key] = g
     return out
+
+
+@op(
+    "StridedSliceGradLike",
+    batchable=True,
+    samples=[
+        Sample(
+            (2, 3),
+            (4, 5),
+            key=(builtins.slice(1, 3), builtins.slice(None, None, 2)),
+            ans_ndim=2,
+            wrt=[0],
+        )
+    ],
+)
+def _strided_slice_grad_like(g, like, key, ans_ndim):
+    """StridedSliceGrad into the shape of `like` (the sliced tensor) when it runs."""
+    return _strided_slice_grad.forward(g, like.shape, key, ans_ndim)
+
+
+@_strided_slice_grad_like.vjp
+def _strided_slice_grad_like_vjp(gg, ans, g, like, key, ans_ndim):
+    nb = batch_ndim(gg, ans)
+    return _strided_slice(gg, key=(builtins.slice(None),) * nb + key), None
 
 
 @_strided_slice_grad.vjp
@@ -226,9 +252,10 @@ def _gather_vjp(g, ans, params, indices, axis=0, batch_dims=0):
 
     pshape = tuple(params.shape)
     if axis == 0 and batch_dims == 0:
-        n_idx = int(np.prod(indices.shape))
-        values = _reshape(g, shape=(n_idx,) + pshape[1:])
-        return IndexedSlices(values, _reshape(indices, shape=(n_idx,)), pshape), None
+        # -1, not the count of indices: a tf.function trace serves every batch of indices.
+        flat = (-1,) if math.prod(pshape[1:]) else (int(np.prod(indices._value.shape)),)
+        values = _reshape(g, shape=flat + pshape[1:])
+        return IndexedSlices(values, _reshape(indices, shape=flat), pshape), None
     b = batch_dims
     n_b = int(np.prod(pshape[:b]))
     n_a = pshape[axis]
@@ -279,7 +306,9 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
             f"GatherV2: batch_dims ({batch_dims}) must be in [0, axis "
             f"({axis})] and <= the rank of indices ({idx_ndim})"
         )
-    pshape, ishape = _dims(params), _dims(indices)
+    # The arrays' shapes: a check that holds at every size (a tf.function trace may serve
+    # every batch size, so the public `.shape` would tie it to this one).
+    pshape, ishape = np.shape(_array_of(params)), np.shape(_array_of(indices))
     for i in builtins.range(batch_dims):
         if pshape[i] != ishape[i]:
             raise InvalidArgumentError(
@@ -463,3 +492,7 @@ API = {
         "repeat",
     ],
 }
+
+
+def _array_of(x):
+    return x._value if hasattr(x, "_value") else x

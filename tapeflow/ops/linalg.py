@@ -76,7 +76,12 @@ def _mat_mul(a, b, transpose_a=False, transpose_b=False):
                 f"MatMul: {what} must be a matrix (rank 2), got shape {tuple(x.shape)}"
             )
     _check_inner("MatMul", a, b, transpose_a, transpose_b)
-    return xp.matmul(a.T if transpose_a else a, b.T if transpose_b else b)
+    return _same_dtype(xp.matmul(a.T if transpose_a else a, b.T if transpose_b else b), a)
+
+
+def _same_dtype(out, a):
+    """ml_dtypes' bfloat16 matmul accumulates and returns float32; TF's rounds to bfloat16."""
+    return out.astype(a.dtype) if out.dtype != a.dtype else out
 
 
 def _check_inner(name, a, b, ta, tb):
@@ -133,7 +138,8 @@ def _batch_mat_mul(x, y, adj_x=False, adj_y=False):
             f"BatchMatMulV2: batch dimensions do not broadcast: x is "
             f"{tuple(x.shape)}, y is {tuple(y.shape)}"
         ) from None
-    return xp.matmul(_adjoint_array(x) if adj_x else x, _adjoint_array(y) if adj_y else y)
+    out = xp.matmul(_adjoint_array(x) if adj_x else x, _adjoint_array(y) if adj_y else y)
+    return _same_dtype(out, x)
 
 
 @_batch_mat_mul.vjp(needs=True)

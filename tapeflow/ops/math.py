@@ -279,6 +279,8 @@ def _minimum_vjp(g, ans, x, y):
 @op("Cast", samples=[Sample((3, 4), dtype="float64"), Sample((), dtype="float64")], batchable=True)
 @_quiet
 def _cast(x, dtype):
+    if dtype == "bfloat16":  # NumPy knows it by name only once ml_dtypes is loaded
+        dtype = dtypes.bfloat16._np
     return x.astype(dtype)  # C casts: float -> int truncates toward zero, as TF's kernel
 
 

@@ -15,10 +15,11 @@ from ..core.registry import Sample, op
 from ..core.tensor import Operand, convert_to_tensor, wrap
 from . import _args
 from ._common import batch_ndim
-from .array import _reshape, stop_gradient
+from .array import stop_gradient
 from .indexing import gather
 from .random import _random_uniform, next_rng
 from .reduce import _sum
+from .shape_generic import _random_uniform_like, _reduced_count, _squeeze
 
 # ---- dropout, bias, normalisation, embeddings --------------------------------------------------
 
@@ -42,11 +43,15 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
         )
     if rate == 0:
         return x
-    shape = _noise_shape(x, noise_shape)
     dtype = x.dtype.as_numpy_dtype
-    draw_dtype = dtype if dtype in (np.float32, np.float64) else np.float32
-    # Drawn by registered ops, so a tf.function trace draws a new mask on every call.
-    uniform = _random_uniform(shape=shape, dtype=np.dtype(draw_dtype).name, rng=next_rng(seed))
+    draw_dtype = np.dtype(dtype if dtype in (np.float32, np.float64) else np.float32).name
+    # Drawn by registered ops, so a tf.function trace draws a new mask on every call; in
+    # x's shape when it runs (one trace serves every batch size).
+    if noise_shape is None:
+        uniform = _random_uniform_like(x, dtype=draw_dtype, rng=next_rng(seed))
+    else:
+        shape = _noise_shape(x, noise_shape)
+        uniform = _random_uniform(shape=shape, dtype=draw_dtype, rng=next_rng(seed))
     return x * _dropout_scale(uniform, rate=float(rate), dtype=np.dtype(dtype).name)
 
 
@@ -133,7 +138,6 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     axes = _args.axes(axes, x.ndim, "moments", "axes", nested=False)
     if axes is None:
         raise ValueError("moments: axes must be given (a list of axes to reduce)")
-    count = int(np.prod([x.shape[a] for a in axes]))
     if not x.dtype.is_floating:
         return _integer_moments(x, axes, keepdims)
     upcast = x.dtype == np.float16  # as TF: float16 statistics are computed in float32
@@ -141,12 +145,14 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
         from .math import cast
 
         x = cast(x, dtypes.float32)
-    mean = _sum(x, axis=axes, keepdims=True) / float(count)
+    # The count and the kept shape come from ops, not from x's shape read in Python, so a
+    # tf.function trace serves every batch size.
+    count = _reduced_count(x, axis=axes, dtype=x.dtype.name)
+    mean = _sum(x, axis=axes, keepdims=True) / count
     centred = x - stop_gradient(mean)
-    variance = _sum(centred * centred, axis=axes, keepdims=True) / float(count)
+    variance = _sum(centred * centred, axis=axes, keepdims=True) / count
     if not keepdims:
-        kept = tuple(d for i, d in enumerate(x.shape) if i not in axes)
-        mean, variance = _reshape(mean, shape=kept), _reshape(variance, shape=kept)
+        mean, variance = _squeeze(mean, axis=axes), _squeeze(variance, axis=axes)
     if upcast:
         mean, variance = cast(mean, dtypes.float16), cast(variance, dtypes.float16)
     return mean, variance

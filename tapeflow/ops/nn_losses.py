@@ -17,6 +17,7 @@ from .array import _reshape
 from .indexing import _one_hot
 from .nn import _check_softmax, _from_end, _log_softmax, _require_float, _softmax
 from .reduce import reduce_sum
+from .shape_generic import _expand_dims
 
 # ---- cross entropies ---------------------------------------------------------------------------
 
@@ -60,10 +61,7 @@ def _softmax_xent_vjp(g, ans, labels, logits, axis=-1):
 
 def _expand_at(g, ans, axis):
     """g (shaped like a reduction of logits over `axis`) with that axis back, as size 1."""
-    nb = batch_ndim(g, ans)
-    shape = list(g.shape)
-    shape.insert(nb + axis % (ans.ndim + 1), 1)
-    return _reshape(g, shape=tuple(shape))
+    return _expand_dims(g, axis=batch_ndim(g, ans) + axis % (ans.ndim + 1))
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -130,7 +128,7 @@ def _sparse_softmax_xent_vjp(g, ans, labels, logits):
     one_hot = _one_hot(
         labels, depth=n, on_value=1, off_value=0, axis=labels.ndim, dtype=logits.dtype.name
     )
-    g = _reshape(g, shape=tuple(g.shape) + (1,))
+    g = _expand_dims(g, axis=-1)
     return None, g * (_softmax(logits, axis=-1) - one_hot)
 
 
@@ -149,7 +147,7 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
             f"labels.shape={tuple(labels.shape)} of rank {labels.ndim} and "
             f"logits.shape={tuple(logits.shape)} of rank {logits.ndim}"
         )
-    if tuple(labels.shape) != tuple(logits.shape)[:-1]:
+    if labels._value.shape != logits._value.shape[:-1]:  # holds at every size when it holds
         raise ValueError(
             f"`labels.shape` must equal `logits.shape` except for the last "
             f"dimension. Received: labels.shape={tuple(labels.shape)} and "
@@ -208,7 +206,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
         )
     logits = convert_to_tensor(logits)
     labels = convert_to_tensor(labels, dtype=logits.dtype if _is_python(labels) else None)
-    if tuple(logits.shape) != tuple(labels.shape):
+    if logits._value.shape != labels._value.shape:  # holds at every size when it holds
         raise ValueError(
             f"`logits` and `labels` must have the same shape, received "
             f"({tuple(logits.shape)} vs {tuple(labels.shape)})."

@@ -8,16 +8,17 @@ from ..core.errors import InvalidArgumentError, UnimplementedError
 from ..core.registry import Sample, op
 from .conv import (
     _add_width_axis,
+    _batchless,
     _channels_first,
     _check_rank,
     _drop_width_axis,
     _from_nhwc,
     _padding_arg,
-    _shape,
     _spatial_arg,
     _static_shape,
     _to_nhwc,
     _window,
+    _with_batch,
 )
 
 # ---- pooling -------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def _avg_pool(value, ksize, strides, padding):
 
 @_avg_pool.vjp
 def _avg_pool_vjp(g, ans, value, **attrs):
-    return (_avg_pool_grad(g, orig_input_shape=_shape(value), **attrs),)
+    return (_avg_pool_grad(g, orig_input_shape=_batchless(value), **attrs),)
 
 
 @op(
@@ -145,6 +146,7 @@ def _avg_pool_vjp(g, ans, value, **attrs):
 def _avg_pool_grad(grad, orig_input_shape, ksize, strides, padding):
     name = "AvgPoolGrad"
     _check_float(name, grad)
+    orig_input_shape = _with_batch(orig_input_shape, grad)  # -1: the batch size of grad
     expected = _pooled_shape(name, orig_input_shape, ksize, strides, padding)
     if tuple(grad.shape) != expected:
         raise InvalidArgumentError(

@@ -17,6 +17,7 @@ from ._common import batch_ndim, normalize_axis
 from .logic import equal, is_finite, not_equal
 from .math import _cast, _div_no_nan, _real_div, add, cast
 from .math_unary import exp, log, sqrt, square
+from .shape_generic import _broadcast_like, _expand_dims, _reduced_count
 
 REDUCE = [
     Sample((3, 4), axis=None, keepdims=False),
@@ -32,29 +33,25 @@ def _numeric(name, x):
 
 
 def _kept(g, ans, x, axis, keepdims):
-    """`g` (shaped like the reduction `ans`, plus batch dims) with the reduced axes as 1s."""
-    from .array import _reshape
+    """`g` (shaped like the reduction `ans`, plus batch dims) with the reduced axes as 1s.
 
+    Axes are inserted (not a reshape to x's shape), so no shape of x is baked into a trace.
+    """
     if keepdims:
         return g
-    xshape = x._value.shape
-    lead = g._value.shape[: g._value.ndim - ans._value.ndim]
-    axes = normalize_axis(axis, len(xshape))
-    if not lead and (axes is None or axes == tuple(range(len(axes)))):
+    ndim = x._value.ndim
+    nb = g._value.ndim - ans._value.ndim
+    axes = normalize_axis(axis, ndim)
+    if not nb and (axes is None or axes == tuple(range(len(axes)))):
         return g  # only leading axes were reduced: g already broadcasts against x
-    if axes is None:
-        kept = (1,) * len(xshape)
-    else:
-        kept = tuple(1 if i in axes else d for i, d in enumerate(xshape))
-    return _reshape(g, shape=lead + kept)
+    for a in range(ndim) if axes is None else axes:  # ascending: each lands in its place
+        g = _expand_dims(g, axis=nb + a)
+    return g
 
 
 def _broadcast_back(g, ans, x, axis, keepdims):
     """`g` (shaped like a reduction of x) broadcast back to x's shape (plus batch dims)."""
-    from .array import _broadcast_to
-
-    lead = g._value.shape[: g._value.ndim - ans._value.ndim]
-    return _broadcast_to(_kept(g, ans, x, axis, keepdims), shape=lead + x._value.shape)
+    return _broadcast_like(_kept(g, ans, x, axis, keepdims), x)
 
 
 def _count(x, axis) -> int:
@@ -112,7 +109,7 @@ def _mean(x, axis=None, keepdims=False):
 @_mean.vjp
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
     # Divide the small reduced gradient, then broadcast: the same values, fewer divisions.
-    count = wrap(xp.asarray(_count(x, axis), dtype=g._value.dtype))  # a Tensor: no conversion
+    count = _reduced_count(x, axis=axis, dtype=g._value.dtype.name)  # an op: no baked size
     return (_broadcast_back(_real_div(g, count), ans, x, axis, keepdims),)
 
 

@@ -35,7 +35,8 @@ from ._common import normalize_axis
 STRING_CAPABLE = (
     "Identity StopGradient Reshape Transpose Pack Unpack ConcatV2 SplitV Tile PadV2 "
     "MirrorPad ReverseV2 BroadcastTo GatherV2 GatherNd StridedSlice SelectV2 Equal NotEqual "
-    "Shape Size Rank ZerosLike TensorScatterUpdate RandomShuffle"
+    "Shape Size Rank ZerosLike TensorScatterUpdate RandomShuffle ExpandDims Squeeze BroadcastLike "
+    "ReshapeLike ReshapeFrom"
 ).split()
 
 

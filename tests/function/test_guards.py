@@ -9,7 +9,7 @@ import pytest
 import tapeflow as tf
 from tapeflow.function import cond, function, while_loop
 from tapeflow.function import print as tf_print
-from tapeflow.function.api import MAX_TRACES_PER_SIGNATURE
+from tapeflow.function.tracing import MAX_TRACES_PER_SIGNATURE
 
 
 def _both(fn, *args):

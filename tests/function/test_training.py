@@ -267,3 +267,55 @@ def test_dropout_draws_a_new_mask_on_every_call():
     x = tf.ones([64])
     masks = {f(x).numpy().tobytes() for _ in range(3)}
     assert len(masks) == 3
+
+
+def test_traced_updates_keep_a_variables_memory_layout():
+    # A plan's update copies the array (its read is alive); the copy was C-ordered while the
+    # eager in-place update kept the Orthogonal initializer's Fortran order, so the next
+    # matmul took another BLAS path: 1 ulp apart from eager on a batch of one.
+    v = tf.Variable(np.asfortranarray(np.arange(12, dtype=np.float32).reshape(4, 3)))
+    assert v._value.flags.f_contiguous
+    optimizer = tf.keras.optimizers.SGD(0.5)
+    optimizer.build([v])
+
+    @tf.function
+    def step(g):
+        optimizer.apply_gradients([(g, v)])
+        return v + 0.0
+
+    for _ in range(2):
+        step(tf.ones((4, 3)))
+    assert v._value.flags.f_contiguous
+    np.testing.assert_array_equal(v.numpy(), np.arange(12).reshape(4, 3) - 1.0)
+
+
+def test_traced_losses_read_their_labels_and_masks_on_every_call():
+    # Hinge's 0/1 test, ignore_class and mask weights read the arrays in Python: a trace
+    # kept the first call's labels (silently wrong losses on every later call).
+    hinge = tf.keras.losses.Hinge()
+    sparse = tf.keras.losses.SparseCategoricalCrossentropy(ignore_class=0)
+    mse = tf.keras.losses.MeanSquaredError()
+
+    def masked(y, p, mask):
+        from tapeflow.keras.losses.base import _with_mask
+
+        return mse(y, _with_mask(tf.identity(p), mask))  # a masked prediction, as Keras
+
+    cases = [
+        (
+            hinge,
+            [[[0.0, 1.0], [1.0, 0.0]], [[-1.0, 1.0], [1.0, -1.0]], [[2.0, 1.0], [1.0, 0.0]]],
+            tf.constant([[0.3, -0.8], [0.5, 0.1]]),
+        ),
+        (sparse, [[0, 1], [1, 2], [2, 0]], tf.constant([[0.2, 0.3, 0.5], [0.1, 0.8, 0.1]])),
+    ]
+    for loss, labels, pred in cases:
+        traced = tf.function(lambda y, p, loss=loss: loss(y, p))
+        for y in labels:
+            y = tf.constant(y)
+            assert float(traced(y, pred)) == float(loss(y, pred))
+    traced = tf.function(masked)
+    y, p = tf.constant([[1.0], [2.0], [3.0]]), tf.constant([[0.0], [0.0], [0.0]])
+    for mask in ([True, True, False], [False, True, True], [False, False, False]):
+        mask = tf.constant(mask)
+        assert float(traced(y, p, mask)) == float(masked(y, p, mask))

@@ -18,6 +18,7 @@ from ...ops.math_unary import exp
 from ...ops.nn import softmax
 from ...ops.nn_layers import dropout as _dropout
 from ...ops.reduce import reduce_logsumexp
+from ...ops.shape_generic import _reshape_from
 from .. import initializers, regularizers
 from .call_errors import refuse_text, with_layer_context
 from .convolutional import _serialize
@@ -85,13 +86,15 @@ class _Projection(Layer):
         self.built = True
 
     def call(self, inputs):
-        shape = tuple(inputs.shape)
-        k = int(np.prod(shape[len(shape) - self.bound :]))
+        lead = inputs.ndim - self.bound
+        k = int(np.prod(inputs.shape[lead:]))
         x = reshape(inputs, (-1, k))
         out = matmul(x, reshape(self.kernel, (k, -1)))
         if self.bias is not None:
             out = out + reshape(self.bias, (-1,))
-        return reshape(out, shape[: len(shape) - self.bound] + self.out_dims)
+        # The leading sizes of inputs when it runs: one tf.function trace serves every batch.
+        dims = tuple(("like", i) for i in range(lead)) + tuple(self.out_dims)
+        return _reshape_from(out, inputs, dims=dims)
 
 
 def _attention_equations(rank, attn_axes):
@@ -205,7 +208,7 @@ class MultiHeadAttention(Layer):
             bias_regularizer=self.bias_regularizer,
             kernel_constraint=self.kernel_constraint,
             bias_constraint=self.bias_constraint,
-            dtype=self._dtype,
+            dtype=self.dtype_policy,
             name=name,
         )
 

@@ -333,10 +333,12 @@ class Flatten(Layer):
         self.input_spec = InputSpec(min_ndim=1)
 
     def call(self, inputs):
-        shape = tuple(inputs.shape)
-        if self.data_format == "channels_first" and len(shape) > 2:
-            inputs = transpose(inputs, (0, *range(2, len(shape)), 1))
-        return reshape(inputs, (shape[0], math.prod(shape[1:])))
+        rank = inputs.ndim
+        if self.data_format == "channels_first" and rank > 2:
+            inputs = transpose(inputs, (0, *range(2, rank), 1))
+        size = math.prod(inputs.shape[1:])
+        # -1, not the batch size, so one tf.function trace serves every batch size.
+        return reshape(inputs, (-1 if size else inputs.shape[0], size))
 
     def compute_output_shape(self, input_shape):
         rest = tuple(input_shape)[1:]

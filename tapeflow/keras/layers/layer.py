@@ -90,9 +90,7 @@ class Layer(Module):
         # The strategy whose scope the layer was made in (its weights are made under it).
         self._distribution_strategy = distribution.current()[0]
         self._trainable = bool(trainable)
-        self._dtype = _dtype_name(dtype)
-        # What `__call__` compares inputs against (object: strings, for a string Input).
-        self._np_dtype = np.dtype(object if self._dtype == "string" else self._dtype)
+        self._set_dtype_policy(dtype)
         self._autocast = autocast
         self.built = False
         self._own_weights = []  # add_weight() results, in creation order
@@ -116,15 +114,45 @@ class Layer(Module):
 
     @property
     def dtype(self) -> str:
+        """The dtype of the layer's weights (its policy's variable dtype), as in Keras 3."""
         return self._dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self._dtype
+        """The dtype the layer computes in: its inputs are cast to it (floats only)."""
+        return self._compute_dtype
 
     @property
     def variable_dtype(self) -> str:
         return self._dtype
+
+    @property
+    def input_dtype(self) -> str:
+        return self._compute_dtype
+
+    # ---- dtype policy (keras.mixed_precision) ----------------------------------------------
+
+    @property
+    def dtype_policy(self):
+        """The layer's DTypePolicy: "mixed_float16" computes in float16 with float32 weights
+        (read in float16 during the call), as in Keras 3."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        self._set_dtype_policy(value)
+
+    def _set_dtype_policy(self, dtype):
+        from ..mixed_precision.autocast import legacy_dtype, numpy_dtype
+        from ..mixed_precision.policy import policy_of
+
+        policy = policy_of(legacy_dtype(dtype))
+        self._dtype_policy = policy
+        self._dtype = policy.variable_dtype
+        self._compute_dtype = policy.compute_dtype
+        self._np_dtype = numpy_dtype(self._compute_dtype)  # what `__call__` compares against
+        # Weights are read in the compute dtype during the call when the two differ.
+        self._autocast_dtype = policy.compute_dtype if policy.is_mixed else None
 
     @property
     def trainable(self) -> bool:
@@ -201,6 +229,7 @@ class Layer(Module):
                     value, trainable=trainable, dtype=dtype, name=name, constraint=constraint
                 )
         variable._regularizer = regularizers.get(regularizer)
+        variable._autocast = bool(autocast)  # read in the compute dtype of a mixed policy
         self._own_weights.append(variable)
         _structure_changed()
         _restore_pending(self, name, variable)
@@ -376,7 +405,13 @@ class Layer(Module):
         stack = _call_context.training
         stack.append(training)
         try:
-            outputs = self.call(*args, **kwargs)
+            if self._autocast_dtype is not None and self._autocast:
+                from ..mixed_precision.autocast import AutocastWeights
+
+                with AutocastWeights(self):
+                    outputs = self.call(*args, **kwargs)
+            else:
+                outputs = self.call(*args, **kwargs)
         except Exception as e:
             named = with_layer_context(e, self, "call", args, kwargs)
             if named is e:
@@ -393,7 +428,7 @@ class Layer(Module):
     def _convert_inputs(self, inputs):
         if type(inputs) is Tensor and inputs._value.dtype == self._np_dtype:
             return inputs  # the common case costs one check
-        dtype = self._dtype if self._autocast else None
+        dtype = self._compute_dtype if self._autocast else None
 
         def convert(x):
             if isinstance(x, (Operand, np.ndarray, np.generic, list, float, int)):
@@ -458,7 +493,15 @@ class Layer(Module):
     # ---- config -------------------------------------------------------------------------------
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        dtype = self._dtype
+        if self._dtype_policy.is_mixed:  # Keras 3's serialized policy
+            dtype = {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": self._dtype_policy.name},
+                "registered_name": None,
+            }
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         return config
 
     @classmethod

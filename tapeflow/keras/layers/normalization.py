@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...backend import xp
+from ...core.tape import paused
 from ...ops.array import reshape
+from ...ops.math import cast
 from ...ops.math_unary import rsqrt
 from ...ops.nn_layers import batch_normalization, moments
 from .. import initializers, regularizers
@@ -83,6 +84,7 @@ class BatchNormalization(Layer):
                 initializer=self.gamma_initializer,
                 regularizer=self.gamma_regularizer,
                 constraint=self.gamma_constraint,
+                autocast=False,
             )
         if self.center:
             self.beta = self.add_weight(
@@ -91,14 +93,15 @@ class BatchNormalization(Layer):
                 initializer=self.beta_initializer,
                 regularizer=self.beta_regularizer,
                 constraint=self.beta_constraint,
+                autocast=False,
             )
         self.moving_mean = self.add_weight(
             shape=shape, name="moving_mean", initializer=self.moving_mean_initializer,
-            trainable=False,
+            trainable=False, autocast=False,
         )  # fmt: skip
         self.moving_variance = self.add_weight(
             shape=shape, name="moving_variance", initializer=self.moving_variance_initializer,
-            trainable=False,
+            trainable=False, autocast=False,
         )  # fmt: skip
         axis = self.axis % rank
         self._reduction_axes = [d for d in range(rank) if d != axis]
@@ -112,6 +115,7 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None, mask=None):
         if mask is not None:
             raise NotImplementedError(f"BatchNormalization {self.name}: masks are not supported")
+        inputs = _in_float32(inputs)  # as Keras: float16/bfloat16 statistics overflow
         if training and self.trainable:
             mean, variance = moments(inputs, axes=self._reduction_axes)
             self._update_moving(self.moving_mean, mean)
@@ -124,15 +128,16 @@ class BatchNormalization(Layer):
             mean, variance = reshape(mean, shape), reshape(variance, shape)
             gamma = None if gamma is None else reshape(gamma, shape)
             beta = None if beta is None else reshape(beta, shape)
-        return batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
+        outputs = batch_normalization(inputs, mean, variance, beta, gamma, self.epsilon)
+        return _in_dtype(outputs, self.compute_dtype)
 
     def _update_moving(self, moving, batch_value):
-        # Plain array arithmetic: the update is a side effect no tape should record.
-        dtype = moving.dtype.as_numpy_dtype
-        value = moving._value * dtype(self.momentum) + batch_value._value.astype(
-            dtype, copy=False
-        ) * dtype(1.0 - self.momentum)
-        moving.assign(xp.asarray(value))
+        # A side effect no tape records, computed with ops so that tf.function records it
+        # (array arithmetic here would be baked into a trace as the first call's value).
+        with paused():
+            if batch_value.dtype != moving.dtype:
+                batch_value = cast(batch_value, moving.dtype)
+            moving.assign(moving * self.momentum + batch_value * (1.0 - self.momentum))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -223,6 +228,7 @@ class LayerNormalization(Layer):
                 initializer=self.gamma_initializer,
                 regularizer=self.gamma_regularizer,
                 constraint=self.gamma_constraint,
+                autocast=False,
             )
         if self.center:
             self.beta = self.add_weight(
@@ -231,6 +237,7 @@ class LayerNormalization(Layer):
                 initializer=self.beta_initializer,
                 regularizer=self.beta_regularizer,
                 constraint=self.beta_constraint,
+                autocast=False,
             )
         kept = sorted(d % rank for d in self.axis)
         self._moment_axes = kept
@@ -241,6 +248,7 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         # Keras' formula: x * inv + (beta - mean * inv), inv = gamma * rsqrt(var + eps).
+        inputs = _in_float32(inputs)  # as Keras, in float32 under a mixed policy
         mean, variance = moments(inputs, axes=self._moment_axes, keepdims=True)
         gamma, beta = self.gamma, self.beta
         if self._broadcast is not None:
@@ -252,7 +260,7 @@ class LayerNormalization(Layer):
         res = -mean * inv
         if beta is not None:
             res = res + beta
-        return inputs * inv + res
+        return _in_dtype(inputs * inv + res, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -272,6 +280,15 @@ class LayerNormalization(Layer):
             "beta_constraint": _serialize_constraint(self.beta_constraint),
             "gamma_constraint": _serialize_constraint(self.gamma_constraint),
         }
+
+
+def _in_float32(x):
+    """float16/bfloat16 inputs upcast: normalisation statistics are computed in float32."""
+    return cast(x, "float32") if x.dtype.name in ("float16", "bfloat16") else x
+
+
+def _in_dtype(x, dtype):
+    return x if x.dtype.name == dtype else cast(x, dtype)
 
 
 __all__ = ["BatchNormalization", "LayerNormalization"]

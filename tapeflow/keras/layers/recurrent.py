@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from ...core.errors import InvalidArgumentError
 from ...core.tensor import convert_to_tensor
-from ...ops.array import ones, reshape, stop_gradient, zeros
+from ...ops.array import ones, reshape, stop_gradient, zeros, zeros_like
 from ...ops.array_join import concat, stack, unstack
 from ...ops.indexing import where
 from ...ops.linalg import matmul
 from ...ops.math import cast
 from ...ops.nn_layers import dropout as _dropout
+from ...ops.shape_generic import _expand_dims, _reshape_from, _zeros_from
 from .. import initializers, regularizers
 from .convolutional import _activation, _serialize
 from .core import _positive_int
@@ -131,10 +132,10 @@ class _GatedCell(Layer):
 
     def _project(self, x, masks=None):
         """x @ kernel + input bias for x of shape (..., features), as one matmul."""
-        shape = tuple(x.shape)
+        features = x.shape[-1]
 
         def project(inputs, kernel):
-            return matmul(reshape(inputs, (-1, shape[-1])), kernel)
+            return matmul(reshape(inputs, (-1, features)), kernel)
 
         if masks is None:
             out = project(x, self.kernel)
@@ -144,7 +145,9 @@ class _GatedCell(Layer):
         bias = self._input_bias()
         if bias is not None:
             out = out + bias
-        return reshape(out, shape[:-1] + (out.shape[-1],))
+        # x's leading sizes when it runs: one tf.function trace serves every batch size.
+        lead = tuple(("like", i) for i in range(x.ndim - 1))
+        return _reshape_from(out, x, dims=lead + (out.shape[-1],))
 
     def _split(self, kernel, count):
         if count == 1:
@@ -463,18 +466,32 @@ class RNN(Layer):
     def _check_sequences(self, sequences):
         """At least one time step, and the feature size the cell was built for (else a
         slice or MatMul deep inside the loop would report it)."""
-        shape = tuple(sequences.shape)
-        if shape[1] == 0:
+        # Only these two sizes: the batch size may vary in a tf.function trace.
+        steps, features = sequences.shape[1], sequences.shape[-1]
+        shape = tuple(sequences._value.shape)
+        if steps == 0:
             raise InvalidArgumentError(
                 f"Layer {self.name} ({type(self).__name__}) needs at least one time step, "
                 f"received sequences of shape {shape}"
             )
         kernel = getattr(self.cell, "kernel", None)
-        if kernel is not None and kernel.shape.rank == 2 and kernel.shape[0] != shape[-1]:
+        if kernel is not None and kernel.shape.rank == 2 and kernel.shape[0] != features:
             raise InvalidArgumentError(
                 f"Layer {self.name} ({type(self).__name__}) was built for {kernel.shape[0]} "
                 f"input features, received sequences of shape {shape}"
             )
+
+    def _zero_states(self, sequences):
+        """The built-in cells' zero states, sized by the sequences' batch when it runs (so
+        one tf.function trace serves every batch size); other cells' own initial states."""
+        fn = getattr(type(self.cell), "get_initial_state", None)
+        sizes = self.state_size if isinstance(self.state_size, list) else [self.state_size]
+        if fn is _GatedCell.get_initial_state and all(isinstance(s, int) for s in sizes):
+            return [
+                _zeros_from(sequences, dims=(("like", 0), s), dtype=self.compute_dtype)
+                for s in sizes
+            ]
+        return self.get_initial_state(int(sequences.shape[0]))
 
     def get_initial_state(self, batch_size):
         fn = getattr(self.cell, "get_initial_state", None)
@@ -493,7 +510,7 @@ class RNN(Layer):
         if initial_state is None:
             if self.stateful and self.states is not None:
                 return list(self.states)
-            return self.get_initial_state(int(sequences.shape[0]))
+            return self._zero_states(sequences)
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
         dtype = sequences.dtype
@@ -521,7 +538,7 @@ class RNN(Layer):
             step_input = sequences[:, 0]
             in_masks = cell._input_masks(step_input, training)
             if in_masks is not None:
-                in_masks = [reshape(m, (m.shape[0], 1) + tuple(m.shape[1:])) for m in in_masks]
+                in_masks = [_expand_dims(m, axis=1) for m in in_masks]
             steps = unstack(cell._project(sequences, in_masks), axis=1)
             rec_masks = cell._recurrent_masks(states[0], training)
 
@@ -540,7 +557,7 @@ class RNN(Layer):
 
         if mask is not None:
             mask = convert_to_tensor(mask)
-            mask_steps = unstack(reshape(cast(mask, "bool"), tuple(mask.shape) + (1,)), axis=1)
+            mask_steps = unstack(_expand_dims(cast(mask, "bool"), axis=-1), axis=1)
         if self.go_backwards:
             steps = steps[::-1]
             if mask is not None:
@@ -552,7 +569,7 @@ class RNN(Layer):
             if mask is not None:  # masked steps keep the states and repeat the output
                 m = mask_steps[t]
                 if output is None or self.zero_output_for_mask:
-                    kept = zeros(tuple(new_output.shape), new_output.dtype)
+                    kept = zeros_like(new_output)
                 else:
                     kept = output
                 new_output = where(m, new_output, kept)

@@ -8,8 +8,10 @@ from ...backend import xp
 from ...core import nest
 from ...core.tensor import Operand, Tensor, convert_to_tensor, wrap
 from ...ops import array as array_ops
+from ...ops import logic as logic_ops
 from ...ops import math as math_ops
 from ...ops import reduce as reduce_ops
+from ...ops.shape_generic import _reduced_count
 from .. import backend
 
 # ---- dtypes, shapes and masks ------------------------------------------------------------------
@@ -179,15 +181,14 @@ def apply_mask(sample_weight, mask, dtype, reduction):
     weigh total/valid, so the mean runs over the valid entries only."""
     if mask is None:
         return sample_weight
-    mask = _cast_to(mask, "bool") if not isinstance(mask, Operand) else mask
-    mask_value = mask._value.astype(bool)
+    # Ops, not arrays: inside tf.function the mask is a new one on every call.
+    mask = _cast_to(mask, "bool")
+    float_mask = math_ops.cast(mask, dtype)
     if reduction in ("mean", "sum_over_batch_size"):
-        total = np.asarray(mask_value.size, dtype=dtype)
-        valid = xp.sum(mask_value.astype(dtype))
-        weight = total / valid if valid else np.zeros((), dtype)
-        float_mask = wrap(xp.where(mask_value, xp.asarray(weight, dtype), 0).astype(dtype))
-    else:
-        float_mask = wrap(mask_value.astype(dtype))
+        total = _reduced_count(mask, axis=None, dtype=dtype)
+        valid = reduce_ops.reduce_sum(float_mask)
+        weight = math_ops.divide_no_nan(total, valid)  # 0 when no entry is valid
+        float_mask = float_mask * weight
     if sample_weight is None:
         return float_mask
     sample_weight = _cast_to(sample_weight, dtype)
@@ -241,7 +242,7 @@ class Loss:
         losses = self.call(y_true, y_pred)
         out_mask = _mask_of(losses)
         if in_mask is not None and out_mask is not None:
-            mask = _cast_to(in_mask, "bool")._value & _cast_to(out_mask, "bool")._value
+            mask = logic_ops.logical_and(_cast_to(in_mask, "bool"), _cast_to(out_mask, "bool"))
         else:
             mask = in_mask if in_mask is not None else out_mask
         return reduce_weighted_values(

@@ -6,8 +6,7 @@ import warnings
 
 import numpy as np
 
-from ...backend import xp
-from ...core.tensor import Operand, Tensor, convert_to_tensor, wrap
+from ...core.tensor import Operand, Tensor, convert_to_tensor
 from ...ops import array as array_ops
 from ...ops import indexing as indexing_ops
 from ...ops import logic as logic_ops
@@ -264,10 +263,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if y_true.ndim == ndim and y_true.shape[-1] == 1:
         y_true = array_ops.squeeze(y_true, -1)
     valid = None
-    if ignore_class is not None:
-        valid = xp.not_equal(y_true._value, ignore_class)
-        y_true = wrap(xp.where(valid, y_true._value, 0).astype(y_true._value.dtype))
-        y_pred = indexing_ops.where(wrap(valid[..., None]), y_pred, xp.zeros((), y_pred.dtype._np))
+    if ignore_class is not None:  # ops, not arrays: a tf.function sees new labels each call
+        valid = logic_ops.not_equal(y_true, math_ops.cast(ignore_class, y_true.dtype))
+        y_true = indexing_ops.where(valid, y_true, array_ops.zeros_like(y_true))
+        y_pred = indexing_ops.where(
+            array_ops.expand_dims(valid, -1), y_pred, array_ops.zeros_like(y_pred)
+        )
     output, from_logits = _keras_logits(name, y_pred, from_logits, "Softmax")
     if ndim < 1 or y_true.ndim != ndim - 1 or y_true._value.shape != output._value.shape[:-1]:
         raise ValueError(
@@ -282,8 +283,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         output = unary_ops.log(_clip(output, eps, 1.0 - eps))
     result = loss_ops.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=output)
     if valid is not None:
-        result = indexing_ops.where(wrap(valid), result, xp.zeros((), result.dtype._np))
-        result = _with_mask(result, wrap(valid))
+        result = indexing_ops.where(valid, result, array_ops.zeros_like(result))
+        result = _with_mask(result, valid)
     return result
 
 
@@ -291,9 +292,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
 
 
 def _hinge_labels(y_true):
-    # Keras maps labels that are all 0/1 to -1/1 and leaves other labels alone.
-    v = y_true._value
-    return 2.0 * y_true - 1.0 if bool(xp.all((v == 0) | (v == 1))) else y_true
+    # Keras maps labels that are all 0/1 to -1/1 and leaves other labels alone; decided by
+    # ops (not by reading the array), so a tf.function decides again on each call.
+    binary = reduce_ops.reduce_all(
+        logic_ops.logical_or(logic_ops.equal(y_true, 0.0), logic_ops.equal(y_true, 1.0))
+    )
+    return indexing_ops.where(binary, 2.0 * y_true - 1.0, y_true)
 
 
 def hinge(y_true, y_pred):

@@ -23,6 +23,14 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            # A subclass built like a functional model (`CustomModel(inputs, outputs)`, to
+            # override train_step): as Keras 3 does, the subclass becomes a Functional one.
+            from .functional import Functional
+
+            _inject_functional(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         dtype = kwargs.pop("dtype", None)
@@ -159,3 +167,27 @@ class Model(Trainer, Layer):
         from ..saving import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    """Whether Model arguments are a functional model's (inputs and outputs), as Keras 3
+    decides."""
+    return (
+        len(args) == 2
+        or (len(args) == 1 and "outputs" in kwargs)
+        or ("inputs" in kwargs and "outputs" in kwargs)
+    )
+
+
+def _inject_functional(cls):
+    """Puts Functional in place of Model among the bases of `cls` and its ancestors (Keras
+    3's `inject_functional_model_class`), so that a subclass of Model constructed with
+    inputs and outputs is a functional model with the subclass's own methods."""
+    from .functional import Functional
+
+    if cls is Model:
+        return Functional
+    if cls is object or issubclass(cls, Functional) or not issubclass(cls, Model):
+        return cls
+    cls.__bases__ = tuple(_inject_functional(base) for base in cls.__bases__)
+    return cls

@@ -79,12 +79,23 @@ class Trainer:
             weighted_metrics: metrics weighted by `sample_weight` / `class_weight`.
             run_eagerly, jit_compile: accepted for compatibility; steps always run eagerly.
             steps_per_execution: batches run between two batch-level callback calls.
+            auto_scale_loss: under the "mixed_float16" policy, wrap the optimizer in a
+                `LossScaleOptimizer` (as Keras 3).
         """
         from .. import metrics as metrics_module
         from .. import optimizers
 
         state = self._trainer
         self.optimizer = optimizers.get(optimizer)
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and self.optimizer is not None
+            and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)
+        ):  # as Keras 3: float16 gradients need dynamic loss scaling
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer"
+            )
         output_names = compile_utils.output_names(self)
         state.compile_loss = (
             compile_utils.CompileLoss(loss, loss_weights, output_names=output_names)

@@ -13,11 +13,15 @@ from .adam import Adam, AdamW
 from .adamax import Adamax
 from .base_optimizer import Optimizer
 from .lion import Lion
+from .loss_scale_optimizer import LossScaleOptimizer
 from .nadam import Nadam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-ALL_OBJECTS = (Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Lion)
+ALL_OBJECTS = (
+    Optimizer, Adam, SGD, RMSprop, Adadelta, AdamW, Adagrad, Adamax, Nadam, Lion,
+    LossScaleOptimizer,
+)  # fmt: skip
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS}
 
 
@@ -75,6 +79,7 @@ __all__ = [
     "Adamax",
     "Nadam",
     "Lion",
+    "LossScaleOptimizer",
     "get",
     "serialize",
     "deserialize",

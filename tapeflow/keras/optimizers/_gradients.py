@@ -20,7 +20,9 @@ def inplace(variable):
     a tape's saved input may share its array, and must not see the write.
     """
     if not variable._owns_array():
-        variable._value = variable._value.copy()
+        # In the array's own memory layout: the next matmul on it then takes the same BLAS
+        # path (and rounding) whether the write was in place (eager) or copied (a plan).
+        variable._value = variable._value.copy(order="K")
     return variable._value
 
 
