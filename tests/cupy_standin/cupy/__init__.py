@@ -36,6 +36,8 @@ def _unwrap(x, what):
 def _wrap(x):
     if isinstance(x, _np.ndarray) and x.dtype != object:
         return ndarray._make(x)
+    if isinstance(x, _np.generic) and x.dtype.kind in "biufcmM":
+        return ndarray._make(_np.asarray(x))  # CuPy gives 0-d arrays, never NumPy scalars
     if isinstance(x, tuple):
         return tuple(_wrap(v) for v in x)
     if isinstance(x, list):
@@ -109,6 +111,8 @@ class ndarray:
         return self._a.copy()
 
     def __getattr__(self, name):
+        if name.startswith("__array"):
+            raise AttributeError(name)
         value = getattr(self._a, name)
         return _forward(value, name) if callable(value) else _wrap(value)
 
