@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import array_module, to_numpy, xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, get_op, op
 
@@ -76,7 +76,7 @@ def _shape_sample(rng):
     ],
 )
 def _sparse_to_dense(indices, output_shape, values, default_value, validate_indices=True):
-    shape = tuple(int(d) for d in np.asarray(output_shape).reshape(-1))
+    shape = tuple(int(d) for d in np.asarray(to_numpy(output_shape)).reshape(-1))
     if indices.ndim < 2:  # TF's kernel also takes one coordinate per value of a vector
         indices = indices.reshape(-1, 1)
     if validate_indices:
@@ -85,7 +85,10 @@ def _sparse_to_dense(indices, output_shape, values, default_value, validate_indi
         raise InvalidArgumentError(
             f"SparseToDense: Indices are not valid (out of bounds).  Shape: {_fmt(shape)}"
         )
-    out = xp.empty(shape, dtype=values.dtype)
+    m = array_module(values)
+    if m is not xp:  # text stays on the host, and so does the index that places it
+        indices = to_numpy(indices)
+    out = m.empty(shape, dtype=values.dtype)
     out[...] = default_value
     out[tuple(indices.T)] = values
     return out

@@ -77,6 +77,13 @@ class _UfuncProxy:
         return _forward(getattr(self._ufunc, name), f"{self.__name__}.{name}")
 
 
+class _MemoryPointer:
+    """CuPy's `ndarray.data`: where the buffer starts (`ptr`)."""
+
+    def __init__(self, ptr):
+        self.ptr = ptr
+
+
 class ndarray:
     """A CuPy-like array over a NumPy one."""
 
@@ -127,6 +134,10 @@ class ndarray:
     @property
     def dtype(self):
         return self._a.dtype
+
+    @property
+    def data(self):
+        return _MemoryPointer(self._a.__array_interface__["data"][0])
 
     @property
     def T(self):
