@@ -240,9 +240,12 @@ def asarray(a, dtype=None, order=None, *, blocking=False):
 
 
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocking=False):
-    source = obj._a if type(obj) is ndarray else _unwrap(obj, "array")
-    if isinstance(obj, _np.ndarray):
+    if type(obj) is ndarray:
+        source = obj._a
+    elif isinstance(obj, _np.ndarray):
         source = obj  # an explicit host-to-device copy, as cupy.array(numpy_array)
+    else:
+        source = _unwrap(obj, "array")
     return _wrap(_np.array(source, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
 
 
