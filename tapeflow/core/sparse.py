@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp
 from . import dtypes
 from .errors import InvalidArgumentError
 from .registry import get_op
@@ -251,7 +252,7 @@ def _cwise(sp: SparseTensor, other, kind: str) -> SparseTensor:
         # The coordinates in the dense operand: its own trailing dimensions, 0 where it
         # broadcasts (a size-1 dimension).
         lead = len(shape) - len(dshape)
-        keep = wrap(np.asarray([0 if d == 1 else 1 for d in dshape], np.int64))
+        keep = wrap(xp.asarray([0 if d == 1 else 1 for d in dshape], np.int64))
         coords = get_op("StridedSlice")(sp.indices, key=(slice(None), slice(lead, None)))
         dense = get_op("GatherNd")(dense, get_op("Mul")(coords, keep))
     if kind == "Mul":

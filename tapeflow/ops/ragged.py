@@ -166,7 +166,7 @@ def constant(
             else np.zeros((0,) + inner, dt._np)
         )
         flat = wrap(empty)
-    splits = [wrap(np.asarray(s, np.int64)) for s in nested_splits]
+    splits = [wrap(xp.asarray(s, np.int64)) for s in nested_splits]
     return RaggedTensor.from_nested_row_splits(flat, splits, validate=False)
 
 

@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import RaggedTensor
@@ -279,7 +280,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
         raise InvalidArgumentError("UnicodeEncode: input must have rank >= 1, got a scalar")
     shape = x.shape.as_list()
     nrows = int(np.prod(shape[:-1], dtype=np.int64))
-    splits = wrap(np.arange(nrows + 1, dtype=np.int64) * shape[-1])
+    splits = wrap(xp.arange(nrows + 1, dtype=np.int64) * shape[-1])
     encoded = _unicode_encode(reshape(x, [-1]), splits, **attrs)
     return encoded[0] if len(shape) == 1 else reshape(encoded, shape[:-1])
 
@@ -378,7 +379,7 @@ def ngrams(
             f"StringNGrams: dense input must be a vector (use a RaggedTensor for rows), got "
             f"shape {x.shape}"
         )
-    splits = wrap(np.array([0, x.shape[0]], np.int64))
+    splits = wrap(xp.array([0, x.shape[0]], np.int64))
     values, _ = _string_ngrams(x, splits, **attrs)
     return values
 
