@@ -18,6 +18,33 @@ if os.environ.get("TAPEFLOW_CUPY_STANDIN") == "1":
     )
 
 
+def _refuse_numpy_op_outputs():
+    """Under the stand-in, an op whose forward returns a NumPy array of numbers fails at once:
+    on a GPU that Tensor would hold host memory and break the first op that mixes it with
+    device arrays (text stays host: object arrays are allowed)."""
+    from tapeflow.core import registry
+
+    def checked(op, forward):
+        def run(*args, **kwargs):
+            out = forward(*args, **kwargs)
+            for o in out if isinstance(out, tuple) else (out,):
+                if isinstance(o, np.ndarray) and o.dtype != object:
+                    raise TypeError(
+                        f"{op.name}: the forward returned a NumPy array ({o.dtype}, shape "
+                        f"{o.shape}) on the CuPy backend; use tapeflow.backend.xp"
+                    )
+            return out
+
+        return run
+
+    for op in registry._REGISTRY.values():
+        op.forward = checked(op, op.forward)
+
+
+if os.environ.get("TAPEFLOW_CUPY_STANDIN") == "1":
+    _refuse_numpy_op_outputs()
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

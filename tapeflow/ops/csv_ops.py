@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_backend, to_numpy
 from ..core import dtypes, string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
@@ -133,6 +132,7 @@ def _records_sample(rng):
     "DecodeCSV",
     differentiable=False,
     strings=True,
+    host=True,
     same_dtype=(),
     multiple_outputs=True,
     samples=[
@@ -150,12 +150,11 @@ def _records_sample(rng):
 )
 def _decode_csv(records, *record_defaults, field_delim, use_quote_delim, na_value, select_cols,
                 label_records=True):  # fmt: skip
-    defaults = [to_numpy(d) for d in record_defaults]  # text is parsed on the host
     columns = decode_records(
-        records.reshape(-1).tolist(), defaults, field_delim, use_quote_delim, na_value,
+        records.reshape(-1).tolist(), record_defaults, field_delim, use_quote_delim, na_value,
         select_cols, label_records,
     )  # fmt: skip
-    return tuple(to_backend(c.reshape(records.shape)) for c in columns)
+    return tuple(c.reshape(records.shape) for c in columns)
 
 
 def record_default(value, what="record_defaults") -> Operand:

@@ -59,6 +59,7 @@ def _flat_strings(x):
     "StringSplitV2",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[
         Sample(_vector_sample, sep=None, maxsplit=-1),
@@ -87,6 +88,7 @@ def split(input, sep=None, maxsplit=-1, name=None):
     "StringBytesSplit",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[Sample(_vector_sample)],
 )
@@ -156,6 +158,7 @@ def _decode(s: bytes, encoding, errors, replacement_char, replace_control) -> st
     "UnicodeDecode",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[
         Sample(
@@ -201,6 +204,7 @@ def unicode_decode(
     "UnicodeSplit",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[
         Sample(_vector_sample, input_encoding="UTF-8", errors="replace", replacement_char=65533)
@@ -235,6 +239,7 @@ def _codepoints_sample(rng):
 @op(
     "UnicodeEncode",
     differentiable=False,
+    host=True,
     multiple_outputs=False,
     same_dtype=(),
     samples=[
@@ -301,6 +306,7 @@ def _codepoints(x):
     "StringNGrams",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     same_dtype=(),
     samples=[
