@@ -118,7 +118,7 @@ class RaggedTensor:
         else:
             row_lengths = np.full(nrows, ncols, np.int64)
         mask = np.arange(ncols)[None, :] < row_lengths[:, None]
-        return cls.from_row_lengths(wrap(dense[mask]), wrap(row_lengths))
+        return cls.from_row_lengths(dense[mask], row_lengths)  # host arrays: converted there
 
     # ---- structure ----------------------------------------------------------------------------
 
@@ -344,7 +344,7 @@ def _nrows_of(values) -> int:
 def _zero_of(t: Tensor):
     if t.dtype == dtypes.string:
         return np.asarray(b"", dtype=object)
-    return np.zeros((), t.dtype._np)
+    return xp.zeros((), t.dtype._np)
 
 
 def _dense_shape(rt) -> list:
