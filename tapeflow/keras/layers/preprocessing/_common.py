@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ....backend import to_backend, to_numpy
+from ....backend import to_backend, to_numpy, xp
 from ....core import string_values
 from ....core.context import state
 from ....core.errors import InvalidArgumentError
@@ -27,18 +27,23 @@ def on_host(fn, *inputs):
     works on NumPy arrays: on a GPU its inputs come off the device and its results go back.
     """
 
-    def host_fn(*arrays):
-        result = fn(*[to_numpy(a) for a in arrays])
-        if isinstance(result, tuple):
-            return tuple(to_backend(r) for r in result)
-        return to_backend(result)
-
+    host_fn = fn if xp is np else _across_the_device_boundary(fn)
     if state.tracer is None:
         result = host_fn(*[x._value if isinstance(x, Operand) else x for x in inputs])
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
     from ....function.host import host_call
 
     return host_call(host_fn, *inputs)
+
+
+def _across_the_device_boundary(fn):
+    def host_fn(*arrays):
+        result = fn(*[to_numpy(a) for a in arrays])
+        if isinstance(result, tuple):
+            return tuple(to_backend(r) for r in result)
+        return to_backend(result)
+
+    return host_fn
 
 
 def to_array(x) -> np.ndarray:
