@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import to_numpy, xp
 from . import dtypes
 from .errors import InvalidArgumentError
 from .registry import get_op
@@ -227,7 +227,7 @@ def _check_component_shapes(indices, values, dense_shape):
         raise ValueError(f"Dimensions {ishape[0]} and {vshape[0]} are not compatible")
     if ishape[1] != sshape[0]:
         raise ValueError(f"Dimensions {ishape[1]} and {sshape[0]} are not compatible")
-    negative = [int(d) for d in np.asarray(dense_shape._value).reshape(-1) if d < 0]
+    negative = [int(d) for d in to_numpy(dense_shape._value).reshape(-1) if d < 0]
     if negative:
         raise ValueError(f"Dimension {negative[0]} must be >= 0 (dense_shape of a SparseTensor)")
 
