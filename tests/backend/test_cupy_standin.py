@@ -2,8 +2,10 @@
 (tests/cupy_standin): NumPy calls that bypass the backend fail there as they would on a GPU.
 
 The run excludes the MPI tests and the wheel build (they test nothing backend-specific and
-take long); the tests listed in cupy_standin/known_failures.txt are expected failures (the
-bypasses not fixed yet). Locally: `TAPEFLOW_CUPY_STANDIN=1 python -m pytest tests`.
+take long); the tests listed in cupy_standin/known_failures.txt are strict expected failures
+(answers that only hold on a CPU machine; the file says why). Under the stand-in an op whose
+forward returns a NumPy array of numbers fails at once (tests/conftest.py). Locally:
+`TAPEFLOW_CUPY_STANDIN=1 python -m pytest tests`.
 """
 
 import importlib.util
