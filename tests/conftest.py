@@ -18,6 +18,33 @@ if os.environ.get("TAPEFLOW_CUPY_STANDIN") == "1":
     )
 
 
+def _refuse_numpy_op_outputs():
+    """Under the stand-in, an op whose forward returns a NumPy array of numbers fails at once:
+    on a GPU that Tensor would hold host memory and break the first op that mixes it with
+    device arrays (text stays host: object arrays are allowed)."""
+    from tapeflow.core import registry
+
+    def checked(op, forward):
+        def run(*args, **kwargs):
+            out = forward(*args, **kwargs)
+            for o in out if isinstance(out, tuple) else (out,):
+                if isinstance(o, np.ndarray) and o.dtype != object:
+                    raise TypeError(
+                        f"{op.name}: the forward returned a NumPy array ({o.dtype}, shape "
+                        f"{o.shape}) on the CuPy backend; use tapeflow.backend.xp"
+                    )
+            return out
+
+        return run
+
+    for op in registry._REGISTRY.values():
+        op.forward = checked(op, op.forward)
+
+
+if os.environ.get("TAPEFLOW_CUPY_STANDIN") == "1":
+    _refuse_numpy_op_outputs()
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
@@ -34,8 +61,9 @@ def _fixed_blas_threads():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under the CuPy stand-in, the tests listed in cupy_standin/known_failures.txt (NumPy
-    calls that still bypass the backend) are expected failures; any other failure is news."""
+    """Under the CuPy stand-in, the tests listed in cupy_standin/known_failures.txt (answers
+    that only hold on a CPU machine; the file says why) are expected failures, strictly: any
+    other failure is news, and so is a listed test that passes."""
     if os.environ.get("TAPEFLOW_CUPY_STANDIN") != "1":
         return
     listed = pathlib.Path(__file__).resolve().parent / "cupy_standin" / "known_failures.txt"
@@ -44,7 +72,7 @@ def pytest_collection_modifyitems(config, items):
         for line in listed.read_text().splitlines()
         if line.strip() and not line.startswith("#")
     }
-    mark = pytest.mark.xfail(reason="bypasses the backend under the CuPy stand-in", strict=False)
+    mark = pytest.mark.xfail(reason="listed in cupy_standin/known_failures.txt", strict=True)
     for item in items:
         if item.nodeid in known:
             item.add_marker(mark)

@@ -51,3 +51,21 @@ def to_numpy(array):
     if xp is numpy:
         return array
     return xp.asnumpy(array)  # pragma: no cover
+
+
+def array_module(array):
+    """The module that computes on `array`: NumPy for a host array (text, host-side index
+    arithmetic), else the backend's. NumPy always, on the NumPy backend."""
+    return numpy if isinstance(array, numpy.ndarray) else xp
+
+
+def to_backend(array):
+    """The backend array for a value made on the host (NumPy work in a data pipeline or a
+    preprocessing layer) where it becomes a Tensor's value: numbers move to the device,
+    text (object arrays of bytes) stays on the host as string tensors keep it. No-op on NumPy.
+    """
+    if xp is numpy or isinstance(array, xp.ndarray):
+        return array
+    if isinstance(array, numpy.ndarray) and array.dtype == object:
+        return array
+    return xp.asarray(array)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp
 from . import dtypes
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .registry import get_op
@@ -59,7 +60,7 @@ class RaggedTensor:
     def from_row_lengths(cls, values, row_lengths, name=None, validate=True) -> RaggedTensor:
         """Row i holds the next `row_lengths[i]` values."""
         lengths = _as_index_vector(row_lengths, "row_lengths")
-        zero = wrap(np.zeros(1, np.int64))
+        zero = wrap(xp.zeros(1, np.int64))
         splits = get_op("ConcatV2")(zero, get_op("Cumsum")(lengths, axis=0), axis=0)
         return cls.from_row_splits(values, splits, validate=validate)
 
@@ -81,7 +82,7 @@ class RaggedTensor:
         width = int(uniform_row_length)
         nvals = _nrows_of(values)
         n = nvals // width if width else int(nrows or 0)
-        splits = wrap(np.arange(n + 1, dtype=np.int64) * width)
+        splits = wrap(xp.arange(n + 1, dtype=np.int64) * width)
         out = cls.from_row_splits(values, splits, validate=validate)
         out._uniform_row_length = width
         return out
@@ -117,7 +118,7 @@ class RaggedTensor:
         else:
             row_lengths = np.full(nrows, ncols, np.int64)
         mask = np.arange(ncols)[None, :] < row_lengths[:, None]
-        return cls.from_row_lengths(wrap(dense[mask]), wrap(row_lengths))
+        return cls.from_row_lengths(dense[mask], row_lengths)  # host arrays: converted there
 
     # ---- structure ----------------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ class RaggedTensor:
         return int(self._row_splits.shape[0]) - 1
 
     def nrows(self, out_type=dtypes.int64, name=None) -> Tensor:
-        return wrap(np.asarray(self.nrows_static(), dtypes.as_dtype(out_type)._np))
+        return wrap(xp.asarray(self.nrows_static(), dtypes.as_dtype(out_type)._np))
 
     def row_starts(self, name=None) -> Tensor:
         return self._row_splits[:-1]
@@ -201,7 +202,7 @@ class RaggedTensor:
     def bounding_shape(self, axis=None, name=None, out_type=dtypes.int64) -> Tensor:
         """The shape of the smallest dense tensor holding every row."""
         shape = _dense_shape(self)
-        out = wrap(np.asarray(shape, dtypes.as_dtype(out_type)._np))
+        out = wrap(xp.asarray(shape, dtypes.as_dtype(out_type)._np))
         return out if axis is None else out[axis]
 
     def with_values(self, new_values) -> RaggedTensor:
@@ -343,7 +344,7 @@ def _nrows_of(values) -> int:
 def _zero_of(t: Tensor):
     if t.dtype == dtypes.string:
         return np.asarray(b"", dtype=object)
-    return np.zeros((), t.dtype._np)
+    return xp.zeros((), t.dtype._np)
 
 
 def _dense_shape(rt) -> list:

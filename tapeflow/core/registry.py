@@ -12,12 +12,16 @@ An op is declared once, in `tapeflow/ops/<family>.py`:
 
 The forward takes and returns backend arrays; the vjp takes Tensors and is written in
 tapeflow ops, so a tape around the backward pass records it (higher-order gradients).
+An op declared `host=True` computes in NumPy on the host (text, files, Python parsing): on a
+GPU its forward gets NumPy arrays and its numeric results go back to the device.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..backend import name as backend_name
+from ..backend import to_backend, to_numpy
 from .context import state
 from .error_context import leaf, names, rewrite_message
 from .errors import InvalidArgumentError
@@ -151,16 +155,18 @@ def op(
     stateful=False,
     strings=False,
     numbers=False,
+    host=False,
 ):
     """Declares an op: `same_dtype` names the input positions that must share a dtype;
-    `strings=True` lets string tensors in, `numbers=True` keeps bool tensors out."""
+    `strings=True` lets string tensors in, `numbers=True` keeps bool tensors out;
+    `host=True` marks a forward written in NumPy for the host (see the module docstring)."""
 
     def register(forward):
         if name in _REGISTRY:
             raise ValueError(f"op {name!r} is registered twice")
         o = Op(
             name,
-            forward,
+            _on_host(forward) if host and backend_name != "numpy" else forward,
             samples=samples,
             domain=domain,
             differentiable=differentiable,
@@ -177,6 +183,20 @@ def op(
         return o
 
     return register
+
+
+def _on_host(forward):
+    """`forward` behind the host boundary of a GPU backend: inputs come off the device, numeric
+    results go back (text stays on the host). On NumPy the forward is used as it is."""
+
+    def run(*arrays, **attrs):
+        out = forward(*[to_numpy(a) for a in arrays], **attrs)
+        if isinstance(out, tuple):
+            return tuple(to_backend(o) for o in out)
+        return to_backend(out)
+
+    run.__name__ = forward.__name__
+    return run
 
 
 def get_op(name: str) -> Op:

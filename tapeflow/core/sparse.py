@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_numpy, xp
 from . import dtypes
 from .errors import InvalidArgumentError
 from .registry import get_op
@@ -226,7 +227,7 @@ def _check_component_shapes(indices, values, dense_shape):
         raise ValueError(f"Dimensions {ishape[0]} and {vshape[0]} are not compatible")
     if ishape[1] != sshape[0]:
         raise ValueError(f"Dimensions {ishape[1]} and {sshape[0]} are not compatible")
-    negative = [int(d) for d in np.asarray(dense_shape._value).reshape(-1) if d < 0]
+    negative = [int(d) for d in to_numpy(dense_shape._value).reshape(-1) if d < 0]
     if negative:
         raise ValueError(f"Dimension {negative[0]} must be >= 0 (dense_shape of a SparseTensor)")
 
@@ -251,7 +252,7 @@ def _cwise(sp: SparseTensor, other, kind: str) -> SparseTensor:
         # The coordinates in the dense operand: its own trailing dimensions, 0 where it
         # broadcasts (a size-1 dimension).
         lead = len(shape) - len(dshape)
-        keep = wrap(np.asarray([0 if d == 1 else 1 for d in dshape], np.int64))
+        keep = wrap(xp.asarray([0 if d == 1 else 1 for d in dshape], np.int64))
         coords = get_op("StridedSlice")(sp.indices, key=(slice(None), slice(lead, None)))
         dense = get_op("GatherNd")(dense, get_op("Mul")(coords, keep))
     if kind == "Mul":

@@ -30,9 +30,12 @@ class SlicesSource:
             # A contiguous run (unshuffled data): a slice copy is cheaper than a gather.
             lo, hi = int(idx[0]), int(idx[-1]) + 1
             return tuple([a[lo:hi].copy() for a in self.arrays])
-        if xp is not np:
-            idx = xp.asarray(idx)
-        return tuple([a.take(idx, axis=0) for a in self.arrays])
+        if xp is np:
+            return tuple([a.take(idx, axis=0) for a in self.arrays])
+        on_device = xp.asarray(idx)  # text (object arrays) stays on the host
+        return tuple(
+            [a.take(idx if isinstance(a, np.ndarray) else on_device, axis=0) for a in self.arrays]
+        )
 
 
 def _is_run(idx) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_numpy
+from ..backend import to_backend, to_numpy
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.sparse import SparseTensor, SparseTensorSpec
@@ -37,9 +37,9 @@ class SparseArray:
         )
 
     def to_sparse(self) -> SparseTensor:
-        return SparseTensor._from_components(
-            (wrap(self.indices), wrap(self.values), wrap(np.asarray(self.dense_shape, np.int64)))
-        )
+        shape = np.asarray(self.dense_shape, np.int64)
+        parts = (self.indices, self.values, shape)  # host arrays; text values stay there
+        return SparseTensor._from_components(tuple(wrap(to_backend(a)) for a in parts))
 
     def to_dense_numpy(self):
         """The dense NumPy array (what TF's `as_numpy_iterator` gives for a SparseTensor)."""

@@ -110,7 +110,7 @@ class LocalCommunicator:
                 f"{what}: splits must have one entry per rank (1) summing to the first "
                 f"dimension {n}, got {list(np.ravel(splits))}"
             )
-        return xp.array(array, copy=True), np.array([n], dtype=np.int32)
+        return xp.array(array, copy=True), xp.asarray([n], dtype=np.int32)
 
     def allgather_object(self, obj, what="allgather_object", timeout=None):
         return [obj]
@@ -312,7 +312,7 @@ class MPICommunicator:
                 [_bytes(out), recv_counts, recv_off, BYTE],
             ),
         )
-        return _device(out), received.astype(np.int32)
+        return _device(out), _device(received.astype(np.int32))
 
     def allgather_object(self, obj, what="allgather_object", timeout=None):
         return self._run(what, timeout, lambda: self._comm.allgather(obj))

@@ -358,7 +358,8 @@ def _forget_traced_values(graph):
     """Keeps constants; other values keep only their shape and dtype (no memory)."""
     for v, a in graph.arrays.items():
         if v not in graph.consts:
-            graph.arrays[v] = np.broadcast_to(np.zeros((), np.asarray(a).dtype), np.shape(a))
+            dtype = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype  # never off a GPU
+            graph.arrays[v] = np.broadcast_to(np.zeros((), dtype), np.shape(a))
 
 
 def identity_op():

@@ -20,6 +20,7 @@ a guard after the callback makes that signature run eagerly instead.
 
 from __future__ import annotations
 
+from ..backend import to_backend
 from ..core.context import state
 from ..core.tensor import Operand, convert_to_tensor, wrap
 from .trace import suspended
@@ -55,8 +56,9 @@ def host_call(fn, *inputs, writes=None):
 
 
 def _wrap_result(result):
+    # `fn` may answer with host values (a flag, a summary's result): they go to the backend.
     if result is None:
         return None
     if isinstance(result, (tuple, list)):
-        return tuple(wrap(r) for r in result)
-    return wrap(result)
+        return tuple(wrap(to_backend(r)) for r in result)
+    return wrap(to_backend(result))

@@ -152,7 +152,8 @@ def _used(graph, v) -> bool:
 
 
 def _describe(a) -> str:
-    a = np.asarray(a)
+    if not hasattr(a, "dtype"):  # a Python value; arrays (on a GPU too) describe themselves
+        a = np.asarray(a)
     if a.size <= 4:
         return f"{a.dtype}{list(a.shape)} {a.tolist()}"
     return f"{a.dtype}{list(a.shape)}"

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..backend import to_backend, to_numpy
 from ..core import dtypes as dtypes_lib
 from ..core.registry import get_op
 from .ir import Node
@@ -58,7 +59,7 @@ class _Encoder:
         if key is None:
             key = f"{self.prefix}/{len(self._by_id)}"
             self._by_id[id(value)] = key
-            array = np.asarray(value)
+            array = np.asarray(to_numpy(value))  # files hold host arrays
             if array.dtype.kind not in "biufcO":
                 raise Unserializable(
                     f"{self.where}: an array of dtype {array.dtype} cannot be saved"
@@ -320,7 +321,7 @@ def decode_graph(doc, arrays: dict, n_variables: int, where: str) -> tuple:
     for v, key in consts_doc.items():
         if not (isinstance(v, str) and v.isdigit() and key in arrays):
             _fail(where, f"malformed constant {v!r:.40}")
-        consts[int(v)] = arrays[key]
+        consts[int(v)] = to_backend(arrays[key])  # graph values live on the device
     defined = set(inputs) | set(consts)
     raw_nodes = doc.get("nodes")
     if not isinstance(raw_nodes, list) or len(raw_nodes) > MAX_NODES:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_numpy
 from .ir import Graph
 
 _SMALL_CONST = 64  # constants up to this many elements are merged by value
@@ -80,8 +81,10 @@ def fold_constants(graph: Graph):
 
 
 def _const_key(a):
-    a_arr = np.asarray(a)
-    if a_arr.size > _SMALL_CONST or a_arr.dtype == object:
+    if np.size(a) > _SMALL_CONST:
+        return None
+    a_arr = np.asarray(to_numpy(a))  # a few bytes off the device, at trace time only
+    if a_arr.dtype == object:
         return None
     return (type(a), a_arr.dtype.str, a_arr.shape, a_arr.tobytes())
 

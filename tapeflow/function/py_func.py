@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_numpy
+from ..backend import to_numpy, xp
 from ..core import dtypes, errors, nest
 from ..core.context import state
 from ..core.registry import Op
@@ -206,7 +206,7 @@ class _PyFuncCall:
                     for x, gx in zip(xs_now, grads)
                 )
 
-            upstream = [gi if gi is not None else wrap(np.zeros_like(a._value))
+            upstream = [gi if gi is not None else wrap(xp.zeros_like(a._value))
                         for gi, a in zip(nest.flatten(g), ans)]  # fmt: skip
             result = host_call(backward, *xs, *upstream)
             result = result if isinstance(result, tuple) else (result,)

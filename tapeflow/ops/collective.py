@@ -102,7 +102,7 @@ def all_to_all(x, splits, timeout_seconds=None, what="alltoall"):
                 f"{what}: splits must have one entry per rank (1) summing to the first "
                 f"dimension {n}, got {np.ravel(splits).tolist()}"
             )
-        return xp.array(x, copy=True), np.array([n], np.int32)
+        return xp.array(x, copy=True), xp.asarray([n], np.int32)
     return comm.alltoall(x, splits, what, timeout_seconds)
 
 

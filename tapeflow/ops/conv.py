@@ -344,8 +344,10 @@ def _from_nhwc(y, channels_first):
 
 
 def _static_shape(x):
-    # np.shape: a NumPy input under the CuPy backend too (it is converted by the op later).
-    return tuple(int(d) for d in (x._value.shape if hasattr(x, "_value") else np.shape(x)))
+    """The shape of a Tensor, an array (NumPy or the backend's) or a nested list."""
+    if hasattr(x, "_value"):
+        return tuple(x._value.shape)
+    return tuple(int(d) for d in (x.shape if hasattr(x, "shape") else np.shape(x)))
 
 
 def _add_width_axis(x, name, channels_first, extra_batch_dims=False):

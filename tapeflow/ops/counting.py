@@ -169,7 +169,7 @@ UniqueWithCountsOutput = collections.namedtuple("UniqueWithCounts", ["y", "idx",
 
 def _first_occurrences(op_name, x):
     """(index of each distinct value's first occurrence in order, the value number of each
-    entry): TF's order is the order in which values first appear."""
+    entry, a backend array): TF's order is the order in which values first appear."""
     if x.ndim != 1:
         raise InvalidArgumentError(
             f"{op_name}: unique expects a 1D vector, got shape {list(x.shape)}"
@@ -179,13 +179,13 @@ def _first_occurrences(op_name, x):
         inverse = np.fromiter((seen.setdefault(v, len(seen)) for v in x), np.int64, x.size)
         first = np.zeros(len(seen), dtype=np.int64)
         first[inverse[::-1]] = np.arange(x.size - 1, -1, -1)
-        return first, inverse
+        return first, xp.asarray(inverse)  # `first` indexes the host strings
     # A NaN equals nothing, not even another NaN: each one is its own value, as in TF.
     kw = {"equal_nan": False} if x.dtype.kind in "fc" else {}
-    _, first, inverse = np.unique(np.asarray(x), return_index=True, return_inverse=True, **kw)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
+    _, first, inverse = xp.unique(x, return_index=True, return_inverse=True, **kw)
+    order = xp.argsort(first, kind="stable")
+    rank = xp.empty_like(order)
+    rank[order] = xp.arange(order.size)
     return first[order], rank[inverse.reshape(-1)]
 
 
@@ -215,7 +215,7 @@ no_gradient(_unique)
 )
 def _unique_with_counts(x, out_idx="int32"):
     first, inverse = _first_occurrences("UniqueWithCounts", x)
-    counts = np.bincount(inverse, minlength=first.size)
+    counts = xp.bincount(inverse, minlength=first.size)
     return x[first], xp.asarray(inverse, dtype=out_idx), xp.asarray(counts, dtype=out_idx)
 
 

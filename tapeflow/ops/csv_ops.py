@@ -132,6 +132,7 @@ def _records_sample(rng):
     "DecodeCSV",
     differentiable=False,
     strings=True,
+    host=True,
     same_dtype=(),
     multiple_outputs=True,
     samples=[

@@ -27,6 +27,7 @@ def _path(filename) -> str:
     "ReadFile",
     differentiable=False,
     strings=True,
+    host=True,
     stateful=True,
     samples=[Sample(lambda rng: string_values.bytes_array([os.devnull.encode()], ()))],
 )
@@ -51,6 +52,7 @@ def read_file(filename, name=None):
     "WriteFile",
     differentiable=False,
     strings=True,
+    host=True,
     stateful=True,
     samples=[  # never run by the generic tests (stateful); documents the inputs
         Sample(

@@ -25,37 +25,37 @@ _INTERPOLATIONS = ("NEAREST", "BILINEAR")
 
 
 def _trunc(x):
-    return np.trunc(x).astype(np.float32)
+    return xp.trunc(x).astype(xp.float32)
 
 
 def _map_reflect(c, n):
     # Reflect [abcd] to [dcba|abcd|dcba], as TF's MapCoordinate<FILL_REFLECT>, in float32.
     if n <= 1:
-        return np.zeros_like(c)
-    sz2 = np.float32(2 * n)
+        return xp.zeros_like(c)
+    sz2 = xp.float32(2 * n)
     out = c.copy()
     neg = c < 0
     v = c[neg]
     v = sz2 * _trunc(-v / sz2) + v
-    out[neg] = np.where(v < -n, v + sz2, -v - 1)
+    out[neg] = xp.where(v < -n, v + sz2, -v - 1)
     pos = c > n - 1
     v = c[pos]
     v = v - sz2 * _trunc(v / sz2)
-    out[pos] = np.where(v >= n, sz2 - v - 1, v)
-    return np.clip(out, 0, n - 1)
+    out[pos] = xp.where(v >= n, sz2 - v - 1, v)
+    return xp.clip(out, 0, n - 1)
 
 
 def _map_wrap(c, n):
     # Wrap [abcd] to [abcd|abcd|abcd], as TF's MapCoordinate<FILL_WRAP>.
     if n <= 1:
-        return np.zeros_like(c)
-    sz = np.float32(n - 1)
+        return xp.zeros_like(c)
+    sz = xp.float32(n - 1)
     out = c.copy()
     neg = c < 0
-    out[neg] = c[neg] + np.float32(n) * (_trunc(-c[neg] / sz) + 1)
+    out[neg] = c[neg] + xp.float32(n) * (_trunc(-c[neg] / sz) + 1)
     pos = c > n - 1
-    out[pos] = c[pos] - np.float32(n) * _trunc(c[pos] / sz)
-    return np.clip(out, 0, n - 1)
+    out[pos] = c[pos] - xp.float32(n) * _trunc(c[pos] / sz)
+    return xp.clip(out, 0, n - 1)
 
 
 def _map_coordinate(c, n, fill_mode):
@@ -64,15 +64,15 @@ def _map_coordinate(c, n, fill_mode):
     if fill_mode == "WRAP":
         return _map_wrap(c, n)
     if fill_mode == "NEAREST":
-        return np.clip(c, 0, n - 1)
+        return xp.clip(c, 0, n - 1)
     return c
 
 
 def _round_half_away(c):
     # std::round, without the float rounding of `floor(c + 0.5)`.
-    a = np.abs(c)
-    r = np.floor(a) + (a - np.floor(a) >= 0.5)
-    return np.copysign(r, c).astype(np.int64)
+    a = xp.abs(c)
+    r = xp.floor(a) + (a - xp.floor(a) >= 0.5)
+    return xp.copysign(r, c).astype(xp.int64)
 
 
 def _projective_plan(image_shape, transforms, output_shape, interpolation, fill_mode):
@@ -81,39 +81,39 @@ def _projective_plan(image_shape, transforms, output_shape, interpolation, fill_
     read falls outside the image and gives the fill value)."""
     batch, height, width = image_shape[:3]
     out_h, out_w = output_shape
-    t = np.asarray(transforms, dtype=np.float32).reshape(-1, 8)
-    t = np.broadcast_to(t, (batch, 8)) if t.shape[0] == 1 else t
+    t = transforms.astype(xp.float32).reshape(-1, 8)
+    t = xp.broadcast_to(t, (batch, 8)) if t.shape[0] == 1 else t
     t = t[:, :, None, None]
-    oy, ox = np.meshgrid(
-        np.arange(out_h, dtype=np.float32), np.arange(out_w, dtype=np.float32), indexing="ij"
+    oy, ox = xp.meshgrid(
+        xp.arange(out_h, dtype=xp.float32), xp.arange(out_w, dtype=xp.float32), indexing="ij"
     )
-    projection = t[:, 6] * ox + t[:, 7] * oy + np.float32(1)
+    projection = t[:, 6] * ox + t[:, 7] * oy + xp.float32(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         in_x = (t[:, 0] * ox + t[:, 1] * oy + t[:, 2]) / projection
         in_y = (t[:, 3] * ox + t[:, 4] * oy + t[:, 5]) / projection
     infinite = projection == 0
-    in_x = np.where(infinite, np.float32(0), in_x)
-    in_y = np.where(infinite, np.float32(0), in_y)
+    in_x = xp.where(infinite, xp.float32(0), in_x)
+    in_y = xp.where(infinite, xp.float32(0), in_y)
     # CONSTANT mode leaves coordinates outside the image: their reads give the fill value.
     x = _map_coordinate(in_x, width, fill_mode)
     y = _map_coordinate(in_y, height, fill_mode)
-    base = (np.arange(batch) * height * width)[:, None, None]
+    base = (xp.arange(batch) * height * width)[:, None, None]
 
     def read(yi, xi):
         valid = ~infinite & (yi >= 0) & (yi < height) & (xi >= 0) & (xi < width)
-        return np.where(valid, base + yi * width + xi, -1).reshape(-1)
+        return xp.where(valid, base + yi * width + xi, -1).reshape(-1)
 
     if interpolation == "NEAREST":
         yi, xi = _round_half_away(y), _round_half_away(x)
-        return read(yi, xi)[:, None], np.ones((yi.size, 1), np.float32)
-    y_floor, x_floor = np.floor(y), np.floor(x)
+        return read(yi, xi)[:, None], xp.ones((yi.size, 1), xp.float32)
+    y_floor, x_floor = xp.floor(y), xp.floor(x)
     y_ceil, x_ceil = y_floor + 1, x_floor + 1
-    yf, xf = y_floor.astype(np.int64), x_floor.astype(np.int64)
+    yf, xf = y_floor.astype(xp.int64), x_floor.astype(xp.int64)
     yc, xc = yf + 1, xf + 1
-    indices = np.stack([read(yf, xf), read(yf, xc), read(yc, xf), read(yc, xc)], axis=1)
+    indices = xp.stack([read(yf, xf), read(yf, xc), read(yc, xf), read(yc, xc)], axis=1)
     wx0, wx1 = x_ceil - x, x - x_floor
     wy0, wy1 = y_ceil - y, y - y_floor
-    weights = np.stack([wy0 * wx0, wy0 * wx1, wy1 * wx0, wy1 * wx1], axis=-1)
+    weights = xp.stack([wy0 * wx0, wy0 * wx1, wy1 * wx0, wy1 * wx1], axis=-1)
     return indices, weights.reshape(-1, 4)
 
 
@@ -172,9 +172,9 @@ def _projective_transform(images, transforms, output_shape, fill_value, interpol
     fill = images.dtype.type(fill_value)
     out = xp.zeros((indices.shape[0], channels), dtype=images.dtype)
     for k in range(indices.shape[1]):
-        valid = xp.asarray(indices[:, k] >= 0)[:, None]
-        values = xp.where(valid, flat[xp.asarray(np.maximum(indices[:, k], 0))], fill)
-        out = out + xp.asarray(weights[:, k].astype(images.dtype))[:, None] * values
+        valid = (indices[:, k] >= 0)[:, None]
+        values = xp.where(valid, flat[xp.maximum(indices[:, k], 0)], fill)
+        out = out + weights[:, k].astype(images.dtype)[:, None] * values
     return out.reshape(batch, output_shape[0], output_shape[1], channels)
 
 
@@ -221,10 +221,8 @@ def _projective_transform_grad(grads, transforms, image_size, interpolation, fil
     out = xp.zeros((batch * image_size[0] * image_size[1], channels), dtype=grads.dtype)
     for k in range(indices.shape[1]):
         valid = indices[:, k] >= 0
-        contribution = (
-            flat_g[xp.asarray(valid)] * xp.asarray(weights[valid, k].astype(grads.dtype))[:, None]
-        )
-        xp.add.at(out, xp.asarray(indices[valid, k]), contribution)
+        contribution = flat_g[valid] * weights[valid, k].astype(grads.dtype)[:, None]
+        xp.add.at(out, indices[valid, k], contribution)
     return out.reshape(image_shape)
 
 

@@ -3,7 +3,7 @@ min/max."""
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import array_module, to_numpy, xp
 from ..core import string_values
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
@@ -30,14 +30,15 @@ def _nd_index(op_name, indices, shape, what="shape"):
             f"{op_name}: the last dimension of indices ({k}) must be <= "
             f"the rank of the {what} {list(shape)}"
         )
-    bad = xp.any((indices < 0) | (indices >= xp.asarray(shape[:k], dtype=indices.dtype)), -1)
+    m = array_module(indices)  # host indices pick text
+    bad = m.any((indices < 0) | (indices >= m.asarray(shape[:k], dtype=indices.dtype)), -1)
     if bad.any():
         pos = _first_bad(bad)
         raise InvalidArgumentError(
             f"{op_name}: indices{list(pos)} = {indices[pos].tolist()} "
             f"does not index into {what} {list(shape)}"
         )
-    return tuple(xp.moveaxis(indices, -1, 0))
+    return tuple(m.moveaxis(indices, -1, 0))
 
 
 def _nd_sample(rng, high=(3, 4), rows=(5,)):
@@ -53,6 +54,8 @@ def _nd_sample(rng, high=(3, 4), rows=(5,)):
     ],
 )
 def _gather_nd(params, indices):
+    if params.dtype == object:  # text stays on the host, so do the indices that pick it
+        indices = to_numpy(indices)
     index = _nd_index("GatherNd", indices, params.shape, "param shape")
     if not index:  # an empty index picks all of params for every row
         return xp.broadcast_to(params, indices.shape[:-1] + params.shape).copy()

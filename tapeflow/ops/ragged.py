@@ -6,6 +6,7 @@ the few kernels its methods run. None is differentiable: ragged math is out of s
 
 import numpy as np
 
+from ..backend import array_module, to_backend, to_numpy, xp
 from ..core import dtypes, string_values
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import (  # noqa: F401  (re-exported in tf.ragged)
@@ -33,16 +34,18 @@ def _splits_sample(rng):
 )
 def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
     """Pads the rows to the longest (innermost ragged dimension first) or to `shape`."""
+    m = array_module(flat_values)  # text stays on the host
     dense = flat_values
     for splits in reversed(nested_splits):
+        splits = to_numpy(splits)  # where each value goes: small index arithmetic, on the host
         lengths = np.diff(splits)
         nrows = lengths.size
         width = int(lengths.max()) if nrows else 0
-        out = np.empty((nrows, width) + dense.shape[1:], dtype=dense.dtype)
+        out = m.empty((nrows, width) + dense.shape[1:], dtype=dense.dtype)
         out[...] = default_value
         row_ids = np.repeat(np.arange(nrows), lengths)
         cols = np.arange(dense.shape[0]) - np.repeat(splits[:-1], lengths)
-        out[row_ids, cols] = dense
+        out[m.asarray(row_ids), m.asarray(cols)] = dense
         dense = out
     if shape is not None:
         dense = _fit_to_shape(dense, shape, default_value)
@@ -56,7 +59,7 @@ def _fit_to_shape(dense, shape, default_value):
             f"tensor has rank {dense.ndim}"
         )
     target = tuple(d if d is not None else n for d, n in zip(shape, dense.shape))
-    out = np.empty(target, dtype=dense.dtype)
+    out = array_module(dense).empty(target, dtype=dense.dtype)
     out[...] = default_value
     common = tuple(slice(0, min(a, b)) for a, b in zip(target, dense.shape))
     out[common] = dense[common]
@@ -69,8 +72,8 @@ def _fit_to_shape(dense, shape, default_value):
     samples=[Sample(lambda rng: np.array([0, 0, 2], np.int64), num_segments=-1)],
 )
 def _segment_ids_to_row_splits(segment_ids, num_segments):
-    ids = np.asarray(segment_ids, np.int64)
-    if ids.size and (ids[0] < 0 or np.any(np.diff(ids) < 0)):
+    ids = segment_ids.astype(np.int64, copy=False)
+    if ids.size and (ids[0] < 0 or (xp.diff(ids) < 0).any()):
         raise InvalidArgumentError(
             f"segment_ids_to_row_splits: segment ids must be non-negative and sorted, got "
             f"{ids.tolist()}"
@@ -83,7 +86,8 @@ def _segment_ids_to_row_splits(segment_ids, num_segments):
                 f"largest segment id + 1 ({n})"
             )
         n = num_segments
-    return np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=n))]).astype(np.int64)
+    counts = xp.bincount(ids, minlength=n)
+    return xp.concatenate([xp.zeros(1, np.int64), xp.cumsum(counts)]).astype(np.int64)
 
 
 @op(
@@ -92,7 +96,8 @@ def _segment_ids_to_row_splits(segment_ids, num_segments):
     samples=[Sample(_splits_sample)],
 )
 def _row_splits_to_segment_ids(splits):
-    return np.repeat(np.arange(splits.size - 1, dtype=np.int64), np.diff(splits))
+    lengths = np.diff(to_numpy(splits))  # CuPy repeats by a host count per element
+    return to_backend(np.repeat(np.arange(lengths.size, dtype=np.int64), lengths))
 
 
 # ---- tf.ragged.constant --------------------------------------------------------------------
@@ -161,7 +166,7 @@ def constant(
             else np.zeros((0,) + inner, dt._np)
         )
         flat = wrap(empty)
-    splits = [wrap(np.asarray(s, np.int64)) for s in nested_splits]
+    splits = [wrap(xp.asarray(s, np.int64)) for s in nested_splits]
     return RaggedTensor.from_nested_row_splits(flat, splits, validate=False)
 
 

@@ -54,7 +54,7 @@ def _sorted_segments(name, data, ids) -> int:
         )
     step = xp.diff(ids)
     if (step < 0).any():
-        at = int(np.argmax(np.asarray(step) < 0)) + 1
+        at = int(xp.argmax(step < 0)) + 1
         raise InvalidArgumentError(
             f"{name}: segment ids are not increasing: segment_ids[{at - 1}] = "
             f"{int(ids[at - 1])}, segment_ids[{at}] = {int(ids[at])}"
@@ -75,7 +75,7 @@ def _check_unsorted(name, data, ids, num_segments):
         )
     bad = ids >= num_segments
     if bad.any():
-        pos = tuple(int(i) for i in np.argwhere(np.asarray(bad))[0])
+        pos = tuple(int(i) for i in xp.argwhere(bad)[0])
         raise InvalidArgumentError(
             f"{name}: segment_ids{list(pos)} = {int(ids[pos])} is out of range [0, {num_segments})"
         )

@@ -46,7 +46,7 @@ def _make(indices, values, dense_shape) -> SparseTensor:
 
 
 def _int64(values) -> Operand:
-    return wrap(xp.asarray(np.asarray(values, np.int64)))  # on the backend (CuPy's device)
+    return wrap(xp.asarray(values, np.int64))
 
 
 def _column(indices, start, stop=None):
@@ -59,8 +59,8 @@ def _flat(x):
 
 def _zero(dtype: dtypes.DType):
     if dtype == dtypes.string:
-        return wrap(np.asarray(b"", dtype=object))
-    return wrap(np.zeros((), dtype._np))
+        return wrap(xp.asarray(b"", dtype=object))
+    return wrap(xp.zeros((), dtype._np))
 
 
 def _axes(axis, rank: int, name: str) -> tuple:
@@ -120,7 +120,7 @@ def to_indicator(sp_input, vocab_size, name=None):
     order = _op("SparseReorderPermutation")(indices)
     ones = _op("Cast")(_op("OnesLike")(sp.values), dtype="bool")
     return _op("SparseToDense")(
-        _op("GatherV2")(indices, order), _int64(shape), ones, wrap(np.asarray(False)),
+        _op("GatherV2")(indices, order), _int64(shape), ones, wrap(xp.asarray(False)),
         validate_indices=False,
     )  # fmt: skip
 
@@ -243,7 +243,8 @@ def _reduce(sp, axis, keepdims, output_is_sparse, name, kernel):
     )
     ones = _op("Cast")(_op("OnesLike")(slots), dtype="int32")
     counts = _op("UnsortedSegmentSum")(ones, slots, num_segments=n)
-    present = _op("Where")(_op("Greater")(counts, wrap(np.int32(0))))  # [M, 1] positions
+    zero = wrap(xp.asarray(0, np.int32))
+    present = _op("Where")(_op("Greater")(counts, zero))  # [M, 1] positions
     coords, out_dense_shape = _op("SparseReshape")(present, _int64([n]), _int64(out_shape))
     return _make(coords, _op("GatherV2")(dense, _flat(present)), out_dense_shape)
 
@@ -417,7 +418,7 @@ def eye(num_rows, num_columns=None, dtype=dtypes.float32, name=None) -> SparseTe
         cols = _args.count(num_columns, "tf.sparse.eye", "num_columns", cast_floats=False)
     n = min(rows, cols)
     diag = np.repeat(np.arange(n, dtype=np.int64)[:, None], 2, axis=1)
-    values = wrap(np.ones(n, dtypes.as_dtype(dtype)._np))
+    values = wrap(xp.ones(n, dtypes.as_dtype(dtype)._np))
     return _make(_int64(diag), values, _int64([rows, cols]))
 
 
@@ -441,7 +442,7 @@ def _sparse_inputs(op, inputs, attrs):
             total = _op("Prod")(sp.dense_shape, axis=0)
             return _op("Cast")(total, dtype=attrs.get("out_type", "int32"))
         if op.name == "Rank":
-            return wrap(np.asarray(sp.shape.rank, np.int32))
+            return wrap(xp.asarray(sp.shape.rank, np.int32))
     raise ValueError(unsupported_conversion_message(sp))
 
 

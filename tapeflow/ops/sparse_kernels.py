@@ -11,7 +11,7 @@ import builtins
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import array_module, to_numpy, xp
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, get_op, op
 
@@ -76,7 +76,7 @@ def _shape_sample(rng):
     ],
 )
 def _sparse_to_dense(indices, output_shape, values, default_value, validate_indices=True):
-    shape = tuple(int(d) for d in np.asarray(output_shape).reshape(-1))
+    shape = tuple(int(d) for d in np.asarray(to_numpy(output_shape)).reshape(-1))
     if indices.ndim < 2:  # TF's kernel also takes one coordinate per value of a vector
         indices = indices.reshape(-1, 1)
     if validate_indices:
@@ -85,7 +85,10 @@ def _sparse_to_dense(indices, output_shape, values, default_value, validate_indi
         raise InvalidArgumentError(
             f"SparseToDense: Indices are not valid (out of bounds).  Shape: {_fmt(shape)}"
         )
-    out = xp.empty(shape, dtype=values.dtype)
+    m = array_module(values)
+    if m is not xp:  # text stays on the host, and so does the index that places it
+        indices = to_numpy(indices)
+    out = m.empty(shape, dtype=values.dtype)
     out[...] = default_value
     out[tuple(indices.T)] = values
     return out
@@ -235,17 +238,17 @@ def _size_sample(rng):
 )
 def _slice_plan(indices, shape, start, size):
     """(kept positions, their new coordinates, the new dense shape) of a slice."""
-    shape = np.asarray(shape, np.int64)
-    start = np.asarray(start, np.int64)
-    if start.shape != shape.shape or np.asarray(size).shape != shape.shape:
+    shape = shape.astype(np.int64, copy=False)
+    start = start.astype(np.int64, copy=False)
+    if start.shape != shape.shape or size.shape != shape.shape:
         raise InvalidArgumentError(
             f"SparseSlice: start and size must have the rank of the input ({shape.size}), got "
             f"{_fmt(start)} and {_fmt(size)}"
         )
-    stop = np.minimum(start + np.asarray(size, np.int64), shape)
-    out_shape = np.maximum(stop - start, 0)
+    stop = xp.minimum(start + size.astype(np.int64, copy=False), shape)
+    out_shape = xp.maximum(stop - start, 0)
     inside = ((indices >= start) & (indices < stop)).all(axis=1)
-    keep = np.flatnonzero(inside).astype(np.int64)
+    keep = xp.flatnonzero(inside).astype(np.int64)
     return keep, (indices[keep] - start).astype(np.int64), out_shape.astype(np.int64)
 
 
@@ -263,11 +266,12 @@ def _add_plan(a_indices, b_indices, shape):
     """The union of two coordinate sets, sorted: (coordinates, the output slot of each
     value of a then b, how many values land in each slot)."""
     shape = [int(d) for d in shape]
-    both = np.concatenate([a_indices, b_indices]).astype(np.int64)
+    both = xp.concatenate([a_indices, b_indices]).astype(np.int64)
     linear = _linear(both, shape)
-    unique, slots, counts = np.unique(linear, return_inverse=True, return_counts=True)
-    first = np.zeros(len(unique), np.int64)
-    first[slots[::-1]] = np.arange(len(both) - 1, -1, -1)  # the first row of each slot
+    # `first`: the first row of each slot (a stable sort, on CuPy too).
+    _, first, slots, counts = xp.unique(
+        linear, return_index=True, return_inverse=True, return_counts=True
+    )
     return both[first], slots.reshape(-1).astype(np.int64), counts.astype(np.int64)
 
 
@@ -282,8 +286,8 @@ def _reduce_slots(indices, shape, axes):
     shape = [int(d) for d in shape]
     kept = [d for d in range(len(shape)) if d not in axes]
     kept_shape = [shape[d] for d in kept]
-    slots = _linear(indices[:, kept], kept_shape) if kept else np.zeros(len(indices), np.int64)
-    return slots.astype(np.int64), np.asarray(kept_shape, np.int64)
+    slots = _linear(indices[:, kept], kept_shape) if kept else xp.zeros(len(indices), np.int64)
+    return slots.astype(np.int64), xp.asarray(kept_shape, np.int64)
 
 
 def _values_sample(rng):
@@ -303,13 +307,16 @@ def _sparse_reduce_max(indices, values, shape, axes, keepdims):
     shape = [int(d) for d in shape]
     kept = [d for d in range(len(shape)) if d not in axes]
     kept_shape = [shape[d] for d in kept]
-    slots = _linear(indices[:, kept], kept_shape) if kept else np.zeros(len(indices), np.int64)
+    slots = _linear(indices[:, kept], kept_shape) if kept else xp.zeros(len(indices), np.int64)
     n = int(np.prod(kept_shape, dtype=np.int64))
-    out = np.zeros(n, values.dtype)
+    out = xp.zeros(n, values.dtype)
     if len(values):
-        order = np.lexsort((values, slots))
-        last = np.r_[slots[order][1:] != slots[order][:-1], True]
-        out[slots[order][last]] = values[order][last]
+        # By slot, then by value (NaN last): two stable sorts, as lexsort((values, slots)).
+        order = xp.argsort(values, kind="stable")
+        order = order[xp.argsort(slots[order], kind="stable")]
+        ordered = slots[order]
+        last = xp.concatenate([ordered[1:] != ordered[:-1], xp.ones(1, bool)])
+        out[ordered[last]] = values[order][last]
     if keepdims:
         return out.reshape([1 if d in axes else s for d, s in enumerate(shape)])
     return out.reshape(kept_shape)

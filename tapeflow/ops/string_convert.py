@@ -55,6 +55,7 @@ def _string_sample(rng):
     "StringToNumber",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(_string_sample, out_type="float32"), Sample(_string_sample, out_type="int64")],
 )
 def _string_to_number(x, out_type):
@@ -104,6 +105,7 @@ def _printf_format(kind, precision, scientific, shortest, width, fill) -> str:
     "AsString",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[
         Sample((2, 3), precision=-1, scientific=False, shortest=False, width=-1, fill=""),
         Sample((2,), precision=2, scientific=True, shortest=False, width=12, fill="0"),
@@ -147,6 +149,7 @@ def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, f
     "StringFormat",
     differentiable=False,
     strings=True,
+    host=True,
     same_dtype=(),
     samples=[Sample((2, 3), template="x={}", placeholder="{}", summarize=3)],
 )

@@ -86,6 +86,7 @@ def _rewriter(rewrite: str, op_name):
     "StaticRegexReplace",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, pattern="[aeiou]+", rewrite="<\\0>", replace_global=True)],
 )
 def _regex_replace(x, pattern, rewrite, replace_global):
@@ -122,6 +123,7 @@ def regex_replace(input, pattern, rewrite, replace_global=True, name=None):
     "StaticRegexFullMatch",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, pattern="[a-z ]*")],
 )
 def _regex_full_match(x, pattern):

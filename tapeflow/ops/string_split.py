@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import RaggedTensor
@@ -58,6 +59,7 @@ def _flat_strings(x):
     "StringSplitV2",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[
         Sample(_vector_sample, sep=None, maxsplit=-1),
@@ -86,6 +88,7 @@ def split(input, sep=None, maxsplit=-1, name=None):
     "StringBytesSplit",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[Sample(_vector_sample)],
 )
@@ -155,6 +158,7 @@ def _decode(s: bytes, encoding, errors, replacement_char, replace_control) -> st
     "UnicodeDecode",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[
         Sample(
@@ -200,6 +204,7 @@ def unicode_decode(
     "UnicodeSplit",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     samples=[
         Sample(_vector_sample, input_encoding="UTF-8", errors="replace", replacement_char=65533)
@@ -234,6 +239,7 @@ def _codepoints_sample(rng):
 @op(
     "UnicodeEncode",
     differentiable=False,
+    host=True,
     multiple_outputs=False,
     same_dtype=(),
     samples=[
@@ -279,7 +285,7 @@ def unicode_encode(input, output_encoding, errors="replace", replacement_char=65
         raise InvalidArgumentError("UnicodeEncode: input must have rank >= 1, got a scalar")
     shape = x.shape.as_list()
     nrows = int(np.prod(shape[:-1], dtype=np.int64))
-    splits = wrap(np.arange(nrows + 1, dtype=np.int64) * shape[-1])
+    splits = wrap(xp.arange(nrows + 1, dtype=np.int64) * shape[-1])
     encoded = _unicode_encode(reshape(x, [-1]), splits, **attrs)
     return encoded[0] if len(shape) == 1 else reshape(encoded, shape[:-1])
 
@@ -300,6 +306,7 @@ def _codepoints(x):
     "StringNGrams",
     differentiable=False,
     strings=True,
+    host=True,
     multiple_outputs=True,
     same_dtype=(),
     samples=[
@@ -378,7 +385,7 @@ def ngrams(
             f"StringNGrams: dense input must be a vector (use a RaggedTensor for rows), got "
             f"shape {x.shape}"
         )
-    splits = wrap(np.array([0, x.shape[0]], np.int64))
+    splits = wrap(xp.array([0, x.shape[0]], np.int64))
     values, _ = _string_ngrams(x, splits, **attrs)
     return values
 

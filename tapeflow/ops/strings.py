@@ -99,6 +99,7 @@ def _string_input(x, op_name):
     "StringJoin",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, strings_sample, separator="-")],
 )
 def _string_join(*inputs, separator=""):
@@ -125,6 +126,7 @@ def join(inputs, separator="", name=None):
     "ReduceJoin",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, axis=(1,), keepdims=False, separator=",")],
 )
 def _reduce_join(x, axis, keepdims, separator):
@@ -177,6 +179,7 @@ def _utf8_length(s: bytes) -> int:
     "StringLength",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, unit="BYTE"), Sample(strings_sample, unit="UTF8_CHAR")],
 )
 def _string_length(x, unit):
@@ -200,6 +203,7 @@ def _utf8_case(method):
     "StringLower",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, encoding=""), Sample(strings_sample, encoding="utf-8")],
 )
 def _string_lower(x, encoding):
@@ -210,6 +214,7 @@ def _string_lower(x, encoding):
     "StringUpper",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(strings_sample, encoding=""), Sample(strings_sample, encoding="utf-8")],
 )
 def _string_upper(x, encoding):
@@ -236,7 +241,7 @@ def upper(input, encoding="", name=None):
     return _string_upper(_string_input(input, "StringUpper"), encoding=enc)
 
 
-@op("StringStrip", differentiable=False, strings=True, samples=STRINGS)
+@op("StringStrip", differentiable=False, strings=True, host=True, samples=STRINGS)
 def _string_strip(x):
     return map_bytes(bytes.strip, x)  # ASCII whitespace, as absl::StripAsciiWhitespace
 
@@ -267,6 +272,7 @@ def _substr_one(s: bytes, pos: int, length: int, unit: str, index: int):
     "Substr",
     differentiable=False,
     strings=True,
+    host=True,
     same_dtype=(1, 2),
     samples=[Sample(strings_sample, np.int32(0), np.int32(2), unit="BYTE")],
 )
@@ -312,6 +318,7 @@ def _buckets(hash_fn, x, num_buckets):
     "StringToHashBucketFast",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(_bucket_sample, num_buckets=10)],
 )
 def _to_hash_bucket_fast(x, num_buckets):
@@ -322,6 +329,7 @@ def _to_hash_bucket_fast(x, num_buckets):
     "StringToHashBucketStrong",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(_bucket_sample, num_buckets=10, key=(1, 2))],
 )
 def _to_hash_bucket_strong(x, num_buckets, key):
@@ -333,6 +341,7 @@ def _to_hash_bucket_strong(x, num_buckets, key):
     "StringToHashBucket",
     differentiable=False,
     strings=True,
+    host=True,
     samples=[Sample(_bucket_sample, num_buckets=10)],
 )
 def _to_hash_bucket(x, num_buckets):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError, OutOfRangeError
 from ..core.registry import get_op
@@ -85,7 +86,7 @@ class TensorArray:
     @property
     def flow(self):
         """For compatibility: a scalar (flows mean nothing when executing eagerly)."""
-        return wrap(np.asarray(0, np.int32))
+        return wrap(xp.asarray(0, np.int32))
 
     @property
     def handle(self):
@@ -93,7 +94,7 @@ class TensorArray:
 
     def size(self, name=None):
         """The number of elements, an int32 scalar Tensor."""
-        return wrap(np.asarray(len(self._elements), np.int32))
+        return wrap(xp.asarray(len(self._elements), np.int32))
 
     def identity(self) -> TensorArray:
         return self
@@ -112,7 +113,7 @@ class TensorArray:
             raise ValueError(
                 f"Cannot convert a partially known TensorShape {self._element_shape} to a Tensor."
             )
-        value = wrap(np.zeros(self._element_shape.as_list(), self._dtype._np))
+        value = wrap(xp.zeros(self._element_shape.as_list(), self._dtype._np))
         self._elements[i] = value
         return value
 
@@ -180,7 +181,7 @@ class TensorArray:
             self._maybe_zero(i)
         if not self._elements:
             shape = self._element_shape.as_list() if self._element_shape.is_fully_defined() else []
-            return wrap(np.zeros([0] + shape, self._dtype._np))
+            return wrap(xp.zeros([0] + shape, self._dtype._np))
         return get_op("Pack")(*self._elements, axis=0)
 
     def gather(self, indices, name=None):

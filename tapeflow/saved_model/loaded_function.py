@@ -231,7 +231,8 @@ class LoadedConcreteFunction:
             return
         for v, a in list(graph.arrays.items()):
             if v not in graph.consts:
-                graph.arrays[v] = np.broadcast_to(np.zeros((), np.asarray(a).dtype), np.shape(a))
+                dtype = a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype  # never off a GPU
+                graph.arrays[v] = np.broadcast_to(np.zeros((), dtype), np.shape(a))
         self._plans[key] = plan
 
     def _pack(self, tensors):

@@ -15,6 +15,7 @@ import io
 
 import numpy as np
 
+from ..backend import to_numpy
 from ..core.context import state as core_state
 from ..core.tensor import Operand, constant, convert_to_tensor
 from ..core.variable import Variable
@@ -49,10 +50,10 @@ def _record(make_summary, data, step):
     conditions = list(writer_lib.state.conditions)
     step_input = _as_step_input(step)
 
-    def write(data_array, step_array):
+    def write(data_array, step_array):  # backend arrays in, a host bool out (host_call moves it)
         if not all(writer_lib._holds(c) for c in conditions):
             return np.array(False)
-        writer.add_summary(make_summary(data_array), int(np.asarray(step_array)))
+        writer.add_summary(make_summary(to_numpy(data_array)), int(step_array))
         return np.array(True)
 
     return host_call(write, data, step_input, writes=[])

@@ -24,15 +24,22 @@ def test_repr_matches_tensorflow():
     assert repr(v) == expected and str(v) == expected
 
 
+def _address(array) -> int:
+    """Where the array's buffer starts (CuPy's `data.ptr` on a GPU)."""
+    if isinstance(array, np.ndarray):
+        return array.__array_interface__["data"][0]
+    return array.data.ptr
+
+
 def test_assign_family_updates_in_place_and_returns_the_variable():
     v = tf.Variable([1.0, 2.0])
-    address = v._value.__array_interface__["data"][0]  # no reference kept to the array
+    address = _address(v._value)  # no reference kept to the array
     assert v.assign([5.0, 6.0]) is v
     v.assign_add([1.0, 1.0])
     v.assign_sub(tf.constant([0.5, 0.5]))
     np.testing.assert_array_equal(v.numpy(), [5.5, 6.5])
     # Nothing else held the array, so every update wrote into the same buffer.
-    assert v._value.__array_interface__["data"][0] == address
+    assert _address(v._value) == address
 
 
 def test_reads_are_snapshots_copy_on_write():

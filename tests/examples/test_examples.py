@@ -122,7 +122,9 @@ def test_example_without_matplotlib(tmp_path, monkeypatch, capsys):
 
 def test_example_runs_as_a_script(tmp_path):
     # As a module of the package and as a file; a plot only when asked for.
-    env = dict(os.environ, PYTHONPATH=str(REPO))  # this checkout's tapeflow
+    # This checkout's tapeflow first (the CuPy stand-in's path, when set, stays after it).
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
     done = subprocess.run(
         [sys.executable, "-m", "tapeflow.examples.heart_failure", "--epochs", "2"],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,

@@ -5,6 +5,7 @@ import re
 import numpy as np
 
 import tapeflow as tf
+from tapeflow.backend import xp
 from tapeflow.function import function
 from tapeflow.function import print as tf_print
 
@@ -28,7 +29,9 @@ def test_the_ir_records_the_tape_and_variable_updates():
     kinds = [n.name for n in cf.graph.nodes]
     # The read, forward Mul and Sum, the backward Mul (g * x: the seed of ones and its
     # broadcast are folded), 0.5 * g, the write.
-    assert kinds == ["read", "Mul", "Sum", "Fused[Mul,Mul]", "write"], kinds
+    # (On CuPy the plan has no NumPy kernels to fuse: the two Muls stay apart.)
+    fused = ["Fused[Mul,Mul]"] if xp is np else ["Mul", "Mul"]
+    assert kinds == ["read", "Mul", "Sum", *fused, "write"], kinds
     writes = [n for n in cf.graph.nodes if n.kind == "write"]
     assert [n.attrs["method"] for n in writes] == ["assign_sub"]
     f(tf.constant([3.0, 4.0]))
@@ -136,6 +139,9 @@ def test_buffers_are_reused_in_place():
     lines = [line.strip() for line in cf.plan_source.splitlines()]
     matmul = next(line for line in lines if "_matmul" in line)
     buffer = matmul.split(" = ")[0]
+    if xp is not np:  # CuPy: the ops' forwards run, no NumPy ufunc writes into buffers
+        assert "out=" not in cf.plan_source and "f_Relu_" in cf.plan_source
+        return
     assert re.fullmatch(rf"_add\({buffer}, K\d+, out={buffer}\)", lines[-3])
     assert re.fullmatch(rf"_maximum\({buffer}, K\d+, out={buffer}\)", lines[-2])
     assert lines[-1] == f"return ({buffer}, )"

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tapeflow as tf
+from tapeflow.backend import xp
 from tapeflow.function import function, host_call
 
 
@@ -165,11 +166,12 @@ def test_small_cnn(rng):
 
 
 class _NumpyMomentum:
-    """An optimizer that updates arrays in place with NumPy, as tapeflow's Keras ones do."""
+    """An optimizer that updates arrays in place with NumPy (the backend's array module), as
+    tapeflow's Keras ones do."""
 
     def __init__(self, variables, traced_through_host_call):
         self.variables = variables
-        self.velocity = [np.zeros_like(v.numpy()) for v in variables]
+        self.velocity = [xp.zeros_like(v._value) for v in variables]
         self.host = traced_through_host_call
 
     def _update(self, *grads):
@@ -184,7 +186,7 @@ class _NumpyMomentum:
         if self.host:
             host_call(self._update, *grads, writes=self.variables)
         else:
-            self._update(*[g.numpy() for g in grads])
+            self._update(*[xp.asarray(g.numpy()) for g in grads])
 
 
 @pytest.mark.parametrize("use_host_call", [True, False])

@@ -195,7 +195,7 @@ def test_masked_entries_are_left_out_of_the_mean():
     class MaskedTensor(tf.Tensor):
         __slots__ = ("_keras_mask",)
 
-    y_pred = MaskedTensor(np.array([[1.0], [2.0], [3.0], [4.0]], np.float32))
+    y_pred = MaskedTensor(tf.constant([[1.0], [2.0], [3.0], [4.0]])._value)  # a backend array
     y_pred._keras_mask = np.array([True, True, False, True])
     y_true = np.zeros((4, 1), np.float32)
     # Per-sample losses 1, 4, 9, 16; the mean over the three kept ones is 7.

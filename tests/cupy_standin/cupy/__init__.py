@@ -36,6 +36,8 @@ def _unwrap(x, what):
 def _wrap(x):
     if isinstance(x, _np.ndarray) and x.dtype != object:
         return ndarray._make(x)
+    if isinstance(x, _np.generic) and x.dtype.kind in "biufcmM":
+        return ndarray._make(_np.asarray(x))  # CuPy gives 0-d arrays, never NumPy scalars
     if isinstance(x, tuple):
         return tuple(_wrap(v) for v in x)
     if isinstance(x, list):
@@ -75,6 +77,13 @@ class _UfuncProxy:
         return _forward(getattr(self._ufunc, name), f"{self.__name__}.{name}")
 
 
+class _MemoryPointer:
+    """CuPy's `ndarray.data`: where the buffer starts (`ptr`)."""
+
+    def __init__(self, ptr):
+        self.ptr = ptr
+
+
 class ndarray:
     """A CuPy-like array over a NumPy one."""
 
@@ -109,6 +118,8 @@ class ndarray:
         return self._a.copy()
 
     def __getattr__(self, name):
+        if name.startswith("__array"):
+            raise AttributeError(name)
         value = getattr(self._a, name)
         return _forward(value, name) if callable(value) else _wrap(value)
 
@@ -123,6 +134,10 @@ class ndarray:
     @property
     def dtype(self):
         return self._a.dtype
+
+    @property
+    def data(self):
+        return _MemoryPointer(self._a.__array_interface__["data"][0])
 
     @property
     def T(self):
@@ -225,9 +240,12 @@ def asarray(a, dtype=None, order=None, *, blocking=False):
 
 
 def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocking=False):
-    source = obj._a if type(obj) is ndarray else _unwrap(obj, "array")
-    if isinstance(obj, _np.ndarray):
+    if type(obj) is ndarray:
+        source = obj._a
+    elif isinstance(obj, _np.ndarray):
         source = obj  # an explicit host-to-device copy, as cupy.array(numpy_array)
+    else:
+        source = _unwrap(obj, "array")
     return _wrap(_np.array(source, dtype=dtype, copy=copy, order=order, ndmin=ndmin))
 
 

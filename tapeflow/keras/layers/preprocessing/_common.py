@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ....backend import to_backend, to_numpy, xp
 from ....core import string_values
 from ....core.context import state
 from ....core.errors import InvalidArgumentError
@@ -22,13 +23,27 @@ ENCODINGS = ("one_hot", "multi_hot", "count")
 
 def on_host(fn, *inputs):
     """`fn(*arrays)` (an array, or a tuple of arrays) as Tensors: run now, and inside a
-    tf.function being traced, recorded as a host callback that runs on every call."""
+    tf.function being traced, recorded as a host callback that runs on every call. `fn`
+    works on NumPy arrays: on a GPU its inputs come off the device and its results go back.
+    """
+
+    host_fn = fn if xp is np else _across_the_device_boundary(fn)
     if state.tracer is None:
-        result = fn(*[x._value if isinstance(x, Operand) else x for x in inputs])
+        result = host_fn(*[x._value if isinstance(x, Operand) else x for x in inputs])
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
     from ....function.host import host_call
 
-    return host_call(fn, *inputs)
+    return host_call(host_fn, *inputs)
+
+
+def _across_the_device_boundary(fn):
+    def host_fn(*arrays):
+        result = fn(*[to_numpy(a) for a in arrays])
+        if isinstance(result, tuple):
+            return tuple(to_backend(r) for r in result)
+        return to_backend(result)
+
+    return host_fn
 
 
 def to_array(x) -> np.ndarray:
