@@ -12,7 +12,7 @@ import sys
 import types
 
 FAMILIES = (
-    "math", "math_unary", "clip", "logic",
+    "math", "math_unary", "math_inverse", "clip", "logic",
     "reduce", "scan", "sorting", "searching", "segment", "counting",
     "array", "array_join", "indexing", "indexing_nd",
     "linalg", "linalg_solve", "linalg_structure", "linalg_decomp",

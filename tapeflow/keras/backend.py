@@ -69,3 +69,24 @@ def unique_name(base: str) -> str:
     count = _name_counts[base]
     _name_counts[base] += 1
     return base if count == 0 else f"{base}_{count}"
+
+
+def __getattr__(name):
+    # Keras' legacy backend functions (K.random_normal, K.int_shape, ...) load on first use:
+    # they need the op library, which this settings module must not import at start.
+    from . import legacy_backend
+
+    if name in legacy_backend.__all__:
+        return getattr(legacy_backend, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    from . import legacy_backend
+
+    return sorted(set(globals()) | set(legacy_backend.__all__))
+
+
+def backend() -> str:
+    """The backend Keras runs on: "tensorflow", the one tapeflow stands in for."""
+    return "tensorflow"

@@ -33,6 +33,7 @@ from . import (  # noqa: F401  (registration)
     linalg_structure,
     logic,
     math,
+    math_inverse,
     math_unary,
     nn,
     nn_layers,
