@@ -74,17 +74,18 @@ def unique_name(base: str) -> str:
 def __getattr__(name):
     # Keras' legacy backend functions (K.random_normal, K.int_shape, ...) load on first use:
     # they need the op library, which this settings module must not import at start.
-    from . import legacy_backend
+    from . import legacy_backend, legacy_backend_nn
 
-    if name in legacy_backend.__all__:
-        return getattr(legacy_backend, name)
+    for module in (legacy_backend, legacy_backend_nn):
+        if name in module.__all__:
+            return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    from . import legacy_backend
+    from . import legacy_backend, legacy_backend_nn
 
-    return sorted(set(globals()) | set(legacy_backend.__all__))
+    return sorted(set(globals()) | set(legacy_backend.__all__) | set(legacy_backend_nn.__all__))
 
 
 def backend() -> str:

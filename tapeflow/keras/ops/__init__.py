@@ -16,14 +16,18 @@ from . import image as _image
 from . import linalg as _linalg
 from . import math as _math
 from . import nn as _nn
+from . import nn_conv as _nn_conv
+from . import nn_losses as _nn_losses
 from . import numpy_create as _create
 from . import numpy_index as _index
+from . import numpy_logic as _logic
 from . import numpy_math as _elementwise
+from . import numpy_nan as _nan
 from . import numpy_products as _products
 from . import numpy_reduce as _reduce
 from . import numpy_shape as _shape
 
-_NUMPY_MODULES = (_create, _elementwise, _reduce, _shape, _index, _products)
+_NUMPY_MODULES = (_create, _elementwise, _logic, _reduce, _nan, _shape, _index, _products)
 
 
 def _public(module) -> dict:
@@ -45,7 +49,7 @@ def _names(*modules) -> dict:
 
 
 _NUMPY = {**_names(*_NUMPY_MODULES), "slogdet": _linalg.slogdet}
-_NN = _public(_nn)
+_NN = _names(_nn, _nn_conv, _nn_losses)
 _LINALG = _public(_linalg)
 _IMAGE = _public(_image)
 _CORE = {**_public(_core), **_public(_math)}
