@@ -495,8 +495,9 @@ def switch(condition, then_expression, else_expression):
             f"and `else_expression`. ndim(condition)={ndim(condition)}, "
             f"ndim(then_expression)={ndim(then_value)}"
         )
-    condition = tf.reshape(condition, condition.shape.as_list() + [1] * extra)
-    condition = tf.broadcast_to(condition, then_value.shape.as_list())
+    if ndim(condition) > 1:  # Keras aligns a condition of rank > 1 with the leading axes
+        condition = tf.reshape(condition, condition.shape.as_list() + [1] * extra)
+        condition = tf.broadcast_to(condition, then_value.shape.as_list())
     return tf.where(condition, then_value, else_value)
 
 

@@ -674,8 +674,202 @@ def grad_cases(keras, tf):
     return out
 
 
+def legacy_cases(tf):
+    """tf.keras.backend's legacy functions (Keras 1/2 semantics, TF dtypes)."""
+    K = tf.keras.backend  # noqa: N806
+    t = tf.constant
+    a, b, c, i = t(A), t(B), t(C), t(I)
+    x3 = t(SEQ)
+    return {
+        "int_shape": lambda: list(K.int_shape(x3)),
+        "ndim": lambda: K.ndim(x3),
+        "dtype": lambda: K.dtype(i),
+        "floatx": lambda: K.floatx(),
+        "epsilon": lambda: K.epsilon(),
+        "image_data_format": lambda: K.image_data_format(),
+        "cast_to_floatx": lambda: K.cast_to_floatx([1, 2]),
+        "variable": lambda: K.get_value(K.variable([[1, 2], [3, 4]])),
+        "constant": lambda: K.constant(3),
+        "zeros": lambda: K.get_value(K.zeros((2, 3))),
+        "ones_int": lambda: K.get_value(K.ones((2,), dtype="int32")),
+        "eye": lambda: K.get_value(K.eye(3)),
+        "count_params": lambda: K.count_params(K.variable(A)),
+        "arange": lambda: K.arange(2, 8, 2),
+        "arange_float": lambda: K.arange(5, dtype="float32"),
+        "dot": lambda: K.dot(a, c),
+        "dot_3d": lambda: K.dot(x3, t(SEQ[0])),
+        "batch_dot": lambda: K.batch_dot(x3, x3, axes=(2, 2)),
+        "batch_dot_default": lambda: K.batch_dot(a, b),
+        "batch_flatten": lambda: K.batch_flatten(x3),
+        "sum": lambda: K.sum(a, axis=1),
+        "mean_bool": lambda: K.mean(a > 0),
+        "std": lambda: K.std(a, axis=0, keepdims=True),
+        "var": lambda: K.var(a),
+        "max": lambda: K.max(i, axis=0),
+        "argmax": lambda: K.argmax(a),
+        "all": lambda: K.all(i, axis=1),
+        "clip": lambda: K.clip(a, -0.5, 0.5),
+        "clip_swapped": lambda: K.clip(a, 0.5, -0.5),
+        "clip_none": lambda: K.clip(a, None, 0.0),
+        "sqrt_negative": lambda: K.sqrt(a),
+        "relu_leaky": lambda: K.relu(a, alpha=0.1),
+        "relu_max": lambda: K.relu(a * 4, max_value=2.0),
+        "relu_threshold": lambda: K.relu(a, threshold=0.5),
+        "relu_all": lambda: K.relu(a * 4, alpha=0.2, max_value=3.0, threshold=0.1),
+        "elu": lambda: K.elu(a, alpha=0.5),
+        "softmax": lambda: K.softmax(a),
+        "softmax_axes": lambda: K.softmax(a, axis=(0, 1)),
+        "hard_sigmoid": lambda: K.hard_sigmoid(a * 3),
+        "binary_crossentropy": lambda: K.binary_crossentropy(t((P > 0.5).astype("float32")), t(P)),
+        "binary_crossentropy_logits": lambda: K.binary_crossentropy(
+            t((P > 0.5).astype("float32")), a, from_logits=True
+        ),
+        "categorical_crossentropy": lambda: K.categorical_crossentropy(
+            tf.one_hot([0, 3, 1], 4), t(P)
+        ),
+        "sparse_categorical_crossentropy": lambda: K.sparse_categorical_crossentropy(
+            t([0, 3, 1]), t(P)
+        ),
+        "sparse_categorical_crossentropy_logits": lambda: K.sparse_categorical_crossentropy(
+            t([0, 3, 1]), a, from_logits=True
+        ),
+        "binary_focal_crossentropy": lambda: K.binary_focal_crossentropy(
+            t((P > 0.5).astype("float32")), t(P), apply_class_balancing=True
+        ),
+        "categorical_focal_crossentropy": lambda: K.categorical_focal_crossentropy(
+            tf.one_hot([0, 3, 1], 4), t(P)
+        ),
+        "switch_scalar": lambda: K.switch(t(True), a, b),
+        "switch_tensor": lambda: K.switch(a > 0, a, b),
+        "switch_broadcast": lambda: K.switch(t([True, False, True]), a, b),
+        "repeat": lambda: K.repeat(a, 2),
+        "repeat_elements": lambda: K.repeat_elements(a, 2, axis=1),
+        "reverse": lambda: K.reverse(a, 1),
+        "permute_dimensions": lambda: K.permute_dimensions(x3, (0, 2, 1)),
+        "temporal_padding": lambda: K.temporal_padding(x3, (1, 2)),
+        "spatial_2d_padding": lambda: K.spatial_2d_padding(t(IMG)),
+        "bias_add": lambda: K.bias_add(a, t([1.0, 2.0, 3.0, 4.0])),
+        "bias_add_3d": lambda: K.bias_add(x3, t(np.ones((7, 3), "float32"))),
+        "conv1d_causal": lambda: K.conv1d(x3, t(_RNG_FIXED["k1"]), padding="causal"),
+        "conv2d": lambda: K.conv2d(t(IMG), t(_RNG_FIXED["k2"]), padding="same"),
+        "pool2d": lambda: K.pool2d(t(IMG), (2, 2), strides=(2, 2)),
+        "pool2d_avg": lambda: K.pool2d(t(IMG), (3, 3), padding="same", pool_mode="avg"),
+        "resize_images": lambda: K.resize_images(t(IMG[:, :2, :2]), 2, 3, "channels_last"),
+        "one_hot": lambda: K.one_hot(t([0, 2]), 3),
+        "l2_normalize": lambda: K.l2_normalize(a, axis=1),
+        "in_top_k": lambda: K.in_top_k(a, t([0, 3, 1]), 2),
+        "concatenate": lambda: K.concatenate([a, b]),
+        "stack": lambda: K.stack([a, b], axis=-1),
+        "squeeze": lambda: K.squeeze(K.expand_dims(a, 1), 1),
+        "gather": lambda: K.gather(a, t([2, 0])),
+        "flatten": lambda: K.flatten(a),
+        "cumsum": lambda: K.cumsum(a, axis=1),
+        "map_fn": lambda: K.map_fn(lambda r: r * 2, a),
+        "foldl": lambda: K.foldl(lambda acc, r: acc + r, a),
+        "foldr": lambda: K.foldr(lambda acc, r: acc * 2 + r, a),
+        "moving_average_update": lambda: K.get_value(
+            K.moving_average_update(K.variable(A), b, 0.9)
+        ),
+        "update_add": lambda: K.get_value(K.update_add(K.variable(A), b)),
+        "random_normal": lambda: (lambda r: [list(r.shape), r.dtype.name])(
+            K.random_normal((3, 2), seed=1)
+        ),
+        "random_uniform_dtype": lambda: K.random_uniform((2,), dtype="float64", seed=2).dtype.name,
+        "random_bernoulli": lambda: sorted(
+            set(np.asarray(K.random_bernoulli((50,), p=0.5, seed=3)).tolist())
+        ),
+        "truncated_normal": lambda: bool(
+            np.all(np.abs(np.asarray(K.truncated_normal((200,), seed=4))) <= 2.0)
+        ),
+    }
+
+
+def config_cases(keras):
+    config = keras.config
+    return {
+        "backend": lambda: config.backend(),
+        "floatx": lambda: config.floatx(),
+        "epsilon": lambda: config.epsilon(),
+        "image_data_format": lambda: config.image_data_format(),
+        "max_epochs": lambda: config.max_epochs(),
+        "max_steps_per_epoch": lambda: config.max_steps_per_epoch(),
+        "is_interactive_logging_enabled": lambda: config.is_interactive_logging_enabled(),
+        "is_traceback_filtering_enabled": lambda: config.is_traceback_filtering_enabled(),
+        "is_flash_attention_enabled": lambda: config.is_flash_attention_enabled(),
+        "is_nnx_enabled": lambda: config.is_nnx_enabled(),
+        "set_floatx_bad": lambda: config.set_floatx("int32"),
+        "backend_module": lambda: keras.backend.backend(),
+        "get_uid": lambda: [
+            keras.backend.get_uid("golden_prefix"),
+            keras.backend.get_uid("golden_prefix"),
+        ],
+        "is_keras_tensor": lambda: [
+            keras.backend.is_keras_tensor(keras.Input((3,))),
+            keras.backend.is_keras_tensor(keras.ops.ones((3,))),
+        ],
+        "standardize_dtype": lambda: [
+            keras.backend.standardize_dtype(d)
+            for d in ("float", "int", float, int, bool, np.float16, "float64")
+        ],
+        "is_float_dtype": lambda: [keras.backend.is_float_dtype(d) for d in ("float16", "int8")],
+        "is_int_dtype": lambda: [keras.backend.is_int_dtype(d) for d in ("uint8", "bool")],
+    }
+
+
+def random_cases(keras):
+    """Shapes, dtypes and determinism of keras.random (the values themselves are tapeflow's
+    own streams)."""
+    r = keras.random
+
+    def same(fn):
+        return bool(np.array_equal(np.asarray(fn()), np.asarray(fn())))
+
+    def spec(x):
+        return [list(x.shape), keras.ops.dtype(x)]
+
+    return {
+        "normal": lambda: spec(r.normal((2, 3), seed=1)),
+        "normal_same_seed": lambda: same(lambda: r.normal((4,), seed=7)),
+        "uniform_float16": lambda: spec(r.uniform((3,), dtype="float16", seed=1)),
+        "uniform_int_dtype": lambda: r.uniform((3,), dtype="int32", seed=1),
+        "randint": lambda: spec(r.randint((5,), 0, 4, seed=1)),
+        "randint_int8": lambda: spec(r.randint((5,), 0, 4, dtype="int8", seed=1)),
+        "truncated_normal": lambda: spec(r.truncated_normal((3, 3), seed=2)),
+        "dropout": lambda: spec(r.dropout(keras.ops.ones((4, 4)), 0.5, seed=3)),
+        "dropout_rate0": lambda: r.dropout(keras.ops.ones((2,)), 0.0, seed=3),
+        "dropout_rate1": lambda: r.dropout(keras.ops.ones((2,)), 1.0, seed=3),
+        "shuffle": lambda: spec(r.shuffle(keras.ops.arange(6), seed=4)),
+        "categorical": lambda: spec(r.categorical(keras.ops.zeros((2, 3)), 5, seed=5)),
+        "categorical_int64": lambda: spec(
+            r.categorical(keras.ops.zeros((2, 3)), 5, dtype="int64", seed=5)
+        ),
+        "gamma": lambda: spec(r.gamma((2, 2), 2.0, seed=6)),
+        "beta": lambda: spec(r.beta((2, 2), 2.0, 3.0, seed=6)),
+        "binomial": lambda: spec(r.binomial((2, 2), 5, 0.5, seed=6)),
+        "seed_generator_state": lambda: [
+            r.SeedGenerator(42).state.numpy().tolist(),
+            keras.ops.dtype(r.SeedGenerator(42).state),
+        ],
+        "seed_generator_next": lambda: (
+            lambda g: [
+                g.next().numpy().tolist(),
+                g.next().numpy().tolist(),
+                g.state.numpy().tolist(),
+            ]
+        )(r.SeedGenerator(42)),
+        "seed_generator_config": lambda: r.SeedGenerator(3, name="g").get_config(),
+        "seed_generator_advances": lambda: (
+            lambda g: not np.array_equal(r.normal((3,), seed=g), r.normal((3,), seed=g))
+        )(r.SeedGenerator(1)),
+        "bad_seed": lambda: r.normal((2,), seed="x"),
+    }
+
+
 def cases(keras, tf):
     return {
+        **{f"legacy/{k}": v for k, v in legacy_cases(tf).items()},
+        **{f"config/{k}": v for k, v in config_cases(keras).items()},
+        **{f"random/{k}": v for k, v in random_cases(keras).items()},
         **{f"value/{k}": v for k, v in value_cases(keras).items()},
         **dtype_cases(keras),
         **result_type_cases(keras),

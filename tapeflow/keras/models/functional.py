@@ -68,7 +68,8 @@ class Functional(Model):
 
     @property
     def layers(self) -> list:
-        return list(self._functional_layers)
+        """The layers of the graph (keras.ops calls in it are nodes, not layers, as in Keras)."""
+        return [x for x in self._functional_layers if not getattr(x, "_is_operation", False)]
 
     def _direct_sublayers(self) -> list:
         return [layer for layer in self._functional_layers if not isinstance(layer, InputLayer)]

@@ -40,9 +40,22 @@ def _op_name(fn) -> str:
     return backend.unique_name(fn.__name__)
 
 
+_classes: dict = {}
+
+
+def _op_class(fn) -> type:
+    """An OpLayer subclass named as Keras names the operation class ("log_softmax" ->
+    LogSoftmax), so summaries show what Keras shows."""
+    name = "".join(part.capitalize() for part in fn.__name__.split("_"))
+    cls = _classes.get(name)
+    if cls is None:
+        cls = _classes[name] = type(name, (OpLayer,), {"__module__": __name__})
+    return cls
+
+
 def symbolic_op_call(fn, args, kwargs):
     """`fn(*args, **kwargs)` on KerasTensors: a node of a new OpLayer, with its outputs."""
-    layer = OpLayer(fn)
+    layer = _op_class(fn)(fn)
     if not args:  # every tensor passed by keyword: the first keyword leads the node
         first = next(iter(kwargs))
         args, kwargs = (kwargs[first],), {k: v for k, v in kwargs.items() if k != first}
