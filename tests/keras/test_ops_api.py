@@ -54,3 +54,10 @@ def test_absent_names_are_keras_names():
 
 def test_version_is_the_keras_it_follows():
     assert keras.version() == SIGNATURES["versions"]["keras"] == keras.__version__
+
+
+@pytest.mark.parametrize("ns", ["ops", "ops.numpy", "ops.nn", "ops.linalg", "ops.image"])
+def test_each_namespace_holds_only_keras_names(ns):
+    module = NAMESPACES[ns][0]
+    names = set(module.__all__) - {"numpy", "nn", "linalg", "image"}
+    assert names <= set(SIGNATURES[ns]), sorted(names - set(SIGNATURES[ns]))

@@ -9,6 +9,7 @@ listed in `ABSENT` (and in docs/api.md).
 
 from __future__ import annotations
 
+import sys as _sys
 import types as _types
 
 from . import core as _core
@@ -36,7 +37,7 @@ def _public(module) -> dict:
         for name, value in vars(module).items()
         if not name.startswith("_")
         and callable(value)
-        and getattr(value, "__module__", "").startswith(__name__)
+        and getattr(value, "__module__", None) == module.__name__
         and not isinstance(value, type)
     }
 
@@ -48,19 +49,21 @@ def _names(*modules) -> dict:
     return out
 
 
-_NUMPY = {**_names(*_NUMPY_MODULES), "slogdet": _linalg.slogdet}
+_NUMPY = _names(*_NUMPY_MODULES)
 _NN = _names(_nn, _nn_conv, _nn_losses)
 _LINALG = _public(_linalg)
 _IMAGE = _public(_image)
 _CORE = {**_public(_core), **_public(_math)}
 
 # Keras puts some numpy-family names in ops.nn too and these in the flat namespace only.
-_FLAT = {**_NUMPY, **_LINALG, **_IMAGE, **_NN, **_CORE}
+_FLAT = {**_NUMPY, **_LINALG, **_NN, **_CORE}  # image functions: keras.ops.image only
 globals().update(_FLAT)
 
 
 def _namespace(name: str, members: dict) -> _types.ModuleType:
+    # Registered in sys.modules, so `import keras.ops.numpy` works as with Keras.
     module = _types.ModuleType(f"{__name__}.{name}", f"keras.ops.{name}")
+    _sys.modules[module.__name__] = module
     for key, value in members.items():
         setattr(module, key, value)
     module.__all__ = sorted(members)

@@ -43,18 +43,6 @@ def inv(x):
     return tf.linalg.inv(to_tensor(x))
 
 
-@keras_op
-def logdet(x):
-    """log(det(x)) of positive definite matrices."""
-    return tf.linalg.logdet(to_tensor(x))
-
-
-@keras_op
-def slogdet(x):
-    """The sign and log of the absolute determinant."""
-    return tuple(tf.linalg.slogdet(to_tensor(x)))
-
-
 def _solve(fn, a, b, **kwargs):
     a, b = to_tensor(a), to_tensor(b)
     if b.ndim == a.ndim - 1:

@@ -7,8 +7,8 @@ import numpy as np
 
 import tapeflow as tf
 
-from ._base import keras_op, to_tensor
-from .numpy_reduce import logsumexp  # noqa: F401  (keras.ops.logsumexp lives in math)
+from .. import backend
+from ._base import cast, keras_op, to_tensor
 
 
 @keras_op
@@ -84,3 +84,19 @@ def cdist(x, y):
         raise ValueError("Last dimension of inputs to `cdist` must match")
     difference = tf.expand_dims(x1, -2) - tf.expand_dims(x2, -3)
     return tf.sqrt(tf.reduce_sum(tf.square(difference), axis=-1))
+
+
+@keras_op
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, computed stably."""
+    x = to_tensor(x)
+    if not x.dtype.is_floating:
+        x = cast(x, backend.floatx())
+    axis = list(axis) if isinstance(axis, (list, tuple)) else axis
+    return tf.reduce_logsumexp(x, axis=axis, keepdims=keepdims)
+
+
+@keras_op
+def logdet(x):
+    """log(det(x)) of positive definite matrices."""
+    return tf.linalg.logdet(to_tensor(x))

@@ -155,3 +155,9 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
         x = moveaxis(to_tensor(x, dtype), axis, -1)
         spacing = x[..., 1:] - x[..., :-1]
     return tf.reduce_sum(0.5 * (y[..., 1:] + y[..., :-1]) * spacing, axis=-1)
+
+
+@keras_op
+def slogdet(x):
+    """The sign and log of the absolute determinant."""
+    return tuple(tf.linalg.slogdet(to_tensor(x)))

@@ -208,15 +208,6 @@ def ptp(x, axis=None, keepdims=False):
     )
 
 
-@keras_op
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(exp(x))) over `axis`, computed stably."""
-    x = to_tensor(x)
-    if not x.dtype.is_floating:
-        x = cast(x, backend.floatx())
-    return tf.reduce_logsumexp(x, axis=_axis(axis), keepdims=keepdims)
-
-
 # ---- quantiles ----------------------------------------------------------------------------
 
 
