@@ -125,6 +125,8 @@ class MultiHeadAttention(Layer):
     projects back to the query's feature size (or `output_shape`).
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(
         self,
         num_heads,

@@ -42,6 +42,8 @@ class TimeDistributed(Wrapper):
     which gives Keras' numbers for every layer that treats batch rows independently.
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def _child_shape(self, input_shape):
         if len(input_shape) < 3:
             raise ValueError(
@@ -84,6 +86,8 @@ class Bidirectional(Wrapper):
     The forward and backward layers are rebuilt from `layer`'s config, as in Keras, and
     named "forward_<name>" and "backward_<name>".
     """
+
+    _passes_masks = True  # Keras: supports_masking = True
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
