@@ -59,6 +59,8 @@ def _compare(expected, got, path):
         assert got["dict"].keys() == expected["dict"].keys(), f"{path}: keys"
         for k in expected["dict"]:
             _compare(expected["dict"][k], got["dict"][k], f"{path}[{k}]")
+    elif isinstance(expected.get("python"), float):
+        assert got["python"] == pytest.approx(expected["python"], rel=1e-5, abs=1e-6), path
     else:
         assert got == expected, f"{path}: {got} != {expected}"
 

@@ -518,6 +518,27 @@ class Layer(Module):
         if config and config.get("input_shape") is not None:
             self._build_with_scope(config["input_shape"])
 
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a functional graph (Keras 3:
+        `layer.input`), for feature-extraction models."""
+        node = self._first_node("input")
+        if isinstance(self, _input_layer_class()):
+            return node.outputs
+        return node.args[0] if node.args else next(iter(node.kwargs.values()))
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a functional graph."""
+        return self._first_node("output").outputs
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no defined {what}."
+            )
+        return self._inbound_nodes[0]
+
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`, found by calling the layer on zeros."""
         from .symbolic import output_shape_by_running
@@ -610,6 +631,12 @@ def _call_parameters(cls) -> set:
     return cache
 
 
+def _input_layer_class():
+    from .input_layer import InputLayer
+
+    return InputLayer
+
+
 def _overrides_compute_mask(cls) -> bool:
     cached = cls.__dict__.get("_compute_mask_cache")
     if cached is None:
@@ -662,8 +689,6 @@ _UNTRACKED = frozenset(
         "_weights_cache",
         "_build_shapes_dict",
         "_input_spec",
-
-    @property
         "_supports_masking",
     }
 )

@@ -186,6 +186,22 @@ class Bidirectional(Wrapper):
             return output + states if mode is None else (output,) + states
         return output
 
+    def compute_mask(self, _, mask):
+        """Keras' rule: the sequence mask for returned sequences (one per output with
+        merge_mode=None), None for last outputs and states."""
+        if isinstance(mask, list):
+            mask = mask[0]
+        if self.return_sequences:
+            output_mask = (mask, mask) if not self.merge_mode else mask
+        else:
+            output_mask = (None, None) if not self.merge_mode else None
+        if self.return_state:
+            states = [None] * (len(self.forward_layer.state_size) * 2)
+            if isinstance(output_mask, tuple):
+                return list(output_mask) + states
+            return [output_mask] + states
+        return output_mask
+
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         shape = self.forward_layer.compute_output_shape(sequences_shape)
         states = ()
