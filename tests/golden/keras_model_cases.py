@@ -318,8 +318,53 @@ def _error(fn):
     return None
 
 
+def pandas_cases(tf):
+    """pandas values through conversion, ops, tf.data and fit (TF converts them by the array
+    protocol; `dict(df)` makes one component per column)."""
+    import pandas as pd
+
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [3.0, 4.0, 5.0, 6.0]})
+    ints = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
+    mixed = pd.DataFrame({"x": [1.5, 2.5], "n": [3, 4]})
+    text = pd.DataFrame({"x": [1.5, 2.5], "s": ["p", "q"]})
+    series = pd.Series([1.5, 2.5, 3.5], name="s")
+
+    def spec(ds):
+        element = ds.element_spec
+        if isinstance(element, dict):
+            return {k: [list(v.shape), v.dtype.name] for k, v in element.items()}
+        return [list(element.shape), element.dtype.name]
+
+    def fit():
+        model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        set_weights(model, 14)
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.01), loss="mse")
+        target = pd.Series([1.0, 0.0, 1.0, 0.0])
+        history = model.fit(df, target, epochs=2, batch_size=2, shuffle=False, verbose=0)
+        return [history.history["loss"], np.asarray(model.predict(df, verbose=0))]
+
+    return {
+        "convert_frame": lambda: tf.convert_to_tensor(df),
+        "convert_ints": lambda: tf.convert_to_tensor(ints),
+        "convert_mixed_numbers": lambda: tf.convert_to_tensor(mixed),
+        "convert_text_and_numbers": lambda: tf.convert_to_tensor(text),
+        "convert_series": lambda: tf.convert_to_tensor(series),
+        "convert_text_series": lambda: tf.convert_to_tensor(pd.Series(["p", "q"])),
+        "convert_float32": lambda: tf.convert_to_tensor(df, dtype=tf.float32),
+        "constant": lambda: tf.constant(series),
+        "ops": lambda: [tf.add(df, df), tf.reduce_sum(series), tf.math.exp(series)],
+        "keras_ops": lambda: [tf.keras.ops.add(df, 1), tf.keras.ops.mean(series)],
+        "slices_frame": lambda: spec(tf.data.Dataset.from_tensor_slices(df)),
+        "slices_dict": lambda: spec(tf.data.Dataset.from_tensor_slices(dict(text))),
+        "slices_series": lambda: spec(tf.data.Dataset.from_tensor_slices(series)),
+        "slices_text_frame": lambda: spec(tf.data.Dataset.from_tensor_slices(text)),
+        "fit": fit,
+    }
+
+
 def cases(tf):
     return {
+        **{f"pandas/{k}": v for k, v in pandas_cases(tf).items()},
         **{f"mask/{k}": v for k, v in masking_cases(tf).items()},
         **{f"shape/{k}": v for k, v in shape_cases(tf).items()},
         **{f"structure/{k}": v for k, v in structure_cases(tf).items()},

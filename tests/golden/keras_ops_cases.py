@@ -40,6 +40,9 @@ def encode(value):
     if a.dtype.kind == "f":
         values = np.where(np.isnan(a), None, a).tolist() if np.isnan(a).any() else a.tolist()
         values = _no_inf(values)
+    elif a.dtype == object:
+        values = [v.decode() if isinstance(v, bytes) else v for v in a.reshape(-1).tolist()]
+        return {"values": values, "dtype": name, "shape": list(a.shape), "text": True}
     else:
         values = a.tolist()
     return {"values": values, "dtype": name, "shape": list(a.shape)}
