@@ -19,7 +19,7 @@ FAMILIES = (
     "linalg_lu", "linalg_functions",
     "nn", "nn_losses", "nn_layers",
     "conv", "pooling",
-    "random", "random_distributions", "debug",
+    "random", "random_distributions", "random_generator", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
     "sparse", "tensor_array", "control",
     "image", "image_resample", "image_convert", "image_color", "image_geometry",

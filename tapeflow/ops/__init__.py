@@ -43,6 +43,7 @@ from . import (  # noqa: F401  (registration)
     ragged,
     random,
     random_distributions,
+    random_generator,
     reduce,
     scan,
     searching,
