@@ -7,7 +7,8 @@ GUIDE_DIR holds guides as TensorFlow's notebooks (`*.ipynb`, tensorflow/docs
 at the top level are the prose). Each guide's code cells run in order in one namespace in a
 fresh process of `--python` (default: this interpreter), with the imports changed as a user
 would change them: `import tensorflow as tf` becomes `import tapeflow as tf`, and `keras`
-is served by `tapeflow.keras` (`tapeflow.keras.install_as_keras()`). Shell (`!pip ...`) and IPython magic lines are dropped. With
+is served by `tapeflow.keras` (`tapeflow.keras.install_as_keras()`). Shell (`!pip ...`)
+and IPython magic lines are dropped. With
 `--reference` (a Python with TensorFlow installed) every guide also runs unchanged there, so
 the table says how many of the cells that run under TensorFlow also run under tapeflow
 (cells that need the network fail under both and are not counted against tapeflow).
