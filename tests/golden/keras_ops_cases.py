@@ -508,6 +508,44 @@ def value_cases(keras):
         "vectorized_map": lambda: ops.vectorized_map(lambda x: x * 2, a),
         "image_rgb_to_grayscale": lambda: ops.image.rgb_to_grayscale(t(IMG)),
         "image_pad": lambda: ops.image.pad_images(t(IMG), 1, 2, target_height=8, target_width=9),
+        "eigh": lambda: (lambda w, v: [w, ops.abs(v)])(*ops.eigh(t(SPD))),  # signs are free
+        "qr": lambda: [ops.abs(m) for m in ops.qr(a)],
+        "qr_complete": lambda: [ops.abs(m) for m in ops.qr(a, mode="complete")],
+        "svd_values": lambda: ops.svd(a, compute_uv=False),
+        "svd_reconstructs": lambda: (lambda u, s, v: ops.matmul(u * s, v))(
+            *ops.svd(a, full_matrices=False)
+        ),
+        "pinv": lambda: ops.pinv(a),
+        "matrix_rank": lambda: ops.matrix_rank(t(np.outer(V, V))),
+        "lstsq": lambda: ops.lstsq(t(C.T), t(V)),
+        "lstsq_matrix": lambda: ops.lstsq(t(C.T), t(C.T[:, :2])),
+        "lu_factor": lambda: ops.lu_factor(t(SPD)),
+        "norm_spectral": lambda: ops.norm(a, ord=2, axis=(0, 1)),
+        "norm_nuclear": lambda: ops.norm(a, ord="nuc", axis=(0, 1), keepdims=True),
+        "norm_smallest": lambda: ops.norm(a, ord=-2, axis=(0, 1)),
+        "segment_max": lambda: ops.segment_max(a, t([0, 0, 2])),
+        "segment_min_sorted": lambda: ops.segment_min(a, t([0, 1, 1]), sorted=True),
+        "segment_prod": lambda: ops.segment_prod(p, t([1, 0, 1]), num_segments=3),
+        "scatter_update_max": lambda: ops.scatter_update(
+            a, t([[0, 0], [1, 2]]), t([9.0, -8.0]), reduction="max"
+        ),
+        "scatter_update_min": lambda: ops.scatter_update(
+            a, t([[0, 0], [1, 2]]), t([9.0, -8.0]), reduction="min"
+        ),
+        "scatter_update_mul": lambda: ops.scatter_update(
+            a, t([[0, 0], [0, 0]]), t([2.0, 3.0]), reduction="mul"
+        ),
+        "image_resize": lambda: ops.image.resize(t(IMG), (3, 4)),
+        "image_resize_nearest": lambda: ops.image.resize(t(IMG), (9, 5), interpolation="nearest"),
+        "image_resize_crop": lambda: ops.image.resize(
+            t(IMG[:, :, :4]), (2, 4), crop_to_aspect_ratio=True
+        ),
+        "image_resize_pad": lambda: ops.image.resize(
+            t(IMG[0, :, :4]), (4, 4), pad_to_aspect_ratio=True, fill_value=1.0
+        ),
+        "image_resize_channels_first": lambda: ops.image.resize(
+            ops.transpose(t(IMG), (0, 3, 1, 2)), (3, 3), data_format="channels_first"
+        ),
         "image_crop": lambda: ops.image.crop_images(t(IMG), 1, 2, target_height=3, target_width=2),
     }
     return out
@@ -634,6 +672,9 @@ GRAD_CASES = [
     ("scatter_update", (A, np.array([5.0, 6.0], "float32")),
      {"indices": np.array([[0, 0], [2, 3]])}),
     ("nanmean", (A,), {"axis": 1}), ("kron", (A[:2, :2], B[:2, :2]), {}),
+    ("pinv", (A,), {}), ("lstsq", (C.T, V), {}), ("segment_max", (A,),
+     {"segment_ids": np.array([0, 0, 1])}),
+    ("norm", (A,), {"ord": "nuc", "axis": (0, 1)}),
 ]  # fmt: skip
 
 

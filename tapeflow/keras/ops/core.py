@@ -181,12 +181,22 @@ def scatter(indices, values, shape):
 
 @keras_op
 def scatter_update(inputs, indices, updates, reduction=None):
-    """`inputs` with `updates` written at `indices` (or added, with reduction="add")."""
+    """`inputs` with `updates` written at `indices` (or combined by `reduction`: "add",
+    "max", "min", "mul")."""
     inputs, indices, updates = to_tensor(inputs), to_tensor(indices), to_tensor(updates)
     if reduction is None:
         return tf.tensor_scatter_nd_update(inputs, indices, updates)
     if reduction == "add":
         return tf.tensor_scatter_nd_add(inputs, indices, updates)
+    if reduction == "max":
+        return tf.tensor_scatter_nd_max(inputs, indices, updates)
+    if reduction == "min":
+        return tf.tensor_scatter_nd_min(inputs, indices, updates)
+    if reduction == "mul":
+        for i in range(int(indices.shape[0])):  # TF has no tensor_scatter_nd_mul either
+            at = indices[i : i + 1]
+            inputs = tf.tensor_scatter_nd_update(inputs, at, tf.gather_nd(inputs, at) * updates[i])
+        return inputs
     raise ValueError(f"Unsupported reduction: {reduction}")
 
 

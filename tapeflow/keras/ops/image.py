@@ -1,7 +1,9 @@
-"""`keras.ops.image`: the image operations that are pure tensor manipulation
-(grayscale conversion, padding and cropping to a box)."""
+"""`keras.ops.image`: grayscale conversion, padding and cropping to a box, and resizing
+(bilinear and nearest, with Keras' crop/pad to the target aspect ratio)."""
 
 from __future__ import annotations
+
+import numpy as np
 
 import tapeflow as tf
 
@@ -83,3 +85,68 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
     top, left = top_cropping or 0, left_cropping or 0
     out = images[:, top : h - (bottom_cropping or 0), left : w - (right_cropping or 0), :]
     return _box_result(out, batched, data_format)
+
+
+_RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
+
+
+@keras_op
+def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
+           pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0,
+           data_format=None):  # fmt: skip
+    """`images` (rank 3 or 4) resized to `size` = (height, width), optionally first cropped
+    or padded (with `fill_value`) to the target's aspect ratio. tapeflow resizes by
+    "bilinear" and "nearest" interpolation."""
+    if interpolation not in _RESIZE_INTERPOLATIONS:
+        raise ValueError(
+            "Invalid value for argument `interpolation`. Expected of one "
+            f"{_RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}"
+        )
+    if fill_mode != "constant":
+        raise ValueError(
+            "Invalid value for argument `fill_mode`. Only `'constant'` is supported. "
+            f"Received: fill_mode={fill_mode}"
+        )
+    if pad_to_aspect_ratio and crop_to_aspect_ratio:
+        raise ValueError(
+            "Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`."
+        )
+    if len(size) != 2:
+        raise ValueError(
+            "Argument `size` must be a tuple of two elements (height, width). "
+            f"Received: size={size}"
+        )
+    if interpolation not in ("bilinear", "nearest"):
+        raise NotImplementedError(
+            f"keras.ops.image.resize(interpolation={interpolation!r}): tapeflow resizes by "
+            "'bilinear' and 'nearest' interpolation"
+        )
+    images = to_tensor(images)
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            "Invalid images rank: expected rank 3 (single image) or rank 4 (batch of images). "
+            f"Received input with shape: images.shape={images.shape}"
+        )
+    channels_first = not _channels_last(data_format)
+    if channels_first:
+        images = tf.transpose(images, (0, 2, 3, 1) if images.ndim == 4 else (1, 2, 0))
+    height, width = images.shape.as_list()[-3:-1]
+    target_h, target_w = (int(s) for s in size)
+    if crop_to_aspect_ratio:
+        crop_h = max(min(height, int(np.float32(width * target_h) / target_w)), 1)
+        crop_w = max(min(width, int(np.float32(height * target_w) / target_h)), 1)
+        top, left = int((height - crop_h) / 2), int((width - crop_w) / 2)
+        images = images[..., top : top + crop_h, left : left + crop_w, :]
+    elif pad_to_aspect_ratio:
+        pad_h = max(height, int(np.float32(width * target_h) / target_w))
+        pad_w = max(width, int(np.float32(height * target_w) / target_h))
+        top, left = int((pad_h - height) / 2), int((pad_w - width) / 2)
+        rows = [[top, top], [left, left], [0, 0]]
+        images = tf.pad(images, ([[0, 0]] if images.ndim == 4 else []) + rows,
+                        constant_values=tf.cast(tf.convert_to_tensor(fill_value),
+                                                images.dtype))  # fmt: skip
+    out = tf.image.resize(images, (target_h, target_w), method=interpolation,
+                          antialias=antialias)  # fmt: skip
+    if channels_first:
+        out = tf.transpose(out, (0, 3, 1, 2) if out.ndim == 4 else (2, 0, 1))
+    return out

@@ -1,15 +1,19 @@
-"""`keras.ops.linalg`: cholesky, det, inv, solve, solve_triangular, norm, slogdet, logdet.
+"""`keras.ops.linalg`: cholesky, det, inv, solve, solve_triangular, norm, eigh, qr, svd, lstsq,
+pinv, matrix_rank, lu_factor and jvp.
 
-Decompositions tapeflow's op library does not have (eig, eigh, qr, svd, lu_factor, lstsq,
-pinv, matrix_rank) are left out; docs/api.md lists them."""
+`eig` (general, complex eigenvalues) is left out: tapeflow's op library has no complex
+eigensolver; docs/api.md lists it."""
 
 from __future__ import annotations
+
+import numpy as np
 
 import tapeflow as tf
 
 from .. import backend
 from ._base import cast, keras_op, to_tensor
 from ._dtypes import result_type
+from .numpy_shape import moveaxis
 
 
 @keras_op
@@ -109,10 +113,12 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - Keras' name
         return pick(tf.reduce_sum(tf.abs(x), axis=col, keepdims=keepdims), axis=row,
                     keepdims=keepdims)  # fmt: skip
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"keras.ops.norm(ord={ord!r}) over two axes needs singular values, which tapeflow's "
-            "op library does not differentiate yet"
-        )
+        values = tf.linalg.svd(moveaxis(x, list(axes), [-2, -1]), compute_uv=False)
+        pick = {"nuc": tf.reduce_sum, 2: tf.reduce_max, -2: tf.reduce_min}[ord]
+        out = pick(values, axis=-1)
+        if keepdims:
+            out = tf.expand_dims(tf.expand_dims(out, axes[0]), axes[1])
+        return out
     raise ValueError(f"Invalid `ord` argument for matrix norm. Received: ord={ord}")
 
 
@@ -128,3 +134,75 @@ def jvp(fun, primals, tangents, has_aux=False):
         lambda o: accumulator.jvp(o, unconnected_gradients="zero"), out
     )
     return (out, tangent_out, aux) if has_aux else (out, tangent_out)
+
+
+@keras_op
+def eigh(x):
+    """The eigenvalues (ascending) and eigenvectors of symmetric matrices."""
+    return tuple(tf.linalg.eigh(to_tensor(x)))
+
+
+@keras_op
+def qr(x, mode="reduced"):
+    """The QR decomposition ("reduced" or "complete")."""
+    if mode not in {"reduced", "complete"}:
+        raise ValueError(
+            "`mode` argument value not supported. Expected one of {'reduced', 'complete'}. "
+            f"Received: mode={mode}"
+        )
+    return tuple(tf.linalg.qr(to_tensor(x), full_matrices=mode == "complete"))
+
+
+@keras_op
+def svd(x, full_matrices=True, compute_uv=True):
+    """u, s, vh with x = u diag(s) vh (only s without `compute_uv`)."""
+    x = to_tensor(x)
+    if not compute_uv:
+        return tf.linalg.svd(x, full_matrices=full_matrices, compute_uv=False)
+    s, u, v = tf.linalg.svd(x, full_matrices=full_matrices, compute_uv=True)
+    return u, s, tf.linalg.adjoint(v)
+
+
+@keras_op
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse."""
+    return tf.linalg.pinv(to_tensor(x), rcond=rcond)
+
+
+@keras_op
+def matrix_rank(x, tol=None):
+    """The number of singular values above `tol`, as int32."""
+    return tf.linalg.matrix_rank(to_tensor(x), tol=tol)
+
+
+@keras_op
+def lstsq(a, b, rcond=None):
+    """The least-squares solution of a @ x = b (singular values under rcond * s[0] dropped)."""
+    a, b = to_tensor(a), to_tensor(b)
+    if a.shape[0] != b.shape[0]:
+        raise ValueError("Leading dimensions of input arrays must match")
+    vector = b.ndim == 1
+    if vector:
+        b = tf.expand_dims(b, -1)
+    if a.ndim != 2:
+        raise TypeError(f"{a.ndim}-dimensional array given. Array must be two-dimensional")
+    if b.ndim != 2:
+        raise TypeError(f"{b.ndim}-dimensional array given. Array must be one or two-dimensional")
+    m, n = a.shape.as_list()
+    eps = float(np.finfo(a.dtype.as_numpy_dtype).eps)
+    rcond = eps * max(n, m) if rcond is None else (eps if rcond < 0 else rcond)
+    u, s, vt = svd(a, full_matrices=False)
+    keep = s >= rcond * s[0]
+    s_inv = tf.expand_dims(tf.where(keep, 1 / tf.where(keep, s, tf.ones_like(s)),
+                                    tf.zeros_like(s)), -1)  # fmt: skip
+    x = tf.matmul(tf.transpose(vt), s_inv * tf.matmul(tf.transpose(u), b))
+    return tf.reshape(x, [-1]) if vector else x
+
+
+@keras_op
+def lu_factor(x):
+    """The packed LU factors of square matrices and the row permutation (LAPACK's pivots
+    as Keras' TensorFlow backend returns them: the inverse of tf.linalg.lu's)."""
+    lu, p = tf.linalg.lu(to_tensor(x))
+    inverse = tf.constant(np.argsort(np.asarray(p), axis=-1).astype(np.int32))
+    return lu, inverse

@@ -100,3 +100,28 @@ def logsumexp(x, axis=None, keepdims=False):
 def logdet(x):
     """log(det(x)) of positive definite matrices."""
     return tf.linalg.logdet(to_tensor(x))
+
+
+def _segment(tf_sorted, tf_unsorted, name):
+    @keras_op
+    def fn(data, segment_ids, num_segments=None, sorted=False):  # noqa: A002
+        data, segment_ids = to_tensor(data), to_tensor(segment_ids)
+        if sorted:
+            if num_segments is not None:
+                raise ValueError(
+                    "Argument `num_segments` cannot be set when sorted is True when using the "
+                    f"tensorflow backend.Received: num_segments={num_segments}, sorted={sorted}."
+                )
+            return tf_sorted(data, segment_ids)
+        if num_segments is None:
+            num_segments = tf.cast(tf.reduce_max(segment_ids) + 1, "int32")
+        return tf_unsorted(data, segment_ids, num_segments)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"The {name[8:]} of the rows of `data` that share a segment id."
+    return fn
+
+
+segment_max = _segment(tf.math.segment_max, tf.math.unsorted_segment_max, "segment_max")
+segment_min = _segment(tf.math.segment_min, tf.math.unsorted_segment_min, "segment_min")
+segment_prod = _segment(tf.math.segment_prod, tf.math.unsorted_segment_prod, "segment_prod")

@@ -27,8 +27,7 @@ def input_specs(model, name=None) -> list:
         pass
     if inputs:
         return [
-            TensorSpec((None,) + tuple(x.shape)[1:], x.dtype, name=name or x.name)
-            for x in inputs
+            TensorSpec((None,) + tuple(x.shape)[1:], x.dtype, name=name or x.name) for x in inputs
         ]
     config = get_build_config(model) or {}
     shape = config.get("input_shape")
