@@ -51,3 +51,19 @@ def test_state_is_an_int64_variable_that_follows_draws():
     assert not np.array_equal(g.state.numpy(), before)
     g.reset_from_seed(1)
     np.testing.assert_array_equal(g.state.numpy(), before)
+
+
+
+def test_saved_model_keeps_the_state(tmp_path):
+    # TF saves the state variable with the SavedModel and loads the generator back as a plain
+    # object holding it (no draw methods).
+    module = tf.Module()
+    module.g = tf.random.Generator.from_seed(11)
+    module.g.normal((3,))
+    saved_state = module.g.state.numpy().copy()
+    tf.saved_model.save(module, str(tmp_path / "sm"))
+    module.g.normal((2,))
+    loaded = tf.saved_model.load(str(tmp_path / "sm"))
+    (state,) = loaded.g.variables
+    assert state.dtype == tf.int64
+    np.testing.assert_array_equal(state.numpy(), saved_state)
