@@ -53,7 +53,6 @@ def test_state_is_an_int64_variable_that_follows_draws():
     np.testing.assert_array_equal(g.state.numpy(), before)
 
 
-
 def test_saved_model_keeps_the_state(tmp_path):
     # TF saves the state variable with the SavedModel and loads the generator back as a plain
     # object holding it (no draw methods).
