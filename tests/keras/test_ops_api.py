@@ -21,8 +21,7 @@ NAMESPACES = {
     "ops.linalg": (keras.ops.linalg, OPS_ABSENT),
     "ops.image": (keras.ops.image, OPS_ABSENT),
     "random": (keras.random, set()),
-    # dtype policies belong to mixed precision (keras.mixed_precision)
-    "config": (keras.config, {"dtype_policy", "set_dtype_policy"}),
+    "config": (keras.config, set()),
     "backend": (keras.backend, set()),
     "tf.keras.backend": (keras.backend, set(keras.legacy_backend.ABSENT)),
 }
@@ -41,7 +40,7 @@ def test_name_and_parameters_match_keras(ns, name):
         assert not hasattr(module, name), f"{ns}.{name} is listed as absent but exists"
         return
     assert hasattr(module, name), f"keras.{ns}.{name} is missing (and not listed as absent)"
-    if expected is None or ns == "config" and name in ("dtype_policy", "set_dtype_policy"):
+    if expected is None:
         return
     assert _params(getattr(module, name)) == [p[:2] for p in expected], name
 
