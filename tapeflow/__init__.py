@@ -3,6 +3,9 @@
 Re-exports only: the ops' public names come from each op family's `API` table.
 """
 
+# tapeflow's own version (pip's); `tf.version.VERSION` is the TensorFlow release it follows.
+__version__ = "0.1.0"
+
 from . import (
     _api,
     data,  # noqa: F401  (tf.data)
@@ -60,4 +63,3 @@ def __getattr__(name):
 
 
 newaxis = None
-__version__ = "0.1.0"

@@ -12,14 +12,14 @@ import sys
 import types
 
 FAMILIES = (
-    "math", "math_unary", "clip", "logic",
+    "math", "math_unary", "math_inverse", "clip", "logic",
     "reduce", "scan", "sorting", "searching", "segment", "counting",
     "array", "array_join", "indexing", "indexing_nd",
     "linalg", "linalg_solve", "linalg_structure", "linalg_decomp",
     "linalg_lu", "linalg_functions",
     "nn", "nn_losses", "nn_layers",
     "conv", "pooling",
-    "random", "random_distributions", "debug",
+    "random", "random_distributions", "random_generator", "debug",
     "strings", "string_regex", "string_convert", "string_split", "ragged", "csv_ops", "file_io",
     "sparse", "tensor_array", "control",
     "image", "image_resample", "image_convert", "image_color", "image_geometry",
@@ -48,7 +48,11 @@ def _core_table() -> dict:
         "is_nested",
         "assert_same_structure",
     ]
+    from . import __version__
+
     return {
+        "version": {"VERSION": TF_VERSION, "GIT_VERSION": f"v{TF_VERSION}-tapeflow-{__version__}",
+                    "COMPILER_VERSION": "", "TAPEFLOW_VERSION": __version__},
         "dtypes": dtype_table,
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
@@ -76,6 +80,10 @@ def _core_table() -> dict:
                "control_dependencies": scopes.control_dependencies},
     }  # fmt: skip
 
+
+# The TensorFlow release whose API and behaviour tapeflow follows (`tf.version.VERSION`);
+# `tf.__version__` stays tapeflow's own version, as Python packages report theirs.
+TF_VERSION = "2.21.0"
 
 # tf.config / tf.config.experimental names served by backend/devices.py and core/device.py.
 DEVICE_NAMES = ["list_physical_devices", "list_logical_devices", "get_visible_devices",

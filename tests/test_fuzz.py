@@ -46,6 +46,7 @@ EXCLUDED = {
     "control_dependencies": "graph-ordering context: nothing to compute eagerly",
     "group": "graph-ordering no-op: nothing to compute eagerly",
     "no_op": "takes no argument",
+    "version": "version strings, not functions",
     "device": "placement context manager: global state",
     "random.Generator": "a stateful generator object (its draws share the ops' argument code)",
     "random.get_global_generator": "takes no argument",

@@ -50,6 +50,7 @@ def render() -> str:
     for ns, names in _package_namespaces():
         lines += [f"## `tf.{ns}`", "", ", ".join(f"`{n}`" for n in sorted(names)), ""]
     lines += _horovod_sections()
+    lines += _keras_sections()
     ops = registered_ops()
     lines += [
         "## Registered ops",
@@ -108,6 +109,49 @@ def _horovod_sections() -> list:
         ]
         lines += [f"## `{module}` (Horovod's `{original}`)", "",
                   ", ".join(f"`{n}`" for n in sorted(names)), ""]  # fmt: skip
+    return lines
+
+
+def _keras_sections() -> list:
+    """keras.ops by namespace, what it leaves out of Keras 3.15 and why, and the other
+    Keras 3 namespaces that are function tables (random, config, backend)."""
+    from tapeflow.keras import backend, config, ops, random
+
+    lines = [
+        "## `keras.ops` (Keras 3.15 names, signatures and dtype promotion)",
+        "",
+        "`tf.keras.ops` and `keras.ops` (with `tapeflow.keras.install_as_keras()`); each",
+        "function is also in its family namespace, as in Keras.",
+        "",
+    ]
+    for ns in ("numpy", "nn", "linalg", "image"):
+        names = sorted(getattr(ops, ns).__all__)
+        lines += [f"### `keras.ops.{ns}`", "", ", ".join(f"`{n}`" for n in names), ""]
+    in_families = {
+        n for ns in ("numpy", "nn", "linalg", "image") for n in getattr(ops, ns).__all__
+    }
+    core = sorted(
+        n
+        for n in ops.__all__
+        if n not in in_families and n not in ("numpy", "nn", "linalg", "image")
+    )
+    lines += ["### `keras.ops` only", "", ", ".join(f"`{n}`" for n in core), ""]
+    lines += ["### Not in tapeflow's `keras.ops` (deliberately absent)", ""]
+    for reason, names in ops.ABSENT.items():
+        lines.append(f"- {reason}: " + ", ".join(f"`{n}`" for n in sorted(names)))
+    lines.append("")
+    backend_names = sorted(
+        n for n in dir(backend) if not n.startswith("_") and callable(getattr(backend, n))
+    )
+    for title, names in (
+        ("keras.random", random.__all__),
+        ("keras.config", config.__all__),
+        ("keras.backend (Keras 3 and the legacy functions of tf.keras.backend)", backend_names),
+    ):
+        lines += [f"## `{title}`", "", ", ".join(f"`{n}`" for n in sorted(names)), ""]
+    from tapeflow.keras.legacy_backend import ABSENT
+
+    lines += ["Not in tapeflow's legacy backend: " + ", ".join(f"`{n}`" for n in ABSENT), ""]
     return lines
 
 

@@ -7,7 +7,8 @@ GUIDE_DIR holds guides as TensorFlow's notebooks (`*.ipynb`, tensorflow/docs
 at the top level are the prose). Each guide's code cells run in order in one namespace in a
 fresh process of `--python` (default: this interpreter), with the imports changed as a user
 would change them: `import tensorflow as tf` becomes `import tapeflow as tf`, and `keras`
-is served by `tapeflow.keras`. Shell (`!pip ...`) and IPython magic lines are dropped. With
+is served by `tapeflow.keras` (`tapeflow.keras.install_as_keras()`). Shell (`!pip ...`)
+and IPython magic lines are dropped. With
 `--reference` (a Python with TensorFlow installed) every guide also runs unchanged there, so
 the table says how many of the cells that run under TensorFlow also run under tapeflow
 (cells that need the network fail under both and are not counted against tapeflow).
@@ -30,28 +31,15 @@ import tempfile
 
 # Runs inside the child process: reads the cells from a JSON file, runs each, prints one JSON
 # line per cell. Kept as source text so the child needs nothing but the library under test.
-_DRIVER = r'''
+_DRIVER = r"""
 import json, signal, sys, traceback, io, contextlib, os
 os.environ.setdefault("MPLBACKEND", "Agg")
 cells = json.load(open(sys.argv[1]))
 timeout = float(sys.argv[2])
 serve_keras = sys.argv[3] == "tapeflow"
 if serve_keras:
-    import importlib, importlib.abc, importlib.util
-    import tapeflow, tapeflow.keras
-
-    class _KerasAlias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-        """`import keras[.x]` gives `tapeflow.keras[.x]`, as a user's environment would."""
-        def find_spec(self, name, path=None, target=None):
-            if name == "keras" or name.startswith("keras."):
-                return importlib.util.spec_from_loader(name, self)
-            return None
-        def create_module(self, spec):
-            return importlib.import_module("tapeflow." + spec.name)
-        def exec_module(self, module):
-            pass
-
-    sys.meta_path.insert(0, _KerasAlias())
+    import tapeflow.keras  # `import keras` gives tapeflow.keras, as install_as_keras documents
+    tapeflow.keras.install_as_keras()
 
 class _Timeout(Exception):
     pass
@@ -78,7 +66,7 @@ for index, source in enumerate(cells):
     finally:
         signal.alarm(0)
     print(json.dumps({"cell": index, "status": status, "error": error}), flush=True)
-'''
+"""
 
 _SHELL_OR_MAGIC = re.compile(r"^\s*[!%]")
 

@@ -16,6 +16,7 @@ from ..backend import to_numpy, xp
 from . import dtypes, string_values
 from .context import observed, state
 from .device import current_device_name
+from .pandas_values import is_pandas, pandas_array
 from .shape import TensorShape
 
 _next_id = itertools.count(1).__next__
@@ -277,6 +278,8 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
         return value
     if isinstance(value, TensorShape):
         return _shape_tensor(value, dtype)
+    if is_pandas(value):  # a DataFrame or Series: its array, as TF converts it
+        value = pandas_array(value)
     conversion = getattr(value, "_tapeflow_tensor_conversion", None)
     if conversion is not None:  # IndexedSlices and friends
         return convert_to_tensor(conversion(), dtype=dtype)

@@ -6,7 +6,13 @@ names of at most `MAX_NAME` bytes) and refuses soft and external links, user-def
 types, external storage, virtual datasets, and every dtype that is not little- or big-endian
 bool, integer or float (no compound, string, variable-length, reference, enum or opaque
 data). Filters are limited to HDF5's built-in ones and LZF, so no plugin library is loaded
-because a file names it. Attributes are never read. `entries` (key -> `TensorEntry`, with
+because a file names it. Attributes are read only when a caller asks for one by name
+(`string_attribute`: the legacy `.h5` model file's config and name lists), and only a string
+or a 1-D array of at most `MAX_OBJECTS` strings (an empty numeric array reads as no names),
+of at most `MAX_ATTRIBUTE_BYTES` in all, valid UTF-8. A variable-length string lives in
+HDF5's heap, whose size is only known once read: a hostile file can make one read allocate
+up to (elements x the file's size) before the total is checked, which the element bound
+limits. `entries` (key -> `TensorEntry`, with
 the key `group/subgroup/dataset`) is known before any data is read; `read(select)` then
 reads only the datasets `select` names, each into an array of exactly its checked size.
 Every failure is a `tf.errors.DataLossError` naming the file.
@@ -27,6 +33,7 @@ from .tensor_layout import MAX_RANK, TensorEntry
 MAX_OBJECTS = 100_000
 MAX_DEPTH = 64
 MAX_NAME = 1024
+MAX_ATTRIBUTE_BYTES = 64 << 20
 # HDF5's built-in filters (deflate, shuffle, fletcher32, szip, nbit, scale-offset) and LZF,
 # which h5py registers itself. Any other id would make HDF5 search its plugin path.
 _BUILTIN_FILTERS = frozenset({1, 2, 3, 4, 5, 6, 32000})
@@ -75,6 +82,7 @@ class H5Reader:
             raise self.lost(f"not a readable HDF5 file ({_short(e)})") from None
         try:
             self._datasets = {}
+            self._groups = {"": self._file}
             self.entries = {}
             self._walk()
         except BaseException:
@@ -116,6 +124,7 @@ class H5Reader:
                     raise self.lost(f"cannot open '/{key}' ({_short(e)})") from None
                 if isinstance(obj, h5py.Group):
                     stack.append((key, obj, depth + 1))
+                    self._groups[key] = obj
                 elif isinstance(obj, h5py.Dataset):
                     self.entries[key] = self._checked_dataset(key, obj)
                     self._datasets[key] = obj
@@ -175,8 +184,54 @@ class H5Reader:
             out[key] = array
         return out
 
+    def has_group(self, path: str) -> bool:
+        return path in self._groups
+
+    def string_attribute(self, path: str, name: str):
+        """The attribute `name` of the group at `path` ("" is the root): a str for a string,
+        a list of str for a 1-D array of strings (Keras' name lists), None when absent.
+
+        Raises:
+            tf.errors.DataLossError: another kind of attribute, too large, or not UTF-8.
+        """
+        group = self._groups.get(path)
+        if group is None:
+            return None
+        where = f"attribute '{name}' of '/{path}'"
+        h5py = self._h5py
+        try:
+            if name not in group.attrs:
+                return None
+            attr = h5py.h5a.open(group.id, name.encode("utf-8"))
+            shape, dtype = attr.shape, attr.dtype
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as e:
+            raise self.lost(f"{where} is malformed ({_short(e)})") from None
+        if len(shape) > 1 or (shape and shape[0] > MAX_OBJECTS):
+            raise self.lost(f"{where} has shape {shape}; a string or a list of names is read")
+        count = shape[0] if shape else 1
+        if shape and count == 0 and dtype.kind in _KINDS:
+            return []  # Keras writes an empty name list as an empty float array
+        info = h5py.check_string_dtype(dtype)
+        if info is None:
+            raise self.lost(f"{where} has dtype {dtype!s:.60}; a string is read")
+        if info.length is not None and info.length * count > MAX_ATTRIBUTE_BYTES:
+            raise self.lost(f"{where} holds over {MAX_ATTRIBUTE_BYTES} bytes")
+        try:
+            value = group.attrs[name]
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError) as e:
+            raise self.lost(f"{where} cannot be read ({_short(e)})") from None
+        items = [value] if not shape else list(np.asarray(value, dtype=object).reshape(-1))
+        if sum(len(v) for v in items) > MAX_ATTRIBUTE_BYTES:
+            raise self.lost(f"{where} holds over {MAX_ATTRIBUTE_BYTES} bytes")
+        try:
+            texts = [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in items]
+        except UnicodeDecodeError:
+            raise self.lost(f"{where} is not valid UTF-8") from None
+        return texts if shape else texts[0]
+
     def close(self):
         self._datasets = {}
+        self._groups = {}
         self._file.close()
         self._close_source()
 

@@ -7,8 +7,7 @@ numbers agree to the last bit where the underlying tf.nn / tf.math ops do.
 from __future__ import annotations
 
 from ..core.errors import InvalidArgumentError
-from ..core.registry import register_direct_type
-from ..core.tensor import Tensor, convert_to_tensor
+from ..core.tensor import convert_to_tensor
 from ..ops import clip as _clip
 from ..ops import math as _m
 from ..ops import math_unary as _mu
@@ -18,6 +17,7 @@ from ..ops.array import reshape as _reshape
 from ..ops.array import zeros_like as _zeros_like
 from ..ops.array_join import split as _split
 from ..ops.indexing import where as _where
+from .tagged import with_logits
 
 
 def _float(x):
@@ -170,21 +170,8 @@ def sigmoid(x):
     return _with_logits(_mu.sigmoid(x), x)
 
 
-class _LogitsTensor(Tensor):
-    """A sigmoid/softmax output that remembers its logits, as Keras' TF backend does: the
-    cross entropies then compute from the logits instead of clipping probabilities."""
-
-    __slots__ = ("_keras_logits",)
-
-
-register_direct_type(_LogitsTensor)
-
-
 def _with_logits(output, logits):
-    tagged = _LogitsTensor.__new__(_LogitsTensor)
-    tagged._value, tagged._id = output._value, output._id  # same id: tapes see one value
-    tagged._keras_logits = logits
-    return tagged
+    return with_logits(output, logits)
 
 
 def exponential(x):

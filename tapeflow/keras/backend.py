@@ -69,3 +69,25 @@ def unique_name(base: str) -> str:
     count = _name_counts[base]
     _name_counts[base] += 1
     return base if count == 0 else f"{base}_{count}"
+
+
+def __getattr__(name):
+    # Keras' legacy backend functions (K.random_normal, K.int_shape, ...) load on first use:
+    # they need the op library, which this settings module must not import at start.
+    from . import legacy_backend, legacy_backend_nn
+
+    for module in (legacy_backend, legacy_backend_nn):
+        if name in module.__all__:
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    from . import legacy_backend, legacy_backend_nn
+
+    return sorted(set(globals()) | set(legacy_backend.__all__) | set(legacy_backend_nn.__all__))
+
+
+def backend() -> str:
+    """The backend Keras runs on: "tensorflow", the one tapeflow stands in for."""
+    return "tensorflow"

@@ -12,7 +12,8 @@ gradients through the sample are None, gradients through `mean`/`stddev` flow as
 The op's `rng` attribute is the NumPy generator it draws from: the public function picks
 it when called, as TF picks the seed pair when it builds the op, and each execution draws
 new numbers from it, so a traced function records a draw, not a frozen constant. The public
-functions (normal, uniform, ..., Generator) are in random_distributions.py.
+functions (normal, uniform, ...) are in random_distributions.py, Generator in
+random_generator.py.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 
 if TYPE_CHECKING:
-    from .random_distributions import Generator
+    from .random_generator import Generator
 
 _DEFAULT_GLOBAL_SEED = 87654321
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -312,7 +313,7 @@ _global_generator = None
 
 def get_global_generator() -> Generator:
     """The process-wide Generator, created from non-deterministic state on first use."""
-    from .random_distributions import Generator  # imported here: it imports this module
+    from .random_generator import Generator  # imported here: it imports this module
 
     global _global_generator
     if _global_generator is None:

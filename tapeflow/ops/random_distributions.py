@@ -16,14 +16,10 @@ from ..core.tensor import Operand, convert_to_tensor
 from . import _args
 from .math import add, multiply
 from .random import (
-    _GENERATOR_STREAM,
-    _MASK64,
-    _generator,
     _multinomial,
     _random_shuffle,
     _random_standard_normal,
     _random_uniform,
-    _random_uniform_full_int,
     _random_uniform_int,
     _stateless_random_normal,
     _stateless_random_uniform,
@@ -285,101 +281,6 @@ def _seed_arg(seed):
     return seed
 
 
-# ---- tf.random.Generator -------------------------------------------------------------------
-
-
-class Generator:
-    """A random number generator with its own state (TF's `tf.random.Generator`).
-
-    Its draws do not depend on the global seed. The state is a NumPy generator, not a
-    `tf.Variable` as in TF, so it is not saved in checkpoints.
-    """
-
-    def __init__(self, copy_from=None, state=None, alg=None):
-        if copy_from is not None:
-            rng = np.random.default_rng()
-            rng.bit_generator.state = copy_from._rng.bit_generator.state
-        elif state is not None:
-            rng = _seeded(np.asarray(state).reshape(-1).tolist())
-        else:
-            raise ValueError(
-                "Generator: give `copy_from` or `state`, or use "
-                "Generator.from_seed / Generator.from_non_deterministic_state"
-            )
-        self._rng = rng
-        self.algorithm = alg
-
-    @classmethod
-    def from_seed(cls, seed, alg=None) -> Generator:
-        """A generator whose draws are determined by the integer `seed`."""
-        return cls._wrap(_seeded([int(seed)]), alg)
-
-    @classmethod
-    def from_non_deterministic_state(cls, alg=None) -> Generator:
-        """A generator seeded from operating-system entropy."""
-        return cls._wrap(np.random.default_rng(), alg)
-
-    @classmethod
-    def _wrap(cls, rng, alg):
-        g = cls.__new__(cls)
-        g._rng, g.algorithm = rng, alg
-        return g
-
-    def reset_from_seed(self, seed):
-        """Resets the state as `Generator.from_seed(seed)` would set it."""
-        self._rng = _seeded([int(seed)])
-
-    def normal(self, shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, name=None):
-        shape, dtype, params = _normal_args(
-            "Generator.normal", "RandomStandardNormal", shape, mean, stddev, dtype
-        )
-        rnd = _random_standard_normal(shape=shape, dtype=dtype.name, rng=self._rng)
-        return _scale_shift(rnd, params)
-
-    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, name=None):
-        shape, dtype, params = _normal_args(
-            "Generator.truncated_normal", "TruncatedNormal", shape, mean, stddev, dtype
-        )
-        rnd = _truncated_normal(shape=shape, dtype=dtype.name, rng=self._rng)
-        return _scale_shift(rnd, params)
-
-    def uniform(self, shape, minval=0, maxval=None, dtype=dtypes.float32, name=None):
-        """Uniform samples; integer bounds are both given or both None (full range)."""
-        rng = self._rng
-        return _two_sided_uniform(
-            shape,
-            minval,
-            maxval,
-            dtype,
-            lambda s, d: _random_uniform(shape=s, dtype=d, rng=rng),
-            lambda lo, hi, s: _random_uniform_int(lo, hi, shape=s, rng=rng),
-            lambda s, d: _random_uniform_full_int(shape=s, dtype=d, rng=rng),
-        )
-
-    def uniform_full_int(self, shape, dtype=dtypes.uint64, name=None):
-        """Integers spread over the whole range of `dtype`."""
-        dtype = dtypes.as_dtype(dtype)
-        if not dtype.is_integer:
-            raise ValueError(
-                f"Generator.uniform_full_int: dtype must be an integer type, got {dtype.name}"
-            )
-        shape = _shape_arg(shape, "RandomUniformFullInt")
-        return _random_uniform_full_int(shape=shape, dtype=dtype.name, rng=self._rng)
-
-    def make_seeds(self, count=1):
-        """An int64 tensor of shape [2, count]: seeds for the stateless random ops."""
-        return self.uniform_full_int([2, int(count)], dtype=dtypes.int64)
-
-    def split(self, count=1) -> list:
-        """`count` new generators, independent of this one and of each other."""
-        words = self._rng.integers(0, 2**63, size=(int(count), 4)).tolist()
-        return [Generator._wrap(_seeded(w), self.algorithm) for w in words]
-
-
-def _seeded(words) -> np.random.Generator:
-    return _generator([int(w) & _MASK64 for w in words] + [_GENERATOR_STREAM])
-
-
 API = {
     "random": [
         "normal",
@@ -390,6 +291,5 @@ API = {
         "stateless_normal",
         "stateless_uniform",
         "stateless_truncated_normal",
-        "Generator",
     ],
 }

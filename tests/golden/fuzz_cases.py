@@ -101,7 +101,8 @@ UNARY = [
     "zeros_like", "ones_like", "rank", "shape", "size",
     "math.ceil", "math.erf", "math.erfc", "math.expm1", "math.is_finite", "math.is_inf",
     "math.is_nan", "math.log", "math.log1p", "math.reciprocal", "math.rsqrt",
-    "math.softplus", "math.softsign",
+    "math.softplus", "math.softsign", "math.asin", "math.acos", "math.asinh", "math.acosh",
+    "math.atanh",
     "nn.elu", "nn.gelu", "nn.relu", "nn.relu6", "nn.selu", "nn.silu", "nn.l2_loss",
     "linalg.adjoint", "linalg.matrix_transpose", "linalg.trace", "random.shuffle",
     "debugging.is_numeric_tensor", "nn.compute_average_loss", "nn.scale_regularization_loss",
@@ -110,6 +111,7 @@ BINARY = [
     "add", "subtract", "multiply", "divide", "truediv", "realdiv", "maximum", "minimum",
     "pow", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
     "math.floordiv", "math.floormod", "math.squared_difference", "math.divide_no_nan",
+    "math.atan2",
 ]  # fmt: skip
 LOGICAL = ["logical_and", "logical_or", "math.logical_xor"]
 REDUCTIONS = [
@@ -442,6 +444,7 @@ def layer_specs() -> list:
         (L + "LayerNormalization", {"axis": Axis(-1)}, vec),
         (L + "Normalization", {"axis": Axis(-1)}, vec),
         (L + "Rescaling", {"scale": Number(0.5)}, vec),
+        (L + "Masking", {"mask_value": Number(0.0)}, vec),
         (L + "SimpleRNN", {"units": Count(3)}, seq),
         (L + "LSTM", {"units": Count(3)}, seq),
         (L + "GRU", {"units": Count(3)}, seq),

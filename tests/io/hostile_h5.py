@@ -1,4 +1,6 @@
-"""Hostile HDF5 files (Keras 3's `.weights.h5`, alone and inside `.keras` archives): links
+"""Hostile HDF5 files (Keras 3's `.weights.h5`, alone and inside `.keras` archives, and legacy
+`.h5` model files: configs calling functions, nested deep, not strings, declaring huge
+weights, name-list bombs, lambdas): links
 out of the file, external and virtual storage, non-numeric dtypes, plugin filters, cycles and
 deep nesting, shape bombs, huge attributes, truncation and corruption."""
 
@@ -20,6 +22,7 @@ from hostile_common import (
     truncated,
 )
 
+import tapeflow as tf
 from tapeflow.core.errors import DataLossError
 from tapeflow.keras.saving import weights as weights_lib
 
@@ -168,6 +171,60 @@ def _not_h5(data: bytes) -> bytes:
     return io.BytesIO(b"\x89HDF\r\n\x1a\n" + bytes(len(data))).getvalue()
 
 
+# ---- legacy `.h5` model files (config and name lists in attributes) -------------------------
+
+
+def load_legacy(directory):
+    return tf.keras.models.load_model(directory / "m.h5")
+
+
+def legacy_h5(mutate):
+    """The small model saved by tapeflow as a legacy `.h5` file, then `mutate(h5py.File)`."""
+
+    def make(directory):
+        small_model().save(directory / "m.h5")
+        with h5py.File(directory / "m.h5", "a") as f:
+            mutate(f)
+
+    return make
+
+
+def _legacy_config(config):
+    def mutate(f):
+        f.attrs["model_config"] = json.dumps(config) if not isinstance(config, str) else config
+
+    return mutate
+
+
+def _legacy_huge_units(f):
+    config = json.loads(f.attrs["model_config"])
+    config["config"]["layers"][1]["config"]["units"] = 1 << 31
+    f.attrs["model_config"] = json.dumps(config)
+
+
+def _legacy_external_link(f):
+    (group,) = [f["model_weights"][name] for name in f["model_weights"] if "dense" in name]
+    key = group.attrs["weight_names"][0]
+    del group[key]
+    group[key] = h5py.ExternalLink("/etc/passwd", "/x")
+
+
+def _legacy_names_bomb(directory):
+    # 200,000 names (libver="latest" stores attributes that large): the count is refused
+    # before HDF5 reads the list.
+    small_model().save(directory / "saved.h5")
+    with h5py.File(directory / "saved.h5") as src:
+        with h5py.File(directory / "m.h5", "w", libver="latest") as f:
+            f.attrs["model_config"] = src.attrs["model_config"]
+            f.create_group("model_weights").attrs["layer_names"] = [b"x"] * 200_000
+
+
+def _legacy_lambda(directory):
+    keras = tf.keras
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2.0)])
+    model.save(directory / "m.h5")
+
+
 ONLY_NUMBERS = "only bool, integer and float arrays are read"
 
 CASES = [
@@ -305,5 +362,56 @@ CASES = [
         load_keras,
         ValueError,
         r"\(2147483648,\) in the file",
+    ),
+    Case(
+        "legacy h5 config naming a function to call",
+        legacy_h5(
+            _legacy_config({"module": "tapeflow.cli", "class_name": "function", "config": "main"})
+        ),
+        load_legacy,
+        TypeError,
+        "Could not locate function 'main'",
+    ),
+    Case(
+        "legacy h5 config nested deep",
+        legacy_h5(_legacy_config('{"config":' * 3000 + "1" + "}" * 3000)),
+        load_legacy,
+        ValueError,
+        "model_config: nested more than 100 levels deep",
+    ),
+    Case(
+        "legacy h5 config that is not a string",
+        legacy_h5(lambda f: f.attrs.__setitem__("model_config", np.arange(8000))),
+        load_legacy,
+        DataLossError,
+        "attribute 'model_config' of '/'.*a string is read",
+    ),
+    Case(
+        "legacy h5 name list bomb",
+        _legacy_names_bomb,
+        load_legacy,
+        DataLossError,
+        r"has shape \(200000,\)",
+    ),
+    Case(
+        "legacy h5 config declaring huge weights",
+        legacy_h5(_legacy_huge_units),
+        load_legacy,
+        DataLossError,
+        r"would create a weight of shape \(3, 2147483648\)",
+    ),
+    Case(
+        "legacy h5 weight with an external link",
+        legacy_h5(_legacy_external_link),
+        load_legacy,
+        DataLossError,
+        "ExternalLink",
+    ),
+    Case(
+        "legacy h5 lambda in safe mode",
+        _legacy_lambda,
+        load_legacy,
+        ValueError,
+        "safe_mode",
     ),
 ]

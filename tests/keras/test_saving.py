@@ -740,6 +740,8 @@ def test_load_model_refuses_missing_damaged_and_foreign_archives(tmp_path):
     with pytest.raises(ValueError, match=r"File not found: filepath=.*nothing\.keras"):
         saving.load_model(tmp_path / "nothing.keras")
     with pytest.raises(ValueError, match="File format not supported"):
+        saving.load_model(tmp_path / "model.bin")
+    with pytest.raises(FileNotFoundError, match="model.h5"):  # h5py's error, as in Keras
         saving.load_model(tmp_path / "model.h5")
     path = tmp_path / "m.keras"
     _sequential().save(path)
@@ -777,8 +779,8 @@ def test_load_model_refuses_missing_damaged_and_foreign_archives(tmp_path):
 
 def test_save_model_checks_its_arguments(tmp_path):
     model = _sequential()
-    with pytest.raises(ValueError, match="Invalid filepath extension.*cannot write legacy HDF5"):
-        model.save(tmp_path / "m.h5")
+    with pytest.raises(ValueError, match="Invalid filepath extension.*or a `.h5` extension"):
+        model.save(tmp_path / "m.bin")
     with pytest.raises(ValueError, match="not supported"):
         model.save(tmp_path / "m.keras", signatures=None)
     model.save(tmp_path / "m.keras")

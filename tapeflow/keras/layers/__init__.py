@@ -10,6 +10,7 @@ from .core import *  # noqa: F401,F403
 from .input_layer import Input, InputLayer  # noqa: F401
 from .input_spec import InputSpec  # noqa: F401
 from .layer import KerasVariable, Layer  # noqa: F401
+from .masking import Masking  # noqa: F401
 from .merging import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403

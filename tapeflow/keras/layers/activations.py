@@ -24,6 +24,8 @@ class ReLU(Layer):
     """max(x, 0), with an optional cap `max_value`, a slope `negative_slope` below
     `threshold`, and values under `threshold` set to 0."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0.0:
@@ -70,6 +72,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """x for x >= 0, `negative_slope` * x otherwise (Keras' default slope 0.3)."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -99,6 +103,8 @@ class LeakyReLU(Layer):
 class PReLU(Layer):
     """x for x >= 0, alpha * x otherwise, with `alpha` learned (one per input entry, shared
     along `shared_axes`)."""
+
+    _passes_masks = True  # Keras: supports_masking = True
 
     def __init__(
         self,
@@ -165,6 +171,8 @@ class PReLU(Layer):
 class ELU(Layer):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = alpha
@@ -190,6 +198,8 @@ def _large_negative(dtype) -> float:
 class Softmax(Layer):
     """exp(x - max(x)) / sum(...) along `axis` (an int or a list of axes); entries where
     `mask` is False (or <= 0.5) get 0."""
+
+    _passes_masks = True  # Keras: supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -125,6 +125,8 @@ class MultiHeadAttention(Layer):
     projects back to the query's feature size (or `output_shape`).
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(
         self,
         num_heads,
@@ -286,6 +288,10 @@ class MultiHeadAttention(Layer):
         training=None,
         use_causal_mask=False,
     ):
+        # As Keras 3: the query's mask is read from the query tensor itself (an explicit
+        # `query_mask` is not used); value/key masks come as arguments (Layer.__call__ fills
+        # them from those tensors' masks).
+        query_mask = getattr(query, "_keras_mask", None)
         value = self._convert_inputs(value)
         key = value if key is None else self._convert_inputs(key)
         mask = self._attention_mask(
@@ -306,10 +312,11 @@ class MultiHeadAttention(Layer):
     def _attention_mask(
         self, query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask
     ):
-        """Keras' mask merge: value/key (B, 1, S) & causal & sliding window & explicit."""
-        # Keras 3 reads the query mask from the query tensor's Keras mask only, so an
-        # explicit `query_mask` has no effect there; tapeflow gives the same numbers.
+        """Keras' mask merge: query (B, T, 1) & value/key (B, 1, S) & causal & sliding
+        window & explicit."""
         masks = []
+        if query_mask is not None:
+            masks.append(_bool(query_mask)[:, :, None])
         for m in (value_mask, key_mask):
             if m is not None:
                 masks.append(_bool(m)[:, None, :])
@@ -368,6 +375,10 @@ class MultiHeadAttention(Layer):
             # Keras' Softmax layer zeroes masked positions (a fully masked row gives zeros);
             # its fused attention path, used without scores or dropout, does not.
             probs = where(mask, probs, 0.0)
+            # ... and, being a masking layer, leaves the mask on the scores it returns.
+            from ..tagged import with_mask
+
+            probs = with_mask(probs, mask)
         return probs
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):

@@ -70,6 +70,8 @@ def _positive_int(layer, what, value):
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)`; inputs of rank > 2 contract their last axis."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(
         self,
         units,
@@ -260,6 +262,8 @@ class Embedding(Layer):
 class Activation(Layer):
     """Applies an activation function (a name from `keras.activations` or a callable)."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -278,6 +282,8 @@ class Activation(Layer):
 class Dropout(Layer):
     """Zeroes a `rate` fraction of the inputs and scales the rest by 1 / (1 - rate), in
     training only (`training=True`); the identity otherwise."""
+
+    _passes_masks = True  # Keras: supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -435,6 +441,8 @@ class RepeatVector(Layer):
 class Identity(Layer):
     """Returns its inputs unchanged."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.built = True
@@ -456,6 +464,7 @@ class Lambda(Layer):
         self.function = function
         self.arguments = dict(arguments or {})
         self.mask = mask
+        self.supports_masking = mask is not None  # Keras: only when given a mask
         self._output_shape = output_shape
         try:
             params = inspect.signature(function).parameters
@@ -464,6 +473,11 @@ class Lambda(Layer):
         self._fn_expects_training_arg = "training" in params
         self._fn_expects_mask_arg = "mask" in params
         self.built = True
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)

@@ -56,10 +56,8 @@ class InputLayer(Layer):
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size,) + shape
         self._batch_shape = _shape(batch_shape)
-        self.output = KerasTensor(
-            self._batch_shape, self._dtype, name=self.name, history=(self, 0, 0)
-        )
-        self._inbound_nodes.append(Node(self, (), {}, self.output))
+        output = KerasTensor(self._batch_shape, self._dtype, name=self.name, history=(self, 0, 0))
+        self._inbound_nodes.append(Node(self, (), {}, output))
         self.built = True
 
     @property

@@ -100,6 +100,11 @@ class Layer(Module):
             input_shape, input_dim, batch_input_shape, batch_size
         )
         self._call_takes_training = "training" in _call_parameters(type(self))
+        # Keras: a layer that overrides compute_mask supports masking; others may say so.
+        cls = type(self)
+        self._supports_masking = _overrides_compute_mask(cls) or getattr(
+            cls, "_passes_masks", False
+        )
         self._inbound_nodes = []
         self._build_shapes_dict = None  # {"input_shape": ...} once built, for saving
         if "_input_spec" not in vars(self):  # a subclass may have set it before
@@ -173,6 +178,19 @@ class Layer(Module):
     @input_spec.setter
     def input_spec(self, value):
         object.__setattr__(self, "_input_spec", value)
+
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes masks on (see `compute_mask`) rather than dropping them."""
+        return self._supports_masking
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self._supports_masking = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs: by default the input's mask, unchanged."""
+        return previous_mask
 
     @property
     def name_scope(self):
@@ -402,6 +420,12 @@ class Layer(Module):
                 self._assert_input_spec(self._input_spec, first)
         if self._call_losses:
             self._call_losses = []
+        # Keras masks (layers/masking.py): only when a mask comes in or may be created.
+        masking = _overrides_compute_mask(type(self)) or _carries_mask(args, kwargs)
+        if masking:
+            from .masking import fill_mask_arguments
+
+            previous_mask = fill_mask_arguments(self, args, kwargs)
         stack = _call_context.training
         stack.append(training)
         try:
@@ -419,6 +443,11 @@ class Layer(Module):
             raise named from e
         finally:
             stack.pop()
+        if masking:
+            from .masking import attach_output_masks
+
+            first = args[0] if args else kwargs.get("inputs", _first_tensor(kwargs))
+            outputs = attach_output_masks(self, first, outputs, previous_mask)
         if self._activity_regularizer is not None:
             from .. import regularizers
 
@@ -441,6 +470,11 @@ class Layer(Module):
                     from ...ops.math import cast
 
                     t = cast(t, dtype)
+                    mask = getattr(x, "_keras_mask", None)
+                    if mask is not None:  # a cast input keeps its Keras mask
+                        from ..tagged import with_mask
+
+                        t = with_mask(t, mask)
                 return t
             return x
 
@@ -483,6 +517,27 @@ class Layer(Module):
         """Keras 3: builds the layer from `get_build_config()` (used when loading)."""
         if config and config.get("input_shape") is not None:
             self._build_with_scope(config["input_shape"])
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a functional graph (Keras 3:
+        `layer.input`), for feature-extraction models."""
+        node = self._first_node("input")
+        if isinstance(self, _input_layer_class()):
+            return node.outputs
+        return node.args[0] if node.args else next(iter(node.kwargs.values()))
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a functional graph."""
+        return self._first_node("output").outputs
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called and thus has no defined {what}."
+            )
+        return self._inbound_nodes[0]
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`, found by calling the layer on zeros."""
@@ -576,6 +631,36 @@ def _call_parameters(cls) -> set:
     return cache
 
 
+def _input_layer_class():
+    from .input_layer import InputLayer
+
+    return InputLayer
+
+
+def _overrides_compute_mask(cls) -> bool:
+    cached = cls.__dict__.get("_compute_mask_cache")
+    if cached is None:
+        cached = cls.compute_mask is not Layer.compute_mask
+        type.__setattr__(cls, "_compute_mask_cache", cached)
+    return cached
+
+
+def _first_tensor(kwargs):
+    return next((v for v in kwargs.values() if isinstance(v, (Operand, list, tuple))), None)
+
+
+def _carries_mask(args, kwargs) -> bool:
+    """Whether any tensor argument (or one in a list argument) has a Keras mask."""
+    for value in (*args, *kwargs.values()):
+        if getattr(value, "_keras_mask", None) is not None:
+            return True
+        if isinstance(value, (list, tuple)) and any(
+            getattr(v, "_keras_mask", None) is not None for v in value
+        ):
+            return True
+    return False
+
+
 def _walk(value, kind, depth=0):
     """Instances of `kind` in a layer's attributes, in assignment order (lists/dicts too)."""
     if depth > 6:
@@ -604,6 +689,7 @@ _UNTRACKED = frozenset(
         "_weights_cache",
         "_build_shapes_dict",
         "_input_spec",
+        "_supports_masking",
     }
 )
 # Checkpoints walk a Module's attributes: the bookkeeping ones hold nothing to save

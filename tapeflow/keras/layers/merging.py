@@ -30,6 +30,8 @@ class Merge(Layer):
     """Base of the elementwise merges: checks the inputs, lines up their ranks, folds
     `_merge_function` over them."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     _min_inputs = 1
 
     def build(self, input_shape):
@@ -111,6 +113,19 @@ def _broadcast_shape(layer, a, b):
     return tuple(out)
 
 
+def _merge_compute_mask(layer, inputs, mask):
+    if mask is None:
+        return None
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask}")
+    from .masking import merge_masks_or
+
+    return merge_masks_or(inputs, mask)
+
+
+Merge.compute_mask = _merge_compute_mask
+
+
 class Add(Merge):
     """The elementwise sum of the inputs."""
 
@@ -185,6 +200,24 @@ class Minimum(Merge):
 class Concatenate(Merge):
     """Joins the inputs along `axis`; the other axes must match."""
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3.15's rule: unmasked inputs count as all-true masks, each mask is widened
+        to its input's rank, they are joined along `axis`, then OR-ed over the last axis."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        from ...ops.array import expand_dims, ones_like
+        from ...ops.logic import logical_or
+        from ...ops.reduce import reduce_any
+
+        widened = []
+        for x, m in zip(inputs, mask):
+            if m is None:
+                m = ones_like(x) > 0
+            elif m.ndim < x.ndim:
+                m = logical_or(expand_dims(m, -1), ones_like(x) < 0)
+            widened.append(m)
+        return reduce_any(concat(widened, axis=self.axis), axis=-1)
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
@@ -235,6 +268,11 @@ class Dot(Merge):
 
     With `normalize=True` both inputs are L2-normalised along those axes first (the cosine).
     """
+
+    _passes_masks = True  # Keras: supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     _min_inputs = 2
 

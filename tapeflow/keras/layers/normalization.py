@@ -23,6 +23,8 @@ class BatchNormalization(Layer):
     Otherwise `moving_mean` and `moving_variance` are used and nothing changes.
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(
         self,
         axis=-1,
@@ -169,6 +171,8 @@ class BatchNormalization(Layer):
 
 class LayerNormalization(Layer):
     """Normalises each example over `axis` (an int or a list), then scales and shifts."""
+
+    _passes_masks = True  # Keras: supports_masking = True
 
     def __init__(
         self,

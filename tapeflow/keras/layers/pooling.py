@@ -143,8 +143,13 @@ class _BaseGlobalPooling(Layer):
 class GlobalAveragePooling1D(_BaseGlobalPooling):
     """Mean over the steps axis."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     rank = 1
     _reduce = reduce_mean
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def call(self, inputs, mask=None):
         if mask is None:

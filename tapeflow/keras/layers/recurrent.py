@@ -7,6 +7,7 @@ costs the recurrent matmul and the gate arithmetic only.
 
 from __future__ import annotations
 
+from ...core import nest
 from ...core.errors import InvalidArgumentError
 from ...core.tensor import convert_to_tensor
 from ...ops.array import ones, reshape, stop_gradient, zeros, zeros_like
@@ -419,6 +420,8 @@ class RNN(Layer):
     returned sequence is then in that reversed order, as in Keras.
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(
         self,
         cell,
@@ -583,6 +586,14 @@ class RNN(Layer):
         if self.return_state:
             return (result, *states)
         return result
+
+    def compute_mask(self, _, mask):
+        """The sequence's mask for returned sequences, None for a last output and states."""
+        mask = nest.flatten(mask)[0] if mask is not None else None
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None for _ in self.state_size]
+        return output_mask
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch, length = sequences_shape[0], sequences_shape[1]

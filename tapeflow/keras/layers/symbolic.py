@@ -24,6 +24,7 @@ class KerasTensor:
         self.dtype = dtypes.as_dtype(dtype)
         self.name = name
         self._keras_history = history  # (layer, node_index, tensor_index)
+        self._keras_mask = None  # a KerasTensor when the real output will carry a mask
 
     @property
     def ndim(self):
@@ -53,20 +54,56 @@ class Node:
         return [x for x in nest.flatten((self.args, self.kwargs)) if isinstance(x, KerasTensor)]
 
 
-def _concrete(x, layer=None):
-    """Zeros standing in for a KerasTensor: unknown dimensions become 1."""
-    shape = tuple(1 if d is None else d for d in x.shape.as_list())
+# Unknown dimensions other than the batch are probed with two sizes: an output dimension
+# that differs between the two runs depends on them and stays None. The sizes are large
+# enough for usual kernels and 16 apart, so any stride or pool size up to 16 tells them apart.
+_PROBE_SIZES = (32, 48)
+
+
+def _concrete(x, layer=None, size=1, batch=1):
+    """Zeros standing in for a KerasTensor: the batch dimension (if unknown) becomes `batch`,
+    other unknown dimensions `size`; a KerasTensor with a mask gets an all-true mask."""
+    dims = x.shape.as_list()
+    shape = tuple((batch if i == 0 else size) if d is None else d for i, d in enumerate(dims))
     if layer is not None:
         from ..saving import load_budget  # no-op unless a file's model is being built
 
         load_budget.check_scratch(layer, shape, x.dtype.as_numpy_dtype)
     if x.dtype == dtypes.string:  # strings stay NumPy object arrays on every backend
-        return wrap(np.full(shape, b"", dtype=object))
-    return wrap(xp.zeros(shape, dtype=x.dtype.as_numpy_dtype))
+        value = wrap(np.full(shape, b"", dtype=object))
+    else:
+        value = wrap(xp.zeros(shape, dtype=x.dtype.as_numpy_dtype))
+    mask = getattr(x, "_keras_mask", None)
+    if mask is not None:
+        from ..tagged import with_mask
+
+        mask_shape = tuple(shape[: mask.shape.rank])
+        value = with_mask(value, wrap(xp.ones(mask_shape, dtype=bool)))
+    return value
+
+
+def _has_unknown(x, skip_batch: bool) -> bool:
+    dims = x.shape.as_list() if x.shape.rank is not None else []
+    return any(d is None for d in (dims[1:] if skip_batch else dims))
+
+
+def _run_on(layer, args, run_kwargs, size, batch):
+    def concrete(x):
+        return _concrete(x, layer, size, batch) if isinstance(x, KerasTensor) else x
+
+    concrete_args = nest.map_structure(concrete, args)
+    concrete_kwargs = {k: nest.map_structure(concrete, v) for k, v in run_kwargs.items()}
+    return layer(*concrete_args, **concrete_kwargs)
 
 
 def symbolic_call(layer, args, kwargs):
-    """Calls `layer` on KerasTensors: builds it, infers outputs, records a Node."""
+    """Calls `layer` on KerasTensors: builds it, infers outputs, records a Node.
+
+    The layer runs on zeros. Unknown non-batch dimensions (a `keras.Input(shape=(None, 10))`)
+    are probed with two sizes, so an output dimension that follows them stays None; the
+    batch dimension of a layer's output follows its input's (a keras.ops operation, which
+    may reduce over the batch, probes it too).
+    """
     kwargs = dict(kwargs)  # as the user wrote the call: the node replays exactly these
     run_kwargs = dict(kwargs)
     if layer._call_takes_training:
@@ -82,19 +119,19 @@ def symbolic_call(layer, args, kwargs):
         layer._build_with_scope(shapes)
         if layer.input_spec is not None and layer.input_spec is not spec:
             assert_input_compatibility(layer.input_spec, first, layer.name)
-    concrete_args = nest.map_structure(
-        lambda x: _concrete(x, layer) if isinstance(x, KerasTensor) else x, args
-    )
-    concrete_kwargs = {
-        k: nest.map_structure(
-            lambda x: _concrete(x, layer) if isinstance(x, KerasTensor) else x, v
-        )
-        for k, v in run_kwargs.items()
-    }
-    out = layer(*concrete_args, **concrete_kwargs)
-    batch_unknown = any(
-        isinstance(x, KerasTensor) and x.shape.rank and x.shape[0] is None
-        for x in nest.flatten((args, kwargs))
+    symbolic_inputs = [x for x in nest.flatten((args, kwargs)) if isinstance(x, KerasTensor)]
+    is_operation = getattr(layer, "_is_operation", False)
+    probe = any(_has_unknown(x, skip_batch=not is_operation) for x in symbolic_inputs)
+    if probe:
+        small, large = _PROBE_SIZES
+        out = _run_on(layer, args, run_kwargs, small, small if is_operation else 1)
+        other = nest.flatten(_run_on(layer, args, run_kwargs, large, large if is_operation
+                                     else 1))  # fmt: skip
+    else:
+        out = _run_on(layer, args, run_kwargs, 1, 1)
+        other = None
+    batch_unknown = not is_operation and any(
+        x.shape.rank and x.shape[0] is None for x in symbolic_inputs
     )
     node_index = len(layer._inbound_nodes)
 
@@ -102,16 +139,20 @@ def symbolic_call(layer, args, kwargs):
     symbolic = []
     for i, t in enumerate(flat):
         shape = list(t.shape.as_list())
+        if other is not None:
+            shape = [d if d == e else None for d, e in zip(shape, other[i].shape.as_list())]
         if batch_unknown and shape:
             shape[0] = None
-        symbolic.append(
-            KerasTensor(
-                shape,
-                t.dtype,
-                name=f"{layer.name}_{i}" if i else layer.name,
-                history=(layer, node_index, i),
-            )
+        kt = KerasTensor(
+            shape,
+            t.dtype,
+            name=f"{layer.name}_{i}" if i else layer.name,
+            history=(layer, node_index, i),
         )
+        mask = getattr(t, "_keras_mask", None)
+        if mask is not None:
+            kt._keras_mask = KerasTensor(shape[: mask.shape.rank], "bool")
+        symbolic.append(kt)
     outputs = nest.pack_sequence_as(out, symbolic)
     layer._inbound_nodes.append(Node(layer, args, kwargs, outputs))
     return outputs

@@ -42,6 +42,8 @@ class TimeDistributed(Wrapper):
     which gives Keras' numbers for every layer that treats batch rows independently.
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def _child_shape(self, input_shape):
         if len(input_shape) < 3:
             raise ValueError(
@@ -84,6 +86,8 @@ class Bidirectional(Wrapper):
     The forward and backward layers are rebuilt from `layer`'s config, as in Keras, and
     named "forward_<name>" and "backward_<name>".
     """
+
+    _passes_masks = True  # Keras: supports_masking = True
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
@@ -181,6 +185,22 @@ class Bidirectional(Wrapper):
         if self.return_state:
             return output + states if mode is None else (output,) + states
         return output
+
+    def compute_mask(self, _, mask):
+        """Keras' rule: the sequence mask for returned sequences (one per output with
+        merge_mode=None), None for last outputs and states."""
+        if isinstance(mask, list):
+            mask = mask[0]
+        if self.return_sequences:
+            output_mask = (mask, mask) if not self.merge_mode else mask
+        else:
+            output_mask = (None, None) if not self.merge_mode else None
+        if self.return_state:
+            states = [None] * (len(self.forward_layer.state_size) * 2)
+            if isinstance(output_mask, tuple):
+                return list(output_mask) + states
+            return [output_mask] + states
+        return output_mask
 
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         shape = self.forward_layer.compute_output_shape(sequences_shape)

@@ -13,6 +13,7 @@ from ...ops import math as math_ops
 from ...ops import reduce as reduce_ops
 from ...ops.shape_generic import _reduced_count
 from .. import backend
+from ..tagged import with_mask
 
 # ---- dtypes, shapes and masks ------------------------------------------------------------------
 
@@ -107,17 +108,8 @@ def _check_broadcast(name, y_true, y_pred):
             ) from None
 
 
-class _MaskedTensor(Tensor):
-    """A Tensor carrying the Keras mask of its entries (Keras' `set_keras_mask`); it shares
-    the id of the tensor it was made from, so tapes see the same value."""
-
-    __slots__ = ("_keras_mask",)
-
-
 def _with_mask(t: Tensor, mask) -> Tensor:
-    out = _MaskedTensor.__new__(_MaskedTensor)
-    out._value, out._id, out._keras_mask = t._value, t._id, mask
-    return out
+    return with_mask(t, mask)
 
 
 def _mask_of(x):

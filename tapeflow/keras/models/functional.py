@@ -68,19 +68,37 @@ class Functional(Model):
 
     @property
     def layers(self) -> list:
-        return list(self._functional_layers)
+        """The layers of the graph in Keras' order (by depth from the inputs; keras.ops calls
+        are nodes of the graph, not layers, as in Keras)."""
+        ordered = self.__dict__.get("_ordered_layers")
+        if ordered is None:
+            from .summary import _functional_layout
+
+            ordered = [x for x in _functional_layout(self)[0]
+                       if not getattr(x, "_is_operation", False)]  # fmt: skip
+            object.__setattr__(self, "_ordered_layers", ordered)
+        return list(ordered)
 
     def _direct_sublayers(self) -> list:
-        return [layer for layer in self._functional_layers if not isinstance(layer, InputLayer)]
+        # In `layers` order, so `weights` come in Keras' order.
+        return [layer for layer in self.layers if not isinstance(layer, InputLayer)]
 
     def _convert_inputs(self, inputs):
         # Each input is converted to its own Input's dtype in `call` (as Keras does), not
         # cast to the model's dtype here: an int or float64 Input keeps its values.
         return inputs
 
+    def compute_mask(self, inputs, mask=None):
+        return None  # the outputs carry the masks their layers gave them
+
     def call(self, inputs, training=None, mask=None):
         values = {}
-        for kt, value in zip(self.inputs, _flat_inputs(self, inputs), strict=True):
+        flat_masks = [None] * len(self.inputs) if mask is None else nest.flatten(mask)
+        for kt, value, m in zip(self.inputs, _flat_inputs(self, inputs), flat_masks, strict=True):
+            if m is not None:  # an explicit mask applies to the inputs, as in Keras
+                from ..tagged import with_mask
+
+                value = with_mask(value, m)
             values[id(kt)] = value
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):

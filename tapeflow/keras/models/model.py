@@ -147,21 +147,23 @@ class Model(Trainer, Layer):
         return cls(**config)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Saves the model as a `.keras` archive (see `keras.saving.save_model`)."""
+        """Saves the model as a `.keras` archive, or a legacy HDF5 file for a `.h5` path (see
+        `keras.saving.save_model`)."""
         from ..saving.saving_lib import save_model
 
         return save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Saves the weights (not the optimizer state) to `filepath`, which must end in
-        ".weights.h5". tapeflow writes its own safe tensor format under that name, not HDF5:
-        the file is for tapeflow's `load_weights`, not for h5py or Keras."""
+        ".weights.h5": HDF5 in Keras 3's layout (tapeflow's own tensor format, with a
+        warning, when h5py is missing)."""
         from ..saving import save_weights
 
         save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
-        """Loads weights from a ".weights.h5" file written by `save_weights` or from a
+        """Loads weights from a ".weights.h5" file written by `save_weights`, a legacy ".h5"
+        file (by position, or by layer name with `by_name=True`), or from a
         ".keras" archive. Names and shapes are all checked before any weight changes; with
         `skip_mismatch`, layers that do not fit are skipped with a warning."""
         from ..saving import load_weights

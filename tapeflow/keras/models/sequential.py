@@ -64,6 +64,9 @@ class Sequential(Model):
             self.build(shape)
 
     def build(self, input_shape=None):
+        """Builds every layer for `input_shape` by calling them on a `keras.Input` of it (one
+        is created when the model has none), which makes the graph Keras 3 keeps: the
+        model's `inputs`/`outputs` and each layer's `input`/`output`."""
         if input_shape is None:
             input_shape = self._declared_batch_shape()
         if input_shape is None:
@@ -73,20 +76,52 @@ class Sequential(Model):
             )
         from ...core.module import name_scope
 
+        self._forget_graph()
         # The Input's dtype (a string Input feeds lookups), else the model's.
         dtype = self._input_layer.dtype if self._input_layer is not None else self._dtype
-        x = KerasTensor(tuple(input_shape), dtype)
+        if self._input_layer is None or tuple(self._input_layer.batch_shape) != tuple(input_shape):
+            self._graph_input_layer = InputLayer(batch_shape=tuple(input_shape), dtype=dtype)
+        else:
+            self._graph_input_layer = self._input_layer
+        x = self._graph_input_layer.output
+        inputs = x
         with name_scope(self._name):
             for layer in self._stack:
                 x = symbolic_call(layer, (x,), {})
-                layer._inbound_nodes.pop()  # shape inference, not a graph to keep
+                self._graph_nodes.append(layer._inbound_nodes[-1])
                 layer._summary_output_shape = tuple(x.shape.as_list())
+        self._graph = (inputs, x)
         self._output_shape = tuple(x.shape.as_list())
         self._built_input_shape = tuple(input_shape)
         self.built = True
 
+    def _forget_graph(self):
+        """Removes the nodes an earlier build added to the layers (a rebuild after add/pop)."""
+        for node in getattr(self, "_graph_nodes", ()):
+            if node in node.layer._inbound_nodes:
+                node.layer._inbound_nodes.remove(node)
+        self._graph_nodes = []
+        self._graph = None
+
+    def _graph_or_raise(self, what):
+        graph = getattr(self, "_graph", None)
+        if graph is None:
+            raise AttributeError(
+                f"Sequential model '{self.name}' has no defined {what} yet: give it a "
+                "keras.Input (or input_shape) or call it on data first."
+            )
+        return graph
+
+    @property
+    def inputs(self):
+        return [self._graph_or_raise("inputs")[0]]
+
+    @property
+    def outputs(self):
+        return [self._graph_or_raise("outputs")[1]]
+
     def _build_from(self, inputs):
-        self.build((None,) + tuple(inputs.shape)[1:])
+        self.build(tuple(inputs.shape))  # Keras keeps the batch size of the first data
 
     @property
     def input_shape(self):
@@ -96,8 +131,15 @@ class Sequential(Model):
     def output_shape(self):
         return getattr(self, "_output_shape", None)
 
+    def compute_mask(self, inputs, mask=None):
+        return None  # the outputs carry the masks their layers gave them
+
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if mask is not None:  # an explicit mask applies to the inputs, as in Keras
+            from ..tagged import with_mask
+
+            x = with_mask(x, mask)
         for layer in self._stack:
             x = layer(x, training=training)
         return x

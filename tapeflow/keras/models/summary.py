@@ -278,7 +278,9 @@ def _functional_layout(model):
     )
     if chain:  # a layer called twice in the graph is no chain either
         chain = all(
-            sum(id(node) in done for node in layer._inbound_nodes) <= 1 for layer in model.layers
+            sum(id(node) in done for node in layer._inbound_nodes) <= 1
+            for layer in layers.values()
+            if not getattr(layer, "_is_operation", False)
         )
     return ordered, chain, set(node_depth)
 

@@ -412,6 +412,7 @@ class Trainer:
             val_x, val_y, val_sample_weight = data_adapter.unpack_x_y_sample_weight(
                 validation_data
             )
+        epochs = _capped_epochs(epochs)
         epoch_iterator = data_adapter.EpochIterator(
             x,
             y,
@@ -759,3 +760,14 @@ def _takes_training(fn) -> bool:
         known = "training" in inspect.signature(fn).parameters
         _TAKES_TRAINING[fn] = known
     return known
+
+
+def _capped_epochs(epochs):
+    """`epochs`, at most keras.config.max_epochs() (a cap for debugging runs)."""
+    from ..config import max_epochs
+
+    limit = max_epochs()
+    if limit and limit < epochs:
+        warnings.warn(f"Limiting epochs to {limit}", stacklevel=3)
+        return limit
+    return epochs

@@ -85,7 +85,10 @@ class SlotStore:
         slots = self._slots.setdefault(reference_variable._id, {})
         if name in slots:
             return slots[name]
-        base = str(reference_variable.name).replace("/", "_").replace(":", "_")
+        if _is_keras_variable(reference_variable):  # Keras 3.15 names the slot by path
+            base = reference_variable.path.replace("/", "_")
+        else:
+            base = str(reference_variable.name).replace("/", "_").replace(":", "_")
         slot = self.add_variable(
             reference_variable.shape,
             initializer=initializer,
@@ -127,3 +130,9 @@ class SlotStore:
             slot.assign(value_array)
         else:
             self._deferred_slot_values.setdefault(variable._id, {})[slot_name] = value_array
+
+
+def _is_keras_variable(variable) -> bool:
+    from ..layers.layer import KerasVariable
+
+    return isinstance(variable, KerasVariable)

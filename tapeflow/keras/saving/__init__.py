@@ -2,8 +2,9 @@
 
 `model.save("m.keras")` / `load_model` keep the architecture, weights, compile config and
 optimizer state; `model.save_weights("m.weights.h5")` / `load_weights` keep the weights only.
-Both use tapeflow's safe tensor format (no pickle, checksummed against corruption, written
-atomically), so tapeflow and Keras files are not interchangeable; configs are Keras 3's JSON.
+Both are Keras 3's layout (HDF5 through h5py; tapeflow's own tensor format without it), and
+`model.save("m.h5")` / `load_model("m.h5")` / `load_weights("m.h5")` Keras' legacy HDF5 model
+file (`legacy_h5`); configs are Keras 3's JSON.
 Loading builds only registered or built-in classes and functions (`builtin_objects`), never
 imports a module a file names, and loads a saved lambda only with `safe_mode=False`.
 """
@@ -32,11 +33,24 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs):
-    """`model.load_weights(filepath)`: from a ".weights.h5" file or a ".keras" archive."""
+    """`model.load_weights(filepath)`: from a ".weights.h5" file, a ".keras" archive, or a
+    legacy ".h5"/".hdf5" file (by position, or by layer name with `by_name=True`)."""
+    import os
+
+    from . import legacy_h5
     from .weights import load_weights as _load
 
+    by_name = kwargs.pop("by_name", None)
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    path = os.fspath(filepath)
+    if legacy_h5.is_legacy_h5_path(path):
+        legacy_h5.load_weights(model, path, skip_mismatch=skip_mismatch, by_name=by_name)
+        return
+    if by_name is not None:
+        raise ValueError(
+            f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {path}"
+        )
     _load(model, filepath, skip_mismatch=skip_mismatch)
 
 

@@ -26,7 +26,9 @@ def input_specs(model, name=None) -> list:
     except (AttributeError, ValueError):
         pass
     if inputs:
-        return [TensorSpec(x.shape, x.dtype, name=name or x.name) for x in inputs]
+        return [
+            TensorSpec((None,) + tuple(x.shape)[1:], x.dtype, name=name or x.name) for x in inputs
+        ]
     config = get_build_config(model) or {}
     shape = config.get("input_shape")
     if shape is None:

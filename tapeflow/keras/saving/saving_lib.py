@@ -1,5 +1,6 @@
 """`save_model`, `load_model`, `model_from_json`: whole models in `.keras` archives.
 
+`.h5`/`.hdf5` paths go to the legacy HDF5 format (`legacy_h5`), as in Keras 3.
 `save_model` writes the archive (`archive`): architecture, weights, compile config and the
 optimizer's state. `load_model` rebuilds the model from the config, classes and functions
 coming only from the registries (`deserialization`), while `load_budget` keeps the weights it
@@ -18,7 +19,7 @@ from ...core import distribution
 from ...io import safe_json
 from ...io.h5_reader import h5py_available
 from ...io.h5_writer import h5_bytes
-from . import load_budget
+from . import legacy_h5, load_budget
 from . import weights as weights_lib
 from .archive import Archive, write_archive
 from .deserialization import deserialize_keras_object
@@ -27,34 +28,48 @@ from .serialization import serialize_keras_object
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
-    """Saves `model` as a `.keras` archive: architecture, weights, compile config and the
-    optimizer's state (when `model.optimizer` is set).
+    """Saves `model` as a `.keras` archive (or, for a `.h5`/`.hdf5` path, Keras' legacy HDF5
+    file, with Keras' warning): architecture, weights, compile config and the optimizer's
+    state (when `model.optimizer` is set).
 
     Raises:
         ValueError: `filepath` does not end in ".keras", or unsupported arguments.
         NotImplementedError: a layer or model that does not implement `get_config()`.
     """
     include_optimizer = kwargs.pop("include_optimizer", True)
-    if kwargs.pop("save_format", None):
-        raise ValueError(
-            "The `save_format` argument is deprecated in Keras 3. Please remove this "
-            "argument and pass a file path with a `.keras` extension."
+    save_format = kwargs.pop("save_format", None)
+    filepath = os.fspath(filepath)
+    hdf5 = filepath.endswith((".h5", ".hdf5"))
+    if save_format:
+        if not (hdf5 or filepath.endswith(".keras")):
+            raise ValueError(
+                "The `save_format` argument is deprecated in Keras 3. Please remove this "
+                "argument and pass a file path with either `.keras` or `.h5` extension."
+                f"Received: save_format={save_format}"
+            )
+        legacy_h5.log.warning(
+            "The `save_format` argument is deprecated in Keras 3. We recommend removing this "
+            "argument as it can be inferred from the file path. "
+            f"Received: save_format={save_format}"
         )
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
-    filepath = os.fspath(filepath)
+    if hdf5:
+        legacy_h5.log.warning(legacy_h5.SAVE_WARNING)
     if zipped is False:
         raise ValueError("tapeflow writes zipped `.keras` archives only (zipped=False)")
-    if not filepath.endswith(".keras"):
-        hdf5 = filepath.endswith((".h5", ".hdf5"))
+    if not filepath.endswith(".keras") and not hdf5:
         raise ValueError(
-            "Invalid filepath extension for saving. Please add a `.keras` extension for the "
-            "native Keras format"
-            + (" (tapeflow cannot write legacy HDF5 files)" if hdf5 else "")
-            + f". Received: filepath={filepath}."
+            "Invalid filepath extension for saving. Please add either a `.keras` extension "
+            "for the native Keras format (recommended) or a `.h5` extension. Use "
+            "`model.export(filepath)` if you want to export a SavedModel for use with "
+            f"TFLite/TFServing/etc. Received: filepath={filepath}."
         )
     if not distribution.is_chief_writer():
         return  # a multi-worker job: the chief writes the path every worker names
+    if hdf5:
+        legacy_h5.save_model_to_hdf5(model, filepath, overwrite, include_optimizer)
+        return
     if (
         not overwrite
         and os.path.exists(filepath)
@@ -84,11 +99,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):  # 
     if not filepath.endswith(".keras") and not (
         os.path.isfile(filepath) and zipfile.is_zipfile(filepath)
     ):
-        hdf5 = filepath.endswith((".h5", ".hdf5"))
+        if filepath.endswith((".h5", ".hdf5")):
+            return legacy_h5.load_model_from_hdf5(
+                filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode
+            )
         raise ValueError(
             f"File format not supported: filepath={filepath}. tapeflow loads `.keras` "
-            f"archives written by `model.save()`"
-            + (" and cannot read legacy HDF5 model files." if hdf5 else ".")
+            f"archives written by `model.save()` and legacy H5 format files (`.h5` extension)."
         )
     with Archive(filepath) as archive:
         config = dict(archive.config)

@@ -387,6 +387,12 @@ class EpochIterator:
         class_weight=None,
         steps_per_execution=1,
     ):
+        from ..config import max_steps_per_epoch
+
+        limit = max_steps_per_epoch()  # keras.config's cap for debugging runs
+        if limit and (not steps_per_epoch or limit < steps_per_epoch):
+            warnings.warn(f"Limiting steps_per_epoch to {limit}", stacklevel=2)
+            steps_per_epoch = limit
         self.steps_per_epoch = steps_per_epoch
         self.steps_per_execution = max(int(steps_per_execution or 1), 1)
         self.data_adapter = get_data_adapter(

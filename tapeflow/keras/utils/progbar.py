@@ -7,6 +7,7 @@ values are turned into floats only when a line is drawn.
 
 from __future__ import annotations
 
+import logging
 import math
 import sys
 import time
@@ -216,5 +217,11 @@ class Progbar:
 
 
 def _write(message: str):
+    from ..config import is_interactive_logging_enabled
+
+    if not is_interactive_logging_enabled():  # keras.config.disable_interactive_logging()
+        if message.strip():
+            logging.getLogger("keras").info(message.strip("\r\n"))
+        return
     sys.stdout.write(message)
     sys.stdout.flush()

@@ -19,3 +19,6 @@ def set_random_seed(seed: int):
     random.seed(seed)
     np.random.seed(seed)
     set_seed(seed)
+    from ..random import reset_global_seed_generator
+
+    reset_global_seed_generator()

@@ -122,6 +122,8 @@ def saturate_cast(images, dtype):
 class Rescaling(Layer):
     """`inputs * scale + offset` (scale and offset may be per-channel arrays)."""
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         for what, value in (("scale", scale), ("offset", offset)):

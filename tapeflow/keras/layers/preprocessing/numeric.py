@@ -35,6 +35,8 @@ class Normalization(Layer):
     `mean` and `variance` are given, or learnt by `adapt(data)` over every axis but `axis`.
     """
 
+    _passes_masks = True  # Keras: supports_masking = True
+
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
         if axis is None:
