@@ -6,82 +6,25 @@ Keras' guide "Customizing what happens in fit() with TensorFlow").
 
 import json
 import pathlib
+import sys
 
 import numpy as np
 
 import tapeflow as tf
 from tapeflow import keras
 
-GOLDEN = json.loads(
-    (pathlib.Path(__file__).parent.parent / "golden" / "keras_custom_steps.json").read_text()
-)
+GOLDEN_DIR = pathlib.Path(__file__).parent.parent / "golden"
+sys.path.insert(0, str(GOLDEN_DIR))
+import keras_custom_steps_models as models  # noqa: E402
+
+GOLDEN = json.loads((GOLDEN_DIR / "keras_custom_steps.json").read_text())
 
 
-class CompiledLossModel(keras.Model):
-    def train_step(self, data):
-        if len(data) == 3:
-            x, y, sample_weight = data
-        else:
-            sample_weight = None
-            x, y = data
-        with tf.GradientTape() as tape:
-            y_pred = self(x, training=True)
-            loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
-        gradients = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss)
-            else:
-                metric.update_state(y, y_pred, sample_weight=sample_weight)
-        return {m.name: m.result() for m in self.metrics}
-
-    def test_step(self, data):
-        x, y = data
-        y_pred = self(x, training=False)
-        loss = self.compute_loss(y=y, y_pred=y_pred)
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss)
-            else:
-                metric.update_state(y, y_pred)
-        return {m.name: m.result() for m in self.metrics}
-
-    def predict_step(self, data):
-        x = data[0] if isinstance(data, tuple) else data
-        return {"scaled": self(x, training=False) * 10.0}
-
-
-class OwnMetricsModel(keras.Model):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.mae_metric = keras.metrics.MeanAbsoluteError(name="mae")
-        self.loss_fn = keras.losses.MeanSquaredError()
-
-    def train_step(self, data):
-        x, y = data
-        with tf.GradientTape() as tape:
-            y_pred = self(x, training=True)
-            loss = self.loss_fn(y, y_pred)
-        gradients = tape.gradient(loss, self.trainable_variables)
-        self.optimizer.apply(gradients, self.trainable_variables)
-        self.loss_tracker.update_state(loss)
-        self.mae_metric.update_state(y, y_pred)
-        return {"loss": self.loss_tracker.result(), "mae": self.mae_metric.result()}
-
-    @property
-    def metrics(self):
-        return [self.loss_tracker, self.mae_metric]
+CompiledLossModel, OwnMetricsModel = models.model_classes(tf, keras)
 
 
 def _build(cls):
-    inputs = keras.Input(shape=(5,))
-    hidden = keras.layers.Dense(4, activation="relu", name="hidden")(inputs)
-    outputs = keras.layers.Dense(1, name="out")(hidden)
-    model = cls(inputs, outputs)
-    model.set_weights([np.array(w, np.float32) for w in GOLDEN["init"]])
-    return model
+    return models.build(keras, cls, [np.array(w, np.float32) for w in GOLDEN["init"]])
 
 
 def _data():
