@@ -23,6 +23,7 @@ eagerly; prints in that stretch are held back until its last guard has passed.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -427,6 +428,7 @@ def _emit_native(em, n, var_names):
     from .native.runtime import own
 
     em.ns["_own"] = own
+    em.ns["_rc"] = sys.getrefcount
     fn = em.const(call.fn, "N")
     scalars = {}
     for key, update in call.updates.items():
@@ -435,13 +437,22 @@ def _emit_native(em, n, var_names):
         em.emit(f"{local} = {u}.scalars()")
         em.emit(f"if {local} is None:")
         em.emit("    raise GuardFailure(-1)")
-    args = []
+    args, handed = [], []
     for kind, what in call.params:
         if kind == "value":
             args.append(em.name[what])
+        elif kind == "var" and what in call.written:
+            # runtime.own inline: the array is handed over only when nothing else holds it
+            # (its slot, this local and getrefcount's argument) and it is C-contiguous,
+            # aligned and writeable (`flags.carray`).
+            var, local = var_names[what], em.fresh("w")
+            em.emit(f"{local} = {var}._value")
+            em.emit(f"if _rc({local}) > 3 or not {local}.flags.carray:")
+            em.emit(f"    {local} = _own({var})")
+            args.append(local)
+            handed.append(local)
         elif kind == "var":
-            var = var_names[what]
-            args.append(f"_own({var})" if what in call.written else f"{var}._value")
+            args.append(f"{var_names[what]}._value")
         else:
             args.append(scalars[what])
     outs = []
@@ -451,6 +462,8 @@ def _emit_native(em, n, var_names):
         outs.append(local)
     text = f"{fn}({', '.join(args)})"
     em.emit(f"{', '.join(outs)}, = {text}" if outs else text)
+    if handed:  # the variables hold their arrays alone again
+        em.emit(f"del {', '.join(handed)}")
     for key in call.updates:
         em.emit(f"{em.const(call.updates[key], 'U')}.finish()")
 

@@ -124,6 +124,31 @@ def test_changed_optimizer_settings_retrace_instead_of_running_stale_code():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    "name, attr", [("SGD-momentum", "momentum"), ("Adam", "beta_1"), ("RMSprop", "rho")]
+)
+def test_hyperparameters_changed_between_calls_reach_the_kernel(name, attr):
+    # The step's kernel scalars are reused while nothing they depend on changes: a new
+    # learning rate or beta/rho/momentum must give new scalars, as eager would use.
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.standard_normal((16, 5)).astype("float32"))
+    y = tf.constant(rng.standard_normal((16, 2)).astype("float32"))
+    runs = []
+    for jit in (False, True):
+        optimizer = OPTIMIZERS[name]()
+        model, step = _dense_step(optimizer, jit, rng)
+        step(x, y)
+        step(x, y)
+        optimizer.learning_rate = 0.5 * float(optimizer.learning_rate)
+        step(x, y)
+        setattr(optimizer, attr, 0.5)
+        step(x, y)
+        step(x, y)
+        runs.append([v.numpy() for v in model.variables])
+    for a, b in zip(*runs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_a_read_kept_outside_sees_no_later_write():
     v = tf.Variable(np.arange(4, dtype="float32"))
 

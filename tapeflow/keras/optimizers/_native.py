@@ -55,7 +55,7 @@ class NativeUpdate:
             o.use_ema,
             o.gradient_accumulation_steps,
             o.loss_scale_factor,
-            tuple(v.constraint is None for v in self.variables),
+            any([v.constraint is not None for v in self.variables]),
         )
 
     def describe(self, grad_arrays):
@@ -65,7 +65,7 @@ class NativeUpdate:
         if not _plain(o) or len(grad_arrays) != len(self.variables):
             return None
         settings = self._settings()
-        if any(s not in (None, 0, False) for s in settings[:-1]) or not all(settings[-1]):
+        if any(s not in (None, 0, False) for s in settings):
             return None
         dtype = self.variables[0]._value.dtype
         for v, g in zip(self.variables, grad_arrays):
@@ -81,8 +81,25 @@ class NativeUpdate:
         call = self._capture()
         if call is None:
             return None
-        kernel, arrays, _, flags = call
+        kernel, arrays, scalars, flags = call
         self._layout = (kernel, arrays, flags)
+        # Scalars that do not move with the iteration (SGD, RMSprop...) are reused while the
+        # learning rate stays; Adam's bias corrections change every step.
+        saved = o._current_iteration
+        o._current_iteration = saved + 1
+        try:
+            again = self._capture()
+        finally:
+            o._current_iteration = saved
+        self._by_iteration = again is None or again[2] != scalars
+        self._key = self._params = None
+        # The hyperparameters update_step may read (beta_1, rho, epsilon...): numbers held
+        # on the optimizer; a change recomputes the scalars.
+        self._numbers = [
+            k
+            for k, v in vars(o).items()
+            if type(v) in (float, int, bool) and k != "_current_iteration"
+        ]
         out = []
         for v in self.variables:
             slots = o._slots.get(v._id, {})
@@ -129,11 +146,18 @@ class NativeUpdate:
         if self._settings() != self._traced_settings or not _plain(o):
             return None
         threads.follow_load()
-        o._current_iteration = int(o._iterations._value)
+        o._current_iteration = iteration = int(o._iterations._value)
+        lr = o._learning_rate_value()
+        numbers = o.__dict__
+        step = iteration if self._by_iteration else 0
+        key = (lr, step, *[numbers.get(k) for k in self._numbers])
+        if key == self._key:
+            return self._params
         call = self._capture()
         if call is None or (call[0], call[1], call[3]) != self._layout:
             return None
-        return np.array(call[2], dtype=self._dtype)
+        self._key, self._params = key, np.array(call[2], dtype=self._dtype)
+        return self._params
 
     def finish(self):
         G.inplace(self.optimizer._iterations)[...] += 1
