@@ -36,7 +36,7 @@ def _core_table() -> dict:
     from .function import (
         autograph,
         functions_run_eagerly,
-        native,
+        jit_config,
         py_func,
         run_functions_eagerly,
         scopes,
@@ -76,7 +76,7 @@ def _core_table() -> dict:
             "enable_op_determinism": device.enable_op_determinism,
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
-        "config.optimizer": {n: getattr(native, n) for n in native.OPTIMIZER_CONFIG},
+        "config.optimizer": {n: getattr(jit_config, n) for n in jit_config.OPTIMIZER_CONFIG},
         "autograph": {n: getattr(autograph, n) for n in ("to_code", "to_graph", "set_verbosity")},
         "autograph.experimental": {"do_not_convert": autograph.do_not_convert},
         "types.experimental": {
