@@ -149,6 +149,26 @@ def test_hyperparameters_changed_between_calls_reach_the_kernel(name, attr):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+def test_an_update_path_changed_after_the_trace_is_not_skipped():
+    class FrozenLater(tf.keras.optimizers.SGD):
+        pass
+
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.standard_normal((16, 5)).astype("float32"))
+    y = tf.constant(rng.standard_normal((16, 2)).astype("float32"))
+    optimizer = FrozenLater(0.05)
+    model, step = _dense_step(optimizer, True, rng)
+    step(x, y)
+    step(x, y)
+    FrozenLater.update_step = lambda self, gradient, variable, learning_rate: None
+    before = [v.numpy() for v in model.variables]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        step(x, y)
+    for a, b in zip(before, model.variables):
+        np.testing.assert_array_equal(a, b.numpy())  # the new update_step ran: no change
+
+
 def test_a_read_kept_outside_sees_no_later_write():
     v = tf.Variable(np.arange(4, dtype="float32"))
 

@@ -20,7 +20,18 @@ import numpy as np
 
 from ...backend import threads, updates
 from . import _flat
-from . import _gradients as G
+
+
+def _update_path(cls) -> tuple:
+    """The methods of `cls` an update runs through: compared on every call (a tuple of
+    class attributes), so a class whose path changes after the trace is noticed."""
+    return (
+        cls.update_step,
+        cls._backend_update_step,
+        cls._backend_apply_gradients,
+        cls._apply_now,
+        cls._update,
+    )
 
 
 def _plain(optimizer) -> bool:
@@ -29,10 +40,7 @@ def _plain(optimizer) -> bool:
     cls = type(optimizer)
     return (
         getattr(cls.update_step, "elementwise", False)
-        and cls._backend_update_step is Optimizer._backend_update_step
-        and cls._backend_apply_gradients is Optimizer._backend_apply_gradients
-        and cls._apply_now is Optimizer._apply_now
-        and cls._update is Optimizer._update
+        and _update_path(cls)[1:] == (_update_path(Optimizer)[1:])
     )
 
 
@@ -75,6 +83,7 @@ class NativeUpdate:
                 return None
         self._dtype = dtype
         self._traced_settings = settings
+        self._traced_path = _update_path(type(o))
         self._stand_in = _flat._FlatState(np.zeros(1, dtype))
         names = sorted(set(o._slots.get(self.variables[0]._id, {})))
         o._slots[self._stand_in._id] = {n: _flat._FlatState(np.zeros(1, dtype)) for n in names}
@@ -143,10 +152,10 @@ class NativeUpdate:
         changed since the trace (the compiled step must not run). Sets the iteration as
         `apply` does; `finish` counts the step."""
         o = self.optimizer
-        if self._settings() != self._traced_settings or not _plain(o):
+        if self._settings() != self._traced_settings or _update_path(type(o)) != self._traced_path:
             return None
         threads.follow_load()
-        o._current_iteration = iteration = int(o._iterations._value)
+        o._current_iteration = self._iteration = iteration = int(o._iterations._value)
         lr = o._learning_rate_value()
         numbers = o.__dict__
         step = iteration if self._by_iteration else 0
@@ -160,4 +169,7 @@ class NativeUpdate:
         return self._params
 
     def finish(self):
-        G.inplace(self.optimizer._iterations)[...] += 1
+        """Counts the step, as `apply` does (a new array: whatever held the old one keeps
+        its value, as copy-on-write asks)."""
+        counter = self.optimizer._iterations
+        counter._value = np.array(self._iteration + 1, dtype=counter._value.dtype)
