@@ -66,10 +66,7 @@ def build(framework: str, module, mode: str, w: workloads.Workload) -> timing.St
 
         if mode in ("function", "jit") and not hasattr(module, "function"):
             raise NotImplementedError("n/a (tf.function not available)")
-        step = impl_tfapi.build(module, w, compiled=mode != "eager", jit_compile=mode == "jit")
-        if framework == "tapeflow" and mode == "jit":
-            step.note = "jit_compile=True runs the tf.function plan until it is lowered"
-        return step
+        return impl_tfapi.build(module, w, compiled=mode != "eager", jit_compile=mode == "jit")
     if framework == "torch":
         from . import impl_torch
 

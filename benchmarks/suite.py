@@ -197,11 +197,14 @@ def run_suite(
     settle: float = SETTLE_SECONDS,
     load: int = 0,
     load_settle: float = LOAD_SETTLE_SECONDS,
+    compile_time: bool = True,
 ) -> dict:
     """Runs the suite and returns every measurement as a JSON-able dict.
 
     With `load` > 0, after the idle rounds the same number of rounds runs again while `load`
-    busy processes compete for the CPUs (started `load_settle` seconds before)."""
+    busy processes compete for the CPUs (started `load_settle` seconds before). With
+    `compile_time`, the first step of tapeflow's jit_compile is timed in fresh processes,
+    cold and warm from the disk cache (`jit_compile.py`)."""
     started = time.time()
     result = {
         "workloads": list(names),
@@ -228,8 +231,11 @@ def run_suite(
         try:
             for framework in (f for f in frameworks if f not in missing):
                 log(f"starting {framework} ...")
+                env = worker_env(threads, framework)
+                if framework == "tapeflow":  # jit_compile's first step compiles: a cold cache
+                    env["TAPEFLOW_JIT_CACHE"] = str(Path(tmp) / "jit-cache")
                 with open(Path(tmp) / f"{framework}.log", "w") as worker_log:
-                    p = _Process(framework, worker_log, worker_env(threads, framework), nice)
+                    p = _Process(framework, worker_log, env, nice)
                 if "error" in p.hello:
                     result["frameworks"][framework] = {"status": p.hello["error"]}
                     p.close()
@@ -261,6 +267,11 @@ def run_suite(
             logs = {p.name: p.read_text()[-4000:] for p in Path(tmp).glob("*.log")}
     result["worker_log_tails"] = {k: v for k, v in logs.items() if "Traceback" in v}
     result["loadavg_end"] = _loadavg()
+    if compile_time and "tapeflow" in processes:
+        from . import jit_compile
+
+        env = worker_env(threads, "tapeflow")
+        result["jit_compile"] = jit_compile.measure(names, env, tiny=tiny, log=log)
     if import_repeat:
         log("timing imports ...")
         for framework in ("numpy", *(f for f in frameworks if f != "numpy")):
@@ -343,6 +354,11 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--out", default=str(RESULTS), help="folder for latest.{md,json,png}")
     parser.add_argument("--no-chart", action="store_true", help="skip the PNG bar chart")
+    parser.add_argument(
+        "--no-compile-time",
+        action="store_true",
+        help="skip timing jit_compile's first step in fresh processes (cold and warm cache)",
+    )
     args = parser.parse_args(argv)
 
     names = [n.strip().upper() for n in args.workloads.split(",") if n.strip()]
@@ -372,6 +388,7 @@ def main(argv=None) -> int:
         settle=args.settle,
         load=args.load,
         load_settle=args.load_settle,
+        compile_time=not args.no_compile_time,
     )
     result["command"] = "python -m benchmarks " + " ".join(
         argv if argv is not None else sys.argv[1:]

@@ -33,7 +33,14 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
-    from .function import autograph, functions_run_eagerly, py_func, run_functions_eagerly, scopes
+    from .function import (
+        autograph,
+        functions_run_eagerly,
+        jit_config,
+        py_func,
+        run_functions_eagerly,
+        scopes,
+    )
     from .function import signature as function_signature
     from .testing.compute_gradient import compute_gradient
 
@@ -69,6 +76,7 @@ def _core_table() -> dict:
             "enable_op_determinism": device.enable_op_determinism,
         },
         "config.threading": {n: getattr(threads, n) for n in threads.CONFIG_THREADING},
+        "config.optimizer": {n: getattr(jit_config, n) for n in jit_config.OPTIMIZER_CONFIG},
         "autograph": {n: getattr(autograph, n) for n in ("to_code", "to_graph", "set_verbosity")},
         "autograph.experimental": {"do_not_convert": autograph.do_not_convert},
         "types.experimental": {

@@ -18,6 +18,9 @@ import numpy
 from . import native, xp
 
 _NATIVE_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
+# While set (see `capturing`), each update hands its arguments to this function instead of
+# running: how a compiler of whole steps learns which kernel and scalars a step uses.
+_capture = None
 
 
 def _flat(a):
@@ -56,6 +59,8 @@ def _at_least_1d(*arrays):
 def sgd(var, grad, lr, momentum_slot=None, momentum=None, nesterov=False):
     """`var -= grad * lr`; with a momentum slot `m = m * momentum - grad * lr` first, then
     `var += m` (or, nesterov, `var += m * momentum - grad * lr`)."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("sgd", locals())
     k = _native((var, momentum_slot), var.dtype)
     if k is not None:
         g = _gradient(grad, var.dtype)
@@ -82,6 +87,8 @@ def rmsprop(var, grad, velocity, lr, rho, one_minus_rho, epsilon, average=None,
     """RMSprop: `velocity = velocity * rho + (1 - rho) * grad**2`, then
     `var -= lr * grad / sqrt(velocity + epsilon)`; `average` (centered) subtracts the squared
     moving mean of grad under the root, `momentum_slot` accumulates the increments."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("rmsprop", locals())
     k = _native((var, velocity, average, momentum_slot), var.dtype)
     if k is not None:
         v = _flat(velocity)
@@ -120,6 +127,8 @@ def rmsprop(var, grad, velocity, lr, rho, one_minus_rho, epsilon, average=None,
 
 def adagrad(var, grad, accumulator, lr, epsilon):
     """`accumulator += grad**2; var -= lr * grad / sqrt(accumulator + epsilon)`."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("adagrad", locals())
     k = _native((var, accumulator), var.dtype)
     if k is not None:
         p = _params(var.dtype, lr, epsilon)
@@ -133,6 +142,8 @@ def adagrad(var, grad, accumulator, lr, epsilon):
 def adadelta(var, grad, acc_grad, acc_delta, lr, rho, one_minus_rho, epsilon):
     """Adadelta: `delta = -sqrt(acc_delta + eps) * grad / sqrt(acc_grad + eps)` with the
     decayed `acc_grad`, then `acc_delta` decays toward delta**2 and `var += lr * delta`."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("adadelta", locals())
     k = _native((var, acc_grad, acc_delta), var.dtype)
     if k is not None:
         p = _params(var.dtype, lr, rho, one_minus_rho, epsilon)
@@ -155,6 +166,8 @@ def adam(var, grad, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, v_
     """Adam with Keras' epsilon placement: `m += (g - m) * (1 - beta_1)`,
     `v += (g*g - v) * (1 - beta_2)`, `var -= m * alpha / (sqrt(v) + epsilon)`; with `v_hat`
     (amsgrad) its running maximum of v replaces v in the root."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("adam", locals())
     k = _native((var, m, v, v_hat), var.dtype)
     if k is not None:
         p = _params(var.dtype, alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
@@ -190,6 +203,8 @@ def adam(var, grad, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon, v_
 def adamax(var, grad, m, u, lr, one_minus_beta_1, beta_2, epsilon, bias_correction):
     """Adamax: `m += (g - m) * (1 - beta_1)`, `u = max(u * beta_2, |g|)`,
     `var -= lr * m / (bias_correction * (u + epsilon))`, bias_correction = 1 - beta_1**t."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("adamax", locals())
     k = _native((var, m, u), var.dtype)
     if k is not None:
         p = _params(var.dtype, lr, one_minus_beta_1, beta_2, epsilon, bias_correction)
@@ -210,6 +225,8 @@ def nadam(var, grad, m, v, lr, one_minus_beta_1, one_minus_beta_2, u_t_1,
     """Nadam (Keras 3): Adam's moments, then
     `m_hat = u_t_1 * m / (1 - u_product_t_1) + (1 - u_t) * g / (1 - u_product_t)` and
     `var -= lr * m_hat / (sqrt(v / (1 - beta_2**t)) + epsilon)`."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("nadam", locals())
     k = _native((var, m, v), var.dtype)
     if k is not None:
         p = _params(
@@ -243,6 +260,8 @@ def nadam(var, grad, m, v, lr, one_minus_beta_1, one_minus_beta_2, u_t_1,
 def lion(var, grad, m, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2):
     """Lion: `var -= lr * sign(m * beta_1 + g * (1 - beta_1))`, then
     `m = m * beta_2 + g * (1 - beta_2)`."""
+    if _capture is not None:  # a compiler asking what this update would run
+        return _capture("lion", locals())
     k = _native((var, m), var.dtype)
     if k is not None:
         p = _params(var.dtype, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2)
@@ -256,3 +275,101 @@ def lion(var, grad, m, lr, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2):
     var -= direction
     m *= beta_2
     m += grad * one_minus_beta_2
+
+
+# ---- what a compiled step calls -------------------------------------------------------------
+
+# Per update: the arrays of its native kernel's call in order (an "a|b" entry passes `b`
+# when `a` is None: the kernel ignores it then), its scalars in the order of `p`, and its
+# flags. Mirrors the native branch of each function above.
+_NATIVE_CALLS = {
+    "rmsprop": (
+        "rmsprop",
+        ("var", "grad", "velocity", "average|velocity", "momentum_slot|velocity"),
+        ("lr", "rho", "one_minus_rho", "epsilon", "momentum|0"),
+        ("average", "momentum_slot"),
+    ),
+    "adagrad": ("adagrad", ("var", "grad", "accumulator"), ("lr", "epsilon"), ()),
+    "adadelta": (
+        "adadelta",
+        ("var", "grad", "acc_grad", "acc_delta"),
+        ("lr", "rho", "one_minus_rho", "epsilon"),
+        (),
+    ),
+    "adam": (
+        "adam",
+        ("var", "grad", "m", "v", "v_hat|m"),
+        ("alpha", "one_minus_beta_1", "one_minus_beta_2", "epsilon"),
+        ("v_hat",),
+    ),
+    "adamax": (
+        "adamax",
+        ("var", "grad", "m", "u"),
+        ("lr", "one_minus_beta_1", "beta_2", "epsilon", "bias_correction"),
+        (),
+    ),
+    "nadam": (
+        "nadam",
+        ("var", "grad", "m", "v"),
+        (
+            "lr",
+            "one_minus_beta_1",
+            "one_minus_beta_2",
+            "u_t_1",
+            "one_minus_u_product_t_1",
+            "one_minus_u_t",
+            "one_minus_u_product_t",
+            "one_minus_beta_2_power",
+            "epsilon",
+        ),
+        (),
+    ),  # fmt: skip
+    "lion": (
+        "lion",
+        ("var", "grad", "m"),
+        ("lr", "beta_1", "one_minus_beta_1", "beta_2", "one_minus_beta_2"),
+        (),
+    ),
+}
+
+
+def native_call(update: str, args: dict):
+    """How the native branch of `update` (called with `args`) calls its kernel:
+    (kernel name in `native/optim.py`, argument names of its arrays in order, its scalars
+    in the order of `p`, its flags). A flag named after an argument is whether that
+    argument was given."""
+    if update == "sgd":
+        if args["momentum_slot"] is None:
+            return "sgd", ("var", "grad"), (args["lr"],), ()
+        return (
+            "sgd_momentum",
+            ("var", "grad", "momentum_slot"),
+            (args["lr"], args["momentum"]),
+            (bool(args["nesterov"]),),
+        )
+    kernel, arrays, scalars, flags = _NATIVE_CALLS[update]
+    names = []
+    for entry in arrays:
+        first, _, other = entry.partition("|")
+        names.append(first if args[first] is not None or not other else other)
+    values = []
+    for entry in scalars:
+        first, _, default = entry.partition("|")
+        values.append(args[first] if args[first] is not None else int(default))
+    return kernel, tuple(names), tuple(values), tuple(args[f] is not None for f in flags)
+
+
+class capturing:
+    """`with capturing() as calls:` updates called inside record `(name, args)` in `calls`
+    and compute nothing."""
+
+    def __enter__(self):
+        global _capture
+        self.calls = []
+        self._previous = _capture
+        _capture = lambda name, args: self.calls.append((name, args))  # noqa: E731
+        return self.calls
+
+    def __exit__(self, *exc):
+        global _capture
+        _capture = self._previous

@@ -23,6 +23,7 @@ eagerly; prints in that stretch are held back until its last guard has passed.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -175,6 +176,8 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
         deferred = rollback and i < last_guard
         if n.kind == "op" and kernel_for(graph, n) is not None:
             _emit_kernel(em, [n], i, owned, roots, root_last, pinned, pool)
+        elif n.kind == "fused" and "native" in n.attrs:
+            _emit_native(em, n, var_names)
         elif n.kind == "fused":
             _emit_kernel(em, n.attrs["nodes"], i, owned, roots, root_last, pinned, pool)
         elif n.kind == "op":
@@ -234,6 +237,8 @@ def _ownership(graph: Graph):
         if n.kind == "read":
             known.add(id(graph.arrays[n.outputs[0]]))
     for n in graph.nodes:
+        if "native" in n.attrs and n.kind == "fused":
+            continue  # its results may be views of its inputs: never written, never pooled
         if n.kind == "fused" or (n.kind == "op" and kernel_for(graph, n) is not None):
             if np.ndim(graph.arrays[n.outputs[0]]) > 0:
                 roots[n.outputs[0]] = {n.outputs[0]}  # the kernel's buffer, planned below
@@ -414,6 +419,53 @@ def _emit_op(em, n, deferred):
         em.emit(f"{', '.join(outs)}, = {call}")
     else:
         em.emit(f"{outs[0]} = {call}")
+
+
+def _emit_native(em, n, var_names):
+    """A native segment (function/native/): its optimizer scalars first (a changed optimizer
+    fails like a guard: the call retraces), then one call, then the updates counted."""
+    call = n.attrs["native"]
+    from .native.runtime import own
+
+    em.ns["_own"] = own
+    em.ns["_rc"] = sys.getrefcount
+    fn = em.const(call.fn, "N")
+    scalars = {}
+    for key, update in call.updates.items():
+        u = em.const(update, "U")
+        local = scalars[key] = em.fresh("q")
+        em.emit(f"{local} = {u}.scalars()")
+        em.emit(f"if {local} is None:")
+        em.emit("    raise GuardFailure(-1)")
+    args, handed = [], []
+    for kind, what in call.params:
+        if kind == "value":
+            args.append(em.name[what])
+        elif kind == "var" and what in call.written:
+            # runtime.own inline: the array is handed over only when nothing else holds it
+            # (its slot, this local and getrefcount's argument) and it is C-contiguous,
+            # aligned and writeable (`flags.carray`).
+            var, local = var_names[what], em.fresh("w")
+            em.emit(f"{local} = {var}._value")
+            em.emit(f"if _rc({local}) > 3 or not {local}.flags.carray:")
+            em.emit(f"    {local} = _own({var})")
+            args.append(local)
+            handed.append(local)
+        elif kind == "var":
+            args.append(f"{var_names[what]}._value")
+        else:
+            args.append(scalars[what])
+    outs = []
+    for v in n.outputs:
+        local = em.fresh("n")
+        _bind(em, v, local)
+        outs.append(local)
+    text = f"{fn}({', '.join(args)})"
+    em.emit(f"{', '.join(outs)}, = {text}" if outs else text)
+    if handed:  # the variables hold their arrays alone again
+        em.emit(f"del {', '.join(handed)}")
+    for key in call.updates:
+        em.emit(f"{em.const(call.updates[key], 'U')}.finish()")
 
 
 def _emit_write(em, n, var_names):

@@ -15,6 +15,7 @@ from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute, get_op
 from ..core.shape import TensorShape
 from ..core.tensor import Operand, Tensor, convert_to_tensor, wrap
+from . import jit_config
 from . import signature as sig
 from .binding import bind_arguments
 from .codegen import build_plan
@@ -144,6 +145,11 @@ class ConcreteFunction(ConcreteInfo):
             guard_clamped_sizes(graph)
         optimize(graph)
         fuse_sum_reshape(graph)
+        self.native = None  # what jit_compile did (function/native/NativeInfo)
+        if jit_config.wanted(function._jit_compile):
+            from . import native  # the compiler: loaded only when a trace is lowered
+
+            self.native = native.lower(graph, function._name)
         fuse_elementwise(graph)
         self._plan = build_plan(graph, _identifier(function._name))
         self._has_rollback = self._plan.rollback

@@ -37,7 +37,8 @@ class Node:
         if self.kind == "op":
             return self.op.name
         if self.kind == "fused":
-            return "Fused[" + ",".join(n.op.name for n in self.attrs["nodes"]) + "]"
+            label = "Native" if "native" in self.attrs else "Fused"
+            return label + "[" + ",".join(n.name for n in self.attrs["nodes"]) + "]"
         return self.kind
 
     def is_effect(self) -> bool:
@@ -47,7 +48,7 @@ class Node:
     def __repr__(self):
         outs = ", ".join(f"%{v}" for v in self.outputs)
         ins = ", ".join(f"%{v}" for v in self.inputs)
-        attrs = {k: v for k, v in self.attrs.items() if k not in ("nodes", "fn")}
+        attrs = {k: v for k, v in self.attrs.items() if k not in ("nodes", "fn", "native")}
         shown = ", ".join(([ins] if ins else []) + [f"{k}={_short(v)}" for k, v in attrs.items()])
         return f"{outs + ' = ' if outs else ''}{self.name}({shown})"
 

@@ -16,7 +16,7 @@ except ImportError:  # plain `pytest` (not `python -m pytest`) leaves the repo r
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import benchmarks  # noqa: F401
 
-from benchmarks import _worker, report, suite, timing, workloads
+from benchmarks import _worker, jit_compile, report, suite, timing, workloads
 
 IMPLS = [(fw, mode) for fw, modes in _worker.MODES.items() for mode in modes]
 # Same optimizer formulas as the NumPy floor: losses agree to float32 round-off step by step.
@@ -78,7 +78,8 @@ def test_heart_features_encode_to_11_standardised_columns():
 
 def test_main_runs_interleaved_rounds_and_writes_the_report(tmp_path):
     argv = ["--workloads", "W1", "--frameworks", "tapeflow,numpy", "--rounds", "2"]
-    argv += ["--block", "0.002", "--import-repeat", "0", "--no-chart", "--out", str(tmp_path)]
+    argv += ["--block", "0.002", "--import-repeat", "0", "--no-chart", "--no-compile-time"]
+    argv += ["--out", str(tmp_path)]
     assert suite.main(argv) == 0
     result = json.loads((tmp_path / "latest.json").read_text())
     numpy_cell = result["impls"]["W1/numpy/floor"]
@@ -112,6 +113,7 @@ def test_report_formats_times_and_judges_targets():
 def test_load_rounds_run_after_the_idle_ones_and_are_reported(tmp_path):
     argv = ["--workloads", "W3", "--frameworks", "tapeflow", "--rounds", "1", "--load", "1"]
     argv += ["--load-settle", "0", "--block", "0.002", "--import-repeat", "0", "--no-chart"]
+    argv += ["--no-compile-time"]
     assert suite.main(argv + ["--out", str(tmp_path)]) == 0
     result = json.loads((tmp_path / "latest.json").read_text())
     cell = result["impls"]["W3/tapeflow/function"]
@@ -120,6 +122,23 @@ def test_load_rounds_run_after_the_idle_ones_and_are_reported(tmp_path):
     text = (tmp_path / "latest.md").read_text()
     assert "## Under load: 1 busy processes" in text
     assert report.load_slowdown(result, "W3", report.TF_FUNCTION) > 0
+
+
+def test_jit_compile_first_step_is_timed_cold_then_warm_from_the_disk_cache():
+    pytest.importorskip("numba")
+    from tapeflow import backend
+
+    if backend.xp is not np:
+        pytest.skip("jit_compile lowers to native code on the NumPy backend only")
+    times = jit_compile.measure(["W1"], suite.worker_env(2, "tapeflow"), tiny=True)["W1"]
+    cold, warm = times["cold"], times["warm"]
+    assert "error" not in cold and "error" not in warm, times
+    assert (cold["cache_hits"], warm["cache_hits"]) == (0, 1)
+    assert cold["segments"] == warm["segments"] == 1 and cold["fallback"] == []
+    assert 0 < cold["compile_s"] <= cold["first_step_s"]
+    result = {"workloads": ["W1"], "jit_compile": {"W1": times}}
+    text = "\n".join(report._jit_compile_section(result, ["W1"]))
+    assert "| cold cache: first step | " in text and "| warm cache: first step | " in text
 
 
 def test_the_busy_load_is_gone_after_the_suite():

@@ -29,6 +29,7 @@ from ...core.variable import Variable
 from ...function.host import host_call
 from . import _flat
 from . import _gradients as G
+from ._native import NativeUpdate
 from ._slots import SlotStore
 from .schedules import LearningRateSchedule
 from .schedules import serialize as _serialize_schedule
@@ -282,11 +283,10 @@ class Optimizer(SlotStore):
         # Inside tf.function: the update writes arrays in place, outside the op dispatcher;
         # host_call records it as one callback that the plan re-runs on every call.
         flat, layout = _to_host(grads)
-        host_call(
-            lambda *arrays: self._apply_now(_from_host(arrays, layout), variables),
-            *flat,
-            writes=self._variables + variables,
-        )
+        update = lambda *arrays: self._apply_now(_from_host(arrays, layout), variables)  # noqa: E731
+        if all(shape is None for shape in layout):  # jit_compile may run it as kernel calls
+            update.native_update = NativeUpdate(self, variables)
+        host_call(update, *flat, writes=self._variables + variables)
 
     def _apply_now(self, grads, variables):
         threads.follow_load()  # once a step: BLAS threads as the machine's load allows
