@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import xp
+from ..backend import to_numpy, xp
 from . import dtypes
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .registry import get_op
@@ -260,40 +260,9 @@ class RaggedTensor:
     # ---- rows ---------------------------------------------------------------------------------
 
     def __getitem__(self, key):
-        if isinstance(key, tuple):
-            if not key:
-                return self
-            head = self[key[0]]
-            rest = key[1:]
-            if not rest:
-                return head
-            if isinstance(key[0], slice):
-                raise NotImplementedError(
-                    "RaggedTensor indexing: tapeflow supports a slice only as the last index"
-                )
-            return head[rest if len(rest) > 1 else rest[0]]
-        if isinstance(key, slice):
-            return self._slice_rows(key)
-        if isinstance(key, Operand) or isinstance(key, (int, np.integer)):
-            i = int(key)
-            n = self.nrows_static()
-            if not -n <= i < n:
-                from .errors import InvalidArgumentError
+        from .ragged_index import getitem
 
-                raise InvalidArgumentError(f"RaggedTensor index {i} is out of range for {n} rows")
-            i %= n
-            start, stop = int(self._row_splits[i]), int(self._row_splits[i + 1])
-            return self._values[start:stop]
-        raise TypeError(f"RaggedTensor indices must be ints or slices, got {key!r}")
-
-    def _slice_rows(self, key: slice) -> RaggedTensor:
-        start, stop, step = key.indices(self.nrows_static())
-        if step != 1:
-            raise NotImplementedError("RaggedTensor row slices with a step are not supported")
-        stop = max(stop, start)
-        splits = self._row_splits[start : stop + 1]
-        lo, hi = int(self._row_splits[start]), int(self._row_splits[stop])
-        return RaggedTensor(self._values[lo:hi], splits - lo, internal=True)
+        return getitem(self, key)
 
     def __iter__(self):
         for i in range(self.nrows_static()):
@@ -309,10 +278,73 @@ class RaggedTensor:
 
     __str__ = __repr__
 
-    def __eq__(self, other):
-        raise TypeError("RaggedTensor has no elementwise == in tapeflow; compare to_list()")
-
     __hash__ = None
+
+    # ---- the composite-tensor protocol (tf.function arguments and results) --------------------
+
+    def _components(self) -> tuple:
+        """The dense tensors this is made of: the flat values, then the row splits."""
+        return (self.flat_values,) + self.nested_row_splits
+
+    @classmethod
+    def _from_components(cls, components) -> RaggedTensor:
+        flat, *splits = components
+        return cls.from_nested_row_splits(flat, splits, validate=False)
+
+    @property
+    def _type_spec(self):
+        from .ragged_spec import RaggedTensorSpec
+
+        return RaggedTensorSpec.from_value(self)
+
+    def _static_key(self) -> tuple:
+        # A trace computes row positions from the splits on the host (reverse, slicing,
+        # concat along rows): the splits' values are part of the trace key, so a trace never
+        # serves another partition with indices baked for the first.
+        return tuple(to_numpy(s._value).tobytes() for s in self.nested_row_splits)
+
+    def _tapeflow_tensor_conversion(self):
+        raise ValueError(
+            f"Attempt to convert a value ({self!r}) with an unsupported type "
+            f"({type(self)}) to a Tensor."
+        )
+
+    # ---- SparseTensor -------------------------------------------------------------------------
+
+    def to_sparse(self, name=None):
+        """A SparseTensor holding every value at its (row, column, ...) position."""
+        from .sparse import SparseTensor
+
+        positions = value_positions(self)
+        flat = self.flat_values
+        inner = tuple(flat.shape[1:])
+        if inner:  # each inner (uniform) element gets its own coordinates
+            grid = np.indices(inner).reshape(len(inner), -1).T
+            positions = np.concatenate(
+                [np.repeat(positions, len(grid), axis=0), np.tile(grid, (len(positions), 1))],
+                axis=1,
+            )
+            flat = get_op("Reshape")(flat, shape=(-1,))
+        shape = _dense_shape(self)
+        return SparseTensor(positions.astype(np.int64), flat, np.asarray(shape, np.int64))
+
+    @classmethod
+    def from_sparse(cls, st_input, name=None, row_splits_dtype=dtypes.int64) -> RaggedTensor:
+        """The rows of a 2-D SparseTensor, each row's values in order (indices sorted)."""
+        indices = to_numpy(st_input.indices._value)
+        if indices.ndim != 2 or indices.shape[1] != 2:
+            raise ValueError(
+                f"RaggedTensor.from_sparse: the SparseTensor must have rank 2, got indices of "
+                f"shape {list(indices.shape)}"
+            )
+        nrows = int(to_numpy(st_input.dense_shape._value)[0])
+        order = indices[:, 0] * (indices[:, 1].max(initial=0) + 1) + indices[:, 1]
+        if indices.size and np.any(np.diff(order) < 0):
+            raise InvalidArgumentError(
+                "RaggedTensor.from_sparse: the SparseTensor's indices must be sorted in "
+                "row-major order (use tf.sparse.reorder)"
+            )
+        return cls.from_value_rowids(st_input.values, indices[:, 0], nrows=nrows)
 
 
 def _format_rows(x) -> str:
@@ -382,6 +414,19 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
     if splits.shape[0] == 0:
         raise ValueError("row_splits_to_segment_ids: Invalid row_splits: [] (needs at least 0)")
     return get_op("RowSplitsToSegmentIds")(splits)
+
+
+def value_positions(rt) -> np.ndarray:
+    """[nvals, ragged_rank + 1] host int64: each flat value's (row, position, ...) index."""
+    splits = [to_numpy(s._value) for s in rt.nested_row_splits]
+    idx = np.arange(int(splits[-1][-1]) if splits[-1].size else 0)
+    columns = []
+    for s in reversed(splits):
+        rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]
+        columns.append(idx - s[rows])
+        idx = rows
+    columns.append(idx)
+    return np.stack(columns[::-1], axis=1).astype(np.int64)
 
 
 def is_ragged(x) -> bool:

@@ -1,0 +1,380 @@
+"""RaggedTensor given to dense ops: TF's ragged dispatch.
+
+`execute` hands an op with a RaggedTensor input to `_ragged_inputs`: elementwise ops run on
+the flat values (dense operands broadcast into the ragged structure, as TF's ragged
+broadcasting: a dense dimension is 1 or matches every row), reductions become segment
+reductions over the rows, and concat/tile/reverse/gather/shape have ragged versions. Row
+positions are host index arithmetic on the splits; values move through registered ops, so
+gradients flow to the flat values. Anything else is TF's ValueError for a composite given
+where a dense tensor is needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import to_backend, to_numpy
+from ..core import dtypes
+from ..core.errors import InvalidArgumentError
+from ..core.ragged import RaggedTensor, value_positions
+from ..core.ragged_index import gather_rows
+from ..core.registry import get_op, register_composite_handler
+from ..core.tensor import Operand, convert_to_tensor, wrap
+
+# Ops that apply value by value (TF registers ragged dispatchers for the same set).
+ELEMENTWISE = frozenset(
+    "Abs Acos Acosh Asin Asinh Atan Atanh Cast Ceil CheckNumerics Cos Cosh Elu Erf Exp Expm1 "
+    "Floor Identity IsFinite IsInf IsNan LeakyRelu Log Log1p LogicalNot Neg OnesLike "
+    "PreventGradient Reciprocal Relu Relu6 Round Rsqrt Selu Sigmoid Sign Sin Sinh Softplus "
+    "Softsign Sqrt Square StopGradient Tan Tanh ZerosLike AsString StringLength StringLower "
+    "StringUpper StringStrip StringToHashBucketFast StringToHashBucketStrong StringToNumber "
+    "StaticRegexFullMatch StaticRegexReplace AddV2 Sub Mul RealDiv DivNoNan FloorDiv FloorMod "
+    "Maximum Minimum Pow SquaredDifference Atan2 Equal NotEqual Less LessEqual Greater "
+    "GreaterEqual LogicalAnd LogicalOr SelectV2 StringJoin AddN".split()
+)
+REDUCTIONS = frozenset("Sum Mean Max Min Prod All Any".split())
+
+
+def _ragged_inputs(op, inputs, attrs):
+    name = op.name
+    if name in ELEMENTWISE:
+        return elementwise(op, inputs, attrs)
+    if name in REDUCTIONS:
+        return _reduce(op, inputs[0], **attrs)
+    handler = _HANDLERS.get(name)
+    if handler is not None:
+        return handler(op, inputs, attrs)
+    rt = next(x for x in inputs if isinstance(x, RaggedTensor))
+    raise ValueError(
+        f"{op.name}: tapeflow has no ragged version of this op; got {rt!r}. Convert with "
+        f".to_tensor() or apply it to .flat_values (tf.ragged.map_flat_values)"
+    )
+
+
+# ---- elementwise ----------------------------------------------------------------------------
+
+
+def elementwise(op, inputs, attrs):
+    raggeds = [x for x in inputs if isinstance(x, RaggedTensor)]
+    ref = max(raggeds, key=lambda r: (r.ragged_rank, r.shape.rank))
+    like = ref.dtype
+    flats = []
+    for x in inputs:
+        if isinstance(x, RaggedTensor):
+            flats.append(_aligned_ragged(x, ref))
+        else:
+            if not isinstance(x, Operand):
+                x = _python_operand(x, like)
+            flats.append(_aligned_dense(x, ref))
+    return ref.with_flat_values(op(*flats, **attrs))
+
+
+def _python_operand(value, like):
+    if like == dtypes.string or like == dtypes.bool:
+        return convert_to_tensor(value, dtype=like) if like == dtypes.string else (
+            convert_to_tensor(value))  # fmt: skip
+    try:
+        return convert_to_tensor(value, dtype=like)
+    except (TypeError, ValueError):
+        return convert_to_tensor(value)
+
+
+def _splits_mismatch(x: np.ndarray, y: np.ndarray) -> InvalidArgumentError:
+    """TF's message when two row partitions differ (an assert_equal on the splits)."""
+    n = min(x.size, y.size)
+    if x.size != y.size:
+        return InvalidArgumentError(
+            f"Condition x == y did not hold: row partitions differ in number of rows "
+            f"({x.size - 1} vs {y.size - 1})"
+        )
+    differ = np.flatnonzero(x[:n] != y[:n])[:3]
+    return InvalidArgumentError(
+        "Condition x == y did not hold.\n"
+        f"Indices of first {differ.size} different values:\n{differ[:, None]}\n"
+        f"Corresponding x values:\n{x[differ]}\nCorresponding y values:\n{y[differ]}\n"
+        f"First 3 elements of x:\n{x[:3]}\nFirst 3 elements of y:\n{y[:3]}"
+    )
+
+
+def _aligned_ragged(x: RaggedTensor, ref: RaggedTensor):
+    if x is ref:
+        return x.flat_values
+    if x.ragged_rank != ref.ragged_rank:
+        raise InvalidArgumentError(
+            f"ragged broadcasting: tapeflow broadcasts ragged operands with the same ragged "
+            f"rank only; got ragged ranks {x.ragged_rank} and {ref.ragged_rank}"
+        )
+    for a, b in zip(x.nested_row_splits, ref.nested_row_splits):
+        sa, sb = to_numpy(a._value), to_numpy(b._value)
+        if sa.shape != sb.shape or np.any(sa != sb):
+            raise _splits_mismatch(sb, sa)  # TF names the first operand x
+    return x.flat_values
+
+
+def _aligned_dense(d, ref: RaggedTensor):
+    """The dense operand `d` as one row per flat value of `ref` (its inner dims kept)."""
+    inner = ref.flat_values.shape.rank - 1
+    if d.shape.rank <= inner:
+        return d  # it broadcasts against the inner (uniform) dimensions of every value
+    rank = ref.ragged_rank + 1 + inner
+    if d.shape.rank > rank:
+        raise InvalidArgumentError(
+            f"ragged broadcasting: a dense operand of rank {d.shape.rank} cannot broadcast "
+            f"to a ragged tensor of rank {rank}"
+        )
+    dims = [1] * (rank - d.shape.rank) + list(d.shape)
+    outer = dims[: ref.ragged_rank + 1]
+    positions = value_positions(ref)
+    nrows = ref.nrows_static()
+    if outer[0] not in (1, nrows):
+        raise InvalidArgumentError(
+            f"ragged broadcasting: dimension 0 of the dense operand is {outer[0]}, the "
+            f"ragged tensor has {nrows} rows"
+        )
+    for level, splits in enumerate(ref.nested_row_splits):
+        width = outer[level + 1]
+        if width == 1:
+            continue
+        s = to_numpy(splits._value)
+        lengths = np.diff(s)
+        if np.any(lengths != width):
+            uniform = np.arange(s.size) * width
+            raise _splits_mismatch(uniform, s)
+    index = np.where(np.asarray(outer) == 1, 0, positions)
+    d = get_op("Reshape")(d, shape=tuple(dims))
+    return get_op("GatherNd")(d, wrap(to_backend(index)))
+
+
+# ---- reductions -----------------------------------------------------------------------------
+
+_SEGMENT = {
+    "Sum": "UnsortedSegmentSum",
+    "Max": "UnsortedSegmentMax",
+    "Min": "UnsortedSegmentMin",
+    "Prod": "UnsortedSegmentProd",
+}
+
+
+def _reduce(op, rt: RaggedTensor, axis=None, keepdims=False):
+    name = op.name
+    if axis is None:
+        return op(rt.flat_values, axis=None, keepdims=False)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    rank = rt.shape.rank
+    axes = sorted({a % rank for a in axes if -rank <= a < rank} | set())
+    if len(axes) != len(axis if isinstance(axis, tuple) else (axis,)):
+        raise InvalidArgumentError(f"{name}: axis {axis} is out of range for rank {rank}")
+    if keepdims:
+        raise ValueError(f"{name}: tapeflow does not support keepdims=True on a RaggedTensor")
+    result = rt
+    for a in reversed(axes):  # innermost first, so the outer axis numbers stay valid
+        result = _reduce_axis(op, result, a)
+    return result
+
+
+def _reduce_axis(op, rt, axis):
+    if not isinstance(rt, RaggedTensor):
+        return op(rt, axis=axis, keepdims=False)
+    k = rt.ragged_rank
+    if axis > k:  # a uniform inner dimension: reduce the flat values
+        return rt.with_flat_values(op(rt.flat_values, axis=axis - k, keepdims=False))
+    if axis == 0:
+        if k != 1:
+            raise ValueError(f"{op.name}: tapeflow reduces axis 0 of a 2-D RaggedTensor only")
+        # Column j of the result reduces the values at position j of every row.
+        positions = value_positions(rt)[:, 1]
+        width = int(positions.max()) + 1 if positions.size else 0
+        return _segment_reduce(op, rt.flat_values, positions, width)
+    if axis != k:
+        raise ValueError(
+            f"{op.name}: tapeflow reduces the innermost ragged dimension ({k}), the uniform "
+            f"dimensions below it and axis 0; got axis {axis} of {rt!r}"
+        )
+    inner = rt
+    for _ in range(k - 1):
+        inner = inner.values
+    rowids = to_numpy(inner.value_rowids()._value)
+    reduced = _segment_reduce(op, rt.flat_values, rowids, inner.nrows_static())
+    if k == 1:
+        return reduced
+    outer = rt.nested_row_splits[: k - 1]
+    return RaggedTensor.from_nested_row_splits(reduced, outer, validate=False)
+
+
+def _segment_reduce(op, values, segment_ids, num_segments):
+    ids = wrap(to_backend(np.asarray(segment_ids, np.int64)))
+    n = wrap(to_backend(np.asarray(num_segments, np.int64)))
+    name = op.name
+    if name in ("All", "Any"):
+        as_int = get_op("Cast")(values, dtype="int32")
+        seg = _SEGMENT["Min" if name == "All" else "Max"]
+        if name == "All":  # an empty row is all-true: min over nothing is the int max
+            out = get_op(seg)(as_int, ids, n)
+            return get_op("Greater")(out, wrap(np.int32(0)))
+        return get_op("Greater")(get_op(seg)(as_int, ids, n), wrap(np.int32(0)))
+    if name == "Mean":
+        # TF: sum / count in floating point (an int tensor gives float64; an empty row nan).
+        dtype = values.dtype if values.dtype.is_floating else dtypes.float64
+        v = values if values.dtype == dtype else get_op("Cast")(values, dtype=dtype.name)
+        total = get_op("UnsortedSegmentSum")(v, ids, n)
+        counts = np.bincount(np.asarray(segment_ids, np.int64), minlength=num_segments)
+        shape = (num_segments,) + (1,) * (values.shape.rank - 1)
+        count = wrap(to_backend(counts.astype(dtype._np).reshape(shape)))
+        return get_op("RealDiv")(total, count)
+    return get_op(_SEGMENT[name])(values, ids, n)
+
+
+# ---- structure ops --------------------------------------------------------------------------
+
+
+def _as_ragged(x, ragged_rank=1):
+    if isinstance(x, RaggedTensor):
+        return x
+    t = convert_to_tensor(x)
+    return RaggedTensor.from_tensor(t, ragged_rank=ragged_rank)
+
+
+def _concat(op, inputs, attrs):
+    axis = attrs.get("axis", 0)
+    return concat_ragged(list(inputs), axis)
+
+
+def concat_ragged(values, axis):
+    rank = next(v for v in values if isinstance(v, RaggedTensor)).shape.rank
+    if not -rank <= axis < rank:
+        raise InvalidArgumentError(f"ConcatV2: axis {axis} is out of range for rank {rank}")
+    axis %= rank
+    rts = [_as_ragged(v) for v in values]
+    if axis == 0:
+        return _concat_rows(rts)
+    if axis == 1:
+        if any(r.ragged_rank != 1 for r in rts):
+            raise ValueError("ConcatV2: tapeflow concatenates ragged rows (axis 1) for ragged_rank 1")
+        nrows = {r.nrows_static() for r in rts}
+        if len(nrows) != 1:
+            raise InvalidArgumentError(
+                f"ConcatV2: inputs to concatenate along axis 1 must have the same number of "
+                f"rows, got {sorted(nrows)}"
+            )
+        values = _concat_values([r.values for r in rts])
+        offsets = np.cumsum([0] + [int(r.values.shape[0]) for r in rts])
+        splits = [to_numpy(r.row_splits._value) for r in rts]
+        starts = np.stack([s[:-1] + o for s, o in zip(splits, offsets)], axis=1).reshape(-1)
+        lengths = np.stack([np.diff(s) for s in splits], axis=1).reshape(-1)
+        from ..core.ragged_index import _ranges
+
+        order = _ranges(starts, lengths)
+        row_lengths = np.sum(np.stack([np.diff(s) for s in splits], axis=1), axis=1)
+        return RaggedTensor.from_row_lengths(gather_rows(values, order), row_lengths)
+    return _map_inner(lambda vs: get_op("ConcatV2")(*vs, axis=axis - rts[0].ragged_rank), rts)
+
+
+def _concat_values(values):
+    if len(values) == 1:
+        return values[0]
+    if any(isinstance(v, RaggedTensor) for v in values):
+        return _concat_rows(values)
+    if values[0].dtype == dtypes.string:
+        return wrap(np.concatenate([v._value for v in values], axis=0))
+    return get_op("ConcatV2")(*values, axis=0)
+
+
+def _concat_rows(rts):
+    values = _concat_values([r.values for r in rts])
+    lengths = np.concatenate([np.diff(to_numpy(r.row_splits._value)) for r in rts])
+    return RaggedTensor.from_row_lengths(values, lengths)
+
+
+def _map_inner(fn, rts):
+    for r in rts[1:]:
+        _aligned_ragged(r, rts[0])
+    return rts[0].with_flat_values(fn([r.flat_values for r in rts]))
+
+
+def _tile(op, inputs, attrs):
+    rt, multiples = inputs[0], list(attrs["multiples"])
+    if rt.ragged_rank != 1 or len(multiples) != rt.shape.rank:
+        raise ValueError("Tile: tapeflow tiles a RaggedTensor of ragged_rank 1 only")
+    splits = to_numpy(rt.row_splits._value)
+    lengths = np.diff(splits)
+    m0, m1 = multiples[0], multiples[1]
+    # Each row repeats its own values m1 times, then the rows repeat m0 times.
+    row_idx = [np.tile(np.arange(a, b), m1) for a, b in zip(splits[:-1], splits[1:])]
+    row_idx = row_idx * m0
+    order = np.concatenate(row_idx) if row_idx else np.zeros(0, np.int64)
+    values = gather_rows(rt.values, order)
+    if len(multiples) > 2:
+        values = get_op("Tile")(values, multiples=(1,) + tuple(multiples[2:]))
+    return RaggedTensor.from_row_lengths(values, np.tile(lengths * m1, m0))
+
+
+def _reverse(op, inputs, attrs):
+    rt = inputs[0]
+    for axis in attrs["axis"]:
+        if axis == 0:
+            rt = gather_rows(rt, np.arange(rt.nrows_static())[::-1].copy())
+        elif axis == 1:
+            splits = to_numpy(rt.row_splits._value)
+            order = np.concatenate(
+                [np.arange(a, b)[::-1] for a, b in zip(splits[:-1], splits[1:])] or [[]]
+            ).astype(np.int64)
+            rt = RaggedTensor(gather_rows(rt.values, order), rt.row_splits, internal=True)
+        elif axis > rt.ragged_rank:
+            rt = rt.with_flat_values(
+                get_op("ReverseV2")(rt.flat_values, axis=(axis - rt.ragged_rank,))
+            )
+        else:
+            raise ValueError(f"ReverseV2: tapeflow reverses axes 0, 1 and uniform axes; got {axis}")
+    return rt
+
+
+def _gather(op, inputs, attrs):
+    params, indices = inputs
+    axis, batch_dims = attrs.get("axis", 0), attrs.get("batch_dims", 0)
+    if isinstance(indices, RaggedTensor) and not isinstance(params, RaggedTensor):
+        return indices.with_flat_values(op(params, indices.flat_values, **attrs))
+    if isinstance(params, RaggedTensor) and not isinstance(indices, RaggedTensor):
+        if axis != 0 or batch_dims != 0:
+            raise ValueError("GatherV2: tapeflow gathers rows (axis 0) of a RaggedTensor only")
+        idx = to_numpy(convert_to_tensor(indices)._value).astype(np.int64)
+        n = params.nrows_static()
+        if idx.size and (idx.min() < -n or idx.max() >= n):
+            raise InvalidArgumentError(f"GatherV2: indices {idx.tolist()} out of range [0, {n})")
+        rows = gather_rows(params, idx.reshape(-1) % max(n, 1))
+        if idx.ndim == 1:
+            return rows
+        if idx.ndim == 0:
+            return rows[0]
+        lengths = np.full(int(np.prod(idx.shape[:-1])), idx.shape[-1])
+        out = RaggedTensor.from_row_lengths(rows, lengths)
+        out._uniform_row_length = idx.shape[-1]
+        return out
+    raise ValueError("GatherV2: tapeflow cannot gather a RaggedTensor with ragged indices")
+
+
+def _shape(op, inputs, attrs):
+    from .ragged_shape import DynamicRaggedShape
+
+    return DynamicRaggedShape.from_tensor(inputs[0], dtype=attrs.get("out_type", "int32"))
+
+
+def _rank(op, inputs, attrs):
+    return wrap(np.asarray(inputs[0].shape.rank, np.int32))
+
+
+def _size(op, inputs, attrs):
+    rt = inputs[0]
+    return get_op("Size")(rt.flat_values, **attrs)
+
+
+_HANDLERS = {
+    "ConcatV2": _concat,
+    "Tile": _tile,
+    "ReverseV2": _reverse,
+    "GatherV2": _gather,
+    "Shape": _shape,
+    "Rank": _rank,
+    "Size": _size,
+}
+
+register_composite_handler(RaggedTensor, _ragged_inputs)
