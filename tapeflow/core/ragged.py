@@ -25,14 +25,14 @@ class RaggedTensor:
 
     __slots__ = ("_values", "_row_splits", "_uniform_row_length")
 
-    def __init__(self, values, row_splits, internal=False, uniform_row_length=None):
+    def __init__(self, values, row_partition, internal=False, uniform_row_length=None):
         if not internal:
             raise ValueError(
                 "RaggedTensor constructor is private; please use one of the factory methods "
                 "instead (e.g., RaggedTensor.from_row_lengths())"
             )
         self._values = values
-        self._row_splits = row_splits
+        self._row_splits = row_partition  # the row splits (TF keeps a RowPartition here)
         # Every row has this many values (a dense dimension kept as ragged, as TF's
         # `uniform_row_length`): the shape shows it instead of None.
         self._uniform_row_length = uniform_row_length
@@ -65,6 +65,23 @@ class RaggedTensor:
         return cls.from_row_splits(values, splits, validate=validate)
 
     @classmethod
+    def from_row_starts(cls, values, row_starts, name=None, validate=True) -> RaggedTensor:
+        """Row i starts at `row_starts[i]` and ends where the next starts (or at the end)."""
+        values = _as_values(values)
+        starts = _as_index_vector(row_starts, "row_starts")
+        end = wrap(xp.asarray([_nrows_of(values)], np.int64))
+        return cls.from_row_splits(values, get_op("ConcatV2")(starts, end, axis=0),
+                                   validate=validate)  # fmt: skip
+
+    @classmethod
+    def from_row_limits(cls, values, row_limits, name=None, validate=True) -> RaggedTensor:
+        """Row i ends at `row_limits[i]` and starts where the previous ends (or at 0)."""
+        limits = _as_index_vector(row_limits, "row_limits")
+        zero = wrap(xp.zeros(1, np.int64))
+        return cls.from_row_splits(values, get_op("ConcatV2")(zero, limits, axis=0),
+                                   validate=validate)  # fmt: skip
+
+    @classmethod
     def from_value_rowids(
         cls, values, value_rowids, nrows=None, name=None, validate=True
     ) -> RaggedTensor:
@@ -81,6 +98,11 @@ class RaggedTensor:
         values = _as_values(values)
         width = int(uniform_row_length)
         nvals = _nrows_of(values)
+        if width < 0 or (width and nvals % width) or (not width and nvals):
+            raise ValueError(
+                f"RaggedTensor.from_uniform_row_length: {nvals} values do not split into rows "
+                f"of {width}"
+            )
         n = nvals // width if width else int(nrows or 0)
         splits = wrap(xp.arange(n + 1, dtype=np.int64) * width)
         out = cls.from_row_splits(values, splits, validate=validate)
@@ -118,7 +140,14 @@ class RaggedTensor:
         else:
             row_lengths = np.full(nrows, ncols, np.int64)
         mask = np.arange(ncols)[None, :] < row_lengths[:, None]
-        return cls.from_row_lengths(dense[mask], row_lengths)  # host arrays: converted there
+        from .ragged_index import gather_rows  # values gathered by an op: gradients flow
+
+        flat = get_op("Reshape")(tensor, shape=(-1,) + tuple(tensor.shape[2:]))
+        kept = gather_rows(flat, np.flatnonzero(mask.reshape(-1)))
+        out = cls.from_row_lengths(kept, row_lengths)
+        if lengths is None and padding is None:
+            out._uniform_row_length = ncols  # every row is full: TF keeps the width
+        return out
 
     # ---- structure ----------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Indexing a `tf.RaggedTensor`: rows, row slices, and slices/indices inside every row.
 
 As TF: `rt[i]` is row i (a Tensor, or a RaggedTensor for nested raggedness); `rt[a:b]`
-keeps rows a..b; `rt[:, a:b]` / `rt[:, i]` apply to every row (Python's rules per row,
-an index past a row's end is TF's InvalidArgumentError). Positions are computed on the host
+keeps rows a..b; `rt[:, a:b]` slices every row (Python's rules per row); an int index into
+a ragged dimension other than the first is TF's ValueError. Positions are computed on the host
 from the row splits; the values are gathered with `GatherV2`, so gradients reach them.
 """
 
@@ -12,7 +12,6 @@ import numpy as np
 
 from ..backend import to_backend, to_numpy
 from . import dtypes
-from .errors import InvalidArgumentError
 from .registry import get_op
 from .tensor import Operand, wrap
 
@@ -75,7 +74,7 @@ def getitem(rt, key):
     i = _index(head, "row index")
     n = rt.nrows_static()
     if not -n <= i < n:
-        raise InvalidArgumentError(f"RaggedTensor: row index {i} is out of range for {n} rows")
+        raise IndexError(f"RaggedTensor: row index {i} is out of range for {n} rows")
     i %= n
     splits = rt.row_splits
     row = rt.values[int(splits[i]) : int(splits[i + 1])]
@@ -112,13 +111,4 @@ def _within_rows(rt, key: tuple):
         if rest:
             values = values[(slice(None),) + rest]
         return RaggedTensor(values, wrap(new_splits), internal=True)
-    i = _index(head, "index")
-    short = lengths <= i if i >= 0 else lengths < -i
-    if np.any(short):
-        raise InvalidArgumentError(
-            f"RaggedTensor: index {i} is out of bounds for a row of length "
-            f"{int(lengths[short][0])} (row {int(np.argmax(short))})"
-        )
-    idx = (splits[:-1] + i) if i >= 0 else (splits[1:] + i)
-    values = gather_rows(rt.values, idx)
-    return values[(slice(None),) + rest] if rest else values
+    raise ValueError("Cannot index into an inner ragged dimension.")

@@ -1,7 +1,9 @@
 """The ops under `tf.RaggedTensor` (to dense, row ids <-> row splits) and `tf.ragged`.
 
 `RaggedTensor` itself lives in `core/ragged.py` as a composite of dense tensors; these are
-the few kernels its methods run. None is differentiable: ragged math is out of scope.
+the kernels its methods run (RaggedTensorToTensor is differentiable in the values and the
+default), the `tf.ragged` functions, `tf.map_fn` and the Python operators on RaggedTensor;
+dense ops given a RaggedTensor are routed by `ragged_dispatch.py`.
 """
 
 import builtins
@@ -30,12 +32,12 @@ def _splits_sample(rng):
 
 @op(
     "RaggedTensorToTensor",
-    differentiable=False,
     same_dtype=(0, 1),
     strings=True,
     samples=[
         Sample((5,), np.float64(0.0), _splits_sample, shape=None),
         Sample((5, 2), np.float64(-1.0), _splits_sample, shape=(2, 3, 2)),
+        Sample((5, 2), np.float64(-1.0), _splits_sample, shape=(4, 2, 3)),
     ],
 )
 def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
@@ -56,6 +58,50 @@ def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
     if shape is not None:
         dense = _fit_to_shape(dense, shape, default_value)
     return dense
+
+
+@_ragged_to_dense.vjp
+def _ragged_to_dense_vjp(g, ans, flat_values, default_value, *nested_splits, shape):
+    # Each value's gradient is g at its (row, position, ...) cell; the default value gets
+    # what is left (the padding). Cells cut off by `shape` get nothing.
+    splits = [to_numpy(s._value) for s in nested_splits]
+    positions = _positions(splits, int(flat_values.shape[0]))
+    outer = tuple(g.shape[: len(splits) + 1])
+    keep = np.all(positions < np.asarray(outer), axis=1)
+    index = wrap(to_backend(positions[keep]))
+    picked = get_op("GatherNd")(g, index)
+    inner_natural = tuple(flat_values.shape[1:])
+    inner_target = tuple(picked.shape[1:])
+    if inner_target != inner_natural:
+        cut = (builtins.slice(None),) + tuple(
+            builtins.slice(0, min(a, b)) for a, b in zip(inner_target, inner_natural)
+        )
+        picked = picked[cut]
+        pads = ((0, 0),) + tuple(
+            (0, max(0, b - a)) for a, b in zip(inner_target, inner_natural)
+        )
+        zero = wrap(xp.zeros((), g.dtype._np))
+        picked = get_op("PadV2")(picked, zero, paddings=pads)
+    rows = wrap(to_backend(np.flatnonzero(keep).astype(np.int64)))
+    grad_values = get_op("UnsortedSegmentSum")(
+        picked, rows, num_segments=int(flat_values.shape[0])
+    )
+    grad_default = get_op("Sub")(
+        get_op("Sum")(g, axis=None, keepdims=False),
+        get_op("Sum")(grad_values, axis=None, keepdims=False),
+    )
+    return (grad_values, grad_default) + (None,) * len(nested_splits)
+
+
+def _positions(splits, nvals) -> np.ndarray:
+    idx = np.arange(nvals)
+    columns = []
+    for s in reversed(splits):
+        rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]
+        columns.append(idx - s[rows])
+        idx = rows
+    columns.append(idx)
+    return np.stack(columns[::-1], axis=1).astype(np.int64)
 
 
 def _fit_to_shape(dense, shape, default_value):
@@ -242,7 +288,7 @@ def boolean_mask(data, mask, name=None):
         return RaggedTensor.from_row_lengths(gather_rows(data.values, keep), lengths)
     mask = convert_to_tensor(mask)
     if mask.dtype != dtypes.bool:
-        raise TypeError(f"tf.ragged.boolean_mask: mask must be bool, got {mask.dtype.name}")
+        raise ValueError(f"tf.ragged.boolean_mask: mask must be bool, got {mask.dtype.name}")
     m = np.asarray(to_numpy(mask._value))
     if m.ndim == 1:  # drops rows
         keep = np.flatnonzero(m)

@@ -203,25 +203,25 @@ def _reduce_axis(op, rt, axis):
 
 def _segment_reduce(op, values, segment_ids, num_segments):
     ids = wrap(to_backend(np.asarray(segment_ids, np.int64)))
-    n = wrap(to_backend(np.asarray(num_segments, np.int64)))
+    n = int(num_segments)
     name = op.name
     if name in ("All", "Any"):
         as_int = get_op("Cast")(values, dtype="int32")
         seg = _SEGMENT["Min" if name == "All" else "Max"]
         if name == "All":  # an empty row is all-true: min over nothing is the int max
-            out = get_op(seg)(as_int, ids, n)
+            out = get_op(seg)(as_int, ids, num_segments=n)
             return get_op("Greater")(out, wrap(np.int32(0)))
-        return get_op("Greater")(get_op(seg)(as_int, ids, n), wrap(np.int32(0)))
+        return get_op("Greater")(get_op(seg)(as_int, ids, num_segments=n), wrap(np.int32(0)))
     if name == "Mean":
         # TF: sum / count in floating point (an int tensor gives float64; an empty row nan).
         dtype = values.dtype if values.dtype.is_floating else dtypes.float64
         v = values if values.dtype == dtype else get_op("Cast")(values, dtype=dtype.name)
-        total = get_op("UnsortedSegmentSum")(v, ids, n)
+        total = get_op("UnsortedSegmentSum")(v, ids, num_segments=n)
         counts = np.bincount(np.asarray(segment_ids, np.int64), minlength=num_segments)
         shape = (num_segments,) + (1,) * (values.shape.rank - 1)
         count = wrap(to_backend(counts.astype(dtype._np).reshape(shape)))
         return get_op("RealDiv")(total, count)
-    return get_op(_SEGMENT[name])(values, ids, n)
+    return get_op(_SEGMENT[name])(values, ids, num_segments=n)
 
 
 # ---- structure ops --------------------------------------------------------------------------
