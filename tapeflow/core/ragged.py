@@ -17,7 +17,7 @@ from . import dtypes
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .registry import get_op
 from .shape import TensorShape
-from .tensor import Operand, Tensor, convert_to_tensor, wrap
+from .tensor import Tensor, convert_to_tensor, wrap
 
 
 class RaggedTensor:

@@ -34,7 +34,9 @@ class RaggedTensorSpec:
                 raise ValueError("RaggedTensorSpec: must specify ragged_rank or a shape's rank")
             ragged_rank = rank - 1
         if not isinstance(ragged_rank, int) or ragged_rank < 0:
-            raise TypeError(f"RaggedTensorSpec: ragged_rank must be an int >= 0, got {ragged_rank!r}")
+            raise TypeError(
+                f"RaggedTensorSpec: ragged_rank must be an int >= 0, got {ragged_rank!r}"
+            )
         if rank is not None and ragged_rank >= rank:
             raise ValueError(
                 f"RaggedTensorSpec: ragged_rank must be less than rank, got ragged_rank="

@@ -248,7 +248,11 @@ def execute(op: Op, inputs: tuple, attrs: dict):
             handler = _COMPOSITE_HANDLERS.get(type(x))
             if handler is None and _COMPOSITE_HANDLERS:  # a composite after a Python value
                 handler = next(
-                    (_COMPOSITE_HANDLERS[type(y)] for y in inputs if type(y) in _COMPOSITE_HANDLERS),
+                    (
+                        _COMPOSITE_HANDLERS[type(y)]
+                        for y in inputs
+                        if type(y) in _COMPOSITE_HANDLERS
+                    ),
                     None,
                 )
             if handler is not None:

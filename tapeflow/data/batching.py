@@ -15,8 +15,8 @@ import numpy as np
 from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
-from ..core.shape import TensorShape
 from ..core.ragged_spec import RaggedTensorSpec
+from ..core.shape import TensorShape
 from ..core.sparse import SparseTensorSpec
 from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand

@@ -9,8 +9,8 @@ import numpy as np
 from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
-from ..core.shape import TensorShape
 from ..core.ragged_spec import RaggedTensorSpec
+from ..core.shape import TensorShape
 from ..core.sparse import SparseTensorSpec
 from ..core.spec import TensorSpec, most_specific_shape
 from ..core.tensor import Operand, Tensor

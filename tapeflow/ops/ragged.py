@@ -11,14 +11,13 @@ import builtins
 import numpy as np
 
 from ..backend import array_module, to_backend, to_numpy, xp
-from ..core import dtypes, string_values
+from ..core import dtypes, nest, string_values
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import (  # noqa: F401  (re-exported in tf.ragged)
     RaggedTensor,
     row_splits_to_segment_ids,
     segment_ids_to_row_splits,
 )
-from ..core import nest
 from ..core.ragged_spec import RaggedTensorSpec  # noqa: F401  (exported)
 from ..core.registry import Sample, get_op, op
 from ..core.tensor import convert_to_tensor, wrap
@@ -77,9 +76,7 @@ def _ragged_to_dense_vjp(g, ans, flat_values, default_value, *nested_splits, sha
             builtins.slice(0, min(a, b)) for a, b in zip(inner_target, inner_natural)
         )
         picked = picked[cut]
-        pads = ((0, 0),) + tuple(
-            (0, max(0, b - a)) for a, b in zip(inner_target, inner_natural)
-        )
+        pads = ((0, 0),) + tuple((0, max(0, b - a)) for a, b in zip(inner_target, inner_natural))
         zero = wrap(xp.zeros((), g.dtype._np))
         picked = get_op("PadV2")(picked, zero, paddings=pads)
     rows = wrap(to_backend(np.flatnonzero(keep).astype(np.int64)))
@@ -260,7 +257,9 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     )  # TF: the widest of the arguments' types
     arrays = [np.asarray(to_numpy(p._value)) for p in parts]
     if any(a.ndim > 1 for a in arrays):
-        raise InvalidArgumentError("tf.ragged.range: starts, limits and deltas must be scalars or vectors")
+        raise InvalidArgumentError(
+            "tf.ragged.range: starts, limits and deltas must be scalars or vectors"
+        )
     s, lim, d = np.broadcast_arrays(*[np.atleast_1d(a) for a in arrays])
     if np.any(d == 0):
         raise InvalidArgumentError("tf.ragged.range: Requires delta != 0")
@@ -311,21 +310,28 @@ def boolean_mask(data, mask, name=None):
 
 
 def stack(values, axis=0, name=None):
-    """Stacks RaggedTensors (and Tensors) along a new axis 0: a ragged result."""
+    """Stacks RaggedTensors and Tensors along a new axis 0: `result[i]` is `values[i]`."""
     if axis != 0:
         raise ValueError("tf.ragged.stack: tapeflow stacks along axis 0 only")
-    values = list(values)
-    rts = [v if isinstance(v, RaggedTensor) else RaggedTensor.from_tensor(v) if
-           convert_to_tensor(v).shape.rank > 1 else convert_to_tensor(v) for v in values]  # fmt: skip
-    if all(isinstance(v, RaggedTensor) for v in rts):
-        rows = ragged_dispatch._concat_rows(rts)
-    else:
-        rows = RaggedTensor.from_row_lengths(
-            ragged_dispatch._concat_values([get_op("Reshape")(v, shape=(-1,)) for v in rts]),
-            [int(np.prod(v.shape)) for v in rts],
+    parts = []
+    for v in values:
+        if not isinstance(v, RaggedTensor):
+            v = convert_to_tensor(v)
+            if v.shape.rank > 1:
+                v = RaggedTensor.from_tensor(v)
+        parts.append(v)
+    if not parts:
+        raise ValueError("tf.ragged.stack: expected at least one value")
+    ranks = {p.shape.rank for p in parts}
+    if len(ranks) != 1 or 0 in ranks:
+        raise ValueError(
+            f"tf.ragged.stack: values must have one rank (at least 1), got ranks {sorted(ranks)}"
         )
-        return rows
-    return RaggedTensor.from_row_lengths(rows, [r.nrows_static() for r in rts])
+    if isinstance(parts[0], RaggedTensor):
+        rows = ragged_dispatch._concat_rows(parts)
+        return RaggedTensor.from_row_lengths(rows, [p.nrows_static() for p in parts])
+    rows = ragged_dispatch._concat_values(parts)
+    return RaggedTensor.from_row_lengths(rows, [int(p.shape[0]) for p in parts])
 
 
 def ragged_concat(values, axis, name=None):
@@ -338,7 +344,6 @@ def map_fn(fn, elems, dtype=None, parallel_iterations=None, back_prop=True,
     """`fn` on each row of `elems` (a Tensor, a RaggedTensor or a nested structure of
     them), results stacked: a RaggedTensor when the rows differ in shape or `elems` (or
     `fn_output_signature`) is ragged."""
-    from ..core.ragged_spec import RaggedTensorSpec
     from .array_join import stack as dense_stack
 
     leaves = nest.flatten(elems)

@@ -249,7 +249,9 @@ def concat_ragged(values, axis):
         return _concat_rows(rts)
     if axis == 1:
         if any(r.ragged_rank != 1 for r in rts):
-            raise ValueError("ConcatV2: tapeflow concatenates ragged rows (axis 1) for ragged_rank 1")
+            raise ValueError(
+                "ConcatV2: tapeflow concatenates ragged rows (axis 1) for ragged_rank 1"
+            )
         nrows = {r.nrows_static() for r in rts}
         if len(nrows) != 1:
             raise InvalidArgumentError(
@@ -324,7 +326,9 @@ def _reverse(op, inputs, attrs):
                 get_op("ReverseV2")(rt.flat_values, axis=(axis - rt.ragged_rank,))
             )
         else:
-            raise ValueError(f"ReverseV2: tapeflow reverses axes 0, 1 and uniform axes; got {axis}")
+            raise ValueError(
+                f"ReverseV2: tapeflow reverses axes 0, 1 and uniform axes; got {axis}"
+            )
     return rt
 
 

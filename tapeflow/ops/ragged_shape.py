@@ -60,9 +60,13 @@ class DynamicRaggedShape:
     __slots__ = ("_partitions", "_inner", "_dtype")
     _is_ragged_shape = True  # what tf.zeros/ones/fill/reshape look for
 
-    def __init__(self, row_partitions, inner_shape, dtype=None, validate=True, static_inner_shape=None):
+    def __init__(
+        self, row_partitions, inner_shape, dtype=None, validate=True, static_inner_shape=None
+    ):
         self._partitions = list(row_partitions)
-        self._inner = [int(d) for d in np.asarray(to_numpy(convert_to_tensor(inner_shape)._value)).reshape(-1)]
+        self._inner = [
+            int(d) for d in np.asarray(to_numpy(convert_to_tensor(inner_shape)._value)).reshape(-1)
+        ]
         self._dtype = dtypes.as_dtype(dtype or dtypes.int64)
         if validate and self._partitions:
             if self._inner and self._inner[0] != int(self._partitions[-1]._splits[-1]):
@@ -175,7 +179,9 @@ class DynamicRaggedShape:
             "(" + ", ".join(map(str, d)) + ")" if isinstance(d, tuple) else str(d)
             for d in self._lengths()
         )
-        return f"<DynamicRaggedShape lengths=[{text}] num_row_partitions={self.num_row_partitions}>"
+        return (
+            f"<DynamicRaggedShape lengths=[{text}] num_row_partitions={self.num_row_partitions}>"
+        )
 
 
 def is_ragged_shape(x) -> bool:

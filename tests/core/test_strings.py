@@ -197,5 +197,3 @@ def test_a_ragged_tf_data_element_batches_as_ragged():
     assert split.to_list() == [[b"a", b"b"], [b"c"]]
     padded = ds.map(lambda s: tf.strings.split(s).to_tensor())
     assert next(iter(padded)).numpy().tolist() == [[b"a", b"b"], [b"c", b""]]
-
-

@@ -35,7 +35,9 @@ def constructors(tf):
         tf.RaggedTensor.from_row_starts(v, [0, 4, 4, 6]),
         tf.RaggedTensor.from_row_limits(v, [4, 4, 6, 7]),
         tf.RaggedTensor.from_uniform_row_length(list(range(6)), 2),
-        tf.RaggedTensor.from_nested_row_splits(list(range(10)), ([0, 1, 1, 5], [0, 3, 3, 5, 9, 10])),
+        tf.RaggedTensor.from_nested_row_splits(
+            list(range(10)), ([0, 1, 1, 5], [0, 3, 3, 5, 9, 10])
+        ),
         tf.RaggedTensor.from_tensor([[1, 3, -1, -1], [2, -1, -1, -1], [4, 5, 8, 9]], padding=-1),
         tf.RaggedTensor.from_tensor([[1, 2, 3], [4, 5, 6]], lengths=[1, 3]),
         tf.RaggedTensor.from_tensor([[1, 2, 3], [4, 5, 6]]),
@@ -111,9 +113,7 @@ def broadcasting(tf):
         tf.ragged.constant([[10, 87, 12], [19, 53], [12, 32]]) + [[1000], [2000], [3000]],
         tf.ragged.constant([[[1, 2], [3, 4], [5, 6]], [[7, 8]]], ragged_rank=1)
         + tf.constant([[10]]),
-        tf.ragged.constant(
-            [[[[1], [2]], [], [[3]], [[4]]], [[[5], [6]], [[7]]]], ragged_rank=2
-        )
+        tf.ragged.constant([[[[1], [2]], [], [[3]], [[4]]], [[[5], [6]], [[7]]]], ragged_rank=2)
         + tf.constant([10, 20, 30]),
         tf.ragged.constant([[1.0, 2.0], [3.0]]) * tf.constant(2.0),
         tf.ragged.constant([[1, 2], [3, 4]]) + tf.constant([[1, 2], [3, 4]]),
@@ -194,14 +194,16 @@ def ragged_functions(tf):
         tf.ragged.range([1, 2], [4, 8], 2),
         tf.ragged.range(tf.constant([1.5, 0.0]), 3.0),
         tf.ragged.boolean_mask(
-            tf.constant([[1, 2, 3], [4, 5, 6]]), tf.constant([[True, False, True], [False, False, True]])
+            tf.constant([[1, 2, 3], [4, 5, 6]]),
+            tf.constant([[True, False, True], [False, False, True]]),
         ),
         tf.ragged.boolean_mask(
             tf.ragged.constant([[1, 2, 3], [4], [5, 6]]),
             tf.ragged.constant([[True, False, True], [False], [True, True]]),
         ),
-        tf.ragged.boolean_mask(tf.ragged.constant([[1, 2, 3], [4], [5, 6]]),
-                               tf.constant([True, False, True])),  # fmt: skip
+        tf.ragged.boolean_mask(
+            tf.ragged.constant([[1, 2, 3], [4], [5, 6]]), tf.constant([True, False, True])
+        ),  # fmt: skip
         tf.ragged.row_splits_to_segment_ids([0, 2, 2, 5]),
         tf.ragged.segment_ids_to_row_splits([0, 0, 2]),
     ]
@@ -243,8 +245,12 @@ def errors(tf):
         _error(lambda: tf.ragged.constant([["one", "two"], [3, 4]])),
         _error(lambda: tf.ragged.constant(["A", ["B", "C"]])),
         _error(lambda: tf.ragged.constant([[1, 2], [3]]) + tf.ragged.constant([[1], [2, 3]])),
-        _error(lambda: tf.ragged.constant([[1, 2], [3, 4, 5, 6], [7]]) + tf.ones([3, 4], tf.int32)),
-        _error(lambda: tf.ragged.constant([[1, 2], [3]]) + tf.ragged.constant([[1.0, 2.0], [3.0]])),
+        _error(
+            lambda: tf.ragged.constant([[1, 2], [3, 4, 5, 6], [7]]) + tf.ones([3, 4], tf.int32)
+        ),
+        _error(
+            lambda: tf.ragged.constant([[1, 2], [3]]) + tf.ragged.constant([[1.0, 2.0], [3.0]])
+        ),
         _error(lambda: tf.RaggedTensor(values=[1], row_splits=[0, 1])),
         _error(lambda: tf.ragged.range([1, 2], [3, 4], 0)),
         _error(lambda: tf.ragged.map_flat_values(lambda v: v[:1], tf.ragged.constant([[1, 2]]))),
@@ -318,7 +324,11 @@ def datasets(tf):
     out += [list(lengths.apply(tf.data.experimental.dense_to_ragged_batch(2)))]
     out += [list(lengths.ragged_batch(3))]
     out += [list(ds.map(lambda r: tf.reduce_sum(r)))]
-    out += [list(tf.data.Dataset.from_tensor_slices([3, 1]).map(lambda n: tf.ragged.range(tf.range(n))))]
+    out += [
+        list(
+            tf.data.Dataset.from_tensor_slices([3, 1]).map(lambda n: tf.ragged.range(tf.range(n)))
+        )
+    ]
     return out
 
 

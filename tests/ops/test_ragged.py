@@ -94,7 +94,10 @@ def test_ragged_dataset_shuffles_caches_and_rebatches():
     rows = sorted(tuple(r.numpy().tolist()) for r in ds.shuffle(4, seed=3))
     assert rows == [(), (1, 2), (3, 4, 5), (6,)]
     assert [b.to_list() for b in ds.cache().batch(3)] == [[[1, 2], [], [3, 4, 5]], [[6]]]
-    assert [b.to_list() for b in ds.batch(3).unbatch().batch(2)] == [[[1, 2], []], [[3, 4, 5], [6]]]
+    assert [b.to_list() for b in ds.batch(3).unbatch().batch(2)] == [
+        [[1, 2], []],
+        [[3, 4, 5], [6]],
+    ]
     nested = tf.data.Dataset.from_tensor_slices(tf.ragged.constant([[[1], [2, 3]], [[4]]]))
     assert [r.to_list() for r in nested] == [[[1], [2, 3]], [[4]]]
 
@@ -120,7 +123,9 @@ def test_bad_partitions_are_tf_errors():
 
 def test_mismatched_operands_name_the_splits():
     with pytest.raises(InvalidArgumentError, match="Condition x == y did not hold"):
-        tf.ragged.constant([[1, 2, 3], [4], [5, 6]]) + tf.ragged.constant([[10, 20], [30, 40], [50]])
+        tf.ragged.constant([[1, 2, 3], [4], [5, 6]]) + tf.ragged.constant(
+            [[10, 20], [30, 40], [50]]
+        )
     with pytest.raises(InvalidArgumentError, match="Condition x == y"):
         tf.ragged.constant([[1, 2], [3, 4, 5, 6], [7]]) + tf.ones([3, 4], tf.int32)
 
