@@ -4,8 +4,9 @@ A RaggedTensor is `values` (a Tensor, or another RaggedTensor for more ragged di
 cut into rows by `row_splits` (int64: row i is `values[row_splits[i]:row_splits[i + 1]]`),
 as in TensorFlow; the tape and the tracer only ever see those dense tensors. Its methods run
 registered ops (looked up by name: core does not import ops), so they trace like any op.
-Only what `tf.strings.split` and the guides need is here: construction, shape, rows,
-`to_tensor`, `to_list`/`numpy`; no ragged math.
+Here: construction, shape, rows, `to_tensor`, `to_list`/`numpy`, the composite-tensor
+protocol; indexing is in ragged_index.py, partition helpers in ragged_partition.py, and
+dense ops given a RaggedTensor (math, reductions, concat...) in ops/ragged_dispatch.py.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from . import dtypes
-from .errors import ArgumentTypeError, InvalidArgumentError
+from .ragged_partition import (
+    _as_index_vector,
+    row_splits_to_segment_ids,
+    segment_ids_to_row_splits,
+    value_positions,
+)
 from .registry import get_op
 from .shape import TensorShape
 from .tensor import Tensor, convert_to_tensor, wrap
@@ -342,38 +348,16 @@ class RaggedTensor:
 
     def to_sparse(self, name=None):
         """A SparseTensor holding every value at its (row, column, ...) position."""
-        from .sparse import SparseTensor
+        from .ragged_partition import to_sparse
 
-        positions = value_positions(self)
-        flat = self.flat_values
-        inner = tuple(flat.shape[1:])
-        if inner:  # each inner (uniform) element gets its own coordinates
-            grid = np.indices(inner).reshape(len(inner), -1).T
-            positions = np.concatenate(
-                [np.repeat(positions, len(grid), axis=0), np.tile(grid, (len(positions), 1))],
-                axis=1,
-            )
-            flat = get_op("Reshape")(flat, shape=(-1,))
-        shape = _dense_shape(self)
-        return SparseTensor(positions.astype(np.int64), flat, np.asarray(shape, np.int64))
+        return to_sparse(self)
 
     @classmethod
     def from_sparse(cls, st_input, name=None, row_splits_dtype=dtypes.int64) -> RaggedTensor:
         """The rows of a 2-D SparseTensor, each row's values in order (indices sorted)."""
-        indices = to_numpy(st_input.indices._value)
-        if indices.ndim != 2 or indices.shape[1] != 2:
-            raise ValueError(
-                f"RaggedTensor.from_sparse: the SparseTensor must have rank 2, got indices of "
-                f"shape {list(indices.shape)}"
-            )
-        nrows = int(to_numpy(st_input.dense_shape._value)[0])
-        order = indices[:, 0] * (indices[:, 1].max(initial=0) + 1) + indices[:, 1]
-        if indices.size and np.any(np.diff(order) < 0):
-            raise InvalidArgumentError(
-                "RaggedTensor.from_sparse: the SparseTensor's indices must be sorted in "
-                "row-major order (use tf.sparse.reorder)"
-            )
-        return cls.from_value_rowids(st_input.values, indices[:, 0], nrows=nrows)
+        from .ragged_partition import from_sparse
+
+        return from_sparse(cls, st_input)
 
 
 def _format_rows(x) -> str:
@@ -387,13 +371,6 @@ def _format_rows(x) -> str:
 
 def _as_values(values):
     return values if isinstance(values, RaggedTensor) else convert_to_tensor(values)
-
-
-def _as_index_vector(x, what) -> Tensor:
-    t = convert_to_tensor(x, dtype_hint=dtypes.int64)
-    if not t.dtype.is_integer or t.ndim != 1:
-        raise ValueError(f"RaggedTensor: {what} must be a vector of integers, got {t!r}")
-    return t if t.dtype == dtypes.int64 else get_op("Cast")(t, dtype="int64")
 
 
 def _nrows_of(values) -> int:
@@ -416,46 +393,8 @@ def _dense_shape(rt) -> list:
     return [len(lengths), int(lengths.max()) if lengths.size else 0] + inner[1:]
 
 
-def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
-    """Row splits from sorted row ids: `[0, 0, 2] -> [0, 2, 2, 3]` (`tf.ragged`)."""
-    ids = _as_index_vector(segment_ids, "segment_ids")
-    n = -1 if num_segments is None else _num_segments(num_segments)
-    return get_op("SegmentIdsToRowSplits")(ids, num_segments=n)
-
-
-def _num_segments(value) -> int:
-    t = convert_to_tensor(value)
-    if not t.dtype.is_integer or t.ndim != 0:
-        raise ArgumentTypeError(
-            f"segment_ids_to_row_splits: num_segments must be a scalar int, got {value!r}"
-        )
-    n = int(t)
-    if n < 0:
-        raise InvalidArgumentError(
-            f"segment_ids_to_row_splits: num_segments must be non-negative, got {n}"
-        )
-    return n
-
-
-def row_splits_to_segment_ids(splits, name=None, out_type=None):
-    """The row of each value: `[0, 2, 2, 3] -> [0, 0, 2]` (`tf.ragged`)."""
-    splits = _as_index_vector(splits, "splits")
-    if splits.shape[0] == 0:
-        raise ValueError("row_splits_to_segment_ids: Invalid row_splits: [] (needs at least 0)")
-    return get_op("RowSplitsToSegmentIds")(splits)
-
-
-def value_positions(rt) -> np.ndarray:
-    """[nvals, ragged_rank + 1] host int64: each flat value's (row, position, ...) index."""
-    splits = [to_numpy(s._value) for s in rt.nested_row_splits]
-    idx = np.arange(int(splits[-1][-1]) if splits[-1].size else 0)
-    columns = []
-    for s in reversed(splits):
-        rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]
-        columns.append(idx - s[rows])
-        idx = rows
-    columns.append(idx)
-    return np.stack(columns[::-1], axis=1).astype(np.int64)
+__all__ = ["RaggedTensor", "is_ragged", "row_splits_to_segment_ids",
+           "segment_ids_to_row_splits", "value_positions"]  # fmt: skip
 
 
 def is_ragged(x) -> bool:

@@ -332,6 +332,43 @@ def datasets(tf):
     return out
 
 
+def parsing(tf):
+    from google.protobuf import text_format
+
+    def example(text):
+        return text_format.Merge(text, tf.train.Example()).SerializeToString()
+
+    batch = [
+        example('features { feature { key: "c" value { bytes_list { value: ["red", "blue"] } } }'
+                ' feature { key: "n" value { int64_list { value: [7] } } }'
+                ' feature { key: "x" value { float_list { value: [1.5, 2.0] } } } }'),
+        example('features { feature { key: "c" value { bytes_list { value: ["green"] } } }'
+                ' feature { key: "n" value { int64_list { value: [] } } } }'),
+    ]  # fmt: skip
+    spec = {
+        "c": tf.io.RaggedFeature(tf.string),
+        "n": tf.io.RaggedFeature(tf.int64),
+        "x": tf.io.FixedLenFeature([2], tf.float32, default_value=[0.0, -1.0]),
+    }
+    parsed = tf.io.parse_example(batch, spec)
+    var = tf.io.parse_example(batch, {"c": tf.io.VarLenFeature(tf.string)})["c"]
+    single = tf.io.parse_single_example(batch[0], spec)
+    return [
+        parsed["c"],
+        parsed["n"],
+        parsed["x"],
+        var.indices,
+        var.values,
+        var.dense_shape,
+        single["c"],
+        single["x"],
+        tf.train.Example.FromString(batch[0]).SerializeToString(deterministic=True),
+        _error(lambda: tf.io.parse_example(batch, {"x": tf.io.FixedLenFeature([2], tf.float32)})),
+        _error(lambda: tf.io.parse_example(batch, {"n": tf.io.RaggedFeature(tf.string)})),
+        _error(lambda: tf.io.parse_example(batch, {"x": tf.io.FixedLenFeature([3], tf.float32)})),
+    ]
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -349,6 +386,7 @@ CASES = {
         in_functions,
         gradients,
         datasets,
+        parsing,
     ]
 }
 
@@ -374,7 +412,7 @@ def encode(result):
 
 def _plain(x):
     if isinstance(x, bytes):
-        return x.decode("utf-8", "replace")
+        return x.decode("latin-1")
     if isinstance(x, list):
         return [_plain(v) for v in x]
     if isinstance(x, float) and x != x:

@@ -1,0 +1,98 @@
+"""Row partitions of a RaggedTensor: row ids <-> row splits, each value's position, and the
+SparseTensor conversions (host index arithmetic on the splits; values move through ops)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import to_numpy
+from . import dtypes
+from .errors import ArgumentTypeError, InvalidArgumentError
+from .registry import get_op
+from .tensor import Tensor, convert_to_tensor
+
+
+def _as_index_vector(x, what) -> Tensor:
+    t = convert_to_tensor(x, dtype_hint=dtypes.int64)
+    if not t.dtype.is_integer or t.ndim != 1:
+        raise ValueError(f"RaggedTensor: {what} must be a vector of integers, got {t!r}")
+    return t if t.dtype == dtypes.int64 else get_op("Cast")(t, dtype="int64")
+
+
+def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
+    """Row splits from sorted row ids: `[0, 0, 2] -> [0, 2, 2, 3]` (`tf.ragged`)."""
+    ids = _as_index_vector(segment_ids, "segment_ids")
+    n = -1 if num_segments is None else _num_segments(num_segments)
+    return get_op("SegmentIdsToRowSplits")(ids, num_segments=n)
+
+
+def _num_segments(value) -> int:
+    t = convert_to_tensor(value)
+    if not t.dtype.is_integer or t.ndim != 0:
+        raise ArgumentTypeError(
+            f"segment_ids_to_row_splits: num_segments must be a scalar int, got {value!r}"
+        )
+    n = int(t)
+    if n < 0:
+        raise InvalidArgumentError(
+            f"segment_ids_to_row_splits: num_segments must be non-negative, got {n}"
+        )
+    return n
+
+
+def row_splits_to_segment_ids(splits, name=None, out_type=None):
+    """The row of each value: `[0, 2, 2, 3] -> [0, 0, 2]` (`tf.ragged`)."""
+    splits = _as_index_vector(splits, "splits")
+    if splits.shape[0] == 0:
+        raise ValueError("row_splits_to_segment_ids: Invalid row_splits: [] (needs at least 0)")
+    return get_op("RowSplitsToSegmentIds")(splits)
+
+
+def value_positions(rt) -> np.ndarray:
+    """[nvals, ragged_rank + 1] host int64: each flat value's (row, position, ...) index."""
+    splits = [to_numpy(s._value) for s in rt.nested_row_splits]
+    idx = np.arange(int(splits[-1][-1]) if splits[-1].size else 0)
+    columns = []
+    for s in reversed(splits):
+        rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]
+        columns.append(idx - s[rows])
+        idx = rows
+    columns.append(idx)
+    return np.stack(columns[::-1], axis=1).astype(np.int64)
+
+
+def to_sparse(rt):
+    """A SparseTensor holding every value of `rt` at its (row, column, ...) position."""
+    from .ragged import _dense_shape
+    from .sparse import SparseTensor
+
+    positions = value_positions(rt)
+    flat = rt.flat_values
+    inner = tuple(flat.shape[1:])
+    if inner:  # each inner (uniform) element gets its own coordinates
+        grid = np.indices(inner).reshape(len(inner), -1).T
+        positions = np.concatenate(
+            [np.repeat(positions, len(grid), axis=0), np.tile(grid, (len(positions), 1))],
+            axis=1,
+        )
+        flat = get_op("Reshape")(flat, shape=(-1,))
+    shape = _dense_shape(rt)
+    return SparseTensor(positions.astype(np.int64), flat, np.asarray(shape, np.int64))
+
+
+def from_sparse(cls, st_input):
+    """The rows of a 2-D SparseTensor, each row's values in order (indices sorted)."""
+    indices = to_numpy(st_input.indices._value)
+    if indices.ndim != 2 or indices.shape[1] != 2:
+        raise ValueError(
+            f"RaggedTensor.from_sparse: the SparseTensor must have rank 2, got indices of "
+            f"shape {list(indices.shape)}"
+        )
+    nrows = int(to_numpy(st_input.dense_shape._value)[0])
+    order = indices[:, 0] * (indices[:, 1].max(initial=0) + 1) + indices[:, 1]
+    if indices.size and np.any(np.diff(order) < 0):
+        raise InvalidArgumentError(
+            "RaggedTensor.from_sparse: the SparseTensor's indices must be sorted in "
+            "row-major order (use tf.sparse.reorder)"
+        )
+    return cls.from_value_rowids(st_input.values, indices[:, 0], nrows=nrows)
