@@ -400,7 +400,7 @@ def _install_operators():
         setattr(RaggedTensor, f"__{name}__", forward)
         setattr(RaggedTensor, f"__r{name}__", reflected)
     for name, op_name in {"lt": "Less", "le": "LessEqual", "gt": "Greater",
-                          "ge": "GreaterEqual"}.items():  # fmt: skip
+                          "ge": "GreaterEqual", "eq": "Equal", "ne": "NotEqual"}.items():  # fmt: skip
 
         def compare(self, other, _op=op_name):
             return ragged_dispatch.elementwise(get_op(_op), (self, other), {})
@@ -413,6 +413,12 @@ def _install_operators():
 
         setattr(RaggedTensor, f"__{name}__", unary)
     RaggedTensor.__div__ = RaggedTensor.__truediv__
+    RaggedTensor.__hash__ = None  # == is elementwise, as TF's
+
+    def __bool__(self):
+        raise TypeError("RaggedTensor may not be used as a boolean.")
+
+    RaggedTensor.__bool__ = __bool__
 
 
 _install_operators()

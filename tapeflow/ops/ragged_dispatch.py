@@ -164,12 +164,24 @@ def _reduce(op, rt: RaggedTensor, axis=None, keepdims=False):
     axes = sorted({a % rank for a in axes if -rank <= a < rank} | set())
     if len(axes) != len(axis if isinstance(axis, tuple) else (axis,)):
         raise InvalidArgumentError(f"{name}: axis {axis} is out of range for rank {rank}")
-    if keepdims:
-        raise ValueError(f"{name}: tapeflow does not support keepdims=True on a RaggedTensor")
     result = rt
     for a in reversed(axes):  # innermost first, so the outer axis numbers stay valid
         result = _reduce_axis(op, result, a)
+        if keepdims:
+            result = _expand(result, a, name)
     return result
+
+
+def _expand(x, axis, name):
+    """`x` with a dimension of 1 back at `axis` (reduce_*'s keepdims)."""
+    if not isinstance(x, RaggedTensor):
+        return get_op("ExpandDims")(x, axis=axis)
+    if axis > x.ragged_rank:  # inside the uniform values
+        return x.with_flat_values(get_op("ExpandDims")(x.flat_values, axis=axis - x.ragged_rank))
+    raise ValueError(
+        f"{name}: tapeflow keeps a reduced dimension (keepdims=True) of a RaggedTensor only "
+        f"where the result is dense or the axis is uniform"
+    )
 
 
 def _reduce_axis(op, rt, axis):
@@ -356,6 +368,68 @@ def _gather(op, inputs, attrs):
     raise ValueError("GatherV2: tapeflow cannot gather a RaggedTensor with ragged indices")
 
 
+def _pack(op, inputs, attrs):
+    if attrs.get("axis", 0) != 0:
+        raise ValueError("Pack: tapeflow stacks RaggedTensors along axis 0 only (tf.stack)")
+    from .ragged import stack
+
+    return stack(list(inputs))
+
+
+def _expand_dims(op, inputs, attrs):
+    rt, axis = inputs[0], attrs["axis"]
+    axis = axis[0] if isinstance(axis, (tuple, list)) else axis
+    rank = rt.shape.rank
+    if not -rank - 1 <= axis <= rank:
+        raise InvalidArgumentError(f"ExpandDims: axis {axis} is out of range for rank {rank}")
+    axis %= rank + 1
+    if axis == 0:  # one row holding every row
+        n = rt.nrows_static()
+        out = RaggedTensor.from_row_splits(rt, wrap(np.asarray([0, n], np.int64)), validate=False)
+        out._uniform_row_length = n
+        return out
+    if axis > rt.ragged_rank:
+        return _expand(rt, axis, "ExpandDims")
+    raise ValueError(
+        f"ExpandDims: tapeflow inserts axis 0 or a uniform axis of a RaggedTensor, got {axis}"
+    )
+
+
+def _squeeze(op, inputs, attrs):
+    rt = inputs[0]
+    axes = attrs.get("axis") or ()
+    axes = tuple(a % rt.shape.rank for a in (axes if isinstance(axes, (tuple, list)) else (axes,)))
+    if not axes or any(a <= rt.ragged_rank for a in axes):
+        raise ValueError(
+            "Squeeze: tapeflow squeezes named uniform axes of a RaggedTensor only; got "
+            f"axis={attrs.get('axis')!r} for ragged_rank {rt.ragged_rank}"
+        )
+    inner = tuple(a - rt.ragged_rank for a in axes)
+    return rt.with_flat_values(op(rt.flat_values, axis=inner))
+
+
+def _softmax(op, inputs, attrs):
+    """Softmax over the innermost ragged dimension: each row of values on its own."""
+    rt = inputs[0]
+    axis = attrs.get("axis", -1)
+    if rt.flat_values.shape.rank != 1 or axis not in (-1, rt.shape.rank - 1):
+        raise ValueError(f"{op.name}: tapeflow applies softmax to the last (ragged) axis only")
+    inner = rt
+    for _ in range(rt.ragged_rank - 1):
+        inner = inner.values
+    ids = wrap(to_backend(to_numpy(inner.value_rowids()._value)))
+    n = inner.nrows_static()
+    x = rt.flat_values
+    shift = get_op("GatherV2")(
+        get_op("UnsortedSegmentMax")(get_op("StopGradient")(x), ids, num_segments=n),
+        ids, axis=0, batch_dims=0,
+    )  # fmt: skip
+    z = get_op("Sub")(x, shift)
+    total = get_op("UnsortedSegmentSum")(get_op("Exp")(z), ids, num_segments=n)
+    total = get_op("GatherV2")(total, ids, axis=0, batch_dims=0)
+    return rt.with_flat_values(get_op("RealDiv")(get_op("Exp")(z), total))
+
+
 def _shape(op, inputs, attrs):
     from .ragged_shape import DynamicRaggedShape
 
@@ -377,6 +451,10 @@ _HANDLERS = {
     "ReverseV2": _reverse,
     "GatherV2": _gather,
     "Shape": _shape,
+    "Pack": _pack,
+    "Squeeze": _squeeze,
+    "ExpandDims": _expand_dims,
+    "Softmax": _softmax,
     "Rank": _rank,
     "Size": _size,
 }

@@ -332,6 +332,32 @@ def datasets(tf):
     return out
 
 
+def more_dispatch(tf):
+    a = tf.ragged.constant([[1, 2], [3]])
+    f = tf.ragged.constant([[1.0, 2.0, 4.0], [3.0], []])
+    return [
+        a == a,
+        a != tf.ragged.constant([[1, 5], [3]]),
+        tf.stack([a, a]),
+        tf.math.reduce_sum(a, keepdims=True, axis=1),
+        tf.size(a),
+        tf.rank(a),
+        tf.expand_dims(a, 0),
+        tf.ones_like(a),
+        tf.zeros_like(f),
+        tf.math.add_n([a, a]),
+        tf.nn.relu(tf.cast(a, tf.float32) - 2.0),
+        tf.squeeze(tf.ragged.constant([[[1], [2]], [[3]]], ragged_rank=1), axis=2),
+        tf.math.reduce_std(f[:2], axis=1),
+        tf.math.reduce_variance(f[:2], axis=1),
+        tf.nn.softmax(f),
+        _error(lambda: tf.nn.log_softmax(f)),
+        tf.strings.as_string(a),
+        _error(lambda: bool(a == a)),
+        _error(lambda: tf.unstack(a)),
+    ]
+
+
 def parsing(tf):
     from google.protobuf import text_format
 
@@ -386,6 +412,7 @@ CASES = {
         in_functions,
         gradients,
         datasets,
+        more_dispatch,
         parsing,
     ]
 }

@@ -146,3 +146,22 @@ def test_keras_ragged_input_is_a_clear_error():
 def test_map_flat_values_must_keep_the_values():
     with pytest.raises(ValueError, match="number of values"):
         tf.ragged.map_flat_values(lambda v: v[:1], tf.ragged.constant([[1, 2]]))
+
+
+def test_ragged_softmax_matches_row_by_row(rng):
+    lengths = [3, 1, 0, 2]
+    values = tf.Variable(rng.standard_normal(6))
+    weights = tf.constant(rng.standard_normal(6))
+    with tf.GradientTape(persistent=True) as tape:
+        rt = tf.RaggedTensor.from_row_lengths(values, lengths)
+        ragged = tf.reduce_sum(tf.nn.softmax(rt).flat_values * weights)
+        rows, start = [], 0
+        for n in lengths:
+            if n:
+                rows.append(tf.nn.softmax(values[start : start + n]))
+            start += n
+        dense = tf.reduce_sum(tf.concat(rows, 0) * weights)
+    np.testing.assert_allclose(ragged.numpy(), dense.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        tape.gradient(ragged, values).numpy(), tape.gradient(dense, values).numpy(), rtol=1e-10
+    )
