@@ -399,8 +399,9 @@ def _install_operators():
 
         setattr(RaggedTensor, f"__{name}__", forward)
         setattr(RaggedTensor, f"__r{name}__", reflected)
-    for name, op_name in {"lt": "Less", "le": "LessEqual", "gt": "Greater",
-                          "ge": "GreaterEqual", "eq": "Equal", "ne": "NotEqual"}.items():  # fmt: skip
+    comparisons = {"lt": "Less", "le": "LessEqual", "gt": "Greater", "ge": "GreaterEqual",
+                   "eq": "Equal", "ne": "NotEqual"}  # fmt: skip
+    for name, op_name in comparisons.items():
 
         def compare(self, other, _op=op_name):
             return ragged_dispatch.elementwise(get_op(_op), (self, other), {})
