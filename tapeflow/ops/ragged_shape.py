@@ -85,28 +85,24 @@ class DynamicRaggedShape:
 
     @classmethod
     def from_lengths(cls, lengths, num_row_partitions=None, dtype=dtypes.int64):
-        """[nrows, (row lengths...), uniform dims...]: a tuple marks a ragged dimension."""
+        """[nrows, (row lengths...), uniform dims...]: a tuple marks a ragged dimension;
+        every dimension up to the last ragged one becomes a row partition."""
         lengths = list(lengths)
-        parts, count = [], int(lengths[0]) if lengths else 0
-        last = 0
-        for i, d in enumerate(lengths[1:], start=1):
-            if isinstance(d, (tuple, list)):
-                if len(d) != count:
-                    raise ValueError(
-                        f"DynamicRaggedShape.from_lengths: dimension {i} has {len(d)} row "
-                        f"lengths for {count} rows"
-                    )
-                parts.extend(RowPartition.from_row_lengths(list(d) or np.zeros(0, np.int64))
-                             for _ in [0])  # fmt: skip
-                count = int(sum(d))
-                last = i
-            else:
-                if parts and i == last + 1 and False:
-                    pass
-        inner = [count] + [int(d) for d in lengths[last + 1 :]] if parts else lengths
-        if parts and last + 1 < len(lengths):
-            # uniform dimensions after the ragged ones: the values' trailing shape
-            inner = [count] + [int(d) for d in lengths[last + 1 :]]
+        if not lengths:
+            return cls([], [], dtype=dtype)
+        ragged = [i for i, d in enumerate(lengths) if isinstance(d, (tuple, list))]
+        last = max(ragged) if ragged else 0
+        parts, count = [], int(lengths[0])
+        for i, d in enumerate(lengths[1 : last + 1], start=1):
+            row_lengths = list(d) if isinstance(d, (tuple, list)) else [int(d)] * count
+            if len(row_lengths) != count:
+                raise ValueError(
+                    f"DynamicRaggedShape.from_lengths: dimension {i} has {len(row_lengths)} "
+                    f"row lengths for {count} rows"
+                )
+            parts.append(RowPartition.from_row_lengths(np.asarray(row_lengths, np.int64)))
+            count = int(sum(row_lengths))
+        inner = [count] + [int(d) for d in lengths[last + 1 :]]
         return cls(parts, inner, dtype=dtype)
 
     @property
