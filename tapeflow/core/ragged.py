@@ -129,10 +129,24 @@ class RaggedTensor:
     def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None):
         """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`)."""
         tensor = convert_to_tensor(tensor)
-        if ragged_rank != 1 or tensor.ndim < 2:
-            raise NotImplementedError(
-                "RaggedTensor.from_tensor: tapeflow supports ragged_rank=1 on rank >= 2 only"
+        if not isinstance(ragged_rank, int) or not 0 < ragged_rank < tensor.ndim:
+            raise ValueError(
+                f"RaggedTensor.from_tensor: ragged_rank must be in [1, rank) = [1, "
+                f"{tensor.ndim}), got {ragged_rank!r}"
             )
+        if ragged_rank > 1:
+            # The outer dimensions are uniform rows of the innermost ragged dimension.
+            if lengths is not None:
+                raise NotImplementedError(
+                    "RaggedTensor.from_tensor: tapeflow takes `lengths` with ragged_rank=1 "
+                    "only (use padding=, or build with from_nested_row_lengths)"
+                )
+            outer = [int(d) for d in tensor.shape[:ragged_rank]]
+            rows = get_op("Reshape")(tensor, shape=(-1,) + tuple(tensor.shape[ragged_rank:]))
+            out = cls.from_tensor(rows, padding=padding)
+            for width in reversed(outer[1:]):
+                out = cls.from_uniform_row_length(out, width, nrows=None)
+            return out
         dense = tensor.numpy()
         nrows, ncols = dense.shape[:2]
         if lengths is not None:

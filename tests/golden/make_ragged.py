@@ -22,6 +22,9 @@ def _error(fn):
     return "no error"
 
 
+PADDED = [[[1, 2, 0], [3, 0, 0]], [[4, 0, 0], [0, 0, 0]]]
+
+
 def constructors(tf):
     v = [3, 1, 4, 1, 5, 9, 2]
     return [
@@ -41,6 +44,8 @@ def constructors(tf):
         tf.RaggedTensor.from_tensor([[1, 3, -1, -1], [2, -1, -1, -1], [4, 5, 8, 9]], padding=-1),
         tf.RaggedTensor.from_tensor([[1, 2, 3], [4, 5, 6]], lengths=[1, 3]),
         tf.RaggedTensor.from_tensor([[1, 2, 3], [4, 5, 6]]),
+        tf.RaggedTensor.from_tensor(PADDED, ragged_rank=2),
+        tf.RaggedTensor.from_tensor(PADDED, padding=0, ragged_rank=2),
     ]
 
 
