@@ -126,48 +126,22 @@ class RaggedTensor:
         return result
 
     @classmethod
-    def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None):
-        """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`)."""
-        tensor = convert_to_tensor(tensor)
-        if not isinstance(ragged_rank, int) or not 0 < ragged_rank < tensor.ndim:
-            raise ValueError(
-                f"RaggedTensor.from_tensor: ragged_rank must be in [1, rank) = [1, "
-                f"{tensor.ndim}), got {ragged_rank!r}"
-            )
-        if ragged_rank > 1:
-            # The outer dimensions are uniform rows of the innermost ragged dimension.
-            if lengths is not None:
-                raise NotImplementedError(
-                    "RaggedTensor.from_tensor: tapeflow takes `lengths` with ragged_rank=1 "
-                    "only (use padding=, or build with from_nested_row_lengths)"
-                )
-            outer = [int(d) for d in tensor.shape[:ragged_rank]]
-            rows = get_op("Reshape")(tensor, shape=(-1,) + tuple(tensor.shape[ragged_rank:]))
-            out = cls.from_tensor(rows, padding=padding)
-            for width in reversed(outer[1:]):
-                out = cls.from_uniform_row_length(out, width, nrows=None)
-            return out
-        dense = tensor.numpy()
-        nrows, ncols = dense.shape[:2]
-        if lengths is not None:
-            row_lengths = np.asarray(convert_to_tensor(lengths).numpy(), np.int64)
-        elif padding is not None:
-            pad = convert_to_tensor(padding, dtype=tensor.dtype).numpy()
-            is_pad = dense == pad
-            is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
-            keep = ~np.flip(np.logical_and.accumulate(np.flip(is_pad, 1), axis=1), 1)
-            row_lengths = keep.sum(axis=1).astype(np.int64)
-        else:
-            row_lengths = np.full(nrows, ncols, np.int64)
-        mask = np.arange(ncols)[None, :] < row_lengths[:, None]
-        from .ragged_index import gather_rows  # values gathered by an op: gradients flow
+    def from_nested_row_lengths(
+        cls, flat_values, nested_row_lengths, name=None, validate=True
+    ) -> RaggedTensor:
+        """Several ragged dimensions given by row lengths, outermost first."""
+        result = flat_values
+        for lengths in reversed(list(nested_row_lengths)):
+            result = cls.from_row_lengths(result, lengths, validate=validate)
+        return result
 
-        flat = get_op("Reshape")(tensor, shape=(-1,) + tuple(tensor.shape[2:]))
-        kept = gather_rows(flat, np.flatnonzero(mask.reshape(-1)))
-        out = cls.from_row_lengths(kept, row_lengths)
-        if lengths is None and padding is None:
-            out._uniform_row_length = ncols  # every row is full: TF keeps the width
-        return out
+    @classmethod
+    def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None):
+        """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`);
+        with ragged_rank > 1 the outer dimensions are uniform rows."""
+        from .ragged_partition import from_tensor
+
+        return from_tensor(cls, tensor, lengths, padding, ragged_rank)
 
     # ---- structure ----------------------------------------------------------------------------
 
@@ -268,6 +242,12 @@ class RaggedTensor:
         if isinstance(self._values, RaggedTensor):
             return self.with_values(self._values.with_flat_values(new_values))
         return self.with_values(new_values)
+
+    def merge_dims(self, outer_axis, inner_axis):
+        """Dimensions outer_axis..inner_axis merged into one (row-major), as TF's."""
+        from .ragged_partition import merge_dims
+
+        return merge_dims(self, outer_axis, inner_axis)
 
     # ---- conversion ---------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
-"""Row partitions of a RaggedTensor: row ids <-> row splits, each value's position, and the
-SparseTensor conversions (host index arithmetic on the splits; values move through ops)."""
+"""Row partitions of a RaggedTensor: row ids <-> row splits, each value's position, the
+SparseTensor and dense conversions, merge_dims (host index arithmetic on the splits; values
+move through ops, so gradients reach them)."""
 
 from __future__ import annotations
 
@@ -96,3 +97,89 @@ def from_sparse(cls, st_input):
             "row-major order (use tf.sparse.reorder)"
         )
     return cls.from_value_rowids(st_input.values, indices[:, 0], nrows=nrows)
+
+
+def from_tensor(cls, tensor, lengths, padding, ragged_rank):
+    """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`)."""
+    tensor = convert_to_tensor(tensor)
+    if not isinstance(ragged_rank, int) or not 0 < ragged_rank < tensor.ndim:
+        raise ValueError(
+            f"RaggedTensor.from_tensor: ragged_rank must be in [1, rank) = [1, "
+            f"{tensor.ndim}), got {ragged_rank!r}"
+        )
+    if ragged_rank > 1:
+        # The outer dimensions are uniform rows of the innermost ragged dimension.
+        if lengths is not None:
+            raise NotImplementedError(
+                "RaggedTensor.from_tensor: tapeflow takes `lengths` with ragged_rank=1 "
+                "only (use padding=, or build with from_nested_row_lengths)"
+            )
+        outer = [int(d) for d in tensor.shape[:ragged_rank]]
+        rows = get_op("Reshape")(tensor, shape=(-1,) + tuple(tensor.shape[ragged_rank:]))
+        out = cls.from_tensor(rows, padding=padding)
+        for width in reversed(outer[1:]):
+            out = cls.from_uniform_row_length(out, width, nrows=None)
+        return out
+    dense = tensor.numpy()
+    nrows, ncols = dense.shape[:2]
+    if lengths is not None:
+        row_lengths = np.asarray(convert_to_tensor(lengths).numpy(), np.int64)
+    elif padding is not None:
+        pad = convert_to_tensor(padding, dtype=tensor.dtype).numpy()
+        is_pad = dense == pad
+        is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
+        keep = ~np.flip(np.logical_and.accumulate(np.flip(is_pad, 1), axis=1), 1)
+        row_lengths = keep.sum(axis=1).astype(np.int64)
+    else:
+        row_lengths = np.full(nrows, ncols, np.int64)
+    mask = np.arange(ncols)[None, :] < row_lengths[:, None]
+    from .ragged_index import gather_rows  # values gathered by an op: gradients flow
+
+    flat = get_op("Reshape")(tensor, shape=(-1,) + tuple(tensor.shape[2:]))
+    kept = gather_rows(flat, np.flatnonzero(mask.reshape(-1)))
+    out = cls.from_row_lengths(kept, row_lengths)
+    if lengths is None and padding is None:
+        out._uniform_row_length = ncols  # every row is full: TF keeps the width
+    return out
+
+
+def merge_dims(self, outer_axis, inner_axis):
+    """Dimensions outer_axis..inner_axis merged into one (row-major), as TF's."""
+    rank = self.shape.rank
+    a, b = outer_axis % rank, inner_axis % rank
+    if a > b:
+        raise ValueError(
+            f"RaggedTensor.merge_dims: outer_axis ({outer_axis}) must be <= inner_axis "
+            f"({inner_axis})"
+        )
+    if a == b:
+        return self
+    if a > 0:
+        if a == 1:
+            splits, values = self._row_splits, self._values
+            for _ in range(b - 1):  # compose the partitions being merged into ours
+                if isinstance(values, type(self)):
+                    splits = get_op("GatherV2")(values._row_splits, splits, axis=0,
+                                                batch_dims=0)  # fmt: skip
+                    values = values._values
+                else:
+                    width = int(values.shape[1])
+                    splits = splits * width
+                    shape = (-1,) + tuple(values.shape[2:])
+                    values = get_op("Reshape")(values, shape=shape)
+            return type(self)(values, splits, internal=True)
+        return self.with_values(_merge(self._values, a - 1, b - 1))
+    values = self
+    for _ in range(b):
+        if not isinstance(values, type(self)):
+            return get_op("Reshape")(values, shape=(-1,) + tuple(values.shape[2:]))
+        values = values._values
+    return values
+
+
+def _merge(values, a, b):
+    if hasattr(values, "ragged_rank"):
+        return values.merge_dims(a, b)
+    shape = list(values.shape)
+    merged = int(np.prod(shape[a : b + 1]))
+    return get_op("Reshape")(values, shape=tuple(shape[:a] + [merged] + shape[b + 1 :]))

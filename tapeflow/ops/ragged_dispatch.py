@@ -158,12 +158,25 @@ _SEGMENT = {
 def _reduce(op, rt: RaggedTensor, axis=None, keepdims=False):
     name = op.name
     if axis is None:
-        return op(rt.flat_values, axis=None, keepdims=False)
+        flat = rt.flat_values
+        if name == "Mean" and not flat.dtype.is_floating:  # TF: sum / count in float64
+            flat = get_op("Cast")(flat, dtype="float64")
+        return op(flat, axis=None, keepdims=False)
     axes = axis if isinstance(axis, tuple) else (axis,)
     rank = rt.shape.rank
     axes = sorted({a % rank for a in axes if -rank <= a < rank} | set())
     if len(axes) != len(axis if isinstance(axis, tuple) else (axis,)):
         raise InvalidArgumentError(f"{name}: axis {axis} is out of range for rank {rank}")
+    if name == "Mean" and len(axes) > 1:  # the mean of all the values, not of the means
+        flat = rt.flat_values
+        dtype = flat.dtype if flat.dtype.is_floating else dtypes.float64
+        values = rt if flat.dtype == dtype else rt.with_flat_values(
+            get_op("Cast")(flat, dtype=dtype.name))  # fmt: skip
+        ones = rt.with_flat_values(wrap(to_backend(np.ones(tuple(flat.shape), dtype._np))))
+        total = _reduce(get_op("Sum"), values, tuple(axes), keepdims)
+        count = _reduce(get_op("Sum"), ones, tuple(axes), keepdims)
+        return elementwise(get_op("RealDiv"), (total, count), {}) if isinstance(
+            total, RaggedTensor) else get_op("RealDiv")(total, count)  # fmt: skip
     result = rt
     for a in reversed(axes):  # innermost first, so the outer axis numbers stay valid
         result = _reduce_axis(op, result, a)
@@ -190,18 +203,13 @@ def _reduce_axis(op, rt, axis):
     k = rt.ragged_rank
     if axis > k:  # a uniform inner dimension: reduce the flat values
         return rt.with_flat_values(op(rt.flat_values, axis=axis - k, keepdims=False))
+    if axis < k and (axis != 0 or k != 1):
+        return _reduce_outer(op, rt, axis)
     if axis == 0:
-        if k != 1:
-            raise ValueError(f"{op.name}: tapeflow reduces axis 0 of a 2-D RaggedTensor only")
         # Column j of the result reduces the values at position j of every row.
         positions = value_positions(rt)[:, 1]
         width = int(positions.max()) + 1 if positions.size else 0
         return _segment_reduce(op, rt.flat_values, positions, width)
-    if axis != k:
-        raise ValueError(
-            f"{op.name}: tapeflow reduces the innermost ragged dimension ({k}), the uniform "
-            f"dimensions below it and axis 0; got axis {axis} of {rt!r}"
-        )
     inner = rt
     for _ in range(k - 1):
         inner = inner.values
@@ -211,6 +219,64 @@ def _reduce_axis(op, rt, axis):
         return reduced
     outer = rt.nested_row_splits[: k - 1]
     return RaggedTensor.from_nested_row_splits(reduced, outer, validate=False)
+
+
+def _identity(name, dtype):
+    """The value that does not change reduction `name`: what padding holds."""
+    if name in ("Sum", "Mean"):
+        return 0
+    if name == "Prod":
+        return 1
+    if name in ("All", "Any"):
+        return name == "All"
+    info = np.finfo(dtype._np) if dtype.is_floating else np.iinfo(dtype._np)
+    if dtype.is_floating:
+        return -np.inf if name == "Max" else np.inf
+    return info.min if name == "Max" else info.max
+
+
+def _reduce_outer(op, rt, axis):
+    """Reduces a ragged dimension that has ragged dimensions below it: on the padded dense
+    tensor (padding = the reduction's identity), then cut back into rows (a result row is as
+    long as the longest of the rows it reduces, as in TF)."""
+    name, k = op.name, rt.ragged_rank
+    flat = rt.flat_values
+    dense = rt.to_tensor(default_value=_identity(name, flat.dtype))
+    if name == "Mean":
+        dtype = flat.dtype if flat.dtype.is_floating else dtypes.float64
+        ones = wrap(to_backend(np.ones(int(flat.shape[0]), dtype._np)))
+        count = get_op("Sum")(rt.with_flat_values(ones).to_tensor(), axis=axis, keepdims=False)
+        for _ in range(flat.shape.rank - 1):
+            count = get_op("ExpandDims")(count, axis=-1)
+        dense = dense if dense.dtype == dtype else get_op("Cast")(dense, dtype=dtype.name)
+        out = get_op("RealDiv")(get_op("Sum")(dense, axis=axis, keepdims=False), count)
+    else:
+        out = op(dense, axis=axis, keepdims=False)
+    # Row lengths of the result, level by level: a level above `axis` keeps its lengths, a
+    # level below takes the longest of the rows reduced together.
+    level_lengths = [to_numpy(rt.row_lengths()._value)]
+    for level in range(2, k + 1):
+        level_lengths.append(to_numpy(rt.row_lengths(axis=level).to_tensor()._value))
+    result_lengths = []
+    for r in range(1, k):
+        if r < axis:
+            result_lengths.append(level_lengths[r - 1])
+        else:
+            result_lengths.append(np.max(level_lengths[r], axis=axis, initial=0))
+    nrows = rt.nrows_static() if axis > 0 else int(np.max(level_lengths[0], initial=0))
+    prefixes = np.arange(nrows, dtype=np.int64)[:, None]
+    nested = []
+    for lengths in result_lengths:
+        row_lengths = lengths[tuple(prefixes.T)].astype(np.int64)
+        nested.append(row_lengths)
+        within = [np.arange(n) for n in row_lengths] or [np.zeros(0, np.int64)]
+        prefixes = np.concatenate(
+            [np.repeat(prefixes, row_lengths, axis=0), np.concatenate(within)[:, None]], axis=1
+        ).astype(np.int64)
+    values = get_op("GatherNd")(out, wrap(to_backend(prefixes)))
+    for row_lengths in reversed(nested):
+        values = RaggedTensor.from_row_lengths(values, row_lengths, validate=False)
+    return values
 
 
 def _segment_reduce(op, values, segment_ids, num_segments):

@@ -363,6 +363,29 @@ def more_dispatch(tf):
     ]
 
 
+def outer_reductions(tf):
+    r3 = tf.ragged.constant([[[1, 2], [3]], [[4]], [], [[], [5, 6, 7]]])
+    f3 = tf.cast(r3, tf.float32)
+    r4 = tf.ragged.constant([[[[1, 2], [3]], [[4]]], [[[5]]]])
+    out = []
+    for fn in (tf.reduce_sum, tf.reduce_max, tf.reduce_mean, tf.reduce_min, tf.reduce_prod):
+        for axis in (0, 1, [0, 1], [1, 2]):
+            out.append(fn(f3, axis=axis))
+    out += [tf.reduce_sum(r4, axis=a) for a in (0, 1, 2, 3)]
+    out += [tf.reduce_any(r3 > 3, axis=1), tf.reduce_all(r3 > 3, axis=0)]
+    out += [tf.reduce_mean(r3, axis=0), tf.reduce_mean(tf.ragged.constant([[1, 2], [3], []]))]
+    values = tf.Variable([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
+    with tf.GradientTape() as tape:
+        rt = tf.RaggedTensor.from_nested_row_lengths(values, ([2, 1, 0, 2], [2, 1, 1, 0, 3]))
+        loss = tf.reduce_sum(tf.reduce_max(rt, axis=0) * 2.0) + tf.reduce_sum(
+            tf.reduce_mean(rt, axis=1)
+        )
+    out.append(tape.gradient(loss, values))
+    for rt in (r3, tf.ragged.constant([[[1, 2], [3, 4]], [[5, 6]]], ragged_rank=1)):
+        out += [rt.merge_dims(a, b) for a, b in [(0, 1), (0, 2), (1, 2), (0, -1)]]
+    return out
+
+
 def parsing(tf):
     from google.protobuf import text_format
 
@@ -418,6 +441,7 @@ CASES = {
         gradients,
         datasets,
         more_dispatch,
+        outer_reductions,
         parsing,
     ]
 }
