@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_backend, to_numpy
+from ..backend import to_backend
 from . import dtypes
 from .registry import get_op
 from .tensor import Operand, wrap
@@ -30,7 +30,7 @@ def gather_rows(values, rows: np.ndarray):
         if values.dtype == dtypes.string:  # text lives on the host; no gradient to keep
             return wrap(values._value[rows])
         return get_op("GatherV2")(values, wrap(to_backend(rows)), axis=0, batch_dims=0)
-    splits = to_numpy(values.row_splits._value)
+    splits = np.asarray(values.row_splits.numpy())
     starts, lengths = splits[rows], splits[rows + 1] - splits[rows]
     inner = _ranges(starts, lengths)
     new_splits = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -97,7 +97,7 @@ def _within_rows(rt, key: tuple):
     """Applies `key[0]` inside every row of `rt` (its dimension 1), `key[1:]` below."""
     RaggedTensor = _ragged_cls()
     head, rest = key[0], key[1:]
-    splits = to_numpy(rt.row_splits._value)
+    splits = np.asarray(rt.row_splits.numpy())
     lengths = np.diff(splits)
     if isinstance(head, slice):
         picked, new_lengths = [], []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_numpy
 from . import dtypes
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .registry import get_op
@@ -51,7 +50,7 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
 
 def value_positions(rt) -> np.ndarray:
     """[nvals, ragged_rank + 1] host int64: each flat value's (row, position, ...) index."""
-    splits = [to_numpy(s._value) for s in rt.nested_row_splits]
+    splits = [np.asarray(s.numpy()) for s in rt.nested_row_splits]
     idx = np.arange(int(splits[-1][-1]) if splits[-1].size else 0)
     columns = []
     for s in reversed(splits):
@@ -83,13 +82,13 @@ def to_sparse(rt):
 
 def from_sparse(cls, st_input):
     """The rows of a 2-D SparseTensor, each row's values in order (indices sorted)."""
-    indices = to_numpy(st_input.indices._value)
+    indices = np.asarray(st_input.indices.numpy())
     if indices.ndim != 2 or indices.shape[1] != 2:
         raise ValueError(
             f"RaggedTensor.from_sparse: the SparseTensor must have rank 2, got indices of "
             f"shape {list(indices.shape)}"
         )
-    nrows = int(to_numpy(st_input.dense_shape._value)[0])
+    nrows = int(np.asarray(st_input.dense_shape.numpy())[0])
     order = indices[:, 0] * (indices[:, 1].max(initial=0) + 1) + indices[:, 1]
     if indices.size and np.any(np.diff(order) < 0):
         raise InvalidArgumentError(

@@ -64,7 +64,7 @@ def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
 def _ragged_to_dense_vjp(g, ans, flat_values, default_value, *nested_splits, shape):
     # Each value's gradient is g at its (row, position, ...) cell; the default value gets
     # what is left (the padding). Cells cut off by `shape` get nothing.
-    splits = [to_numpy(s._value) for s in nested_splits]
+    splits = [np.asarray(s.numpy()) for s in nested_splits]
     positions = _positions(splits, int(flat_values.shape[0]))
     outer = tuple(g.shape[: len(splits) + 1])
     keep = np.all(positions < np.asarray(outer), axis=1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_backend, to_numpy
+from ..backend import to_backend
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import RaggedTensor, value_positions
@@ -105,7 +105,7 @@ def _aligned_ragged(x: RaggedTensor, ref: RaggedTensor):
             f"rank only; got ragged ranks {x.ragged_rank} and {ref.ragged_rank}"
         )
     for a, b in zip(x.nested_row_splits, ref.nested_row_splits):
-        sa, sb = to_numpy(a._value), to_numpy(b._value)
+        sa, sb = np.asarray(a.numpy()), np.asarray(b.numpy())
         if sa.shape != sb.shape or np.any(sa != sb):
             raise _splits_mismatch(sb, sa)  # TF names the first operand x
     return x.flat_values
@@ -135,7 +135,7 @@ def _aligned_dense(d, ref: RaggedTensor):
         width = outer[level + 1]
         if width == 1:
             continue
-        s = to_numpy(splits._value)
+        s = np.asarray(splits.numpy())
         lengths = np.diff(s)
         if np.any(lengths != width):
             uniform = np.arange(s.size) * width
@@ -213,7 +213,7 @@ def _reduce_axis(op, rt, axis):
     inner = rt
     for _ in range(k - 1):
         inner = inner.values
-    rowids = to_numpy(inner.value_rowids()._value)
+    rowids = np.asarray(inner.value_rowids().numpy())
     reduced = _segment_reduce(op, rt.flat_values, rowids, inner.nrows_static())
     if k == 1:
         return reduced
@@ -254,9 +254,9 @@ def _reduce_outer(op, rt, axis):
         out = op(dense, axis=axis, keepdims=False)
     # Row lengths of the result, level by level: a level above `axis` keeps its lengths, a
     # level below takes the longest of the rows reduced together.
-    level_lengths = [to_numpy(rt.row_lengths()._value)]
+    level_lengths = [np.asarray(rt.row_lengths().numpy())]
     for level in range(2, k + 1):
-        level_lengths.append(to_numpy(rt.row_lengths(axis=level).to_tensor()._value))
+        level_lengths.append(np.asarray(rt.row_lengths(axis=level).to_tensor().numpy()))
     result_lengths = []
     for r in range(1, k):
         if r < axis:

@@ -6,7 +6,7 @@ import builtins
 
 import numpy as np
 
-from ..backend import to_backend, to_numpy
+from ..backend import to_backend
 from ..core import dtypes, nest
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import RaggedTensor
@@ -49,7 +49,7 @@ def range(starts, limits=None, deltas=1, dtype=None, name=None, row_splits_dtype
     dt = dtype or next(
         (p.dtype for p in parts if p.dtype.is_floating), parts[0].dtype
     )  # TF: the widest of the arguments' types
-    arrays = [np.asarray(to_numpy(p._value)) for p in parts]
+    arrays = [np.asarray(np.asarray(p.numpy())) for p in parts]
     if any(a.ndim > 1 for a in arrays):
         raise InvalidArgumentError(
             "tf.ragged.range: starts, limits and deltas must be scalars or vectors"
@@ -71,18 +71,18 @@ def boolean_mask(data, mask, name=None):
     if isinstance(mask, RaggedTensor):
         if not isinstance(data, RaggedTensor):
             data = RaggedTensor.from_tensor(data)
-        m = to_numpy(mask.flat_values._value)
+        m = np.asarray(mask.flat_values.numpy())
         if mask.ragged_rank != 1 or data.ragged_rank != 1:
             raise ValueError("tf.ragged.boolean_mask: tapeflow supports ragged_rank 1 only")
         ragged_dispatch._aligned_ragged(mask, data)
         keep = np.flatnonzero(m)
-        rowids = to_numpy(data.value_rowids()._value)
+        rowids = np.asarray(data.value_rowids().numpy())
         lengths = np.bincount(rowids[keep], minlength=data.nrows_static())
         return RaggedTensor.from_row_lengths(gather_rows(data.values, keep), lengths)
     mask = convert_to_tensor(mask)
     if mask.dtype != dtypes.bool:
         raise ValueError(f"tf.ragged.boolean_mask: mask must be bool, got {mask.dtype.name}")
-    m = np.asarray(to_numpy(mask._value))
+    m = np.asarray(np.asarray(mask.numpy()))
     if m.ndim == 1:  # drops rows
         keep = np.flatnonzero(m)
         if isinstance(data, RaggedTensor):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_backend, to_numpy
+from ..backend import to_backend
 from ..core import dtypes
 from ..core.ragged import RaggedTensor
 from ..core.tensor import convert_to_tensor, wrap
@@ -26,14 +26,14 @@ class RowPartition:
 
     @classmethod
     def from_row_lengths(cls, row_lengths, validate=True, dtype=None, dtype_hint=None):
-        lengths = np.asarray(to_numpy(convert_to_tensor(row_lengths)._value), np.int64)
+        lengths = np.asarray(np.asarray(convert_to_tensor(row_lengths).numpy()), np.int64)
         if validate and np.any(lengths < 0):
             raise ValueError(f"RowPartition: row lengths must be >= 0, got {lengths.tolist()}")
         return cls(np.concatenate([[0], np.cumsum(lengths)]))
 
     @classmethod
     def from_row_splits(cls, row_splits, validate=True, dtype=None, dtype_hint=None):
-        splits = np.asarray(to_numpy(convert_to_tensor(row_splits)._value), np.int64)
+        splits = np.asarray(np.asarray(convert_to_tensor(row_splits).numpy()), np.int64)
         if validate and (splits.size == 0 or splits[0] != 0 or np.any(np.diff(splits) < 0)):
             raise ValueError(f"RowPartition: invalid row splits {splits.tolist()}")
         return cls(splits)
@@ -64,9 +64,8 @@ class DynamicRaggedShape:
         self, row_partitions, inner_shape, dtype=None, validate=True, static_inner_shape=None
     ):
         self._partitions = list(row_partitions)
-        self._inner = [
-            int(d) for d in np.asarray(to_numpy(convert_to_tensor(inner_shape)._value)).reshape(-1)
-        ]
+        inner = np.asarray(convert_to_tensor(inner_shape).numpy()).reshape(-1)
+        self._inner = [int(d) for d in inner]
         self._dtype = dtypes.as_dtype(dtype or dtypes.int64)
         if validate and self._partitions:
             if self._inner and self._inner[0] != int(self._partitions[-1]._splits[-1]):
@@ -79,7 +78,7 @@ class DynamicRaggedShape:
     @classmethod
     def from_tensor(cls, t, dtype="int32"):
         if isinstance(t, RaggedTensor):
-            parts = [RowPartition(to_numpy(s._value)) for s in t.nested_row_splits]
+            parts = [RowPartition(np.asarray(s.numpy())) for s in t.nested_row_splits]
             return cls(parts, list(t.flat_values.shape), dtype=dtype, validate=False)
         return cls([], list(convert_to_tensor(t).shape), dtype=dtype, validate=False)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_backend, to_numpy
+from ..backend import to_backend
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.ragged import RaggedTensor
@@ -52,7 +52,7 @@ def concat_ragged(values, axis):
             )
         values = _concat_values([r.values for r in rts])
         offsets = np.cumsum([0] + [int(r.values.shape[0]) for r in rts])
-        splits = [to_numpy(r.row_splits._value) for r in rts]
+        splits = [np.asarray(r.row_splits.numpy()) for r in rts]
         starts = np.stack([s[:-1] + o for s, o in zip(splits, offsets)], axis=1).reshape(-1)
         lengths = np.stack([np.diff(s) for s in splits], axis=1).reshape(-1)
         order = _ranges(starts, lengths)
@@ -73,7 +73,7 @@ def _concat_values(values):
 
 def _concat_rows(rts):
     values = _concat_values([r.values for r in rts])
-    lengths = np.concatenate([np.diff(to_numpy(r.row_splits._value)) for r in rts])
+    lengths = np.concatenate([np.diff(np.asarray(r.row_splits.numpy())) for r in rts])
     return RaggedTensor.from_row_lengths(values, lengths)
 
 
@@ -87,7 +87,7 @@ def _tile(op, inputs, attrs):
     rt, multiples = inputs[0], list(attrs["multiples"])
     if rt.ragged_rank != 1 or len(multiples) != rt.shape.rank:
         raise ValueError("Tile: tapeflow tiles a RaggedTensor of ragged_rank 1 only")
-    splits = to_numpy(rt.row_splits._value)
+    splits = np.asarray(rt.row_splits.numpy())
     lengths = np.diff(splits)
     m0, m1 = multiples[0], multiples[1]
     # Each row repeats its own values m1 times, then the rows repeat m0 times.
@@ -106,7 +106,7 @@ def _reverse(op, inputs, attrs):
         if axis == 0:
             rt = gather_rows(rt, np.arange(rt.nrows_static())[::-1].copy())
         elif axis == 1:
-            splits = to_numpy(rt.row_splits._value)
+            splits = np.asarray(rt.row_splits.numpy())
             order = np.concatenate(
                 [np.arange(a, b)[::-1] for a, b in zip(splits[:-1], splits[1:])] or [[]]
             ).astype(np.int64)
@@ -130,7 +130,7 @@ def _gather(op, inputs, attrs):
     if isinstance(params, RaggedTensor) and not isinstance(indices, RaggedTensor):
         if axis != 0 or batch_dims != 0:
             raise ValueError("GatherV2: tapeflow gathers rows (axis 0) of a RaggedTensor only")
-        idx = to_numpy(convert_to_tensor(indices)._value).astype(np.int64)
+        idx = np.asarray(convert_to_tensor(indices).numpy()).astype(np.int64)
         n = params.nrows_static()
         if idx.size and (idx.min() < -n or idx.max() >= n):
             raise InvalidArgumentError(f"GatherV2: indices {idx.tolist()} out of range [0, {n})")
@@ -195,7 +195,7 @@ def _softmax(op, inputs, attrs):
     inner = rt
     for _ in range(rt.ragged_rank - 1):
         inner = inner.values
-    ids = wrap(to_backend(to_numpy(inner.value_rowids()._value)))
+    ids = wrap(to_backend(np.asarray(inner.value_rowids().numpy())))
     n = inner.nrows_static()
     x = rt.flat_values
     shift = get_op("GatherV2")(

@@ -74,6 +74,22 @@ def test_a_trace_never_reuses_row_positions_of_another_partition():
     assert len(traces) == 2
 
 
+def test_splits_made_inside_a_trace_are_guarded():
+    # The splits are a traced tensor here (not an argument): reading them on the host must
+    # guard the trace, or the second call would reuse the first call's row positions.
+    values = tf.Variable([1.0, 5.0, 3.0])
+
+    @tf.function
+    def reversed_rows(splits):
+        rt = tf.RaggedTensor.from_row_splits(values, splits, validate=False)
+        return tf.reverse(rt, [1]).flat_values
+
+    first = reversed_rows(tf.constant([0, 1, 3], tf.int64)).numpy().tolist()
+    second = reversed_rows(tf.constant([0, 2, 3], tf.int64)).numpy().tolist()
+    assert first == [1.0, 3.0, 5.0]
+    assert second == [5.0, 1.0, 3.0]
+
+
 def test_concrete_function_checks_the_ragged_spec():
     @tf.function
     def inc(x):
