@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import to_numpy, xp
+from ..backend import xp
 from . import dtypes
 from .ragged_partition import (
     _as_index_vector,
@@ -325,12 +325,6 @@ class RaggedTensor:
         from .ragged_spec import RaggedTensorSpec
 
         return RaggedTensorSpec.from_value(self)
-
-    def _static_key(self) -> tuple:
-        # A trace computes row positions from the splits on the host (reverse, slicing,
-        # concat along rows): the splits' values are part of the trace key, so a trace never
-        # serves another partition with indices baked for the first.
-        return tuple(to_numpy(s._value).tobytes() for s in self.nested_row_splits)
 
     def _tapeflow_tensor_conversion(self):
         raise ValueError(

@@ -128,10 +128,8 @@ def _leaf(call, leaf, var_index):
             markers.append(_Leaf("t", len(call.tensors) - 1))
             parts.append((t._value.dtype, np.shape(t._value)))
         spec = leaf._type_spec
-        # The dense shape is part of the key, as TF's SparseTensorSpec is; a RaggedTensor adds
-        # its row splits (ragged ops compute row positions from them on the host).
-        static = leaf._static_key() if hasattr(leaf, "_static_key") else ()
-        return _Composite(type(leaf), markers, spec), ("composite", spec, tuple(parts), static)
+        # The dense shape is part of the key, as TF's SparseTensorSpec is.
+        return _Composite(type(leaf), markers, spec), ("composite", spec, tuple(parts))
     if isinstance(leaf, Operand):
         if leaf._is_variable:
             first = var_index.setdefault(id(leaf), len(call.variables))

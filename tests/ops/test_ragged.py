@@ -59,7 +59,8 @@ def test_from_tensor_is_differentiable(rng):
 
 
 def test_a_trace_never_reuses_row_positions_of_another_partition():
-    # Same component shapes, other splits: host-computed row positions must not be reused.
+    # Same component shapes, other splits: host-computed row positions must not be reused
+    # (the host read of the splits guards the trace), while elementwise math needs no retrace.
     traces = []
 
     @tf.function
@@ -72,6 +73,15 @@ def test_a_trace_never_reuses_row_positions_of_another_partition():
     assert a.to_list() == [[1, 2, 2, 1], [3, 3], [4, 5, 6, 6, 5, 4]]
     assert b.to_list() == [[1, 1], [2, 3, 3, 2], [4, 5, 6, 6, 5, 4]]
     assert len(traces) == 2
+
+    @tf.function
+    def inc(x):
+        traces.append(1)
+        return x + 1
+
+    for rows in ([[1], [2, 3]], [[1, 2], [3]], [[1, 2, 3], []]):
+        assert inc(tf.ragged.constant(rows)).to_list() == [[v + 1 for v in r] for r in rows]
+    assert len(traces) == 3
 
 
 def test_splits_made_inside_a_trace_are_guarded():
