@@ -24,7 +24,7 @@ FAMILIES = (
     "sparse", "tensor_array", "control",
     "image", "image_resample", "image_convert", "image_color", "image_geometry",
     "image_random", "image_patches", "image_metrics", "image_decode", "image_transform",
-    "collective",
+    "collective", "parsing",
 )  # fmt: skip
 
 

@@ -4,8 +4,9 @@ A RaggedTensor is `values` (a Tensor, or another RaggedTensor for more ragged di
 cut into rows by `row_splits` (int64: row i is `values[row_splits[i]:row_splits[i + 1]]`),
 as in TensorFlow; the tape and the tracer only ever see those dense tensors. Its methods run
 registered ops (looked up by name: core does not import ops), so they trace like any op.
-Only what `tf.strings.split` and the guides need is here: construction, shape, rows,
-`to_tensor`, `to_list`/`numpy`; no ragged math.
+Here: construction, shape, rows, `to_tensor`, `to_list`/`numpy`, the composite-tensor
+protocol; indexing is in ragged_index.py, partition helpers in ragged_partition.py, and
+dense ops given a RaggedTensor (math, reductions, concat...) in ops/ragged_dispatch.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ import numpy as np
 
 from ..backend import xp
 from . import dtypes
-from .errors import ArgumentTypeError, InvalidArgumentError
+from .ragged_partition import (
+    _as_index_vector,
+    row_splits_to_segment_ids,
+    segment_ids_to_row_splits,
+    value_positions,
+)
 from .registry import get_op
 from .shape import TensorShape
-from .tensor import Operand, Tensor, convert_to_tensor, wrap
+from .tensor import Tensor, convert_to_tensor, wrap
 
 
 class RaggedTensor:
@@ -25,14 +31,14 @@ class RaggedTensor:
 
     __slots__ = ("_values", "_row_splits", "_uniform_row_length")
 
-    def __init__(self, values, row_splits, internal=False, uniform_row_length=None):
+    def __init__(self, values, row_partition, internal=False, uniform_row_length=None):
         if not internal:
             raise ValueError(
                 "RaggedTensor constructor is private; please use one of the factory methods "
                 "instead (e.g., RaggedTensor.from_row_lengths())"
             )
         self._values = values
-        self._row_splits = row_splits
+        self._row_splits = row_partition  # the row splits (TF keeps a RowPartition here)
         # Every row has this many values (a dense dimension kept as ragged, as TF's
         # `uniform_row_length`): the shape shows it instead of None.
         self._uniform_row_length = uniform_row_length
@@ -65,6 +71,23 @@ class RaggedTensor:
         return cls.from_row_splits(values, splits, validate=validate)
 
     @classmethod
+    def from_row_starts(cls, values, row_starts, name=None, validate=True) -> RaggedTensor:
+        """Row i starts at `row_starts[i]` and ends where the next starts (or at the end)."""
+        values = _as_values(values)
+        starts = _as_index_vector(row_starts, "row_starts")
+        end = wrap(xp.asarray([_nrows_of(values)], np.int64))
+        return cls.from_row_splits(values, get_op("ConcatV2")(starts, end, axis=0),
+                                   validate=validate)  # fmt: skip
+
+    @classmethod
+    def from_row_limits(cls, values, row_limits, name=None, validate=True) -> RaggedTensor:
+        """Row i ends at `row_limits[i]` and starts where the previous ends (or at 0)."""
+        limits = _as_index_vector(row_limits, "row_limits")
+        zero = wrap(xp.zeros(1, np.int64))
+        return cls.from_row_splits(values, get_op("ConcatV2")(zero, limits, axis=0),
+                                   validate=validate)  # fmt: skip
+
+    @classmethod
     def from_value_rowids(
         cls, values, value_rowids, nrows=None, name=None, validate=True
     ) -> RaggedTensor:
@@ -81,6 +104,11 @@ class RaggedTensor:
         values = _as_values(values)
         width = int(uniform_row_length)
         nvals = _nrows_of(values)
+        if width < 0 or (width and nvals % width) or (not width and nvals):
+            raise ValueError(
+                f"RaggedTensor.from_uniform_row_length: {nvals} values do not split into rows "
+                f"of {width}"
+            )
         n = nvals // width if width else int(nrows or 0)
         splits = wrap(xp.arange(n + 1, dtype=np.int64) * width)
         out = cls.from_row_splits(values, splits, validate=validate)
@@ -98,27 +126,22 @@ class RaggedTensor:
         return result
 
     @classmethod
+    def from_nested_row_lengths(
+        cls, flat_values, nested_row_lengths, name=None, validate=True
+    ) -> RaggedTensor:
+        """Several ragged dimensions given by row lengths, outermost first."""
+        result = flat_values
+        for lengths in reversed(list(nested_row_lengths)):
+            result = cls.from_row_lengths(result, lengths, validate=validate)
+        return result
+
+    @classmethod
     def from_tensor(cls, tensor, lengths=None, padding=None, ragged_rank=1, name=None):
-        """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`)."""
-        tensor = convert_to_tensor(tensor)
-        if ragged_rank != 1 or tensor.ndim < 2:
-            raise NotImplementedError(
-                "RaggedTensor.from_tensor: tapeflow supports ragged_rank=1 on rank >= 2 only"
-            )
-        dense = tensor.numpy()
-        nrows, ncols = dense.shape[:2]
-        if lengths is not None:
-            row_lengths = np.asarray(convert_to_tensor(lengths).numpy(), np.int64)
-        elif padding is not None:
-            pad = convert_to_tensor(padding, dtype=tensor.dtype).numpy()
-            is_pad = dense == pad
-            is_pad = is_pad.reshape(nrows, ncols, -1).all(axis=2)
-            keep = ~np.flip(np.logical_and.accumulate(np.flip(is_pad, 1), axis=1), 1)
-            row_lengths = keep.sum(axis=1).astype(np.int64)
-        else:
-            row_lengths = np.full(nrows, ncols, np.int64)
-        mask = np.arange(ncols)[None, :] < row_lengths[:, None]
-        return cls.from_row_lengths(dense[mask], row_lengths)  # host arrays: converted there
+        """The rows of a dense `tensor` (cut to `lengths`, or before trailing `padding`);
+        with ragged_rank > 1 the outer dimensions are uniform rows."""
+        from .ragged_partition import from_tensor
+
+        return from_tensor(cls, tensor, lengths, padding, ragged_rank)
 
     # ---- structure ----------------------------------------------------------------------------
 
@@ -220,6 +243,12 @@ class RaggedTensor:
             return self.with_values(self._values.with_flat_values(new_values))
         return self.with_values(new_values)
 
+    def merge_dims(self, outer_axis, inner_axis):
+        """Dimensions outer_axis..inner_axis merged into one (row-major), as TF's."""
+        from .ragged_partition import merge_dims
+
+        return merge_dims(self, outer_axis, inner_axis)
+
     # ---- conversion ---------------------------------------------------------------------------
 
     def to_tensor(self, default_value=None, name=None, shape=None) -> Tensor:
@@ -260,40 +289,9 @@ class RaggedTensor:
     # ---- rows ---------------------------------------------------------------------------------
 
     def __getitem__(self, key):
-        if isinstance(key, tuple):
-            if not key:
-                return self
-            head = self[key[0]]
-            rest = key[1:]
-            if not rest:
-                return head
-            if isinstance(key[0], slice):
-                raise NotImplementedError(
-                    "RaggedTensor indexing: tapeflow supports a slice only as the last index"
-                )
-            return head[rest if len(rest) > 1 else rest[0]]
-        if isinstance(key, slice):
-            return self._slice_rows(key)
-        if isinstance(key, Operand) or isinstance(key, (int, np.integer)):
-            i = int(key)
-            n = self.nrows_static()
-            if not -n <= i < n:
-                from .errors import InvalidArgumentError
+        from .ragged_index import getitem
 
-                raise InvalidArgumentError(f"RaggedTensor index {i} is out of range for {n} rows")
-            i %= n
-            start, stop = int(self._row_splits[i]), int(self._row_splits[i + 1])
-            return self._values[start:stop]
-        raise TypeError(f"RaggedTensor indices must be ints or slices, got {key!r}")
-
-    def _slice_rows(self, key: slice) -> RaggedTensor:
-        start, stop, step = key.indices(self.nrows_static())
-        if step != 1:
-            raise NotImplementedError("RaggedTensor row slices with a step are not supported")
-        stop = max(stop, start)
-        splits = self._row_splits[start : stop + 1]
-        lo, hi = int(self._row_splits[start]), int(self._row_splits[stop])
-        return RaggedTensor(self._values[lo:hi], splits - lo, internal=True)
+        return getitem(self, key)
 
     def __iter__(self):
         for i in range(self.nrows_static()):
@@ -309,10 +307,45 @@ class RaggedTensor:
 
     __str__ = __repr__
 
-    def __eq__(self, other):
-        raise TypeError("RaggedTensor has no elementwise == in tapeflow; compare to_list()")
-
     __hash__ = None
+
+    # ---- the composite-tensor protocol (tf.function arguments and results) --------------------
+
+    def _components(self) -> tuple:
+        """The dense tensors this is made of: the flat values, then the row splits."""
+        return (self.flat_values,) + self.nested_row_splits
+
+    @classmethod
+    def _from_components(cls, components) -> RaggedTensor:
+        flat, *splits = components
+        return cls.from_nested_row_splits(flat, splits, validate=False)
+
+    @property
+    def _type_spec(self):
+        from .ragged_spec import RaggedTensorSpec
+
+        return RaggedTensorSpec.from_value(self)
+
+    def _tapeflow_tensor_conversion(self):
+        raise ValueError(
+            f"Attempt to convert a value ({self!r}) with an unsupported type "
+            f"({type(self)}) to a Tensor."
+        )
+
+    # ---- SparseTensor -------------------------------------------------------------------------
+
+    def to_sparse(self, name=None):
+        """A SparseTensor holding every value at its (row, column, ...) position."""
+        from .ragged_partition import to_sparse
+
+        return to_sparse(self)
+
+    @classmethod
+    def from_sparse(cls, st_input, name=None, row_splits_dtype=dtypes.int64) -> RaggedTensor:
+        """The rows of a 2-D SparseTensor, each row's values in order (indices sorted)."""
+        from .ragged_partition import from_sparse
+
+        return from_sparse(cls, st_input)
 
 
 def _format_rows(x) -> str:
@@ -326,13 +359,6 @@ def _format_rows(x) -> str:
 
 def _as_values(values):
     return values if isinstance(values, RaggedTensor) else convert_to_tensor(values)
-
-
-def _as_index_vector(x, what) -> Tensor:
-    t = convert_to_tensor(x, dtype_hint=dtypes.int64)
-    if not t.dtype.is_integer or t.ndim != 1:
-        raise ValueError(f"RaggedTensor: {what} must be a vector of integers, got {t!r}")
-    return t if t.dtype == dtypes.int64 else get_op("Cast")(t, dtype="int64")
 
 
 def _nrows_of(values) -> int:
@@ -355,33 +381,8 @@ def _dense_shape(rt) -> list:
     return [len(lengths), int(lengths.max()) if lengths.size else 0] + inner[1:]
 
 
-def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None, name=None):
-    """Row splits from sorted row ids: `[0, 0, 2] -> [0, 2, 2, 3]` (`tf.ragged`)."""
-    ids = _as_index_vector(segment_ids, "segment_ids")
-    n = -1 if num_segments is None else _num_segments(num_segments)
-    return get_op("SegmentIdsToRowSplits")(ids, num_segments=n)
-
-
-def _num_segments(value) -> int:
-    t = convert_to_tensor(value)
-    if not t.dtype.is_integer or t.ndim != 0:
-        raise ArgumentTypeError(
-            f"segment_ids_to_row_splits: num_segments must be a scalar int, got {value!r}"
-        )
-    n = int(t)
-    if n < 0:
-        raise InvalidArgumentError(
-            f"segment_ids_to_row_splits: num_segments must be non-negative, got {n}"
-        )
-    return n
-
-
-def row_splits_to_segment_ids(splits, name=None, out_type=None):
-    """The row of each value: `[0, 2, 2, 3] -> [0, 0, 2]` (`tf.ragged`)."""
-    splits = _as_index_vector(splits, "splits")
-    if splits.shape[0] == 0:
-        raise ValueError("row_splits_to_segment_ids: Invalid row_splits: [] (needs at least 0)")
-    return get_op("RowSplitsToSegmentIds")(splits)
+__all__ = ["RaggedTensor", "is_ragged", "row_splits_to_segment_ids",
+           "segment_ids_to_row_splits", "value_positions"]  # fmt: skip
 
 
 def is_ragged(x) -> bool:

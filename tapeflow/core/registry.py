@@ -246,6 +246,15 @@ def execute(op: Op, inputs: tuple, attrs: dict):
         # `_convert_inputs` checks the op takes it.
         if type(x) not in _DIRECT_TYPES or x._value.dtype in refused:
             handler = _COMPOSITE_HANDLERS.get(type(x))
+            if handler is None and _COMPOSITE_HANDLERS:  # a composite after a Python value
+                handler = next(
+                    (
+                        _COMPOSITE_HANDLERS[type(y)]
+                        for y in inputs
+                        if type(y) in _COMPOSITE_HANDLERS
+                    ),
+                    None,
+                )
             if handler is not None:
                 return handler(op, inputs, attrs)
             inputs = _convert_inputs(op, inputs)

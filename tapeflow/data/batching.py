@@ -15,11 +15,12 @@ import numpy as np
 from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
+from ..core.ragged_spec import RaggedTensorSpec
 from ..core.shape import TensorShape
 from ..core.sparse import SparseTensorSpec
 from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand
-from . import sparse_rows, structure
+from . import ragged_rows, sparse_rows, structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset
 from .sources import ListDataset, Zip
 
@@ -37,7 +38,7 @@ def _size_arg(value, what: str, op_name: str) -> int:
 def _tensor_specs(dataset, op_name: str) -> list:
     specs = structure.flatten(dataset.element_spec)
     for s in specs:
-        if not isinstance(s, (TensorSpec, SparseTensorSpec)):
+        if not isinstance(s, (TensorSpec, SparseTensorSpec, RaggedTensorSpec)):
             raise TypeError(f"{op_name}: cannot batch elements holding datasets ({s!r})")
     return specs
 
@@ -48,7 +49,12 @@ def _batched_spec(dataset, batch_size, drop_remainder, op_name, shapes=None):
     shapes = shapes or [s.shape for s in specs]
     return structure.pack(
         dataset.element_spec,
-        [type(s)(lead.concatenate(shape), s.dtype) for s, shape in zip(specs, shapes)],
+        [
+            RaggedTensorSpec(lead.concatenate(shape), s.dtype, s.ragged_rank + 1)
+            if isinstance(s, RaggedTensorSpec)
+            else type(s)(lead.concatenate(shape), s.dtype)
+            for s, shape in zip(specs, shapes)
+        ],
     )
 
 
@@ -69,6 +75,9 @@ def _stack(group):
         arrays = [element[j] for element in group]
         if sparse_rows.is_sparse_array(arrays[0]):
             out.append(sparse_rows.stack(arrays))
+            continue
+        if any(ragged_rows.is_ragged_array(a) for a in arrays):
+            out.append(ragged_rows.stack(arrays))
             continue
         first = arrays[0].shape
         if len({a.shape for a in arrays}) > 1:
@@ -131,6 +140,9 @@ def _join(batches):
         parts = [b[j] for b in batches]
         if sparse_rows.is_sparse_array(parts[0]):
             out.append(sparse_rows.concatenate(parts))
+            continue
+        if ragged_rows.is_ragged_array(parts[0]):
+            out.append(ragged_rows.concatenate(parts))
             continue
         first = parts[0].shape[1:]
         for p in parts[1:]:
@@ -422,3 +434,32 @@ class Window(Dataset):
             last = count - start
             yield self._window([buffer[start - base + k] for k in range(0, last, stride)])
             start += shift
+
+
+class RaggedBatch(Dataset):
+    """`Dataset.ragged_batch`: elements of different shapes batch into RaggedTensors (a
+    dimension unknown in the element spec becomes ragged; known ones stay uniform)."""
+
+    def __init__(self, dataset, batch_size, drop_remainder):
+        super().__init__(dataset)
+        self._size = _size_arg(batch_size, "Batch size", "RaggedBatchDataset")
+        self._drop = bool(drop_remainder)
+        self._specs = _tensor_specs(dataset, "ragged_batch")
+
+    def _compute_spec(self):
+        size = self._size
+        return structure.pack(
+            self._inputs[0].element_spec,
+            [ragged_rows.ragged_batch_spec(s, size, self._drop) for s in self._specs],
+        )
+
+    def _cardinality(self):
+        return _batched_cardinality(self._inputs[0]._cardinality(), self._size, self._drop)
+
+    def _iter_flat(self):
+        specs = self._specs
+        for group in _groups(self._inputs[0]._iter_flat(), self._size, self._drop):
+            yield tuple(
+                ragged_rows.ragged_stack([element[j] for element in group], spec)
+                for j, spec in enumerate(specs)
+            )

@@ -14,7 +14,7 @@ from ..core import dtypes
 from ..core.errors import DataLossError, InvalidArgumentError
 from ..core.tensor import Operand
 from ..io import safe_format
-from . import sparse_rows, structure
+from . import ragged_rows, sparse_rows, structure
 from .dataset import AUTOTUNE, Dataset, close_iterator
 from .index_plan import IndexPlan, SlicesSource, all_rows
 
@@ -33,6 +33,9 @@ def _stack_uniform(flats):
         same = len({a.shape for a in arrays}) == 1
         if sparse_rows.is_sparse_array(arrays[0]):
             out.append(sparse_rows.stack(arrays) if same else None)
+            continue
+        if ragged_rows.is_ragged_array(arrays[0]):
+            out.append(None)  # kept element by element
             continue
         out.append(xp.stack(arrays) if same else None)
     return out

@@ -240,6 +240,14 @@ class Dataset:
 
         return Batch(self, batch_size, drop_remainder)
 
+    def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=dtypes.int64,
+                     name=None) -> Dataset:  # fmt: skip
+        """Batches elements of different shapes into RaggedTensors (dimensions unknown in
+        the element spec become ragged)."""
+        from .batching import RaggedBatch
+
+        return RaggedBatch(self, batch_size, drop_remainder)
+
     def unbatch(self, name=None) -> Dataset:
         """Splits every element along its first dimension into rows."""
         from .batching import Unbatch

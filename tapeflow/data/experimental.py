@@ -45,6 +45,11 @@ def assert_cardinality(expected_cardinality):
     return lambda dataset: _AssertCardinality(dataset, int(expected_cardinality))
 
 
+def dense_to_ragged_batch(batch_size, drop_remainder=False, row_splits_dtype=None):
+    """A transformation for `Dataset.apply`: `Dataset.ragged_batch`."""
+    return lambda dataset: dataset.ragged_batch(batch_size, drop_remainder)
+
+
 __all__ = [
     "AUTOTUNE",
     "INFINITE_CARDINALITY",
@@ -53,6 +58,7 @@ __all__ = [
     "CsvDataset",  # noqa: F822  (loaded by __getattr__)
     "assert_cardinality",
     "cardinality",
+    "dense_to_ragged_batch",
     "make_csv_dataset",  # noqa: F822  (loaded by __getattr__)
 ]
 

@@ -9,6 +9,7 @@ import numpy as np
 from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
+from ..core.ragged_spec import RaggedTensorSpec
 from ..core.shape import TensorShape
 from ..core.sparse import SparseTensorSpec
 from ..core.spec import TensorSpec, most_specific_shape
@@ -16,6 +17,7 @@ from ..core.tensor import Operand, Tensor
 from . import structure
 from .dataset import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Dataset, close_iterator
 from .index_plan import IndexPlan, RangeSource, SlicesSource, all_rows
+from .ragged_rows import is_ragged_array
 from .sparse_rows import is_sparse_array
 
 
@@ -28,6 +30,12 @@ def _own_array(value):
 
 
 def _spec_type(array):
+    if is_ragged_array(array):  # the whole value, or (one dimension less) one of its rows
+        return lambda shape, dtype: (
+            array.spec()
+            if len(shape) == array.ndim
+            else RaggedTensorSpec(shape, dtype, max(array.ragged_rank - 1, 0))
+        )
     return SparseTensorSpec if is_sparse_array(array) else TensorSpec
 
 

@@ -12,9 +12,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.ragged import RaggedTensor
+from ..core.ragged_spec import RaggedTensorSpec
 from ..core.sparse import SparseTensor, SparseTensorSpec
 from ..core.spec import DatasetSpec, TensorSpec
 from ..core.tensor import Operand, convert_to_tensor, wrap
+from .ragged_rows import RaggedArray
 from .sparse_rows import SparseArray
 
 
@@ -99,11 +101,7 @@ def to_array(value, dtype=None):
     if isinstance(value, SparseTensor):
         return SparseArray.from_sparse(value)
     if isinstance(value, RaggedTensor):
-        raise TypeError(
-            "tf.data elements cannot be RaggedTensors in tapeflow yet: call .to_tensor() "
-            "(padding rows to the longest) before the element leaves the function, or split "
-            "before batching and use padded_batch"
-        )
+        return RaggedArray.from_ragged(value)
     return convert_to_tensor(value, dtype=dtype)._value
 
 
@@ -137,7 +135,7 @@ def spec_of(value) -> TensorSpec | DatasetSpec | SparseTensorSpec:
     """The spec of one flat component: an array, a SparseArray or a Dataset."""
     if _is_dataset(value):
         return DatasetSpec(value.element_spec)
-    if isinstance(value, SparseArray):
+    if isinstance(value, (SparseArray, RaggedArray)):
         return value.spec()
     return TensorSpec(value.shape, value.dtype)
 
@@ -151,7 +149,7 @@ def make_packer(element_spec):
     """A function turning a flat tuple of arrays into the user-facing element (Tensors in
     the nesting of `element_spec`). The common shapes get a direct path."""
     specs = flatten(element_spec)
-    if any(isinstance(s, (DatasetSpec, SparseTensorSpec)) for s in specs):
+    if any(isinstance(s, (DatasetSpec, SparseTensorSpec, RaggedTensorSpec)) for s in specs):
         makers = [_component_maker(s) for s in specs]
         return lambda flat: pack(element_spec, [m(a) for a, m in zip(flat, makers)])
     if isinstance(element_spec, TensorSpec):
@@ -166,7 +164,14 @@ def _component_maker(spec):
         return wrap
     if isinstance(spec, SparseTensorSpec):
         return SparseArray.to_sparse
+    if isinstance(spec, RaggedTensorSpec):
+        return _ragged_maker
     return lambda a: a
+
+
+def _ragged_maker(a):
+    # A ragged component's row can arrive as a plain array (a dense ragged_rank-0 row).
+    return a.to_user() if isinstance(a, RaggedArray) else wrap(a)
 
 
 def call_with_element(fn, element):

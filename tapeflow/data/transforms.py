@@ -18,11 +18,12 @@ import numpy as np
 from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
+from ..core.ragged_spec import RaggedTensorSpec
 from ..core.shape import TensorShape
 from ..core.sparse import SparseTensorSpec
 from ..core.spec import TensorSpec
 from ..core.tensor import Operand, wrap
-from . import sparse_rows, structure
+from . import ragged_rows, sparse_rows, structure
 from .dataset import AUTOTUNE, Dataset, close_iterator
 
 
@@ -57,6 +58,9 @@ def _placeholder_element(spec):
     for s in structure.flatten(spec):
         if isinstance(s, SparseTensorSpec):
             out.append(sparse_rows.empty_like_spec(s))
+            continue
+        if isinstance(s, RaggedTensorSpec):
+            out.append(ragged_rows.empty_like_spec(s))
             continue
         dims = [1] if s.shape.rank is None else [1 if d is None else d for d in s.shape]
         out.append(xp.zeros(dims, dtype=s.dtype._np))
@@ -96,6 +100,8 @@ def _output_spec(input_spec, input_flat, template, output_flat):
             shape = TensorShape([None] + list(a.shape[1:]))
         else:
             shape = TensorShape(a.shape)
+        if ragged_rows.is_ragged_array(a):
+            return a.spec()
         spec_type = SparseTensorSpec if sparse_rows.is_sparse_array(a) else TensorSpec
         return spec_type(shape, dtypes.from_numpy(a.dtype))
 

@@ -29,6 +29,7 @@ import weakref
 
 from ..core import nest
 from ..core.context import state
+from ..core.ragged_spec import RaggedTensorSpec
 from ..core.sparse import SparseTensorSpec
 from ..core.tensor import Tensor
 from . import signature as sig
@@ -348,7 +349,7 @@ class Function(TracingMixin):
         specs = {}  # id(example tensor) -> the spec
 
         def example(x):
-            if isinstance(x, SparseTensorSpec):
+            if isinstance(x, (SparseTensorSpec, RaggedTensorSpec)):
                 return x._example()
             if not isinstance(x, sig.TensorSpec):
                 return x

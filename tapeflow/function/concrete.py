@@ -235,7 +235,12 @@ class ConcreteFunction(ConcreteInfo):
             )
         out = []
         for marker, leaf in zip(markers, leaves):
-            if not isinstance(marker, sig._Leaf):
+            if isinstance(marker, sig._Composite):  # a SparseTensor or RaggedTensor argument
+                if not marker.spec.is_compatible_with(leaf):
+                    raise TypeError(
+                        self._binding_error(f"Can not cast {leaf!r} to {marker.spec!r}")
+                    )
+            elif not isinstance(marker, sig._Leaf):
                 if type(leaf) is not type(marker) or leaf != marker:
                     raise TypeError(
                         self._binding_error(f"Can not cast {leaf!r} to Literal[{marker!r}]")

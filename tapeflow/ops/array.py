@@ -96,6 +96,10 @@ def _reshape_vjp(g, ans, x, shape):
 
 def reshape(tensor, shape, name=None):
     """`tensor` with a new shape of the same size; one dimension may be -1."""
+    if getattr(shape, "_is_ragged_shape", False):  # a DynamicRaggedShape: a RaggedTensor
+        from .ragged_shape import ragged_reshape
+
+        return ragged_reshape(tensor, shape)
     dims = _args.shape(shape, "Reshape", unknown=True, cast_floats=False)
     unknown = [i for i, d in enumerate(dims) if d == -1]
     if len(unknown) > 1:
@@ -198,6 +202,8 @@ def _np_dtype(dtype):
 
 
 def _filled(shape, value, dtype, op_name):
+    if getattr(shape, "_is_ragged_shape", False):  # a DynamicRaggedShape: a RaggedTensor
+        return shape._build(_filled(shape._inner, value, dtype, op_name))
     shape = _args.shape(shape, op_name)
     if dtypes.as_dtype(dtype) == dtypes.string:
         if value != 0:
@@ -218,6 +224,8 @@ def ones(shape, dtype=dtypes.float32, name=None, layout=None):
 
 def fill(dims, value, name=None, layout=None):
     """A tensor of shape `dims` filled with the scalar `value` (differentiable in `value`)."""
+    if getattr(dims, "_is_ragged_shape", False):  # a DynamicRaggedShape: a RaggedTensor
+        return dims._build(fill(dims._inner, value))
     shape = _args.shape(dims, "Fill", "dims")
     value = convert_to_tensor(value)
     if value.ndim != 0:

@@ -360,6 +360,10 @@ def where(condition, x=None, y=None, name=None):
         raise ValueError("where: x and y must both be non-None or both be None.")
     if x is None:
         return _where_indices(condition)
+    if any(getattr(v, "ragged_rank", None) is not None for v in (condition, x, y)):
+        from .ragged_dispatch import elementwise  # value by value, in the ragged structure
+
+        return elementwise(_select, (condition, x, y), {})
     if not hasattr(condition, "_value"):
         condition = convert_to_tensor(condition, dtype=dtypes.bool)
     elif condition.dtype != dtypes.bool:

@@ -9,6 +9,7 @@ from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError, NotFoundError, UnimplementedError
 from ..core.indexed_slices import IndexedSlices
+from ..core.ragged import RaggedTensor
 from ..core.registry import Sample, op
 from ..core.sparse import SparseTensor
 from ..core.tensor import Operand, convert_to_tensor
@@ -299,6 +300,8 @@ def cast(x, dtype, name=None):
         return IndexedSlices(cast(x.values, dtype), x.indices, x.dense_shape)
     if isinstance(x, SparseTensor):
         return x.with_values(cast(x.values, dtype))
+    if isinstance(x, RaggedTensor):
+        return x.with_flat_values(cast(x.flat_values, dtype))
     x = convert_to_tensor(x)
     if x.dtype is dtype:
         return x

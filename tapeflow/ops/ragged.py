@@ -1,8 +1,12 @@
 """The ops under `tf.RaggedTensor` (to dense, row ids <-> row splits) and `tf.ragged`.
 
 `RaggedTensor` itself lives in `core/ragged.py` as a composite of dense tensors; these are
-the few kernels its methods run. None is differentiable: ragged math is out of scope.
+the kernels its methods run (RaggedTensorToTensor is differentiable in the values and the
+default), the `tf.ragged` functions, `tf.map_fn` and the Python operators on RaggedTensor;
+dense ops given a RaggedTensor are routed by `ragged_dispatch.py`.
 """
+
+import builtins
 
 import numpy as np
 
@@ -14,8 +18,12 @@ from ..core.ragged import (  # noqa: F401  (re-exported in tf.ragged)
     row_splits_to_segment_ids,
     segment_ids_to_row_splits,
 )
-from ..core.registry import Sample, op
+from ..core.ragged_spec import RaggedTensorSpec  # noqa: F401  (exported)
+from ..core.registry import Sample, get_op, op
 from ..core.tensor import convert_to_tensor, wrap
+from . import ragged_dispatch
+from .ragged_functions import boolean_mask, map_flat_values, map_fn, range, stack  # noqa: F401
+from .ragged_shape import DynamicRaggedShape, RowPartition  # noqa: F401  (exported)
 
 
 def _splits_sample(rng):
@@ -24,12 +32,12 @@ def _splits_sample(rng):
 
 @op(
     "RaggedTensorToTensor",
-    differentiable=False,
     same_dtype=(0, 1),
     strings=True,
     samples=[
         Sample((5,), np.float64(0.0), _splits_sample, shape=None),
         Sample((5, 2), np.float64(-1.0), _splits_sample, shape=(2, 3, 2)),
+        Sample((5, 2), np.float64(-1.0), _splits_sample, shape=(4, 2, 3)),
     ],
 )
 def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
@@ -50,6 +58,48 @@ def _ragged_to_dense(flat_values, default_value, *nested_splits, shape):
     if shape is not None:
         dense = _fit_to_shape(dense, shape, default_value)
     return dense
+
+
+@_ragged_to_dense.vjp
+def _ragged_to_dense_vjp(g, ans, flat_values, default_value, *nested_splits, shape):
+    # Each value's gradient is g at its (row, position, ...) cell; the default value gets
+    # what is left (the padding). Cells cut off by `shape` get nothing.
+    splits = [np.asarray(s.numpy()) for s in nested_splits]
+    positions = _positions(splits, int(flat_values.shape[0]))
+    outer = tuple(g.shape[: len(splits) + 1])
+    keep = np.all(positions < np.asarray(outer), axis=1)
+    index = wrap(to_backend(positions[keep]))
+    picked = get_op("GatherNd")(g, index)
+    inner_natural = tuple(flat_values.shape[1:])
+    inner_target = tuple(picked.shape[1:])
+    if inner_target != inner_natural:
+        cut = (builtins.slice(None),) + tuple(
+            builtins.slice(0, min(a, b)) for a, b in zip(inner_target, inner_natural)
+        )
+        picked = picked[cut]
+        pads = ((0, 0),) + tuple((0, max(0, b - a)) for a, b in zip(inner_target, inner_natural))
+        zero = wrap(xp.zeros((), g.dtype._np))
+        picked = get_op("PadV2")(picked, zero, paddings=pads)
+    rows = wrap(to_backend(np.flatnonzero(keep).astype(np.int64)))
+    grad_values = get_op("UnsortedSegmentSum")(
+        picked, rows, num_segments=int(flat_values.shape[0])
+    )
+    grad_default = get_op("Sub")(
+        get_op("Sum")(g, axis=None, keepdims=False),
+        get_op("Sum")(grad_values, axis=None, keepdims=False),
+    )
+    return (grad_values, grad_default) + (None,) * len(nested_splits)
+
+
+def _positions(splits, nvals) -> np.ndarray:
+    idx = np.arange(nvals)
+    columns = []
+    for s in reversed(splits):
+        rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]
+        columns.append(idx - s[rows])
+        idx = rows
+    columns.append(idx)
+    return np.stack(columns[::-1], axis=1).astype(np.int64)
 
 
 def _fit_to_shape(dense, shape, default_value):
@@ -132,7 +182,7 @@ def constant(
         ragged_rank = max(0, depth - 1 - inner_rank)
     if ragged_rank == 0:
         return convert_to_tensor(pylist, dtype=dtype)
-    nested_splits = [[0] for _ in range(ragged_rank)]
+    nested_splits = [[0] for _ in builtins.range(ragged_rank)]
     leaves = []
 
     def walk(rows, level):
@@ -170,7 +220,61 @@ def constant(
     return RaggedTensor.from_nested_row_splits(flat, splits, validate=False)
 
 
+# ---- operators -----------------------------------------------------------------------------
+
+
+def _install_operators():
+    binary = {
+        "add": "AddV2", "sub": "Sub", "mul": "Mul", "truediv": "RealDiv",
+        "floordiv": "FloorDiv", "mod": "FloorMod", "pow": "Pow",
+        "and": "LogicalAnd", "or": "LogicalOr",
+    }  # fmt: skip
+    for name, op_name in binary.items():
+
+        def forward(self, other, _op=op_name):
+            return ragged_dispatch.elementwise(get_op(_op), (self, other), {})
+
+        def reflected(self, other, _op=op_name):
+            return ragged_dispatch.elementwise(get_op(_op), (other, self), {})
+
+        setattr(RaggedTensor, f"__{name}__", forward)
+        setattr(RaggedTensor, f"__r{name}__", reflected)
+    comparisons = {"lt": "Less", "le": "LessEqual", "gt": "Greater", "ge": "GreaterEqual",
+                   "eq": "Equal", "ne": "NotEqual"}  # fmt: skip
+    for name, op_name in comparisons.items():
+
+        def compare(self, other, _op=op_name):
+            return ragged_dispatch.elementwise(get_op(_op), (self, other), {})
+
+        setattr(RaggedTensor, f"__{name}__", compare)
+    for name, op_name in {"neg": "Neg", "abs": "Abs", "invert": "LogicalNot"}.items():
+
+        def unary(self, _op=op_name):
+            return ragged_dispatch.elementwise(get_op(_op), (self,), {})
+
+        setattr(RaggedTensor, f"__{name}__", unary)
+    RaggedTensor.__div__ = RaggedTensor.__truediv__
+    RaggedTensor.__hash__ = None  # == is elementwise, as TF's
+
+    def __bool__(self):
+        raise TypeError("RaggedTensor may not be used as a boolean.")
+
+    RaggedTensor.__bool__ = __bool__
+
+
+_install_operators()
+
 API = {
-    "tf": ["RaggedTensor"],
-    "ragged": ["constant", "segment_ids_to_row_splits", "row_splits_to_segment_ids"],
+    "tf": ["RaggedTensor", "RaggedTensorSpec", "map_fn"],
+    "ragged": [
+        "constant",
+        "segment_ids_to_row_splits",
+        "row_splits_to_segment_ids",
+        "map_flat_values",
+        "range",
+        "boolean_mask",
+        "stack",
+        "RaggedTensorSpec",
+    ],
+    "experimental": ["DynamicRaggedShape", "RowPartition"],
 }

@@ -225,7 +225,7 @@ def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """Population variance across `axis` (floating tensors only)."""
-    x = convert_to_tensor(input_tensor)
+    x = input_tensor if hasattr(input_tensor, "ragged_rank") else convert_to_tensor(input_tensor)
     axis = _static_axis(axis)
     means = reduce_mean(x, axis, keepdims=True)
     if means.dtype.is_integer:

@@ -126,6 +126,7 @@ def _as_string(x, precision, scientific, shortest, width, fill):
     return bytes_array([s.encode() for s in flat], x.shape)
 
 
+@_ragged_aware
 def as_string(input, precision=-1, scientific=False, shortest=False, width=-1, fill="", name=None):
     """Each number as text, printf-style: floats as `%f` (6 decimals) unless `precision`,
     `scientific` (`%e`) or `shortest` (`%g`); booleans as true/false."""

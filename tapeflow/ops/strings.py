@@ -118,6 +118,12 @@ def join(inputs, separator="", name=None):
             f"StringJoin: Expected list for 'inputs' argument, not {type(inputs).__name__} "
             f"{inputs!r}"
         )
+    if any(isinstance(x, RaggedTensor) for x in inputs):  # joins value by value
+        from .ragged_dispatch import elementwise
+
+        inputs = [x if isinstance(x, RaggedTensor) else _string_input(x, "StringJoin")
+                  for x in inputs]  # fmt: skip
+        return elementwise(_string_join, inputs, {"separator": separator})
     tensors = [_string_input(x, "StringJoin") for x in inputs]
     return _string_join(*tensors, separator=separator)
 

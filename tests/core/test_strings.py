@@ -190,9 +190,10 @@ def test_split_of_a_ragged_tensor_adds_a_ragged_dimension():
     assert words.to_list() == [[[b"a", b"b"], [b"c"]], [[b"d"]]]
 
 
-def test_a_ragged_tf_data_element_is_a_clear_error():
+def test_a_ragged_tf_data_element_batches_as_ragged():
     ds = tf.data.Dataset.from_tensor_slices(["a b", "c"]).batch(2)
-    with pytest.raises(TypeError, match="RaggedTensors"):
-        list(ds.map(lambda s: tf.strings.split(s)))
+    split = next(iter(ds.map(lambda s: tf.strings.split(s))))
+    assert isinstance(split, tf.RaggedTensor)
+    assert split.to_list() == [[b"a", b"b"], [b"c"]]
     padded = ds.map(lambda s: tf.strings.split(s).to_tensor())
     assert next(iter(padded)).numpy().tolist() == [[b"a", b"b"], [b"c", b""]]

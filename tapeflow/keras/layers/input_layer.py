@@ -43,6 +43,8 @@ class InputLayer(Layer):
         ragged=None,
         **kwargs,
     ):
+        if ragged:
+            raise NotImplementedError(_RAGGED_INPUT)
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
@@ -78,6 +80,12 @@ class InputLayer(Layer):
         }
 
 
+_RAGGED_INPUT = (
+    "keras.Input(ragged=True): tapeflow's Keras layers take dense tensors; pad the rows with "
+    "rt.to_tensor() (and mask_zero=True in Embedding, or a Masking layer) instead"
+)
+
+
 def Input(
     shape=None,
     batch_size=None,
@@ -87,8 +95,11 @@ def Input(
     name=None,
     tensor=None,
     optional=False,
+    ragged=None,
 ):  # noqa: N802 - Keras' public name
     """A symbolic input of `shape` (without the batch dimension) for a functional model."""
+    if ragged:
+        raise NotImplementedError(_RAGGED_INPUT)
     layer = InputLayer(
         shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape, name=name
     )
