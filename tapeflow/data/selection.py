@@ -25,8 +25,7 @@ def _check_inputs(what: str, datasets) -> list:
     for d in datasets[1:]:
         spec = d.element_spec
         same = structure.same_structure(first, spec) and all(
-            a.dtype == b.dtype
-            for a, b in zip(structure.flatten(first), structure.flatten(spec))
+            a.dtype == b.dtype for a, b in zip(structure.flatten(first), structure.flatten(spec))
         )
         if not same:
             raise TypeError(
@@ -88,13 +87,11 @@ def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -
     (`stop_on_empty_dataset=True`) or its choices are skipped."""
     datasets = _check_inputs("choose_from_datasets", datasets)
     if not isinstance(choice_dataset, Dataset):
-        raise TypeError(f"choose_from_datasets: expected a tf.data.Dataset, got {choice_dataset!r}")
+        raise TypeError(
+            f"choose_from_datasets: expected a tf.data.Dataset, got {choice_dataset!r}"
+        )
     spec = choice_dataset.element_spec
-    if (
-        structure.is_nested(spec)
-        or spec.dtype != dtypes.int64
-        or spec.shape.rank != 0
-    ):
+    if structure.is_nested(spec) or spec.dtype != dtypes.int64 or spec.shape.rank != 0:
         raise TypeError(
             "choose_from_datasets: `choice_dataset` must be a dataset of scalar tf.int64 "
             f"tensors, got {spec!r}"
