@@ -5,7 +5,10 @@
 Writes `HOME/.keras/datasets/` as `keras.utils.get_file` leaves it after a download, for
 both tapeflow and TensorFlow: `train.csv` (Titanic's columns, 627 made-up passengers),
 `cowper.txt`/`derby.txt`/`butler.txt` (numbered made-up lines) and `flower_photos_archive`
-(a .tgz of `flower_photos/<class>/*.jpg`, 4 random 48x64 images per class). The guide's
+(a .tgz of `<class>/*.jpg`, 4 random 48x64 images per class: the classes at the top, where
+the guide's `flowers_root/'*/*'` looks for them; the real archive nests them one level down
+under `flower_photos/`, which Keras 3's `get_file` keeps, so the guide's image cells fail
+under TensorFlow with the real file). The guide's
 cells then run on these instead of the real files; their printed values differ from the
 guide's, their shapes and dtypes do not. The TFRecord file (`fsns.tfrec`), Fashion-MNIST
 and `creditcard.zip` are not made: tapeflow reads no TFRecords, and tapeflow's Fashion-MNIST
@@ -53,12 +56,12 @@ def flowers_archive(rng) -> bytes:
                 image = io.BytesIO()
                 pixels = rng.integers(0, 256, size=(48, 64, 3), dtype=np.uint8)
                 Image.fromarray(pixels).save(image, format="JPEG")
-                info = tarfile.TarInfo(f"flower_photos/{name}/{name}_{i}.jpg")
+                info = tarfile.TarInfo(f"{name}/{name}_{i}.jpg")
                 info.size = image.tell()
                 image.seek(0)
                 archive.addfile(info, image)
         licence = b"Made-up images standing in for the flower_photos archive.\n"
-        info = tarfile.TarInfo("flower_photos/LICENSE.txt")
+        info = tarfile.TarInfo("LICENSE.txt")
         info.size = len(licence)
         archive.addfile(info, io.BytesIO(licence))
     return buffer.getvalue()

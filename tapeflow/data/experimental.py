@@ -58,12 +58,20 @@ __all__ = [
     "CsvDataset",  # noqa: F822  (loaded by __getattr__)
     "assert_cardinality",
     "cardinality",
+    "Counter",
     "choose_from_datasets",
     "sample_from_datasets",
     "unique",
     "dense_to_ragged_batch",
     "make_csv_dataset",  # noqa: F822  (loaded by __getattr__)
 ]
+
+
+def Counter(start=0, step=1, dtype=None):  # noqa: N802  (TF's name: a function, as in TF)
+    """`tf.data.experimental.Counter` (= `Dataset.counter`): `start, start + step, ...`."""
+    from ..core import dtypes
+
+    return Dataset.counter(start, step, dtypes.int64 if dtype is None else dtype)
 
 
 def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -> Dataset:

@@ -201,6 +201,7 @@ CASES = {
         "tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(5), "
         "tf.data.Dataset.range(100, 103)], [1.0, 0.0], seed=1)"
     ),
+    "experimental_counter": "tf.data.experimental.Counter(5, 2, tf.int32).take(3)",
     "unique_int": "tf.data.Dataset.from_tensor_slices([1, 37, 2, 37, 2, 1]).unique()",
     "unique_string": (
         "tf.data.Dataset.from_tensor_slices(['bb', 'a', 'bb', 'ccc'])"
