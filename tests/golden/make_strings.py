@@ -32,7 +32,8 @@ CASES = {
     # tf.io.decode_raw (the tensor guide's "Duck")
     "decode_raw_uint8": "tf.io.decode_raw(tf.constant('Duck'), tf.uint8)",
     "decode_raw_int16": (
-        "tf.io.decode_raw(tf.constant([b'\\x01\\x00\\x00\\x02', b'\\xff\\xff\\xff\\xff']), tf.int16)"
+        "tf.io.decode_raw(tf.constant([b'\\x01\\x00\\x00\\x02', b'\\xff\\xff\\xff\\xff']),"
+        " tf.int16)"
     ),
     "decode_raw_big_endian": (
         "tf.io.decode_raw(tf.constant([[b'\\x01\\x00\\x00\\x02']]), tf.int16, little_endian=False)"
