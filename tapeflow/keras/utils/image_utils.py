@@ -92,7 +92,9 @@ def save_img(path, x, data_format=None, file_format=None, scale=True, **kwargs):
     extension; an RGBA image saved as JPEG is converted to RGB with a warning)."""
     img = array_to_img(x, data_format=data_format, scale=scale)
     if img.mode == "RGBA" and file_format in ("jpg", "jpeg"):
-        warnings.warn("The JPG format does not support RGBA images, converting to RGB.")
+        warnings.warn(
+            "The JPG format does not support RGBA images, converting to RGB.", stacklevel=2
+        )
         img = img.convert("RGB")
     img.save(path, format=file_format, **kwargs)
 
