@@ -175,6 +175,25 @@ class Dataset:
 
         return Range((start, None, step), dtype)
 
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -> Dataset:
+        """Element i from `datasets[choice_dataset[i]]` (scalar int64 choices)."""
+        from .selection import choose_from_datasets
+
+        return choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+    @staticmethod
+    def sample_from_datasets(
+        datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+        rerandomize_each_iteration=None,
+    ) -> Dataset:  # fmt: skip
+        """Each element from one of `datasets` drawn at random with probabilities `weights`."""
+        from .selection import sample_from_datasets
+
+        return sample_from_datasets(
+            datasets, weights, seed, stop_on_empty_dataset, rerandomize_each_iteration
+        )
+
     # ---- element order and count ------------------------------------------------------------
 
     def concatenate(self, dataset, name=None) -> Dataset:
@@ -217,6 +236,13 @@ class Dataset:
         from .ordering import Shard
 
         return Shard(self, num_shards, index)
+
+    def unique(self, name=None) -> Dataset:
+        """Each distinct element once, in order of first appearance (scalar int32, int64 or
+        string elements, as TF)."""
+        from .selection import Unique
+
+        return Unique(self)
 
     def enumerate(self, start=0, name=None) -> Dataset:
         """Pairs `(i, element)` with an int64 counter `i` from `start`."""

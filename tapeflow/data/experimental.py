@@ -58,9 +58,35 @@ __all__ = [
     "CsvDataset",  # noqa: F822  (loaded by __getattr__)
     "assert_cardinality",
     "cardinality",
+    "Counter",
+    "choose_from_datasets",
+    "sample_from_datasets",
+    "unique",
     "dense_to_ragged_batch",
     "make_csv_dataset",  # noqa: F822  (loaded by __getattr__)
 ]
+
+
+def Counter(start=0, step=1, dtype=None):  # noqa: N802  (TF's name: a function, as in TF)
+    """`tf.data.experimental.Counter` (= `Dataset.counter`): `start, start + step, ...`."""
+    from ..core import dtypes
+
+    return Dataset.counter(start, step, dtypes.int64 if dtype is None else dtype)
+
+
+def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -> Dataset:
+    """`tf.data.experimental.choose_from_datasets` (= `Dataset.choose_from_datasets`)."""
+    return Dataset.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+
+def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False):
+    """`tf.data.experimental.sample_from_datasets` (= `Dataset.sample_from_datasets`)."""
+    return Dataset.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
+
+def unique():
+    """A transformation for `Dataset.apply`: `dataset.unique()`."""
+    return lambda dataset: dataset.unique()
 
 
 def __getattr__(name):

@@ -298,6 +298,10 @@ def _snake(name):
 
 
 def serialize(initializer) -> dict:
+    if not isinstance(initializer, Initializer):  # a plain function, as Keras writes one
+        from .saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(initializer)
     return {
         "module": "keras.initializers",
         "class_name": type(initializer).__name__,

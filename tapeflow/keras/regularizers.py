@@ -70,6 +70,10 @@ def get(identifier):
 def serialize(regularizer):
     if regularizer is None:
         return None
+    if not isinstance(regularizer, Regularizer):  # a plain function, as Keras writes one
+        from .saving.serialization import serialize_keras_object
+
+        return serialize_keras_object(regularizer)
     return {
         "module": "keras.regularizers",
         "class_name": type(regularizer).__name__,

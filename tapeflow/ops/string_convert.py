@@ -182,7 +182,77 @@ def format(template, inputs, placeholder="{}", summarize=3, name=None):  # noqa:
     )
 
 
+# ---- raw bytes to numbers -------------------------------------------------------------------
+
+_RAW_TYPES = ("float16", "float32", "float64", "int32", "uint16", "uint8", "int16", "int8",
+              "int64", "complex64", "complex128", "bool", "bfloat16")  # fmt: skip
+
+
+def _raw_sample(rng):
+    return bytes_array([rng.bytes(8) for _ in range(6)], (2, 3))
+
+
+@op(
+    "DecodeRaw",
+    differentiable=False,
+    strings=True,
+    host=True,
+    samples=[Sample(_raw_sample, out_type="int16", little_endian=True, fixed_length=-1),
+             Sample(_raw_sample, out_type="uint8", little_endian=False, fixed_length=6)],
+)  # fmt: skip
+def _decode_raw(x, out_type, little_endian, fixed_length):
+    np_dtype = np.dtype(dtypes.as_dtype(out_type).as_numpy_dtype)
+    np_dtype = np_dtype.newbyteorder("<" if little_endian else ">")
+    strings = x.reshape(-1).tolist()
+    if fixed_length >= 0:  # DecodePaddedRaw: each string cut or zero-padded to fixed_length
+        strings = [b[:fixed_length].ljust(fixed_length, b"\0") for b in strings]
+    size = len(strings[0]) if strings else 0
+    for i, b in enumerate(strings):
+        if len(b) != size:
+            raise InvalidArgumentError(
+                "DecodeRaw requires input strings to all be the same size, but element "
+                f"{i} has size {size} != {len(b)}"
+            )
+    if size % np_dtype.itemsize:
+        raise InvalidArgumentError(
+            f"Input to DecodeRaw has length {size} that is not a multiple of "
+            f"{np_dtype.itemsize}, the size of {out_type}"
+        )
+    values = np.frombuffer(b"".join(strings), dtype=np_dtype)
+    return values.astype(np_dtype.newbyteorder("=")).reshape(
+        x.shape + (size // np_dtype.itemsize,)
+    )
+
+
+def decode_raw(input_bytes, out_type, little_endian=True, fixed_length=None, name=None):
+    """Reinterprets the bytes of each string as a vector of `out_type` numbers (all strings
+    the same length, or cut/zero-padded to `fixed_length` bytes); the output has one more
+    axis than the input."""
+    out_type = dtypes.as_dtype(out_type)
+    if out_type.name not in _RAW_TYPES:
+        raise InvalidArgumentError(
+            f"DecodeRaw: out_type must be one of {', '.join(_RAW_TYPES)}, got {out_type.name}"
+        )
+    if fixed_length is None:
+        fixed_length = -1
+    else:
+        fixed_length = int(fixed_length)
+        itemsize = np.dtype(out_type.as_numpy_dtype).itemsize
+        if fixed_length < 0 or fixed_length % itemsize:
+            raise InvalidArgumentError(
+                f"fixed_length ({fixed_length}) must be a multiple of the size of out_type "
+                f"({itemsize})"
+            )
+    return _decode_raw(
+        _string_input(input_bytes, "DecodeRaw"),
+        out_type=out_type.name,
+        little_endian=bool(little_endian),
+        fixed_length=fixed_length,
+    )
+
+
 API = {
+    "io": ["decode_raw"],
     "strings": ["to_number", "as_string", "format"],
     "tf": ["as_string"],
 }

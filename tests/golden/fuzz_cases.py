@@ -298,6 +298,7 @@ def op_specs() -> list:
         Spec("ragged.row_splits_to_segment_ids", Indices(_i([0, 2, 3]))),
         Spec("ragged.segment_ids_to_row_splits", Indices(_i([0, 0, 1])), num_segments=Count(2)),
         Spec("io.decode_csv", Strings(np.array([b"1,2", b"3,4"])), TensorList([[0.0], [0]])),
+        Spec("io.decode_raw", Strings(np.array([b"abcd", b"efgh"])), DType("int16")),
         # misc tf.*
         Spec("ensure_shape", _f(), Shape([2, 3])),
         Spec("identity_n", TensorList([X23, X3])),

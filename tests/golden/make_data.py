@@ -177,6 +177,36 @@ CASES = {
     "prefetch_autotune": "tf.data.Dataset.range(3).prefetch(tf.data.AUTOTUNE)",
     "with_options": "tf.data.Dataset.range(3).with_options(tf.data.Options())",
     "shuffle_cardinality": "tf.data.Dataset.range(7).shuffle(3, seed=1).map(lambda x: x * 0)",
+    # picking from several datasets, dropping repeats
+    "choose_from_datasets": (
+        "tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(5), "
+        "tf.data.Dataset.range(100, 103)], tf.data.Dataset.from_tensor_slices("
+        "np.array([0, 1, 1, 1, 1, 0, 0], np.int64)))"
+    ),
+    "choose_from_datasets_skip_empty": (
+        "tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(5), "
+        "tf.data.Dataset.range(100, 103)], tf.data.Dataset.from_tensor_slices("
+        "np.array([0, 1, 1, 1, 1, 0, 0], np.int64)), stop_on_empty_dataset=False)"
+    ),
+    "choose_from_datasets_experimental": (
+        "tf.data.experimental.choose_from_datasets([tf.data.Dataset.from_tensors('a').repeat(),"
+        " tf.data.Dataset.from_tensors('bb').repeat()], tf.data.Dataset.range(2).repeat(2))"
+        ".map(tf.strings.length)"
+    ),
+    "sample_from_datasets_sorted": (
+        "tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(5), "
+        "tf.data.Dataset.range(100, 103)], [0.3, 0.7], seed=1).batch(10).map(tf.sort)"
+    ),
+    "sample_from_datasets_zero_weight": (
+        "tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(5), "
+        "tf.data.Dataset.range(100, 103)], [1.0, 0.0], seed=1)"
+    ),
+    "experimental_counter": "tf.data.experimental.Counter(5, 2, tf.int32).take(3)",
+    "unique_int": "tf.data.Dataset.from_tensor_slices([1, 37, 2, 37, 2, 1]).unique()",
+    "unique_string": (
+        "tf.data.Dataset.from_tensor_slices(['bb', 'a', 'bb', 'ccc'])"
+        ".apply(tf.data.experimental.unique()).map(tf.strings.length)"
+    ),
     # cardinality only (infinite or unknown lengths)
     "card_filter": "tf.data.Dataset.range(10).filter(lambda x: x > 3).take(2)",
     "card_repeat_unknown": "tf.data.Dataset.range(3).filter(lambda x: True).repeat(2)",

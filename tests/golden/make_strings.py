@@ -29,6 +29,24 @@ FILES = {
 }
 
 CASES = {
+    # tf.io.decode_raw (the tensor guide's "Duck")
+    "decode_raw_uint8": "tf.io.decode_raw(tf.constant('Duck'), tf.uint8)",
+    "decode_raw_int16": (
+        "tf.io.decode_raw(tf.constant([b'\\x01\\x00\\x00\\x02', b'\\xff\\xff\\xff\\xff']),"
+        " tf.int16)"
+    ),
+    "decode_raw_big_endian": (
+        "tf.io.decode_raw(tf.constant([[b'\\x01\\x00\\x00\\x02']]), tf.int16, little_endian=False)"
+    ),
+    "decode_raw_float32": "tf.io.decode_raw(tf.constant([[b'abcd', b'efgh']]), tf.float32)",
+    "decode_raw_fixed_length": (
+        "tf.io.decode_raw(tf.constant([b'abc', b'd', b'efghij']), tf.uint8, fixed_length=4)"
+    ),
+    "decode_raw_sizes_differ": "tf.io.decode_raw(tf.constant([b'abc', b'ab']), tf.uint8)",
+    "decode_raw_not_multiple": "tf.io.decode_raw(tf.constant(b'abc'), tf.int16)",
+    "decode_raw_fixed_not_multiple": (
+        "tf.io.decode_raw(tf.constant([b'abc']), tf.int16, fixed_length=3)"
+    ),
     # tensors
     "scalar": "tf.constant('Gray wolf')",
     "vector": "tf.constant(['a', 'bb', ''])",
