@@ -33,6 +33,7 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
+    from .debugging import numerics
     from .function import (
         autograph,
         functions_run_eagerly,
@@ -65,6 +66,10 @@ def _core_table() -> dict:
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
         "test": {"compute_gradient": compute_gradient,
                  **{n: Lazy("tapeflow.testing.test_case", n) for n in TEST_NAMES}},
+        "debugging": {
+            "enable_check_numerics": numerics.enable_check_numerics,
+            "disable_check_numerics": numerics.disable_check_numerics,
+        },
         "config": {
             "run_functions_eagerly": run_functions_eagerly,
             "functions_run_eagerly": functions_run_eagerly,

@@ -542,7 +542,8 @@ class _Analysis:
         if kind == "integer":
             return (
                 "integer_cast",
-                f"its path to the target was cut at {_at(site)}: {what} made a {extra} "
+                f"its path to the target was cut at {_at(site)}: {what} made "
+                f"{'an' if extra[:1] in 'aeiou' else 'a'} {extra} "
                 f"tensor, and integer and bool tensors carry no gradient (keep the value "
                 f"floating, or use a differentiable stand-in such as tf.nn.softmax for argmax)",
                 site,
