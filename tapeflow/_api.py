@@ -34,7 +34,7 @@ def _core_table() -> dict:
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
     from .debugging import numerics
-    from .func import recompute_grad
+    from .func import recompute_grad, vectorized_map
     from .function import (
         autograph,
         functions_run_eagerly,
@@ -90,7 +90,7 @@ def _core_table() -> dict:
             "SupportsTracingProtocol": function_signature.SupportsTracingProtocol,
         },
         "tf": {"device": device.device, "py_function": py_func.py_function,
-               "recompute_grad": recompute_grad,
+               "recompute_grad": recompute_grad, "vectorized_map": vectorized_map,
                "numpy_function": py_func.numpy_function,
                "control_dependencies": scopes.control_dependencies},
     }  # fmt: skip

@@ -7,6 +7,7 @@ from . import (  # noqa: F401  (registration)
     array,
     array_join,
     barrier,
+    batching,
     clip,
     control,
     conv,
