@@ -54,9 +54,10 @@ _api.install(globals())
 
 
 def __getattr__(name):
-    # tf.keras, tf.train, tf.data, tf.distribute, tf.summary, tf.saved_model and tf.profiler
-    # load on first use (a fast import).
-    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler"):
+    # tf.keras, tf.train, tf.data, tf.distribute, tf.summary, tf.saved_model, tf.profiler and
+    # tf.experimental load on first use (a fast import).
+    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler",
+                "experimental"):  # fmt: skip
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")

@@ -12,12 +12,11 @@ made inside the block?" is a comparison of ids. Everything here runs only for a 
 
 from __future__ import annotations
 
-import ast
 import warnings
 
 from ..core import nest
 from ..core import tape as tape_module
-from ..core.sites import Site, user_frame, user_stacklevel
+from ..core.sites import Site, _internal, user_frame, user_stacklevel
 from ..core.tensor import Operand
 
 # Explanations of the latest None gradients of variables, by variable id, for the
@@ -665,6 +664,8 @@ def _assignments(filename, first_line, name):
     whole module for module-level code). Read from the source with `ast`, so only for a
     None gradient, never while running.
     """
+    import ast  # here: its import time is not worth paying in programs with no None
+
     try:
         with open(filename, encoding="utf-8") as f:
             tree = ast.parse(f.read())
@@ -697,6 +698,8 @@ def _assignments(filename, first_line, name):
 
 
 def _names(node, name) -> bool:
+    import ast
+
     if isinstance(node, ast.Name):
         return node.id == name
     if isinstance(node, ast.Attribute) and "." in name:
@@ -708,6 +711,8 @@ def _names(node, name) -> bool:
 
 
 def _makes_variable(value) -> bool:
+    import ast
+
     if not isinstance(value, ast.Call):
         return False
     f = value.func
@@ -716,8 +721,6 @@ def _makes_variable(value) -> bool:
 
 
 def _internal_frame(frame) -> bool:
-    from ..core.sites import _internal
-
     return _internal(frame.f_code.co_filename)
 
 
