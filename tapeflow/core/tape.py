@@ -107,11 +107,17 @@ def paused():
     recorders = [r for r in state.tapes + state.accumulators if r._recording]
     for r in recorders:
         r._recording = False
+    first = _next_id() if _explaining and recorders else None
     try:
         yield
     finally:
         for r in recorders:
             r._recording = True
+        if first is not None:  # for the why-None explainer: what was made here is unrecorded
+            gap = (first, _next_id(), user_site(), "paused")
+            for r in recorders:
+                if isinstance(r, GradientTape):
+                    r._gaps.append(gap)
 
 
 def _is_float(x) -> bool:
@@ -135,7 +141,7 @@ class GradientTape:
         self._explain = True  # internal tapes (forward mode) turn the why-None warnings off
         # (kind, what, input ids, output ids, Site, id counter then, dtype) per cut
         self._cuts = []
-        self._gaps = []  # (first id, last id, Site) of each `stop_recording` block
+        self._gaps = []  # (first id, last id, Site, kind) of each unrecorded stretch
         self._spans = []  # [first id, last id or None] of each stretch inside `with tape:`
         self._enter_site = None  # (file, line) of the last `with tape:`
 
@@ -200,7 +206,7 @@ class GradientTape:
         finally:
             self._recording = True
             if _explaining:
-                self._gaps.append((first, _next_id(), user_site()))
+                self._gaps.append((first, _next_id(), user_site(), "stop_recording"))
 
     def reset(self):
         """Clears everything recorded so far, as if the tape were entered anew."""

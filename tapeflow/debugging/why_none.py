@@ -41,7 +41,7 @@ class SourceReport:
         name: how the source is called (a variable's path, or the caller's local name).
         connected: True when a recorded path leads from the source to the target.
         cause: a short code: "connected", "outside_tape", "numpy", "replaced_by_tensor",
-            "integer_cast", "no_gradient", "stop_gradient", "stop_recording", "assign",
+            "integer_cast", "no_gradient", "stop_gradient", "stop_recording", "paused", "assign",
             "not_used", "non_trainable", "built_after_watch", "not_watched",
             "integer_source", "integer_target".
         message: one paragraph saying what happened and what to do.
@@ -274,9 +274,9 @@ class _Analysis:
             if gap is not None:
                 verdicts.append(
                     (
-                        "stop_recording",
-                        f"the target was computed inside `with tape.stop_recording():` "
-                        f"({_at(gap[2])}), which the tape does not record",
+                        _GAP_CAUSE[gap[3]],
+                        f"the target was computed {_GAP_TEXT[gap[3]]} ({_at(gap[2])}), which "
+                        f"the tape does not record",
                         gap[2],
                     )
                 )
@@ -489,10 +489,9 @@ class _Analysis:
             index,
             name,
             False,
-            "stop_recording",
-            f"a value the target uses was computed inside `with tape.stop_recording():` "
-            f"({_at(gap[2])}), which the tape does not record, so its path to the target "
-            f"is cut there",
+            _GAP_CAUSE[gap[3]],
+            f"a value the target uses was computed {_GAP_TEXT[gap[3]]} ({_at(gap[2])}), "
+            f"which the tape does not record, so its path to the target is cut there",
             gap[2],
             owner=owner,
         )
@@ -729,6 +728,14 @@ def _block_site(tape):
     if site is None:
         return None
     return Site(site[0], site[1])
+
+
+_GAP_CAUSE = {"stop_recording": "stop_recording", "paused": "paused"}
+_GAP_TEXT = {
+    "stop_recording": "inside `with tape.stop_recording():`",
+    "paused": "while the tapes were paused (in a `tf.init_scope()` block, or by library code "
+    "that pauses them on purpose)",
+}
 
 
 def _at(site) -> str:

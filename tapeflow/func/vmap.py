@@ -68,7 +68,10 @@ def batched_call(fn, args, batched, size, fallback=True, warn=True):
     """`fn(*args)` for every example: batched args carry the examples on axis 0."""
     if size == 0:
         return _empty(fn, args, batched)
-    examples = [wrap(a._value[0]) if b else a for a, b in zip(args, batched)]
+    # A slice, not `[0]`: an array of the backend's type even for rank 0 (CuPy, NumPy).
+    examples = [
+        wrap(a._value[:1].reshape(a._value.shape[1:])) if b else a for a, b in zip(args, batched)
+    ]
     recorder = Recorder()
     for k, (e, b) in enumerate(zip(examples, batched)):
         recorder.add_input(e, k, b)

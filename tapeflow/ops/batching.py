@@ -371,13 +371,17 @@ def tensor_scatter(op, args, batched, size):
 
 @rule("UnsortedSegmentSum")
 def unsorted_segment_sum(op, args, batched, size, num_segments):
+    """Example b's segment k becomes segment b * num_segments + k of one big segment sum
+    (negative ids, which drop their rows, stay negative)."""
     data, ids = _all_batched(args, batched, size)
     ids_rank = ids._value.ndim
     offsets = _op("Reshape")(
         _op("Cast")(_op("Mul")(_ids_range(size), num_segments), dtype=ids._value.dtype.name),
         shape=(size,) + (1,) * (ids_rank - 1),
     )
-    out = op(data, _op("AddV2")(ids, offsets), num_segments=size * num_segments)
+    zero = _op("ZerosLike")(ids)
+    shifted = _op("SelectV2")(_op("GreaterEqual")(ids, zero), _op("AddV2")(ids, offsets), ids)
+    out = op(data, shifted, num_segments=size * num_segments)
     return _op("Reshape")(out, shape=(size, num_segments) + tuple(out._value.shape[1:]))
 
 

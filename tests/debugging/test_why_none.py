@@ -341,3 +341,13 @@ def test_apply_gradients_with_no_gradient_at_all_explains_in_the_error():
     with pytest.raises(ValueError, match="No gradients provided") as info:
         opt.apply_gradients(zip(grads, [w]))
     assert "after the `with tf.GradientTape() as tape:` block" in str(info.value)
+
+
+def test_target_computed_in_init_scope():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        with tf.init_scope():  # CAUSE: paused
+            hidden = x * x
+    report = explain_gradients(tape, hidden, [x])
+    assert report[0].cause == "paused"
+    assert report[0].site.lineno == _line_of("# CAUSE: paused")

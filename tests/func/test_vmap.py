@@ -12,8 +12,16 @@ import tapeflow as tf
 def _loop(fn, elems):
     flat = tf.nest.flatten(elems)
     n = flat[0].shape[0]
-    outs = [fn(tf.nest.pack_sequence_as(elems, [e[i] for e in flat])) for i in range(n)]
-    return tf.nest.map_structure(lambda *xs: np.stack([np.asarray(x) for x in xs]), *outs)
+    # e[i : i + 1] reshaped, not e[i]: an array of the backend's type even for rank 0.
+    outs = [
+        fn(tf.nest.pack_sequence_as(elems, [tf.squeeze(e[i : i + 1], 0) for e in flat]))
+        for i in range(n)
+    ]
+    return tf.nest.map_structure(lambda *xs: np.stack([_host(x) for x in xs]), *outs)
+
+
+def _host(x):
+    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
 def _check(fn, elems, rtol=1e-5, atol=1e-6):

@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 
 from tapeflow.core.registry import registered_ops
-from tapeflow.core.tensor import wrap
 from tapeflow.func.vmap import batched_call
 from tapeflow.ops.batching import RULES
-from tapeflow.testing.gradcheck import sample_inputs
+from tapeflow.testing.gradcheck import sample_inputs, wrap
 
 CASES = [
     (name, k)
