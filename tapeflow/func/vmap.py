@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import warnings
 
+from ..core import backward as backward_module
 from ..core import nest
 from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute, get_op
@@ -85,6 +86,14 @@ def batched_call(fn, args, batched, size, fallback=True, warn=True):
     except _Fallback as e:
         return _per_example(fn, args, batched, size, str(e), fallback, warn)
     return _pack(result, outputs)
+
+
+def _vectorized_rows(fn, seeds, n):
+    """For the tape's jacobians: fn(seed) for each of the n seeds, in one batched pass."""
+    return batched_call(fn, [wrap(seeds)], [True], n, fallback=True, warn=False)
+
+
+backward_module.set_vectorizer(_vectorized_rows)
 
 
 def _dense(x):

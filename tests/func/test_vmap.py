@@ -275,3 +275,27 @@ def test_random_draws_differ_per_example():
 def test_empty_batch():
     out = tf.vectorized_map(lambda x: tf.reduce_sum(x, 0, keepdims=True), tf.zeros((0, 3)))
     assert out.shape == (0, 1)
+
+
+def test_tape_jacobian_through_unbatchable_vjps_is_one_vectorised_pass(rng, monkeypatch):
+    # Conv2D, MaxPool and GatherV2 have vjps that take no batch of upstream gradients; the
+    # jacobian goes through their batching rules instead of one backward pass per row.
+    from tapeflow.core import backward as backward_module
+
+    x = tf.constant(rng.standard_normal((1, 6, 6, 2)))
+    f = tf.constant(rng.standard_normal((3, 3, 2, 3)))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([x, f])
+        y = tf.nn.max_pool2d(tf.nn.relu(tf.nn.conv2d(x, f, 1, "VALID")), 2, 2, "VALID")
+        z = tf.gather(tf.reshape(y, [-1]), [0, 3, 5, 7])
+    rows = [tape.gradient(z, [x, f], output_gradients=tf.one_hot(i, 4, dtype=tf.float64))
+            for i in range(4)]  # fmt: skip
+    passes = []
+    original = backward_module.backward
+    monkeypatch.setattr(
+        backward_module, "backward", lambda *a, **k: passes.append(1) or original(*a, **k)
+    )
+    jac = tape.jacobian(z, [x, f])
+    assert len(passes) == 1  # the recorded pass; the batched replay runs ops, not backward()
+    for k in range(2):
+        np.testing.assert_allclose(jac[k].numpy(), np.stack([r[k].numpy() for r in rows]))
