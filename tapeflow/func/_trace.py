@@ -49,6 +49,7 @@ class Recorder:
         self.problem = None  # why a batched replay cannot redo this run
         self.suspended = 0  # host callbacks and init_scope blocks are not recorded
         self.init_scopes = 0
+        self.dry = False  # tf.print asks: this run is real, so it prints
         self._next = 0
 
     # ---- values --------------------------------------------------------------------------
@@ -100,6 +101,14 @@ class Recorder:
                 f"Python code converted a value that depends on the mapped inputs ({kind}) at "
                 f"{user_site() or 'an unknown line'}: its control flow may differ per example"
             )
+
+    def watched_shape(self, tensor):
+        from ..core.shape import TensorShape
+
+        return TensorShape(tensor._value.shape)  # one example's shape: every example's
+
+    def same_shape(self, gradient, x, op_name):
+        pass  # tf.function's check for None dimensions; examples have fixed shapes
 
     def stand_in(self, op, inputs, attrs, error):
         return None  # errors are raised as they happen
