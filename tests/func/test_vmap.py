@@ -95,6 +95,22 @@ CASES = {
     ),
     "shape_op": lambda x: tf.cast(tf.shape(tf.reshape(x, (2, 2))), tf.float32) * x[:2],
     "loop_invariant_output": lambda x: tf.constant([1.0, 2.0]),
+    # Ops main's tf.image brought (resize, patches, colour): the batch folds into N.
+    "image_resize_and_patches": lambda x: (
+        tf.reduce_sum(
+            tf.image.extract_patches(
+                tf.image.resize(tf.reshape(x, (1, 2, 2, 1)), (3, 3), "bicubic"),
+                [1, 2, 2, 1],
+                [1, 1, 1, 1],
+                [1, 1, 1, 1],
+                "VALID",
+            )
+        )
+        + tf.reduce_sum(tf.image.resize(tf.reshape(x, (2, 2, 1)), (3, 5), "area"))
+    ),
+    "image_colour": lambda x: tf.image.rgb_to_hsv(
+        tf.image.adjust_saturation(tf.reshape(tf.sigmoid(x[:3]), (1, 1, 3)), 1.5)
+    ),
 }
 
 
@@ -270,6 +286,31 @@ def test_random_draws_differ_per_example():
     out = tf.vectorized_map(lambda x: x + tf.random.uniform((3,)), tf.zeros((4, 3)))
     assert out.shape == (4, 3)
     assert len({tuple(r) for r in out.numpy().round(6)}) == 4
+
+
+def test_dropout_draws_its_own_mask_per_example():
+    # Dropout's RandomUniformLike: one draw per example, batched or not, no loop fallback.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = tf.vectorized_map(
+            lambda x: tf.nn.dropout(tf.ones((64,)), rate=0.5) + x, tf.zeros((4, 64))
+        )
+        batched = tf.vectorized_map(lambda x: tf.nn.dropout(x, rate=0.5), tf.ones((4, 64)))
+    for o in (out.numpy(), batched.numpy()):
+        assert set(np.unique(o)) <= {0.0, 2.0}
+        assert len({tuple(r) for r in o}) == 4
+
+
+def test_random_uniform_like_rule_draws_what_a_loop_draws():
+    from tapeflow.core.registry import get_op
+    from tapeflow.ops.batching import RULES
+
+    op = get_op("RandomUniformLike")
+    x = tf.zeros((3, 2, 5))
+    got = RULES[op.name](op, [x], [True], 3, dtype="float32", rng=np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    want = [op(x[i], dtype="float32", rng=rng).numpy() for i in range(3)]
+    np.testing.assert_array_equal(got.numpy(), np.stack(want))
 
 
 def test_empty_batch():
