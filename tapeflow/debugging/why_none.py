@@ -88,7 +88,7 @@ def warn_none_gradients(tape, targets, sources, grads):
     ]
     if not todo:
         return
-    analysis = _Analysis(tape, targets, frame)
+    analysis = _Analysis(tape, targets, frame, none_gradients=True)
     groups = {}  # message -> [(index, name)]: sources with the same explanation share a line
     for i, s in todo:
         _WARNED.add(where + (s._id,))

@@ -4,15 +4,20 @@ targets and sources the recorded entries connect, and the nearest cut on each pa
 from __future__ import annotations
 
 from ..core.sites import Site
+from .why_none_dropped import DroppedGradients
 from .why_none_names import assignment, name_of
 from .why_none_report import SourceReport
 
 
-class _Analysis:
+class _Analysis(DroppedGradients):
     """What one tape recorded, indexed for the questions the explainer asks."""
 
-    def __init__(self, tape, targets, frame):
+    def __init__(self, tape, targets, frame, none_gradients=False):
         self.tape = tape
+        # True when the sources asked about are known to have None gradients (the warning);
+        # explain_gradients computes no gradient, so a connected source is reported as such.
+        self.none_gradients = none_gradients
+        self._dropped_cache = {}  # entry index -> input positions its vjp gives None
         self.targets = targets
         self.frame = frame
         self.entries = list(tape._entries)
@@ -142,11 +147,15 @@ class _Analysis:
             return self._unwatched(index, source, name, owner)
         reach = self._reach(source._id)
         hit = [t for t in self.targets if t._id in reach]
-        if hit:
-            return SourceReport(
-                index, name, True, "connected", "", path=self._path(source._id, hit[0]._id)
-            )
-        return self._cut(index, source, name, owner, reach)
+        if not hit:
+            return self._cut(index, source, name, owner, reach)
+        path = self._path(source._id, hit[0]._id)
+        if not self.none_gradients:
+            live = self._live_reach(source._id)
+            if any(t._id in live for t in self.targets):
+                return SourceReport(index, name, True, "connected", "", path=path)
+        # Recorded paths lead to the target, yet a gradient function on each gave None.
+        return self._dropped(index, name, owner, reach, path)
 
     def _unwatched(self, index, source, name, owner) -> SourceReport:
         tape = self.tape

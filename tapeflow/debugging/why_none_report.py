@@ -10,11 +10,12 @@ class SourceReport:
     Attributes:
         index: position of the source in the flattened `sources`.
         name: how the source is called (a variable's path, or the caller's local name).
-        connected: True when a recorded path leads from the source to the target.
+        connected: True when the gradient reaches the source: a recorded path leads from it
+            to the target and the gradient functions along it pass a gradient on.
         cause: a short code: "connected", "outside_tape", "numpy", "replaced_by_tensor",
             "integer_cast", "no_gradient", "stop_gradient", "stop_recording", "paused", "assign",
             "not_used", "non_trainable", "built_after_watch", "not_watched",
-            "integer_source", "integer_target".
+            "integer_source", "integer_target", "no_input_gradient".
         message: one paragraph saying what happened and what to do.
         site: where the path was cut (a `Site`: file, line, code), when known.
         path: for a connected source, the op names from the source to the target.

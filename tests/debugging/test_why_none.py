@@ -351,3 +351,49 @@ def test_target_computed_in_init_scope():
     report = explain_gradients(tape, hidden, [x])
     assert report[0].cause == "paused"
     assert report[0].site.lineno == _line_of("# CAUSE: paused")
+
+
+def test_an_op_constant_in_one_input_gives_none_though_connected():
+    # ReluGrad's gradient function gives None for its features input: the path is recorded,
+    # yet no gradient passes (the warning once named no cause at all here).
+    from tapeflow.core.registry import get_op
+
+    x = tf.Variable([1.0, -2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(get_op("ReluGrad")(tf.ones(2), x))
+    report = explain_gradients(tape, loss, [x])
+    assert report[0].cause == "no_input_gradient" and not report[0].connected
+    assert "ReluGrad" in report[0].message and "input 2" in report[0].message
+    assert report[0].path == ["ReluGrad", "Sum"]
+    grads, record = _gradient(tape, loss, [x])
+    assert grads == [None]
+    assert "through ReluGrad" in _none_warning(record)
+
+
+def test_custom_gradient_that_returns_none():
+    @tf.custom_gradient
+    def doubled(a):
+        def grad(upstream):
+            return None
+
+        return a * 2.0, grad
+
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(doubled(w) * 3.0)
+    grads, record = _gradient(tape, loss, [w])
+    assert grads == [None]
+    text = _none_warning(record)
+    assert "tf.custom_gradient function doubled" in text and "returned None" in text
+
+
+def test_a_probe_of_gradient_functions_records_nothing():
+    from tapeflow.core.registry import get_op
+
+    x = tf.Variable([1.0, -2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(get_op("ReluGrad")(tf.ones(2), x))
+        recorded = len(tape._entries)
+        explain_gradients(tape, loss, [x])  # inside the block: the tape still records
+        assert len(tape._entries) == recorded
+        assert tape._recording
