@@ -18,7 +18,6 @@ from ..core import nest
 from ..core import tape as tape_module
 from ..core.sites import user_frame, user_stacklevel
 from ..core.tensor import Operand
-from .why_none_analysis import _Analysis
 from .why_none_report import GradientReport, SourceReport  # noqa: F401 - public here too
 
 # Explanations of the latest None gradients of variables, by variable id, for the
@@ -58,6 +57,8 @@ def explain_gradients(tape, target, sources) -> GradientReport:
     targets = [_operand(t, "target") for t in nest.flatten(target)]
     flat_sources = [_operand(s, "source") for s in nest.flatten(sources)]
     frame, _ = user_frame()
+    from .why_none_analysis import _Analysis  # loaded for the first None only
+
     analysis = _Analysis(tape, targets, frame)
     return GradientReport(analysis.explain(i, s) for i, s in enumerate(flat_sources))
 
@@ -88,6 +89,8 @@ def warn_none_gradients(tape, targets, sources, grads):
     ]
     if not todo:
         return
+    from .why_none_analysis import _Analysis
+
     analysis = _Analysis(tape, targets, frame, none_gradients=True)
     groups = {}  # message -> [(index, name)]: sources with the same explanation share a line
     for i, s in todo:

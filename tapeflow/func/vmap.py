@@ -23,7 +23,6 @@ from ..core.indexed_slices import IndexedSlices
 from ..core.registry import execute, get_op
 from ..core.tape import paused
 from ..core.tensor import Operand, convert_to_tensor, wrap
-from ..ops.batching import RANDOM_SHAPED, RULES, loop
 from ._trace import SHAPE_ONLY, Recorder, recording
 
 _warned = set()
@@ -111,6 +110,8 @@ def _pack(result, outputs):
 
 
 def _replay(recorder, leaves, args, batched, size, fallback, warn):
+    from ..ops.batching import RANDOM_SHAPED  # the rules load on the first vmap
+
     env = {("in", k): (a, b) for k, (a, b) in enumerate(zip(args, batched))}
     equations = _live(recorder, leaves)
 
@@ -149,6 +150,8 @@ def _replay(recorder, leaves, args, batched, size, fallback, warn):
 
 
 def _batched_op(op, ins, flags, size, attrs, fallback, warn):
+    from ..ops.batching import RULES, loop
+
     rule = RULES.get(op.name)
     if rule is None:
         if op.stateful:

@@ -7,7 +7,6 @@ from . import (  # noqa: F401  (registration)
     array,
     array_join,
     barrier,
-    batching,
     clip,
     control,
     conv,
