@@ -95,9 +95,14 @@ def _numeric(x) -> bool:
 # ---- indexing --------------------------------------------------------------------------------
 
 
+def _index_dtype(k):
+    # A tensor's dtype from its array (on a GPU backend np.asarray would copy it, or refuse).
+    return k._value.dtype if isinstance(k, Operand) else np.asarray(k).dtype
+
+
 def _is_index_array(k) -> bool:
     if isinstance(k, (list, np.ndarray)) or (isinstance(k, Operand) and k._value.ndim > 0):
-        return np.asarray(k._value if isinstance(k, Operand) else k).dtype.kind in "biu"
+        return _index_dtype(k).kind in "biu"
     return False
 
 
@@ -114,8 +119,7 @@ def _numpy_getitem(original):
             arrays = [i for i, k in enumerate(parts) if _is_index_array(k)]
         if len(parts) == 1:
             idx = parts[0]
-            dtype = np.asarray(idx._value if isinstance(idx, Operand) else idx).dtype
-            if dtype.kind == "b":
+            if _index_dtype(idx).kind == "b":
                 return tf.boolean_mask(self, idx)
             return tf.gather(self, idx, axis=0)
         if len(arrays) == 1 and all(_full(p) for i, p in enumerate(parts) if i != arrays[0]):
