@@ -10,7 +10,8 @@ and under tf.function, measures with tracemalloc (NumPy reports its buffers to i
 - peak: the highest allocation during forward and backward, over the memory before;
 - peak beyond the gradients: that peak minus what the step returns (the gradients), i.e.
   the most memory activations and temporaries held at once (eager and tf.function);
-- time per step (median of `--repeat` steps, tracemalloc off);
+- CPU time per step (median of `--repeat` rounds, tracemalloc off; each round runs every
+  variant once in rotating order) and the median over rounds of the recomputed/plain ratio;
 - that the gradients are bitwise equal.
 """
 
@@ -93,24 +94,39 @@ def measure(step, x, repeat: int, marks=None) -> dict:
     tracemalloc.stop()
     result = [g.numpy() for g in grads]
     del grads
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        step(x)
-        times.append(time.perf_counter() - t0)
     return {
         "peak_mb": (peak - base) / 2**20,
         "beyond_mb": (peak - end) / 2**20,
         "activations_mb": None if held is None else (held - base) / 2**20,
-        "seconds": statistics.median(times) if times else None,
         "grads": result,
     }
+
+
+def paired_times(steps: dict, x, repeat: int) -> dict:
+    """Per variant, the median CPU seconds of a step, and per recomputed variant the median
+    over rounds of its time over the plain step's of the same round: each round runs every
+    variant once, in rotating order, so load on a shared machine hits both sides of a ratio.
+    """
+    keys = list(steps)
+    times = {k: [] for k in keys}
+    for r in range(repeat):
+        for k in keys[r % len(keys) :] + keys[: r % len(keys)]:
+            t0 = time.process_time()
+            step = steps[k](x)
+            times[k].append(time.process_time() - t0)
+            del step
+    out = {k: {"seconds": statistics.median(v) if v else None} for k, v in times.items()}
+    for mode, recompute in keys:
+        if recompute and repeat:
+            ratios = [a / b for a, b in zip(times[(mode, True)], times[(mode, False)])]
+            out[(mode, True)]["ratio"] = statistics.median(ratios)
+    return out
 
 
 def run(layers: int, width: int, batch: int, repeat: int, per_block: int = 1) -> dict:
     blocks = build(layers, width)
     x = tf.constant(np.random.default_rng(1).standard_normal((batch, width)).astype("f4"))
-    out = {}
+    out, steps = {}, {}
     for mode in ("eager", "function"):
         for recompute in (False, True):
             marks = []
@@ -122,6 +138,9 @@ def run(layers: int, width: int, batch: int, repeat: int, per_block: int = 1) ->
             else:
                 step = function_step(blocks, recompute, marks, per_block)
             out[(mode, recompute)] = measure(step, x, repeat, marks)
+            steps[(mode, recompute)] = step
+    for key, timing in paired_times(steps, x, repeat).items():
+        out[key].update(timing)
     return out
 
 
@@ -141,7 +160,7 @@ def main(argv=None) -> int:
     )
     print(
         "| mode | blocks | activations kept (MiB) | peak over the step (MiB) | "
-        "peak beyond the gradients (MiB) | s/step |"
+        "peak beyond the gradients (MiB) | CPU s/step |"
     )
     print("|---|---|---|---|---|---|")
     for (mode, recompute), r in results.items():
@@ -162,7 +181,7 @@ def main(argv=None) -> int:
             line += (
                 f", activations {1 - rec['activations_mb'] / plain['activations_mb']:.0%} lower"
             )
-        line += f", time x{rec['seconds'] / plain['seconds']:.2f}"
+        line += f", time x{rec['ratio']:.2f} (median of paired rounds)"
         line += f", gradients {'bitwise equal' if same else 'DIFFER'}"
         print(line)
     return 0 if ok else 1
