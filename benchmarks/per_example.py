@@ -1,6 +1,7 @@
 """Per-example gradients of the W3 MLP: tapeflow, JAX, PyTorch, TensorFlow, NumPy in one run.
 
-`python -m benchmarks.per_example [--batches 32,256] [--rounds 7] [--block 0.3]` computes,
+`python -m benchmarks.per_example [--batches 32,256] [--rounds 7] [--block 0.3]
+[--peers-python /path/to/bench-venv/bin/python] [--nice -10]` computes,
 for every example of a batch, the gradient of its SCCE loss with respect to the four
 weights of W3's MLP (Flatten 28x28 -> Dense 128 relu -> Dense 10 softmax, the suite's
 initial weights and MNIST batches): a (B, 784, 128) kernel gradient and three more.
@@ -262,9 +263,9 @@ def worker_main(framework) -> int:
 
 
 class _Process:
-    def __init__(self, framework, env, nice=0):
+    def __init__(self, framework, env, nice=0, python=None):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.per_example", "--worker", framework],
+            [python or sys.executable, "-m", "benchmarks.per_example", "--worker", framework],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -291,7 +292,9 @@ class _Process:
         self.proc.wait(timeout=60)
 
 
-def run(batches, frameworks, rounds, block, threads=timing.THREADS, nice=0, clock="wall"):
+def run(
+    batches, frameworks, rounds, block, threads=timing.THREADS, nice=0, clock="wall", peers=None
+):
     from .suite import available, worker_env
 
     env = worker_env(threads)
@@ -306,10 +309,12 @@ def run(batches, frameworks, rounds, block, threads=timing.THREADS, nice=0, cloc
     }
     procs = {}
     for fw in frameworks:
-        if not available(fw):
+        # TensorFlow, PyTorch and JAX may live in another environment (`--peers-python`).
+        python = peers if peers and fw not in ("tapeflow", "numpy") else None
+        if python is None and not available(fw):
             result["versions"][fw] = "not installed"
             continue
-        p = _Process(fw, env, nice)
+        p = _Process(fw, env, nice, python)
         if "error" in p.hello:
             result["versions"][fw] = p.hello["error"]
             continue
@@ -397,6 +402,9 @@ def main(argv=None) -> int:
         "--clock", choices=("wall", "cpu"), default="wall",
         help="cpu: time each worker's own CPU time (with --threads 1, on a busy machine)",
     )  # fmt: skip
+    parser.add_argument(
+        "--peers-python", help="the interpreter for TensorFlow, PyTorch and JAX workers"
+    )
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     if args.worker:
@@ -410,6 +418,7 @@ def main(argv=None) -> int:
         args.threads,
         args.nice,
         args.clock,
+        args.peers_python,
     )
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
