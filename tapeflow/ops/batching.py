@@ -141,7 +141,7 @@ def arg_reduction(op, args, batched, batch_size, axis=0, output_type="int64"):
     return op(x, axis=shift(axis, _rank(x, True)), output_type=output_type)
 
 
-@rule("Cumsum", "Cumprod")
+@rule("Cumsum", "Cumprod", "CumulativeLogsumexp")
 def scan(op, args, batched, batch_size, axis=0, exclusive=False, reverse=False):
     (x,) = args
     return op(x, axis=shift(axis, _rank(x, True)), exclusive=exclusive, reverse=reverse)

@@ -62,3 +62,10 @@ def test_rules_cover_the_ops_that_per_example_gradients_meet():
     SparseSoftmaxCrossEntropyWithLogits SoftmaxCrossEntropyWithLogits Einsum StridedSlice
     StridedSliceGrad ConcatV2 Pack Unpack SplitV Tile BroadcastTo Cast SelectV2""".split()
     assert [n for n in needed if n not in RULES] == []
+
+
+def test_every_op_marked_batchable_has_a_rule():
+    # The registry marks ops whose vjp takes a batch of upstream gradients; vmap and
+    # tape.jacobian meet their forwards too.
+    ops = registered_ops()
+    assert [n for n, op in sorted(ops.items()) if op.batchable and n not in RULES] == []
