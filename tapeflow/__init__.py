@@ -10,6 +10,7 @@ from . import (
     _api,
     data,  # noqa: F401  (tf.data)
     debugging,  # noqa: F401  (tf.debugging: the package; _api adds the ops to it)
+    experimental,  # noqa: F401  (tf.experimental: the package; _api adds ragged's names)
     io,  # noqa: F401  (tf.io: the file formats package; _api adds the ops to it)
 )
 from . import ops as _ops  # noqa: F401  (registers every op, installs Tensor operators)
@@ -54,10 +55,9 @@ _api.install(globals())
 
 
 def __getattr__(name):
-    # tf.keras, tf.train, tf.data, tf.distribute, tf.summary, tf.saved_model, tf.profiler and
-    # tf.experimental load on first use (a fast import).
-    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler",
-                "experimental"):  # fmt: skip
+    # tf.keras, tf.train, tf.data, tf.distribute, tf.summary, tf.saved_model and tf.profiler
+    # load on first use (a fast import).
+    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
