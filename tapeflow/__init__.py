@@ -9,6 +9,8 @@ __version__ = "0.1.0"
 from . import (
     _api,
     data,  # noqa: F401  (tf.data)
+    debugging,  # noqa: F401  (tf.debugging: the package; _api adds the ops to it)
+    experimental,  # noqa: F401  (tf.experimental: the package; _api adds ragged's names)
     io,  # noqa: F401  (tf.io: the file formats package; _api adds the ops to it)
 )
 from . import ops as _ops  # noqa: F401  (registers every op, installs Tensor operators)

@@ -33,6 +33,8 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
+    from .debugging import numerics
+    from .func import recompute_grad, vectorized_map
     from .function import (
         autograph,
         functions_run_eagerly,
@@ -65,6 +67,10 @@ def _core_table() -> dict:
         "autodiff": {"ForwardAccumulator": ForwardAccumulator},
         "test": {"compute_gradient": compute_gradient,
                  **{n: Lazy("tapeflow.testing.test_case", n) for n in TEST_NAMES}},
+        "debugging": {
+            "enable_check_numerics": numerics.enable_check_numerics,
+            "disable_check_numerics": numerics.disable_check_numerics,
+        },
         "config": {
             "run_functions_eagerly": run_functions_eagerly,
             "functions_run_eagerly": functions_run_eagerly,
@@ -84,6 +90,7 @@ def _core_table() -> dict:
             "SupportsTracingProtocol": function_signature.SupportsTracingProtocol,
         },
         "tf": {"device": device.device, "py_function": py_func.py_function,
+               "recompute_grad": recompute_grad, "vectorized_map": vectorized_map,
                "numpy_function": py_func.numpy_function,
                "control_dependencies": scopes.control_dependencies},
     }  # fmt: skip

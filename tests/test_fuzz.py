@@ -78,6 +78,10 @@ EXCLUDED = {
     "keras.layers.Input": "the same function as keras.Input (which has a spec)",
     "autograph": "takes Python functions (to_code shows tf.function plans; no tensor input)",
     "types.experimental": "protocol classes for tf.function's cache keys, no computation",
+    "debugging.enable_check_numerics": "a global switch: no tensor input",
+    "debugging.disable_check_numerics": "a global switch: takes no argument",
+    "recompute_grad": "a decorator: takes a Python function (tests/func/test_recompute.py)",
+    "vectorized_map": "takes a Python function; bad elems are in tests/func/test_vmap.py",
 }
 
 # TF's error types mapped to what tapeflow must raise (an instance of it). TF errors that

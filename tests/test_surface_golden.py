@@ -56,6 +56,7 @@ def test_every_case_has_a_golden_value():
     assert sorted(CASES) == sorted(EXPECTED)
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case_matches_tensorflow(name):
     tf.random.set_seed(0)

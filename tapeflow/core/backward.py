@@ -165,14 +165,34 @@ def _take(grads: dict, key: int, source_ids: set):
     return g
 
 
+# `vectorize(fn, seeds, n)`: fn(seed) for each of n seeds, vectorised by `vmap`'s batching
+# rules (installed by tapeflow.func, which sits above core), or None when it cannot.
+_vectorize = None
+
+
+def set_vectorizer(fn):
+    global _vectorize
+    _vectorize = fn
+
+
 def batched_backward(entries, target, seeds, sources, tracked):
-    """One backward pass over a batch of seeds when every vjp involved is batchable."""
+    """One backward pass over a batch of seeds: directly when every vjp involved takes a
+    batched gradient, else through the ops' batching rules (vmap), else one pass per seed."""
     # A persistent tape inside its context records these passes: later rows need not walk
     # the backward ops that earlier rows appended.
     entries = list(entries)
     relevant_ops = _ops_between(entries, sources)
     if all(op.batchable for op in relevant_ops):
         return backward(entries, [target], [wrap(seeds)], sources, tracked, batch_dims=1)
+    if _vectorize is not None and len(seeds):
+
+        def one_row(seed):
+            grads = backward(entries, [target], [seed], sources, tracked)
+            return [None if g is None else to_dense(g) for g in grads]
+
+        stacked = _vectorize(one_row, seeds, len(seeds))
+        if stacked is not None:
+            return stacked
     rows = [backward(entries, [target], [wrap(seed)], sources, tracked) for seed in seeds]
     stacked = []
     for k in range(len(sources)):

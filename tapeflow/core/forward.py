@@ -95,6 +95,7 @@ def _jvp(op, inputs, attrs, outputs, tangents):
     ]
     watched = [u for u in us if u is not None]
     with GradientTape(watch_accessed_variables=False) as tape:
+        tape._explain = False  # an output the vjp does not use is no user's None
         tape.watch(watched)
         if op.multiple_outputs:
             grads = op.vjp_fn(tuple(us), outputs, *inputs, **attrs)

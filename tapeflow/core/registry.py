@@ -316,6 +316,36 @@ def _wrap(value):
     return t
 
 
+class substituting:  # noqa: N801 - a context manager used like a function
+    """Ops given one of the Variables in `mapping` (by id) get its Tensor instead.
+
+    For `tapeflow.func.functional_call`: a Keras model runs on given parameter values,
+    and tapes, accumulators and traces see those Tensors as the ops' inputs. While a
+    mapping is active, Variables leave the no-conversion path of `execute` so that
+    `_convert_inputs` can swap them; nothing changes for code outside the block.
+    """
+
+    def __init__(self, mapping: dict):
+        self.mapping = mapping
+
+    def __enter__(self):
+        global _substitutes
+        self.previous = _substitutes
+        _substitutes = {**(self.previous or {}), **self.mapping}
+        self.removed = {t for t in _DIRECT_TYPES if issubclass(t, Variable)}
+        _DIRECT_TYPES.difference_update(self.removed)
+        return self
+
+    def __exit__(self, *exc):
+        global _substitutes
+        _substitutes = self.previous
+        if _substitutes is None:
+            _DIRECT_TYPES.update(self.removed)
+
+
+_substitutes = None  # Variable id -> Tensor, while `substituting` is active
+
+
 def _convert_inputs(op: Op, inputs) -> tuple:
     """Converts Python values and arrays; values in a dtype group take the group's dtype.
 
@@ -323,6 +353,10 @@ def _convert_inputs(op: Op, inputs) -> tuple:
     Python value that cannot take that dtype (1.5 into int32) is a TypeError, as in TF's
     op functions (the `+` operator turns it into TF's InvalidArgumentError instead).
     """
+    if _substitutes is not None:
+        inputs = tuple(
+            _substitutes.get(x._id, x) if isinstance(x, Variable) else x for x in inputs
+        )
     group = range(len(inputs)) if op.same_dtype is ALL_INPUTS else op.same_dtype
     # TF converts in order: the first Tensor or array fixes the dtype (so np.float64 then a
     # float32 Tensor is an error, the other way round gives float32); Python values adapt.

@@ -2,24 +2,79 @@
 
 A tape is an append-only list of entries `(op, inputs, attrs, outputs)` in execution
 order, so `gradient()` walks it backwards with no topological sort (`backward.py`).
+
+For the why-None explainer (`tapeflow/debugging/why_none.py`) a tape also notes, off the
+hot path, where a gradient path could have been cut while it recorded: an op with no
+gradient or an integer result applied to a watched value, a watched value converted to
+NumPy or Python, a variable assigned a watched value, `stop_recording` blocks, and the
+tensor-id span of its `with` block.
 """
 
 from __future__ import annotations
 
 import contextlib
 import enum
+import sys
 import warnings
 
 from ..backend import xp
 from . import nest
 from .backward import backward, batched_backward, to_dense
-from .context import pop, push, state
+from .context import hooks, pop, push, state
 from .dtypes import is_float_array
 from .indexed_slices import IndexedSlices
 from .registry import Op, get_op, set_recorder
-from .tensor import Operand, convert_to_tensor, wrap
+from .sites import user_site
+from .tensor import Operand, _next_id, convert_to_tensor, wrap
 
 _warned_inside_context = False  # TF logs its warning about that once per process
+
+# The why-None explainer: `explainer(tape, targets, sources, grads)` is installed by
+# tapeflow.debugging and called when `gradient` returns None for a source. `_explaining`
+# also gates the notes taken at cuts (see the module docstring).
+_explainer = None
+_explaining = True
+
+
+def set_none_explainer(fn):
+    """Installs the function `gradient` calls for sources whose gradient is None."""
+    global _explainer
+    _explainer = fn
+
+
+def set_explaining(enabled: bool) -> bool:
+    """Turns the why-None notes and warnings on or off; returns the previous setting."""
+    global _explaining
+    previous, _explaining = _explaining, bool(enabled)
+    hooks.exported = _note_export if _explaining else None
+    hooks.assigned = _note_assign if _explaining else None
+    return previous
+
+
+def explaining() -> bool:
+    return _explaining
+
+
+def _note_export(tensor, kind):
+    """A tensor was converted to Python or NumPy: a cut, if a recording tape watches it."""
+    site = None
+    for tape in state.tapes:
+        if tape._recording and tensor._id in tape._tracked:
+            site = site or user_site()
+            tape._cuts.append(("numpy", kind, (tensor._id,), (), site, _next_id(), None))
+
+
+def _note_assign(variable, method, value):
+    """A variable was written with a watched value: the path stops at the variable."""
+    if not isinstance(value, Operand):
+        return
+    site = None
+    for tape in state.tapes:
+        if tape._recording and value._id in tape._tracked:
+            site = site or user_site()
+            tape._cuts.append(
+                ("assign", method, (value._id,), (variable._id,), site, _next_id(), None)
+            )
 
 
 class UnconnectedGradients(enum.Enum):
@@ -43,6 +98,7 @@ def record(op: Op, inputs: tuple, attrs: dict, outputs: tuple):
 
 
 set_recorder(record)
+set_explaining(True)
 
 
 @contextlib.contextmanager
@@ -51,11 +107,17 @@ def paused():
     recorders = [r for r in state.tapes + state.accumulators if r._recording]
     for r in recorders:
         r._recording = False
+    first = _next_id() if _explaining and recorders else None
     try:
         yield
     finally:
         for r in recorders:
             r._recording = True
+        if first is not None:  # for the why-None explainer: what was made here is unrecorded
+            gap = (first, _next_id(), user_site(), "paused")
+            for r in recorders:
+                if isinstance(r, GradientTape):
+                    r._gaps.append(gap)
 
 
 def _is_float(x) -> bool:
@@ -76,6 +138,12 @@ class GradientTape:
         # Called as `(k, gradient)` the moment source k's gradient is final, while the
         # backward pass goes on (Horovod's DistributedGradientTape starts all-reduces there).
         self._on_source_ready = None
+        self._explain = True  # internal tapes (forward mode) turn the why-None warnings off
+        # (kind, what, input ids, output ids, Site, id counter then, dtype) per cut
+        self._cuts = []
+        self._gaps = []  # (first id, last id, Site, kind) of each unrecorded stretch
+        self._spans = []  # [first id, last id or None] of each stretch inside `with tape:`
+        self._enter_site = None  # (file, line) of the last `with tape:`
 
     def __enter__(self):
         if self._recording:
@@ -87,6 +155,10 @@ class GradientTape:
             self.reset()
         push(self, state.tapes)
         self._recording = True
+        self._spans.append([_next_id(), None])
+        if _explaining:
+            caller = sys._getframe(1)
+            self._enter_site = (caller.f_code.co_filename, caller.f_lineno)
         return self
 
     def __exit__(self, *exc):
@@ -96,6 +168,8 @@ class GradientTape:
     def _stop(self):
         self._recording = False
         pop(self, state.tapes)
+        if self._spans:
+            self._spans[-1][1] = _next_id()
 
     # ---- what to record -----------------------------------------------------------------------
 
@@ -126,10 +200,13 @@ class GradientTape:
         if not self._recording:
             raise ValueError("Tape.stop_recording() was called while the tape was not recording")
         self._recording = False
+        first = _next_id()
         try:
             yield
         finally:
             self._recording = True
+            if _explaining:
+                self._gaps.append((first, _next_id(), user_site(), "stop_recording"))
 
     def reset(self):
         """Clears everything recorded so far, as if the tape were entered anew."""
@@ -137,6 +214,9 @@ class GradientTape:
         self._tracked = set()
         self._watched_variables = {}
         self._used = False
+        self._cuts = []
+        self._gaps = []
+        self._spans = [[_next_id(), None]] if self._recording else []
 
     def _record(self, op, inputs, attrs, outputs):
         tracked = self._tracked
@@ -150,15 +230,30 @@ class GradientTape:
                     tracked.add(x._id)
             if x._id in tracked:
                 hit = True
-        if not hit or not op.differentiable:
+        if not hit:
+            return
+        if not op.differentiable:
+            if _explaining:
+                self._note_cut("no_gradient", op, inputs, outputs)
             return
         if reads_variable:
             inputs = tuple(x._snapshot() if x._is_variable else x for x in inputs)
         self._entries.append((op, inputs, attrs, outputs))
+        float_out = False
         for o in outputs:
             dt = o._value.dtype
             if dt.kind == "f" or is_float_array(dt):  # the common case first
                 tracked.add(o._id)
+                float_out = True
+        if not float_out and _explaining:
+            self._note_cut("integer", op, inputs, outputs)
+
+    def _note_cut(self, kind, op, inputs, outputs):
+        """An op on a watched value whose result carries no gradient (off the hot path)."""
+        ids = tuple(x._id for x in inputs if x._id in self._tracked)
+        outs = tuple(o._id for o in outputs)
+        site = user_site()
+        self._cuts.append((kind, op.name, ids, outs, site, max(outs), outputs[0].dtype.name))
 
     # ---- gradients ----------------------------------------------------------------------------
 
@@ -175,6 +270,7 @@ class GradientTape:
             self._used = True
             self._entries = []
             self._tracked = set()
+            self._cuts = []
 
     def _check_pfor(self, use_pfor, what):
         # TF's eager loop without pfor calls gradient once per row: a persistent tape only.
@@ -244,6 +340,14 @@ class GradientTape:
                 self._tracked,
                 on_ready=self._on_source_ready,
             )
+            if (
+                unconnected is UnconnectedGradients.NONE
+                and _explainer is not None
+                and _explaining
+                and self._explain
+                and any(g is None for g in grads)
+            ):
+                _explainer(self, flat_targets, flat_sources, grads)
         finally:
             self._finish()
         result = []

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from . import distribution, dtypes
-from .context import observed, state
+from .context import hooks, observed, state
 from .errors import DTypeMismatchError, InvalidArgumentError
 from .shape import TensorShape
 from .tensor import Operand, Tensor, _next_id, convert_to_tensor
@@ -313,6 +313,8 @@ def _traced_write(variable, method: str, value, **extra):
     """
     if state.tracer is not None:
         state.tracer.variable_write(variable, method, value, extra)
+    if state.tapes and hooks.assigned is not None:
+        hooks.assigned(variable, method, value)
 
 
 def _rebuild_variable(value, trainable, name):

@@ -211,7 +211,7 @@ class Function(TracingMixin):
                         for (d, shape), axes in zip(key, self._fast_dynamic)
                     )
                 )
-            if entry is not None and entry.eager is None and not state.recording:
+            if entry is not None and entry.eager is None and not state.differentiating:
                 self._recent.append(False)
                 self._calls_since_warning += 1
                 arrays = [a._value for a in args]
@@ -244,7 +244,7 @@ class Function(TracingMixin):
         self._note_call(traced=False, call=call)
         if entry.eager is not None:
             return self._run_eagerly(call)
-        if state.recording:
+        if state.differentiating:
             return self._replay(entry, call)
         variables = call.variables
         arrays = [t._value for t in call.tensors]

@@ -161,7 +161,7 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     for v, rs in roots.items():
         for r in rs:
             root_last[r] = max(root_last.get(r, -1), last_use.get(v, -1))
-    pool = {}  # (shape, dtype) -> local names of dead owned buffers
+    pool = _Pool(em)  # dead owned buffers, by (shape, dtype)
 
     guards = []
     last_guard = max((i for i, n in enumerate(nodes) if n.kind == "guard"), default=-1)
@@ -199,6 +199,7 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
             _emit_rollback_end(em, rollback, var_names)
         _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool)
 
+    pool.settle()
     outs = [em.name[v] for v in graph.outputs]
     em.emit("return (" + "".join(o + ", " for o in outs) + ")")
     body = em.lines[body_start:]
@@ -210,6 +211,41 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     code = compile(source, f"<tf.function plan {name}>", "exec")
     exec(code, em.ns)  # noqa: S102 - generated from the graph above, nothing external
     return Plan(em.ns[name], source, graph, guards, bool(rollback))
+
+
+class _Pool:
+    """Dead owned buffers a later kernel may write into, by (shape, dtype).
+
+    A buffer joins where its value dies; one that no later kernel takes is deleted right
+    there (`settle`), so the plan frees it as eager code would instead of holding every
+    dead buffer until it returns (that would keep all activations of a step alive).
+    """
+
+    def __init__(self, em):
+        self.em = em
+        self.free = {}  # key -> [(local, line index of its placeholder)]
+        self.untaken = {}  # line index -> local
+
+    def join(self, key, local):
+        line = len(self.em.lines)
+        self.em.emit(f"pass  # {local} joins the buffer pool")
+        self.free.setdefault(key, []).append((local, line))
+        self.untaken[line] = local
+
+    def take(self, key):
+        free = self.free.get(key)
+        if not free:
+            return None
+        local, line = free.pop()
+        del self.untaken[line]
+        return local
+
+    def settle(self):
+        lines = self.em.lines
+        for line, local in self.untaken.items():
+            indent = lines[line][: len(lines[line]) - len(lines[line].lstrip())]
+            lines[line] = f"{indent}del {local}"
+        self.em.lines = [ln for ln in lines if not ln.endswith("joins the buffer pool")]
 
 
 def _bind(em, v, local):
@@ -336,7 +372,7 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
                     running = target
                     continue
                 if buffer is not None and buffer != retired:
-                    pool.setdefault(key, []).append(buffer)
+                    pool.join(key, buffer)
                 buffer = running = target
                 continue
             if buffer is None and scalar:
@@ -356,7 +392,7 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
                 em.emit(f"{ufunc}({operands}, out={buffer})")
                 running = buffer
         if retired is not None:
-            pool.setdefault(key, []).append(retired)
+            pool.join(key, retired)
     _bind(em, out_v, running)
 
 
@@ -385,10 +421,7 @@ def _take_buffer(em, i, position, refs, key, owned, roots, root_last, pinned, po
             continue
         root_last[v] = -1  # taken: not freed again below
         return local
-    free = pool.get(key)
-    if free:
-        return free.pop()
-    return None
+    return pool.take(key)
 
 
 def _emit_op(em, n, deferred):
@@ -570,7 +603,7 @@ def _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool)
         if v in owned and v not in pinned and root_last.get(v) == i and v not in varying:
             arr = graph.arrays[v]
             if isinstance(arr, np.ndarray) and arr.flags.c_contiguous:
-                pool.setdefault((graph.symbolic_shape(v), arr.dtype.str), []).append(local)
+                pool.join((graph.symbolic_shape(v), arr.dtype.str), local)
                 em.holder[local] = None
                 continue
         em.emit(f"del {local}")

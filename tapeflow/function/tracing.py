@@ -58,7 +58,7 @@ class TracingMixin:
         # constant). Under a tape they are Identity ops of the arguments, so it records them.
         identity = identity_op()
         traced = [
-            execute(identity, (t,), {}) if state.recording else wrap(t._value)
+            execute(identity, (t,), {}) if state.differentiating else wrap(t._value)
             for t in call.tensors
         ]
         for w in traced:

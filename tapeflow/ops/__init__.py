@@ -6,6 +6,7 @@ Importing this package registers all ops and installs the Tensor operators.
 from . import (  # noqa: F401  (registration)
     array,
     array_join,
+    barrier,
     clip,
     control,
     conv,

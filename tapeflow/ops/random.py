@@ -363,4 +363,44 @@ def undone_draws(counter_start=None):
                 ).bit_generator.state
 
 
+def draw_state():
+    """Where every random stream stands now, for `replayed_draws` (tf.recompute_grad)."""
+    with _lock:
+        generators = [g for g in _streams.values()] + [_entropy]
+        if _global_generator is not None:
+            generators.append(_global_generator._rng)
+        return (
+            _op_counter,
+            dict(_streams),
+            [(g, g.bit_generator.state) for g in generators],
+        )
+
+
+def _restore_draws(saved):
+    global _op_counter
+    counter, streams, states = saved
+    _op_counter = counter
+    for key in list(_streams):
+        if key not in streams:
+            del _streams[key]
+    _streams.update(streams)
+    for g, state in states:
+        g.bit_generator.state = state
+
+
+@contextlib.contextmanager
+def replayed_draws(saved):
+    """Random ops in the block draw what they drew after `saved = draw_state()`; afterwards
+    every stream is back where it was before the block. A recomputed forward pass thus
+    sees the same dropout masks as the original one."""
+    now = draw_state()
+    with _lock:
+        _restore_draws(saved)
+    try:
+        yield
+    finally:
+        with _lock:
+            _restore_draws(now)
+
+
 API = {"random": ["set_seed", "get_global_generator", "set_global_generator"]}

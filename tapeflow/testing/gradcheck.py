@@ -85,6 +85,7 @@ def first_order(op: Op, sample: Sample, rng, eps=1e-6):
 
     tensors = [wrap(a) for a in args]
     with GradientTape() as tape:
+        tape._explain = False  # an input with no gradient is a case to check, not news
         for i in wrt:
             tape.watch(tensors[i])
         scalar = _inner(_outputs(op, tensors, attrs), us)
@@ -118,6 +119,7 @@ def second_order(op: Op, sample: Sample, rng, eps=1e-5):
             for i in wrt:
                 outer.watch(tensors[i])
         with GradientTape() as inner:
+            inner._explain = False
             for i in wrt:
                 inner.watch(tensors[i])
             scalar = _inner(_outputs(op, tensors, attrs), us)
@@ -129,6 +131,7 @@ def second_order(op: Op, sample: Sample, rng, eps=1e-5):
         ), tensors
 
     with GradientTape() as outer:
+        outer._explain = False
         value, tensors = psi(args, outer)
     if value is None:
         return 0.0, 0.0

@@ -48,6 +48,7 @@ def test_output_gradients_weight_the_target():
     np.testing.assert_array_equal(g.numpy(), [20.0, 400.0])
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_unconnected_gradients():
     x, z = tf.Variable(1.0), tf.Variable(2.0)
     with tf.GradientTape(persistent=True) as tape:
@@ -57,6 +58,7 @@ def test_unconnected_gradients():
     assert float(tape.gradient(y, z, unconnected_gradients="zero")) == 0
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_constants_are_not_watched_unless_asked():
     c = tf.constant(2.0)
     with tf.GradientTape() as tape:
@@ -64,6 +66,7 @@ def test_constants_are_not_watched_unless_asked():
     assert tape.gradient(y, c) is None
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_watch_accessed_variables_false():
     v, w = tf.Variable(2.0), tf.Variable(3.0)
     with tf.GradientTape(watch_accessed_variables=False, persistent=True) as tape:
@@ -126,6 +129,7 @@ def test_stop_gradient_cuts_the_path():
     assert float(tape.gradient(y, x)) == 4.0
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_integer_source_gives_none_with_a_warning():
     x = tf.constant(3)
     with tf.GradientTape() as tape:

@@ -38,6 +38,7 @@ def test_persistent_tape_records_gradients_of_variables():
     assert (float(dy), float(d2y)) == (12.0, 12.0)
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_gradient_under_stop_recording_is_not_recorded():
     x = tf.constant(3.0)
     with tf.GradientTape(persistent=True) as tape:

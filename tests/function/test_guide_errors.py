@@ -183,6 +183,7 @@ def test_init_scope_write_after_a_use_in_the_trace_is_an_error():
         f()
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_init_scope_is_not_recorded_by_tapes():
     x = tf.constant(2.0)
     with tf.GradientTape() as tape:

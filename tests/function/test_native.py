@@ -85,6 +85,7 @@ def _step_for(op, sample, wrt, cotangents):
     return step
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.parametrize("name, index", CASES)
 def test_native_matches_eager(name, index):
     op = OPS[name]

@@ -64,6 +64,7 @@ def _step_for(op, sample, wrt):
     return step
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.parametrize("name, index", CASES)
 def test_plan_serves_other_sizes_as_eager(name, index):
     op = OPS[name]

@@ -24,6 +24,7 @@ def test_py_function_runs_on_every_call_not_at_trace_time_only():
     assert f.experimental_get_tracing_count() == 1
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_numpy_function_gets_arrays_and_has_no_gradient():
     x = tf.Variable([1.0, 2.0])
     with tf.GradientTape() as tape:
@@ -67,6 +68,7 @@ def test_py_function_in_dataset_map_with_python_state():
     assert [float(v) for v in ds] == [10.0, 20.0, 30.0]
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_init_scope_runs_once_outside_the_trace_with_tapes_paused():
     counter = tf.Variable(0.0)
     traced = []

@@ -76,6 +76,7 @@ def test_batch_norm_weights_and_training_flag():
     _close(layer.moving_mean, [0.02, 0.04, 0.06], 1e-6)
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_batch_norm_moving_update_is_not_recorded():
     layer = L.BatchNormalization()
     x = tf.constant(np.arange(6, dtype=np.float32).reshape(2, 3))

@@ -266,6 +266,7 @@ def test_scatter_shape_errors():
         tf.tensor_scatter_nd_update(tf.zeros([4]), [[4]], [5.0])
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_creation_ops_defaults_and_no_gradient():
     assert tf.zeros([2, 3]).dtype == tf.float32
     assert tf.ones(3, dtype=tf.int64).numpy().tolist() == [1, 1, 1]

@@ -173,6 +173,7 @@ def test_no_gradient_ops_raise_lookup_error_as_in_the_autodiff_guide():
         tape.gradient(out, image)
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_hsv_to_rgb_gradient_is_none_and_rgb_to_hsv_has_one():
     x = tf.Variable([[[0.2, 0.5, 0.9]]])
     with tf.GradientTape(persistent=True) as tape:

@@ -26,6 +26,7 @@ MATH_CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf * 0 inside vjps, as TF computes
 @pytest.mark.parametrize("name", MATH_CASES)
 def test_matches_tensorflow(name):

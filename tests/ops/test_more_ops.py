@@ -108,6 +108,7 @@ def test_no_gradient_is_a_lookup_error_as_in_tensorflow(fn):
         tape.gradient(y, x)
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_stop_gradient_around_unique_gives_none():
     x = tf.constant([3.0, 1.0, 3.0])
     with tf.GradientTape() as tape:

@@ -37,6 +37,7 @@ def _close(got, want, where):
         assert got == want, f"{where}: {got!r} vs TF {want!r}"
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_matches_tensorflow(name):
     if name == "parsing":

@@ -222,6 +222,7 @@ def test_gradient_flows_to_uniform_bounds():
     np.testing.assert_allclose([float(g_lo), float(g_hi)], [np.sum(1 - r), np.sum(r)], rtol=1e-5)
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_shuffle_has_no_gradient():
     x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
     with tf.GradientTape() as tape:

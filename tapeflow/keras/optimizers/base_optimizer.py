@@ -26,6 +26,7 @@ from ...core.module import name_scope
 from ...core.tape import GradientTape
 from ...core.tensor import wrap
 from ...core.variable import Variable
+from ...debugging import why_none
 from ...function.host import host_call
 from . import _flat
 from . import _gradients as G
@@ -322,13 +323,15 @@ class Optimizer(SlotStore):
     def _filter_empty_gradients(self, grads, variables):
         kept = [(g, v) for g, v in zip(grads, variables, strict=True) if g is not None]
         missing = [v.name for g, v in zip(grads, variables, strict=True) if g is None]
+        # Why each gradient is None, when the tape that returned it explained it.
+        why = why_none.explanations([v for g, v in zip(grads, variables) if g is None])
         if not kept:
-            raise ValueError(f"No gradients provided for any variable: {missing}.")
+            raise ValueError(f"No gradients provided for any variable: {missing}.{why}")
         if missing:
             warnings.warn(
                 f"Gradients do not exist for variables {missing} when minimizing the "
                 "loss. If using `model.compile()`, did you forget to provide a "
-                "`loss` argument?",
+                f"`loss` argument?{why}",
                 stacklevel=3,
             )
         return [g for g, _ in kept], [v for _, v in kept]
