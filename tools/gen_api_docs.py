@@ -46,6 +46,7 @@ def render() -> str:
         lines.append(f"- [`{m}`](#{_anchor(m)}) ({len(table)})")
     lines += [
         "- [`tf.data.Dataset` methods](#tfdatadataset-methods)",
+        "- [tapeflow's own tools](#tapeflows-own-tools)",
         "- [Horovod API](#horovod-api)",
         "- [Keras notes](#keras-notes)",
         "- [Registered ops](#registered-ops)",
@@ -64,6 +65,7 @@ def render() -> str:
 
     methods = sorted(n for n in vars(Dataset) if not n.startswith("_"))
     lines += ["## `tf.data.Dataset` methods", "", ", ".join(f"`{n}`" for n in methods), ""]
+    lines += ["## tapeflow's own tools", ""] + _extension_sections()
     lines += ["## Horovod API", ""] + _horovod_sections()
     lines += ["## Keras notes", ""] + _keras_sections()
     lines += _registered_ops()
@@ -203,6 +205,23 @@ def _not_supported(rows) -> list:
     ]
     for ns in sorted(by_namespace):
         lines.append(f"- `{ns}`: " + ", ".join(by_namespace[ns]))
+    return lines
+
+
+def _extension_sections() -> list:
+    """What tapeflow offers beyond TensorFlow's names (docs/debugging.md explains each)."""
+    import importlib
+
+    lines = ["Not TensorFlow names: import them from these modules (see docs/debugging.md).", ""]
+    for module, list_name in (
+        ("tapeflow.debugging", "EXTENSIONS"),
+        ("tapeflow.func", "__all__"),
+        ("tapeflow.experimental", "__all__"),
+    ):
+        mod = importlib.import_module(module)
+        rows = [_row(n, getattr(mod, n), "") for n in sorted(getattr(mod, list_name))]
+        lines += [f"### `{module}`", "", "| name | signature | summary |", "|---|---|---|",
+                  *rows, ""]  # fmt: skip
     return lines
 
 

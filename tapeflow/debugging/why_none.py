@@ -133,6 +133,7 @@ def set_gradient_explanations(enabled: bool) -> bool:
 
 
 def gradient_explanations_enabled() -> bool:
+    """Whether tapes take notes for, and warn with, the why-None explanations."""
     return tape_module.explaining()
 
 

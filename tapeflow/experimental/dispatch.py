@@ -33,6 +33,7 @@ def numpy_dispatch(enabled: bool = True) -> bool:
 
 
 def numpy_dispatch_enabled() -> bool:
+    """Whether NumPy functions and ufuncs applied to tensors return recorded tensors."""
     return _enabled["on"]
 
 
