@@ -98,13 +98,13 @@ class RaggedTensorSpec:
             most_specific_shape(self._shape, other.shape), self._dtype, self._ragged_rank
         )
 
-    def _example(self):
-        """A RaggedTensor fitting this spec (unknown dimensions are 1), for tracing."""
+    def _example(self, size=1):
+        """A RaggedTensor fitting this spec (unknown dimensions are `size`), for tracing."""
         from .ragged import RaggedTensor
 
         if self._shape.rank is None:
             raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
-        dims = [1 if d is None else d for d in self._shape.as_list()]
+        dims = [size if d is None else d for d in self._shape.as_list()]
         outer = dims[: self._ragged_rank + 1]
         count = int(np.prod(outer))
         if self._dtype == dtypes.string:

@@ -39,6 +39,7 @@ from .concrete import ConcreteFunction, as_function_outputs
 from .export import note_requested
 from .introspection import FunctionSpec, FunctionType
 from .polymorphic import (
+    composite_axes,
     differing_axes,
     dynamic_axes,
     relaxed_shape,
@@ -350,7 +351,13 @@ class Function(TracingMixin):
 
         def example(x):
             if isinstance(x, (SparseTensorSpec, RaggedTensorSpec)):
-                return x._example()
+                # Size 2 in the varying dimensions, so that the trace may serve them all.
+                value = x._example(2)
+                components = value._components() if hasattr(value, "_components") else [value]
+                for t, axes in zip(components, composite_axes(x)):
+                    spec_axes[id(t)] = axes
+                specs[id(components[0])] = x
+                return value
             if not isinstance(x, sig.TensorSpec):
                 return x
             t = x._example()
@@ -377,8 +384,12 @@ class Function(TracingMixin):
         self._keep(call, cf)
         if not isinstance(cf, ConcreteFunction):
             raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
+        for _, template in cf._structure:  # a composite's spec as given describes it
+            for marker in nest.flatten(template):
+                if isinstance(marker, sig._Composite):
+                    marker.spec = specs.get(id(call.tensors[marker.markers[0].index]), marker.spec)
         for k, t in enumerate(call.tensors):  # the specs as given describe the new trace
-            if id(t) in specs:
+            if isinstance(specs.get(id(t)), sig.TensorSpec):
                 cf._input_specs[k] = spec = specs[id(t)]
                 if spec.name:
                     cf.graph.input_names[k] = spec.name

@@ -188,14 +188,38 @@ def resolve_axes(axes, ndim: int) -> tuple:
     return tuple(range(ndim)) if axes == "all" else axes
 
 
+def composite_axes(spec) -> list:
+    """Per component tensor of a RaggedTensorSpec or SparseTensorSpec (in `_components()`
+    order), the axes that vary among the values of the spec, as a TensorSpec's None axes:
+    a ragged value's flat values (their length, and inner None dimensions) and row splits
+    (the outer ones when the row count is None, the inner ones always); a sparse value's
+    indices and values (the number stored). A sparse value's dense shape is a tensor of
+    fixed length: its values are read through guards, which hold them where a trace
+    depends on them."""
+    rank = spec.shape.rank
+    if hasattr(spec, "ragged_rank"):
+        if spec.ragged_rank == 0:
+            return [dynamic_axes(TensorSpec(spec.shape, spec.dtype))]
+        inner = () if rank is None else spec.shape.as_list()[spec.ragged_rank + 1 :]
+        flat = (0,) + tuple(1 + i for i, d in enumerate(inner) if d is None)
+        outer = (0,) if rank is None or spec.shape.as_list()[0] is None else ()
+        return [flat, outer] + [(0,)] * (spec.ragged_rank - 1)
+    return [(0,) if rank is not None else "all", (0,), ()]
+
+
 def signature_axes(input_signature):
-    """Per flat TensorSpec of `input_signature`, its None axes; None if it has none."""
+    """Per flat input tensor of `input_signature` (a composite spec's components in
+    turn), its None axes; None if it has none."""
     if input_signature is None:
         return None
-    axes = [
-        dynamic_axes(s) if isinstance(s, TensorSpec) else ()
-        for s in nest.flatten(list(input_signature))
-    ]
+    axes = []
+    for s in nest.flatten(list(input_signature)):
+        if isinstance(s, TensorSpec):
+            axes.append(dynamic_axes(s))
+        elif hasattr(s, "_example"):  # RaggedTensorSpec, SparseTensorSpec
+            axes += composite_axes(s)
+        else:
+            axes.append(())
     return axes if any(axes) else None
 
 

@@ -30,6 +30,47 @@ from ..function.runtime import GuardFailure, guard_fails
 MAX_PLANS = 16  # compiled plans kept per function (one per input shape)
 
 
+def _composite_classes() -> dict:
+    """The composite tensors a SavedModel may hold, by the fixed names `save` records: a
+    file names one of these, never a class to import."""
+    from ..core.ragged import RaggedTensor
+    from ..core.sparse import SparseTensor
+
+    return {"RaggedTensor": RaggedTensor, "SparseTensor": SparseTensor}
+
+
+def _composite_class(doc, where):
+    name = doc.get("composite")
+    classes = _composite_classes()
+    if not isinstance(name, str) or name not in classes:
+        raise ValueError(
+            f"{where}: composite tensor {name!r:.60} is not one tapeflow restores "
+            f"(only {', '.join(sorted(classes))})"
+        )
+    return classes[name]
+
+
+def _check_composites(doc, key, count, where):
+    """Every composite in a structure (`key` "args") or outputs ("outs") document names an
+    allowed class and valid component indices (below `count`)."""
+    if isinstance(doc, list):
+        for v in doc:
+            _check_composites(v, key, count, where)
+    elif isinstance(doc, dict):
+        if "composite" in doc:
+            _composite_class(doc, where)
+            parts = doc.get(key)
+            if not isinstance(parts, list) or not parts or not all(
+                type(i) is int and 0 <= i < count for i in parts
+            ):
+                raise ValueError(f"{where}: composite tensor {key} {parts!r:.60}")
+            return
+        for v in doc.get("t", []) if isinstance(doc.get("t"), list) else []:
+            _check_composites(v, key, count, where)
+        for v in doc.get("d", {}).values() if isinstance(doc.get("d"), dict) else []:
+            _check_composites(v, key, count, where)
+
+
 class LoadedConcreteFunction:
     """One saved trace: call it with arguments fitting its `structured_input_signature`."""
 
@@ -55,6 +96,8 @@ class LoadedConcreteFunction:
         self._identity = get_op("Identity")
         if len(self._inputs) != len(self._specs):
             raise ValueError(f"{where}: a function's inputs do not match its specs")
+        _check_composites([v for _, v in self._structure], "args", len(self._specs), where)
+        _check_composites(self._outputs, "outs", len(outputs), where)
 
     # ---- inputs -------------------------------------------------------------------------
 
@@ -63,6 +106,8 @@ class LoadedConcreteFunction:
         def spec(doc):
             if isinstance(doc, dict) and "arg" in doc:
                 return self._specs[doc["arg"]]
+            if isinstance(doc, dict) and "composite" in doc:
+                return _composite_spec(doc, [self._specs[i] for i in doc["args"]])
             return _rebuild(doc, spec)
 
         return tuple(spec(value) for _, value in self._structure), {}
@@ -106,6 +151,21 @@ class LoadedConcreteFunction:
     def _bind(self, doc, value, flat, where):
         if isinstance(doc, dict) and "arg" in doc:
             flat[doc["arg"]] = self._fit(doc["arg"], value)
+        elif isinstance(doc, dict) and "composite" in doc:
+            cls = _composite_class(doc, self._where)
+            if not isinstance(value, cls):
+                raise TypeError(f"{self.name}(): {where} must be a {cls.__name__}")
+            components = value._components()
+            if len(components) != len(doc["args"]):
+                raise TypeError(
+                    f"{self.name}(): {where} must be a {cls.__name__} of "
+                    f"{len(doc['args'])} component tensors, got {len(components)}"
+                )
+            spec = _composite_spec(doc, [self._specs[i] for i in doc["args"]])
+            if not spec.is_compatible_with(value):
+                raise TypeError(f"{self.name}(): {where} {value!r:.100} does not fit {spec!r}")
+            for index, component in zip(doc["args"], components):
+                flat[index] = self._fit(index, component)
         elif isinstance(doc, dict) and "value" in doc:
             if value != doc["value"]:
                 raise TypeError(f"{self.name}(): {where} was traced as {doc['value']!r}")
@@ -263,9 +323,40 @@ def _rebuild(doc, leaf):
     return leaf(doc)
 
 
+def _composite_spec(doc, specs):
+    """The RaggedTensorSpec or SparseTensorSpec of a composite argument, from its
+    component specs."""
+    from ..core.ragged_spec import RaggedTensorSpec
+    from ..core.sparse import SparseTensorSpec
+
+    saved = doc.get("shape")
+    if doc["composite"] == "SparseTensor":
+        rank = specs[0].shape[1]
+        shape = saved if _is_shape(saved, rank) else [None] * (rank or 0)
+        return SparseTensorSpec(shape, specs[1].dtype)
+    flat, splits = specs[0], specs[1:]
+    nrows = None if splits[0].shape[0] is None else splits[0].shape[0] - 1
+    inner = flat.shape.as_list()[1:] if flat.shape.rank is not None else []
+    shape = [nrows] + [None] * len(splits) + inner
+    if _is_shape(saved, len(shape)):  # the spec as traced (its known sizes), if it fits
+        shape = [a if a is not None else b for a, b in zip(saved, shape)]
+    return RaggedTensorSpec(shape, flat.dtype, len(splits), splits[0].dtype)
+
+
+def _is_shape(value, rank) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == rank
+        and all(d is None or (type(d) is int and d >= 0) for d in value)
+    )
+
+
 def _rebuild_outputs(doc, leaf):
     if isinstance(doc, dict) and "out" in doc:
         return leaf(doc["out"])
+    if isinstance(doc, dict) and "composite" in doc:
+        cls = _composite_classes()[doc["composite"]]  # checked when loaded
+        return cls._from_components(tuple(leaf(i) for i in doc["outs"]))
     if isinstance(doc, dict) and "value" in doc:
         return doc["value"]
     if isinstance(doc, dict) and "t" in doc:

@@ -22,13 +22,16 @@ import warnings
 
 from ..backend import to_numpy
 from ..core import nest
+from ..core.ragged import RaggedTensor
+from ..core.ragged_spec import RaggedTensorSpec
+from ..core.sparse import SparseTensor, SparseTensorSpec
 from ..core.spec import TensorSpec
 from ..core.variable import Variable
 from ..function.api import Function
-from ..function.concrete import ConcreteFunction, _Out
+from ..function.concrete import ConcreteFunction, _CompositeOut, _Out
 from ..function.export import requested, trace_for_export
 from ..function.ir_serialize import Unserializable, encode_graph
-from ..function.signature import _Leaf
+from ..function.signature import _Composite, _Leaf
 from ..io.safe_format import write_tensors
 from ..train import _object_graph as graph_lib
 from . import generalize
@@ -37,6 +40,10 @@ FILENAME = "saved_model.tapeflow"
 FORMAT = "tapeflow.saved_model"
 VERSION = 1
 DEFAULT_SIGNATURE = "serving_default"
+
+# Composite tensors saved as their component tensors, recorded under these fixed names; the
+# loader maps each name back to its class (never a class a file names).
+COMPOSITE_NAMES = {RaggedTensor: "RaggedTensor", SparseTensor: "SparseTensor"}
 
 
 class _Exporter:
@@ -143,7 +150,9 @@ class _Exporter:
     def from_concrete(self, cf, where) -> int:
         """A concrete function: for the specs it was asked for, else exactly as traced."""
         asked = requested(cf)
-        if asked is not None and _has_unknown_dims(asked):
+        if asked is not None and _has_composite_specs(asked):
+            _check_serves_specs(cf, where)
+        elif asked is not None and _has_unknown_dims(asked):
             return self.from_specs(cf._function, asked[0], asked[1], where)
         key = id(cf)
         if key not in self.concrete_index:
@@ -156,7 +165,13 @@ class _Exporter:
         key = (id(function), repr((args, kwargs)))
         if key in self.concrete_index:
             return self.concrete_index[key]
-        if not _has_unknown_dims((args, kwargs)):
+        if _has_composite_specs((args, kwargs)):
+            # Composite inputs: one trace serving every value of the specs (polymorphic.py).
+            cf = function.get_concrete_function(*args, **kwargs)
+            _check_serves_specs(cf, where)
+            doc = self._document(cf, where)
+            doc["specs"] = [_spec_doc(s) for s in cf._input_specs]
+        elif not _has_unknown_dims((args, kwargs)):
             cf = trace_for_export(function, args, kwargs)
             doc = self._document(cf, where)
             doc["specs"] = [_spec_doc(s) for s in cf._input_specs]
@@ -300,6 +315,23 @@ def _functions_of(obj):
         yield name, getattr(obj, name)
 
 
+def _has_composite_specs(structure) -> bool:
+    return any(
+        isinstance(x, (RaggedTensorSpec, SparseTensorSpec)) for x in nest.flatten(structure)
+    )
+
+
+def _check_serves_specs(cf, where):
+    """A trace from composite specs is saved as it runs in this process: it must serve
+    every value of its specs (their component tensors' None dimensions)."""
+    if not cf.polymorphic:
+        raise ValueError(
+            f"tf.saved_model.save: {where}: the trace for its RaggedTensorSpec or "
+            f"SparseTensorSpec arguments holds the sizes it was traced with "
+            f"({cf.polymorphic_reason}); a saved graph cannot serve other values"
+        )
+
+
 def _has_unknown_dims(structure) -> bool:
     return any(
         isinstance(x, TensorSpec) and (x.shape.rank is None or None in x.shape.as_list())
@@ -363,6 +395,12 @@ def _structure_doc(value, where):
         return [_structure_doc(v, where) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"d": {k: _structure_doc(v, where) for k, v in value.items()}}
+    if isinstance(value, _Composite):
+        return {
+            "composite": _composite_name(value.cls, where),
+            "args": [_structure_doc(m, where)["arg"] for m in value.markers],
+            "shape": None if value.spec.shape.rank is None else value.spec.shape.as_list(),
+        }
     if value is None or isinstance(value, (bool, int, float, str)):
         return {"value": value}
     raise Unserializable(f"{where}: an argument {value!r:.60} of a Python type cannot be saved")
@@ -379,9 +417,21 @@ def _output_doc(template, where):
         return [_output_doc(v, where) for v in template]
     if isinstance(template, dict) and all(isinstance(k, str) for k in template):
         return {"d": {k: _output_doc(v, where) for k, v in template.items()}}
+    if isinstance(template, _CompositeOut):
+        return {
+            "composite": _composite_name(template.cls, where),
+            "outs": [_output_doc(p, where)["out"] for p in template.parts],
+        }
     if template is None or isinstance(template, (bool, int, float, str)):
         return {"value": template}
     raise Unserializable(f"{where}: a result of type {type(template).__name__} cannot be saved")
+
+
+def _composite_name(cls, where) -> str:
+    name = COMPOSITE_NAMES.get(cls)
+    if name is None:
+        raise Unserializable(f"{where}: a composite tensor {cls.__name__} cannot be saved")
+    return name
 
 
 def _signature_doc(concrete: dict, index: int, where: str) -> dict:
@@ -391,6 +441,8 @@ def _signature_doc(concrete: dict, index: int, where: str) -> dict:
         leaves = _arg_leaves(value)
         for j, leaf in enumerate(leaves):
             spec_name = concrete["specs"][leaf]["name"]
+            if spec_name is None and _is_composite(value):  # TF's names: x, x_1, x_2
+                spec_name = arg_name if j == 0 else f"{arg_name}_{j}"
             names.append(
                 (leaf, spec_name or (arg_name if len(leaves) == 1 else f"{arg_name}_{j}"))
             )
@@ -402,14 +454,34 @@ def _signature_doc(concrete: dict, index: int, where: str) -> dict:
             raise ValueError(f"tf.saved_model.save: {where} must return tensors or a flat dict")
         output_names = {v["out"]: k for k, v in flat}
     else:
+        if _output_has_composite(outputs):
+            raise ValueError(
+                f"tf.saved_model.save: {where} returns a RaggedTensor or SparseTensor; "
+                f"tapeflow's signatures return tensors only (return its components)"
+            )
         leaves = _output_leaves(outputs)
         output_names = {leaf: f"output_{i}" for i, leaf in enumerate(leaves)}
     return {"function": index, "inputs": inputs, "outputs": output_names}
 
 
+def _is_composite(doc) -> bool:
+    return isinstance(doc, dict) and "composite" in doc
+
+
+def _output_has_composite(doc) -> bool:
+    if isinstance(doc, dict):
+        if "composite" in doc:
+            return True
+        inner = doc.get("t", list(doc.get("d", {}).values()))
+        return isinstance(inner, list) and any(_output_has_composite(v) for v in inner)
+    return isinstance(doc, list) and any(_output_has_composite(v) for v in doc)
+
+
 def _arg_leaves(doc) -> list:
     if isinstance(doc, dict) and "arg" in doc:
         return [doc["arg"]]
+    if _is_composite(doc):
+        return list(doc["args"])
     if isinstance(doc, dict) and "t" in doc:
         return [x for v in doc["t"] for x in _arg_leaves(v)]
     if isinstance(doc, dict) and "d" in doc:
