@@ -143,6 +143,36 @@ class Shadow:
         }
 
 
+def shadow_sparse_inputs(tracer, structure):
+    """SparseTensor arguments traced with a varying number of values: their shadow is a
+    valid SparseTensor one entry larger and one larger in each None dimension of the spec
+    traced for (the new entry at the old size there, 0 elsewhere: last in row-major
+    order), so that a trace depending on the dense shape's values (an op taking it, a
+    Python read) is seen to depend on them. (Without a spec, every dimension grows.)"""
+    from ..core.sparse import SparseTensor
+
+    shadow = tracer.shadow
+    if shadow is None:
+        return
+    for _, template in structure:
+        for marker in nest.flatten(template):
+            if getattr(marker, "cls", None) is not SparseTensor:
+                continue
+            i, j, k = (tracer.inputs[m.index] for m in marker.markers)
+            if not (shadow.tainted(i) and shadow.tainted(j)):
+                continue  # a fixed number of values, or too few to tell sizes apart
+            indices, values, dense_shape = tracer.arrays[i], tracer.arrays[j], tracer.arrays[k]
+            shape = marker.spec.shape  # the spec traced for: its None dimensions grow
+            grow = [1 if shape.rank is None or d is None else 0 for d in shape.as_list()]
+            if not any(grow):
+                continue
+            grow = xp.asarray(grow, dense_shape.dtype)
+            shadow.arrays[k] = dense_shape + grow
+            corner = xp.reshape(xp.asarray(dense_shape * grow, indices.dtype), (1, -1))
+            shadow.arrays[i] = xp.concatenate([indices, corner])
+            shadow.arrays[j] = xp.concatenate([values, values[:1]])
+
+
 def relaxed_shape(shape, axes):
     """`shape` with None at `axes` ("all": every axis): a polymorphic trace's key part."""
     if axes == "all":
