@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_backend
 from . import dtypes
 from .shape import TensorShape
 from .tensor import wrap
@@ -111,7 +112,7 @@ class RaggedTensorSpec:
             flat = np.full([count] + dims[self._ragged_rank + 1 :], b"", dtype=object)
         else:
             flat = np.ones([count] + dims[self._ragged_rank + 1 :], self._dtype._np)
-        result = wrap(flat)
+        result = wrap(to_backend(flat))  # numbers on the device, as every tensor's
         for width in reversed(outer[1:]):
             result = RaggedTensor.from_uniform_row_length(result, width)
             result._uniform_row_length = None  # a ragged dimension of the spec stays None

@@ -60,8 +60,10 @@ def _check_composites(doc, key, count, where):
         if "composite" in doc:
             _composite_class(doc, where)
             parts = doc.get(key)
-            if not isinstance(parts, list) or not parts or not all(
-                type(i) is int and 0 <= i < count for i in parts
+            if (
+                not isinstance(parts, list)
+                or not parts
+                or not all(type(i) is int and 0 <= i < count for i in parts)
             ):
                 raise ValueError(f"{where}: composite tensor {key} {parts!r:.60}")
             return

@@ -154,8 +154,8 @@ def test_ragged_rank_2_sparse_and_sparse_results_in_a_fresh_process(tmp_path, rn
     assert out["type"] == "SparseTensor"
     assert out["indices"] == indices
     np.testing.assert_allclose(out["doubled"], 2 * dense, 1e-6)
-    assert out["wrong"] is not None and "Could not find matching concrete function" in (
-        out["wrong"]
+    assert (
+        out["wrong"] is not None and "Could not find matching concrete function" in (out["wrong"])
     )
 
 
