@@ -5,7 +5,9 @@ a GradientTape (or when a shape is new) it interprets the graph op by op through
 dispatcher, so tapes record it and gradients reach the restored variables; otherwise it runs
 a plan compiled for that input shape (`function.codegen`, as tf.function does), built from
 the first interpreted call at the shape. Sizes of `None` dimensions reach the graph's
-attributes through `ir_serialize.Dim` references.
+attributes through `ir_serialize.Dim` references. A RaggedTensor or SparseTensor argument
+or result is rebuilt from its component tensors with `_from_components` of a class looked
+up by name in a fixed allow-list; a file naming anything else is refused when loaded.
 
 A guard that fails means the call takes another path of Python control flow than the
 traced one: the saved graph cannot serve it, and the error says so.
@@ -114,13 +116,13 @@ class LoadedConcreteFunction:
 
         return tuple(spec(value) for _, value in self._structure), {}
 
+    def structured_output_spec(self, index):
+        s = self._output_specs[index] if index < len(self._output_specs) else None
+        return TensorSpec(s["shape"], dtypes.as_dtype(s["dtype"])) if s else None
+
     @property
     def structured_outputs(self):
-        def spec(index):
-            s = self._output_specs[index] if index < len(self._output_specs) else None
-            return TensorSpec(s["shape"], dtypes.as_dtype(s["dtype"])) if s else None
-
-        return _rebuild_outputs(self._outputs, spec)
+        return _rebuild_outputs(self._outputs, self.structured_output_spec, specs=True)
 
     @property
     def variables(self) -> tuple:
@@ -353,20 +355,23 @@ def _is_shape(value, rank) -> bool:
     )
 
 
-def _rebuild_outputs(doc, leaf):
+def _rebuild_outputs(doc, leaf, specs=False):
+    """The outputs from `leaf(index)` of each flat output (or, `specs`, their specs)."""
     if isinstance(doc, dict) and "out" in doc:
         return leaf(doc["out"])
     if isinstance(doc, dict) and "composite" in doc:
+        if specs:
+            return _composite_spec(doc, [leaf(i) for i in doc["outs"]])
         cls = _composite_classes()[doc["composite"]]  # checked when loaded
         return cls._from_components(tuple(leaf(i) for i in doc["outs"]))
     if isinstance(doc, dict) and "value" in doc:
         return doc["value"]
     if isinstance(doc, dict) and "t" in doc:
-        return tuple(_rebuild_outputs(v, leaf) for v in doc["t"])
+        return tuple(_rebuild_outputs(v, leaf, specs) for v in doc["t"])
     if isinstance(doc, dict) and "d" in doc:
-        return {k: _rebuild_outputs(v, leaf) for k, v in doc["d"].items()}
+        return {k: _rebuild_outputs(v, leaf, specs) for k, v in doc["d"].items()}
     if isinstance(doc, list):
-        return [_rebuild_outputs(v, leaf) for v in doc]
+        return [_rebuild_outputs(v, leaf, specs) for v in doc]
     return None
 
 
@@ -408,11 +413,18 @@ class SignatureFunction:
     """A signature (`loaded.signatures["serving_default"]`): named inputs (keyword, or
     positional in order) and a dict of named outputs."""
 
-    def __init__(self, concrete: LoadedConcreteFunction, inputs: list, outputs: dict):
+    def __init__(self, concrete: LoadedConcreteFunction, inputs: list, outputs: dict, composites):
         self._concrete = concrete
         self._input_names = list(inputs)
         self._output_names = {int(k): v for k, v in outputs.items()}
         self.name = concrete.name
+        # name -> document of a RaggedTensor or SparseTensor output (its component outputs)
+        self._composites = dict(composites or {})
+        for k, v in self._composites.items():
+            if not (isinstance(k, str) and isinstance(v, dict) and "composite" in v):
+                raise ValueError(f"{concrete._where}: signature composite output {k!r:.40}")
+        count = len(concrete._graph_outputs)
+        _check_composites(list(self._composites.values()), "outs", count, concrete._where)
 
     @property
     def structured_input_signature(self):
@@ -429,7 +441,10 @@ class SignatureFunction:
             spec = self._concrete._output_specs[index]
             shape = TensorShape(spec["shape"])
             out[name] = TensorSpec(shape, dtypes.as_dtype(spec["dtype"]), name)
-        return out
+        for name, doc in self._composites.items():
+            specs = [self._concrete.structured_output_spec(i) for i in doc["outs"]]
+            out[name] = _composite_spec(doc, specs)
+        return dict(sorted(out.items()))
 
     @property
     def variables(self):
@@ -458,7 +473,10 @@ class SignatureFunction:
             raise TypeError(f"signature {self.name}: missing inputs {missing}")
         flat = [self._concrete._fit(i, values[name]) for i, name in enumerate(self._input_names)]
         outputs = self._concrete._run(flat)
-        return {self._output_names[i]: outputs[i] for i in sorted(self._output_names)}
+        result = {self._output_names[i]: outputs[i] for i in sorted(self._output_names)}
+        for name, doc in self._composites.items():
+            result[name] = _rebuild_outputs(doc, lambda i: outputs[i])
+        return result
 
     def __repr__(self):
         return f"<signature {self.name}: inputs {self._input_names}>"

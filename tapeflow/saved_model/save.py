@@ -10,7 +10,9 @@ and a JSON document (`metadata`) describing
   its concrete functions: the one of its `input_signature`, else every trace made so far;
 - each concrete function's inputs (argument structure, specs with `None` dimensions),
   outputs, and graph IR (`function.ir_serialize`); `None` dimensions are handled by
-  tracing three times (`generalize`);
+  tracing three times (`generalize`); a RaggedTensor or SparseTensor argument or result is
+  its component tensors plus its class by a fixed name (`COMPOSITE_NAMES`), and a trace
+  from their specs is saved when it serves every value of them (`function.polymorphic`);
 - the signatures (`serving_default`, ...), with their input and output names.
 """
 
@@ -199,7 +201,7 @@ class _Exporter:
             "structure": [[name, _structure_doc(value, where)] for name, value in cf._structure],
             "outputs": _output_doc(cf._template, where),
             "output_specs": [
-                {"shape": list(cf.graph.shape(v)), "dtype": str(cf.graph.dtype(v))}
+                {"shape": _output_shape(cf, v), "dtype": str(cf.graph.dtype(v))}
                 for v in cf.graph.outputs
             ],
             "graph": graph,
@@ -313,6 +315,15 @@ def _functions_of(obj):
         if name.startswith("_") and name != "__call__":
             continue
         yield name, getattr(obj, name)
+
+
+def _output_shape(cf, v) -> list:
+    """An output's shape; in a trace serving every size, None where it follows one."""
+    shape = list(cf.graph.shape(v))
+    other = getattr(cf.graph, "shadow_shapes", {}).get(v) if cf.polymorphic else None
+    if other is None or len(other) != len(shape):
+        return shape
+    return [a if a == b else None for a, b in zip(shape, other)]
 
 
 def _has_composite_specs(structure) -> bool:
@@ -449,32 +460,34 @@ def _signature_doc(concrete: dict, index: int, where: str) -> dict:
     inputs = [name for _, name in sorted(names)]
     outputs = concrete["outputs"]
     if isinstance(outputs, dict) and "d" in outputs:
-        flat = [(k, v) for k, v in outputs["d"].items()]
-        if not all(isinstance(v, dict) and "out" in v for _, v in flat):
+        items = list(outputs["d"].items())
+        if not all(isinstance(v, dict) and ("out" in v or _is_composite(v)) for _, v in items):
             raise ValueError(f"tf.saved_model.save: {where} must return tensors or a flat dict")
-        output_names = {v["out"]: k for k, v in flat}
     else:
-        if _output_has_composite(outputs):
-            raise ValueError(
-                f"tf.saved_model.save: {where} returns a RaggedTensor or SparseTensor; "
-                f"tapeflow's signatures return tensors only (return its components)"
-            )
-        leaves = _output_leaves(outputs)
-        output_names = {leaf: f"output_{i}" for i, leaf in enumerate(leaves)}
-    return {"function": index, "inputs": inputs, "outputs": output_names}
+        items = [(f"output_{i}", v) for i, v in enumerate(_output_items(outputs))]
+    output_names = {v["out"]: k for k, v in items if "out" in v}
+    doc = {"function": index, "inputs": inputs, "outputs": output_names}
+    composites = {k: v for k, v in items if _is_composite(v)}
+    if composites:  # a RaggedTensor or SparseTensor output stays one, as in TF
+        doc["composite_outputs"] = composites
+    return doc
 
 
 def _is_composite(doc) -> bool:
     return isinstance(doc, dict) and "composite" in doc
 
 
-def _output_has_composite(doc) -> bool:
-    if isinstance(doc, dict):
-        if "composite" in doc:
-            return True
-        inner = doc.get("t", list(doc.get("d", {}).values()))
-        return isinstance(inner, list) and any(_output_has_composite(v) for v in inner)
-    return isinstance(doc, list) and any(_output_has_composite(v) for v in doc)
+def _output_items(doc) -> list:
+    """The flat outputs of an outputs document: tensors' and composites' documents."""
+    if isinstance(doc, dict) and ("out" in doc or "composite" in doc):
+        return [doc]
+    if isinstance(doc, dict) and "t" in doc:
+        return [x for v in doc["t"] for x in _output_items(v)]
+    if isinstance(doc, dict) and "d" in doc:
+        return [x for k in sorted(doc["d"]) for x in _output_items(doc["d"][k])]
+    if isinstance(doc, list):
+        return [x for v in doc for x in _output_items(v)]
+    return []
 
 
 def _arg_leaves(doc) -> list:
@@ -488,18 +501,6 @@ def _arg_leaves(doc) -> list:
         return [x for k in sorted(doc["d"]) for x in _arg_leaves(doc["d"][k])]
     if isinstance(doc, list):
         return [x for v in doc for x in _arg_leaves(v)]
-    return []
-
-
-def _output_leaves(doc) -> list:
-    if isinstance(doc, dict) and "out" in doc:
-        return [doc["out"]]
-    if isinstance(doc, dict) and "t" in doc:
-        return [x for v in doc["t"] for x in _output_leaves(v)]
-    if isinstance(doc, dict) and "d" in doc:
-        return [x for k in sorted(doc["d"]) for x in _output_leaves(doc["d"][k])]
-    if isinstance(doc, list):
-        return [x for v in doc for x in _output_leaves(v)]
     return []
 
 

@@ -167,14 +167,27 @@ def test_signature_with_a_ragged_input_takes_its_components_as_tf(tmp_path):
         def total(self, x):
             return x.flat_values * 2.0
 
+        @tf.function(input_signature=[tf.RaggedTensorSpec([None, None], tf.float32)])
+        def scaled(self, x):
+            return x * 3.0
+
     m = Summer()
-    tf.saved_model.save(m, str(tmp_path / "m"), signatures=m.total)
+    tf.saved_model.save(
+        m, str(tmp_path / "m"), signatures={"serving_default": m.total, "scaled": m.scaled}
+    )
     loaded = tf.saved_model.load(str(tmp_path / "m"))
     serve = loaded.signatures["serving_default"]
     assert sorted(serve.structured_input_signature[1]) == ["x", "x_1"]
     out = serve(x=tf.constant([1.0, 4.0, 3.0, 2.0]), x_1=tf.constant([0, 3, 4], tf.int64))
     np.testing.assert_allclose(out["output_0"].numpy(), [2.0, 8.0, 6.0, 4.0])
     assert loaded.total(tf.ragged.constant([[1.0], [2.0, 3.0]])).numpy().tolist() == [2, 4, 6]
+    # A ragged result stays ragged in the signature's dict, as in TF.
+    scaled = loaded.signatures["scaled"]
+    assert scaled.structured_outputs == {
+        "output_0": tf.RaggedTensorSpec([None, None], tf.float32, 1, tf.int64)
+    }
+    out = scaled(x=tf.constant([1.0, 2.0, 3.0]), x_1=tf.constant([0, 1, 1, 3], tf.int64))
+    assert out["output_0"].to_list() == [[3.0], [], [6.0, 9.0]]
 
 
 def _saved_guide_module(directory):
@@ -224,3 +237,21 @@ def test_a_trace_tied_to_the_traced_row_partition_is_refused_at_save(tmp_path):
     with pytest.raises(ValueError, match="Totals.total: the trace for its RaggedTensorSpec"):
         tf.saved_model.save(m, str(tmp_path / "m"))
     assert not os.path.exists(tmp_path / "m" / "saved_model.tapeflow")
+
+
+def test_a_signature_naming_another_composite_output_class_is_refused(tmp_path):
+    class Scaler(tf.Module):
+        @tf.function(input_signature=[tf.RaggedTensorSpec([None, None], tf.float32)])
+        def scaled(self, x):
+            return x * 3.0
+
+    m = Scaler()
+    tf.saved_model.save(m, str(tmp_path / "m"), signatures=m.scaled)
+    path = tmp_path / "m" / "saved_model.tapeflow"
+    tensors, metadata = read_tensors(path)
+    outputs = metadata["signatures"]["serving_default"]["composite_outputs"]
+    assert outputs["output_0"]["composite"] == "RaggedTensor"
+    outputs["output_0"]["composite"] = "builtins.eval"
+    write_tensors(path, tensors, metadata)
+    with pytest.raises(DataLossError, match="composite tensor 'builtins.eval' is not one"):
+        tf.saved_model.load(str(tmp_path / "m"))
