@@ -117,8 +117,11 @@ def relax_key(key, dynamic):
             return (part[0], tuple(relax(p) for p in part[1]))
         if type(part) is tuple and len(part) == 3 and part[0] == "composite":
             # The spec's sizes are the components' (or, for a sparse dense shape, values
-            # its trace reads through guards): the relaxed part keeps its kind only.
-            return ("composite", _spec_kind(part[1]), tuple(relax(p) for p in part[2]))
+            # its trace reads through guards): with relaxed components, only its kind stays.
+            parts = tuple(relax(p) for p in part[2])
+            if parts == part[2]:
+                return part
+            return ("composite", _spec_kind(part[1]), parts)
         return part
 
     return tuple(relax(p) for p in key)

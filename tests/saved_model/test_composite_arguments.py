@@ -255,3 +255,29 @@ def test_a_signature_naming_another_composite_output_class_is_refused(tmp_path):
     write_tensors(path, tensors, metadata)
     with pytest.raises(DataLossError, match="composite tensor 'builtins.eval' is not one"):
         tf.saved_model.load(str(tmp_path / "m"))
+
+
+def test_a_sparse_trace_that_depends_on_the_dense_shape_is_seen_to(tmp_path, rng):
+    # The trace's shadow run grows the dense shape too, so a result whose shape follows it
+    # (sparse_dense_matmul's rows) is known to need its own trace per dense shape.
+    class Scores(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable([[1.0], [2.0], [3.0]])
+
+        @tf.function
+        def scores(self, x):
+            return tf.sparse.sparse_dense_matmul(x, self.w)
+
+    m = Scores()
+    cf = m.scores.get_concrete_function(tf.SparseTensorSpec([None, 3], tf.float32))
+    assert not cf.polymorphic and "SparseTensorDenseMatMul" in cf.polymorphic_reason
+    for rows in (2, 5):
+        values = rng.normal(size=3).astype(np.float32)
+        indices = [[0, 0], [1, 2], [rows - 1, 1]]
+        dense = np.zeros((rows, 3), np.float32)
+        dense[tuple(np.array(indices).T)] = values
+        out = m.scores(tf.sparse.SparseTensor(indices, values, [rows, 3]))
+        np.testing.assert_allclose(out.numpy(), dense @ [[1.0], [2.0], [3.0]], 1e-6)
+    with pytest.raises(ValueError, match="Scores.scores: .*SparseTensorDenseMatMul"):
+        tf.saved_model.save(m, str(tmp_path / "m"))
