@@ -99,6 +99,18 @@ class RaggedTensorSpec:
             most_specific_shape(self._shape, other.shape), self._dtype, self._ragged_rank
         )
 
+    @classmethod
+    def _from_component_specs(cls, specs, shape=None) -> RaggedTensorSpec:
+        """The spec of RaggedTensors whose components (flat values, then row splits) fit
+        TensorSpecs `specs`; `shape`, a list, gives sizes these leave unknown."""
+        flat, splits = specs[0], specs[1:]
+        nrows = None if splits[0].shape[0] is None else splits[0].shape[0] - 1
+        inner = flat.shape.as_list()[1:] if flat.shape.rank is not None else []
+        dims = [nrows] + [None] * len(splits) + inner
+        if isinstance(shape, list) and len(shape) == len(dims):
+            dims = [b if b is not None else a for a, b in zip(shape, dims)]
+        return cls(dims, flat.dtype, len(splits), splits[0].dtype)
+
     def _example(self, size=1):
         """A RaggedTensor fitting this spec (unknown dimensions are `size`), for tracing."""
         from .ragged import RaggedTensor

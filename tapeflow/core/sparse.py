@@ -166,6 +166,15 @@ class SparseTensorSpec:
 
         return SparseTensorSpec(most_specific_shape(self._shape, other.shape), self._dtype)
 
+    @classmethod
+    def _from_component_specs(cls, specs, shape=None) -> SparseTensorSpec:
+        """The spec of SparseTensors whose components (indices, values, dense shape) fit
+        TensorSpecs `specs`; `shape`, a list, gives the dense shape's known sizes."""
+        rank = specs[0].shape[1] if specs[0].shape.rank == 2 else None
+        if not (isinstance(shape, list) and len(shape) == rank):
+            shape = None if rank is None else [None] * rank
+        return cls(shape, specs[1].dtype)
+
     def _example(self, size=0) -> SparseTensor:
         """A SparseTensor fitting this spec (unknown dimensions `size`, or 1 when 0) holding
         `size` ones (as many as fit), the first positions in row-major order, for tracing."""

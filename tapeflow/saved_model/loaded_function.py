@@ -327,32 +327,26 @@ def _rebuild(doc, leaf):
     return leaf(doc)
 
 
+def _composite_example(x):
+    """A value of a RaggedTensorSpec or SparseTensorSpec (two rows, two values); other
+    values as they are."""
+    from ..core.ragged_spec import RaggedTensorSpec
+    from ..core.sparse import SparseTensorSpec
+
+    return x._example(2) if isinstance(x, (RaggedTensorSpec, SparseTensorSpec)) else x
+
+
 def _composite_spec(doc, specs):
-    """The RaggedTensorSpec or SparseTensorSpec of a composite argument, from its
-    component specs."""
+    """The RaggedTensorSpec or SparseTensorSpec of a composite, from its component specs
+    and the sizes its document gives (checked: a list of ints or None of the rank)."""
     from ..core.ragged_spec import RaggedTensorSpec
     from ..core.sparse import SparseTensorSpec
 
     saved = doc.get("shape")
-    if doc["composite"] == "SparseTensor":
-        rank = specs[0].shape[1]
-        shape = saved if _is_shape(saved, rank) else [None] * (rank or 0)
-        return SparseTensorSpec(shape, specs[1].dtype)
-    flat, splits = specs[0], specs[1:]
-    nrows = None if splits[0].shape[0] is None else splits[0].shape[0] - 1
-    inner = flat.shape.as_list()[1:] if flat.shape.rank is not None else []
-    shape = [nrows] + [None] * len(splits) + inner
-    if _is_shape(saved, len(shape)):  # the spec as traced (its known sizes), if it fits
-        shape = [a if a is not None else b for a, b in zip(saved, shape)]
-    return RaggedTensorSpec(shape, flat.dtype, len(splits), splits[0].dtype)
-
-
-def _is_shape(value, rank) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == rank
-        and all(d is None or (type(d) is int and d >= 0) for d in value)
-    )
+    sizes = isinstance(saved, list) and all(d is None or type(d) is int and d >= 0 for d in saved)
+    saved = saved if sizes else None
+    spec_class = SparseTensorSpec if doc["composite"] == "SparseTensor" else RaggedTensorSpec
+    return spec_class._from_component_specs(specs, saved)
 
 
 def _rebuild_outputs(doc, leaf, specs=False):
@@ -398,7 +392,8 @@ class LoadedFunction:
     def get_concrete_function(self, *args, **kwargs):
         """The concrete function that accepts these arguments (TensorSpecs or values)."""
         examples = nest.map_structure(
-            lambda x: x._example() if isinstance(x, TensorSpec) else x, (list(args), kwargs)
+            lambda x: x._example() if isinstance(x, TensorSpec) else _composite_example(x),
+            (list(args), kwargs),
         )
         for concrete in self.concrete_functions:
             if concrete.accepts(tuple(examples[0]), examples[1]):

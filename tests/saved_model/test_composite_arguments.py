@@ -51,6 +51,8 @@ def test_a_ragged_spec_trace_serves_every_row_partition():
     out = cf(tf.ragged.constant([[1.0], [], [2.0, 3.0, 4.0, 5.0]]))
     assert out.to_list() == [[100.0], [], [200.0, 300.0, 400.0, 500.0]]
     assert module.grow.experimental_get_tracing_count() == 1  # as TF: no retrace
+    spec = "RaggedTensorSpec(TensorShape([None, None]), tf.float32, 1, tf.int64)"
+    assert cf.pretty_printed_signature(verbose=False) == f"(x: {spec}) -> {spec}"
 
 
 def test_input_signature_with_a_ragged_spec_and_a_tensor_spec():
@@ -81,7 +83,8 @@ def test_tf_guide_custom_module_with_a_ragged_argument_in_a_fresh_process(tmp_pa
         loaded = tf.saved_model.load({str(tmp_path / "m")!r})
         a = loaded.grow(tf.ragged.constant([[1.0, 4.0, 3.0], [2.0]]))
         b = loaded.grow(tf.ragged.constant([[1.0], [], [2.0, 3.0, 4.0, 5.0], [6.0]]))
-        spec = loaded.grow.concrete_functions[0].structured_input_signature[0][0]
+        cf = loaded.grow.get_concrete_function(tf.RaggedTensorSpec([None, None], tf.float32))
+        spec = cf.structured_input_signature[0][0]
         print(json.dumps({{"a": a.to_list(), "b": b.to_list(), "type": type(a).__name__,
                           "spec": repr(spec)}}))
         """
