@@ -22,7 +22,7 @@ from .ragged_partition import (
     value_positions,
 )
 from .registry import get_op
-from .shape import TensorShape
+from .shape import TensorShape, WatchedShape
 from .tensor import Tensor, convert_to_tensor, wrap
 
 
@@ -184,12 +184,23 @@ class RaggedTensor:
     @property
     def shape(self) -> TensorShape:
         """[nrows, None (each ragged dimension), then the inner dimensions of the values]."""
-        inner = list(self.flat_values.shape)[1:]
+        splits_shape, inner_shape = self._row_splits.shape, self.flat_values.shape[1:]
         ragged, rt = [], self
         while isinstance(rt, RaggedTensor):
             ragged.append(rt._uniform_row_length)
             rt = rt._values
-        return TensorShape([self.nrows_static()] + ragged + inner)
+        watched = [s for s in (splits_shape, inner_shape) if isinstance(s, WatchedShape)]
+        if not watched:
+            return TensorShape([int(splits_shape[0]) - 1] + ragged + list(inner_shape))
+        # Traced with None dimensions (function/polymorphic.py): reading the row count or an
+        # inner size ties the trace to it, as reading the components' sizes would.
+        outer = splits_shape._sizes if isinstance(splits_shape, WatchedShape) else splits_shape
+        inner = inner_shape._sizes if isinstance(inner_shape, WatchedShape) else inner_shape
+        sizes = [int(outer[0]) - 1] + ragged + [int(d) for d in inner]
+        varying = [0] if isinstance(splits_shape, WatchedShape) else []
+        if isinstance(inner_shape, WatchedShape):
+            varying += [1 + len(ragged) + i for i in inner_shape._varying]
+        return WatchedShape(sizes, varying, lambda: [s._read() for s in watched])
 
     def get_shape(self) -> TensorShape:
         return self.shape

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import to_backend
 from . import dtypes
 from .shape import TensorShape
 from .tensor import wrap
@@ -98,20 +99,32 @@ class RaggedTensorSpec:
             most_specific_shape(self._shape, other.shape), self._dtype, self._ragged_rank
         )
 
-    def _example(self):
-        """A RaggedTensor fitting this spec (unknown dimensions are 1), for tracing."""
+    @classmethod
+    def _from_component_specs(cls, specs, shape=None) -> RaggedTensorSpec:
+        """The spec of RaggedTensors whose components (flat values, then row splits) fit
+        TensorSpecs `specs`; `shape`, a list, gives sizes these leave unknown."""
+        flat, splits = specs[0], specs[1:]
+        nrows = None if splits[0].shape[0] is None else splits[0].shape[0] - 1
+        inner = flat.shape.as_list()[1:] if flat.shape.rank is not None else []
+        dims = [nrows] + [None] * len(splits) + inner
+        if isinstance(shape, list) and len(shape) == len(dims):
+            dims = [b if b is not None else a for a, b in zip(shape, dims)]
+        return cls(dims, flat.dtype, len(splits), splits[0].dtype)
+
+    def _example(self, size=1):
+        """A RaggedTensor fitting this spec (unknown dimensions are `size`), for tracing."""
         from .ragged import RaggedTensor
 
         if self._shape.rank is None:
             raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
-        dims = [1 if d is None else d for d in self._shape.as_list()]
+        dims = [size if d is None else d for d in self._shape.as_list()]
         outer = dims[: self._ragged_rank + 1]
         count = int(np.prod(outer))
         if self._dtype == dtypes.string:
             flat = np.full([count] + dims[self._ragged_rank + 1 :], b"", dtype=object)
         else:
             flat = np.ones([count] + dims[self._ragged_rank + 1 :], self._dtype._np)
-        result = wrap(flat)
+        result = wrap(to_backend(flat))  # numbers on the device, as every tensor's
         for width in reversed(outer[1:]):
             result = RaggedTensor.from_uniform_row_length(result, width)
             result._uniform_row_length = None  # a ragged dimension of the spec stays None

@@ -193,7 +193,7 @@ class WatchedShape(TensorShape):
         return True
 
     def is_fully_defined(self) -> bool:
-        return True
+        return None not in self._sizes  # a RaggedTensor's shape has None ragged dimensions
 
     def with_rank(self, rank: int) -> TensorShape:
         if len(self._sizes) != rank:

@@ -166,13 +166,28 @@ class SparseTensorSpec:
 
         return SparseTensorSpec(most_specific_shape(self._shape, other.shape), self._dtype)
 
-    def _example(self) -> SparseTensor:
-        """An empty SparseTensor fitting this spec (unknown dimensions are 1), for tracing."""
+    @classmethod
+    def _from_component_specs(cls, specs, shape=None) -> SparseTensorSpec:
+        """The spec of SparseTensors whose components (indices, values, dense shape) fit
+        TensorSpecs `specs`; `shape`, a list, gives the dense shape's known sizes."""
+        rank = specs[0].shape[1] if specs[0].shape.rank == 2 else None
+        if not (isinstance(shape, list) and len(shape) == rank):
+            shape = None if rank is None else [None] * rank
+        return cls(shape, specs[1].dtype)
+
+    def _example(self, size=0) -> SparseTensor:
+        """A SparseTensor fitting this spec (unknown dimensions `size`, or 1 when 0) holding
+        `size` ones (as many as fit), the first positions in row-major order, for tracing."""
         if self._shape.rank is None:
             raise ValueError(f"cannot trace for {self!r}: its rank is unknown")
-        dims = [1 if d is None else d for d in self._shape.as_list()]
-        empty = np.zeros((0,), self._dtype._np)
-        return SparseTensor(np.zeros((0, len(dims)), np.int64), empty, dims)
+        dims = [max(size, 1) if d is None else d for d in self._shape.as_list()]
+        count = min(size, int(np.prod(dims)))
+        indices = np.stack(np.unravel_index(np.arange(count), dims), axis=-1)
+        if self._dtype == dtypes.string:
+            values = np.full((count,), b"", dtype=object)
+        else:
+            values = np.ones((count,), self._dtype._np)
+        return SparseTensor(indices.reshape(count, len(dims)).astype(np.int64), values, dims)
 
     def __eq__(self, other):
         return (

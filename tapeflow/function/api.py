@@ -39,6 +39,7 @@ from .concrete import ConcreteFunction, as_function_outputs
 from .export import note_requested
 from .introspection import FunctionSpec, FunctionType
 from .polymorphic import (
+    composite_axes,
     differing_axes,
     dynamic_axes,
     relaxed_shape,
@@ -306,7 +307,12 @@ class Function(TracingMixin):
             values = sig.bind_to_signature(
                 self._input_signature, values, lambda: self._describe_call(args, kwargs)
             )
-            return sig.split_arguments(names, values, self._dynamic)
+            call = sig.split_arguments(names, values, self._dynamic)
+            markers = nest.flatten([template for _, template in call.structure])
+            for marker, spec in zip(markers, nest.flatten(list(self._input_signature))):
+                if isinstance(marker, sig._Composite):  # the signature's spec describes it
+                    marker.spec = spec
+            return call
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             return sig.split_arguments(self._fast_names, args)
         names, values = self._bind(args, kwargs)
@@ -350,7 +356,13 @@ class Function(TracingMixin):
 
         def example(x):
             if isinstance(x, (SparseTensorSpec, RaggedTensorSpec)):
-                return x._example()
+                # Size 2 in the varying dimensions, so that the trace may serve them all.
+                value = x._example(2)
+                components = value._components() if hasattr(value, "_components") else [value]
+                for t, axes in zip(components, composite_axes(x)):
+                    spec_axes[id(t)] = axes
+                specs[id(components[0])] = x
+                return value
             if not isinstance(x, sig.TensorSpec):
                 return x
             t = x._example()
@@ -361,6 +373,10 @@ class Function(TracingMixin):
         args = nest.map_structure(example, list(args))
         kwargs = nest.map_structure(example, dict(kwargs))
         call = self._split(tuple(args), kwargs)
+        for _, template in call.structure:  # a composite's spec as given describes it
+            for marker in nest.flatten(template):
+                if isinstance(marker, sig._Composite):
+                    marker.spec = specs.get(id(call.tensors[marker.markers[0].index]), marker.spec)
         if call.relaxed_key is None and any(spec_axes.values()):
             dynamic = [spec_axes.get(id(t), ()) for t in call.tensors]
             call.dynamic = resolved_axes(dynamic, call.tensors)
@@ -378,7 +394,7 @@ class Function(TracingMixin):
         if not isinstance(cf, ConcreteFunction):
             raise ValueError(f"tf.function {self._name} cannot be traced: {cf}")
         for k, t in enumerate(call.tensors):  # the specs as given describe the new trace
-            if id(t) in specs:
+            if isinstance(specs.get(id(t)), sig.TensorSpec):
                 cf._input_specs[k] = spec = specs[id(t)]
                 if spec.name:
                     cf.graph.input_names[k] = spec.name

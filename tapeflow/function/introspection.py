@@ -65,6 +65,8 @@ class ConcreteInfo:
         def leaf(x):
             if isinstance(x, sig_out_type()):
                 return repr(specs[x.index])
+            if hasattr(x, "parts"):  # a composite result: the spec of its components
+                return repr(_composite_spec(x.cls, [specs[p.index] for p in x.parts]))
             return "None" if x is None else f"Literal[{x!r}]"
 
         return _structure_text(self._template, leaf)
@@ -187,6 +189,14 @@ class _Text(str):
 
     def __repr__(self):
         return str(self)
+
+
+def _composite_spec(cls, specs):
+    from ..core.ragged_spec import RaggedTensorSpec
+    from ..core.sparse import SparseTensor, SparseTensorSpec
+
+    spec_class = SparseTensorSpec if issubclass(cls, SparseTensor) else RaggedTensorSpec
+    return spec_class._from_component_specs(specs)
 
 
 def sig_out_type():

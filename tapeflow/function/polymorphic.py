@@ -143,6 +143,36 @@ class Shadow:
         }
 
 
+def shadow_sparse_inputs(tracer, structure):
+    """SparseTensor arguments traced with a varying number of values: their shadow is a
+    valid SparseTensor one entry larger and one larger in each None dimension of the spec
+    traced for (the new entry at the old size there, 0 elsewhere: last in row-major
+    order), so that a trace depending on the dense shape's values (an op taking it, a
+    Python read) is seen to depend on them. (Without a spec, every dimension grows.)"""
+    from ..core.sparse import SparseTensor
+
+    shadow = tracer.shadow
+    if shadow is None:
+        return
+    for _, template in structure:
+        for marker in nest.flatten(template):
+            if getattr(marker, "cls", None) is not SparseTensor:
+                continue
+            i, j, k = (tracer.inputs[m.index] for m in marker.markers)
+            if not (shadow.tainted(i) and shadow.tainted(j)):
+                continue  # a fixed number of values, or too few to tell sizes apart
+            indices, values, dense_shape = tracer.arrays[i], tracer.arrays[j], tracer.arrays[k]
+            shape = marker.spec.shape  # the spec traced for: its None dimensions grow
+            grow = [1 if shape.rank is None or d is None else 0 for d in shape.as_list()]
+            if not any(grow):
+                continue
+            grow = xp.asarray(grow, dense_shape.dtype)
+            shadow.arrays[k] = dense_shape + grow
+            corner = xp.reshape(xp.asarray(dense_shape * grow, indices.dtype), (1, -1))
+            shadow.arrays[i] = xp.concatenate([indices, corner])
+            shadow.arrays[j] = xp.concatenate([values, values[:1]])
+
+
 def relaxed_shape(shape, axes):
     """`shape` with None at `axes` ("all": every axis): a polymorphic trace's key part."""
     if axes == "all":
@@ -188,14 +218,38 @@ def resolve_axes(axes, ndim: int) -> tuple:
     return tuple(range(ndim)) if axes == "all" else axes
 
 
+def composite_axes(spec) -> list:
+    """Per component tensor of a RaggedTensorSpec or SparseTensorSpec (in `_components()`
+    order), the axes that vary among the values of the spec, as a TensorSpec's None axes:
+    a ragged value's flat values (their length, and inner None dimensions) and row splits
+    (the outer ones when the row count is None, the inner ones always); a sparse value's
+    indices and values (the number stored). A sparse value's dense shape is a tensor of
+    fixed length: its values are read through guards, which hold them where a trace
+    depends on them."""
+    rank = spec.shape.rank
+    if hasattr(spec, "ragged_rank"):
+        if spec.ragged_rank == 0:
+            return [dynamic_axes(TensorSpec(spec.shape, spec.dtype))]
+        inner = () if rank is None else spec.shape.as_list()[spec.ragged_rank + 1 :]
+        flat = (0,) + tuple(1 + i for i, d in enumerate(inner) if d is None)
+        outer = (0,) if rank is None or spec.shape.as_list()[0] is None else ()
+        return [flat, outer] + [(0,)] * (spec.ragged_rank - 1)
+    return [(0,) if rank is not None else "all", (0,), ()]
+
+
 def signature_axes(input_signature):
-    """Per flat TensorSpec of `input_signature`, its None axes; None if it has none."""
+    """Per flat input tensor of `input_signature` (a composite spec's components in
+    turn), its None axes; None if it has none."""
     if input_signature is None:
         return None
-    axes = [
-        dynamic_axes(s) if isinstance(s, TensorSpec) else ()
-        for s in nest.flatten(list(input_signature))
-    ]
+    axes = []
+    for s in nest.flatten(list(input_signature)):
+        if isinstance(s, TensorSpec):
+            axes.append(dynamic_axes(s))
+        elif hasattr(s, "_example"):  # RaggedTensorSpec, SparseTensorSpec
+            axes += composite_axes(s)
+        else:
+            axes.append(())
     return axes if any(axes) else None
 
 

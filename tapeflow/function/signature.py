@@ -115,9 +115,21 @@ def relax_key(key, dynamic):
             return (part[0], relaxed_shape(part[1], next(axes)))
         if type(part) is tuple and len(part) == 2 and type(part[1]) is tuple:
             return (part[0], tuple(relax(p) for p in part[1]))
+        if type(part) is tuple and len(part) == 3 and part[0] == "composite":
+            # The spec's sizes are the components' (or, for a sparse dense shape, values
+            # its trace reads through guards): with relaxed components, only its kind stays.
+            parts = tuple(relax(p) for p in part[2])
+            if parts == part[2]:
+                return part
+            return ("composite", _spec_kind(part[1]), parts)
         return part
 
     return tuple(relax(p) for p in key)
+
+
+def _spec_kind(spec):
+    """A composite spec without its sizes: the type, dtype, rank and ragged rank."""
+    return (type(spec), spec.dtype, spec.shape.rank, getattr(spec, "ragged_rank", None))
 
 
 def _leaf(call, leaf, var_index):
@@ -199,7 +211,7 @@ def describe_part(part) -> str:
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], np.dtype):
         return f"{dtypes.from_numpy(part[0]).name}{list(part[1])}"  # 'string', not 'object'
     if isinstance(part, tuple) and part and part[0] == "composite":
-        return repr(part[1])
+        return repr(part[1]) if not isinstance(part[1], tuple) else part[1][0].__name__
     if isinstance(part, tuple) and part and part[0] == "py":
         return repr(part[2])
     if isinstance(part, tuple) and len(part) == 2 and isinstance(part[1], tuple):

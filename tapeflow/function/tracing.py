@@ -11,6 +11,7 @@ from ..core.registry import execute
 from ..core.tensor import wrap
 from ..ops import random as random_ops
 from .concrete import ConcreteFunction, identity_op, output_template
+from .polymorphic import shadow_sparse_inputs
 from .retracing import changed_arguments, retracing_message
 from .runtime import GuardFailure
 from .trace import Tracer, Untraceable, tracing
@@ -63,6 +64,7 @@ class TracingMixin:
         ]
         for w in traced:
             tracer.add_input(w)
+        shadow_sparse_inputs(tracer, call.structure)
         args, kwargs = self._rebuilt(call, traced, call.variables)
         self._tracing_count += 1
         try:

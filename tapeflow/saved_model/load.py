@@ -130,7 +130,9 @@ class _Loader:
         signatures = _Signatures()
         for name, doc in metadata.get("signatures", {}).items():
             concrete = self.concrete[doc["function"]]
-            signatures[str(name)] = SignatureFunction(concrete, doc["inputs"], doc["outputs"])
+            signatures[str(name)] = SignatureFunction(
+                concrete, doc["inputs"], doc["outputs"], doc.get("composite_outputs")
+            )
         if isinstance(self.root, _UserObject):
             self.root.__dict__["signatures"] = signatures
 

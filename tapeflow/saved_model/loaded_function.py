@@ -5,7 +5,9 @@ a GradientTape (or when a shape is new) it interprets the graph op by op through
 dispatcher, so tapes record it and gradients reach the restored variables; otherwise it runs
 a plan compiled for that input shape (`function.codegen`, as tf.function does), built from
 the first interpreted call at the shape. Sizes of `None` dimensions reach the graph's
-attributes through `ir_serialize.Dim` references.
+attributes through `ir_serialize.Dim` references. A RaggedTensor or SparseTensor argument
+or result is rebuilt from its component tensors with `_from_components` of a class looked
+up by name in a fixed allow-list; a file naming anything else is refused when loaded.
 
 A guard that fails means the call takes another path of Python control flow than the
 traced one: the saved graph cannot serve it, and the error says so.
@@ -26,6 +28,13 @@ from ..function.codegen import build_plan
 from ..function.ir import Graph, Node
 from ..function.ir_serialize import has_dims, instantiate
 from ..function.runtime import GuardFailure, guard_fails
+from .composites import (
+    _check_composites,
+    _composite_class,
+    _composite_classes,
+    _composite_example,
+    _composite_spec,
+)
 
 MAX_PLANS = 16  # compiled plans kept per function (one per input shape)
 
@@ -55,6 +64,8 @@ class LoadedConcreteFunction:
         self._identity = get_op("Identity")
         if len(self._inputs) != len(self._specs):
             raise ValueError(f"{where}: a function's inputs do not match its specs")
+        _check_composites([v for _, v in self._structure], "args", len(self._specs), where)
+        _check_composites(self._outputs, "outs", len(outputs), where)
 
     # ---- inputs -------------------------------------------------------------------------
 
@@ -63,17 +74,19 @@ class LoadedConcreteFunction:
         def spec(doc):
             if isinstance(doc, dict) and "arg" in doc:
                 return self._specs[doc["arg"]]
+            if isinstance(doc, dict) and "composite" in doc:
+                return _composite_spec(doc, [self._specs[i] for i in doc["args"]])
             return _rebuild(doc, spec)
 
         return tuple(spec(value) for _, value in self._structure), {}
 
+    def structured_output_spec(self, index):
+        s = self._output_specs[index] if index < len(self._output_specs) else None
+        return TensorSpec(s["shape"], dtypes.as_dtype(s["dtype"])) if s else None
+
     @property
     def structured_outputs(self):
-        def spec(index):
-            s = self._output_specs[index] if index < len(self._output_specs) else None
-            return TensorSpec(s["shape"], dtypes.as_dtype(s["dtype"])) if s else None
-
-        return _rebuild_outputs(self._outputs, spec)
+        return _rebuild_outputs(self._outputs, self.structured_output_spec, specs=True)
 
     @property
     def variables(self) -> tuple:
@@ -106,6 +119,21 @@ class LoadedConcreteFunction:
     def _bind(self, doc, value, flat, where):
         if isinstance(doc, dict) and "arg" in doc:
             flat[doc["arg"]] = self._fit(doc["arg"], value)
+        elif isinstance(doc, dict) and "composite" in doc:
+            cls = _composite_class(doc, self._where)
+            if not isinstance(value, cls):
+                raise TypeError(f"{self.name}(): {where} must be a {cls.__name__}")
+            components = value._components()
+            if len(components) != len(doc["args"]):
+                raise TypeError(
+                    f"{self.name}(): {where} must be a {cls.__name__} of "
+                    f"{len(doc['args'])} component tensors, got {len(components)}"
+                )
+            spec = _composite_spec(doc, [self._specs[i] for i in doc["args"]])
+            if not spec.is_compatible_with(value):
+                raise TypeError(f"{self.name}(): {where} {value!r:.100} does not fit {spec!r}")
+            for index, component in zip(doc["args"], components):
+                flat[index] = self._fit(index, component)
         elif isinstance(doc, dict) and "value" in doc:
             if value != doc["value"]:
                 raise TypeError(f"{self.name}(): {where} was traced as {doc['value']!r}")
@@ -263,17 +291,23 @@ def _rebuild(doc, leaf):
     return leaf(doc)
 
 
-def _rebuild_outputs(doc, leaf):
+def _rebuild_outputs(doc, leaf, specs=False):
+    """The outputs from `leaf(index)` of each flat output (or, `specs`, their specs)."""
     if isinstance(doc, dict) and "out" in doc:
         return leaf(doc["out"])
+    if isinstance(doc, dict) and "composite" in doc:
+        if specs:
+            return _composite_spec(doc, [leaf(i) for i in doc["outs"]])
+        cls = _composite_classes()[doc["composite"]]  # checked when loaded
+        return cls._from_components(tuple(leaf(i) for i in doc["outs"]))
     if isinstance(doc, dict) and "value" in doc:
         return doc["value"]
     if isinstance(doc, dict) and "t" in doc:
-        return tuple(_rebuild_outputs(v, leaf) for v in doc["t"])
+        return tuple(_rebuild_outputs(v, leaf, specs) for v in doc["t"])
     if isinstance(doc, dict) and "d" in doc:
-        return {k: _rebuild_outputs(v, leaf) for k, v in doc["d"].items()}
+        return {k: _rebuild_outputs(v, leaf, specs) for k, v in doc["d"].items()}
     if isinstance(doc, list):
-        return [_rebuild_outputs(v, leaf) for v in doc]
+        return [_rebuild_outputs(v, leaf, specs) for v in doc]
     return None
 
 
@@ -300,7 +334,8 @@ class LoadedFunction:
     def get_concrete_function(self, *args, **kwargs):
         """The concrete function that accepts these arguments (TensorSpecs or values)."""
         examples = nest.map_structure(
-            lambda x: x._example() if isinstance(x, TensorSpec) else x, (list(args), kwargs)
+            lambda x: x._example() if isinstance(x, TensorSpec) else _composite_example(x),
+            (list(args), kwargs),
         )
         for concrete in self.concrete_functions:
             if concrete.accepts(tuple(examples[0]), examples[1]):
@@ -315,11 +350,18 @@ class SignatureFunction:
     """A signature (`loaded.signatures["serving_default"]`): named inputs (keyword, or
     positional in order) and a dict of named outputs."""
 
-    def __init__(self, concrete: LoadedConcreteFunction, inputs: list, outputs: dict):
+    def __init__(self, concrete: LoadedConcreteFunction, inputs: list, outputs: dict, composites):
         self._concrete = concrete
         self._input_names = list(inputs)
         self._output_names = {int(k): v for k, v in outputs.items()}
         self.name = concrete.name
+        # name -> document of a RaggedTensor or SparseTensor output (its component outputs)
+        self._composites = dict(composites or {})
+        for k, v in self._composites.items():
+            if not (isinstance(k, str) and isinstance(v, dict) and "composite" in v):
+                raise ValueError(f"{concrete._where}: signature composite output {k!r:.40}")
+        count = len(concrete._graph_outputs)
+        _check_composites(list(self._composites.values()), "outs", count, concrete._where)
 
     @property
     def structured_input_signature(self):
@@ -336,7 +378,10 @@ class SignatureFunction:
             spec = self._concrete._output_specs[index]
             shape = TensorShape(spec["shape"])
             out[name] = TensorSpec(shape, dtypes.as_dtype(spec["dtype"]), name)
-        return out
+        for name, doc in self._composites.items():
+            specs = [self._concrete.structured_output_spec(i) for i in doc["outs"]]
+            out[name] = _composite_spec(doc, specs)
+        return dict(sorted(out.items()))
 
     @property
     def variables(self):
@@ -365,7 +410,10 @@ class SignatureFunction:
             raise TypeError(f"signature {self.name}: missing inputs {missing}")
         flat = [self._concrete._fit(i, values[name]) for i, name in enumerate(self._input_names)]
         outputs = self._concrete._run(flat)
-        return {self._output_names[i]: outputs[i] for i in sorted(self._output_names)}
+        result = {self._output_names[i]: outputs[i] for i in sorted(self._output_names)}
+        for name, doc in self._composites.items():
+            result[name] = _rebuild_outputs(doc, lambda i: outputs[i])
+        return result
 
     def __repr__(self):
         return f"<signature {self.name}: inputs {self._input_names}>"

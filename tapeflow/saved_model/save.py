@@ -10,7 +10,9 @@ and a JSON document (`metadata`) describing
   its concrete functions: the one of its `input_signature`, else every trace made so far;
 - each concrete function's inputs (argument structure, specs with `None` dimensions),
   outputs, and graph IR (`function.ir_serialize`); `None` dimensions are handled by
-  tracing three times (`generalize`);
+  tracing three times (`generalize`); a RaggedTensor or SparseTensor argument or result is
+  its component tensors plus its class by a fixed name (`documents.py`), and a trace
+  from their specs is saved when it serves every value of them (`function.polymorphic`);
 - the signatures (`serving_default`, ...), with their input and output names.
 """
 
@@ -22,16 +24,18 @@ import warnings
 
 from ..backend import to_numpy
 from ..core import nest
+from ..core.ragged_spec import RaggedTensorSpec
+from ..core.sparse import SparseTensorSpec
 from ..core.spec import TensorSpec
 from ..core.variable import Variable
 from ..function.api import Function
-from ..function.concrete import ConcreteFunction, _Out
+from ..function.concrete import ConcreteFunction
 from ..function.export import requested, trace_for_export
 from ..function.ir_serialize import Unserializable, encode_graph
-from ..function.signature import _Leaf
 from ..io.safe_format import write_tensors
 from ..train import _object_graph as graph_lib
 from . import generalize
+from .documents import _output_doc, _signature_doc, _spec_doc, _structure_doc
 
 FILENAME = "saved_model.tapeflow"
 FORMAT = "tapeflow.saved_model"
@@ -143,7 +147,9 @@ class _Exporter:
     def from_concrete(self, cf, where) -> int:
         """A concrete function: for the specs it was asked for, else exactly as traced."""
         asked = requested(cf)
-        if asked is not None and _has_unknown_dims(asked):
+        if asked is not None and _has_composite_specs(asked):
+            _check_serves_specs(cf, where)
+        elif asked is not None and _has_unknown_dims(asked):
             return self.from_specs(cf._function, asked[0], asked[1], where)
         key = id(cf)
         if key not in self.concrete_index:
@@ -156,7 +162,13 @@ class _Exporter:
         key = (id(function), repr((args, kwargs)))
         if key in self.concrete_index:
             return self.concrete_index[key]
-        if not _has_unknown_dims((args, kwargs)):
+        if _has_composite_specs((args, kwargs)):
+            # Composite inputs: one trace serving every value of the specs (polymorphic.py).
+            cf = function.get_concrete_function(*args, **kwargs)
+            _check_serves_specs(cf, where)
+            doc = self._document(cf, where)
+            doc["specs"] = [_spec_doc(s) for s in cf._input_specs]
+        elif not _has_unknown_dims((args, kwargs)):
             cf = trace_for_export(function, args, kwargs)
             doc = self._document(cf, where)
             doc["specs"] = [_spec_doc(s) for s in cf._input_specs]
@@ -184,7 +196,7 @@ class _Exporter:
             "structure": [[name, _structure_doc(value, where)] for name, value in cf._structure],
             "outputs": _output_doc(cf._template, where),
             "output_specs": [
-                {"shape": list(cf.graph.shape(v)), "dtype": str(cf.graph.dtype(v))}
+                {"shape": _output_shape(cf, v), "dtype": str(cf.graph.dtype(v))}
                 for v in cf.graph.outputs
             ],
             "graph": graph,
@@ -300,6 +312,32 @@ def _functions_of(obj):
         yield name, getattr(obj, name)
 
 
+def _output_shape(cf, v) -> list:
+    """An output's shape; in a trace serving every size, None where it follows one."""
+    shape = list(cf.graph.shape(v))
+    other = getattr(cf.graph, "shadow_shapes", {}).get(v) if cf.polymorphic else None
+    if other is None or len(other) != len(shape):
+        return shape
+    return [a if a == b else None for a, b in zip(shape, other)]
+
+
+def _has_composite_specs(structure) -> bool:
+    return any(
+        isinstance(x, (RaggedTensorSpec, SparseTensorSpec)) for x in nest.flatten(structure)
+    )
+
+
+def _check_serves_specs(cf, where):
+    """A trace from composite specs is saved as it runs in this process: it must serve
+    every value of its specs (their component tensors' None dimensions)."""
+    if not cf.polymorphic:
+        raise ValueError(
+            f"tf.saved_model.save: {where}: the trace for its RaggedTensorSpec or "
+            f"SparseTensorSpec arguments holds the sizes it was traced with "
+            f"({cf.polymorphic_reason}); a saved graph cannot serve other values"
+        )
+
+
 def _has_unknown_dims(structure) -> bool:
     return any(
         isinstance(x, TensorSpec) and (x.shape.rank is None or None in x.shape.as_list())
@@ -341,94 +379,6 @@ def _op_at(graph, message) -> str:
         return ""
     node = graph["nodes"][int(match.group(1))]
     return f", in op {node.get('op', node.get('kind'))}"
-
-
-def _spec_doc(spec) -> dict:
-    shape = spec.shape
-    return {
-        "shape": None if shape.rank is None else shape.as_list(),
-        "dtype": spec.dtype.name,
-        "name": spec.name,
-    }
-
-
-def _structure_doc(value, where):
-    if isinstance(value, _Leaf):
-        if value.kind != "t":
-            raise Unserializable(f"{where}: a tf.Variable argument cannot be saved")
-        return {"arg": value.index}
-    if isinstance(value, tuple):
-        return {"t": [_structure_doc(v, where) for v in value]}
-    if isinstance(value, list):
-        return [_structure_doc(v, where) for v in value]
-    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"d": {k: _structure_doc(v, where) for k, v in value.items()}}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return {"value": value}
-    raise Unserializable(f"{where}: an argument {value!r:.60} of a Python type cannot be saved")
-
-
-def _output_doc(template, where):
-    if isinstance(template, _Out):
-        return {"out": template.index}
-    if isinstance(template, tuple) and not hasattr(template, "_fields"):
-        return {"t": [_output_doc(v, where) for v in template]}
-    if isinstance(template, tuple):  # a namedtuple comes back as a plain tuple
-        return {"t": [_output_doc(v, where) for v in template]}
-    if isinstance(template, list):
-        return [_output_doc(v, where) for v in template]
-    if isinstance(template, dict) and all(isinstance(k, str) for k in template):
-        return {"d": {k: _output_doc(v, where) for k, v in template.items()}}
-    if template is None or isinstance(template, (bool, int, float, str)):
-        return {"value": template}
-    raise Unserializable(f"{where}: a result of type {type(template).__name__} cannot be saved")
-
-
-def _signature_doc(concrete: dict, index: int, where: str) -> dict:
-    """Input names (per flat input) and output names (per flat output) of a signature."""
-    names = []
-    for arg_name, value in concrete["structure"]:
-        leaves = _arg_leaves(value)
-        for j, leaf in enumerate(leaves):
-            spec_name = concrete["specs"][leaf]["name"]
-            names.append(
-                (leaf, spec_name or (arg_name if len(leaves) == 1 else f"{arg_name}_{j}"))
-            )
-    inputs = [name for _, name in sorted(names)]
-    outputs = concrete["outputs"]
-    if isinstance(outputs, dict) and "d" in outputs:
-        flat = [(k, v) for k, v in outputs["d"].items()]
-        if not all(isinstance(v, dict) and "out" in v for _, v in flat):
-            raise ValueError(f"tf.saved_model.save: {where} must return tensors or a flat dict")
-        output_names = {v["out"]: k for k, v in flat}
-    else:
-        leaves = _output_leaves(outputs)
-        output_names = {leaf: f"output_{i}" for i, leaf in enumerate(leaves)}
-    return {"function": index, "inputs": inputs, "outputs": output_names}
-
-
-def _arg_leaves(doc) -> list:
-    if isinstance(doc, dict) and "arg" in doc:
-        return [doc["arg"]]
-    if isinstance(doc, dict) and "t" in doc:
-        return [x for v in doc["t"] for x in _arg_leaves(v)]
-    if isinstance(doc, dict) and "d" in doc:
-        return [x for k in sorted(doc["d"]) for x in _arg_leaves(doc["d"][k])]
-    if isinstance(doc, list):
-        return [x for v in doc for x in _arg_leaves(v)]
-    return []
-
-
-def _output_leaves(doc) -> list:
-    if isinstance(doc, dict) and "out" in doc:
-        return [doc["out"]]
-    if isinstance(doc, dict) and "t" in doc:
-        return [x for v in doc["t"] for x in _output_leaves(v)]
-    if isinstance(doc, dict) and "d" in doc:
-        return [x for k in sorted(doc["d"]) for x in _output_leaves(doc["d"][k])]
-    if isinstance(doc, list):
-        return [x for v in doc for x in _output_leaves(v)]
-    return []
 
 
 def save(obj, export_dir, signatures=None, options=None):

@@ -106,6 +106,32 @@ def _deep_attribute(metadata, tensors):
     _first_op(metadata)["attrs"]["shape"] = value
 
 
+class Grow(tf.Module):
+    @tf.function
+    def grow(self, x):
+        return x * 2.0
+
+
+def saved_ragged_naming(name):
+    """A SavedModel whose ragged argument names another class to rebuild it with."""
+
+    def make(directory):
+        module = Grow()
+        module.grow.get_concrete_function(tf.RaggedTensorSpec([None, None], tf.float32))
+        tf.saved_model.save(module, str(directory / "m"))
+        path = directory / "m" / FILE
+        tensors, metadata = read_tensors(path)
+        metadata["concrete_functions"][0]["structure"][0][1]["composite"] = name
+        write_tensors(path, tensors, metadata)
+
+    return make
+
+
+def load_ragged(directory):
+    loaded = tf.saved_model.load(str(directory / "m"))
+    return loaded.grow(tf.ragged.constant([[1.0], [2.0, 3.0]]))
+
+
 def _tf_protobuf(directory):
     (directory / "m").mkdir()
     (directory / "m" / "saved_model.pb").write_bytes(b"\x08\x01\x12\x00")
@@ -114,6 +140,13 @@ def _tf_protobuf(directory):
 REFUSED = "not a valid tapeflow SavedModel"
 
 CASES = [
+    Case(
+        "saved_model composite names another class",
+        saved_ragged_naming("os.system"),
+        load_ragged,
+        DataLossError,
+        "composite tensor 'os.system' is not one tapeflow restores",
+    ),
     Case(
         "saved_model op WriteFile",
         with_document(_write_file),
