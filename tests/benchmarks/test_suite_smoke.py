@@ -42,6 +42,8 @@ def numpy_losses():
     }
 
 
+# jit_compile warns, once, that W4/W6's convolutions run the NumPy plan: expected here.
+@pytest.mark.filterwarnings("ignore:tf.function.jit_compile=True. step. no native lowering")
 @pytest.mark.parametrize("name", workloads.NAMES)
 @pytest.mark.parametrize("framework, mode", IMPLS)
 def test_two_steps_loss_falls_and_matches_numpy(framework, mode, name, numpy_losses):
