@@ -9,7 +9,7 @@ import numpy as np
 
 from ..backend import xp
 from ..core import dtypes
-from ..core.errors import InvalidArgumentError
+from ..core.errors import InternalError
 from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
 from ._common import BINARY, no_gradient
@@ -33,7 +33,8 @@ def truncatediv(x, y):
     """x / y rounded toward zero (C's integer division: -7 / 5 = -1), for floats too."""
     if x.dtype.kind in "iu":
         if (y == 0).any():
-            raise InvalidArgumentError("TruncateDiv: integer division by zero")
+            # TF's kernel reports it as an internal error, not as FloorDiv's invalid argument.
+            raise InternalError("TruncateDiv: integer division by zero")
         q = xp.floor_divide(x, y)
         # floor and trunc differ where the signs differ and the division is inexact.
         return q + ((q < 0) & (q * y != x)).astype(q.dtype)
@@ -48,7 +49,7 @@ _NO_GRAD = [Sample(*s.args, wrt=()) for s in BINARY]  # integers: tests/golden
 def truncatemod(x, y):
     """Remainder of truncating division: the result has the sign of `x` (C's fmod)."""
     if x.dtype.kind in "iu" and (y == 0).any():
-        raise InvalidArgumentError("TruncateMod: integer division by zero")
+        raise InternalError("TruncateMod: integer division by zero")  # TF's error type
     return xp.fmod(x, y)
 
 
