@@ -47,8 +47,9 @@ def roll(input, shift, axis, name=None):  # noqa: A002 - TF's argument name
     """Rolls the elements of `input` by `shift` along `axis` (scalars, or lists of one length;
     shifts along one axis add up); elements leaving one end come back at the other."""
     x = convert_to_tensor(input)
-    shifts = _args.vector(shift, "Roll", "shift")
-    axes = _args.vector(axis, "Roll", "axis")
+    # TF's Roll takes int32/int64 tensors: bools and float arrays are refused.
+    shifts = tuple(int(v) for v in _roll_arg(shift, "shift"))
+    axes = tuple(int(v) for v in _roll_arg(axis, "axis"))
     if len(shifts) != len(axes):
         raise InvalidArgumentError(
             f"Roll: shift and axis must have the same size, got shift {list(shifts)} and "
@@ -59,6 +60,13 @@ def roll(input, shift, axis, name=None):  # noqa: A002 - TF's argument name
         if not -ndim <= a < ndim:
             raise InvalidArgumentError(f"Roll: axis {a} is out of range for rank {ndim}")
     return _roll(x, shift=tuple(shifts), axis=tuple(a % ndim for a in axes))
+
+
+def _roll_arg(value, arg):
+    arr = _args.int_array(value, "Roll", arg, cast_floats=False, bools=False)
+    if arr.ndim > 1:
+        raise InvalidArgumentError(f"Roll: {arg} must be a scalar or a 1-D vector, got {value!r}")
+    return arr.reshape(-1)
 
 
 # ---- reverse_sequence -------------------------------------------------------------------------
@@ -154,6 +162,13 @@ def _flat_indices(rng):
              Sample(np.array(5, np.int64), np.array([2, 3, 4], np.int64))],
 )  # fmt: skip
 def _unravel_index(indices, dims):
+    if indices.ndim > 1:
+        raise InvalidArgumentError(
+            f"UnravelIndex: The indices can only be scalar or vector, got shape "
+            f"{list(indices.shape)}"
+        )
+    if indices.ndim == 1 and indices.shape[0] == 0:
+        raise InvalidArgumentError("UnravelIndex: received empty tensor indices")
     if dims.ndim != 1:
         raise InvalidArgumentError(
             f"UnravelIndex: dims must be a 1-D vector, got shape {list(dims.shape)}"
@@ -184,6 +199,10 @@ def unravel_index(indices, dims, name=None):
 
 def shape_n(input, out_type=dtypes.int32, name=None):  # noqa: A002 - TF's argument name
     """The shapes of a list of tensors: one 1-D `out_type` (int32 or int64) tensor each."""
+    if isinstance(input, (str, bytes)) or not isinstance(input, (list, tuple)):
+        raise TypeError(f"shape_n: input must be a list of tensors, got {input!r}")
+    if not input:
+        raise InvalidArgumentError("ShapeN: input must hold at least one tensor, got []")
     out_type = dtypes.as_dtype(out_type)
     if out_type not in (dtypes.int32, dtypes.int64):
         raise InvalidArgumentError(f"ShapeN: out_type must be int32 or int64, got {out_type.name}")

@@ -76,14 +76,23 @@ def _imag_vjp(g, ans, x):
 
 def real(input, name=None):  # noqa: A002 - TF's argument name
     """The real part of a complex tensor (a real tensor is returned as it is)."""
-    x = convert_to_tensor(input)
+    x = _numeric(input)
     return _real(x) if x.dtype.is_complex else x
 
 
 def imag(input, name=None):  # noqa: A002 - TF's argument name
     """The imaginary part of a complex tensor (zeros for a real tensor)."""
-    x = convert_to_tensor(input)
+    x = _numeric(input)
     return _imag(x) if x.dtype.is_complex else x * 0
+
+
+def _numeric(value):
+    x = convert_to_tensor(value)
+    if x.dtype in (dtypes.bool, dtypes.string):
+        raise TypeError(
+            f"input must be a numeric tensor, but got tensor with dtype {x.dtype.name}"
+        )
+    return x
 
 
 API = {"tf": ["complex"], "math": ["real", "imag"]}

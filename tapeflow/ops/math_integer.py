@@ -69,7 +69,7 @@ def saturate_cast(value, dtype, name=None):
         x = real(x)
     if x.dtype is dtype:
         return x
-    if x.dtype is dtypes.string or dtype is dtypes.string or dtype is dtypes.bool:
+    if dtypes.string in (x.dtype, dtype) or dtypes.bool in (x.dtype, dtype):
         raise TypeError(f"saturate_cast: cannot cast {x.dtype.name} to {dtype.name}")
     lo, hi = _limits(x.dtype), _limits(dtype)
     from .clip import clip_by_value
