@@ -33,7 +33,7 @@ FAMILIES = (
 def _core_table() -> dict:
     """The namespaces filled from the engine rather than from op families."""
     from .backend import devices, threads
-    from .core import compat, device, dtypes, nest
+    from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
     from .debugging import numerics
     from .func import recompute_grad, vectorized_map
@@ -69,7 +69,7 @@ def _core_table() -> dict:
         "dtypes": dtype_table,
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator, "GradientTape": GradientTape},
-        "compat": {n: getattr(compat, n) for n in compat.NAMES},
+        "compat": {n: Lazy("tapeflow.core.compat", n) for n in COMPAT_NAMES},
         "test": {"compute_gradient": compute_gradient,
                  **{n: Lazy("tapeflow.testing.test_case", n) for n in TEST_NAMES}},
         "debugging": {
@@ -111,6 +111,10 @@ DEVICE_NAMES = ["list_physical_devices", "list_logical_devices", "get_visible_de
                 "set_visible_devices", "PhysicalDevice", "LogicalDevice"]  # fmt: skip
 EXPERIMENTAL_DEVICE_NAMES = ["set_memory_growth", "get_memory_growth", "get_device_details"]
 PLACEMENT_NAMES = ["get_soft_device_placement", "set_soft_device_placement"]
+# tf.compat's helpers (core/compat.py), loaded on first use.
+COMPAT_NAMES = ["as_bytes", "as_text", "as_str", "as_str_any", "path_to_str", "dimension_value",
+                "dimension_at_index", "bytes_or_text_types", "complex_types", "integral_types",
+                "real_types"]  # fmt: skip
 QUERY_NAMES = ["executing_eagerly", "inside_function", "get_static_value",
                "get_current_name_scope", "get_logger", "gradients", "hessians"]  # fmt: skip
 TEST_NAMES = ["TestCase", "main", "is_gpu_available", "gpu_device_name", "is_built_with_cuda",

@@ -68,10 +68,3 @@ def dimension_at_index(shape, index):
     if shape.rank is None:
         return None
     return shape[index]
-
-
-NAMES = [
-    "as_bytes", "as_text", "as_str", "as_str_any", "path_to_str", "dimension_value",
-    "dimension_at_index", "bytes_or_text_types", "complex_types", "integral_types",
-    "real_types",
-]  # fmt: skip
