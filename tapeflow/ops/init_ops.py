@@ -45,7 +45,7 @@ def _numeric_or_bool(dtype):
     return dtype
 
 
-class constant_initializer(_Initializer):  # noqa: N801 - TF's public name
+class Constant(_Initializer):
     """Fills with `value`: a scalar (broadcast) or values with as many elements as the shape
     (reshaped). Without a dtype the tensor takes `value`'s own (int32 for 0)."""
 
@@ -62,7 +62,7 @@ class constant_initializer(_Initializer):  # noqa: N801 - TF's public name
         return {"value": self.value}
 
 
-class zeros_initializer(_Initializer):  # noqa: N801 - TF's public name
+class Zeros(_Initializer):
     """Fills with zeros (float32 unless `dtype` says otherwise)."""
 
     def __call__(self, shape, dtype=dtypes.float32, **kwargs):
@@ -70,7 +70,7 @@ class zeros_initializer(_Initializer):  # noqa: N801 - TF's public name
         return zeros(shape, dtype=_numeric_or_bool(dtype))
 
 
-class ones_initializer(_Initializer):  # noqa: N801 - TF's public name
+class Ones(_Initializer):
     """Fills with ones (float32 unless `dtype` says otherwise)."""
 
     def __call__(self, shape, dtype=dtypes.float32, **kwargs):
@@ -78,7 +78,7 @@ class ones_initializer(_Initializer):  # noqa: N801 - TF's public name
         return ones(shape, dtype=_numeric_or_bool(dtype))
 
 
-class random_normal_initializer(_Initializer):  # noqa: N801 - TF's public name
+class RandomNormal(_Initializer):
     """Draws from N(mean, stddev**2); floating dtypes only."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
@@ -99,7 +99,7 @@ class random_normal_initializer(_Initializer):  # noqa: N801 - TF's public name
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
-class random_uniform_initializer(_Initializer):  # noqa: N801 - TF's public name
+class RandomUniform(_Initializer):
     """Draws from U[minval, maxval); floating or integer dtypes."""
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
@@ -115,6 +115,14 @@ class random_uniform_initializer(_Initializer):  # noqa: N801 - TF's public name
     def get_config(self) -> dict:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
+
+# TF's public names are aliases of the classes (whose names Keras configs record, so a layer
+# built with `tf.constant_initializer(0.5)` round-trips through get_config as in TF).
+constant_initializer = Constant
+zeros_initializer = Zeros
+ones_initializer = Ones
+random_normal_initializer = RandomNormal
+random_uniform_initializer = RandomUniform
 
 API = {
     "tf": ["constant_initializer", "zeros_initializer", "ones_initializer",

@@ -380,6 +380,14 @@ def control_cases(tf):
     }
 
 
+def _round_trip(tf):
+    layer = tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(0.5))
+    config = layer.get_config()
+    again = tf.keras.layers.Dense.from_config(config)
+    return [config["kernel_initializer"]["class_name"], config["kernel_initializer"]["config"],
+            again(tf.ones((1, 3)))]  # fmt: skip
+
+
 def initializer_cases(tf):
     return {
         "constant_default": lambda: tf.constant_initializer()((2,)),
@@ -411,6 +419,17 @@ def initializer_cases(tf):
             tf.random_uniform_initializer().get_config(),
         ],
         "uniform_string": lambda: tf.random_uniform_initializer()((2,), tf.string),
+        "keras_config_round_trip": lambda: _round_trip(tf),
+        "class_names": lambda: [
+            c.__name__
+            for c in (
+                tf.constant_initializer,
+                tf.zeros_initializer,
+                tf.ones_initializer,
+                tf.random_normal_initializer,
+                tf.random_uniform_initializer,
+            )
+        ],  # fmt: skip
         "keras_layer": lambda: tf.keras.layers.Dense(
             2,
             kernel_initializer=tf.constant_initializer(0.5),
