@@ -35,9 +35,9 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
+    from .core.tape import GradientTape
     from .debugging import numerics
     from .func import recompute_grad, vectorized_map
-    from .core.tape import GradientTape
     from .function import (
         autograph,
         functions_run_eagerly,

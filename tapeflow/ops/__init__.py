@@ -6,8 +6,8 @@ Importing this package registers all ops and installs the Tensor operators.
 from . import (  # noqa: F401  (registration)
     array,
     array_join,
-    barrier,
     array_reorder,
+    barrier,
     bitwise,
     clip,
     control,
