@@ -57,10 +57,12 @@ _api.install(globals())
 def __getattr__(name):
     # tf.keras, tf.train, tf.data, tf.distribute, tf.summary, tf.saved_model and tf.profiler
     # load on first use (a fast import).
-    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler"):
-        import importlib
+    import importlib
 
+    if name in ("keras", "train", "data", "distribute", "summary", "saved_model", "profiler"):
         return importlib.import_module(f"{__name__}.{name}")
+    if name in ("losses", "metrics", "optimizers", "initializers"):  # TF: keras' modules
+        return importlib.import_module(f"{__name__}.keras.{name}")
     raise AttributeError(f"module 'tapeflow' has no attribute {name!r}")
 
 

@@ -24,7 +24,9 @@ FAMILIES = (
     "sparse", "tensor_array", "control",
     "image", "image_resample", "image_convert", "image_color", "image_geometry",
     "image_random", "image_patches", "image_metrics", "image_decode", "image_transform",
-    "collective", "parsing",
+    "collective", "parsing", "bitwise", "math_integer", "math_complex", "array_reorder",
+    "partition", "functional", "gradient_rules",
+    "init_ops",
 )  # fmt: skip
 
 
@@ -33,6 +35,7 @@ def _core_table() -> dict:
     from .backend import devices, threads
     from .core import device, dtypes, nest
     from .core.forward import ForwardAccumulator
+    from .core.tape import GradientTape
     from .debugging import numerics
     from .func import recompute_grad, vectorized_map
     from .function import (
@@ -40,6 +43,7 @@ def _core_table() -> dict:
         functions_run_eagerly,
         jit_config,
         py_func,
+        queries,
         run_functions_eagerly,
         scopes,
     )
@@ -64,7 +68,8 @@ def _core_table() -> dict:
                     "COMPILER_VERSION": "", "TAPEFLOW_VERSION": __version__},
         "dtypes": dtype_table,
         "nest": {n: getattr(nest, n) for n in nest_names},
-        "autodiff": {"ForwardAccumulator": ForwardAccumulator},
+        "autodiff": {"ForwardAccumulator": ForwardAccumulator, "GradientTape": GradientTape},
+        "compat": {n: Lazy("tapeflow.core.compat", n) for n in COMPAT_NAMES},
         "test": {"compute_gradient": compute_gradient,
                  **{n: Lazy("tapeflow.testing.test_case", n) for n in TEST_NAMES}},
         "debugging": {
@@ -92,7 +97,8 @@ def _core_table() -> dict:
         "tf": {"device": device.device, "py_function": py_func.py_function,
                "recompute_grad": recompute_grad, "vectorized_map": vectorized_map,
                "numpy_function": py_func.numpy_function,
-               "control_dependencies": scopes.control_dependencies},
+               "control_dependencies": scopes.control_dependencies,
+               **{n: getattr(queries, n) for n in QUERY_NAMES}},
     }  # fmt: skip
 
 
@@ -105,6 +111,12 @@ DEVICE_NAMES = ["list_physical_devices", "list_logical_devices", "get_visible_de
                 "set_visible_devices", "PhysicalDevice", "LogicalDevice"]  # fmt: skip
 EXPERIMENTAL_DEVICE_NAMES = ["set_memory_growth", "get_memory_growth", "get_device_details"]
 PLACEMENT_NAMES = ["get_soft_device_placement", "set_soft_device_placement"]
+# tf.compat's helpers (core/compat.py), loaded on first use.
+COMPAT_NAMES = ["as_bytes", "as_text", "as_str", "as_str_any", "path_to_str", "dimension_value",
+                "dimension_at_index", "bytes_or_text_types", "complex_types", "integral_types",
+                "real_types"]  # fmt: skip
+QUERY_NAMES = ["executing_eagerly", "inside_function", "get_static_value",
+               "get_current_name_scope", "get_logger", "gradients", "hessians"]  # fmt: skip
 TEST_NAMES = ["TestCase", "main", "is_gpu_available", "gpu_device_name", "is_built_with_cuda",
               "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla"]  # fmt: skip
 

@@ -82,6 +82,30 @@ EXCLUDED = {
     "debugging.disable_check_numerics": "a global switch: takes no argument",
     "recompute_grad": "a decorator: takes a Python function (tests/func/test_recompute.py)",
     "vectorized_map": "takes a Python function; bad elems are in tests/func/test_vmap.py",
+    # common names (issue 11): checked against TF in tests/test_common_names_golden.py
+    "compat": "Python text/dimension helpers and type tuples, no tensor computation",
+    "autodiff.GradientTape": "the tape class (tf.GradientTape), a context manager",
+    "executing_eagerly": "takes no argument",
+    "inside_function": "takes no argument",
+    "get_current_name_scope": "takes no argument",
+    "get_logger": "takes no argument",
+    "timestamp": "takes no argument",
+    "get_static_value": "any Python value is valid input (returned as it is)",
+    "gradients": "TF 1's graph API: a RuntimeError for every input, eagerly",
+    "hessians": "TF 1's graph API: a RuntimeError for every input, eagerly",
+    "parallel_stack": "graph-only: TF refuses it eagerly (RuntimeError) whatever the input",
+    "no_gradient": "registers an op type in the global gradient registry",
+    "grad_pass_through": "takes a Python function",
+    "scan": "takes a Python function",
+    "foldl": "takes a Python function",
+    "foldr": "takes a Python function",
+    "case": "takes Python functions",
+    "switch_case": "takes Python functions",
+    "constant_initializer": "an initializer object: its config is Python values",
+    "zeros_initializer": "an initializer object, no argument",
+    "ones_initializer": "an initializer object, no argument",
+    "random_normal_initializer": "an initializer object: its config is Python values",
+    "random_uniform_initializer": "an initializer object: its config is Python values",
 }
 
 # TF's error types mapped to what tapeflow must raise (an instance of it). TF errors that
@@ -93,6 +117,7 @@ EXPECTED_TYPES = {
     "ValueError": ValueError,
     "TypeError": TypeError,
     "UnimplementedError": tf.errors.UnimplementedError,
+    "InternalError": tf.errors.InternalError,
     "OutOfRangeError": tf.errors.OutOfRangeError,
     "FailedPreconditionError": tf.errors.FailedPreconditionError,
     "NotFoundError": _ANY,
@@ -147,6 +172,8 @@ KNOWN_DIFFERENCES = {
     "row; tapeflow: ValueError, a vocabulary must be 1-D",
     "keras.layers.TimeDistributed|input=wider_after_build": "tapeflow checks the wrapped "
     "layer's InputSpec (Keras' ValueError); Keras skips it and fails in MatMul",
+    "unravel_index|arg0=negative": "TF returns coordinates computed from a negative index; "
+    "tapeflow: the index is out of bound",
     # features tapeflow lacks (UnimplementedError / a clear error instead of a result)
     "nn.avg_pool|arg0=rank_up": "3-D pooling (rank-5 input) is not implemented",
     "nn.depthwise_conv2d|arg0=rank_up": "depthwise convolution of a rank-5 input is not "

@@ -53,6 +53,11 @@ def reverse(op, args, batched, batch_size, axis):
     return op(args[0], axis=shift(tuple(axis), 0) if axis else axis)
 
 
+@rule("Roll")
+def roll(op, args, batched, batch_size, shift, axis):
+    return op(args[0], shift=shift, axis=tuple(a + 1 for a in axis))  # axes are non-negative
+
+
 @rule("StridedSlice")
 def strided_slice(op, args, batched, batch_size, key):
     return op(args[0], key=(slice(None),) + tuple(key))

@@ -84,4 +84,7 @@ def _atan2_vjp(g, ans, y, x):
     return scale * x, -scale * y
 
 
-API = {"math": ["asin", "acos", "asinh", "acosh", "atanh", "atan2"]}
+API = {
+    "math": ["asin", "acos", "asinh", "acosh", "atanh", "atan2"],
+    "tf": ["asin", "acos", "asinh", "acosh", "atanh", "atan2"],  # TF's top-level aliases
+}
