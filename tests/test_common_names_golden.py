@@ -91,6 +91,7 @@ def test_assert_inside_a_function_checks_each_call():
         f(tf.constant(-1.0))
 
 
+@pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 def test_no_gradient_on_an_op_without_one_gives_none():
     # TruncateMod has no gradient (LookupError); declaring it gives None instead, as in TF.
     op = get_op("TruncateMod")
