@@ -11,7 +11,8 @@ An op is declared once, in `tapeflow/ops/<family>.py`:
         return (g * ans,)
 
 The forward takes and returns backend arrays; the vjp takes Tensors and is written in
-tapeflow ops, so a tape around the backward pass records it (higher-order gradients).
+tapeflow ops, so a tape around the backward pass records it (higher-order gradients). A hot
+op may add `@exp.array_vjp`, the same formulas on arrays, for unrecorded backward passes.
 An op declared `host=True` computes in NumPy on the host (text, files, Python parsing): on a
 GPU its forward gets NumPy arrays and its numeric results go back to the device.
 """
@@ -86,6 +87,9 @@ class Op:
         self.forward = forward
         self.vjp_fn = None
         self.vjp_needs = False  # the vjp takes `needs=`: which input gradients are used
+        # The same vjp on arrays (optional, for the ops a training step runs most): the
+        # backward pass calls it when nothing records that pass (see backward.py).
+        self.array_vjp_fn = None
         self.jvp_fn = None
         self.samples = samples
         self.domain = domain
@@ -131,6 +135,16 @@ class Op:
             return fn
 
         return register if fn is None else register(fn)
+
+    def array_vjp(self, fn):
+        """Decorator: registers the vjp's formulas on backend arrays, for the backward pass of
+        a tape when nothing records it (a first-order gradient: no outer tape, tracer or
+        numeric check). It takes and returns arrays (and `needs=` like the vjp), composes
+        the forwards of the ops the vjp calls, so it gives the vjp's values bit for bit
+        (tests/core/test_array_vjp.py checks it on every sample), and saves their dispatch.
+        """
+        self.array_vjp_fn = fn
+        return fn
 
     def jvp(self, fn):
         """Decorator: registers a Jacobian-vector product (else it is derived from the vjp)."""
