@@ -132,6 +132,16 @@ def _sparse_softmax_xent_vjp(g, ans, labels, logits):
     return None, g * (_softmax(logits, axis=-1) - one_hot)
 
 
+@_sparse_softmax_xent.array_vjp
+def _sparse_softmax_xent_array_vjp(g, ans, labels, logits):
+    n = logits.shape[-1]
+    one_hot = _one_hot.forward(
+        labels, depth=n, on_value=1, off_value=0, axis=labels.ndim, dtype=logits.dtype.name
+    )
+    g = _expand_dims.forward(g, axis=-1)
+    return None, xp.multiply(g, xp.subtract(_softmax.forward(logits, axis=-1), one_hot))
+
+
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """Softmax cross entropy with integer class labels (one per row of logits)."""
     logits = convert_to_tensor(logits)
@@ -179,6 +189,11 @@ def _sigmoid_xent(labels, logits):
 @_sigmoid_xent.vjp
 def _sigmoid_xent_vjp(g, ans, labels, logits):
     return -g * logits, _sigmoid_xent_grad(g, labels, logits)
+
+
+@_sigmoid_xent.array_vjp
+def _sigmoid_xent_array_vjp(g, ans, labels, logits):
+    return xp.multiply(xp.negative(g), logits), _sigmoid_xent_grad.forward(g, labels, logits)
 
 
 @op(

@@ -54,6 +54,16 @@ def _broadcast_back(g, ans, x, axis, keepdims):
     return _broadcast_like(_kept(g, ans, x, axis, keepdims), x)
 
 
+def _broadcast_back_array(g, ans, x, axis, keepdims):
+    """`_broadcast_back` on arrays (the array vjps: no batch dims), by the same ops' forwards."""
+    if not keepdims:
+        axes = normalize_axis(axis, x.ndim)
+        if not (axes is None or axes == tuple(range(len(axes)))):
+            for a in axes:
+                g = _expand_dims.forward(g, axis=a)
+    return _broadcast_like.forward(g, x)
+
+
 def _count(x, axis) -> int:
     """How many elements of x each output element of a reduction over `axis` combines."""
     shape = x._value.shape if hasattr(x, "_value") else x.shape
@@ -75,6 +85,11 @@ def _sum(x, axis=None, keepdims=False):
 @_sum.vjp
 def _sum_vjp(g, ans, x, axis=None, keepdims=False):
     return (_broadcast_back(g, ans, x, axis, keepdims),)
+
+
+@_sum.array_vjp
+def _sum_array_vjp(g, ans, x, axis=None, keepdims=False):
+    return (_broadcast_back_array(g, ans, x, axis, keepdims),)
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
@@ -111,6 +126,12 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False):
     # Divide the small reduced gradient, then broadcast: the same values, fewer divisions.
     count = _reduced_count(x, axis=axis, dtype=g._value.dtype.name)  # an op: no baked size
     return (_broadcast_back(_real_div(g, count), ans, x, axis, keepdims),)
+
+
+@_mean.array_vjp
+def _mean_array_vjp(g, ans, x, axis=None, keepdims=False):
+    count = _reduced_count.forward(x, axis=axis, dtype=g.dtype.name)
+    return (_broadcast_back_array(_real_div.forward(g, count), ans, x, axis, keepdims),)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
