@@ -54,6 +54,11 @@ def _broadcast_back(g, ans, x, axis, keepdims):
     return _broadcast_like(_kept(g, ans, x, axis, keepdims), x)
 
 
+# Up to this many elements, the array vjps fill a new array rather than build a broadcast view
+# (np.broadcast_to's Python wrapper costs more than writing them): the same values either way.
+_SMALL_BROADCAST = 1 << 16
+
+
 def _broadcast_back_array(g, ans, x, axis, keepdims):
     """`_broadcast_back` on arrays (the array vjps: no batch dims), by the same ops' forwards."""
     if not keepdims:
@@ -61,7 +66,11 @@ def _broadcast_back_array(g, ans, x, axis, keepdims):
         if not (axes is None or axes == tuple(range(len(axes)))):
             for a in axes:
                 g = _expand_dims.forward(g, axis=a)
-    return _broadcast_like.forward(g, x)
+    if x.size > _SMALL_BROADCAST or g.ndim > x.ndim:
+        return _broadcast_like.forward(g, x)
+    out = xp.empty(x.shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def _count(x, axis) -> int:
@@ -130,8 +139,13 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False):
 
 @_mean.array_vjp
 def _mean_array_vjp(g, ans, x, axis=None, keepdims=False):
-    count = _reduced_count.forward(x, axis=axis, dtype=g.dtype.name)
-    return (_broadcast_back_array(_real_div.forward(g, count), ans, x, axis, keepdims),)
+    n = _count(x, axis)  # ReducedCount's forward, as a Python int
+    count = xp.asarray(n, dtype=g.dtype)
+    if n:  # RealDiv's forward, without its error-state context (nothing to silence)
+        g = xp.true_divide(g, count)
+    else:
+        g = _real_div.forward(g, count)
+    return (_broadcast_back_array(g, ans, x, axis, keepdims),)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):

@@ -58,6 +58,20 @@ def test_array_vjp_equals_the_vjp_bitwise(op, sample, dtype):
                 assert np.array_equal(a, e, equal_nan=True), f"{op.name} needs={needs}"
 
 
+@pytest.mark.parametrize("shape, axis", [((300, 300), None), ((300, 300), 1), ((2, 3), 0)])
+@pytest.mark.parametrize("name", ["Mean", "Sum"])
+def test_reduction_array_vjps_large_and_small(rng, name, shape, axis):
+    # Above a size the array vjps broadcast a view, below it they fill an array: same values.
+    op = OPS[name]
+    x = xp.asarray(rng.standard_normal(shape).astype("float32"))
+    ans = op(wrap(x), axis=axis, keepdims=False)
+    g = xp.asarray(rng.standard_normal(ans._value.shape).astype("float32"))
+    (expected,) = op.vjp_fn(wrap(g), ans, wrap(x), axis=axis, keepdims=False)
+    (got,) = op.array_vjp_fn(g, ans._value, x, axis=axis, keepdims=False)
+    assert got.shape == x.shape
+    assert np.array_equal(to_numpy(got), to_numpy(expected._value))
+
+
 def _count_dispatches(monkeypatch):
     calls = []
     real = registry.execute
