@@ -64,8 +64,10 @@ def _broadcast_back_array(g, ans, x, axis, keepdims):
     if not keepdims:
         axes = normalize_axis(axis, x.ndim)
         if not (axes is None or axes == tuple(range(len(axes)))):
-            for a in axes:
-                g = _expand_dims.forward(g, axis=a)
+            shape = list(g.shape)
+            for a in axes:  # ExpandDims' forward at each axis, as one reshape (a view too)
+                shape.insert(a, 1)
+            g = xp.reshape(g, tuple(shape))
     if x.size > _SMALL_BROADCAST or g.ndim > x.ndim:
         return _broadcast_like.forward(g, x)
     out = xp.empty(x.shape, dtype=g.dtype)
