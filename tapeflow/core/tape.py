@@ -244,7 +244,7 @@ class GradientTape:
                 self._note_cut("no_gradient", op, inputs, outputs)
             return
         if reads_variable:
-            inputs = tuple(x._snapshot() if x._is_variable else x for x in inputs)
+            inputs = tuple([x._snapshot() if x._is_variable else x for x in inputs])
         self._entries.append((op, inputs, attrs, outputs))
         if len(outputs) == 1:
             o = outputs[0]

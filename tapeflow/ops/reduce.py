@@ -116,7 +116,7 @@ def _mean(x, axis=None, keepdims=False):
         if x.size and x.dtype.itemsize >= 4:
             # np.mean's own arithmetic (sum in the dtype, true division by the count) without
             # its Python-level wrapper, which costs more than the sum on small tensors.
-            count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+            count = x.size if axes is None else math.prod([x.shape[a] for a in axes])
             return xp.add.reduce(x, axes, None, None, keepdims) / count
         if x.size:
             return xp.mean(x, axis=axes, keepdims=keepdims)  # float16: accumulates in float32
