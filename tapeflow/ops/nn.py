@@ -238,8 +238,9 @@ def _check_softmax(name, logits, axis):
 def _softmax(logits, axis=-1):
     # Its own op for stability: the max is subtracted before exp, so large logits don't overflow.
     _check_softmax("Softmax", logits, axis)
-    e = xp.exp(logits - xp.max(logits, axis=axis, keepdims=True))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    # The array methods: the same reductions as xp.max / xp.sum, minus their Python wrappers.
+    e = xp.exp(logits - logits.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 @_softmax.vjp

@@ -109,15 +109,20 @@ def _sparse_softmax_xent(labels, logits):
     _check_softmax("SparseSoftmaxCrossEntropyWithLogits", logits, -1)
     n = logits.shape[-1]
     bad = (labels < 0) | (labels >= n)
-    if xp.any(bad):
+    if bad.any():
         raise InvalidArgumentError(
             f"SparseSoftmaxCrossEntropyWithLogits: Received a label value of "
             f"{int(labels[bad].reshape(-1)[0])} which is outside the valid range of [0, {n}). "
             f"Label values: {' '.join(str(int(v)) for v in labels.reshape(-1))}"
         )
-    shifted = logits - xp.max(logits, axis=-1, keepdims=True)
-    log_sum_exp = xp.log(xp.sum(xp.exp(shifted), axis=-1))
-    picked = xp.take_along_axis(shifted, labels[..., None].astype(xp.intp), axis=-1)[..., 0]
+    # Array methods and plain indexing where they do: xp.max, xp.sum and take_along_axis
+    # compute the same, behind Python wrappers that cost more than a batch's arithmetic.
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_sum_exp = xp.log(xp.exp(shifted).sum(axis=-1))
+    if shifted.ndim == 2:
+        picked = shifted[xp.arange(shifted.shape[0]), labels]
+    else:
+        picked = xp.take_along_axis(shifted, labels[..., None].astype(xp.intp), axis=-1)[..., 0]
     return xp.asarray(log_sum_exp - picked)
 
 
