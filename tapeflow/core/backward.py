@@ -94,7 +94,14 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             g_in = _take(grads, ans._id, source_ids, direct)
             if g_in is None:
                 continue
-            if direct and op.array_vjp_fn is not None:
+            # (An upstream gradient of another dtype, from a custom gradient, takes the ops'
+            # route, whose dtype check reports it.)
+            if (
+                direct
+                and op.array_vjp_fn is not None
+                and type(g_in) is Tensor
+                and g_in._value.dtype == ans._value.dtype
+            ):
                 _array_vjp(op, g_in, ans, inputs, attrs, reach, grads)
                 continue
         if op.vjp_fn is None:

@@ -127,6 +127,19 @@ def test_unrecorded_and_recorded_backward_agree_bitwise(rng):
         assert np.array_equal(d.numpy(), r.numpy())
 
 
+def test_a_gradient_of_another_dtype_is_still_refused(rng):
+    # A custom gradient returning float64 for a float32 input: Mul's vjp must not promote it.
+    @tf.custom_gradient
+    def widen(x):
+        return tf.identity(x), lambda g: tf.cast(g, "float64")
+
+    w = tf.Variable(rng.standard_normal(3).astype("float32"))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(widen(w * w))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same dtype"):
+        tape.gradient(y, w)
+
+
 def test_accumulated_and_broadcast_gradients_match_the_op_route(rng):
     # A value read three times (AddN of contributions) and a bias broadcast over rows.
     x = tf.constant(rng.standard_normal((4, 3)))
