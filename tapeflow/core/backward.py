@@ -13,7 +13,7 @@ from .context import state
 from .dtypes import is_float_array
 from .indexed_slices import IndexedSlices
 from .registry import get_op
-from .tensor import Tensor, convert_to_tensor, wrap
+from .tensor import Tensor, _next_id, convert_to_tensor, wrap
 
 
 def _is_float(x) -> bool:
@@ -38,6 +38,10 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
     """
     source_ids = {s._id for s in sources if s._id in tracked and is_float_array(s._value.dtype)}
     tracer = state.tracer
+    # Nothing records this pass (no outer tape, tracer, vmap recorder or numeric check), so
+    # no op of it needs to be seen: vjps with array formulas run on arrays, and broadcasting
+    # is undone and contributions are summed on arrays, with no op dispatched.
+    direct = not batch_dims and not state.recording
     grads = {}  # id -> a Tensor / IndexedSlices, or a list of them once several arrive
     for t, seed in zip(targets, seeds):
         if not _is_float(t):
@@ -49,7 +53,12 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             continue
         if seed is None:
             # Traced, an op: a trace serving every size of a None dimension holds no shape.
-            seed = wrap(xp.ones_like(t._value)) if tracer is None else get_op("OnesLike")(t)
+            if tracer is not None:
+                seed = get_op("OnesLike")(t)
+            elif t._value.ndim == 0:  # a scalar loss: np.ones_like's wrapper costs more
+                seed = wrap(xp.asarray(1, dtype=t._value.dtype))
+            else:
+                seed = wrap(xp.ones_like(t._value))
         _add_contribution(grads, t._id, seed)
 
     # Forward sweep: only entries that depend on a source can carry its gradient, and
@@ -69,10 +78,10 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
     ready_at = _ready_positions(relevant, sources, source_ids) if on_ready else {}
     for position in range(len(relevant) - 1, -1, -1):
         if position + 1 in ready_at:  # the entry just walked was the earliest reader
-            _fire_ready(on_ready, ready_at.pop(position + 1), sources, grads)
+            _fire_ready(on_ready, ready_at.pop(position + 1), sources, grads, direct)
         op, inputs, attrs, outputs = relevant[position]
         if op.multiple_outputs:
-            upstream = [_take(grads, o._id, source_ids) for o in outputs]
+            upstream = [_take(grads, o._id, source_ids, direct) for o in outputs]
             if all(g is None for g in upstream):
                 continue
             g_in = tuple(
@@ -82,8 +91,18 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             ans = outputs
         else:
             ans = outputs[0]
-            g_in = _take(grads, ans._id, source_ids)
+            g_in = _take(grads, ans._id, source_ids, direct)
             if g_in is None:
+                continue
+            # (An upstream gradient of another dtype, from a custom gradient, takes the ops'
+            # route, whose dtype check reports it.)
+            if (
+                direct
+                and op.array_vjp_fn is not None
+                and type(g_in) is Tensor
+                and g_in._value.dtype == ans._value.dtype
+            ):
+                _array_vjp(op, g_in, ans, inputs, attrs, reach, grads)
                 continue
         if op.vjp_fn is None:
             raise LookupError(
@@ -103,19 +122,74 @@ def backward(entries, targets, seeds, sources, tracked, batch_dims: int = 0, on_
             if gx is None or x._id not in reach:
                 continue
             if type(gx) is not IndexedSlices and gx._value.shape != x._value.shape:
-                gx = _unbroadcast(gx, x, batch_dims)
+                summed = _unbroadcast_array(gx._value, x._value.shape) if direct else None
+                gx = _unbroadcast(gx, x, batch_dims) if summed is None else wrap(summed)
             if tracer is not None and type(gx) is not IndexedSlices:
                 tracer.same_shape(gx, x, op.name)  # at every size (tapeflow/function)
             _add_contribution(grads, x._id, gx)
 
     if on_ready is not None:
         for ks in ready_at.values():  # position 0, and the sources no entry reads
-            _fire_ready(on_ready, ks, sources, grads)
+            _fire_ready(on_ready, ks, sources, grads, direct)
     out = []
     for s in sources:
         g = grads.get(s._id)
-        out.append(_accumulate(g) if type(g) is list else g)
+        out.append(_accumulate(g, direct) if type(g) is list else g)
     return out
+
+
+def _array_vjp(op, g_in, ans, inputs, attrs, reach, grads):
+    """One entry of an unrecorded pass through the op's array vjp: its input gradients,
+    summed to the inputs' shapes, are added to `grads` as Tensors."""
+    n = len(inputs)
+    if n == 1:
+        values = (inputs[0]._value,)
+    elif n == 2:
+        values = (inputs[0]._value, inputs[1]._value)
+    else:
+        values = tuple([x._value for x in inputs])
+    if op.vjp_needs:
+        needs = tuple([x._id in reach for x in inputs])
+        input_grads = op.array_vjp_fn(g_in._value, ans._value, *values, needs=needs, **attrs)
+    else:
+        input_grads = op.array_vjp_fn(g_in._value, ans._value, *values, **attrs)
+    if len(input_grads) != n:
+        raise AssertionError(
+            f"array vjp of {op.name} returned {len(input_grads)} gradients for {n} inputs"
+        )
+    for x, gx, value in zip(inputs, input_grads, values):
+        if gx is None or x._id not in reach:
+            continue
+        if gx.shape != value.shape:
+            summed = _unbroadcast_array(gx, value.shape)
+            if summed is None:
+                _add_contribution(grads, x._id, _unbroadcast(wrap(gx), x, 0))
+                continue
+            gx = summed
+        t = _new_tensor(Tensor)
+        t._value = gx
+        t._id = _next_id()
+        _add_contribution(grads, x._id, t)
+
+
+_new_tensor = Tensor.__new__
+
+
+def _unbroadcast_array(g, shape):
+    """`_unbroadcast` on arrays (the Sum and ReshapeLike ops' own array calls), or None for a
+    gradient that does not broadcast to `shape`: the ops then raise their errors."""
+    inner = g.shape
+    lead = len(inner) - len(shape)
+    if lead < 0:
+        return None
+    stretched = tuple(lead + i for i, d in enumerate(shape) if d == 1 and inner[lead + i] != 1)
+    for i, d in enumerate(shape):
+        if d != 1 and inner[lead + i] != d:
+            return None
+    if not stretched:
+        return xp.add.reduce(g, tuple(range(lead)), g.dtype, None, False)
+    g = xp.add.reduce(g, tuple(range(lead)) + stretched, g.dtype, None, True)
+    return g if not lead else xp.reshape(g, shape)
 
 
 def _ready_positions(relevant, sources, source_ids) -> dict:
@@ -132,12 +206,12 @@ def _ready_positions(relevant, sources, source_ids) -> dict:
     return ready_at
 
 
-def _fire_ready(on_ready, ks, sources, grads):
+def _fire_ready(on_ready, ks, sources, grads, direct=False):
     for k in ks:
         key = sources[k]._id
         g = grads.get(key)
         if type(g) is list:
-            g = grads[key] = _accumulate(g)
+            g = grads[key] = _accumulate(g, direct)
         on_ready(k, g)
 
 
@@ -151,13 +225,13 @@ def _add_contribution(grads: dict, key: int, g):
         grads[key] = [held, g]
 
 
-def _take(grads: dict, key: int, source_ids: set):
+def _take(grads: dict, key: int, source_ids: set, direct: bool = False):
     """The total upstream gradient of `key`, dense; a source's total stays for the result."""
     g = grads.get(key) if key in source_ids else grads.pop(key, None)
     if g is None:
         return None
     if type(g) is list:
-        g = _accumulate(g)
+        g = _accumulate(g, direct)
     if type(g) is IndexedSlices:
         g = convert_to_tensor(g)
     if key in source_ids:
@@ -225,10 +299,22 @@ def _zeros_for(output, upstream, batch_dims):
     return wrap(xp.zeros(lead + tuple(output._value.shape), dtype=output._value.dtype))
 
 
-def _accumulate(parts):
-    """The sum of gradient contributions; IndexedSlices stay sparse when all parts are."""
+def _accumulate(parts, direct: bool = False):
+    """The sum of gradient contributions; IndexedSlices stay sparse when all parts are.
+
+    `direct` (an unrecorded pass): dense parts of one dtype are summed on arrays, as the
+    AddN op's forward does, without dispatching it."""
     if len(parts) == 1:
         return parts[0]
+    if direct:
+        first = parts[0]._value if type(parts[0]) is Tensor else None
+        if first is not None and all(
+            type(p) is Tensor and p._value.dtype == first.dtype for p in parts
+        ):
+            out = first + parts[1]._value
+            for p in parts[2:]:
+                out += p._value
+            return wrap(out)
     if all(isinstance(p, IndexedSlices) for p in parts):
         concat = get_op("ConcatV2")
         return IndexedSlices(

@@ -11,7 +11,8 @@ An op is declared once, in `tapeflow/ops/<family>.py`:
         return (g * ans,)
 
 The forward takes and returns backend arrays; the vjp takes Tensors and is written in
-tapeflow ops, so a tape around the backward pass records it (higher-order gradients).
+tapeflow ops, so a tape around the backward pass records it (higher-order gradients). A hot
+op may add `@exp.array_vjp`, the same formulas on arrays, for unrecorded backward passes.
 An op declared `host=True` computes in NumPy on the host (text, files, Python parsing): on a
 GPU its forward gets NumPy arrays and its numeric results go back to the device.
 """
@@ -86,6 +87,9 @@ class Op:
         self.forward = forward
         self.vjp_fn = None
         self.vjp_needs = False  # the vjp takes `needs=`: which input gradients are used
+        # The same vjp on arrays (optional, for the ops a training step runs most): the
+        # backward pass calls it when nothing records that pass (see backward.py).
+        self.array_vjp_fn = None
         self.jvp_fn = None
         self.samples = samples
         self.domain = domain
@@ -131,6 +135,16 @@ class Op:
             return fn
 
         return register if fn is None else register(fn)
+
+    def array_vjp(self, fn):
+        """Decorator: registers the vjp's formulas on backend arrays, for the backward pass of
+        a tape when nothing records it (a first-order gradient: no outer tape, tracer or
+        numeric check). It takes and returns arrays (and `needs=` like the vjp), composes
+        the forwards of the ops the vjp calls, so it gives the vjp's values bit for bit
+        (tests/core/test_array_vjp.py checks it on every sample), and saves their dispatch.
+        """
+        self.array_vjp_fn = fn
+        return fn
 
     def jvp(self, fn):
         """Decorator: registers a Jacobian-vector product (else it is derived from the vjp)."""
@@ -237,40 +251,67 @@ def register_composite_handler(cls, handler):
 def execute(op: Op, inputs: tuple, attrs: dict):
     """Runs `op` on `inputs`, wraps the result, and records it on the active tapes.
 
-    This is every op's hot path: no helper calls on the common route (all inputs Tensors
-    or Variables of one dtype, one output, no tape).
+    This is every op's hot path: one or two Tensors or Variables of one dtype (nearly every
+    op a training step runs) take a route with no helper calls, no loop and no list; the
+    rest goes through the general checks below it.
     """
     refused = op.refused
-    for x in inputs:
-        # A string (or for a number op, bool) input takes the slow path too, where
+    arrays = None
+    n = len(inputs)
+    if n == 2:
+        x, y = inputs
+        # A string (or for a number op, bool) input takes the general route too, where
         # `_convert_inputs` checks the op takes it.
-        if type(x) not in _DIRECT_TYPES or x._value.dtype in refused:
-            handler = _COMPOSITE_HANDLERS.get(type(x))
-            if handler is None and _COMPOSITE_HANDLERS:  # a composite after a Python value
-                handler = next(
-                    (
-                        _COMPOSITE_HANDLERS[type(y)]
-                        for y in inputs
-                        if type(y) in _COMPOSITE_HANDLERS
-                    ),
-                    None,
-                )
-            if handler is not None:
-                return handler(op, inputs, attrs)
-            inputs = _convert_inputs(op, inputs)
-            if op.string_variant is not None and inputs[0]._value.dtype is _STRING:
-                return execute(op.string_variant, inputs, attrs)
-            break
-    else:
-        if len(inputs) > 1 and op.same_dtype:
-            group = inputs if op.same_dtype is ALL_INPUTS else [inputs[i] for i in op.same_dtype]
-            d = group[0]._value.dtype
-            for x in group:
-                xd = x._value.dtype
-                if xd is not d and xd != d:
-                    _raise_dtype_mismatch(op, inputs)
+        if type(x) in _DIRECT_TYPES and type(y) in _DIRECT_TYPES:
+            xv = x._value
+            yv = y._value
+            xd = xv.dtype
+            yd = yv.dtype
+            if xd not in refused and yd not in refused:
+                same = op.same_dtype
+                if same is ALL_INPUTS:
+                    if xd is not yd and xd != yd:
+                        _raise_dtype_mismatch(op, inputs)
+                    arrays = (xv, yv)
+                elif not same:
+                    arrays = (xv, yv)
+    elif n == 1:
+        x = inputs[0]
+        if type(x) in _DIRECT_TYPES:
+            xv = x._value
+            if xv.dtype not in refused:
+                arrays = (xv,)
+    if arrays is None:
+        for x in inputs:
+            if type(x) not in _DIRECT_TYPES or x._value.dtype in refused:
+                handler = _COMPOSITE_HANDLERS.get(type(x))
+                if handler is None and _COMPOSITE_HANDLERS:  # a composite after a Python value
+                    handler = next(
+                        (
+                            _COMPOSITE_HANDLERS[type(y)]
+                            for y in inputs
+                            if type(y) in _COMPOSITE_HANDLERS
+                        ),
+                        None,
+                    )
+                if handler is not None:
+                    return handler(op, inputs, attrs)
+                inputs = _convert_inputs(op, inputs)
+                if op.string_variant is not None and inputs[0]._value.dtype is _STRING:
+                    return execute(op.string_variant, inputs, attrs)
+                break
+        else:
+            if len(inputs) > 1 and op.same_dtype:
+                same = op.same_dtype
+                group = inputs if same is ALL_INPUTS else [inputs[i] for i in same]
+                d = group[0]._value.dtype
+                for x in group:
+                    xd = x._value.dtype
+                    if xd is not d and xd != d:
+                        _raise_dtype_mismatch(op, inputs)
+        arrays = [x._value for x in inputs]
     try:
-        out = op.forward(*[x._value for x in inputs], **attrs)
+        out = op.forward(*arrays, **attrs) if attrs else op.forward(*arrays)
     except (ValueError, IndexError, TypeError) as e:
         error = _forward_error(op, inputs, e)
         # A tf.function trace defers an error that depends on values (TF raises those when

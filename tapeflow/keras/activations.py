@@ -7,7 +7,7 @@ numbers agree to the last bit where the underlying tf.nn / tf.math ops do.
 from __future__ import annotations
 
 from ..core.errors import InvalidArgumentError
-from ..core.tensor import convert_to_tensor
+from ..core.tensor import Tensor, convert_to_tensor
 from ..ops import clip as _clip
 from ..ops import math as _m
 from ..ops import math_unary as _mu
@@ -21,6 +21,8 @@ from .tagged import with_logits
 
 
 def _float(x):
+    if type(x) is Tensor and x._value.dtype.kind == "f":
+        return x  # the common case: a float Tensor, nothing to check or convert
     x = convert_to_tensor(x)
     if x.dtype.is_bool:  # TF's kernels have no bool activations (InvalidArgumentError)
         raise InvalidArgumentError(f"activations: expected a number tensor, got {x.dtype.name}")

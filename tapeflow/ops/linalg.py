@@ -99,6 +99,23 @@ def _mat_mul_vjp(g, ans, a, b, transpose_a=False, transpose_b=False, needs=(True
     return _matmul_grads(g, a, b, transpose_a, transpose_b, needs)
 
 
+@_mat_mul.array_vjp
+def _mat_mul_array_vjp(g, ans, a, b, transpose_a=False, transpose_b=False, needs=(True, True)):
+    mm = _mat_mul.forward  # `_matmul_grads` on arrays: every operand here is a matrix
+    ga = gb = None
+    if needs[0]:
+        if not transpose_a:
+            ga = mm(g, b, transpose_a=False, transpose_b=not transpose_b)
+        else:
+            ga = mm(b, g, transpose_a=transpose_b, transpose_b=True)
+    if needs[1]:
+        if not transpose_b:
+            gb = mm(a, g, transpose_a=not transpose_a, transpose_b=False)
+        else:
+            gb = mm(g, a, transpose_a=True, transpose_b=transpose_a)
+    return ga, gb
+
+
 def _matmul_grads(g, a, b, ta, tb, needs=(True, True)):
     """(d a, d b) of a @ b with transposes, each None when `needs` says nobody wants it (the
     first layer's input batch: skipping it saves a fifth of an MLP's matmul work)."""

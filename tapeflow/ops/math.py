@@ -50,6 +50,11 @@ def _subtract_vjp(g, ans, x, y):
     return g, -g
 
 
+@subtract.array_vjp
+def _subtract_array_vjp(g, ans, x, y):
+    return g, negative.forward(g)
+
+
 @op("Mul", numbers=True, samples=BINARY, batchable=True)
 def multiply(x, y):
     """x * y elementwise, with broadcasting."""
@@ -60,6 +65,12 @@ def multiply(x, y):
 def _multiply_vjp(g, ans, x, y, needs=(True, True)):
     # `needs`: in `w * x` with x data, only w's gradient is wanted (half the work).
     return (g * y if needs[0] else None), (g * x if needs[1] else None)
+
+
+@multiply.array_vjp
+def _multiply_array_vjp(g, ans, x, y, needs=(True, True)):
+    mul = multiply.forward
+    return (mul(g, y) if needs[0] else None), (mul(g, x) if needs[1] else None)
 
 
 @op("RealDiv", numbers=True, samples=BINARY, domain=POSITIVE, batchable=True)
@@ -201,6 +212,11 @@ def negative(x):
 @negative.vjp
 def _negative_vjp(g, ans, x):
     return (-g,)
+
+
+@negative.array_vjp
+def _negative_array_vjp(g, ans, x):
+    return (negative.forward(g),)
 
 
 @op("Pow", numbers=True, samples=BINARY, domain=POSITIVE, batchable=True)

@@ -47,6 +47,12 @@ def _square_vjp(g, ans, x):
     return (g * (x * 2.0),)
 
 
+@square.array_vjp
+def _square_array_vjp(g, ans, x):
+    two = xp.asarray(2.0, dtype=x.dtype)  # `x * 2.0` converts 2.0 to x's dtype
+    return (xp.multiply(g, xp.multiply(x, two)),)
+
+
 @op("Sqrt", numbers=True, samples=UNARY, domain=(0.5, 3.0), batchable=True)
 @_quiet
 def sqrt(x):

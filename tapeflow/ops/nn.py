@@ -46,6 +46,11 @@ def _relu_vjp(g, ans, features):
     return (_relu_grad(g, ans),)
 
 
+@_relu.array_vjp
+def _relu_array_vjp(g, ans, features):
+    return (_relu_grad.forward(g, ans),)
+
+
 @op("ReluGrad", samples=[_grad_pair((3, 4))], batchable=True)
 def _relu_grad(gradients, features):
     # TF's kernel multiplies by the mask (np.where is ~15x slower on large arrays); the fused
@@ -233,14 +238,22 @@ def _check_softmax(name, logits, axis):
 def _softmax(logits, axis=-1):
     # Its own op for stability: the max is subtracted before exp, so large logits don't overflow.
     _check_softmax("Softmax", logits, axis)
-    e = xp.exp(logits - xp.max(logits, axis=axis, keepdims=True))
-    return e / xp.sum(e, axis=axis, keepdims=True)
+    # The array methods: the same reductions as xp.max / xp.sum, minus their Python wrappers.
+    e = xp.exp(logits - logits.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 @_softmax.vjp
 def _softmax_vjp(g, ans, logits, axis=-1):
     a = _from_end(axis, ans.ndim)
     return ((g - _sum(g * ans, axis=a, keepdims=True)) * ans,)
+
+
+@_softmax.array_vjp
+def _softmax_array_vjp(g, ans, logits, axis=-1):
+    a = _from_end(axis, ans.ndim)
+    s = _sum.forward(xp.multiply(g, ans), axis=a, keepdims=True)
+    return (xp.multiply(xp.subtract(g, s), ans),)
 
 
 def _from_end(axis, ndim):

@@ -109,15 +109,20 @@ def _sparse_softmax_xent(labels, logits):
     _check_softmax("SparseSoftmaxCrossEntropyWithLogits", logits, -1)
     n = logits.shape[-1]
     bad = (labels < 0) | (labels >= n)
-    if xp.any(bad):
+    if bad.any():
         raise InvalidArgumentError(
             f"SparseSoftmaxCrossEntropyWithLogits: Received a label value of "
             f"{int(labels[bad].reshape(-1)[0])} which is outside the valid range of [0, {n}). "
             f"Label values: {' '.join(str(int(v)) for v in labels.reshape(-1))}"
         )
-    shifted = logits - xp.max(logits, axis=-1, keepdims=True)
-    log_sum_exp = xp.log(xp.sum(xp.exp(shifted), axis=-1))
-    picked = xp.take_along_axis(shifted, labels[..., None].astype(xp.intp), axis=-1)[..., 0]
+    # Array methods and plain indexing where they do: xp.max, xp.sum and take_along_axis
+    # compute the same, behind Python wrappers that cost more than a batch's arithmetic.
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_sum_exp = xp.log(xp.exp(shifted).sum(axis=-1))
+    if shifted.ndim == 2:
+        picked = shifted[xp.arange(shifted.shape[0]), labels]
+    else:
+        picked = xp.take_along_axis(shifted, labels[..., None].astype(xp.intp), axis=-1)[..., 0]
     return xp.asarray(log_sum_exp - picked)
 
 
@@ -130,6 +135,16 @@ def _sparse_softmax_xent_vjp(g, ans, labels, logits):
     )
     g = _expand_dims(g, axis=-1)
     return None, g * (_softmax(logits, axis=-1) - one_hot)
+
+
+@_sparse_softmax_xent.array_vjp
+def _sparse_softmax_xent_array_vjp(g, ans, labels, logits):
+    n = logits.shape[-1]
+    one_hot = _one_hot.forward(
+        labels, depth=n, on_value=1, off_value=0, axis=labels.ndim, dtype=logits.dtype.name
+    )
+    g = _expand_dims.forward(g, axis=-1)
+    return None, xp.multiply(g, xp.subtract(_softmax.forward(logits, axis=-1), one_hot))
 
 
 def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
@@ -179,6 +194,11 @@ def _sigmoid_xent(labels, logits):
 @_sigmoid_xent.vjp
 def _sigmoid_xent_vjp(g, ans, labels, logits):
     return -g * logits, _sigmoid_xent_grad(g, labels, logits)
+
+
+@_sigmoid_xent.array_vjp
+def _sigmoid_xent_array_vjp(g, ans, labels, logits):
+    return xp.multiply(xp.negative(g), logits), _sigmoid_xent_grad.forward(g, labels, logits)
 
 
 @op(

@@ -7,13 +7,17 @@ the mismatch and the other operators fail converting 1.5 (TypeError), as in TF.
 directly: they are the hot path of every training step.
 """
 
+import numpy as np
+
+from ..backend import xp
 from ..core import dtypes
 from ..core.errors import InvalidArgumentError
 from ..core.registry import execute
-from ..core.tensor import Operand, convert_to_tensor
+from ..core.tensor import Operand, convert_to_tensor, wrap
 from . import indexing, linalg, logic, math, math_unary
 
 _EMPTY = {}
+_NATIVE_FLOATS = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
 
 
 def _operand(value, like, fallback=False):
@@ -21,6 +25,8 @@ def _operand(value, like, fallback=False):
     float for an int tensor), or with `fallback` its own dtype, for the op to report."""
     if isinstance(value, Operand):
         return value
+    if type(value) is float and like._value.dtype in _NATIVE_FLOATS:  # `lr * grad`
+        return wrap(xp.asarray(value, dtype=like._value.dtype))  # as convert_to_tensor does
     if like.dtype == dtypes.string:  # TF: "Cannot convert 2 to EagerTensor of dtype string"
         return convert_to_tensor(value, dtype=dtypes.string)
     if not fallback:

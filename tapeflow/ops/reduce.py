@@ -54,6 +54,27 @@ def _broadcast_back(g, ans, x, axis, keepdims):
     return _broadcast_like(_kept(g, ans, x, axis, keepdims), x)
 
 
+# Up to this many elements, the array vjps fill a new array rather than build a broadcast view
+# (np.broadcast_to's Python wrapper costs more than writing them): the same values either way.
+_SMALL_BROADCAST = 1 << 16
+
+
+def _broadcast_back_array(g, ans, x, axis, keepdims):
+    """`_broadcast_back` on arrays (the array vjps: no batch dims), by the same ops' forwards."""
+    if not keepdims:
+        axes = normalize_axis(axis, x.ndim)
+        if not (axes is None or axes == tuple(range(len(axes)))):
+            shape = list(g.shape)
+            for a in axes:  # ExpandDims' forward at each axis, as one reshape (a view too)
+                shape.insert(a, 1)
+            g = xp.reshape(g, tuple(shape))
+    if x.size > _SMALL_BROADCAST or g.ndim > x.ndim:
+        return _broadcast_like.forward(g, x)
+    out = xp.empty(x.shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
 def _count(x, axis) -> int:
     """How many elements of x each output element of a reduction over `axis` combines."""
     shape = x._value.shape if hasattr(x, "_value") else x.shape
@@ -77,6 +98,11 @@ def _sum_vjp(g, ans, x, axis=None, keepdims=False):
     return (_broadcast_back(g, ans, x, axis, keepdims),)
 
 
+@_sum.array_vjp
+def _sum_array_vjp(g, ans, x, axis=None, keepdims=False):
+    return (_broadcast_back_array(g, ans, x, axis, keepdims),)
+
+
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """Sum of elements across `axis` (all axes when None)."""
     return _sum(input_tensor, axis=_static_axis(axis, "Sum"), keepdims=bool(keepdims))
@@ -90,7 +116,7 @@ def _mean(x, axis=None, keepdims=False):
         if x.size and x.dtype.itemsize >= 4:
             # np.mean's own arithmetic (sum in the dtype, true division by the count) without
             # its Python-level wrapper, which costs more than the sum on small tensors.
-            count = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+            count = x.size if axes is None else math.prod([x.shape[a] for a in axes])
             return xp.add.reduce(x, axes, None, None, keepdims) / count
         if x.size:
             return xp.mean(x, axis=axes, keepdims=keepdims)  # float16: accumulates in float32
@@ -111,6 +137,17 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False):
     # Divide the small reduced gradient, then broadcast: the same values, fewer divisions.
     count = _reduced_count(x, axis=axis, dtype=g._value.dtype.name)  # an op: no baked size
     return (_broadcast_back(_real_div(g, count), ans, x, axis, keepdims),)
+
+
+@_mean.array_vjp
+def _mean_array_vjp(g, ans, x, axis=None, keepdims=False):
+    n = _count(x, axis)  # ReducedCount's forward, as a Python int
+    count = xp.asarray(n, dtype=g.dtype)
+    if n:  # RealDiv's forward, without its error-state context (nothing to silence)
+        g = xp.true_divide(g, count)
+    else:
+        g = _real_div.forward(g, count)
+    return (_broadcast_back_array(g, ans, x, axis, keepdims),)
 
 
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):

@@ -112,3 +112,16 @@ def test_functional_graph_keeps_an_explicit_training_false():
     inp2 = keras.Input(shape=(2,))
     keras.Model(inp2, free(inp2))(np.ones((1, 2), np.float32), training=True)
     assert free.seen_training is True
+
+
+def test_sequential_passes_masks_on_with_or_without_its_mask_hooks():
+    # A Sequential skips the mask hooks when no mask comes in (its compute_mask gives None);
+    # a mask made inside it, or coming into it, still reaches the outputs (as in TF 2.21).
+    x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 4.0]]], "float32")
+    inner = tf.keras.Sequential([tf.keras.layers.Dense(2, kernel_initializer="ones")])
+    outer = tf.keras.Sequential([tf.keras.Input((3, 2)), tf.keras.layers.Masking(0.0), inner])
+    expected = [[True, False, True]]
+    np.testing.assert_array_equal(outer(tf.constant(x))._keras_mask.numpy(), expected)
+    masked = tf.keras.layers.Masking(0.0)(tf.constant(x))
+    np.testing.assert_array_equal(inner(masked)._keras_mask.numpy(), expected)
+    assert getattr(inner(tf.constant(x)), "_keras_mask", None) is None

@@ -13,7 +13,7 @@ import numpy as np
 from ...core import nest
 from ...core.errors import InvalidArgumentError
 from ...core.sparse import SparseTensor
-from ...ops.array import reshape, transpose
+from ...ops.array import _reshape, reshape, transpose
 from ...ops.indexing import gather, repeat
 from ...ops.linalg import _mat_mul
 from ...ops.math import cast
@@ -344,7 +344,9 @@ class Flatten(Layer):
             inputs = transpose(inputs, (0, *range(2, rank), 1))
         size = math.prod(inputs.shape[1:])
         # -1, not the batch size, so one tf.function trace serves every batch size.
-        return reshape(inputs, (-1 if size else inputs.shape[0], size))
+        if size:  # a valid shape already: the Reshape op itself, without the public checks
+            return _reshape(inputs, shape=(-1, size))
+        return reshape(inputs, (inputs.shape[0], size))
 
     def compute_output_shape(self, input_shape):
         rest = tuple(input_shape)[1:]

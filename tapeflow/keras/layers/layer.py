@@ -225,7 +225,7 @@ class Layer(LayerWeights, Module):
         if self._call_losses:
             self._call_losses = []
         # Keras masks (layers/masking.py): only when a mask comes in or may be created.
-        masking = _overrides_compute_mask(type(self)) or _carries_mask(args, kwargs)
+        masking = _computes_masks(type(self)) or _carries_mask(args, kwargs)
         if masking:
             from .masking import fill_mask_arguments
 
@@ -418,6 +418,19 @@ def _overrides_compute_mask(cls) -> bool:
     if cached is None:
         cached = cls.compute_mask is not Layer.compute_mask
         type.__setattr__(cls, "_compute_mask_cache", cached)
+    return cached
+
+
+def _computes_masks(cls) -> bool:
+    """Whether calling a layer of `cls` with no mask coming in can give its outputs one: its
+    compute_mask is overridden by one not marked `_never_masks` (Sequential's returns None:
+    its layers tag their own outputs)."""
+    cached = cls.__dict__.get("_computes_masks_cache")
+    if cached is None:
+        cached = _overrides_compute_mask(cls) and not getattr(
+            cls.compute_mask, "_never_masks", False
+        )
+        type.__setattr__(cls, "_computes_masks_cache", cached)
     return cached
 
 

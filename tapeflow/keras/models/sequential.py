@@ -134,6 +134,8 @@ class Sequential(Model):
     def compute_mask(self, inputs, mask=None):
         return None  # the outputs carry the masks their layers gave them
 
+    compute_mask._never_masks = True  # so a call with no mask coming in skips the mask hooks
+
     def call(self, inputs, training=None, mask=None):
         x = inputs
         if mask is not None:  # an explicit mask applies to the inputs, as in Keras

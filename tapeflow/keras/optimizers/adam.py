@@ -69,13 +69,8 @@ class Adam(Optimizer):
         slots = self._slots[variable._id]
         m = inplace(slots["momentum"])
         v = inplace(slots["velocity"])
-        dt = m.dtype.type
-        t = dt(self._current_iteration + 1)
-        # Scalar `**` (not np.power) rounds like TensorFlow's pow.
-        alpha = (
-            dt(learning_rate)
-            * np.sqrt(1 - keras_cast(self.beta_2, dt) ** t)
-            / (1 - keras_cast(self.beta_1, dt) ** t)
+        alpha, one_minus_beta_1, one_minus_beta_2, epsilon = self._step_scalars(
+            m.dtype.type, learning_rate
         )
         updates.adam(
             inplace(variable),
@@ -83,11 +78,29 @@ class Adam(Optimizer):
             m,
             v,
             alpha,
-            dt(1 - self.beta_1),
-            dt(1 - self.beta_2),
-            dt(self.epsilon),
+            one_minus_beta_1,
+            one_minus_beta_2,
+            epsilon,
             v_hat=inplace(slots["velocity_hat"]) if self.amsgrad else None,
         )
+
+    def _step_scalars(self, dt, learning_rate) -> tuple:
+        """(alpha, 1 - beta_1, 1 - beta_2, epsilon) in `dt`: the same for every variable of a
+        step, so computed once a step (NumPy scalar arithmetic costs microseconds an op)."""
+        key = (self._current_iteration, dt, learning_rate, self.beta_1, self.beta_2, self.epsilon)
+        cached = self.__dict__.get("_cached_step_scalars")
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        t = dt(self._current_iteration + 1)
+        # Scalar `**` (not np.power) rounds like TensorFlow's pow.
+        alpha = (
+            dt(learning_rate)
+            * np.sqrt(1 - keras_cast(self.beta_2, dt) ** t)
+            / (1 - keras_cast(self.beta_1, dt) ** t)
+        )
+        scalars = (alpha, dt(1 - self.beta_1), dt(1 - self.beta_2), dt(self.epsilon))
+        self._cached_step_scalars = (key, scalars)
+        return scalars
 
     def get_config(self) -> dict:
         config = super().get_config()

@@ -321,6 +321,11 @@ class Optimizer(SlotStore):
         return self.apply_gradients(zip(grads, var_list, strict=True))
 
     def _filter_empty_gradients(self, grads, variables):
+        for g in grads:
+            if g is None:
+                break
+        else:  # the common case: every gradient given
+            return grads, variables
         kept = [(g, v) for g, v in zip(grads, variables, strict=True) if g is not None]
         missing = [v.name for g, v in zip(grads, variables, strict=True) if g is None]
         # Why each gradient is None, when the tape that returned it explained it.
