@@ -169,3 +169,39 @@ def batched_jacobian_matches(op: Op, sample: Sample, rng) -> tuple:
         rows.append([_dense(x).numpy() for x in g])
     slow = [np.stack([r[j] for r in rows]).reshape(f.shape) for j, f in enumerate(fast)]
     return [f.numpy() for f in fast], slow
+
+
+def sample_step(op: Op, sample: Sample, rng):
+    """`(first_inputs, step)` for comparing a compiled plan of `op` with eager execution:
+    `step(*tensors)` runs `op` on `sample`'s attributes under a tape and returns its outputs
+    and the gradients of a random projection of them (fixed by `rng` on `first_inputs`)."""
+    from ..ops.reduce import reduce_sum
+
+    first = sample_inputs(op, sample, rng)
+    wrt = differentiable_positions(sample, first)
+    probe = op(*[convert_to_tensor(a) for a in first], **sample.attrs)
+    probe = probe if isinstance(probe, tuple) else (probe,)
+    cotangents = [
+        convert_to_tensor(rng.standard_normal(p.shape).astype(p.dtype.as_numpy_dtype))
+        if p.dtype.is_floating
+        else None
+        for p in probe
+    ]
+
+    def step(*xs):
+        with GradientTape() as tape:
+            for i in wrt:
+                tape.watch(xs[i])
+            outs = op(*xs, **sample.attrs)
+            outs = outs if isinstance(outs, tuple) else (outs,)
+            scalar = None
+            for o, u in zip(outs, cotangents):
+                if u is not None:
+                    term = reduce_sum(o * u)
+                    scalar = term if scalar is None else scalar + term
+        grads = []
+        if op.differentiable and scalar is not None and wrt:
+            grads = tape.gradient(scalar, [xs[i] for i in wrt])
+        return list(outs), list(grads)
+
+    return first, step

@@ -12,7 +12,7 @@ import tapeflow as tf
 from tapeflow.core.indexed_slices import IndexedSlices
 from tapeflow.core.registry import registered_ops
 from tapeflow.function import function
-from tapeflow.testing.gradcheck import differentiable_positions, sample_inputs
+from tapeflow.testing.gradcheck import sample_inputs, sample_step
 
 OPS = registered_ops()
 
@@ -47,43 +47,13 @@ def _bits(x):
     return a.dtype.str, a.shape, a.tobytes()
 
 
-def _step_for(op, sample, wrt, cotangents):
-    def step(*xs):
-        with tf.GradientTape() as tape:
-            for i in wrt:
-                tape.watch(xs[i])
-            outs = op(*xs, **sample.attrs)
-            outs = outs if isinstance(outs, tuple) else (outs,)
-            scalar = None
-            for o, u in zip(outs, cotangents):
-                if u is not None:
-                    term = tf.reduce_sum(o * u)
-                    scalar = term if scalar is None else scalar + term
-        grads = []
-        if op.differentiable and scalar is not None and wrt:
-            grads = tape.gradient(scalar, [xs[i] for i in wrt])
-        return list(outs), list(grads)
-
-    return step
-
-
 @pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.parametrize("name, index", CASES)
 def test_plan_matches_eager(name, index):
     op = OPS[name]
     sample = op.samples[index]
     rng = np.random.default_rng(index)
-    first = sample_inputs(op, sample, rng)
-    wrt = differentiable_positions(sample, first)
-    probe = op(*[tf.constant(a) for a in first], **sample.attrs)
-    probe = probe if isinstance(probe, tuple) else (probe,)
-    cotangents = [
-        tf.constant(rng.standard_normal(p.shape).astype(p.dtype.as_numpy_dtype))
-        if p.dtype.is_floating
-        else None
-        for p in probe
-    ]
-    step = _step_for(op, sample, wrt, cotangents)
+    first, step = sample_step(op, sample, rng)
     traced = function(step)
     traced(*[tf.constant(a) for a in first])
     for _ in range(2):

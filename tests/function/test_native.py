@@ -20,7 +20,7 @@ from tapeflow.backend import native as backend_native
 from tapeflow.core.indexed_slices import IndexedSlices
 from tapeflow.core.registry import registered_ops
 from tapeflow.function import function, native
-from tapeflow.testing.gradcheck import differentiable_positions, sample_inputs
+from tapeflow.testing.gradcheck import sample_inputs, sample_step
 
 pytestmark = [
     pytest.mark.skipif(not backend_native.available(), reason="Numba is not installed"),
@@ -65,43 +65,13 @@ def _close(got, expected):
         np.testing.assert_array_equal(g, e)
 
 
-def _step_for(op, sample, wrt, cotangents):
-    def step(*xs):
-        with tf.GradientTape() as tape:
-            for i in wrt:
-                tape.watch(xs[i])
-            outs = op(*xs, **sample.attrs)
-            outs = outs if isinstance(outs, tuple) else (outs,)
-            scalar = None
-            for o, u in zip(outs, cotangents):
-                if u is not None:
-                    term = tf.reduce_sum(o * u)
-                    scalar = term if scalar is None else scalar + term
-        grads = []
-        if op.differentiable and scalar is not None and wrt:
-            grads = tape.gradient(scalar, [xs[i] for i in wrt])
-        return list(outs), list(grads)
-
-    return step
-
-
 @pytest.mark.filterwarnings("ignore::tapeflow.debugging.NoneGradientWarning")  # None on purpose
 @pytest.mark.parametrize("name, index", CASES)
 def test_native_matches_eager(name, index):
     op = OPS[name]
     sample = op.samples[index]
     rng = np.random.default_rng(index)
-    first = sample_inputs(op, sample, rng)
-    wrt = differentiable_positions(sample, first)
-    probe = op(*[tf.constant(a) for a in first], **sample.attrs)
-    probe = probe if isinstance(probe, tuple) else (probe,)
-    cotangents = [
-        tf.constant(rng.standard_normal(p.shape).astype(p.dtype.as_numpy_dtype))
-        if p.dtype.is_floating
-        else None
-        for p in probe
-    ]
-    step = _step_for(op, sample, wrt, cotangents)
+    first, step = sample_step(op, sample, rng)
     traced = function(step, jit_compile=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ops without a lowering say so: expected here
