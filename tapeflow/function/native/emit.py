@@ -12,7 +12,7 @@ arrays, optimizer scalars); it returns the values used after it. Inside:
   same); other reductions accumulate in float64 and round once (NumPy sums pairwise: the
   two agree to float tolerance);
 - MatMul calls NumPy's own BLAS gemm (see blas.py); views (Reshape, ...) are views;
-  Softmax and the cross entropies are loops over rows;
+  Softmax, the cross entropies and OneHot are loops over rows (emit_rows.py);
 - variable writes go into the variable's array in place (the plan hands over an array only
   that variable holds), optimizer updates call the kernels of backend/native/optim.py.
 
@@ -22,27 +22,10 @@ are constants.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import rules
-
-_CTOR = {"float32": "np.float32", "float64": "np.float64"}
-
-
-def _lit(value, dtype) -> str:
-    """A scalar constant in `dtype` as source text (exact: a float64 repr round-trips)."""
-    dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        f = float(value)
-        text = repr(f) if math.isfinite(f) else f"np.{'nan' if f != f else 'inf'}"
-        if f == -math.inf:
-            text = "-np.inf"
-        return f"{_CTOR.get(dtype.name, 'np.float64')}({text})"
-    if dtype.kind == "b":
-        return repr(bool(value))
-    return f"np.{dtype.name}({int(value)})"
+from .emit_rows import RowOps
 
 
 def _is_grad(ref) -> bool:
@@ -60,9 +43,9 @@ class _Body:
 
     def set_dtype(self, dtype):
         dtype = np.dtype(dtype)
-        self.ctor = _CTOR.get(dtype.name, "np.float64")
-        self.zero = _lit(0, dtype) if dtype.kind == "f" else "0"
-        self.one = _lit(1, dtype) if dtype.kind == "f" else "1"
+        self.ctor = rules.CTOR.get(dtype.name, "np.float64")
+        self.zero = rules.literal(0, dtype) if dtype.kind == "f" else "0"
+        self.one = rules.literal(1, dtype) if dtype.kind == "f" else "1"
 
     def tmp(self, expr: str) -> str:
         if expr.isidentifier():
@@ -72,7 +55,7 @@ class _Body:
         return name
 
 
-class Segment:
+class Segment(RowOps):
     """Generates the Numba function of `members` (graph nodes, in order)."""
 
     def __init__(self, graph, members, used_after, name, updates, var_slot_of):
@@ -216,7 +199,7 @@ class Segment:
         if v in g.consts and v not in self.local:
             a = np.asarray(g.arrays[v])
             if a.size == 1 and a.dtype.kind in "fiub":
-                return _lit(a.reshape(-1)[0], a.dtype)
+                return rules.literal(a.reshape(-1)[0], a.dtype)
         name = self.array(v)
         shape = g.shape(v)
         if not shape:
@@ -403,7 +386,7 @@ class Segment:
         axes = self._axes(n)
         count = int(np.prod([domain[a] for a in axes])) if axes else 1
         body = _Body(self, dtype)
-        ctor = _CTOR[dtype.name]
+        ctor = rules.CTOR[dtype.name]
         if self._leading(n):  # rows added in order, in the dtype: NumPy's own order
             out = self.fresh("rs")
             self.emit(f"{out} = np.zeros({out_shape!r}, np.{dtype.name})")
@@ -429,7 +412,7 @@ class Segment:
             self._end_loops(domain)
             total = f"{ctor}({acc})"
             if n.op.name == "Mean":
-                total = f"{total} / {_lit(count, dtype)}"
+                total = f"{total} / {rules.literal(count, dtype)}"
             if out_shape:  # keepdims
                 out = self.fresh("rs")
                 self.emit(f"{out} = np.empty({out_shape!r}, np.{dtype.name})")
@@ -457,7 +440,7 @@ class Segment:
         src = self.fresh("f")
         self.emit(f"{src} = {acc}.reshape(-1)")
         self.emit(f"for j_ in range({flat}.size):")
-        scale = f" / {_lit(count, dtype)}" if n.op.name == "Mean" else ""
+        scale = f" / {rules.literal(count, dtype)}" if n.op.name == "Mean" else ""
         self.emit(f"    {flat}[j_] = {ctor}({src}[j_]){scale}")
         if out_shape != kept_shape:
             out2 = self.fresh("rs")
@@ -469,7 +452,7 @@ class Segment:
         flat = self.fresh("f")
         self.emit(f"{flat} = {out}.reshape(-1)")
         self.emit(f"for j_ in range({flat}.size):")
-        self.emit(f"    {flat}[j_] = {flat}[j_] / {_lit(count, dtype)}")
+        self.emit(f"    {flat}[j_] = {flat}[j_] / {rules.literal(count, dtype)}")
 
     def _contiguous(self, v) -> str:
         """`v` as a C-contiguous array (a copy only for a parameter that is not)."""
@@ -522,112 +505,10 @@ class Segment:
             # Row-major, the transposition flags NumPy's matmul passes for transposed views.
             self.emit(
                 f"{gemm}(101, {112 if ta else 111}, {112 if tb else 111}, {m}, {n_cols}, {k}, "
-                f"{_lit(1, dtype)}, {a}.ctypes.data, {sa[1]}, {b}.ctypes.data, {sb[1]}, "
-                f"{_lit(0, dtype)}, {out}.ctypes.data, {n_cols})"
+                f"{rules.literal(1, dtype)}, {a}.ctypes.data, {sa[1]}, {b}.ctypes.data, {sb[1]}, "
+                f"{rules.literal(0, dtype)}, {out}.ctypes.data, {n_cols})"
             )
         self.local[n.outputs[0]] = out
-
-    def _rows(self, v):
-        shape = self.graph.shape(v)
-        src = self._contiguous(v)
-        rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
-        local = self.fresh("r2")
-        self.emit(f"{local} = {src}.reshape(({rows}, {shape[-1]}))")
-        return local, rows, shape[-1]
-
-    def _op_Softmax(self, n):
-        x, rows, cols = self._rows(n.inputs[0])
-        dtype = self.graph.arrays[n.outputs[0]].dtype
-        out = self.fresh("sm")
-        self.emit(f"{out} = np.empty(({rows}, {cols}), np.{dtype.name})")
-        self.emit(f"for i0 in range({rows}):")
-        self.emit(f"    top = {x}[i0, 0]")
-        self.emit(f"    for i1 in range(1, {cols}):")
-        self.emit(f"        u = {x}[i0, i1]")
-        self.emit("        if u > top or u != u:")
-        self.emit("            top = u")
-        self.emit(f"    total = {_lit(0, dtype)}")
-        self.emit(f"    for i1 in range({cols}):")
-        self.emit(f"        e = np.exp({x}[i0, i1] - top)")
-        self.emit(f"        {out}[i0, i1] = e")
-        self.emit("        total += e")
-        self.emit(f"    for i1 in range({cols}):")
-        self.emit(f"        {out}[i0, i1] = {out}[i0, i1] / total")
-        local = self.fresh("w")
-        self.emit(f"{local} = {out}.reshape({self.graph.shape(n.outputs[0])!r})")
-        self.local[n.outputs[0]] = local
-
-    def _op_SparseSoftmaxCrossEntropyWithLogits(self, n):
-        labels_v, logits_v = n.inputs
-        x, rows, cols = self._rows(logits_v)
-        labels = self._contiguous(labels_v)
-        flat = self.fresh("lb")
-        self.emit(f"{flat} = {labels}.reshape(-1)")
-        dtype = self.graph.arrays[n.outputs[0]].dtype
-        out = self.fresh("xe")
-        self.emit(f"for i0 in range({rows}):")
-        self.emit(f"    if {flat}[i0] < 0 or {flat}[i0] >= {cols}:")
-        self.emit(
-            "        raise ValueError('SparseSoftmaxCrossEntropyWithLogits: Received a label "
-            f"value which is outside the valid range of [0, {cols})')"
-        )
-        self.emit(f"{out} = np.empty({rows}, np.{dtype.name})")
-        self.emit(f"for i0 in range({rows}):")
-        self.emit(f"    top = {x}[i0, 0]")
-        self.emit(f"    for i1 in range(1, {cols}):")
-        self.emit(f"        u = {x}[i0, i1]")
-        self.emit("        if u > top or u != u:")
-        self.emit("            top = u")
-        self.emit(f"    total = {_lit(0, dtype)}")
-        self.emit(f"    for i1 in range({cols}):")
-        self.emit(f"        total += np.exp({x}[i0, i1] - top)")
-        self.emit(f"    {out}[i0] = np.log(total) - ({x}[i0, {flat}[i0]] - top)")
-        local = self.fresh("w")
-        self.emit(f"{local} = {out}.reshape({self.graph.shape(n.outputs[0])!r})")
-        self.local[n.outputs[0]] = local
-
-    def _op_SoftmaxCrossEntropyWithLogits(self, n):
-        labels_v, logits_v = n.inputs
-        x, rows, cols = self._rows(logits_v)
-        z, _, _ = self._rows(labels_v)
-        dtype = self.graph.arrays[n.outputs[0]].dtype
-        out = self.fresh("xe")
-        self.emit(f"{out} = np.empty({rows}, np.{dtype.name})")
-        self.emit(f"for i0 in range({rows}):")
-        self.emit(f"    top = {x}[i0, 0]")
-        self.emit(f"    for i1 in range(1, {cols}):")
-        self.emit(f"        u = {x}[i0, i1]")
-        self.emit("        if u > top or u != u:")
-        self.emit("            top = u")
-        self.emit(f"    total = {_lit(0, dtype)}")
-        self.emit(f"    for i1 in range({cols}):")
-        self.emit(f"        total += np.exp({x}[i0, i1] - top)")
-        self.emit("    lse = np.log(total)")
-        self.emit(f"    acc = {_lit(0, dtype)}")
-        self.emit(f"    for i1 in range({cols}):")
-        self.emit(f"        acc += {z}[i0, i1] * (lse - ({x}[i0, i1] - top))")
-        self.emit(f"    {out}[i0] = acc")
-        local = self.fresh("w")
-        self.emit(f"{local} = {out}.reshape({self.graph.shape(n.outputs[0])!r})")
-        self.local[n.outputs[0]] = local
-
-    def _op_OneHot(self, n):
-        indices = self._contiguous(n.inputs[0])
-        shape = self.graph.shape(n.outputs[0])
-        dtype = self.graph.arrays[n.outputs[0]].dtype
-        depth = shape[-1]
-        rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
-        flat = self.fresh("ix")
-        self.emit(f"{flat} = {indices}.reshape(-1)")
-        out = self.fresh("oh")
-        on, off = _lit(n.attrs["on_value"], dtype), _lit(n.attrs["off_value"], dtype)
-        self.emit(f"{out} = np.empty(({rows}, {depth}), np.{dtype.name})")
-        self.emit(f"for i0 in range({rows}):")
-        self.emit(f"    for i1 in range({depth}):")
-        self.emit(f"        {out}[i0, i1] = {on} if {flat}[i0] == i1 else {off}")
-        local = self.fresh("w")
-        self.emit(f"{local} = {out}.reshape({shape!r})")
-        self.local[n.outputs[0]] = local
 
     def _update(self, n):
         """An optimizer update: one kernel call per variable, on flat views."""

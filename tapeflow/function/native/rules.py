@@ -10,9 +10,28 @@ has its own vectorised versions, so those agree to a few units in the last place
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 FLOATS = (np.dtype("float32"), np.dtype("float64"))
+
+# Numba constructors that give a scalar constant its dtype.
+CTOR = {"float32": "np.float32", "float64": "np.float64"}
+
+
+def literal(value, dtype) -> str:
+    """A scalar constant in `dtype` as source text (exact: a float64 repr round-trips)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        f = float(value)
+        text = repr(f) if math.isfinite(f) else f"np.{'nan' if f != f else 'inf'}"
+        if f == -math.inf:
+            text = "-np.inf"
+        return f"{CTOR.get(dtype.name, 'np.float64')}({text})"
+    if dtype.kind == "b":
+        return repr(bool(value))
+    return f"np.{dtype.name}({int(value)})"
 
 
 def _maximum(ctx, a, b):
