@@ -14,6 +14,7 @@ writes, guard checks. No Tensor is built and no dispatch happens per op. Buffers
   A buffer is owned when its op allocated it (seen while tracing: a fresh, contiguous,
   writeable array sharing memory with no input) and no view of it is still alive;
 - arrays given to host callbacks are never written again (the callback may keep them).
+Ownership, last uses and the pool of dead buffers are in `plan_buffers.py`.
 
 When effects (writes, callbacks, random draws, prints) come before a guard, the plan saves
 what they change first and puts it back if the guard fails, so the call can be redone
@@ -30,6 +31,7 @@ import numpy as np
 from ..core.variable import Variable
 from .ir import Graph
 from .kernels import DIRECT, KERNELS, kernel_for
+from .plan_buffers import BufferPool, free_dead, last_uses, ownership, take_buffer
 from .runtime import (
     WRITERS,
     GuardFailure,
@@ -40,25 +42,6 @@ from .runtime import (
     outputs_of,
 )
 from .trace import Untraceable
-
-# Ops whose output may be a view of an input: never treated as fresh buffers.
-VIEW_OPS = frozenset(
-    {
-        "Identity",
-        "StopGradient",
-        "Reshape",
-        "Transpose",
-        "BroadcastTo",
-        "StridedSlice",
-        "Unpack",
-        "SplitV",
-        "Cast",
-        "ExpandDims",
-        "Squeeze",
-        "ReverseV2",
-    }
-)
-
 
 # ---- code generation ------------------------------------------------------------------------
 
@@ -150,8 +133,8 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
         if v not in em.name:
             em.name[v] = em.const(graph.arrays[v])
 
-    last_use = _last_uses(graph)
-    roots, owned = _ownership(graph)
+    last_use = last_uses(graph)
+    roots, owned = ownership(graph)
     pinned = set()
     for n in nodes:
         if n.kind == "callback":
@@ -161,7 +144,7 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     for v, rs in roots.items():
         for r in rs:
             root_last[r] = max(root_last.get(r, -1), last_use.get(v, -1))
-    pool = _Pool(em)  # dead owned buffers, by (shape, dtype)
+    pool = BufferPool(em)  # dead owned buffers, by (shape, dtype)
 
     guards = []
     last_guard = max((i for i, n in enumerate(nodes) if n.kind == "guard"), default=-1)
@@ -197,7 +180,7 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
             raise AssertionError(n.kind)
         if rollback and i == last_guard:
             _emit_rollback_end(em, rollback, var_names)
-        _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool)
+        free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool)
 
     pool.settle()
     outs = [em.name[v] for v in graph.outputs]
@@ -213,99 +196,9 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     return Plan(em.ns[name], source, graph, guards, bool(rollback))
 
 
-class _Pool:
-    """Dead owned buffers a later kernel may write into, by (shape, dtype).
-
-    A buffer joins where its value dies; one that no later kernel takes is deleted right
-    there (`settle`), so the plan frees it as eager code would instead of holding every
-    dead buffer until it returns (that would keep all activations of a step alive).
-    """
-
-    def __init__(self, em):
-        self.em = em
-        self.free = {}  # key -> [(local, line index of its placeholder)]
-        self.untaken = {}  # line index -> local
-
-    def join(self, key, local):
-        line = len(self.em.lines)
-        self.em.emit(f"pass  # {local} joins the buffer pool")
-        self.free.setdefault(key, []).append((local, line))
-        self.untaken[line] = local
-
-    def take(self, key):
-        free = self.free.get(key)
-        if not free:
-            return None
-        local, line = free.pop()
-        del self.untaken[line]
-        return local
-
-    def settle(self):
-        lines = self.em.lines
-        for line, local in self.untaken.items():
-            indent = lines[line][: len(lines[line]) - len(lines[line].lstrip())]
-            lines[line] = f"{indent}del {local}"
-        self.em.lines = [ln for ln in lines if not ln.endswith("joins the buffer pool")]
-
-
 def _bind(em, v, local):
     em.name[v] = local
     em.holder[local] = v
-
-
-def _last_uses(graph: Graph) -> dict:
-    last = {}
-    for i, n in enumerate(graph.nodes):
-        ins = n.inputs
-        for v in ins:
-            last[v] = i
-    end = len(graph.nodes)
-    for v in graph.outputs:
-        last[v] = end
-    return last
-
-
-def _ownership(graph: Graph):
-    """Per value, the owned buffers it may alias (`roots`), and which values own theirs."""
-    roots, owned = {}, set()
-    known = {id(graph.arrays[v]) for v in graph.consts | set(graph.inputs)}
-    for n in graph.nodes:
-        if n.kind == "read":
-            known.add(id(graph.arrays[n.outputs[0]]))
-    for n in graph.nodes:
-        if "native" in n.attrs and n.kind == "fused":
-            continue  # its results may be views of its inputs: never written, never pooled
-        if n.kind == "fused" or (n.kind == "op" and kernel_for(graph, n) is not None):
-            if np.ndim(graph.arrays[n.outputs[0]]) > 0:
-                roots[n.outputs[0]] = {n.outputs[0]}  # the kernel's buffer, planned below
-                owned.add(n.outputs[0])
-            continue
-        if n.kind != "op":
-            continue
-        view_op = n.op.name in VIEW_OPS
-        siblings = [graph.arrays[v] for v in n.outputs]
-        for v in n.outputs:
-            out = graph.arrays[v]
-            rs, shares = set(), view_op
-            for u in n.inputs:
-                if view_op or np.may_share_memory(out, graph.arrays[u]):
-                    rs.update(roots.get(u, ()))
-                    shares = True
-            shares = shares or sum(np.may_share_memory(out, s) for s in siblings) > 1
-            if (
-                isinstance(out, np.ndarray)
-                and out.ndim >= 1
-                and out.base is None
-                and out.flags.c_contiguous
-                and out.flags.writeable
-                and not shares
-                and id(out) not in known
-            ):
-                owned.add(v)
-                rs.add(v)
-            known.add(id(out))
-            roots[v] = rs
-    return roots, owned
 
 
 def _operand(em, node, ref, running, prev=None):
@@ -380,7 +273,7 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
                 em.emit(f"{running} = {em.ufunc(fname)}({operands})")
                 continue
             if buffer is None:
-                buffer = _take_buffer(
+                buffer = take_buffer(
                     em, i, (mi, si), refs, key, owned, roots, root_last, pinned, pool
                 )
             ufunc = em.ufunc(fname)
@@ -402,26 +295,6 @@ class _MemberView:
     def __init__(self, node, internal):
         self.inputs = ["running" if v in internal else v for v in node.inputs]
         self.outputs = node.outputs
-
-
-def _take_buffer(em, i, position, refs, key, owned, roots, root_last, pinned, pool):
-    """An owned buffer free for the kernel's output: an input dying here that no later
-    step reads, else a dead buffer of the same shape and dtype."""
-    graph = em.graph
-    for v, where in refs.items():
-        if where != {position} or v not in owned or v in pinned:
-            continue
-        if roots.get(v) != {v} or root_last.get(v, -1) != i:
-            continue
-        arr = graph.arrays[v]
-        if (graph.symbolic_shape(v), arr.dtype.str) != key or not arr.flags.c_contiguous:
-            continue
-        local = em.name[v]
-        if em.holder.get(local) != v:
-            continue
-        root_last[v] = -1  # taken: not freed again below
-        return local
-    return pool.take(key)
 
 
 def _emit_op(em, n, deferred):
@@ -587,24 +460,3 @@ def _emit_rollback_end(em, rollback, var_names):
     em.emit("    raise")
     em.emit("for _p in _pending:")
     em.emit("    _p()")
-
-
-def _free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool):
-    """Deletes the names of values that died at node `i`; dead owned buffers join the pool."""
-    varying = graph.shadow_shapes
-    for v in set(n.inputs):
-        if last_use.get(v) != i:
-            continue
-        local = em.name.get(v)
-        if local is None or em.holder.get(local) != v:
-            continue
-        # A buffer whose shape varies with a None dimension is not pooled: two such values
-        # may agree at the traced and shadow sizes and differ at another (see polymorphic.py).
-        if v in owned and v not in pinned and root_last.get(v) == i and v not in varying:
-            arr = graph.arrays[v]
-            if isinstance(arr, np.ndarray) and arr.flags.c_contiguous:
-                pool.join((graph.symbolic_shape(v), arr.dtype.str), local)
-                em.holder[local] = None
-                continue
-        em.emit(f"del {local}")
-        em.holder[local] = None
