@@ -62,6 +62,20 @@ def test_replicas_end_bit_identical_and_equal_to_one_process(run, reference, nam
     assert np.abs(reference[name][0] - initial).max() > 1e-3
 
 
+def test_horovod_fp16_compression_trains_alike_on_every_rank(run, reference):
+    # Gradients travel as float16 (Compression.fp16): every rank applies the same rounded
+    # sums, so the replicas stay bit-identical, near the float32 run but not equal to it.
+    n, _, got = run
+    rounded = False
+    for i, expected in enumerate(reference["hvd"]):
+        key = f"hvd_fp16_w{i}"
+        for r in range(1, n):
+            np.testing.assert_array_equal(got[r][key], got[0][key], err_msg=f"rank {r} {key}")
+        np.testing.assert_allclose(got[0][key], expected, rtol=0, atol=2e-2, err_msg=key)
+        rounded |= not np.array_equal(got[0][key], got[0][f"hvd_w{i}"])
+    assert rounded, "float16 compression left every weight equal to the float32 run"
+
+
 def test_reduced_losses_are_the_global_batch_losses(run, reference):
     n, _, got = run
     np.testing.assert_allclose(got[0]["custom_losses"], reference["custom_losses"], rtol=1e-5)

@@ -93,7 +93,7 @@ def from_function_loop(strategy, seed):
     return weights(model)
 
 
-def horovod_loop(seed):
+def horovod_loop(seed, compression=None):
     """Horovod: broadcast the initial weights, DistributedGradientTape, each rank its
     slice of every global batch (rank-order pieces, as the strategies cut them)."""
     hvd.init()
@@ -107,7 +107,7 @@ def horovod_loop(seed):
         xb, yb = x[lo : lo + per_rank], y[lo : lo + per_rank]
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.keras.losses.mean_squared_error(yb, model(xb, training=True)))
-        tape = hvd.DistributedGradientTape(tape)
+        tape = hvd.DistributedGradientTape(tape, compression=compression or hvd.Compression.none)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return weights(model)
@@ -143,6 +143,8 @@ def main(out_dir):
     results.update({f"fromfn_w{i}": a for i, a in enumerate(w)})
     w = horovod_loop(seed)
     results.update({f"hvd_w{i}": a for i, a in enumerate(w)})
+    w = horovod_loop(seed, compression=hvd.Compression.fp16)
+    results.update({f"hvd_fp16_w{i}": a for i, a in enumerate(w)})
     w, history, evaluated = fit(strategy, seed, 7 + rank, save_to=out_dir)
     results.update({f"fit_w{i}": a for i, a in enumerate(w)})
     results.update({f"fit_{k}": v for k, v in history.items()})
