@@ -34,9 +34,10 @@ _PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 SETTLE_SECONDS = 0.3
-# Before the rounds under load, the busy processes run this long alone: the one-minute load
-# average that tapeflow's thread default reads has then risen most of the way.
-LOAD_SETTLE_SECONDS = 30.0
+# Before the rounds under load, the busy processes run this long alone: tapeflow's thread
+# default measures the others' CPU time over its last check interval (2 s), so by then it
+# sees them whole.
+LOAD_SETTLE_SECONDS = 5.0
 _BUSY_LOOP = "while True: pass"
 
 

@@ -66,6 +66,32 @@ def load_average() -> float | None:
         return None
 
 
+def busy_cpu_seconds() -> float | None:
+    """CPU seconds spent busy so far (by every process) on the CPUs this process may use,
+    from /proc/stat; None where it cannot be read (not Linux).
+
+    Busy is user, nice, system, irq, softirq and steal time (a VM's CPU taken by the host is
+    not free either); idle and iowait are free."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            text = f.read().decode("ascii", "replace")
+        try:
+            mine = {f"cpu{k}" for k in os.sched_getaffinity(0)}
+        except AttributeError:
+            mine = None
+        ticks = 0
+        for line in text.splitlines()[1:]:
+            if not line.startswith("cpu"):
+                break
+            name, *fields = line.split()
+            if mine is None or name in mine:
+                user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+                ticks += user + nice + system + irq + softirq + steal
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+
+
 def blas_threads() -> list[dict]:
     """The thread pools of the BLAS libraries loaded in this process, as dicts with `api`,
     `path` and `num_threads`: threadpoolctl's answer when it is installed, else the libraries'
@@ -185,26 +211,24 @@ def follow_load() -> None:
     in the environment, or tf.config.threading). Called by every optimizer step: between
     checks it costs one clock read.
 
-    The others' load is the one-minute load average less this process's own CPU use since
-    the previous check (its spinning BLAS threads included)."""
+    The others' load is the CPU time they took on this process's CPUs since the previous
+    check (/proc/stat's busy time less this process's own, its spinning BLAS threads
+    included), so the threads come back within one check of the others leaving. The
+    first check, and systems without /proc/stat, use the one-minute load average less this
+    process's own use instead; it lags a minute behind the machine."""
     now = time.monotonic()
     if now < _policy["next_check"] or _policy["off"]:
         return
     _policy["next_check"] = now + CHECK_SECONDS
     if _threads_chosen():
         return
-    load = load_average()
     times = os.times()
-    sample = (now, times.user + times.system)
+    sample = (now, times.user + times.system, busy_cpu_seconds())
     previous, _policy["sample"] = _policy["sample"], sample
-    if load is None:
+    others = _others_load(previous, sample)
+    if others is None:
         return
-    if previous is None or sample[0] <= previous[0]:
-        own = 1.0  # the first check: this process is running, on one CPU at least
-    else:
-        own = (sample[1] - previous[1]) / (sample[0] - previous[0])
     cpus = usable_cpus()
-    others = max(0.0, load - own)
     target = max(1, min(cpus, int(cpus - others + 0.5)))
     if target == _policy["threads"]:
         return
@@ -216,6 +240,22 @@ def follow_load() -> None:
         return
     set_blas_threads(target, quiet=True)
     _policy["threads"] = target
+
+
+def _others_load(previous, sample) -> float | None:
+    """CPUs' worth of work other processes did between two samples (now, own CPU seconds,
+    busy CPU seconds); None when nothing tells."""
+    elapsed = None if previous is None else sample[0] - previous[0]
+    if elapsed is not None and elapsed > 0 and None not in (previous[2], sample[2]):
+        busy = (sample[2] - previous[2]) / elapsed
+        own = (sample[1] - previous[1]) / elapsed
+        return max(0.0, busy - own)
+    load = load_average()
+    if load is None:
+        return None
+    # The first check: this process is running, on one CPU at least.
+    own = 1.0 if not elapsed or elapsed <= 0 else (sample[1] - previous[1]) / elapsed
+    return max(0.0, load - own)
 
 
 def threads_in_use() -> int | None:

@@ -17,6 +17,7 @@ class _Machine:
 
     def __init__(self):
         self.load, self.clock, self.cpu_seconds = 0.5, 1000.0, 0.0
+        self.busy = None  # busy CPU seconds (/proc/stat); None: not readable, load average
         self.pools = [{"api": "openblas", "path": "/lib/libopenblas.so", "num_threads": 2}]
         self.calls = []
 
@@ -29,10 +30,13 @@ class _Machine:
     def times(self):
         return types.SimpleNamespace(user=self.cpu_seconds, system=0.0)
 
-    def run(self, seconds, cpu_rate=1.0):
-        """`seconds` later, this process having used `cpu_rate` CPUs meanwhile."""
+    def run(self, seconds, cpu_rate=1.0, others=0.0):
+        """`seconds` later, this process having used `cpu_rate` CPUs meanwhile and other
+        processes `others` CPUs."""
         self.clock += seconds
         self.cpu_seconds += seconds * cpu_rate
+        if self.busy is not None:
+            self.busy += seconds * (cpu_rate + others)
 
 
 @pytest.fixture
@@ -46,6 +50,7 @@ def machine(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(threads, "usable_cpus", lambda: 2)
     monkeypatch.setattr(threads, "load_average", lambda: fake.load)
+    monkeypatch.setattr(threads, "busy_cpu_seconds", lambda: fake.busy)
     monkeypatch.setattr(threads, "blas_threads", lambda: fake.pools)
     monkeypatch.setattr(threads, "set_blas_threads", fake.set_blas_threads)
     monkeypatch.setattr(threads, "time", types.SimpleNamespace(monotonic=lambda: fake.clock))
@@ -68,6 +73,40 @@ def test_threads_follow_the_load_of_other_processes(machine):
     machine.run(2.0)
     threads.follow_load()  # the others are gone: back to both CPUs
     assert machine.calls == [1, 2] and threads.threads_in_use() == 2
+
+
+def test_threads_come_back_as_soon_as_the_others_leave(machine):
+    # With /proc/stat the others' load is their CPU time since the last check: when they
+    # stop, the next check gives the CPUs back, while the one-minute load average (still
+    # high here) would keep one thread for a minute.
+    machine.busy = 0.0
+    machine.load = 3.0  # the first check has no interval yet: the load average decides
+    threads.follow_load()
+    assert machine.calls == [1]
+    machine.run(2.0, cpu_rate=1.0, others=1.0)  # one other process on the second CPU
+    threads.follow_load()
+    assert machine.calls == [1]
+    machine.run(2.0, cpu_rate=1.0, others=0.0)  # it ended; the load average lags at 3.0
+    threads.follow_load()
+    assert machine.calls == [1, 2] and threads.threads_in_use() == 2
+    machine.run(2.0, cpu_rate=2.0, others=0.0)  # our own two spinning threads
+    threads.follow_load()
+    assert machine.calls == [1, 2]
+    machine.run(2.0, cpu_rate=0.7, others=1.3)  # two others compete with our two threads
+    threads.follow_load()
+    assert machine.calls == [1, 2, 1]
+
+
+def test_busy_cpu_seconds_counts_this_process(machine, monkeypatch):
+    monkeypatch.undo()  # the real /proc/stat, clock and os
+    if not os.path.exists("/proc/stat"):
+        pytest.skip("no /proc/stat on this system")
+    before, own_before = threads.busy_cpu_seconds(), os.times().user
+    end = os.times().user + 0.3
+    while os.times().user < end:  # spin: 0.3 s of this process's CPU time
+        pass
+    after, own_after = threads.busy_cpu_seconds(), os.times().user
+    assert after - before >= (own_after - own_before) - 0.05  # one clock tick of slack
 
 
 def test_own_spinning_threads_do_not_count_as_other_processes(machine):
