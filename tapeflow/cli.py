@@ -20,7 +20,7 @@ import platform
 import sys
 import time
 
-from .backend import threads
+from .backend import allocator, threads
 from .examples import EXAMPLES
 
 EXAMPLES_DIR = pathlib.Path(__file__).resolve().parent / "examples"
@@ -298,6 +298,7 @@ def info() -> str:
         )
     lines += _thread_lines()
     lines.append(f"native kernels  {_native_line()}")
+    lines.append(f"memory          {allocator.status or 'malloc left as it is'}")
     lines.append(f"matplotlib      {_version_of('matplotlib') or 'not installed (no plots)'}")
     root = os.environ.get("TAPEFLOW_DATA") or "~/.tapeflow/datasets"
     lines.append(f"dataset cache   {pathlib.Path(root).expanduser()}")

@@ -165,6 +165,13 @@ def test_info_says_whether_native_kernels_run(monkeypatch):
     assert "TAPEFLOW_NATIVE=0" in cli.info()
 
 
+def test_info_says_how_malloc_was_tuned(monkeypatch):
+    from tapeflow.backend import allocator
+
+    monkeypatch.setattr(allocator, "status", "left as it is (TAPEFLOW_MALLOC_TUNING=0)")
+    assert "memory          left as it is (TAPEFLOW_MALLOC_TUNING=0)" in cli.info()
+
+
 def test_info_reports_thread_variables(monkeypatch):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     assert "OPENBLAS_NUM_THREADS=1" in cli.info()

@@ -45,6 +45,11 @@ elif _requested == "numpy":
 else:
     raise ImportError(f"TAPEFLOW_BACKEND must be 'numpy' or 'cupy', got {_requested!r}.")
 
+# Freed array memory stays in the process (glibc), so training steps do not page-fault.
+from . import allocator  # noqa: E402
+
+allocator.tune()
+
 
 def to_numpy(array):
     """A NumPy array (or scalar) holding the values of a backend array."""

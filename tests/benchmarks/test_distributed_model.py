@@ -14,6 +14,7 @@ except ImportError:  # plain `pytest` leaves the repo root off sys.path
     import benchmarks  # noqa: F401
 
 from benchmarks import distributed as model
+from tapeflow.backend import xp
 from tapeflow.distribute.reducer import GradientReducer
 
 MIB = 1024 * 1024
@@ -48,7 +49,7 @@ def _reducer_buckets(nbytes_backward_order, pack, wire_dtype):
             return Done()
 
     reducer = GradientReducer(Recorder(), "sum", bytes_per_pack=pack, wire_dtype=wire_dtype)
-    arrays = [np.zeros(n // 4, np.float32) for n in nbytes_backward_order]
+    arrays = [xp.zeros(n // 4, np.float32) for n in nbytes_backward_order]
     out = reducer.reduce_arrays(arrays)
     assert [a.dtype for a in out] == [np.float32] * len(arrays)
     return sent
