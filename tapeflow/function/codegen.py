@@ -161,6 +161,8 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
             _emit_kernel(em, [n], i, owned, roots, root_last, pinned, pool)
         elif n.kind == "fused" and "native" in n.attrs:
             _emit_native(em, n, var_names)
+        elif n.kind == "fused" and "call" in n.attrs:
+            _emit_call(em, n)
         elif n.kind == "fused":
             _emit_kernel(em, n.attrs["nodes"], i, owned, roots, root_last, pinned, pool)
         elif n.kind == "op":
@@ -372,6 +374,18 @@ def _emit_native(em, n, var_names):
         em.emit(f"del {', '.join(handed)}")
     for key in call.updates:
         em.emit(f"{em.const(call.updates[key], 'U')}.finish()")
+
+
+def _emit_call(em, n):
+    """A chain computed by one function on arrays (fusion.fuse_bias_relu): fresh results."""
+    fn, n_outputs = n.attrs["call"]
+    call = f"{em.const(fn, 'F')}({', '.join(em.name[v] for v in n.inputs)})"
+    outs = []
+    for v in n.outputs:
+        local = em.fresh("t")
+        _bind(em, v, local)
+        outs.append(local)
+    em.emit(f"{', '.join(outs)}, = {call}" if n_outputs > 1 else f"{outs[0]} = {call}")
 
 
 def _emit_write(em, n, var_names):

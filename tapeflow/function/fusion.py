@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .ir import Graph, Node
 from .kernels import kernel_for
 
@@ -94,3 +96,100 @@ def fuse_elementwise(graph: Graph):
         replace[id(chain[-1])] = fused
         drop.update(id(m) for m in chain[:-1])
     graph.nodes = [replace.get(id(n), n) for n in graph.nodes if id(n) not in drop]
+
+
+# ---- native chains: bias + relu, relu gradient + bias gradient ------------------------------
+
+_FLOATS = ("float32", "float64")
+
+
+def fuse_bias_relu(graph: Graph):
+    """Replaces `Relu(BiasAdd(x, b))` and `ReluGrad(g, y)` followed by the bias gradient
+    `Sum(over every axis but the last)` by one call each of the native one-pass kernels in
+    backend/fused.py (bitwise equal to the ufuncs they replace: the sum runs row after row,
+    as NumPy's reduction over the outer axes does). Only where those kernels run (Numba
+    installed, native kernels on, NumPy backend); the members stay in the node for saving
+    and the graph views."""
+    from ..backend import fused, native, xp
+
+    if xp is not np or not native.enabled():
+        return
+    uses = {}
+    for n in graph.nodes:
+        for v in n.inputs:
+            uses[v] = uses.get(v, 0) + 1
+    for v in graph.outputs:
+        uses[v] = uses.get(v, 0) + 2
+    producer = {n.outputs[0]: n for n in graph.nodes if n.kind == "op" and len(n.outputs) == 1}
+    bias_grad = {n.inputs[0]: n for n in graph.nodes if _is_bias_grad(graph, n)}
+    replace, drop = {}, set()
+    for n in graph.nodes:
+        if n.kind != "op" or id(n) in drop:
+            continue
+        if n.op.name == "Relu":
+            add = producer.get(n.inputs[0])
+            pair = _bias_operands(graph, add) if uses.get(n.inputs[0]) == 1 else None
+            if pair is not None and _float_like(graph, n.outputs[0], n.inputs[0]):
+                call = (fused.bias_relu, 1)
+                replace[id(n)] = Node("fused", None, list(pair), _call(call, add, n), n.outputs)
+                drop.add(id(add))
+        elif n.op.name == "ReluGrad":
+            dx = n.outputs[0]
+            total = bias_grad.get(dx)
+            if total is None or not _float_like(graph, dx, *n.inputs):
+                continue
+            call = (fused.relu_grad_bias_grad, 2)
+            outputs = [dx, total.outputs[0]]
+            replace[id(n)] = Node("fused", None, list(n.inputs), _call(call, n, total), outputs)
+            drop.add(id(total))
+    graph.nodes = [replace.get(id(n), n) for n in graph.nodes if id(n) not in drop]
+
+
+def _call(call, *members):
+    return {"nodes": list(members), "call": call}
+
+
+def _float_like(graph: Graph, out, *inputs) -> bool:
+    """Same shape at every size, one float dtype, more than a handful of elements."""
+    arr = graph.arrays[out]
+    if not isinstance(arr, np.ndarray) or arr.dtype.name not in _FLOATS or arr.ndim < 1:
+        return False
+    return all(
+        graph.symbolic_shape(v) == graph.symbolic_shape(out) and graph.arrays[v].dtype == arr.dtype
+        for v in inputs
+    )
+
+
+def _bias_operands(graph: Graph, node):
+    """(x, bias) of an add of a 1-D bias along the last axis of x, else None."""
+    if node is None or node.op.name not in ("BiasAdd", "AddV2"):
+        return None
+    if node.attrs.get("data_format", "NHWC").startswith("NC"):
+        return None
+    out = graph.arrays[node.outputs[0]]
+    for x, b in (node.inputs, node.inputs[::-1]):
+        bias = graph.arrays[b]
+        if (
+            isinstance(bias, np.ndarray)
+            and bias.ndim == 1
+            and bias.dtype == out.dtype
+            and graph.fixed_axes(b, None)
+            and graph.symbolic_shape(x) == graph.symbolic_shape(node.outputs[0])
+            and out.ndim >= 1
+            and bias.shape[0] == out.shape[-1]
+            and graph.arrays[x].dtype == out.dtype
+        ):
+            return x, b
+    return None
+
+
+def _is_bias_grad(graph: Graph, node) -> bool:
+    """Whether `node` sums its input over every axis but the last (keepdims False)."""
+    if node.kind != "op" or node.op.name != "Sum":
+        return False
+    ndim = np.ndim(graph.arrays[node.inputs[0]])
+    axis = node.attrs.get("axis")
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if ndim < 1 or axis is None or node.attrs.get("keepdims"):
+        return False
+    return sorted(int(a) % ndim for a in axes) == list(range(ndim - 1))

@@ -86,6 +86,12 @@ def ownership(graph: Graph):
     for n in graph.nodes:
         if "native" in n.attrs and n.kind == "fused":
             continue  # its results may be views of its inputs: never written, never pooled
+        if "call" in n.attrs and n.kind == "fused":
+            for v in n.outputs:  # fresh arrays from the call: the plan's to reuse
+                roots[v] = {v}
+                owned.add(v)
+                known.add(id(graph.arrays[v]))
+            continue
         if n.kind == "fused" or (n.kind == "op" and kernel_for(graph, n) is not None):
             if np.ndim(graph.arrays[n.outputs[0]]) > 0:
                 roots[n.outputs[0]] = {n.outputs[0]}  # the kernel's buffer, planned below

@@ -14,8 +14,9 @@ pytestmark = [
 ]
 
 DTYPES = [np.float32, np.float64]
-# Large enough for the kernels (fused.MIN_NATIVE_SIZE), odd sizes; one below the threshold.
-SHAPES = [(300,), (37, 11), (3, 17, 9, 5), (4, 3)]
+# Large enough for the kernels (fused.MIN_NATIVE_SIZE), odd sizes; one below the threshold;
+# one channel (NumPy sums a contiguous column pairwise, so the kernel must not take it).
+SHAPES = [(300,), (37, 11), (3, 17, 9, 5), (4, 3), (1000, 1), (20, 50, 1)]
 
 
 def _both(function, *args):
