@@ -70,6 +70,7 @@ def _core_table() -> dict:
         "nest": {n: getattr(nest, n) for n in nest_names},
         "autodiff": {"ForwardAccumulator": ForwardAccumulator, "GradientTape": GradientTape},
         "compat": {n: Lazy("tapeflow.core.compat", n) for n in COMPAT_NAMES},
+        "io": {n: Lazy("tapeflow.data.tfrecord", n) for n in TFRECORD_NAMES},
         "test": {"compute_gradient": compute_gradient,
                  **{n: Lazy("tapeflow.testing.test_case", n) for n in TEST_NAMES}},
         "debugging": {
@@ -111,6 +112,8 @@ DEVICE_NAMES = ["list_physical_devices", "list_logical_devices", "get_visible_de
                 "set_visible_devices", "PhysicalDevice", "LogicalDevice"]  # fmt: skip
 EXPERIMENTAL_DEVICE_NAMES = ["set_memory_growth", "get_memory_growth", "get_device_details"]
 PLACEMENT_NAMES = ["get_soft_device_placement", "set_soft_device_placement"]
+# tf.io's TFRecord classes (data/tfrecord.py), loaded on first use.
+TFRECORD_NAMES = ["TFRecordWriter", "TFRecordOptions"]
 # tf.compat's helpers (core/compat.py), loaded on first use.
 COMPAT_NAMES = ["as_bytes", "as_text", "as_str", "as_str_any", "path_to_str", "dimension_value",
                 "dimension_at_index", "bytes_or_text_types", "complex_types", "integral_types",

@@ -26,6 +26,8 @@ __all__ = [
     "Options",
     "TensorSpec",
     "TextLineDataset",
+    "TFRecordDataset",  # noqa: F822  (loaded by __getattr__)
+    "FixedLengthRecordDataset",  # noqa: F822  (loaded by __getattr__)
     "experimental",
 ]
 
@@ -36,4 +38,8 @@ def __getattr__(name):
         from .text import TextLineDataset
 
         return TextLineDataset
+    if name in ("TFRecordDataset", "FixedLengthRecordDataset"):
+        from . import tfrecord
+
+        return getattr(tfrecord, name)
     raise AttributeError(f"module 'tapeflow.data' has no attribute {name!r}")

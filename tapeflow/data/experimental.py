@@ -64,6 +64,7 @@ __all__ = [
     "unique",
     "dense_to_ragged_batch",
     "make_csv_dataset",  # noqa: F822  (loaded by __getattr__)
+    "TFRecordWriter",  # noqa: F822  (loaded by __getattr__)
 ]
 
 
@@ -95,6 +96,10 @@ def __getattr__(name):
         from .text import CsvDataset
 
         return CsvDataset
+    if name == "TFRecordWriter":
+        from .tfrecord import DatasetTFRecordWriter
+
+        return DatasetTFRecordWriter
     if name == "make_csv_dataset":
         from .csv import make_csv_dataset
 

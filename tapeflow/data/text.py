@@ -8,6 +8,7 @@ chunks; a record may span lines inside a quoted field. Errors name the file and 
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 
 import numpy as np
@@ -26,9 +27,11 @@ def filenames_of(filenames, what="filenames") -> list[str]:
     """A string, a list of strings, a string tensor or a dataset of file names as a list."""
     if isinstance(filenames, Dataset):
         names = [a.reshape(()).item() for (a,) in filenames._iter_flat()]
-    elif isinstance(filenames, (str, bytes)):
-        names = [filenames]
+    elif isinstance(filenames, (str, bytes, os.PathLike)):
+        names = [os.fspath(filenames)]
     else:
+        if not isinstance(filenames, Operand):  # a list: paths as TF converts them, to text
+            filenames = [os.fspath(n) if isinstance(n, os.PathLike) else n for n in filenames]
         t = filenames if isinstance(filenames, Operand) else convert_to_tensor(list(filenames))
         if t.dtype != dtypes.string:
             raise TypeError(f"`{what}` must be strings, got {t.dtype.name}")

@@ -147,3 +147,26 @@ def _fsync_directory(directory: str):
         pass
     finally:
         os.close(fd)
+
+
+class _Discarded(Exception):
+    """Thrown into `atomic_write` to remove its temporary without renaming it."""
+
+
+class AtomicWriter:
+    """`atomic_write` for a writer object that outlives one `with` block (a record writer
+    that the user closes later): `write` appends, `commit` renames the file into place,
+    `discard` removes it."""
+
+    def __init__(self, path):
+        self._context = atomic_write(path)
+        self._file = self._context.__enter__()
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    def commit(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def discard(self) -> None:
+        self._context.__exit__(_Discarded, _Discarded(), None)

@@ -28,6 +28,15 @@ def test_text_lines_of_zlib_and_gzip_files_equal_the_plain_ones(tmp_path):
     assert list(z.as_numpy_iterator()) == expected
 
 
+def test_file_names_may_be_paths(tmp_path):
+    # TF converts os.PathLike file names (pathlib.Path) like strings.
+    path = tmp_path / "p.txt"
+    _write(path, "a\nb\n")
+    assert list(tf.data.TextLineDataset(path).as_numpy_iterator()) == [b"a", b"b"]
+    both = tf.data.TextLineDataset([path, str(path)])
+    assert list(both.as_numpy_iterator()) == [b"a", b"b", b"a", b"b"]
+
+
 def test_text_lines_errors(tmp_path):
     with pytest.raises(tf.errors.NotFoundError, match="missing.txt"):
         list(tf.data.TextLineDataset(str(tmp_path / "missing.txt")))

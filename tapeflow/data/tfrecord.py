@@ -1,0 +1,331 @@
+"""TFRecord files: `tf.data.TFRecordDataset`, `tf.io.TFRecordWriter` / `TFRecordOptions`,
+`tf.data.experimental.TFRecordWriter`, and `tf.data.FixedLengthRecordDataset`.
+
+A TFRecord file is a sequence of records, each framed as TensorFlow's record_writer.cc
+writes it: the length (uint64, little endian), the masked CRC32C of those 8 bytes, the
+data, the masked CRC32C of the data; the whole file optionally GZIP or ZLIB compressed.
+Checksums come from Google's CRC32C library (`google-crc32c`, the `tfrecord` extra) and are
+verified on every read, as TF does: a mismatch is a `DataLossError` naming the file and the
+offset, never a silently wrong record. Files are written to a temporary name and renamed
+when the writer closes, so a failed run leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+
+import numpy as np
+
+from ..core import dtypes
+from ..core.errors import DataLossError, InvalidArgumentError, NotFoundError
+from ..core.spec import TensorSpec
+from ..core.tensor import Operand
+from ..io.atomic import AtomicWriter
+from .dataset import UNKNOWN_CARDINALITY, Dataset
+from .text import _compression, _scalar, filenames_of
+
+_HEADER = struct.Struct("<Q")
+_CRC = struct.Struct("<I")
+_MASK_DELTA = 0xA282EAD8
+
+
+def _crc32c():
+    try:
+        import google_crc32c
+    except ImportError as e:
+        raise ImportError(
+            "TFRecord files need Google's CRC32C library: pip install 'tapeflow[tfrecord]' "
+            "(the google-crc32c package)"
+        ) from e
+    return google_crc32c.value
+
+
+def _masked_crc(crc32c, data) -> int:
+    """TF's masked CRC: rotate right by 15 bits and add a constant (record_writer.h)."""
+    crc = crc32c(bytes(data))
+    return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+# ---- options ------------------------------------------------------------------------------
+
+
+class TFRecordOptions:
+    """`tf.io.TFRecordOptions`: the compression of a TFRecord file (None/"", "GZIP", "ZLIB")
+    and zlib's tuning knobs (`compression_level`, `window_bits`, `mem_level`,
+    `compression_strategy`; buffer sizes and flush mode are accepted and not needed)."""
+
+    compression_type_map = {"ZLIB": "ZLIB", "GZIP": "GZIP", "": ""}
+
+    def __init__(self, compression_type=None, flush_mode=None, input_buffer_size=None,
+                 output_buffer_size=None, window_bits=None, compression_level=None,
+                 compression_method=None, mem_level=None, compression_strategy=None):  # fmt: skip
+        self.compression_type = compression_type
+        self.flush_mode = flush_mode
+        self.input_buffer_size = input_buffer_size
+        self.output_buffer_size = output_buffer_size
+        self.window_bits = window_bits
+        self.compression_level = compression_level
+        self.compression_method = compression_method
+        self.mem_level = mem_level
+        self.compression_strategy = compression_strategy
+
+    @classmethod
+    def get_compression_type_string(cls, options) -> str:
+        """ "", "GZIP" or "ZLIB" for an options object, a string or None."""
+        if options is None:
+            return ""
+        if isinstance(options, TFRecordOptions):
+            return _compression(options.compression_type)
+        return _compression(options)
+
+
+def _options(options) -> TFRecordOptions:
+    if isinstance(options, TFRecordOptions):
+        return options
+    if options is None or isinstance(options, str):
+        return TFRecordOptions(options)
+    raise TypeError(
+        f"TFRecordWriter: options must be a TFRecordOptions or a string, got {options!r}"
+    )
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+class _Compressor:
+    """zlib streams in TF's two containers: GZIP (wbits 16+) and ZLIB (a zlib header)."""
+
+    def __init__(self, options: TFRecordOptions, gzip_container: bool):
+        level = -1 if options.compression_level is None else int(options.compression_level)
+        bits = 15 if options.window_bits is None else int(options.window_bits)
+        memory = 9 if options.mem_level is None else int(options.mem_level)
+        strategy = 0 if options.compression_strategy is None else int(options.compression_strategy)
+        self._z = zlib.compressobj(level, zlib.DEFLATED, bits + 16 if gzip_container else bits,
+                                   memory, strategy)  # fmt: skip
+
+    def compress(self, data: bytes) -> bytes:
+        return self._z.compress(data)
+
+    def flush(self) -> bytes:
+        return self._z.flush()
+
+
+class TFRecordWriter:
+    """`tf.io.TFRecordWriter(path, options=None)`: writes records (bytes or str) to a
+    TFRecord file; a context manager. The file appears under `path` when the writer closes
+    (`close()`, the end of a `with` block, or the writer being freed); a `with` block left by
+    an exception discards it."""
+
+    def __init__(self, path, options=None):
+        self._crc32c = _crc32c()
+        options = _options(options)
+        kind = TFRecordOptions.get_compression_type_string(options)
+        self._path = str(path.decode() if isinstance(path, bytes) else path)
+        self._compressor = _Compressor(options, kind == "GZIP") if kind else None
+        self._file = AtomicWriter(self._path)
+        self._closed = False
+
+    def write(self, record) -> None:
+        """Appends one record: bytes, or a str (written as UTF-8)."""
+        if isinstance(record, str):
+            record = record.encode("utf-8")
+        elif not isinstance(record, bytes):
+            raise TypeError(
+                f"TFRecordWriter.write: expected bytes or str, got {type(record).__name__} "
+                f"(a string tensor: write(t.numpy()))"
+            )
+        self._check_open()
+        length = _HEADER.pack(len(record))
+        frame = b"".join(
+            (
+                length,
+                _CRC.pack(_masked_crc(self._crc32c, length)),
+                record,
+                _CRC.pack(_masked_crc(self._crc32c, record)),
+            )
+        )
+        self._file.write(self._compressor.compress(frame) if self._compressor else frame)
+
+    def flush(self) -> None:
+        """Accepted: the records reach `path` when the writer closes."""
+        self._check_open()
+
+    def close(self) -> None:
+        """Finishes the file and puts it at `path` (again: nothing)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._compressor is not None:
+            self._file.write(self._compressor.flush())
+        self._file.commit()
+
+    def _check_open(self):
+        if self._closed:
+            raise InvalidArgumentError(f"TFRecordWriter for {self._path} is closed")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if kind is not None and not self._closed:
+            self._closed = True
+            self._file.discard()
+            return False
+        self.close()
+        return False
+
+    def __del__(self):
+        if not getattr(self, "_closed", True):
+            self.close()
+
+
+class DatasetTFRecordWriter:
+    """`tf.data.experimental.TFRecordWriter(filename, compression_type=None)`: `write(ds)`
+    writes a dataset of scalar strings, one record each."""
+
+    def __init__(self, filename, compression_type=None):
+        self._filename = filename
+        self._compression = _compression(compression_type)
+
+    def write(self, dataset) -> None:
+        spec = dataset.element_spec
+        if not isinstance(spec, TensorSpec) or spec.dtype != dtypes.string or spec.shape.rank:
+            raise TypeError(
+                f"tf.data.experimental.TFRecordWriter: the dataset must hold scalar strings, "
+                f"got elements of {spec}"
+            )
+        with TFRecordWriter(self._filename, self._compression) as writer:
+            for (value,) in dataset._iter_flat():
+                writer.write(value.reshape(()).item())
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+def _open(path: str, compression: str):
+    """The file's bytes, decompressed."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}; No such file or directory") from None
+    try:
+        if compression == "GZIP":
+            return gzip.decompress(data)
+        if compression == "ZLIB":
+            return zlib.decompress(data)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataLossError(f"{path}: cannot read it as {compression}: {e}") from e
+    return data
+
+
+def read_records(path: str, compression: str):
+    """The records of one TFRecord file, checksums verified."""
+    crc32c = _crc32c()
+    data = memoryview(_open(path, compression))
+    offset, end = 0, len(data)
+    while offset < end:
+        if end - offset < 12:
+            raise DataLossError(f"{path}: truncated record at {offset}")
+        length_bytes = data[offset : offset + 8]
+        (stored,) = _CRC.unpack_from(data, offset + 8)
+        if stored != _masked_crc(crc32c, length_bytes):
+            hint = " (Is this even a TFRecord file?)" if offset == 0 else ""
+            raise DataLossError(f"{path}: corrupted record at {offset}{hint}")
+        (length,) = _HEADER.unpack_from(data, offset)
+        start = offset + 12
+        if end - start < length + 4:
+            raise DataLossError(f"{path}: truncated record at {offset}")
+        record = data[start : start + length]
+        (stored,) = _CRC.unpack_from(data, start + length)
+        if stored != _masked_crc(crc32c, record):
+            raise DataLossError(f"{path}: corrupted record at {start}")
+        yield bytes(record)
+        offset = start + length + 4
+
+
+class _RecordFiles(Dataset):
+    """Records of several files as scalar strings, one file after another or, with
+    `num_parallel_reads`, that many files at once, one record from each in turn."""
+
+    def __init__(self, filenames, compression_type, num_parallel_reads):
+        super().__init__()
+        self._files = filenames_of(filenames)
+        self._compression = _compression(compression_type)
+        self._parallel = num_parallel_reads
+        self._spec_value = TensorSpec((), dtypes.string)
+
+    def _cardinality(self):
+        return UNKNOWN_CARDINALITY
+
+    def _records(self, path):
+        raise NotImplementedError
+
+    def _iter_flat(self):
+        parallel = self._parallel
+        if isinstance(parallel, Operand):
+            parallel = int(parallel.numpy())
+        width = len(self._files) if parallel and parallel < 0 else int(parallel or 1)
+        pending, active = list(self._files), []
+        while pending or active:
+            while pending and len(active) < width:
+                active.append(self._records(pending.pop(0)))
+            for it in list(active):
+                record = next(it, None)
+                if record is None:
+                    active.remove(it)
+                else:
+                    yield (_scalar(record),)
+
+
+class TFRecordDataset(_RecordFiles):
+    """`tf.data.TFRecordDataset(filenames, compression_type=None, buffer_size=None,
+    num_parallel_reads=None)`: the records of TFRecord files as scalar strings (parse them
+    with `tf.io.parse_single_example` / `parse_example`)."""
+
+    def __init__(self, filenames, compression_type=None, buffer_size=None,
+                 num_parallel_reads=None, name=None):  # fmt: skip
+        super().__init__(filenames, compression_type, num_parallel_reads)
+
+    def _records(self, path):
+        return read_records(path, self._compression)
+
+
+class FixedLengthRecordDataset(_RecordFiles):
+    """`tf.data.FixedLengthRecordDataset(filenames, record_bytes, header_bytes=None,
+    footer_bytes=None, buffer_size=None, compression_type=None, num_parallel_reads=None)`:
+    each file's body cut into records of `record_bytes` bytes, as scalar strings."""
+
+    def __init__(self, filenames, record_bytes, header_bytes=None, footer_bytes=None,
+                 buffer_size=None, compression_type=None, num_parallel_reads=None,
+                 name=None):  # fmt: skip
+        super().__init__(filenames, compression_type, num_parallel_reads)
+        self._record = _positive("record_bytes", record_bytes)
+        self._header = _positive("header_bytes", header_bytes or 0, allow_zero=True)
+        self._footer = _positive("footer_bytes", footer_bytes or 0, allow_zero=True)
+
+    def _records(self, path):
+        data = _open(path, self._compression)
+        body = len(data) - self._header - self._footer
+        if body < 0 or body % self._record:
+            raise InvalidArgumentError(
+                f"Excluding the header ({self._header} bytes) and footer ({self._footer} "
+                f'bytes), input file "{path}" has body length {max(body, 0)} bytes, which is '
+                f"not an exact multiple of the record length ({self._record} bytes)."
+            )
+        for start in range(self._header, self._header + body, self._record):
+            yield data[start : start + self._record]
+
+
+def _positive(name, value, allow_zero=False) -> int:
+    if isinstance(value, Operand):
+        value = value.numpy()
+    number = int(np.asarray(value))
+    if number < (0 if allow_zero else 1):
+        raise InvalidArgumentError(
+            f"FixedLengthRecordDataset: {name} must be {'>= 0' if allow_zero else '> 0'}, "
+            f"got {number}"
+        )
+    return number
