@@ -29,6 +29,7 @@ from .text import _compression, _scalar, filenames_of
 _HEADER = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
 _MASK_DELTA = 0xA282EAD8
+_CHUNK = 1 << 20  # bytes read at a time
 
 
 def _crc32c():
@@ -205,45 +206,88 @@ class DatasetTFRecordWriter:
 
 
 def _open(path: str, compression: str):
-    """The file's bytes, decompressed."""
+    """The file's bytes, decompressed (FixedLengthRecordDataset needs the body's length)."""
+    with _stream(path, compression) as f:
+        return _read(f, path, compression, -1)
+
+
+class _ZlibReader:
+    """A ZLIB-compressed file read as a stream (gzip.open does this for GZIP)."""
+
+    def __init__(self, raw):
+        self._raw, self._z, self._pending = raw, zlib.decompressobj(), b""
+
+    def read(self, n: int) -> bytes:
+        while n < 0 or len(self._pending) < n:
+            chunk = self._raw.read(_CHUNK)
+            if not chunk:
+                self._pending += self._z.flush()
+                break
+            self._pending += self._z.decompress(chunk)
+        if n < 0:
+            n = len(self._pending)
+        out, self._pending = self._pending[:n], self._pending[n:]
+        return out
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._raw.close()
+
+
+def _stream(path: str, compression: str):
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the returned reader's context
     except FileNotFoundError:
         raise NotFoundError(f"{path}; No such file or directory") from None
+    if compression == "GZIP":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == "ZLIB":
+        return _ZlibReader(raw)
+    return raw
+
+
+def _read(f, path: str, compression: str, n: int) -> bytes:
+    """Up to `n` bytes (all with -1), in chunks: a corrupt length field must not make one
+    huge allocation."""
+    parts, left = [], n
     try:
-        if compression == "GZIP":
-            return gzip.decompress(data)
-        if compression == "ZLIB":
-            return zlib.decompress(data)
+        while left != 0:
+            chunk = f.read(_CHUNK if left < 0 else min(left, _CHUNK))
+            if not chunk:
+                break
+            parts.append(chunk)
+            left -= 0 if left < 0 else len(chunk)
     except (OSError, EOFError, zlib.error) as e:
-        raise DataLossError(f"{path}: cannot read it as {compression}: {e}") from e
-    return data
+        raise DataLossError(f"{path}: cannot read it as {compression or 'TFRecord'}: {e}") from e
+    return b"".join(parts)
 
 
 def read_records(path: str, compression: str):
-    """The records of one TFRecord file, checksums verified."""
+    """The records of one TFRecord file, read as a stream, checksums verified."""
     crc32c = _crc32c()
-    data = memoryview(_open(path, compression))
-    offset, end = 0, len(data)
-    while offset < end:
-        if end - offset < 12:
-            raise DataLossError(f"{path}: truncated record at {offset}")
-        length_bytes = data[offset : offset + 8]
-        (stored,) = _CRC.unpack_from(data, offset + 8)
-        if stored != _masked_crc(crc32c, length_bytes):
-            hint = " (Is this even a TFRecord file?)" if offset == 0 else ""
-            raise DataLossError(f"{path}: corrupted record at {offset}{hint}")
-        (length,) = _HEADER.unpack_from(data, offset)
-        start = offset + 12
-        if end - start < length + 4:
-            raise DataLossError(f"{path}: truncated record at {offset}")
-        record = data[start : start + length]
-        (stored,) = _CRC.unpack_from(data, start + length)
-        if stored != _masked_crc(crc32c, record):
-            raise DataLossError(f"{path}: corrupted record at {start}")
-        yield bytes(record)
-        offset = start + length + 4
+    offset = 0
+    with _stream(path, compression) as f:
+        while True:
+            header = _read(f, path, compression, 12)
+            if not header:
+                return
+            if len(header) < 12:
+                raise DataLossError(f"{path}: truncated record at {offset}")
+            (stored,) = _CRC.unpack_from(header, 8)
+            if stored != _masked_crc(crc32c, header[:8]):
+                hint = " (Is this even a TFRecord file?)" if offset == 0 else ""
+                raise DataLossError(f"{path}: corrupted record at {offset}{hint}")
+            (length,) = _HEADER.unpack_from(header)
+            body = _read(f, path, compression, length + 4)
+            if len(body) < length + 4:
+                raise DataLossError(f"{path}: truncated record at {offset}")
+            (stored,) = _CRC.unpack_from(body, length)
+            if stored != _masked_crc(crc32c, memoryview(body)[:length]):
+                raise DataLossError(f"{path}: corrupted record at {offset + 12}")
+            yield body[:length]
+            offset += 12 + length + 4
 
 
 class _RecordFiles(Dataset):

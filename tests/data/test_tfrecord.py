@@ -191,3 +191,20 @@ def test_fixed_length_records(tmp_path):
     assert str(caught.value) == expected
     with pytest.raises(tf.errors.InvalidArgumentError, match="record_bytes must be > 0"):
         tf.data.FixedLengthRecordDataset(str(path), 0)
+
+
+def test_a_huge_length_field_is_a_truncated_record_not_an_allocation(tmp_path):
+    # A hostile header: a checksummed length of 1 TiB. Reading streams in chunks, so it
+    # ends as a truncated record instead of a terabyte allocation.
+    import struct
+
+    import google_crc32c
+
+    from tapeflow.data.tfrecord import _masked_crc
+
+    length = struct.pack("<Q", 1 << 40)
+    header = length + struct.pack("<I", _masked_crc(google_crc32c.value, length))
+    path = tmp_path / "huge.tfrecord"
+    path.write_bytes(FILES["NONE"] + header + b"only a few bytes")
+    with pytest.raises(tf.errors.DataLossError, match=f"truncated record at {len(FILES['NONE'])}"):
+        _read(str(path))
