@@ -14,7 +14,8 @@ writes, guard checks. No Tensor is built and no dispatch happens per op. Buffers
   A buffer is owned when its op allocated it (seen while tracing: a fresh, contiguous,
   writeable array sharing memory with no input) and no view of it is still alive;
 - arrays given to host callbacks are never written again (the callback may keep them).
-Ownership, last uses and the pool of dead buffers are in `plan_buffers.py`.
+Ownership, last uses and the pool of dead buffers are in `plan_buffers.py`; the code of
+effects (writes, callbacks, native segments), guards and rollback in `codegen_effects.py`.
 
 When effects (writes, callbacks, random draws, prints) come before a guard, the plan saves
 what they change first and puts it back if the guard fails, so the call can be redone
@@ -24,16 +25,22 @@ eagerly; prints in that stretch are held back until its last guard has passed.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 
-from ..core.variable import Variable
+from .codegen_effects import (
+    bind,
+    emit_callback,
+    emit_guard,
+    emit_native,
+    emit_rollback_end,
+    emit_snapshots,
+    emit_write,
+)
 from .ir import Graph
 from .kernels import DIRECT, KERNELS, kernel_for
 from .plan_buffers import BufferPool, free_dead, last_uses, ownership, take_buffer
 from .runtime import (
-    WRITERS,
     GuardFailure,
     Plan,
     array_differs,
@@ -41,7 +48,6 @@ from .runtime import (
     float_differs,
     outputs_of,
 )
-from .trace import Untraceable
 
 # ---- code generation ------------------------------------------------------------------------
 
@@ -151,7 +157,7 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     rollback = [n for n in nodes[: max(last_guard, 0)] if n.is_effect() and n.kind != "guard"]
     body_start = len(em.lines)
     if rollback:
-        _emit_snapshots(em, rollback, var_names)
+        emit_snapshots(em, rollback, var_names)
         em.emit("try:")
         em.indent += 1
 
@@ -160,7 +166,7 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
         if n.kind == "op" and kernel_for(graph, n) is not None:
             _emit_kernel(em, [n], i, owned, roots, root_last, pinned, pool)
         elif n.kind == "fused" and "native" in n.attrs:
-            _emit_native(em, n, var_names)
+            emit_native(em, n, var_names)
         elif n.kind == "fused" and "call" in n.attrs:
             _emit_call(em, n)
         elif n.kind == "fused":
@@ -170,18 +176,18 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
         elif n.kind == "read":
             out = em.fresh("r")
             em.emit(f"{out} = {var_names[n.attrs['var']]}._value")
-            _bind(em, n.outputs[0], out)
+            bind(em, n.outputs[0], out)
         elif n.kind == "write":
-            _emit_write(em, n, var_names)
+            emit_write(em, n, var_names)
         elif n.kind == "callback":
-            _emit_callback(em, n)
+            emit_callback(em, n)
         elif n.kind == "guard":
             guards.append(n)
-            _emit_guard(em, n, len(guards) - 1)
+            emit_guard(em, n, len(guards) - 1)
         else:  # pragma: no cover - every kind is handled above
             raise AssertionError(n.kind)
         if rollback and i == last_guard:
-            _emit_rollback_end(em, rollback, var_names)
+            emit_rollback_end(em, rollback, var_names)
         free_dead(em, graph, n, i, last_use, roots, root_last, owned, pinned, pool)
 
     pool.settle()
@@ -196,11 +202,6 @@ def build_plan(graph: Graph, name: str = "plan") -> Plan:
     code = compile(source, f"<tf.function plan {name}>", "exec")
     exec(code, em.ns)  # noqa: S102 - generated from the graph above, nothing external
     return Plan(em.ns[name], source, graph, guards, bool(rollback))
-
-
-def _bind(em, v, local):
-    em.name[v] = local
-    em.holder[local] = v
 
 
 def _operand(em, node, ref, running, prev=None):
@@ -288,7 +289,7 @@ def _emit_kernel(em, members, i, owned, roots, root_last, pinned, pool):
                 running = buffer
         if retired is not None:
             pool.join(key, retired)
-    _bind(em, out_v, running)
+    bind(em, out_v, running)
 
 
 class _MemberView:
@@ -319,7 +320,7 @@ def _emit_op(em, n, deferred):
     outs = []
     for v in n.outputs:
         local = em.fresh("v")
-        _bind(em, v, local)
+        bind(em, v, local)
         outs.append(local)
     if not outs:
         em.emit(call)
@@ -329,53 +330,6 @@ def _emit_op(em, n, deferred):
         em.emit(f"{outs[0]} = {call}")
 
 
-def _emit_native(em, n, var_names):
-    """A native segment (function/native/): its optimizer scalars first (a changed optimizer
-    fails like a guard: the call retraces), then one call, then the updates counted."""
-    call = n.attrs["native"]
-    from .native.runtime import own
-
-    em.ns["_own"] = own
-    em.ns["_rc"] = sys.getrefcount
-    fn = em.const(call.fn, "N")
-    scalars = {}
-    for key, update in call.updates.items():
-        u = em.const(update, "U")
-        local = scalars[key] = em.fresh("q")
-        em.emit(f"{local} = {u}.scalars()")
-        em.emit(f"if {local} is None:")
-        em.emit("    raise GuardFailure(-1)")
-    args, handed = [], []
-    for kind, what in call.params:
-        if kind == "value":
-            args.append(em.name[what])
-        elif kind == "var" and what in call.written:
-            # runtime.own inline: the array is handed over only when nothing else holds it
-            # (its slot, this local and getrefcount's argument) and it is C-contiguous,
-            # aligned and writeable (`flags.carray`).
-            var, local = var_names[what], em.fresh("w")
-            em.emit(f"{local} = {var}._value")
-            em.emit(f"if _rc({local}) > 3 or not {local}.flags.carray:")
-            em.emit(f"    {local} = _own({var})")
-            args.append(local)
-            handed.append(local)
-        elif kind == "var":
-            args.append(f"{var_names[what]}._value")
-        else:
-            args.append(scalars[what])
-    outs = []
-    for v in n.outputs:
-        local = em.fresh("n")
-        _bind(em, v, local)
-        outs.append(local)
-    text = f"{fn}({', '.join(args)})"
-    em.emit(f"{', '.join(outs)}, = {text}" if outs else text)
-    if handed:  # the variables hold their arrays alone again
-        em.emit(f"del {', '.join(handed)}")
-    for key in call.updates:
-        em.emit(f"{em.const(call.updates[key], 'U')}.finish()")
-
-
 def _emit_call(em, n):
     """A chain computed by one function on arrays (fusion.fuse_bias_relu): fresh results."""
     fn, n_outputs = n.attrs["call"]
@@ -383,94 +337,6 @@ def _emit_call(em, n):
     outs = []
     for v in n.outputs:
         local = em.fresh("t")
-        _bind(em, v, local)
+        bind(em, v, local)
         outs.append(local)
     em.emit(f"{', '.join(outs)}, = {call}" if n_outputs > 1 else f"{outs[0]} = {call}")
-
-
-def _emit_write(em, n, var_names):
-    var = var_names[n.attrs["var"]]
-    method = n.attrs["method"]
-    # The fast writers stand for Variable's own methods, not for overrides of them.
-    plain = getattr(em.var_types[var], method, None) is getattr(Variable, method)
-    if method in WRITERS and plain:
-        helper = "_" + method
-        em.ns[helper] = WRITERS[method]
-        em.emit(f"{helper}({var}, {em.name[n.inputs[0]]})")
-    elif method in WRITERS:
-        em.emit(f"{var}.{method}({em.name[n.inputs[0]]})")
-    elif method == "assign_slice":
-        key = em.const(n.attrs["key"])
-        em.emit(f"{var}._assign_slice({key}, {em.name[n.inputs[0]]})")
-    else:
-        em.emit(f"{var}.scatter_nd_update({em.name[n.inputs[1]]}, {em.name[n.inputs[0]]})")
-
-
-def _emit_callback(em, n):
-    fn = em.const(n.attrs["fn"], "C")
-    args = ", ".join(em.name[v] for v in n.inputs)
-    outs = []
-    for v in n.outputs:
-        local = em.fresh("c")
-        _bind(em, v, local)
-        outs.append(local)
-    if outs:
-        em.emit(f"{', '.join(outs)}, = outputs_of({fn}({args}), {len(outs)})")
-    else:
-        em.emit(f"{fn}({args})")
-
-
-def _emit_guard(em, n, index):
-    x = em.name[n.inputs[0]]
-    kind, expected = n.attrs["kind"], n.attrs["expected"]
-    if kind == "bool":
-        test = f"not {x}" if expected else f"{x}"
-    elif kind == "int":
-        test = f"int({x}) != {int(expected)!r}"
-    elif kind == "float":
-        test = f"float_differs({x}, {em.const(expected)})"
-    elif kind == "complex":
-        test = f"complex_differs({x}, {em.const(expected)})"
-    elif kind == "shape":
-        test = f"np.shape({x}) != {tuple(expected)!r}"
-    else:
-        test = f"array_differs({x}, {em.const(expected)})"
-    em.emit(f"if {test}:")
-    em.emit(f"    raise GuardFailure({index})")
-
-
-def _emit_snapshots(em, rollback, var_names):
-    slots = []
-    for n in rollback:
-        if n.kind == "write":
-            slots.append(n.attrs["var"])
-        elif n.kind == "callback":
-            if n.attrs["writes"] is None:
-                raise Untraceable(
-                    "a host callback that does not declare the variables it writes runs "
-                    "before a guard"
-                )
-            slots.extend(n.attrs["writes"])
-    em.snap_slots = sorted(set(slots))
-    for s in em.snap_slots:
-        em.emit(f"_s{s} = {var_names[s]}._value.copy()")
-    em.snap_rngs = []
-    for n in rollback:
-        rng = n.attrs.get("rng") if n.kind == "op" else None
-        if isinstance(rng, np.random.Generator):
-            name = em.const(rng)
-            em.snap_rngs.append(name)
-            em.emit(f"_g{name} = {name}.bit_generator.state")
-    em.emit("_pending = []")
-
-
-def _emit_rollback_end(em, rollback, var_names):
-    em.indent -= 1
-    em.emit("except GuardFailure:")
-    for s in em.snap_slots:
-        em.emit(f"    {var_names[s]}._value = _s{s}")
-    for name in em.snap_rngs:
-        em.emit(f"    {name}.bit_generator.state = _g{name}")
-    em.emit("    raise")
-    em.emit("for _p in _pending:")
-    em.emit("    _p()")
