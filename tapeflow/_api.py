@@ -228,11 +228,15 @@ def _public(obj, public_name: str, exported: dict):
 
 
 def _install_lazy(module: types.ModuleType, lazy: dict):
-    """Module-level __getattr__ (PEP 562) resolving `lazy`'s names on first access."""
+    """Module-level __getattr__ (PEP 562) resolving `lazy`'s names on first access; a
+    package's own __getattr__ (tapeflow.io's) still answers the names it knows."""
+    own = module.__dict__.get("__getattr__")
 
     def __getattr__(attr):
         item = lazy.get(attr)
         if item is None:
+            if own is not None:
+                return own(attr)
             raise AttributeError(f"module {module.__name__!r} has no attribute {attr!r}")
         value = item.resolve()
         setattr(module, attr, value)
