@@ -5,6 +5,7 @@ temporaries) or the NumPy fallback.
 - `relu_grad(g, y)`: g * (y > 0) (TF's ReluGrad).
 - `relu_grad_bias_grad(g, y)`: that, and its sum over every axis but the last (the gradient
   of the bias added before the relu), in one pass.
+- `sum_leading(x, k)`: the sum over the first k axes (a bias gradient), in one pass.
 - `sparse_softmax_xent(logits, labels)` / `softmax_xent(logits, labels)`: the per-row loss
   and its gradient softmax - labels, as TF's kernels return them together.
 
@@ -64,6 +65,23 @@ def relu_grad(g, y):
         return g * (y > 0)
     out = numpy.empty_like(g)
     k.relu_grad(g.reshape(-1), y.reshape(-1), _constants(g.dtype), out.reshape(-1))
+    return out
+
+
+def sum_leading(x, k: int):
+    """x summed over its first `k` axes (`add.reduce(x, (0, ..., k - 1))`), bitwise: one pass
+    adding rows in order, where NumPy adds each row with its own short loop (the bias
+    gradient of a conv layer: 0.7 ms on W4's activations, ten times the pass). NumPy sums a
+    single contiguous column pairwise instead, so a trailing block of one element stays
+    with NumPy."""
+    cols = 1
+    for d in x.shape[k:]:
+        cols *= d
+    kern = _kernels(x) if 0 < k < x.ndim and cols > 1 else None
+    if kern is None:
+        return xp.add.reduce(x, tuple(range(k)), x.dtype, None, False)
+    out = numpy.empty(x.shape[k:], dtype=x.dtype)
+    kern.sum_rows(x.reshape(-1, cols), _constants(x.dtype), out.reshape(-1))
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 
-from ..backend import xp
+from ..backend import fused, xp
 from .context import state
 from .dtypes import is_float_array
 from .indexed_slices import IndexedSlices
@@ -187,7 +187,9 @@ def _unbroadcast_array(g, shape):
         if d != 1 and inner[lead + i] != d:
             return None
     if not stretched:
-        return xp.add.reduce(g, tuple(range(lead)), g.dtype, None, False)
+        if lead:  # a bias gradient: one native pass where Numba runs, same bits
+            return fused.sum_leading(g, lead)
+        return xp.add.reduce(g, (), g.dtype, None, False)
     g = xp.add.reduce(g, tuple(range(lead)) + stretched, g.dtype, None, True)
     return g if not lead else xp.reshape(g, shape)
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import fused
 from ..ops._common import normalize_axis
+from ..ops.reduce import leading_axes
 from .ir import Graph, Node
 
 
@@ -123,6 +125,9 @@ def _sum(em, n, args):
     axis = _reduction_axis(em, n)
     dtype = em.const(x.dtype)
     keep = bool(n.attrs.get("keepdims"))
+    k = leading_axes(axis)
+    if k and not keep:  # what the op calls: the native row sum, same bits
+        return f"{em.const(fused.sum_leading, 'F')}({args[0]}, {k})"
     return f"{em.func('add.reduce')}({args[0]}, {axis!r}, {dtype}, None, {keep})"
 
 

@@ -52,6 +52,7 @@ def test_relu_kernels_equal_their_fallbacks_bitwise(dtype, shape, rng):
             _both(fused.relu_grad, g, y),
             _both(fused.bias_relu, g, bias),
             *zip(*_both(fused.relu_grad_bias_grad, g, y), strict=True),
+            *(_both(fused.sum_leading, g, k) for k in range(1, g.ndim)),
         ]
         expected = g * (y > 0)
     for a, b in pairs:
