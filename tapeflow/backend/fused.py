@@ -8,12 +8,15 @@ temporaries) or the NumPy fallback.
 - `sum_leading(x, k)`: the sum over the first k axes (a bias gradient), in one pass.
 - `sparse_softmax_xent(logits, labels)` / `softmax_xent(logits, labels)`: the per-row loss
   and its gradient softmax - labels, as TF's kernels return them together.
+- `batch_outer(a, b)`: a[..., :, None] * b[..., None, :], the outer product of each pair of
+  rows (per-example gradients of a Dense kernel under vmap). NumPy's broadcast multiply
+  sets up its inner loop once per output row, which costs more than the row's 128 products.
 
-The bias and relu functions agree bitwise with their fallbacks; the cross entropies use the C
-library's exp and log in the kernel and NumPy's vectorised ones in the fallback, so they
-agree to a few units in the last place (float tolerance), not bitwise. Labels must already
-be checked to lie in [0, classes) (the ops do it). A compiler of whole traced steps can call
-these directly.
+The bias, relu and outer-product functions agree bitwise with their fallbacks; the cross
+entropies use the C library's exp and log in the kernel and NumPy's vectorised ones in the
+fallback, so they agree to a few units in the last place (float tolerance), not bitwise.
+Labels must already be checked to lie in [0, classes) (the ops do it). A compiler of whole
+traced steps can call these directly.
 """
 
 from __future__ import annotations
@@ -139,3 +142,14 @@ def softmax_xent(logits, labels):
         _rows(logits), _rows(labels), _constants(logits.dtype), loss.reshape(-1), _rows(grad)
     )
     return loss, grad
+
+
+def batch_outer(a, b):
+    """a[..., :, None] * b[..., None, :] for `a` (..., m) and `b` (..., n) with the same
+    leading shape: (..., m, n)."""
+    k = _kernels(a, b) if a.ndim >= 1 and a.shape[:-1] == b.shape[:-1] else None
+    if k is None or a.size == 0 or b.size == 0:
+        return a[..., :, None] * b[..., None, :]
+    out = numpy.empty(a.shape + b.shape[-1:], dtype=a.dtype)
+    k.batch_outer(_rows(a), _rows(b), out.reshape(-1, a.shape[-1], b.shape[-1]))
+    return out

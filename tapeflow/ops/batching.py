@@ -207,12 +207,18 @@ def matmul(op, args, batched, batch_size, transpose_a=False, transpose_b=False):
 
 
 def lift_outer(a, b):
-    """a^T b for a (B, 1, m) and b (B, 1, n): one broadcast multiply, (B, m, n)."""
+    """a^T b for a (B, 1, m) and b (B, 1, n): the per-example outer products (B, m, n) as one
+    BatchOuter, written in one pass (a broadcast multiply costs a loop setup per row)."""
     m, n = a._value.shape[2], b._value.shape[2]
-    return _op("Mul")(
-        _op("Reshape")(a, shape=(-1, m, 1)),
-        _op("Reshape")(b, shape=(-1, 1, n)),
+    return _op("BatchOuter")(
+        _op("Reshape")(a, shape=(-1, m)),
+        _op("Reshape")(b, shape=(-1, n)),
     )
+
+
+@rule("BatchOuter")
+def batch_outer(op, args, batched, batch_size):
+    return op(*_all_batched(args, batched, batch_size))  # the leading shapes must agree
 
 
 @rule("BatchMatMulV2")
