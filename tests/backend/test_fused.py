@@ -91,3 +91,26 @@ def test_kernels_compile_for_int32_labels_too(rng):
     labels = rng.integers(0, 10, 40).astype(np.int32)
     (loss, _), (loss0, _) = _both(fused.sparse_softmax_xent, logits, labels)
     np.testing.assert_allclose(loss, loss0, rtol=2e-6)
+
+
+@pytest.mark.parametrize(
+    "shapes", [((64, 20), (64, 7)), ((3, 5, 40), (3, 5, 9)), ((300,), (2,)), ((2, 3), (2, 4))],
+    ids=str,
+)  # fmt: skip
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_batch_outer_kernel_equals_the_broadcast_multiply_bitwise(dtype, shapes, rng):
+    a = _with_specials(rng.standard_normal(shapes[0]).astype(dtype))
+    b = rng.standard_normal(shapes[1]).astype(dtype)
+    b.reshape(-1)[-1] = 0.0  # inf * 0 gives NaN, as NumPy's does
+    with np.errstate(invalid="ignore"):
+        got, fallback = _both(fused.batch_outer, a, b)
+        want = a[..., :, None] * b[..., None, :]
+    assert got.shape == want.shape and got.dtype == dtype and got.flags.c_contiguous
+    np.testing.assert_array_equal(_bits(got), _bits(want))
+    np.testing.assert_array_equal(_bits(fallback), _bits(want))
+
+
+def test_batch_outer_kernel_takes_strided_inputs(rng):
+    a = rng.standard_normal((40, 30)).astype(np.float32)[:, ::2]  # not contiguous: NumPy
+    b = rng.standard_normal((40, 9)).astype(np.float32)
+    np.testing.assert_array_equal(fused.batch_outer(a, b), a[:, :, None] * b[:, None, :])
