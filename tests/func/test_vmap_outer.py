@@ -93,3 +93,22 @@ def test_gradient_through_per_example_outer_products(rng):
 def test_batch_outer_errors_name_the_op():
     with pytest.raises(tf.errors.InvalidArgumentError, match="BatchOuter: .*same leading"):
         batch_outer(tf.zeros((2, 3)), tf.zeros((3, 3)))
+
+
+def test_tf_function_outputs_die_with_their_last_user(rng):
+    # The plan's outputs were held by a reference cycle until the garbage collector ran, so a
+    # recycled output buffer looked alive on the next call and a new one was allocated.
+    import gc
+    import weakref
+
+    f = tf.function(lambda x: (x * 2.0, {"b": [x + 1.0]}))
+    x = tf.constant(rng.standard_normal((4, 3)).astype("float32"))
+    f(x)
+    gc.disable()
+    try:
+        out = f(x)
+        refs = [weakref.ref(out[0]._value), weakref.ref(out[1]["b"][0]._value)]
+        del out
+        assert [r() for r in refs] == [None, None]
+    finally:
+        gc.enable()
