@@ -165,15 +165,15 @@ def batch_outer(a, b):
 # glibc serves an allocation of 32 MiB or more (a batch of per-example kernel gradients:
 # 256 x 784 x 128 float32 is 100 MB) with fresh pages from the OS and gives them back when
 # the array dies, so every call pays for the kernel zeroing each page on first touch: more
-# than the kernel's own work, and on a virtual machine whose host backs memory lazily up to
-# ten times more. TensorFlow's allocator keeps such buffers; so does this, for the kernels
-# above: an output of that size is taken from the buffers it handed out before whose every
-# user is gone (only this list refers to them: no Tensor, view or buffer export, which all
-# hold a reference), else allocated and, while there is room, remembered.
+# than the kernel's own work (4-7 ms per 100 MB, single calls up to 200 ms on a shared VM).
+# TensorFlow's allocator keeps such buffers; so does this, for the kernels above: an output
+# of that size is taken from the buffers handed out before whose every user is gone (only
+# this list refers to them: a Tensor, a view or a buffer export all hold a reference), else
+# allocated and, while there is room, remembered. `release_recycled()` forgets them all.
 
 RECYCLE_MIN_BYTES = 32 << 20
 RECYCLE_PER_SHAPE = 2  # the previous call's result is usually still alive during the next
-RECYCLE_MAX_BYTES = 1 << 30
+RECYCLE_MAX_BYTES = 512 << 20  # kept in all, alive or dead
 _recycled: dict = {}  # (shape, dtype) -> [arrays]
 _recycled_lock = threading.Lock()
 # Refcount checks mean nothing without the GIL (free-threaded builds): no recycling there.
