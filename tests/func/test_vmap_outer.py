@@ -112,3 +112,41 @@ def test_tf_function_outputs_die_with_their_last_user(rng):
         assert [r() for r in refs] == [None, None]
     finally:
         gc.enable()
+
+
+def _vector_as(v, transposed, column):
+    """A 1-D example as the (1, n) or (n, 1) matrix whose product contracts its size-1 axis."""
+    return tf.reshape(v, (-1, 1) if column != transposed else (1, -1))
+
+
+@pytest.mark.parametrize("batched_matmul", [False, True], ids=["MatMul", "BatchMatMulV2"])
+@pytest.mark.parametrize("ta", [False, True])
+@pytest.mark.parametrize("tb", [False, True])
+def test_every_transpose_of_a_size_one_contraction_is_one_batch_outer(ta, tb, batched_matmul, rng):
+    a = rng.standard_normal((12, 40)).astype("float32")
+    b = rng.standard_normal((12, 9)).astype("float32")
+
+    def fn(ab):
+        ai, bi = ab
+        left, right = _vector_as(ai, ta, column=True), _vector_as(bi, tb, column=False)
+        if batched_matmul:
+            return tf.linalg.matmul(left[None], right[None], adjoint_a=ta, adjoint_b=tb)[0]
+        return tf.matmul(left, right, transpose_a=ta, transpose_b=tb)
+
+    step = tf.function(lambda a, b: tf.vectorized_map(fn, (a, b)))
+    got = step(tf.constant(a), tf.constant(b))
+    assert "BatchOuter" in step.get_concrete_function(tf.constant(a), tf.constant(b)).plan_source
+    np.testing.assert_array_equal(got.numpy(), a[:, :, None] * b[:, None, :])
+    np.testing.assert_array_equal(got.numpy(), _loop(lambda ai, bi: fn((ai, bi)), a, b))
+
+
+def test_complex_adjoint_outer_products_stay_conjugated(rng):
+    a = (rng.standard_normal((6, 4)) + 1j * rng.standard_normal((6, 4))).astype("complex64")
+    b = (rng.standard_normal((6, 3)) + 1j * rng.standard_normal((6, 3))).astype("complex64")
+
+    def fn(ab):
+        ai, bi = ab
+        return tf.linalg.matmul(ai[None, None], bi[None, None], adjoint_a=True)[0]
+
+    got = tf.vectorized_map(fn, (tf.constant(a), tf.constant(b)))
+    np.testing.assert_allclose(got.numpy(), np.conj(a)[:, :, None] * b[:, None, :], rtol=1e-6)
