@@ -18,6 +18,38 @@ initial weights and MNIST batches): a (B, 784, 128) kernel gradient and three mo
 Each framework runs in its own worker process (thread settings as in the suite: 2 threads),
 rounds are interleaved, the median time per call is reported with the machine's load
 average, and every implementation's gradients are checked against NumPy's.
+
+Figures (2026-12-07, shared 2-core VM, two runs, load average 4.2-4.7; `python -m
+benchmarks.per_example --batches 32,256 --rounds 9 --nice -10 --threads 1 --clock cpu
+--peers-python VENV/bin/python` with TF 2.21, torch 2.13, JAX 0.10.2), CPU time per call:
+
+| implementation                        | batch 32        | batch 256         |
+|---------------------------------------|-----------------|-------------------|
+| tapeflow vectorized_map eager         | 1.83 / 1.59 ms  | 6.94 / 6.94 ms    |
+| tapeflow vectorized_map tf.function   | 0.76 / 0.56 ms  | 5.74 / 5.61 ms    |
+| tapeflow func.vmap(grad) tf.function  | 0.74 / 0.59 ms  | 5.61 / 5.59 ms    |
+| TensorFlow vectorized_map tf.function | 2.01 / 1.68 ms  | 10.96 / 10.91 ms  |
+| PyTorch func.vmap(grad)               | 2.80 / 2.78 ms  | 52.2 / 52.9 ms    |
+| JAX jit(vmap(grad))                   | 4.83 / 4.97 ms  | 113.3 / 116.2 ms  |
+| NumPy hand-written                    | 1.95 / 1.92 ms  | 62.0 / 35.4 ms    |
+
+tapeflow's vectorized_map in tf.function takes 0.34-0.38x TensorFlow's time at batch 32 and
+0.51-0.52x at 256 (0.20-0.27x / 0.11x PyTorch's, 0.11-0.16x / 0.05x JAX's). Before the
+BatchOuter op (main at 6313ecc, run between these two): 2.29 / 2.08 ms and 17.7 / 15.0 ms,
+1.2-1.6x TensorFlow. What it was: NumPy's broadcast multiply for the (B, 784, 128) kernel
+gradient sets its loop up for every output row of 128 products (13 ms of CPU at batch 256),
+and each call's 100 MB output came as fresh pages from the OS, zeroed by the kernel on
+first touch (4-7 ms; single calls up to 200 ms on this shared VM). tapeflow now writes the
+outer products in one native pass into a buffer reused once its last user is gone, as
+TensorFlow's allocator reuses its buffers. The NumPy row does neither, so at batch 256 it
+is no floor.
+
+JAX is that slow here, not mismeasured (float32, compiled before timing, arguments already
+on the device): XLA computes the kernel gradient in the dot's (B, 128, 784) layout and then
+copies it to row-major (B, 784, 128) in a separate batched transpose (in the compiled HLO,
+`copy(f32[256,784,128]{1,2,0})`); that 100 MB transpose alone takes 63 ms of CPU on this
+machine, and asking `jit(vmap(grad))` for the W1 gradient only, where XLA fuses the
+transpose into the product, takes 43 ms instead of 112.
 """
 
 from __future__ import annotations
@@ -187,6 +219,8 @@ class _Worker:
         from ._worker import load
 
         self.module, self.version = load(framework)
+        if framework == "tapeflow":  # which checkout the worker imported
+            self.version += f" ({Path(self.module.__file__).parent})"
         self.steps = {}
 
     def setup(self, batches, block):
@@ -298,8 +332,10 @@ def run(
     from .suite import available, worker_env
 
     env = worker_env(threads)
-    if threads == 1:  # XLA's own thread pool, which ignores the usual variables
-        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    if threads == 1:
+        # Eigen's pool inside XLA ignores the usual variables. XLA has no flag for the rest of
+        # its CPU threads (a JAX worker runs about 15): `--clock cpu` counts them all.
+        env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false"
     result = {
         "loadavg_start": list(os.getloadavg()),
         "impls": {},

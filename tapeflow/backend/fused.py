@@ -8,15 +8,23 @@ temporaries) or the NumPy fallback.
 - `sum_leading(x, k)`: the sum over the first k axes (a bias gradient), in one pass.
 - `sparse_softmax_xent(logits, labels)` / `softmax_xent(logits, labels)`: the per-row loss
   and its gradient softmax - labels, as TF's kernels return them together.
+- `batch_outer(a, b)`: a[..., :, None] * b[..., None, :], the outer product of each pair of
+  rows (per-example gradients of a Dense kernel under vmap). NumPy's broadcast multiply
+  sets up its inner loop once per output row, which costs more than a row of a hundred
+  products; the kernel writes the rows in one pass, into a recycled buffer when large (below).
 
-The bias and relu functions agree bitwise with their fallbacks; the cross entropies use the C
-library's exp and log in the kernel and NumPy's vectorised ones in the fallback, so they
-agree to a few units in the last place (float tolerance), not bitwise. Labels must already
-be checked to lie in [0, classes) (the ops do it). A compiler of whole traced steps can call
-these directly.
+The bias, relu and outer-product functions agree bitwise with their fallbacks; the cross
+entropies use the C library's exp and log in the kernel and NumPy's vectorised ones in the
+fallback, so they agree to a few units in the last place (float tolerance), not bitwise.
+Labels must already be checked to lie in [0, classes) (the ops do it). A compiler of whole
+traced steps can call these directly.
 """
 
 from __future__ import annotations
+
+import math
+import sys
+import threading
 
 import numpy
 
@@ -139,3 +147,64 @@ def softmax_xent(logits, labels):
         _rows(logits), _rows(labels), _constants(logits.dtype), loss.reshape(-1), _rows(grad)
     )
     return loss, grad
+
+
+def batch_outer(a, b):
+    """a[..., :, None] * b[..., None, :] for `a` (..., m) and `b` (..., n) with the same
+    leading shape: (..., m, n)."""
+    k = _kernels(a, b) if a.ndim >= 1 and a.shape[:-1] == b.shape[:-1] else None
+    if k is None or a.size == 0 or b.size == 0:
+        return a[..., :, None] * b[..., None, :]
+    out = recycled_empty(a.shape + b.shape[-1:], a.dtype)
+    k.batch_outer(_rows(a), _rows(b), out.reshape(-1, a.shape[-1], b.shape[-1]))
+    return out
+
+
+# ---- recycled output buffers -------------------------------------------------------------
+#
+# glibc serves an allocation of 32 MiB or more (a batch of per-example kernel gradients:
+# 256 x 784 x 128 float32 is 100 MB) with fresh pages from the OS and gives them back when
+# the array dies, so every call pays for the kernel zeroing each page on first touch: more
+# than the kernel's own work (4-7 ms per 100 MB, single calls up to 200 ms on a shared VM).
+# TensorFlow's allocator keeps such buffers; so does this, for the kernels above: an output
+# of that size is taken from the buffers handed out before whose every user is gone (only
+# this list refers to them: a Tensor, a view or a buffer export all hold a reference), else
+# allocated and, while there is room, remembered. `release_recycled()` forgets them all.
+
+RECYCLE_MIN_BYTES = 32 << 20
+RECYCLE_PER_SHAPE = 2  # the previous call's result is usually still alive during the next
+RECYCLE_MAX_BYTES = 512 << 20  # kept in all, alive or dead
+_recycled: dict = {}  # (shape, dtype) -> [arrays]
+_recycled_lock = threading.Lock()
+# Refcount checks mean nothing without the GIL (free-threaded builds): no recycling there.
+_RECYCLE = getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def recycled_empty(shape, dtype):
+    """numpy.empty(shape, dtype), reusing a dead buffer of that shape when it is large."""
+    dtype = numpy.dtype(dtype)
+    nbytes = dtype.itemsize * math.prod(shape)
+    if not _RECYCLE or nbytes < RECYCLE_MIN_BYTES:
+        return numpy.empty(shape, dtype)
+    key = (tuple(shape), dtype.str)
+    with _recycled_lock:
+        pool = _recycled.setdefault(key, [])
+        for buffer in pool:
+            # References: the list, `buffer`, getrefcount's argument; anything more is a user.
+            if sys.getrefcount(buffer) == 3:
+                return buffer
+        out = numpy.empty(shape, dtype)
+        if len(pool) < RECYCLE_PER_SHAPE and recycled_bytes() + nbytes <= RECYCLE_MAX_BYTES:
+            pool.append(out)
+        return out
+
+
+def recycled_bytes() -> int:
+    """The bytes of every buffer kept for reuse (alive or not)."""
+    return sum(b.nbytes for pool in _recycled.values() for b in pool)
+
+
+def release_recycled() -> None:
+    """Forgets every kept buffer: their memory goes back once their users are gone."""
+    with _recycled_lock:
+        _recycled.clear()

@@ -104,20 +104,25 @@ def output_template(tracer, result):
 
 
 def _fill(template, arrays):
-    def fill(x):
-        if isinstance(x, _Out):
-            return wrap(arrays[x.index])
-        if isinstance(x, IndexedSlices) and isinstance(x.values, _Out):
-            return IndexedSlices(fill(x.values), fill(x.indices), x.dense_shape)
-        if isinstance(x, _CompositeOut):
-            return x.build(fill)
-        return x
-
     if isinstance(template, _Out):
         return wrap(arrays[template.index])
     if not nest.is_nested(template):
-        return fill(template)
-    return nest.map_structure(fill, template)
+        return _fill_leaf(template, arrays)
+    return nest.map_structure(lambda x: _fill_leaf(x, arrays), template)
+
+
+def _fill_leaf(x, arrays):
+    # A module function, not a closure that names itself: such a closure is a reference
+    # cycle holding `arrays` (every output of the call) until the garbage collector runs.
+    if isinstance(x, _Out):
+        return wrap(arrays[x.index])
+    if isinstance(x, IndexedSlices) and isinstance(x.values, _Out):
+        return IndexedSlices(
+            _fill_leaf(x.values, arrays), _fill_leaf(x.indices, arrays), x.dense_shape
+        )
+    if isinstance(x, _CompositeOut):
+        return x.build(lambda c: _fill_leaf(c, arrays))
+    return x
 
 
 class ConcreteFunction(ConcreteInfo):

@@ -33,6 +33,7 @@ from . import (  # noqa: F401  (registration)
     linalg_decomp,
     linalg_functions,
     linalg_lu,
+    linalg_outer,
     linalg_solve,
     linalg_structure,
     logic,

@@ -200,23 +200,45 @@ def matmul(op, args, batched, batch_size, transpose_a=False, transpose_b=False):
         shape = tuple(a._value.shape)
         out = op(_op("Reshape")(a, shape=(-1, shape[-1])), b, transpose_b=transpose_b)
         return _op("Reshape")(out, shape=shape[:-1] + (out._value.shape[-1],))
-    if batched[0] and batched[1] and transpose_a and not transpose_b:
-        if a._value.shape[1] == 1:  # per-example outer products (a Dense kernel's gradient)
-            return lift_outer(a, b)
+    if batched[0] and batched[1]:
+        outer = _outer(a, b, transpose_a, transpose_b)
+        if outer is not None:  # per-example outer products (a Dense kernel's gradient)
+            return outer
     return _op("BatchMatMulV2")(a, b, adj_x=transpose_a, adj_y=transpose_b)
 
 
-def lift_outer(a, b):
-    """a^T b for a (B, 1, m) and b (B, 1, n): one broadcast multiply, (B, m, n)."""
-    m, n = a._value.shape[2], b._value.shape[2]
-    return _op("Mul")(
-        _op("Reshape")(a, shape=(-1, m, 1)),
-        _op("Reshape")(b, shape=(-1, 1, n)),
+def _outer(a, b, transpose_a, transpose_b):
+    """a @ b (transposes applied) for batched stacks of matrices whose product contracts an
+    axis of size 1: the outer products of their vectors as one BatchOuter, written in one
+    pass (NumPy's matmul and broadcast multiply both cost a loop setup per row). None when
+    the product is not that, when the stacks' leading axes differ (they would broadcast),
+    or when it is complex (an adjoint there also conjugates)."""
+    sa, sb = tuple(a._value.shape), tuple(b._value.shape)
+    if len(sa) < 3 or sa[:-2] != sb[:-2] or a._value.dtype.kind == "c":
+        return None
+    rows_a, cols_a = sa[-2:]
+    rows_b, cols_b = sb[-2:]
+    k, m = (rows_a, cols_a) if transpose_a else (cols_a, rows_a)  # op(a) is (m, k)
+    k_b, n = (cols_b, rows_b) if transpose_b else (rows_b, cols_b)  # op(b) is (k, n)
+    if k != 1 or k_b != 1:
+        return None
+    lead = sa[:-2]
+    return _op("BatchOuter")(
+        _op("Reshape")(a, shape=lead + (m,)), _op("Reshape")(b, shape=lead + (n,))
     )
+
+
+@rule("BatchOuter")
+def batch_outer(op, args, batched, batch_size):
+    return op(*_all_batched(args, batched, batch_size))  # the leading shapes must agree
 
 
 @rule("BatchMatMulV2")
 def batch_matmul(op, args, batched, batch_size, adj_x=False, adj_y=False):
+    if all(batched):
+        outer = _outer(*args, adj_x, adj_y)
+        if outer is not None:
+            return outer
     rank = max(_rank(a, b) for a, b in zip(args, batched))
     return op(
         *[lift(a, rank) if b else a for a, b in zip(args, batched)], adj_x=adj_x, adj_y=adj_y

@@ -1,5 +1,6 @@
 """Numba kernels of elementwise chains with their reductions: bias + relu, the relu gradient
-with the bias gradient, softmax cross entropy with its gradient.
+with the bias gradient, softmax cross entropy with its gradient; and the per-row outer
+product (per-example gradients of a Dense kernel).
 
 Arrays are C-contiguous, 2-D as (rows, channels) where a bias or a class axis is involved;
 `p` holds the constants 0 and 1 in the arrays' dtype (no float64 literal slips in). The bias
@@ -111,6 +112,19 @@ def softmax_xent(logits, labels, p, loss, grad):
         loss[r] = acc
 
 
+@_jit
+def batch_outer(a, b, out):
+    """out[r, i, j] = a[r, i] * b[r, j]: one multiply per element, as NumPy's broadcast
+    multiply does (bitwise equal), written row after row without its per-row loop setup."""
+    rows, m = a.shape
+    n = b.shape[1]
+    for r in range(rows):
+        for i in range(m):
+            v = a[r, i]
+            for j in range(n):
+                out[r, i, j] = v * b[r, j]
+
+
 def _warm(dtype):
     p = np.array([0, 1], dtype)
     x = np.ones((2, 3), dtype)
@@ -122,6 +136,7 @@ def _warm(dtype):
     labels = np.zeros(2, np.int64)
     sparse_softmax_xent(x, labels, p, np.empty(2, dtype), out)
     softmax_xent(x, x, p, np.empty(2, dtype), out)
+    batch_outer(x, x, np.empty((2, 3, 3), dtype))
 
 
 WARM_UP = {"nn": _warm}
