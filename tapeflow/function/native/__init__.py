@@ -2,8 +2,8 @@
 
 After the graph passes, `lower` cuts the node list into segments: maximal runs of nodes with
 a native lowering (elementwise ops and their chains, Sum/Mean, MatMul through NumPy's own
-BLAS, Softmax and the cross entropies, views, variable reads and writes, and the updates of
-the built-in Keras optimizers). Each segment becomes one Numba function (emit.py) and, in
+BLAS, Conv2D and its filter gradient over few taps, Softmax and the cross entropies, views,
+variable reads and writes, and the updates of the built-in Keras optimizers). Each segment becomes one Numba function (emit.py) and, in
 the graph, one `fused` node marked `native`, which the plan calls (codegen.py); everything
 else stays in the NumPy plan, with one warning naming the ops that had no lowering.
 
