@@ -3,9 +3,10 @@
 After the graph passes, `lower` cuts the node list into segments: maximal runs of nodes with
 a native lowering (elementwise ops and their chains, Sum/Mean, MatMul through NumPy's own
 BLAS, Conv2D and its filter gradient over few taps, Softmax and the cross entropies, views,
-variable reads and writes, and the updates of the built-in Keras optimizers). Each segment becomes one Numba function (emit.py) and, in
-the graph, one `fused` node marked `native`, which the plan calls (codegen.py); everything
-else stays in the NumPy plan, with one warning naming the ops that had no lowering.
+variable reads and writes, and the updates of the built-in Keras optimizers). Each segment
+becomes one Numba function (emit.py) and, in the graph, one `fused` node marked `native`,
+which the plan calls (codegen.py); everything else stays in the NumPy plan, with one
+warning naming the ops that had no lowering.
 
 Not lowered, so run as the ordinary plan: a trace serving several sizes of a None
 dimension, anything before the last guard that writes state, and all of it when Numba is
