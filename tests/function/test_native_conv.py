@@ -13,6 +13,7 @@ import pytest
 import tapeflow as tf
 from tapeflow import backend
 from tapeflow.backend import native as backend_native
+from tapeflow.function import native
 from tapeflow.function.native import emit_conv
 
 pytestmark = [
@@ -110,14 +111,16 @@ def test_relu_and_bias_gradients_ride_in_the_filter_gradient_loop():
     assert re.search(r"\brs\d+\[i3\] \+= x_", info.source)  # the bias gradient rides along
 
 
-def test_input_gradient_runs_the_numpy_plan():
+def test_input_gradient_runs_the_numpy_plan(monkeypatch):
+    monkeypatch.setitem(native._state, "warned", set())  # warned once per process
     # Conv2DBackpropInput has no lowering: the plan runs it, the rest is native.
     with pytest.warns(UserWarning, match="Conv2DBackpropInput"):
         info = _run("float32", (2, 6, 6, 2), (3, 3, 2, 3), "bias_relu", input_grad=True)
     assert set(info.fallback) == {"Conv2DBackpropInput"}
 
 
-def test_many_taps_run_the_numpy_plan():
+def test_many_taps_run_the_numpy_plan(monkeypatch):
+    monkeypatch.setitem(native._state, "warned", set())
     channels = emit_conv.DIRECT_MAX_TAPS // 9 + 1  # 3x3 windows past the limit
     with pytest.warns(UserWarning, match="no native lowering for Conv2D, Conv2DBackpropFilter"):
         info = _run("float32", (2, 6, 6, channels), (3, 3, channels, 2), "bias_relu")
