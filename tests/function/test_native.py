@@ -41,6 +41,8 @@ LOWERED = set(native.rules.ELEMENTWISE) | set(native.rules.REDUCTIONS) | set(nat
 # Samples outside what a lowering takes: they run the NumPy plan, and say so.
 NOT_LOWERED = {
     ("BiasAdd", 2): "channels-first data_format",
+    ("Conv2D", 1): "54 taps, past emit_conv.DIRECT_MAX_TAPS: im2col + GEMM",
+    ("Conv2DBackpropFilter", 1): "54 taps, past emit_conv.DIRECT_MAX_TAPS: im2col + GEMM",
     ("OneHot", 0): "the new axis is not the last",
     ("Softmax", 1): "softmax over an axis other than the last",
     ("SoftmaxCrossEntropyWithLogits", 1): "labels broadcast against logits",

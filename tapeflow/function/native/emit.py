@@ -11,6 +11,8 @@ arrays, optimizer scalars); it returns the values used after it. Inside:
 - Sum/Mean over leading axes add rows in order in the dtype, as NumPy does (bitwise the
   same); other reductions accumulate in float64 and round once (NumPy sums pairwise: the
   two agree to float tolerance);
+- Conv2D and its filter gradient are direct loops over their output, fused with the
+  elementwise ops around them (emit_conv.py);
 - MatMul calls NumPy's own BLAS gemm (see blas.py); views (Reshape, ...) are views;
   Softmax, the cross entropies and OneHot are loops over rows (emit_rows.py);
 - variable writes go into the variable's array in place (the plan hands over an array only
@@ -25,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
+from .emit_conv import ConvOps
 from .emit_rows import RowOps
 
 
@@ -55,7 +58,7 @@ class _Body:
         return name
 
 
-class Segment(RowOps):
+class Segment(RowOps, ConvOps):
     """Generates the Numba function of `members` (graph nodes, in order)."""
 
     def __init__(self, graph, members, used_after, name, updates, var_slot_of):
@@ -86,6 +89,7 @@ class Segment(RowOps):
         self.used_after = used_after
         self.outputs = [v for v in self.producer if v in used_after]
         self._plan_inlining()
+        self._plan_convolutions()
         self._plan_read_copies()
 
     # ---- planning -----------------------------------------------------------------------------
@@ -212,6 +216,8 @@ class Segment(RowOps):
         return f"{name}[{', '.join(idx)}]"
 
     def _formula(self, n, body, domain) -> str:
+        if n.op.name == "Conv2D":
+            return self._conv_formula(n, body, domain)
         operands = [self.access(v, body, domain) for v in n.inputs]
         out_dtype = self.graph.arrays[n.outputs[0]].dtype
         saved = (body.ctor, body.zero, body.one)
@@ -250,6 +256,8 @@ class Segment(RowOps):
             elif n.kind == "callback":
                 self._update(n)
             elif n.outputs[0] in self.inline:
+                if n.op.name == "Conv2D":  # computed in its user's loop, from its input
+                    self._conv_prepare(n)
                 continue
             elif n.op.name in rules.ELEMENTWISE:
                 self._elementwise(i, n)

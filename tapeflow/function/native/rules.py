@@ -140,6 +140,8 @@ SPECIAL = (
     "SparseSoftmaxCrossEntropyWithLogits",
     "SoftmaxCrossEntropyWithLogits",
     "OneHot",
+    "Conv2D",
+    "Conv2DBackpropFilter",
 )
 
 
@@ -196,6 +198,10 @@ def lowerable(graph, node, gemm: bool) -> bool:
             and len(a) == 2
             and len(b) == 2
         )
+    if name in ("Conv2D", "Conv2DBackpropFilter"):
+        from .emit_conv import lowerable as conv_lowerable
+
+        return conv_lowerable(graph, node, in_dtypes, out_dtype)
     if name == "Softmax":
         axis = node.attrs.get("axis", -1)
         ndim = len(out_shape)
