@@ -47,7 +47,7 @@ from .polymorphic import (
     signature_axes,
 )
 from .runtime import GuardFailure
-from .tracing import RETRACE_WINDOW, TracingMixin
+from .tracing import RETRACE_WINDOW, TracingMixin, end_of_sequence
 
 _run_eagerly = False
 
@@ -299,7 +299,8 @@ class Function(TracingMixin):
 
     def _run_eagerly(self, call):
         """A call no trace can serve, run as Python; it returns what a trace would."""
-        return self._outputs(self._python_function(*self._args(call), **self._kwargs(call)))
+        with end_of_sequence():
+            return self._outputs(self._python_function(*self._args(call), **self._kwargs(call)))
 
     def _split(self, args, kwargs) -> sig.CallArgs:
         if self._input_signature is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 
 from ..core.context import state
+from ..core.errors import OutOfRangeError
 from ..core.registry import execute
 from ..core.tensor import wrap
 from ..ops import random as random_ops
@@ -70,7 +71,8 @@ class TracingMixin:
         try:
             with tracing(tracer):
                 try:
-                    result = self._outputs(self._python_function(*args, **kwargs))
+                    with end_of_sequence():
+                        result = self._outputs(self._python_function(*args, **kwargs))
                 except Untraceable as e:  # a dry trace stops before changing Python state
                     return None, e
             self._traced_once = True
@@ -176,3 +178,17 @@ class TracingMixin:
             except GuardFailure:
                 continue
         return self._retrace_for_guards(entry, call)
+
+
+class end_of_sequence:  # noqa: N801 - used as a context manager
+    """`next(iterator)` past a tf.data iterator's end inside a tf.function is TF's
+    OutOfRangeError (its IteratorGetNext op), not the StopIteration of eager Python; so
+    in the calls that run the Python function (the trace, the eager fallback)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, StopIteration):
+            raise OutOfRangeError("End of sequence") from error
+        return False
