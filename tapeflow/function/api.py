@@ -117,6 +117,7 @@ class Function(TracingMixin):
         self._calls_since_warning = RETRACE_WINDOW
         self._instances = weakref.WeakKeyDictionary()
         self._concrete = []  # every kept trace, in the order they were made
+        self._in_progress = []  # keys of the traces (and inlined calls) running now
         track(self)
 
     # ---- methods ------------------------------------------------------------------------------
@@ -196,7 +197,11 @@ class Function(TracingMixin):
         if _run_eagerly:
             return self._python_function(*args, **kwargs)  # as TF: the raw Python result
         if state.tracer is not None:  # called while another function is traced: inline it
-            return self._outputs(self._python_function(*args, **kwargs))
+            key = self._enter_trace(self._split(args, kwargs).key)
+            try:
+                return self._outputs(self._python_function(*args, **kwargs))
+            finally:
+                self._in_progress.remove(key)
         tried = None
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             # The common call, Tensors only: the key without building a CallArgs.

@@ -11,6 +11,7 @@ from ..core.errors import OutOfRangeError
 from ..core.registry import execute
 from ..core.tensor import wrap
 from ..ops import random as random_ops
+from .autograph import StagingError
 from .concrete import ConcreteFunction, identity_op, output_template
 from .polymorphic import shadow_sparse_inputs
 from .retracing import changed_arguments, retracing_message
@@ -68,6 +69,7 @@ class TracingMixin:
         shadow_sparse_inputs(tracer, call.structure)
         args, kwargs = self._rebuilt(call, traced, call.variables)
         self._tracing_count += 1
+        self._enter_trace(call.key)
         try:
             with tracing(tracer):
                 try:
@@ -86,12 +88,28 @@ class TracingMixin:
             except Untraceable as e:
                 return result, e
         finally:
+            self._in_progress.remove(call.key)
             if dry:
                 tracer.restore_variables()
         try:
             return result, ConcreteFunction(self, call, graph, template)
         except Untraceable as e:
             return result, e
+
+    def _enter_trace(self, key):
+        """Notes that a trace (or an inlined call) of `key` runs now. Calling the function
+        again with the same key inside it is TF's endless retracing: TF traces that call
+        too, since no trace of the key is finished (also behind a tensor condition, whose
+        branches AutoGraph both traces), until Python's recursion limit."""
+        if key in self._in_progress:
+            raise StagingError(
+                "in user code:\n\n    RecursionError: maximum recursion depth exceeded while "
+                f"calling a Python object\n\n(tf.function {self._name} calls itself with the "
+                "input signature it is being traced for; TensorFlow traces that call again, "
+                "without end)"
+            )
+        self._in_progress.append(key)
+        return key
 
     def _trace_and_keep(self, call):
         counter = random_ops.op_counter()

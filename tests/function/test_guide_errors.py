@@ -238,3 +238,29 @@ def test_a_variable_creating_function_does_not_consume_the_iterator_twice():
 
     iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
     assert [int(f(iterator)) for _ in range(3)] == [11, 12, 13]
+
+
+def test_a_function_calling_itself_while_traced_raises_as_tf():
+    # TF 2.21 traces the inner call again (both branches of the tensor `if` are traced) until
+    # Python's recursion limit, and raises autograph's StagingError (an Exception, not a
+    # RecursionError) whose message begins "in user code:" and names the RecursionError.
+    @tf.function
+    def recursive_fn(n):
+        if n > 0:
+            return recursive_fn(n - 1)
+        return 1
+
+    with pytest.raises(Exception) as caught:
+        recursive_fn(tf.constant(5))
+    assert type(caught.value).__name__ == "StagingError"
+    assert not isinstance(caught.value, RecursionError)
+    assert str(caught.value).startswith("in user code:")
+    assert "RecursionError: maximum recursion depth exceeded" in str(caught.value)
+
+
+def test_recursion_through_python_values_traces_each_level():
+    @tf.function
+    def factorial(n):  # a Python int: each level is a new input signature, as in TF
+        return 1 if n == 0 else n * factorial(n - 1)
+
+    assert int(factorial(5)) == 120
