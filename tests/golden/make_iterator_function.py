@@ -4,7 +4,8 @@ Run with the TensorFlow reference venv: `/work/tfref/bin/python
 tests/golden/make_iterator_function.py`. A tf.data iterator made outside a tf.function and
 advanced inside it (`next(iterator)`, `iterator.get_next()`) gives the next element on every
 call; for each case (the same code runs under tapeflow, see CASES) the values of every call
-until the dataset ends, the error type then (its message says "End of sequence"), and how many times it traced.
+until the dataset ends, the error type then (its message says "End of sequence"), and how
+many times it traced.
 """
 
 import json
