@@ -49,6 +49,7 @@ class OwnedIterator:
         self._ahead = collections.deque()  # elements read ahead by a dry trace, not taken
         self._peeks = (None, 0)  # (the dry tracer, how many elements it has looked at)
         self._made_in = state.tracer  # a trace this iterator is local to, if any
+        self._undo_epoch = self._put_back_epoch  # given to that trace once (see __next__)
 
     @property
     def element_spec(self):
@@ -59,11 +60,19 @@ class OwnedIterator:
 
     def __next__(self):
         tracer = state.tracer
-        if tracer is not None and not tracer.suspended and self._made_in is not tracer:
-            pulled = _traced_pull(self, tracer)
-            if pulled is not None:
-                return pulled
-        python_state_changes(ADVANCES)
+        if tracer is not None and not tracer.suspended:
+            if self._made_in is not tracer:
+                pulled = _traced_pull(self, tracer)
+                if pulled is not None:
+                    return pulled
+                python_state_changes(ADVANCES)
+            elif hasattr(tracer, "local_state"):
+                # Made inside the function (a loop over a dataset): only its dataset's shuffle
+                # epochs reach outside, which a dry trace puts back.
+                undo, self._undo_epoch = self._undo_epoch, None
+                tracer.local_state(ADVANCES, undo)
+            else:
+                python_state_changes(ADVANCES)
         element = self._take()
         if element is None:
             raise StopIteration
@@ -77,6 +86,11 @@ class OwnedIterator:
             raise OutOfRangeError(_END) from None
 
     next = __next__
+
+    def _put_back_epoch(self):
+        from . import iterator_state
+
+        iterator_state.apply_shuffles(self._dataset, self._start)
 
     def _take(self):
         """The next flat element (None at the end), counted as consumed."""

@@ -82,6 +82,7 @@ class Tracer:
         self.failed_arrays = {}  # id(array) of such a value -> the error (for print)
         self._failing = None  # the error of the op whose stand-in outputs come next
         self.unreplayable = None  # why a plan could not redo this run (see `python_state`)
+        self.undo = []  # what a dry trace puts back when it ends (see `local_state`)
         self._next_value = 0
 
     # ---- values -----------------------------------------------------------------------------
@@ -263,6 +264,17 @@ class Tracer:
             raise Untraceable(reason)
         if self.unreplayable is None:
             self.unreplayable = reason
+
+    def local_state(self, reason: str, undo=None):
+        """State of the function's own changes here (an iterator it made advances): a dry
+        trace may go on, since only `undo` (run when it ends) reaches outside; the calls
+        this trace stands for still run eagerly."""
+        if self.suspended:
+            return
+        if self.unreplayable is None:
+            self.unreplayable = reason
+        if self.dry and undo is not None:
+            self.undo.append(undo)
 
     def variable_created(self, var):
         if self.suspended:

@@ -79,6 +79,8 @@ class TracingMixin:
                     return None, e
             self._traced_once = True
             if tracer.unreplayable is not None:
+                if dry and not tracer.created:  # get_concrete_function: a graph to look at
+                    return result, self._eager_concrete(call, tracer, result)
                 return result, Untraceable(tracer.unreplayable)
             if tracer.created:
                 return result, None
@@ -91,10 +93,23 @@ class TracingMixin:
             self._in_progress.remove(call.key)
             if dry:
                 tracer.restore_variables()
+                for undo in reversed(tracer.undo):
+                    undo()
         try:
             return result, ConcreteFunction(self, call, graph, template)
         except Untraceable as e:
             return result, e
+
+    def _eager_concrete(self, call, tracer, result):
+        """A dry trace that no plan can redo (a loop over a dataset inside the function):
+        its graph, for introspection, in a ConcreteFunction whose calls run eagerly."""
+        template, outputs = output_template(tracer, result)
+        try:
+            cf = ConcreteFunction(self, call, tracer.finish(outputs), template)
+        except Untraceable as e:
+            return e
+        cf.eager_reason = tracer.unreplayable
+        return cf
 
     def _enter_trace(self, key):
         """Notes that a trace (or an inlined call) of `key` runs now. Calling the function
@@ -130,7 +145,10 @@ class TracingMixin:
         entry = self._cache.get(key)
         if entry is None:
             entry = self._cache[key] = _Entry()
-        if isinstance(cf, ConcreteFunction):
+        if isinstance(cf, ConcreteFunction) and cf.eager_reason is not None:
+            entry.eager = cf.eager_reason  # the calls run eagerly; the graph is to look at
+            self._warn_eager(cf.eager_reason)
+        elif isinstance(cf, ConcreteFunction):
             entry.traces.insert(0, cf)
             self._concrete.append(cf)
         elif isinstance(cf, Untraceable):

@@ -96,3 +96,28 @@ def test_a_for_loop_over_a_dataset_inside_the_function_still_runs_eagerly():
     with pytest.warns(UserWarning, match="eagerly"):
         assert int(total(dataset)) == 3
     assert int(total(dataset)) == 3
+
+
+def test_get_concrete_function_of_a_dataset_loop_gives_a_graph_and_keeps_the_epochs():
+    # The tf.function guide's measure_graph_size: TF's AutoGraph makes the loop a dataset
+    # op; here the graph is the loop unrolled over one pass, for looking at, and calls run
+    # eagerly. The pass that the trace made must not use up a shuffle epoch.
+    def dataset():
+        return tapeflow.data.Dataset.range(5).shuffle(5, seed=3)
+
+    eager = dataset()
+    expected = [[int(x) for x in eager] for _ in range(2)]
+
+    @tapeflow.function
+    def order(ds):
+        out = tapeflow.constant(0, tapeflow.int64)
+        for x in ds:
+            out = out * 10 + x
+        return out
+
+    ds = dataset()
+    with pytest.warns(UserWarning, match="eagerly"):
+        concrete = order.get_concrete_function(ds)
+    assert len(concrete.graph.as_graph_def().node) > 0
+    got = [int(concrete(ds)), int(order(ds))]
+    assert got == [int("".join(map(str, e))) for e in expected]
