@@ -41,6 +41,20 @@ STATIC_SHAPE = frozenset(
 )
 
 
+# Ids of Tensors that ops made inside a finished trace: in TF they are graph tensors, out of
+# scope after it ("leaked"), and another function capturing one is a TypeError.
+LEAKED = set()
+
+
+def leaked_message(x) -> str:
+    return (
+        f"{x!r} is out of scope and cannot be used here. Use return values, explicit Python "
+        "locals or TensorFlow collections to access it.\nPlease see "
+        "https://www.tensorflow.org/guide/function#all_outputs_of_a_tffunction_must_be_return"
+        "_values for more information."
+    )
+
+
 class Untraceable(Exception):
     """The trace cannot stand for later calls (the function then runs eagerly)."""
 
@@ -115,9 +129,19 @@ class Tracer:
             if v is not None:
                 return v
             return self._new(x._value, const=True)
+        if x._id in LEAKED:
+            raise TypeError(leaked_message(x))
         v = self._new(x._value, const=True)
         self.by_tensor[x._id] = v
         return v
+
+    def leak_ids(self):
+        """Notes the Tensors this trace's ops made as out of scope once it ends (TF's graph
+        tensors); the caller gets its results as new Tensors."""
+        inputs = set(self.inputs)
+        LEAKED.update(
+            tid for tid, v in self.by_tensor.items() if v not in self.consts and v not in inputs
+        )
 
     def is_const(self, v) -> bool:
         return v in self.consts

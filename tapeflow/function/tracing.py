@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import warnings
 
+from ..core import nest
 from ..core.context import state
 from ..core.errors import OutOfRangeError
 from ..core.registry import execute
-from ..core.tensor import wrap
+from ..core.tensor import Tensor, wrap
 from ..ops import random as random_ops
 from .autograph import StagingError
 from .concrete import ConcreteFunction, identity_op, output_template
@@ -91,6 +92,7 @@ class TracingMixin:
                 return result, e
         finally:
             self._in_progress.remove(call.key)
+            tracer.leak_ids()
             if dry:
                 tracer.restore_variables()
                 for undo in reversed(tracer.undo):
@@ -129,6 +131,7 @@ class TracingMixin:
     def _trace_and_keep(self, call):
         counter = random_ops.op_counter()
         result, cf = self._trace(call)
+        result = _fresh_outputs(result)
         if cf is None:
             # It created variables, so this trace holds their initialisation. TF traces again
             # at once, allowing no variable creation: a function that creates variables on
@@ -228,3 +231,17 @@ class end_of_sequence:  # noqa: N801 - used as a context manager
         if kind is not None and issubclass(kind, StopIteration):
             raise OutOfRangeError("End of sequence") from error
         return False
+
+
+def _fresh_outputs(result):
+    """The trace's results as new Tensors (its own Tensors are out of scope, as TF's graph
+    tensors); under a tape, Identity ops that it records, so gradients still flow."""
+
+    def fresh(x):
+        if type(x) is not Tensor:
+            return x
+        if state.differentiating:
+            return execute(identity_op(), (x,), {})
+        return wrap(x._value)
+
+    return nest.map_structure(fresh, result) if nest.is_nested(result) else fresh(result)

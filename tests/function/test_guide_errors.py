@@ -264,3 +264,29 @@ def test_recursion_through_python_values_traces_each_level():
         return 1 if n == 0 else n * factorial(n - 1)
 
     assert int(factorial(5)) == 120
+
+
+def test_a_tensor_leaked_from_a_trace_cannot_be_captured_by_another_function():
+    # TF 2.21: "<tf.Tensor 'add:0' ...> is out of scope and cannot be used here. Use return
+    # values, explicit Python locals or TensorFlow collections to access it." (TypeError)
+    leaked = {}
+
+    @tf.function
+    def leaky_function(a):
+        leaked["x"] = a + 1
+        return leaked["x"]
+
+    assert int(leaky_function(tf.constant(1))) == 2  # the returned value is fine
+
+    @tf.function
+    def captures_leaked_tensor(b):
+        return b + leaked["x"]
+
+    with pytest.raises(TypeError, match="is out of scope and cannot be used here. Use return"):
+        captures_leaked_tensor(tf.constant(2))
+
+    @tf.function
+    def uses_the_returned_value(b, returned):
+        return b + returned
+
+    assert int(uses_the_returned_value(tf.constant(2), leaky_function(tf.constant(1)))) == 4
