@@ -49,18 +49,25 @@ def _alarm(signum, frame):
 
 signal.signal(signal.SIGALRM, _alarm)
 namespace = {"__name__": "__main__"}
+# Each cell runs from a file of its own, as a notebook's cells have source that `inspect`
+# finds: TF's AutoGraph converts a tf.function from its source and fails without it.
+cell_dir = os.path.abspath("_cells")
+os.makedirs(cell_dir, exist_ok=True)
 for index, source in enumerate(cells):
     out = io.StringIO()
+    cell_file = os.path.join(cell_dir, f"cell_{index:03d}.py")
+    with open(cell_file, "w") as f:
+        f.write(source)
     signal.alarm(int(timeout))
     try:
         with contextlib.redirect_stdout(out):
-            exec(compile(source, f"<cell {index}>", "exec"), namespace)
+            exec(compile(source, cell_file, "exec"), namespace)
         status, error = "ok", ""
     except BaseException as e:  # a cell may raise anything, SystemExit included
         status = "error"
         frames = traceback.extract_tb(e.__traceback__)
         where = next((f"cell line {f.lineno}" for f in reversed(frames)
-                      if f.filename.startswith("<cell")), "")
+                      if f.filename.startswith(cell_dir)), "")
         error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
         error += f" ({where})" if where else ""
     finally:

@@ -122,12 +122,19 @@ def _patches(x, win: Window):
 
 def conv2d(x, f, win: Window):
     kh, kw, c, o = f.shape
+    if _output_side(x.shape, c, o, win):
+        return _conv2d_output_side(x, f, win)
     out = _patches(x, win) @ f.reshape(kh * kw * c, o)
     return out.reshape((x.shape[0],) + tuple(win.out_hw) + (o,))
 
 
 def conv2d_backprop_filter(x, g, f_shape, win: Window):
-    o = f_shape[3]
+    kh, kw, c, o = f_shape
+    if _output_side(x.shape, c, o, win):
+        spread = _spread(g, _padded(x.shape, win.pads, 1), win)  # (N*Hp*Wp, kh*kw*O)
+        xm = pad_spatial(x, win.pads, 1).reshape(-1, c)
+        df = (xm.T @ spread).reshape(c, kh, kw, o)
+        return xp.ascontiguousarray(df.transpose(1, 2, 0, 3))
     return (_patches(x, win).T @ g.reshape(-1, o)).reshape(f_shape)
 
 
@@ -135,6 +142,11 @@ def conv2d_backprop_input(f, g, x_shape, win: Window):
     """The adjoint of `_patches` applied to g @ f.T, in the layout `_patches` uses."""
     kh, kw, c, o = f.shape
     n = x_shape[0]
+    if _output_side(x_shape, c, o, win):
+        padded = _padded(x_shape, win.pads, 1)
+        fm = xp.ascontiguousarray(f.transpose(0, 1, 3, 2)).reshape(kh * kw * o, c)
+        dx = (_spread(g, padded, win) @ fm).reshape(padded)
+        return xp.ascontiguousarray(crop_spatial(dx, win.pads, 1))
     g2d, fm = g.reshape(-1, o), f.reshape(kh * kw * c, o)
     if c <= CHANNELS_FIRST_MAX:
         cols = (fm @ g2d.T).reshape((kh, kw, c, n) + tuple(win.out_hw))
@@ -144,6 +156,51 @@ def conv2d_backprop_input(f, g, x_shape, win: Window):
     cols = (g2d @ fm.T).reshape((n,) + tuple(win.out_hw) + (kh, kw, c))
     dx = col2im(cols, _padded(x_shape, win.pads, 1), 1, win, 3)
     return xp.ascontiguousarray(crop_spatial(dx, win.pads, 1))
+
+
+# ---- few output channels: the kernel positions on the output side -------------------------
+# With many input and few output channels (a Conv2D(1, 7x7) over 128 channels, a GAN's last
+# layer), the im2col buffer (N*OH*OW, kh*kw*C) is C/O times larger than what these paths
+# build instead: one matmul of every padded input position with all kh*kw filter taps,
+# (N*Hp*Wp, C) @ (C, kh*kw*O), whose (kh*kw*O)-wide rows are then shifted and added into the
+# output; the gradients use the same (N*Hp*Wp, kh*kw*O) layout of g (`_spread`). Measured:
+# that layer's step at batch 64 spent most of its time copying a 1.2 GB im2col buffer.
+
+
+def _output_side(x_shape, c: int, o: int, win: Window) -> bool:
+    """Whether the output-side buffer is at least 4x smaller than im2col's and the matmul
+    over every padded position does at most twice im2col's work (strides waste it)."""
+    (oh, ow), ((pt, pb), (pl, pr)) = win.out_hw, win.pads
+    hp, wp = x_shape[1] + pt + pb, x_shape[2] + pl + pr
+    return 4 * hp * wp * o <= oh * ow * c and hp * wp <= 2 * oh * ow
+
+
+def _conv2d_output_side(x, f, win: Window):
+    kh, kw, c, o = f.shape
+    padded = pad_spatial(x, win.pads, 1)
+    n, hp, wp, _ = padded.shape
+    taps = xp.ascontiguousarray(f.transpose(2, 0, 1, 3)).reshape(c, kh * kw * o)
+    y = (padded.reshape(-1, c) @ taps).reshape(n, hp, wp, kh, kw, o)
+    out = xp.zeros((n,) + tuple(win.out_hw) + (o,), dtype=y.dtype)
+    for i, j in win.positions():
+        out += y[(slice(None),) + win.slices(i, j) + (i, j)]
+    # A view, as the im2col path's result is (a reshaped matmul): a plan then does not pool
+    # this buffer. Pooling it made a generated plan delete a pooled name and then write into
+    # it (UnboundLocalError in the Keras custom-loop guide's GAN step): a codegen bug.
+    return out.reshape(out.shape)
+
+
+def _spread(g, padded_shape, win: Window):
+    """g (N, OH, OW, O) placed where each kernel tap reads the padded input: an
+    (N*Hp*Wp, kh*kw*O) matrix whose (p, (i, j, o)) entry is g at the output that reads
+    padded position p through tap (i, j), zero where none does."""
+    n, hp, wp = padded_shape[0], padded_shape[1], padded_shape[2]
+    kh, kw = win.kernel
+    o = g.shape[3]
+    out = xp.zeros((n, hp, wp, kh, kw, o), dtype=g.dtype)
+    for i, j in win.positions():
+        out[(slice(None),) + win.slices(i, j) + (i, j)] = g
+    return out.reshape(n * hp * wp, kh * kw * o)
 
 
 # ---- depthwise: one (M, kh*kw) @ (kh*kw, N*OH*OW) matmul per channel, batched --------------

@@ -10,8 +10,8 @@ from .dataset import (
     INFINITE_CARDINALITY,
     UNKNOWN_CARDINALITY,
     Dataset,
-    OwnedIterator,
 )
+from .iterator import OwnedIterator
 from .options import Options
 
 Iterator = OwnedIterator

@@ -12,8 +12,6 @@ import numpy as np
 
 from ..backend import to_numpy, xp
 from ..core import dtypes
-from ..core.context import python_state_changes
-from ..core.errors import OutOfRangeError
 from ..core.tensor import wrap
 from . import structure
 
@@ -77,6 +75,8 @@ class Dataset:
         return True  # as TF: never falls back to __len__, which may raise
 
     def __iter__(self):
+        from .iterator import OwnedIterator
+
         return OwnedIterator(self)
 
     def __repr__(self):
@@ -413,81 +413,3 @@ def _as_numpy(a):
         return a.to_dense_numpy()
     a = to_numpy(a)
     return a[()] if a.ndim == 0 else a
-
-
-_ADVANCES = "a tf.data iterator advances inside it, which a traced plan cannot redo"
-
-
-class OwnedIterator:
-    """The iterator `iter(dataset)` returns; dropping it stops any background threads.
-
-    It is trackable: `tf.train.Checkpoint(iterator=it)` saves its position and restores it
-    (`iterator_state`)."""
-
-    def __init__(self, dataset: Dataset):
-        from . import iterator_state
-
-        self._dataset = dataset
-        self._pack = structure.LazyPacker(dataset)
-        self._start = iterator_state.shuffle_states(dataset)
-        self._consumed = 0
-        self._flat = dataset._iter_flat()
-
-    @property
-    def element_spec(self):
-        return self._dataset.element_spec
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        python_state_changes(_ADVANCES)
-        element = next(self._flat)
-        self._consumed += 1
-        return self._pack(element)
-
-    def get_next(self, name=None):
-        """The next element; `tf.errors.OutOfRangeError` at the end, as TF."""
-        python_state_changes(_ADVANCES)
-        try:
-            element = next(self._flat)
-        except StopIteration:
-            raise OutOfRangeError("End of sequence") from None
-        self._consumed += 1
-        return self._pack(element)
-
-    next = __next__
-
-    # ---- checkpointing (tf.train.Checkpoint's saveable protocol) ----------------------------
-
-    def _serialize_to_tensors(self) -> dict:
-        from . import iterator_state
-
-        state = iterator_state.encode(self._dataset, self._consumed, self._start)
-        return {iterator_state.STATE_KEY: state}
-
-    def _restore_from_tensors(self, tensors: dict):
-        """Moves this iterator to the saved position: the saved shuffle seeds, then a fresh
-        pass replayed up to the saved count of elements."""
-        from . import iterator_state
-
-        if set(tensors) != {iterator_state.STATE_KEY}:
-            raise ValueError(
-                f"tf.data iterator checkpoint: expected {iterator_state.STATE_KEY}, got "
-                f"{sorted(tensors)}"
-            )
-        document = iterator_state.decode(tensors[iterator_state.STATE_KEY], self._dataset)
-        iterator_state.apply_shuffles(self._dataset, document["shuffles"])
-        close_iterator(self._flat)
-        self._start = document["shuffles"]
-        self._consumed = 0
-        self._flat = self._dataset._iter_flat()
-        for _ in range(document["consumed"]):
-            try:
-                next(self._flat)
-            except StopIteration:
-                raise OutOfRangeError(
-                    f"tf.data iterator checkpoint: the saved position is element "
-                    f"{document['consumed']}, but the dataset ends after {self._consumed}"
-                ) from None
-            self._consumed += 1

@@ -47,7 +47,7 @@ from .polymorphic import (
     signature_axes,
 )
 from .runtime import GuardFailure
-from .tracing import RETRACE_WINDOW, TracingMixin
+from .tracing import RETRACE_WINDOW, TracingMixin, end_of_sequence
 
 _run_eagerly = False
 
@@ -117,6 +117,7 @@ class Function(TracingMixin):
         self._calls_since_warning = RETRACE_WINDOW
         self._instances = weakref.WeakKeyDictionary()
         self._concrete = []  # every kept trace, in the order they were made
+        self._in_progress = []  # keys of the traces (and inlined calls) running now
         track(self)
 
     # ---- methods ------------------------------------------------------------------------------
@@ -196,7 +197,11 @@ class Function(TracingMixin):
         if _run_eagerly:
             return self._python_function(*args, **kwargs)  # as TF: the raw Python result
         if state.tracer is not None:  # called while another function is traced: inline it
-            return self._outputs(self._python_function(*args, **kwargs))
+            key = self._enter_trace(self._split(args, kwargs).key)
+            try:
+                return self._outputs(self._python_function(*args, **kwargs))
+            finally:
+                self._in_progress.remove(key)
         tried = None
         if not kwargs and self._fast_names is not None and len(args) == len(self._fast_names):
             # The common call, Tensors only: the key without building a CallArgs.
@@ -299,7 +304,8 @@ class Function(TracingMixin):
 
     def _run_eagerly(self, call):
         """A call no trace can serve, run as Python; it returns what a trace would."""
-        return self._outputs(self._python_function(*self._args(call), **self._kwargs(call)))
+        with end_of_sequence():
+            return self._outputs(self._python_function(*self._args(call), **self._kwargs(call)))
 
     def _split(self, args, kwargs) -> sig.CallArgs:
         if self._input_signature is not None:

@@ -13,6 +13,12 @@ import inspect
 import textwrap
 import weakref
 
+
+class StagingError(Exception):
+    """TF's AutoGraph error for a tf.function that cannot be traced (TF 2.21 raises it,
+    not a RecursionError, for a function that calls itself while it is being traced)."""
+
+
 _HEADER = (
     "# tapeflow has no AutoGraph: tf.function runs the Python function on concrete values\n"
     "# and records what it did. Below is the code each call runs instead, one plan for\n"

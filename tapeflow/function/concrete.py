@@ -131,6 +131,7 @@ class ConcreteFunction(ConcreteInfo):
 
     def __init__(self, function, call, graph, template):
         self._function = function
+        self.eager_reason = None  # why calls of this trace run eagerly (its plan is not used)
         self._structure = call.structure
         self.polymorphic = graph.polymorphic
         self.polymorphic_reason = graph.polymorphic_reason

@@ -41,6 +41,20 @@ STATIC_SHAPE = frozenset(
 )
 
 
+# Ids of Tensors that ops made inside a finished trace: in TF they are graph tensors, out of
+# scope after it ("leaked"), and another function capturing one is a TypeError.
+LEAKED = set()
+
+
+def leaked_message(x) -> str:
+    return (
+        f"{x!r} is out of scope and cannot be used here. Use return values, explicit Python "
+        "locals or TensorFlow collections to access it.\nPlease see "
+        "https://www.tensorflow.org/guide/function#all_outputs_of_a_tffunction_must_be_return"
+        "_values for more information."
+    )
+
+
 class Untraceable(Exception):
     """The trace cannot stand for later calls (the function then runs eagerly)."""
 
@@ -82,6 +96,7 @@ class Tracer:
         self.failed_arrays = {}  # id(array) of such a value -> the error (for print)
         self._failing = None  # the error of the op whose stand-in outputs come next
         self.unreplayable = None  # why a plan could not redo this run (see `python_state`)
+        self.undo = []  # what a dry trace puts back when it ends (see `local_state`)
         self._next_value = 0
 
     # ---- values -----------------------------------------------------------------------------
@@ -114,9 +129,19 @@ class Tracer:
             if v is not None:
                 return v
             return self._new(x._value, const=True)
+        if x._id in LEAKED:
+            raise TypeError(leaked_message(x))
         v = self._new(x._value, const=True)
         self.by_tensor[x._id] = v
         return v
+
+    def leak_ids(self):
+        """Notes the Tensors this trace's ops made as out of scope once it ends (TF's graph
+        tensors); the caller gets its results as new Tensors."""
+        inputs = set(self.inputs)
+        LEAKED.update(
+            tid for tid, v in self.by_tensor.items() if v not in self.consts and v not in inputs
+        )
 
     def is_const(self, v) -> bool:
         return v in self.consts
@@ -263,6 +288,17 @@ class Tracer:
             raise Untraceable(reason)
         if self.unreplayable is None:
             self.unreplayable = reason
+
+    def local_state(self, reason: str, undo=None):
+        """State of the function's own changes here (an iterator it made advances): a dry
+        trace may go on, since only `undo` (run when it ends) reaches outside; the calls
+        this trace stands for still run eagerly."""
+        if self.suspended:
+            return
+        if self.unreplayable is None:
+            self.unreplayable = reason
+        if self.dry and undo is not None:
+            self.undo.append(undo)
 
     def variable_created(self, var):
         if self.suspended:

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import warnings
 
+from ..core import nest
 from ..core.context import state
+from ..core.errors import OutOfRangeError
 from ..core.registry import execute
-from ..core.tensor import wrap
+from ..core.tensor import Tensor, wrap
 from ..ops import random as random_ops
+from .autograph import StagingError
 from .concrete import ConcreteFunction, identity_op, output_template
 from .polymorphic import shadow_sparse_inputs
 from .retracing import changed_arguments, retracing_message
@@ -67,14 +70,18 @@ class TracingMixin:
         shadow_sparse_inputs(tracer, call.structure)
         args, kwargs = self._rebuilt(call, traced, call.variables)
         self._tracing_count += 1
+        self._enter_trace(call.key)
         try:
             with tracing(tracer):
                 try:
-                    result = self._outputs(self._python_function(*args, **kwargs))
+                    with end_of_sequence():
+                        result = self._outputs(self._python_function(*args, **kwargs))
                 except Untraceable as e:  # a dry trace stops before changing Python state
                     return None, e
             self._traced_once = True
             if tracer.unreplayable is not None:
+                if dry and not tracer.created:  # get_concrete_function: a graph to look at
+                    return result, self._eager_concrete(call, tracer, result)
                 return result, Untraceable(tracer.unreplayable)
             if tracer.created:
                 return result, None
@@ -84,16 +91,47 @@ class TracingMixin:
             except Untraceable as e:
                 return result, e
         finally:
+            self._in_progress.remove(call.key)
+            tracer.leak_ids()
             if dry:
                 tracer.restore_variables()
+                for undo in reversed(tracer.undo):
+                    undo()
         try:
             return result, ConcreteFunction(self, call, graph, template)
         except Untraceable as e:
             return result, e
 
+    def _eager_concrete(self, call, tracer, result):
+        """A dry trace that no plan can redo (a loop over a dataset inside the function):
+        its graph, for introspection, in a ConcreteFunction whose calls run eagerly."""
+        template, outputs = output_template(tracer, result)
+        try:
+            cf = ConcreteFunction(self, call, tracer.finish(outputs), template)
+        except Untraceable as e:
+            return e
+        cf.eager_reason = tracer.unreplayable
+        return cf
+
+    def _enter_trace(self, key):
+        """Notes that a trace (or an inlined call) of `key` runs now. Calling the function
+        again with the same key inside it is TF's endless retracing: TF traces that call
+        too, since no trace of the key is finished (also behind a tensor condition, whose
+        branches AutoGraph both traces), until Python's recursion limit."""
+        if key in self._in_progress:
+            raise StagingError(
+                "in user code:\n\n    RecursionError: maximum recursion depth exceeded while "
+                f"calling a Python object\n\n(tf.function {self._name} calls itself with the "
+                "input signature it is being traced for; TensorFlow traces that call again, "
+                "without end)"
+            )
+        self._in_progress.append(key)
+        return key
+
     def _trace_and_keep(self, call):
         counter = random_ops.op_counter()
         result, cf = self._trace(call)
+        result = _fresh_outputs(result)
         if cf is None:
             # It created variables, so this trace holds their initialisation. TF traces again
             # at once, allowing no variable creation: a function that creates variables on
@@ -110,7 +148,10 @@ class TracingMixin:
         entry = self._cache.get(key)
         if entry is None:
             entry = self._cache[key] = _Entry()
-        if isinstance(cf, ConcreteFunction):
+        if isinstance(cf, ConcreteFunction) and cf.eager_reason is not None:
+            entry.eager = cf.eager_reason  # the calls run eagerly; the graph is to look at
+            self._warn_eager(cf.eager_reason)
+        elif isinstance(cf, ConcreteFunction):
             entry.traces.insert(0, cf)
             self._concrete.append(cf)
         elif isinstance(cf, Untraceable):
@@ -176,3 +217,31 @@ class TracingMixin:
             except GuardFailure:
                 continue
         return self._retrace_for_guards(entry, call)
+
+
+class end_of_sequence:  # noqa: N801 - used as a context manager
+    """`next(iterator)` past a tf.data iterator's end inside a tf.function is TF's
+    OutOfRangeError (its IteratorGetNext op), not the StopIteration of eager Python; so
+    in the calls that run the Python function (the trace, the eager fallback)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is not None and issubclass(kind, StopIteration):
+            raise OutOfRangeError("End of sequence") from error
+        return False
+
+
+def _fresh_outputs(result):
+    """The trace's results as new Tensors (its own Tensors are out of scope, as TF's graph
+    tensors); under a tape, Identity ops that it records, so gradients still flow."""
+
+    def fresh(x):
+        if type(x) is not Tensor:
+            return x
+        if state.differentiating:
+            return execute(identity_op(), (x,), {})
+        return wrap(x._value)
+
+    return nest.map_structure(fresh, result) if nest.is_nested(result) else fresh(result)

@@ -4,6 +4,8 @@
 text, TF 2.21 wins: input_signature mismatches are TypeError there, not ValueError.)
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -199,9 +201,11 @@ def test_a_tf_data_iterator_advances_on_every_call():
         return next(iterator)
 
     iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
-    with pytest.warns(UserWarning, match="tf.data iterator"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the plan pulls each element: no eager fallback
         values = [int(good_consume_next(iterator)) for _ in range(3)]
     assert values == [1, 2, 3]  # TF's values; a frozen trace gave 1, 1, 1
+    assert good_consume_next.experimental_get_tracing_count() == 1
 
 
 def test_a_dataset_loop_sees_each_epoch():
@@ -233,5 +237,56 @@ def test_a_variable_creating_function_does_not_consume_the_iterator_twice():
         return next(iterator) + holder["v"]
 
     iterator = iter(tf.data.Dataset.from_tensor_slices([1, 2, 3]))
-    with pytest.warns(UserWarning, match="tf.data iterator"):
-        assert [int(f(iterator)) for _ in range(3)] == [11, 12, 13]
+    assert [int(f(iterator)) for _ in range(3)] == [11, 12, 13]
+
+
+def test_a_function_calling_itself_while_traced_raises_as_tf():
+    # TF 2.21 traces the inner call again (both branches of the tensor `if` are traced) until
+    # Python's recursion limit, and raises autograph's StagingError (an Exception, not a
+    # RecursionError) whose message begins "in user code:" and names the RecursionError.
+    @tf.function
+    def recursive_fn(n):
+        if n > 0:
+            return recursive_fn(n - 1)
+        return 1
+
+    with pytest.raises(Exception) as caught:
+        recursive_fn(tf.constant(5))
+    assert type(caught.value).__name__ == "StagingError"
+    assert not isinstance(caught.value, RecursionError)
+    assert str(caught.value).startswith("in user code:")
+    assert "RecursionError: maximum recursion depth exceeded" in str(caught.value)
+
+
+def test_recursion_through_python_values_traces_each_level():
+    @tf.function
+    def factorial(n):  # a Python int: each level is a new input signature, as in TF
+        return 1 if n == 0 else n * factorial(n - 1)
+
+    assert int(factorial(5)) == 120
+
+
+def test_a_tensor_leaked_from_a_trace_cannot_be_captured_by_another_function():
+    # TF 2.21: "<tf.Tensor 'add:0' ...> is out of scope and cannot be used here. Use return
+    # values, explicit Python locals or TensorFlow collections to access it." (TypeError)
+    leaked = {}
+
+    @tf.function
+    def leaky_function(a):
+        leaked["x"] = a + 1
+        return leaked["x"]
+
+    assert int(leaky_function(tf.constant(1))) == 2  # the returned value is fine
+
+    @tf.function
+    def captures_leaked_tensor(b):
+        return b + leaked["x"]
+
+    with pytest.raises(TypeError, match="is out of scope and cannot be used here. Use return"):
+        captures_leaked_tensor(tf.constant(2))
+
+    @tf.function
+    def uses_the_returned_value(b, returned):
+        return b + returned
+
+    assert int(uses_the_returned_value(tf.constant(2), leaky_function(tf.constant(1)))) == 4

@@ -142,6 +142,20 @@ CASES = {
     "avg_pool1d_same": case(
         "avg_pool1d", {"input": arr((2, 7, 3))}, dict(ksize=3, strides=2, padding="SAME")
     ),
+    # Many input and few output channels: tapeflow's output-side path (backend/conv.py).
+    "conv2d_few_outputs_same": case(
+        "conv2d",
+        {"input": arr((2, 12, 11, 16)), "filters": arr((5, 5, 16, 1))},
+        dict(strides=1, padding="SAME"),
+        second_order="filters",
+    ),
+    "conv2d_few_outputs_same_dilation2": case(
+        "conv2d",
+        {"input": arr((2, 12, 12, 24)), "filters": arr((3, 3, 24, 2))},
+        dict(strides=1, padding="SAME", dilations=2),
+        second_order="input",
+        dtype="float32",
+    ),
 }
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conv.json")

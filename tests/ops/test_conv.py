@@ -447,3 +447,21 @@ def test_forward_mode_jvp_of_conv2d(rng):
         y = tf.nn.conv2d(xt, ft, 2, "SAME")
     want = tf.nn.conv2d(vx, f, 2, "SAME").numpy() + tf.nn.conv2d(x, vf, 2, "SAME").numpy()
     np.testing.assert_allclose(acc.jvp(y).numpy(), want, rtol=1e-12, atol=1e-12)
+
+
+def test_few_output_channels_build_no_im2col_buffer(monkeypatch, rng):
+    # A Conv2D(1, 7x7) over 128 channels (the Keras GAN guide's last layer): im2col's buffer
+    # would be 49*128 times the output; the output-side path builds 49 times the input's
+    # spatial size instead. Values against TF: the conv2d_few_outputs_* golden cases.
+    def refuse(*args, **kwargs):
+        raise AssertionError("im2col buffer built")
+
+    monkeypatch.setattr(conv_kernels, "im2col", refuse)
+    monkeypatch.setattr(conv_kernels, "col2im", refuse)
+    x = tf.constant(rng.standard_normal((2, 28, 28, 128)).astype(np.float32))
+    f = tf.constant(rng.standard_normal((7, 7, 128, 1)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch([x, f])
+        y = tf.nn.conv2d(x, f, strides=1, padding="SAME")
+    dx, df = tape.gradient(y, [x, f])
+    assert y.shape == (2, 28, 28, 1) and dx.shape == x.shape and df.shape == f.shape
