@@ -184,10 +184,7 @@ def _conv2d_output_side(x, f, win: Window):
     out = xp.zeros((n,) + tuple(win.out_hw) + (o,), dtype=y.dtype)
     for i, j in win.positions():
         out += y[(slice(None),) + win.slices(i, j) + (i, j)]
-    # A view, as the im2col path's result is (a reshaped matmul): a plan then does not pool
-    # this buffer. Pooling it made a generated plan delete a pooled name and then write into
-    # it (UnboundLocalError in the Keras custom-loop guide's GAN step): a codegen bug.
-    return out.reshape(out.shape)
+    return out
 
 
 def _spread(g, padded_shape, win: Window):

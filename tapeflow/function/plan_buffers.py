@@ -43,6 +43,10 @@ class BufferPool:
         self.untaken = {}  # line index -> local
 
     def join(self, key, local):
+        # The name now belongs to the pool: no value holds it, so free_dead must not also
+        # delete it (a chain retiring an input's buffer joined it while that input's value,
+        # dying at the same node, still named it: deleted, then taken: UnboundLocalError).
+        self.em.holder[local] = None
         line = len(self.em.lines)
         self.em.emit(f"pass  # {local} joins the buffer pool")
         self.free.setdefault(key, []).append((local, line))

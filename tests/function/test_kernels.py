@@ -96,3 +96,22 @@ def test_kernels_fuse_into_one_buffer():
     body = cf.plan_source.splitlines()
     # One allocation (the matmul), then every step writes into that buffer.
     assert sum("out=" in line for line in body) == 5
+
+
+def test_a_retired_buffer_is_pooled_once_and_reused(rng):
+    # The sigmoid kernel rereads its input, so its chain retires the matmul's buffer into
+    # the pool; the matmul's value, dying at that same node, used to delete the name as
+    # well, and the next same-shape kernel then wrote into a deleted name (UnboundLocalError
+    # in the plan; the Keras guide's GAN step met it).
+    a, w, b, c = (
+        tf.constant(rng.standard_normal(s).astype(np.float32))
+        for s in ((4, 3), (3, 5), (5,), (4, 5))
+    )
+
+    def step(a, w, b, c):
+        return tf.sigmoid(tf.matmul(a, w) + b), c * 3.0 + 1.0
+
+    traced = function(step)
+    traced(a, w, b, c)  # the first call traces (and computes eagerly)
+    assert [_bits(t) for t in traced(a, w, b, c)] == [_bits(t) for t in step(a, w, b, c)]
+
