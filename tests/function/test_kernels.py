@@ -114,4 +114,3 @@ def test_a_retired_buffer_is_pooled_once_and_reused(rng):
     traced = function(step)
     traced(a, w, b, c)  # the first call traces (and computes eagerly)
     assert [_bits(t) for t in traced(a, w, b, c)] == [_bits(t) for t in step(a, w, b, c)]
-
