@@ -20,6 +20,8 @@ function cannot be replayed from its graph.
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from ..backend import xp
@@ -42,8 +44,13 @@ STATIC_SHAPE = frozenset(
 
 
 # Ids of Tensors that ops made inside a finished trace: in TF they are graph tensors, out of
-# scope after it ("leaked"), and another function capturing one is a TypeError.
+# scope after it ("leaked"), and another function capturing one is a TypeError. Tensor ids
+# only grow, so the ids of the oldest traces are forgotten once LEAKED_LIMIT are kept (a
+# program retracing without end must not grow without end; a tensor leaked that long ago
+# is captured as a constant, as before this check).
 LEAKED = set()
+LEAKED_LIMIT = 1_000_000
+_leaked_by_trace = collections.deque()  # the id sets of the traces, oldest first
 
 
 def leaked_message(x) -> str:
@@ -138,10 +145,12 @@ class Tracer:
     def leak_ids(self):
         """Notes the Tensors this trace's ops made as out of scope once it ends (TF's graph
         tensors); the caller gets its results as new Tensors."""
-        inputs = set(self.inputs)
-        LEAKED.update(
-            tid for tid, v in self.by_tensor.items() if v not in self.consts and v not in inputs
-        )
+        kept = set(self.inputs) | self.consts
+        ids = {tid for tid, v in self.by_tensor.items() if v not in kept}
+        LEAKED.update(ids)
+        _leaked_by_trace.append(ids)
+        while len(LEAKED) > LEAKED_LIMIT and len(_leaked_by_trace) > 1:
+            LEAKED.difference_update(_leaked_by_trace.popleft())
 
     def is_const(self, v) -> bool:
         return v in self.consts

@@ -290,3 +290,32 @@ def test_a_tensor_leaked_from_a_trace_cannot_be_captured_by_another_function():
         return b + returned
 
     assert int(uses_the_returned_value(tf.constant(2), leaky_function(tf.constant(1)))) == 4
+
+
+def test_the_leaked_ids_kept_are_bounded(monkeypatch):
+    # A program that retraces without end must not grow the set of leaked ids without end:
+    # past the limit, the oldest traces' ids are forgotten (the newest are still refused).
+    import collections
+    import importlib
+    import warnings
+
+    trace = importlib.import_module("tapeflow.function.trace")
+    monkeypatch.setattr(trace, "LEAKED", set())
+    monkeypatch.setattr(trace, "_leaked_by_trace", collections.deque())
+    monkeypatch.setattr(trace, "LEAKED_LIMIT", 10)
+    leaked = []
+
+    @tf.function
+    def leaky(a):
+        leaked.append(a * 2 + 1)
+        return a
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the retracing warning
+        for n in range(1, 13):  # a new shape each time: twelve traces
+            leaky(tf.zeros((n,)))
+    per_trace = len(trace._leaked_by_trace[-1])
+    assert 0 < len(trace.LEAKED) <= 10 + per_trace
+    with pytest.raises(TypeError, match="out of scope"):
+        tf.function(lambda: leaked[-1] + 1)()
+    assert float(tf.function(lambda: leaked[0][0] + 1)()) == 2.0  # forgotten: a constant
