@@ -8,16 +8,27 @@ from .ir import Graph, Node
 from .kernels import kernel_for
 
 
-def fuse_sum_reshape(graph: Graph):
-    """`Sum(keepdims=True)` whose only use is a Reshape dropping the kept axes becomes one
-    `Sum(keepdims=False)` (the engine's unbroadcasting emits that pair for every bias)."""
+def _use_counts(graph: Graph) -> dict:
+    """Value id -> how many node inputs read it (a graph output counts as two: never alone)."""
     uses = {}
     for n in graph.nodes:
         for v in n.inputs:
             uses[v] = uses.get(v, 0) + 1
     for v in graph.outputs:
         uses[v] = uses.get(v, 0) + 2
-    producer = {n.outputs[0]: n for n in graph.nodes if n.kind == "op" and len(n.outputs) == 1}
+    return uses
+
+
+def _single_output_producers(graph: Graph) -> dict:
+    """Value id -> the op node that made it, for ops with one output."""
+    return {n.outputs[0]: n for n in graph.nodes if n.kind == "op" and len(n.outputs) == 1}
+
+
+def fuse_sum_reshape(graph: Graph):
+    """`Sum(keepdims=True)` whose only use is a Reshape dropping the kept axes becomes one
+    `Sum(keepdims=False)` (the engine's unbroadcasting emits that pair for every bias)."""
+    uses = _use_counts(graph)
+    producer = _single_output_producers(graph)
     drop = set()
     for n in graph.nodes:
         if n.kind != "op" or n.op.name != "Reshape":
@@ -53,12 +64,7 @@ def fuse_elementwise(graph: Graph):
     no other use and both have the same shape and dtype; the fused node takes the place of
     the chain's last member (its earlier members are pure, so they may run later).
     """
-    uses = {}
-    for n in graph.nodes:
-        for v in n.inputs:
-            uses[v] = uses.get(v, 0) + 1
-    for v in graph.outputs:
-        uses[v] = uses.get(v, 0) + 2
+    uses = _use_counts(graph)
     chain_of = {}  # value id -> the chain (list of nodes) whose running value it is
     chains = []
     for n in graph.nodes:
@@ -114,13 +120,8 @@ def fuse_bias_relu(graph: Graph):
 
     if xp is not np or not native.enabled():
         return
-    uses = {}
-    for n in graph.nodes:
-        for v in n.inputs:
-            uses[v] = uses.get(v, 0) + 1
-    for v in graph.outputs:
-        uses[v] = uses.get(v, 0) + 2
-    producer = {n.outputs[0]: n for n in graph.nodes if n.kind == "op" and len(n.outputs) == 1}
+    uses = _use_counts(graph)
+    producer = _single_output_producers(graph)
     bias_grad = {n.inputs[0]: n for n in graph.nodes if _is_bias_grad(graph, n)}
     replace, drop = {}, set()
     for n in graph.nodes:
