@@ -94,7 +94,42 @@ def _scalar(value: bytes) -> np.ndarray:
     return out
 
 
-class TextLineDataset(Dataset):
+class FileRecords(Dataset):
+    """Records of several files as scalar strings (`_records(path)` yields one file's), one
+    file after another or, with `num_parallel_reads`, that many files at once, one record
+    from each in turn (TF's deterministic interleave; -1: every file at once)."""
+
+    def __init__(self, filenames, compression_type, num_parallel_reads):
+        super().__init__()
+        self._files = filenames_of(filenames)
+        self._compression = _compression(compression_type)
+        self._parallel = num_parallel_reads
+        self._spec_value = TensorSpec((), dtypes.string)
+
+    def _cardinality(self):
+        return UNKNOWN_CARDINALITY
+
+    def _records(self, path):
+        raise NotImplementedError
+
+    def _iter_flat(self):
+        parallel = self._parallel
+        if isinstance(parallel, Operand):
+            parallel = int(parallel.numpy())
+        width = len(self._files) if parallel and parallel < 0 else int(parallel or 1)
+        pending, active = list(self._files), []
+        while pending or active:
+            while pending and len(active) < width:
+                active.append(self._records(pending.pop(0)))
+            for it in list(active):
+                record = next(it, None)
+                if record is None:
+                    active.remove(it)
+                else:
+                    yield (_scalar(record),)
+
+
+class TextLineDataset(FileRecords):
     """`tf.data.TextLineDataset`: the lines of one or more text files, as scalar strings.
 
     Args:
@@ -107,33 +142,10 @@ class TextLineDataset(Dataset):
 
     def __init__(self, filenames, compression_type=None, buffer_size=None,
                  num_parallel_reads=None, name=None):  # fmt: skip
-        super().__init__()
-        self._files = filenames_of(filenames)
-        self._compression = _compression(compression_type)
-        self._parallel = num_parallel_reads
-        self._spec_value = TensorSpec((), dtypes.string)
+        super().__init__(filenames, compression_type, num_parallel_reads)
 
-    def _cardinality(self):
-        return UNKNOWN_CARDINALITY
-
-    def _iter_flat(self):
-        if not self._parallel or self._parallel == 1:
-            for path in self._files:
-                for line in read_lines(path, self._compression):
-                    yield (_scalar(line),)
-            return
-        width = len(self._files) if self._parallel < 0 else int(self._parallel)
-        pending = list(self._files)
-        active = []
-        while pending or active:
-            while pending and len(active) < width:
-                active.append(read_lines(pending.pop(0), self._compression))
-            for it in list(active):
-                line = next(it, None)
-                if line is None:
-                    active.remove(it)
-                else:
-                    yield (_scalar(line),)
+    def _records(self, path):
+        return read_lines(path, self._compression)
 
 
 def csv_records(lines, use_quote_delim: bool):

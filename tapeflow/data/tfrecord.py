@@ -23,8 +23,7 @@ from ..core.errors import DataLossError, InvalidArgumentError, NotFoundError
 from ..core.spec import TensorSpec
 from ..core.tensor import Operand
 from ..io.atomic import AtomicWriter
-from .dataset import UNKNOWN_CARDINALITY, Dataset
-from .text import _compression, _scalar, filenames_of
+from .text import FileRecords, _compression
 
 _HEADER = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
@@ -290,41 +289,7 @@ def read_records(path: str, compression: str):
             offset += 12 + length + 4
 
 
-class _RecordFiles(Dataset):
-    """Records of several files as scalar strings, one file after another or, with
-    `num_parallel_reads`, that many files at once, one record from each in turn."""
-
-    def __init__(self, filenames, compression_type, num_parallel_reads):
-        super().__init__()
-        self._files = filenames_of(filenames)
-        self._compression = _compression(compression_type)
-        self._parallel = num_parallel_reads
-        self._spec_value = TensorSpec((), dtypes.string)
-
-    def _cardinality(self):
-        return UNKNOWN_CARDINALITY
-
-    def _records(self, path):
-        raise NotImplementedError
-
-    def _iter_flat(self):
-        parallel = self._parallel
-        if isinstance(parallel, Operand):
-            parallel = int(parallel.numpy())
-        width = len(self._files) if parallel and parallel < 0 else int(parallel or 1)
-        pending, active = list(self._files), []
-        while pending or active:
-            while pending and len(active) < width:
-                active.append(self._records(pending.pop(0)))
-            for it in list(active):
-                record = next(it, None)
-                if record is None:
-                    active.remove(it)
-                else:
-                    yield (_scalar(record),)
-
-
-class TFRecordDataset(_RecordFiles):
+class TFRecordDataset(FileRecords):
     """`tf.data.TFRecordDataset(filenames, compression_type=None, buffer_size=None,
     num_parallel_reads=None)`: the records of TFRecord files as scalar strings (parse them
     with `tf.io.parse_single_example` / `parse_example`)."""
@@ -337,7 +302,7 @@ class TFRecordDataset(_RecordFiles):
         return read_records(path, self._compression)
 
 
-class FixedLengthRecordDataset(_RecordFiles):
+class FixedLengthRecordDataset(FileRecords):
     """`tf.data.FixedLengthRecordDataset(filenames, record_bytes, header_bytes=None,
     footer_bytes=None, buffer_size=None, compression_type=None, num_parallel_reads=None)`:
     each file's body cut into records of `record_bytes` bytes, as scalar strings."""
