@@ -35,19 +35,8 @@ def custom_gradient(f=None):
                 f"keyword argument 'variables' and return (input_grads, variable_grads)."
             )
         flat_out = [convert_to_tensor(y) for y in nest.flatten(result)]
-        op = Op(
-            f"CustomGradient[{f.__name__}]",
-            f,
-            samples=None,
-            domain=None,
-            differentiable=True,
-            same_dtype=(),
-            multiple_outputs=True,
-            batchable=False,
-            second_order=True,
-            check=None,
-        )
-        op.vjp_fn = _make_vjp(grad_fn, len(inputs), variables)
+        vjp = _make_vjp(grad_fn, len(inputs), variables)
+        op = Op.python(f"CustomGradient[{f.__name__}]", f, vjp)
         # Through the dispatcher's recorder: anomaly mode wraps what tapes record.
         registry._record(op, inputs + tuple(variables), {}, tuple(flat_out))
         return nest.pack_sequence_as(result, flat_out)

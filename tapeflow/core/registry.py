@@ -118,6 +118,25 @@ class Op:
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
 
+    @classmethod
+    def python(cls, name, forward, vjp_fn, second_order=True) -> Op:
+        """An unregistered op standing for a Python function on the tape (custom_gradient,
+        recompute_grad, py_function): several outputs, `vjp_fn` its gradient, no samples."""
+        op = cls(
+            name,
+            forward,
+            samples=None,
+            domain=None,
+            differentiable=True,
+            same_dtype=(),
+            multiple_outputs=True,
+            batchable=False,
+            second_order=second_order,
+            check=None,
+        )
+        op.vjp_fn = vjp_fn
+        return op
+
     def __call__(self, *inputs, name=None, **attrs):  # `name`: TF's node name, unused eagerly
         return execute(self, inputs, attrs)
 

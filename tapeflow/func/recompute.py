@@ -69,19 +69,8 @@ def recompute_grad(f):
         own = {x._id for x in inputs}
         variables = [v for k, v in finder.found.items() if k not in own]
         flat_out = [convert_to_tensor(y) for y in nest.flatten(result)]
-        op = Op(
-            f"RecomputeGrad[{name}]",
-            _forward,
-            samples=None,
-            domain=None,
-            differentiable=True,
-            same_dtype=(),
-            multiple_outputs=True,
-            batchable=False,
-            second_order=True,
-            check=None,
-        )
-        op.vjp_fn = _recomputing_vjp(f, args, kwargs, positions, variables, draws)
+        vjp = _recomputing_vjp(f, args, kwargs, positions, variables, draws)
+        op = Op.python(f"RecomputeGrad[{name}]", _forward, vjp)
         core_registry._record(op, inputs + tuple(variables), {}, tuple(flat_out))
         return nest.pack_sequence_as(result, flat_out) if nest.is_nested(result) else flat_out[0]
 

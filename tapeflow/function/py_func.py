@@ -175,18 +175,6 @@ class _PyFuncCall:
         floating = [x for x in inputs if x.dtype.is_floating]
         if not floating:
             return
-        op = Op(
-            "EagerPyFunc",
-            self,
-            samples=None,
-            domain=None,
-            differentiable=True,
-            same_dtype=(),
-            multiple_outputs=True,
-            batchable=False,
-            second_order=False,
-            check=None,
-        )
         func, n = self.func, len(inputs)
 
         def vjp(g, ans, *xs):
@@ -212,5 +200,5 @@ class _PyFuncCall:
             result = result if isinstance(result, tuple) else (result,)
             return [r if x.dtype.is_floating else None for r, x in zip(result, xs)]
 
-        op.vjp_fn = vjp
+        op = Op.python("EagerPyFunc", self, vjp, second_order=False)
         record(op, tuple(inputs), {}, tuple(outputs))
