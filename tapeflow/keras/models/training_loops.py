@@ -180,15 +180,7 @@ class TrainingLoops:
         distributed = replicas.for_model(self)  # None unless a strategy has several replicas
         if distributed is not None:
             verbose = distributed.verbose(verbose)
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks,
-                add_progbar=verbose != 0,
-                verbose=verbose,
-                epochs=1,
-                steps=epoch_iterator.num_batches,
-                model=self,
-            )
+        callbacks = self._one_pass_callbacks(callbacks, verbose, epoch_iterator)
         test_function = self.make_test_function()
         own_tracking = state.tracked_metrics is None
         if own_tracking:
@@ -220,6 +212,19 @@ class TrainingLoops:
             return logs
         return self._flatten_metrics_in_order(logs)
 
+    def _one_pass_callbacks(self, callbacks, verbose, epoch_iterator):
+        """`callbacks` as the CallbackList of one pass over the data (evaluate, predict)."""
+        if isinstance(callbacks, callbacks_module.CallbackList):
+            return callbacks
+        return callbacks_module.CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            verbose=verbose,
+            epochs=1,
+            steps=epoch_iterator.num_batches,
+            model=self,
+        )
+
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on `x`, batch by batch, concatenated into NumPy arrays."""
         epoch_iterator = data_adapter.EpochIterator(
@@ -229,15 +234,7 @@ class TrainingLoops:
             shuffle=False,
             steps_per_execution=self.steps_per_execution,
         )
-        if not isinstance(callbacks, callbacks_module.CallbackList):
-            callbacks = callbacks_module.CallbackList(
-                callbacks,
-                add_progbar=verbose != 0,
-                verbose=verbose,
-                epochs=1,
-                steps=epoch_iterator.num_batches,
-                model=self,
-            )
+        callbacks = self._one_pass_callbacks(callbacks, verbose, epoch_iterator)
         predict_function = self.make_predict_function()
         self.stop_predicting = False
         callbacks.on_predict_begin()
