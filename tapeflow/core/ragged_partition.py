@@ -51,7 +51,12 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None):
 def value_positions(rt) -> np.ndarray:
     """[nvals, ragged_rank + 1] host int64: each flat value's (row, position, ...) index."""
     splits = [np.asarray(s.numpy()) for s in rt.nested_row_splits]
-    idx = np.arange(int(splits[-1][-1]) if splits[-1].size else 0)
+    return positions_from_splits(splits, int(splits[-1][-1]) if splits[-1].size else 0)
+
+
+def positions_from_splits(splits, nvals: int) -> np.ndarray:
+    """`value_positions` from host row splits (outermost first) and the flat values' count."""
+    idx = np.arange(nvals)
     columns = []
     for s in reversed(splits):
         rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]

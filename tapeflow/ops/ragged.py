@@ -18,6 +18,7 @@ from ..core.ragged import (  # noqa: F401  (re-exported in tf.ragged)
     row_splits_to_segment_ids,
     segment_ids_to_row_splits,
 )
+from ..core.ragged_partition import positions_from_splits
 from ..core.ragged_spec import RaggedTensorSpec  # noqa: F401  (exported)
 from ..core.registry import Sample, get_op, op
 from ..core.tensor import convert_to_tensor, wrap
@@ -65,7 +66,7 @@ def _ragged_to_dense_vjp(g, ans, flat_values, default_value, *nested_splits, sha
     # Each value's gradient is g at its (row, position, ...) cell; the default value gets
     # what is left (the padding). Cells cut off by `shape` get nothing.
     splits = [np.asarray(s.numpy()) for s in nested_splits]
-    positions = _positions(splits, int(flat_values.shape[0]))
+    positions = positions_from_splits(splits, int(flat_values.shape[0]))
     outer = tuple(g.shape[: len(splits) + 1])
     keep = np.all(positions < np.asarray(outer), axis=1)
     index = wrap(to_backend(positions[keep]))
@@ -89,17 +90,6 @@ def _ragged_to_dense_vjp(g, ans, flat_values, default_value, *nested_splits, sha
         get_op("Sum")(grad_values, axis=None, keepdims=False),
     )
     return (grad_values, grad_default) + (None,) * len(nested_splits)
-
-
-def _positions(splits, nvals) -> np.ndarray:
-    idx = np.arange(nvals)
-    columns = []
-    for s in reversed(splits):
-        rows = np.repeat(np.arange(s.size - 1), np.diff(s))[idx]
-        columns.append(idx - s[rows])
-        idx = rows
-    columns.append(idx)
-    return np.stack(columns[::-1], axis=1).astype(np.int64)
 
 
 def _fit_to_shape(dense, shape, default_value):
