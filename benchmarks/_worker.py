@@ -146,18 +146,19 @@ class Worker:
         return {"last_losses": out}
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    # Replies go to the original stdout; library chatter on fd 1 goes to stderr.
+def serve(make_worker, hello=None, trace_errors=True) -> int:
+    """A worker process's loop: builds the worker, answers "ready" (plus `hello(worker)`),
+    then runs each JSON command line `{"op": method, ...}` from stdin until "exit". Replies
+    go to the original stdout; library chatter on fd 1 goes to stderr."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     try:
-        worker = Worker(argv[0])
+        worker = make_worker()
     except Exception as e:
         replies.write(json.dumps({"error": f"{type(e).__name__}: {e}"}) + "\n")
         return 1
-    replies.write(json.dumps({"ready": True, "version": worker.version}) + "\n")
+    replies.write(json.dumps({"ready": True, **(hello(worker) if hello else {})}) + "\n")
     for line in sys.stdin:
         command = json.loads(line)
         op = command.pop("op")
@@ -166,10 +167,16 @@ def main(argv=None) -> int:
         try:
             answer = getattr(worker, op)(**command)
         except Exception as e:
-            traceback.print_exc()
+            if trace_errors:
+                traceback.print_exc()
             answer = {"error": f"{type(e).__name__}: {e}"}
         replies.write(json.dumps(answer) + "\n")
     return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    return serve(lambda: Worker(argv[0]), hello=lambda worker: {"version": worker.version})
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import timing, workloads
+from . import _worker, timing, workloads
 
 _ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORKS = ("tapeflow", "tensorflow", "torch", "jax", "numpy")
@@ -271,26 +271,7 @@ def _sync(framework):
 
 
 def worker_main(framework) -> int:
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    try:
-        worker = _Worker(framework)
-    except Exception as e:
-        replies.write(json.dumps({"error": f"{type(e).__name__}: {e}"}) + "\n")
-        return 1
-    replies.write(json.dumps({"ready": True}) + "\n")
-    for line in sys.stdin:
-        command = json.loads(line)
-        op = command.pop("op")
-        if op == "exit":
-            break
-        try:
-            answer = getattr(worker, op)(**command)
-        except Exception as e:
-            answer = {"error": f"{type(e).__name__}: {e}"}
-        replies.write(json.dumps(answer) + "\n")
-    return 0
+    return _worker.serve(lambda: _Worker(framework), trace_errors=False)
 
 
 # ---- the driver ------------------------------------------------------------------------------
