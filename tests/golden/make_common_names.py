@@ -5,7 +5,6 @@ Each case's result (or the type name of the error it raised) is stored as surfac
 writes it; tests/test_common_names_golden.py runs the same cases under tapeflow and compares.
 """
 
-import json
 import os
 import pathlib
 import sys
@@ -22,12 +21,7 @@ OUT = pathlib.Path(__file__).with_name("common_names.json")
 
 
 def main():
-    results = {}
-    for name, fn in common_names_cases.cases(tf).items():
-        tf.random.set_seed(0)
-        results[name] = surface_cases.run(fn)
-    OUT.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {len(results)} cases to {OUT}")
+    surface_cases.write_golden(tf, common_names_cases.cases, OUT)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,19 @@ def run(fn):
         return {"error": type(e).__name__}
 
 
+def write_golden(tf, cases_of_tf, out) -> None:
+    """Runs every case of `cases_of_tf(tf)` (under TensorFlow, seeded) into the JSON file
+    `out`: what make_surface.py and make_common_names.py write."""
+    import json
+
+    results = {}
+    for name, fn in cases_of_tf(tf).items():
+        tf.random.set_seed(0)
+        results[name] = run(fn)
+    out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {len(results)} cases to {out}")
+
+
 def _sp(tf):
     a = tf.sparse.SparseTensor([[0, 1], [1, 0], [1, 2]], [1.0, -2.0, 3.0], [2, 3])
     b = tf.sparse.SparseTensor([[0, 1], [0, 2], [1, 2]], [-0.9, 5.0, 1.0], [2, 3])
