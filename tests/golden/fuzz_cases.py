@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fuzz_image_specs
 import numpy as np
+from fuzz_layer_cases import layer_cases, layer_specs
 from fuzz_roles import (  # the roles and values the tables are written in
     BMP,
     BOOLS,
@@ -45,6 +46,9 @@ from fuzz_roles import (  # the roles and values the tables are written in
     Tensor,
     TensorList,
     build,
+    double,
+    ints,
+    resolve,
 )
 
 # ---- specs ---------------------------------------------------------------------------------
@@ -80,19 +84,8 @@ class Spec:
                 yield k, k, a
 
 
-def resolve(tf, path):
-    obj = tf
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
 def _f(shape=(2, 3)):
     return Tensor(np.resize(X23, shape).astype(np.float32))
-
-
-def _i(values):
-    return np.asarray(values, np.int32)
 
 
 UNARY = [
@@ -171,18 +164,18 @@ def op_specs() -> list:
         Spec("split", _f(), Count(3), axis=Axis(1)),
         Spec("slice", _f(), Shape([0, 1]), Shape([2, 2])),
         Spec("strided_slice", _f(), Shape([0, 1]), Shape([2, 3]), Shape([1, 1])),
-        Spec("gather", _f(), Indices(_i([1, 0])), axis=Axis(1)),
-        Spec("gather", _f(), Indices(_i([[1], [0]])), axis=1, batch_dims=Count(1)),
-        Spec("gather_nd", _f(), Indices(_i([[1, 2], [0, 0]]))),
+        Spec("gather", _f(), Indices(ints([1, 0])), axis=Axis(1)),
+        Spec("gather", _f(), Indices(ints([[1], [0]])), axis=1, batch_dims=Count(1)),
+        Spec("gather_nd", _f(), Indices(ints([[1, 2], [0, 0]]))),
         Spec("boolean_mask", _f(), Tensor(BOOLS)),
         Spec("where", Tensor(BOOLS), _f(), _f()),
-        Spec("one_hot", Indices(_i([0, 2])), Count(3), axis=Axis(1)),
+        Spec("one_hot", Indices(ints([0, 2])), Count(3), axis=Axis(1)),
         Spec("repeat", _f(), Count(2), axis=Axis(1)),
-        Spec("scatter_nd", Indices(_i([[1], [0]])), Tensor(X23), Shape([3, 3])),
-        Spec("tensor_scatter_nd_add", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
-        Spec("tensor_scatter_nd_sub", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
-        Spec("tensor_scatter_nd_update", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
-        Spec("math.unsorted_segment_sum", _f(), Indices(_i([1, 0])), Count(3)),
+        Spec("scatter_nd", Indices(ints([[1], [0]])), Tensor(X23), Shape([3, 3])),
+        Spec("tensor_scatter_nd_add", _f(), Indices(ints([[1], [0]])), Tensor(X23)),
+        Spec("tensor_scatter_nd_sub", _f(), Indices(ints([[1], [0]])), Tensor(X23)),
+        Spec("tensor_scatter_nd_update", _f(), Indices(ints([[1], [0]])), Tensor(X23)),
+        Spec("math.unsorted_segment_sum", _f(), Indices(ints([1, 0])), Count(3)),
         Spec("add_n", TensorList([X23, X23])),
         Spec("cast", _f(), DType("int32")),
         Spec("clip_by_value", _f(), Number(0.2), Number(0.6)),
@@ -228,11 +221,11 @@ def op_specs() -> list:
             Name("VALID"),
         ),  # fmt: skip
         Spec("nn.dropout", _f(), Number(0.5), seed=1),
-        Spec("nn.embedding_lookup", _f(), Indices(_i([1, 0]))),
+        Spec("nn.embedding_lookup", _f(), Indices(ints([1, 0]))),
         Spec("nn.leaky_relu", _f(), alpha=Number(0.2)),
         Spec("nn.sigmoid_cross_entropy_with_logits", labels=_f(), logits=_f()),
         Spec("nn.softmax_cross_entropy_with_logits", _f(), _f(), axis=Axis(1)),
-        Spec("nn.sparse_softmax_cross_entropy_with_logits", Indices(_i([1, 2])), _f()),
+        Spec("nn.sparse_softmax_cross_entropy_with_logits", Indices(ints([1, 2])), _f()),
         # linalg
         Spec("linalg.band_part", _f(), Count(0), Count(1)),
         Spec("linalg.cholesky", Tensor(SPD)),
@@ -259,7 +252,7 @@ def op_specs() -> list:
         Spec("debugging.Assert", Tensor(np.array(True)), TensorList([X23])),
         Spec("debugging.assert_all_finite", _f(), Name("not finite")),
         Spec("debugging.assert_greater_equal", _f(), _f()),
-        Spec("debugging.assert_integer", Tensor(_i([1, 2]))),
+        Spec("debugging.assert_integer", Tensor(ints([1, 2]))),
         Spec("debugging.assert_less_equal", _f(), _f()),
         Spec("debugging.assert_near", _f(), _f()),
         Spec("debugging.assert_negative", Tensor(-X23)),
@@ -290,21 +283,21 @@ def op_specs() -> list:
         Spec("strings.to_hash_bucket_strong", Strings(WORDS), Count(5), Shape([1, 2])),
         Spec("strings.to_number", Strings(np.array([b"1.5", b"2"]))),
         Spec("strings.unicode_decode", Strings(WORDS), Name("UTF-8")),
-        Spec("strings.unicode_encode", Indices(_i([72, 105])), Name("UTF-8")),
+        Spec("strings.unicode_encode", Indices(ints([72, 105])), Name("UTF-8")),
         Spec("strings.unicode_split", Strings(WORDS), Name("UTF-8")),
         Spec("strings.upper", Strings(WORDS)),
         # ragged, io
         Spec("ragged.constant", Nested([[1, 2], [3]])),
-        Spec("ragged.row_splits_to_segment_ids", Indices(_i([0, 2, 3]))),
-        Spec("ragged.segment_ids_to_row_splits", Indices(_i([0, 0, 1])), num_segments=Count(2)),
+        Spec("ragged.row_splits_to_segment_ids", Indices(ints([0, 2, 3]))),
+        Spec("ragged.segment_ids_to_row_splits", Indices(ints([0, 0, 1])), num_segments=Count(2)),
         Spec("io.decode_csv", Strings(np.array([b"1,2", b"3,4"])), TensorList([[0.0], [0]])),
         Spec("io.decode_raw", Strings(np.array([b"abcd", b"efgh"])), DType("int16")),
         # misc tf.*
         Spec("ensure_shape", _f(), Shape([2, 3])),
         Spec("identity_n", TensorList([X23, X3])),
-        Spec("py_function", func=_double, inp=TensorList([X23]), Tout=DType("float32")),
-        Spec("numpy_function", func=_double, inp=TensorList([X23]), Tout=DType("float32")),
-        Spec("SparseTensor", Indices(_i([[0, 0], [1, 2]])), _f((2,)), Shape([2, 3])),
+        Spec("py_function", func=double, inp=TensorList([X23]), Tout=DType("float32")),
+        Spec("numpy_function", func=double, inp=TensorList([X23]), Tout=DType("float32")),
+        Spec("SparseTensor", Indices(ints([[0, 0], [1, 2]])), _f((2,)), Shape([2, 3])),
         Spec("TensorArray", DType("float32"), size=Count(2)),
         Spec("dtypes.as_dtype", DType("float32")),
         # tf.sparse
@@ -335,9 +328,9 @@ def op_specs() -> list:
         Spec("linalg.eye", Count(2), num_columns=Count(3)),
         Spec("debugging.assert_shapes", Name([(X23, ("N", "Q"))])),
         # segments, counting and searching
-        Spec("math.bincount", Indices(_i([1, 2, 2])), minlength=Count(4)),
+        Spec("math.bincount", Indices(ints([1, 2, 2])), minlength=Count(4)),
         Spec("math.cumulative_logsumexp", _f(), axis=Axis(1)),
-        Spec("math.in_top_k", Indices(_i([1, 2])), _f(), Count(2)),
+        Spec("math.in_top_k", Indices(ints([1, 2])), _f(), Count(2)),
         Spec(
             "histogram_fixed_width", _f(), Tensor(np.array([0.0, 1.0], np.float32)), nbins=Count(4)
         ),  # fmt: skip
@@ -350,8 +343,8 @@ def op_specs() -> list:
         Spec("searchsorted", _f(), Tensor(X23[:, :2] + 0.1)),
         Spec("unique", _f((3,))),
         Spec("unique_with_counts", _f((3,))),
-        Spec("tensor_scatter_nd_max", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
-        Spec("tensor_scatter_nd_min", _f(), Indices(_i([[1], [0]])), Tensor(X23)),
+        Spec("tensor_scatter_nd_max", _f(), Indices(ints([[1], [0]])), Tensor(X23)),
+        Spec("tensor_scatter_nd_min", _f(), Indices(ints([[1], [0]])), Tensor(X23)),
         # linear algebra
         Spec("linalg.cross", _f(), _f()),
         Spec("linalg.eigh", Tensor(SPD)),
@@ -360,20 +353,20 @@ def op_specs() -> list:
         Spec("linalg.global_norm", TensorList([X23, X3])),
         Spec("linalg.lstsq", Tensor(SPD), Tensor(RHS)),
         Spec("linalg.lu", Tensor(SPD)),
-        Spec("linalg.lu_matrix_inverse", Tensor(LU), Indices(_i([0, 1]))),
-        Spec("linalg.lu_reconstruct", Tensor(LU), Indices(_i([0, 1]))),
-        Spec("linalg.lu_solve", Tensor(LU), Indices(_i([0, 1])), Tensor(RHS)),
+        Spec("linalg.lu_matrix_inverse", Tensor(LU), Indices(ints([0, 1]))),
+        Spec("linalg.lu_reconstruct", Tensor(LU), Indices(ints([0, 1]))),
+        Spec("linalg.lu_solve", Tensor(LU), Indices(ints([0, 1])), Tensor(RHS)),
         Spec("linalg.matrix_rank", _f()),
         Spec("linalg.pinv", _f()),
         Spec("linalg.qr", _f()),
         Spec("linalg.svd", _f()),
         # common names (issue 11): integer bits, casts, rearranging, partitions
-        Spec("bitwise.bitwise_and", Tensor(_i([5, 6])), Tensor(_i([3, 2]))),
-        Spec("bitwise.bitwise_or", Tensor(_i([5, 6])), Tensor(_i([3, 2]))),
-        Spec("bitwise.bitwise_xor", Tensor(_i([5, 6])), Tensor(_i([3, 2]))),
-        Spec("bitwise.invert", Tensor(_i([5, 6]))),
-        Spec("bitwise.left_shift", Tensor(_i([5, 6])), Tensor(_i([1, 2]))),
-        Spec("bitwise.right_shift", Tensor(_i([5, 6])), Tensor(_i([1, 2]))),
+        Spec("bitwise.bitwise_and", Tensor(ints([5, 6])), Tensor(ints([3, 2]))),
+        Spec("bitwise.bitwise_or", Tensor(ints([5, 6])), Tensor(ints([3, 2]))),
+        Spec("bitwise.bitwise_xor", Tensor(ints([5, 6])), Tensor(ints([3, 2]))),
+        Spec("bitwise.invert", Tensor(ints([5, 6]))),
+        Spec("bitwise.left_shift", Tensor(ints([5, 6])), Tensor(ints([1, 2]))),
+        Spec("bitwise.right_shift", Tensor(ints([5, 6])), Tensor(ints([1, 2]))),
         Spec("bitcast", _f(), DType("int32")),
         Spec("truncatediv", _f(), _f()),
         Spec("truncatemod", _f(), _f()),
@@ -382,25 +375,21 @@ def op_specs() -> list:
         Spec("math.real", _f()),
         Spec("math.imag", _f()),
         Spec("roll", _f(), 1, Axis(1)),
-        Spec("reverse_sequence", _f(), Indices(_i([2, 3])), seq_axis=Axis(1)),
-        Spec("sequence_mask", Indices(_i([1, 3])), Count(4)),
-        Spec("unravel_index", Indices(_i([1, 5])), Tensor(_i([2, 3]))),
+        Spec("reverse_sequence", _f(), Indices(ints([2, 3])), seq_axis=Axis(1)),
+        Spec("sequence_mask", Indices(ints([1, 3])), Count(4)),
+        Spec("unravel_index", Indices(ints([1, 5])), Tensor(ints([2, 3]))),
         Spec("shape_n", TensorList([X23, X3])),
         Spec("tuple", TensorList([X23, X3])),
-        Spec("dynamic_partition", _f((3,)), Indices(_i([0, 1, 0])), Count(2)),
-        Spec("dynamic_stitch", TensorList([_i([0, 1])]), TensorList([X23])),
+        Spec("dynamic_partition", _f((3,)), Indices(ints([0, 1, 0])), Count(2)),
+        Spec("dynamic_stitch", TensorList([ints([0, 1])]), TensorList([X23])),
         Spec("Assert", Tensor(np.array(True)), TensorList([X3])),
     ]
     s += [Spec(f"keras.layers.{f}", TensorList([X23, X23])) for f in MERGE_FUNCTIONS]
     s += [Spec("keras.layers.dot", TensorList([X23, X23]), axes=Axis(1))]
-    s += [Spec(f"math.{f}", _f(), Indices(_i([0, 0]))) for f in SEGMENT_REDUCTIONS]
-    s += [Spec(f"math.{f}", _f(), Indices(_i([1, 0])), Count(3)) for f in UNSORTED_SEGMENTS]
+    s += [Spec(f"math.{f}", _f(), Indices(ints([0, 0]))) for f in SEGMENT_REDUCTIONS]
+    s += [Spec(f"math.{f}", _f(), Indices(ints([1, 0])), Count(3)) for f in UNSORTED_SEGMENTS]
     s += [Spec(path, *args, **kwargs) for path, args, kwargs in fuzz_image_specs.SPECS]
     return s
-
-
-def _double(x):
-    return x * 2
 
 
 def _negate(x):
@@ -417,175 +406,6 @@ def _sparse_ids():
 
 def _sparse_list():
     return Built(lambda tf: [tf.sparse.from_dense(X23), tf.sparse.from_dense(X23)])
-
-
-# ---- Keras layers --------------------------------------------------------------------------
-
-# (class path, constructor kwargs with roles, valid input, call kwargs). A constructor
-# argument with a role is fuzzed too (units=-1, pool_size=2.5, ...).
-LAYER_INPUTS = {
-    "vector": X23,
-    "sequence": np.resize(SEQUENCE, (2, 5, 2)).astype(np.float32),
-    "image": np.resize(IMAGE, (2, 4, 4, 1)).astype(np.float32),
-    "ids": _i([[1, 2], [0, 4]]),
-    "words": np.array([[b"a"], [b"b c"]]),
-}
-
-
-def layer_specs() -> list:
-    """(path, constructor kwargs, input kind) for every Keras layer tapeflow exports."""
-    L = "keras.layers."
-    seq, img, vec = "sequence", "image", "vector"
-    return [
-        (L + "Dense", {"units": Count(2)}, vec),
-        (L + "Activation", {"activation": Name("relu")}, vec),
-        (L + "Dropout", {"rate": Number(0.5)}, vec),
-        (L + "Flatten", {}, img),
-        (L + "Reshape", {"target_shape": Shape([3, 1])}, vec),
-        (L + "RepeatVector", {"n": Count(2)}, vec),
-        (L + "Identity", {}, vec),
-        (L + "Permute", {"dims": Perm([2, 1])}, seq),
-        (L + "Embedding", {"input_dim": Count(5), "output_dim": Count(2)}, "ids"),
-        (L + "Conv1D", {"filters": Count(2), "kernel_size": Count(3)}, seq),
-        (L + "Conv2D", {"filters": Count(2), "kernel_size": Count(3)}, img),
-        (L + "Conv2DTranspose", {"filters": Count(2), "kernel_size": Count(3)}, img),
-        (L + "DepthwiseConv2D", {"kernel_size": Count(3)}, img),
-        (L + "MaxPooling1D", {"pool_size": Count(2)}, seq),
-        (L + "MaxPooling2D", {"pool_size": Count(2)}, img),
-        (L + "AveragePooling1D", {"pool_size": Count(2)}, seq),
-        (L + "AveragePooling2D", {"pool_size": Count(2)}, img),
-        (L + "GlobalAveragePooling1D", {}, seq),
-        (L + "GlobalAveragePooling2D", {}, img),
-        (L + "GlobalMaxPooling1D", {}, seq),
-        (L + "GlobalMaxPooling2D", {}, img),
-        (L + "ZeroPadding1D", {"padding": Count(1)}, seq),
-        (L + "ZeroPadding2D", {"padding": Count(1)}, img),
-        (L + "Cropping1D", {"cropping": Count(1)}, seq),
-        (L + "Cropping2D", {"cropping": Count(1)}, img),
-        (L + "UpSampling1D", {"size": Count(2)}, seq),
-        (L + "UpSampling2D", {"size": Count(2)}, img),
-        (L + "BatchNormalization", {"axis": Axis(-1)}, vec),
-        (L + "LayerNormalization", {"axis": Axis(-1)}, vec),
-        (L + "Normalization", {"axis": Axis(-1)}, vec),
-        (L + "Rescaling", {"scale": Number(0.5)}, vec),
-        (L + "Masking", {"mask_value": Number(0.0)}, vec),
-        (L + "SimpleRNN", {"units": Count(3)}, seq),
-        (L + "LSTM", {"units": Count(3)}, seq),
-        (L + "GRU", {"units": Count(3)}, seq),
-        (L + "MultiHeadAttention", {"num_heads": Count(2), "key_dim": Count(2)}, "attention"),
-        (L + "Add", {}, "pair"),
-        (L + "Subtract", {}, "pair"),
-        (L + "Multiply", {}, "pair"),
-        (L + "Average", {}, "pair"),
-        (L + "Maximum", {}, "pair"),
-        (L + "Minimum", {}, "pair"),
-        (L + "Concatenate", {"axis": Axis(-1)}, "pair"),
-        (L + "Dot", {"axes": Axis(1)}, "pair"),
-        (L + "SimpleRNNCell", {"units": Count(3)}, "cell1"),
-        (L + "LSTMCell", {"units": Count(3)}, "cell2"),
-        (L + "GRUCell", {"units": Count(3)}, "cell1"),
-        (L + "RNN", {"cell": Built(lambda tf: tf.keras.layers.SimpleRNNCell(3))}, seq),
-        (L + "Bidirectional", {"layer": Built(lambda tf: tf.keras.layers.LSTM(2))}, seq),
-        (L + "TimeDistributed", {"layer": Built(lambda tf: tf.keras.layers.Dense(2))}, seq),
-        (L + "Lambda", {"function": _double}, vec),
-        (L + "ReLU", {"max_value": Number(6.0)}, vec),
-        (L + "LeakyReLU", {"negative_slope": Number(0.3)}, vec),
-        (L + "ELU", {"alpha": Number(1.0)}, vec),
-        (L + "PReLU", {}, vec),
-        (L + "Softmax", {"axis": Axis(-1)}, vec),
-        (L + "CategoryEncoding", {"num_tokens": Count(5)}, "ids"),
-        (L + "Hashing", {"num_bins": Count(3)}, "words"),
-        (L + "StringLookup", {"vocabulary": Name(["a", "b"])}, "words"),
-        (L + "IntegerLookup", {"vocabulary": Indices(_i([1, 2]))}, "ids"),
-        (L + "TextVectorization", {"max_tokens": Count(10), "vocabulary": ["a", "b"]}, "words"),
-        (L + "Discretization", {"bin_boundaries": Name([0.3, 0.6])}, vec),
-        (L + "CenterCrop", {"height": Count(2), "width": Count(2)}, img),
-        (L + "Resizing", {"height": Count(3), "width": Count(3)}, img),
-        (L + "RandomFlip", {"mode": Name("horizontal"), "seed": 1}, img),
-        (L + "RandomRotation", {"factor": Number(0.1), "seed": 1}, img),
-        (
-            L + "RandomTranslation",
-            {"height_factor": Number(0.1), "width_factor": Number(0.1), "seed": 1},
-            img,
-        ),  # fmt: skip
-        (L + "RandomZoom", {"height_factor": Number(0.1), "seed": 1}, img),
-        (L + "RandomContrast", {"factor": Number(0.1), "seed": 1}, img),
-    ]
-
-
-def _layer_input_variants(kind):
-    """(label, value) bad inputs of a layer taking `kind`, and a matching valid value."""
-    if kind == "pair":
-        return LAYER_INPUTS["vector"], TensorList([X23, X23]).bad()
-    if kind == "attention":
-        return LAYER_INPUTS["sequence"], Tensor(LAYER_INPUTS["sequence"]).bad()
-    if kind.startswith("cell"):
-        return X23[:, :2], Tensor(X23[:, :2]).bad()
-    if kind == "words":
-        return LAYER_INPUTS["words"], Strings(LAYER_INPUTS["words"]).bad()
-    v = LAYER_INPUTS[kind]
-    role = Indices(v) if kind == "ids" else Tensor(v)
-    return v, role.bad()
-
-
-def _make_layer(tf, path, kwargs):
-    return resolve(tf, path)(**{k: build(tf, v) for k, v in kwargs.items()})
-
-
-def _call_layer(layer, kind, x):
-    if kind == "pair":
-        return layer(x if not isinstance(x, np.ndarray) or x.ndim == 0 else [x, x])
-    if kind == "attention":
-        return layer(x, x)
-    if kind.startswith("cell"):  # one or two (LSTM: h and c) states of 3 units
-        states = [np.zeros((2, 3), np.float32)] * int(kind[-1])
-        return layer(x, states)
-    return layer(x)
-
-
-def _layer_cases(path, ctor, kind):
-    valid_kwargs = {k: a.value if isinstance(a, Arg) else a for k, a in ctor.items()}
-    valid_input, bad_inputs = _layer_input_variants(kind)
-    cases = {}
-
-    def plain(kwargs, x):
-        return lambda tf: _call_layer(_make_layer(tf, path, kwargs), kind, x)
-
-    cases[f"{path}|valid"] = plain(valid_kwargs, valid_input)
-    if kind == "pair":  # a merge layer takes a list: its bad lists are the inputs
-        for label, value in bad_inputs:
-            cases[f"{path}|input={label}"] = _merge_case(path, valid_kwargs, value)
-    else:
-        for label, value in bad_inputs:
-            cases[f"{path}|input={label}"] = plain(valid_kwargs, value)
-        if kind in ("sequence", "image", "vector"):
-            # Built on the valid input, then called with one more feature.
-            wider = np.concatenate([valid_input, valid_input[..., :1]], axis=-1)
-            cases[f"{path}|input=wider_after_build"] = _after_build(
-                path, valid_kwargs, kind, valid_input, wider
-            )
-        if kind == "sequence":
-            cases[f"{path}|input=no_steps"] = plain(valid_kwargs, valid_input[:, :0])
-    for name, arg in ctor.items():
-        if not isinstance(arg, Arg):
-            continue
-        for label, value in arg.bad():
-            kwargs = dict(valid_kwargs, **{name: value})
-            cases[f"{path}|{name}={label}"] = plain(kwargs, valid_input)
-    return cases
-
-
-def _merge_case(path, kwargs, value):
-    return lambda tf: _make_layer(tf, path, kwargs)(value)
-
-
-def _after_build(path, kwargs, kind, first, second):
-    def run(tf):
-        layer = _make_layer(tf, path, kwargs)
-        _call_layer(layer, kind, first)
-        return _call_layer(layer, kind, second)
-
-    return run
 
 
 def _op_cases(spec: Spec):
@@ -637,7 +457,7 @@ def all_cases() -> dict:
                 case_id = f"{head}#{n}|{tail}"
             cases[case_id] = fn
     for path, ctor, kind in layer_specs():
-        cases.update(_layer_cases(path, ctor, kind))
+        cases.update(layer_cases(path, ctor, kind))
     return cases
 
 

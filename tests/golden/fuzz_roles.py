@@ -301,6 +301,24 @@ class Encoded(Arg):
         ]
 
 
+def ints(values):
+    """An int32 array: indices and ids in the tables."""
+    return np.asarray(values, np.int32)
+
+
+def double(x):
+    """A Python function argument (py_function, Lambda): twice its input."""
+    return x * 2
+
+
+def resolve(tf, path):
+    """The public callable at dotted `path` ("nn.conv2d", "keras.layers.Dense") of `tf`."""
+    obj = tf
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def build(tf, value):
     """An argument value with the `tf` module under test: `Built` values are made here."""
     if isinstance(value, _Factory):
