@@ -55,9 +55,7 @@ def _structure_doc(value, where):
 def _output_doc(template, where):
     if isinstance(template, _Out):
         return {"out": template.index}
-    if isinstance(template, tuple) and not hasattr(template, "_fields"):
-        return {"t": [_output_doc(v, where) for v in template]}
-    if isinstance(template, tuple):  # a namedtuple comes back as a plain tuple
+    if isinstance(template, tuple):  # a namedtuple too: it comes back as a plain tuple
         return {"t": [_output_doc(v, where) for v in template]}
     if isinstance(template, list):
         return [_output_doc(v, where) for v in template]
