@@ -7,18 +7,15 @@ Shapes are validated by the ops (tapeflow/ops/conv.py, pooling.py) before they g
 
 from typing import NamedTuple
 
-from . import xp
+from . import conv_direct, xp
 
 # Up to this many input channels, conv windows are gathered channels-first, as a
 # (kh*kw*C, N*OH*OW) matrix: each copied slice is then a run of OW values instead of C
 # (measured: 2-4x faster for C <= 4, even at C = 8, 10-30% slower from C = 16).
 CHANNELS_FIRST_MAX = 8
-# Direct convolution loops (Numba, vectorised over output channels, no im2col buffer) were
-# measured against this im2col + one GEMM for few input channels, where im2col was expected
-# to waste bandwidth: 3x slower at C = 1 (0.87 vs 0.27 ms, forward, batch 32, 28x28, 32
-# filters), 2-4x slower up to C = 32, the filter gradient likewise; with two Numba threads
-# on a busy machine 20-100x slower. OpenBLAS's GEMM with its fused multiply-adds wins even at
-# K = 9, so every shape takes this path.
+# Convolutions with at most 27 taps (kh*kw*C) run as direct native loops written out per tap
+# geometry (backend/conv_direct.py) where Numba is installed; generic loops with the taps as
+# run-time values were 3-4x slower than this im2col + GEMM, the written-out ones are faster.
 
 
 class Window(NamedTuple):
@@ -122,6 +119,9 @@ def _patches(x, win: Window):
 
 def conv2d(x, f, win: Window):
     kh, kw, c, o = f.shape
+    direct = conv_direct.kernels(x, f.shape, win, f)
+    if direct is not None:
+        return conv_direct.forward(direct, x, f, win)
     if _output_side(x.shape, c, o, win):
         return _conv2d_output_side(x, f, win)
     out = _patches(x, win) @ f.reshape(kh * kw * c, o)
@@ -130,6 +130,9 @@ def conv2d(x, f, win: Window):
 
 def conv2d_backprop_filter(x, g, f_shape, win: Window):
     kh, kw, c, o = f_shape
+    direct = conv_direct.kernels(x, f_shape, win, g)
+    if direct is not None:
+        return conv_direct.filter_grad(direct, x, g, f_shape, win)
     if _output_side(x.shape, c, o, win):
         spread = _spread(g, _padded(x.shape, win.pads, 1), win)  # (N*Hp*Wp, kh*kw*O)
         xm = pad_spatial(x, win.pads, 1).reshape(-1, c)

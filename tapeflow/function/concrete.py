@@ -19,7 +19,7 @@ from . import jit_config
 from . import signature as sig
 from .binding import bind_arguments
 from .codegen import build_plan
-from .fusion import fuse_bias_relu, fuse_elementwise, fuse_sum_reshape
+from .fusion import fuse_bias_relu, fuse_conv_bias_relu, fuse_elementwise, fuse_sum_reshape
 from .host import host_call
 from .introspection import ConcreteInfo
 from .passes import optimize
@@ -157,6 +157,7 @@ class ConcreteFunction(ConcreteInfo):
 
             self.native = native.lower(graph, function._name)
         fuse_bias_relu(graph)
+        fuse_conv_bias_relu(graph)
         fuse_elementwise(graph)
         self._plan = build_plan(graph, _identifier(function._name))
         self._has_rollback = self._plan.rollback

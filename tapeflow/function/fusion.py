@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .ir import Graph, Node
@@ -194,3 +196,93 @@ def _is_bias_grad(graph: Graph, node) -> bool:
     if ndim < 1 or axis is None or node.attrs.get("keepdims"):
         return False
     return sorted(int(a) % ndim for a in axes) == list(range(ndim - 1))
+
+
+# ---- convolutions with their bias and relu (direct kernels) ----------------------------------
+
+
+def fuse_conv_bias_relu(graph: Graph):
+    """Folds a Conv2D into the bias + relu call that follows it (conv + bias + relu in one
+    pass), and a Conv2DBackpropFilter into the relu gradient + bias gradient call that makes
+    its output gradient (the relu gradient then never stored), where backend/conv_direct.py's
+    kernels compute that convolution. Runs after `fuse_bias_relu`; bitwise equal to the
+    calls it merges (the same kernels, the same order of operations)."""
+    from ..backend import conv_direct, fused
+
+    uses = _use_counts(graph)
+    producer = _single_output_producers(graph)
+    position = {id(n): i for i, n in enumerate(graph.nodes)}
+    consumers = {}
+    for n in graph.nodes:
+        for v in n.inputs:
+            consumers.setdefault(v, []).append(n)
+    replace, drop = {}, set()
+    for n in graph.nodes:
+        if n.kind != "fused" or "call" not in n.attrs:
+            continue
+        fn = n.attrs["call"][0]
+        if fn is fused.bias_relu:
+            conv = producer.get(n.inputs[0])
+            if conv is None or conv.op.name != "Conv2D" or uses.get(n.inputs[0]) != 1:
+                continue
+            win = _direct_window(graph, conv, conv.inputs[0], graph.shape(conv.inputs[1]))
+            if win is None or not _stateless_between(graph, position[id(conv)], position[id(n)]):
+                continue
+            call = (functools.partial(conv_direct.conv2d_bias_relu, win=win), 1)
+            members = [conv, *n.attrs["nodes"]]
+            inputs = [*conv.inputs, n.inputs[1]]
+            replace[id(n)] = Node("fused", None, inputs, _call(call, *members), n.outputs)
+            drop.add(id(conv))
+        elif fn is fused.relu_grad_bias_grad:
+            dx, db = n.outputs
+            users = consumers.get(dx, [])
+            if len(users) != 1 or uses.get(dx) != 1:
+                continue
+            grad = users[0]
+            if grad.kind != "op" or grad.op.name != "Conv2DBackpropFilter" or grad.inputs[1] != dx:
+                continue
+            f_shape = tuple(grad.attrs["filter_sizes"])
+            win = _direct_window(graph, grad, grad.inputs[0], f_shape)
+            start, stop = position[id(n)], position[id(grad)]
+            if win is None or not _stateless_between(graph, start, stop):
+                continue
+            if any(position[id(u)] <= stop for u in consumers.get(db, [])):
+                continue  # the bias gradient is wanted before the filter gradient is made
+            call = (functools.partial(conv_direct.filter_grad_relu, f_shape=f_shape, win=win), 2)
+            inputs = [grad.inputs[0], *n.inputs]
+            members = [*n.attrs["nodes"], grad]
+            outputs = [grad.outputs[0], db]
+            replace[id(grad)] = Node("fused", None, inputs, _call(call, *members), outputs)
+            drop.add(id(n))
+    graph.nodes = [replace.get(id(n), n) for n in graph.nodes if id(n) not in drop]
+
+
+def _direct_window(graph: Graph, node, x, f_shape):
+    """The Window of convolution `node` (input value `x`, filter of `f_shape`) when its
+    spatial shape is fixed and the direct kernels compute it; else None."""
+    from ..backend import conv_direct
+    from ..ops.conv import _window
+
+    traced, shadow = graph.symbolic_shape(x)
+    if len(traced) != 4 or traced[1:] != shadow[1:] or -1 in f_shape:
+        return None  # a polymorphic height, width or channel count
+    attrs = node.attrs
+    try:
+        win = _window(
+            node.op.name,
+            graph.shape(x),
+            f_shape[:2],
+            attrs["strides"],
+            attrs["padding"],
+            attrs["dilations"],
+        )
+    except Exception:  # the op reports a bad geometry itself when it runs
+        return None
+    dtype = graph.arrays[x].dtype
+    return win if conv_direct.applies(graph.shape(x), dtype, f_shape, win) else None
+
+
+def _stateless_between(graph: Graph, start: int, stop: int) -> bool:
+    """Whether no node between positions `start` and `stop` writes a variable or calls back
+    (a merged call runs at `stop` what ran at `start`)."""
+    return not any(m.kind in ("write", "callback") for m in graph.nodes[start + 1 : stop])

@@ -166,7 +166,8 @@ class NativeCall:
 
 
 def _build(graph, name, runs, updates, var_slot_of, info):
-    from . import cache, emit
+    from ...backend.native import source_cache
+    from . import emit
 
     nodes = graph.nodes
     segments = []
@@ -193,7 +194,7 @@ def _build(graph, name, runs, updates, var_slot_of, info):
     )
     body = "".join(f"\n\n@_jit\n{source}" for _, _, source in segments)
     info.source = header + body
-    module = cache.load(info.source)
+    module = source_cache.load(info.source)
     replace = {}
     for run, seg, _ in segments:
         fn = getattr(module, seg.name)

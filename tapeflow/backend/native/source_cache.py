@@ -1,10 +1,11 @@
 """Generated native code as real files, so Numba caches its machine code across runs.
 
-Numba's `cache=True` needs a function's source in a file it can stat. Each trace's module
-is written to `<cache dir>/trace_<hash>.py`, the hash being that of its source (which holds
-the lowered graph: same graph, same file); Numba keeps the compiled code in `__pycache__`
-beside it. The directory is `$TAPEFLOW_JIT_CACHE`, else `$XDG_CACHE_HOME/tapeflow/jit`, else
-`~/.cache/tapeflow/jit`; where none can be written, a temporary one (no reuse across runs).
+Numba's `cache=True` needs a function's source in a file it can stat. Each generated module
+(a jit_compile trace's, `trace_<hash>.py`; a convolution geometry's, `conv_<hash>.py`) is
+written to `<cache dir>/<prefix>_<hash>.py`, the hash being that of its source (same source,
+same file); Numba keeps the compiled code in `__pycache__` beside it. The directory is
+`$TAPEFLOW_JIT_CACHE`, else `$XDG_CACHE_HOME/tapeflow/jit`, else `~/.cache/tapeflow/jit`;
+where none can be written, a temporary one (no reuse across runs).
 
 The code that runs is always the source generated now (compiled under the file's name);
 a file whose text differs is rewritten, and its contents are never run.
@@ -42,14 +43,14 @@ def cache_dir() -> Path:
     return _state["dir"]
 
 
-def load(source: str):
+def load(source: str, prefix: str = "trace"):
     """The module of `source`, written to (or found in) the cache directory and imported."""
     key = hashlib.sha256(source.encode()).hexdigest()[:32]
     name = f"tapeflow_jit_{key}"
     module = sys.modules.get(name)
     if module is not None:
         return module
-    path = cache_dir() / f"trace_{key}.py"
+    path = cache_dir() / f"{prefix}_{key}.py"
     try:
         current = path.read_text() if path.is_file() else None
     except (OSError, UnicodeDecodeError):
