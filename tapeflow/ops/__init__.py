@@ -12,6 +12,7 @@ from . import (  # noqa: F401  (registration)
     clip,
     control,
     conv,
+    conv_fused,
     counting,
     csv_ops,
     debug,

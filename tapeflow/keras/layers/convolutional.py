@@ -10,6 +10,7 @@ import numpy as np
 
 from ...core.errors import InvalidArgumentError
 from ...ops import conv as _conv
+from ...ops import conv_fused as _conv_fused
 from ...ops.array import reshape, transpose
 from ...ops.array_join import concat, pad, split
 from .. import activations, backend, initializers, regularizers
@@ -292,6 +293,28 @@ class Conv2D(_BaseConv):
     """2-D convolution over (batch, height, width, channels)."""
 
     rank = 2
+
+    def call(self, inputs):
+        if (
+            self.activation is activations.relu
+            and self.use_bias
+            and self.groups == 1
+            and self.data_format == "channels_last"
+            and type(self).convolution_op is _BaseConv.convolution_op
+        ):
+            # Eagerly, where the direct kernels apply: conv + bias + relu as one op
+            # (ops/conv_fused.py), bitwise what the three ops give.
+            outputs = _conv_fused.eager_conv_bias_relu(
+                inputs,
+                self.kernel,
+                self.bias,
+                self.strides,
+                self.padding.upper(),
+                self.dilation_rate,
+            )
+            if outputs is not None:
+                return outputs
+        return super().call(inputs)
 
 
 # ---- transposed convolution ---------------------------------------------------------------
