@@ -7,7 +7,9 @@ Shapes are validated by the ops (tapeflow/ops/conv.py, pooling.py) before they g
 
 from typing import NamedTuple
 
-from . import conv_direct, xp
+import numpy
+
+from . import conv_direct, native, xp
 
 # Up to this many input channels, conv windows are gathered channels-first, as a
 # (kh*kw*C, N*OH*OW) matrix: each copied slice is then a run of OW values instead of C
@@ -253,9 +255,38 @@ def _lowest(dtype):
     return -xp.inf if dtype.kind == "f" else xp.iinfo(dtype).min
 
 
+# Native pooling kernels (backend/native/pool.py): one pass over the windows instead of one
+# pass over the batch per tap, the same values. Measured (2x2, stride 2, float32, 32x32x32x64
+# input; native / NumPy, ms): max pool 0.36/0.52, its gradient 1.16/2.27, average pool
+# 0.48/0.63, its gradient 0.42/0.67.
+_POOL_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
+
+
+def _pool_kernels(*arrays):
+    """The native pooling kernels when they apply to `arrays`, else None."""
+    if xp is not numpy or arrays[0].dtype not in _POOL_DTYPES:
+        return None
+    if any(a.dtype != arrays[0].dtype for a in arrays):
+        return None
+    return native.kernels("pool")
+
+
+def _geometry(win: Window):
+    return numpy.array(win.kernel + win.strides + win.dilations, numpy.int64)
+
+
+def _pooled(x, win: Window):
+    return numpy.empty((x.shape[0],) + tuple(win.out_hw) + (x.shape[3],), x.dtype)
+
+
 def max_pool(x, win: Window):
     """The maximum of every window; NaN is skipped, as TF's comparison-based max does."""
+    k = _pool_kernels(x)
     x = pad_spatial(x, win.pads, 1, _lowest(x.dtype))
+    if k is not None:
+        out = _pooled(x, win)
+        k.max_pool(numpy.ascontiguousarray(x), _geometry(win), out)
+        return out
     out = None
     for key in _keys(win):
         out = x[key].copy() if out is None else xp.fmax(out, x[key], out=out)
@@ -284,6 +315,14 @@ def max_pool_grad(x, y, g, win: Window):
     """
     dx = xp.zeros(_padded(x.shape, win.pads, 1), dtype=g.dtype)
     disjoint = win.disjoint()
+    k = _pool_kernels(x, y, g)
+    if k is not None:
+        padded = numpy.ascontiguousarray(pad_spatial(x, win.pads, 1, _lowest(x.dtype)))
+        arg = numpy.empty(y.shape, numpy.int32)
+        y, g = numpy.ascontiguousarray(y), numpy.ascontiguousarray(g)
+        constants = numpy.array([0, 1], g.dtype)
+        k.max_pool_grad(padded, y, g, _geometry(win), constants, disjoint, arg, dx)
+        return xp.ascontiguousarray(crop_spatial(dx, win.pads, 1))
     for key, hit in _first_max_masks(x, y, win):
         if disjoint:  # each cell is in one window at most: write, no read-modify-write
             xp.multiply(g, hit, out=dx[key])
@@ -310,18 +349,29 @@ def _window_counts(hw, win: Window, dtype):
 def avg_pool(x, win: Window):
     """The mean of every window over its unpadded cells only (TF's SAME averaging)."""
     padded = pad_spatial(x, win.pads, 1)
+    counts = _window_counts(x.shape[1:3], win, x.dtype)
+    k = _pool_kernels(x)
+    if k is not None:
+        out = _pooled(x, win)
+        k.avg_pool(numpy.ascontiguousarray(padded), _geometry(win), counts, out)
+        return out
     out = None
     for key in _keys(win):
         out = padded[key].copy() if out is None else xp.add(out, padded[key], out=out)
-    out /= _window_counts(x.shape[1:3], win, x.dtype)
+    out /= counts
     return out
 
 
 def avg_pool_grad(g, x_shape, win: Window):
     """The adjoint of `avg_pool`: g / count spread over every cell of its window."""
-    g = g / _window_counts(x_shape[1:3], win, g.dtype)
+    counts = _window_counts(x_shape[1:3], win, g.dtype)
     dx = xp.zeros(_padded(x_shape, win.pads, 1), dtype=g.dtype)
     disjoint = win.disjoint()
+    k = _pool_kernels(g)
+    if k is not None:
+        k.avg_pool_grad(numpy.ascontiguousarray(g), _geometry(win), counts, disjoint, dx)
+        return xp.ascontiguousarray(crop_spatial(dx, win.pads, 1))
+    g = g / counts
     for key in _keys(win):
         if disjoint:
             dx[key] = g

@@ -1,7 +1,7 @@
 """Native kernels compiled by Numba (the `tapeflow[fast]` extra), loaded on first use.
 
-`import tapeflow` never imports Numba: a kernel module (`native/optim.py`, `nn.py`, each
-importing Numba at its top) is imported by `kernels(name)` the first time a
+`import tapeflow` never imports Numba: a kernel module (`native/optim.py`, `nn.py`,
+`pool.py`, each importing Numba at its top) is imported by `kernels(name)` the first time a
 caller asks for it, and each kernel compiles on its first call for a dtype (cached on disk
 by Numba, so later processes load it in milliseconds). Without Numba, with
 `TAPEFLOW_NATIVE=0` in the environment, or after `set_enabled(False)`, `kernels` answers
@@ -21,7 +21,7 @@ import time
 
 from .. import threads
 
-_MODULES = ("optim", "nn")
+_MODULES = ("optim", "nn", "pool")
 _state = {"enabled": os.environ.get("TAPEFLOW_NATIVE", "1").strip() not in ("0", "false")}
 _loaded: dict = {}  # module name -> module, or None where it cannot be had
 _import_seconds: dict = {}  # module name -> seconds its first import took (Numba included)
@@ -47,7 +47,7 @@ def set_enabled(flag: bool) -> None:
 
 
 def kernels(name: str):
-    """The kernel module `name` ("optim" or "nn"), or None when native kernels are
+    """The kernel module `name` ("optim", "nn" or "pool"), or None when native kernels are
     off or Numba is missing. Fast after the first call: one dict lookup."""
     try:
         return _loaded[name]
