@@ -76,3 +76,28 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.nodeid in known:
             item.add_marker(mark)
+
+
+@pytest.fixture
+def train_keras():
+    """`train(model, x, y, wrap=lambda f: f, steps=3)`: a custom training loop of `model`
+    (sparse categorical cross entropy from logits, Adam at 0.02) whose step is wrapped by
+    `wrap` (say tf.function); returns (the wrapped step, [losses..., trained weights...])."""
+    import tapeflow as tf
+
+    def train(model, x, y, wrap=lambda f: f, steps=3):
+        loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        optimizer = tf.keras.optimizers.Adam(0.02)
+
+        def step(x, y):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            return loss
+
+        run = wrap(step)
+        losses = [run(x, y) for _ in range(steps)]
+        return run, losses + [v.numpy() for v in model.trainable_variables]
+
+    return train

@@ -285,7 +285,8 @@ def max_pool(x, win: Window):
     x = pad_spatial(x, win.pads, 1, _lowest(x.dtype))
     if k is not None:
         out = _pooled(x, win)
-        k.max_pool(numpy.ascontiguousarray(x), _geometry(win), out)
+        counts = numpy.ones((1, 1, 1), x.dtype)  # unused by the maximum
+        k.reduce_windows(numpy.ascontiguousarray(x), _geometry(win), counts, False, out)
         return out
     out = None
     for key in _keys(win):
@@ -319,9 +320,10 @@ def max_pool_grad(x, y, g, win: Window):
     if k is not None:
         padded = numpy.ascontiguousarray(pad_spatial(x, win.pads, 1, _lowest(x.dtype)))
         arg = numpy.empty(y.shape, numpy.int32)
-        y, g = numpy.ascontiguousarray(y), numpy.ascontiguousarray(g)
-        constants = numpy.array([0, 1], g.dtype)
-        k.max_pool_grad(padded, y, g, _geometry(win), constants, disjoint, arg, dx)
+        y, g, geo = numpy.ascontiguousarray(y), numpy.ascontiguousarray(g), _geometry(win)
+        k.first_max_taps(padded, y, geo, arg)
+        counts = numpy.ones((1, 1, 1), g.dtype)  # unused by the maximum
+        k.spread(g, geo, arg, counts, numpy.array([0, 1], g.dtype), False, disjoint, dx)
         return xp.ascontiguousarray(crop_spatial(dx, win.pads, 1))
     for key, hit in _first_max_masks(x, y, win):
         if disjoint:  # each cell is in one window at most: write, no read-modify-write
@@ -353,7 +355,7 @@ def avg_pool(x, win: Window):
     k = _pool_kernels(x)
     if k is not None:
         out = _pooled(x, win)
-        k.avg_pool(numpy.ascontiguousarray(padded), _geometry(win), counts, out)
+        k.reduce_windows(numpy.ascontiguousarray(padded), _geometry(win), counts, True, out)
         return out
     out = None
     for key in _keys(win):
@@ -369,7 +371,11 @@ def avg_pool_grad(g, x_shape, win: Window):
     disjoint = win.disjoint()
     k = _pool_kernels(g)
     if k is not None:
-        k.avg_pool_grad(numpy.ascontiguousarray(g), _geometry(win), counts, disjoint, dx)
+        arg = numpy.empty((1, 1, 1, 1), numpy.int32)  # unused by the average
+        constants = numpy.array([0, 1], g.dtype)
+        k.spread(
+            numpy.ascontiguousarray(g), _geometry(win), arg, counts, constants, True, disjoint, dx
+        )
         return xp.ascontiguousarray(crop_spatial(dx, win.pads, 1))
     g = g / counts
     for key in _keys(win):

@@ -71,35 +71,16 @@ def _keras_cnn(dtype="float32"):
     return model
 
 
-def _train(step_wrapper, x, y, steps=3):
-    model = _keras_cnn()
-    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    optimizer = tf.keras.optimizers.Adam(0.01)
-
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
-
-    run = step_wrapper(step)
-    losses = [run(x, y) for _ in range(steps)]
-    return run, losses, [v.numpy() for v in model.trainable_variables]
-
-
-def test_keras_cnn_training_equals_eager_bitwise_and_jit_to_float_tolerance(rng):
+def test_keras_cnn_training_equals_eager_bitwise_and_jit_to_float_tolerance(rng, train_keras):
     x = tf.constant(rng.standard_normal((16, 12, 12, 1)).astype(np.float32))
     y = tf.constant(rng.integers(0, 10, 16))
-    _, eager_losses, eager_weights = _train(lambda f: f, x, y)
-    traced, losses, weights = _train(tf.function, x, y)
+    _, eager = train_keras(_keras_cnn(), x, y)
+    traced, values = train_keras(_keras_cnn(), x, y, wrap=tf.function)
     keras_forward = ["Conv2D", "AddV2", "Relu"]  # Keras adds its bias with a broadcast add
     assert _calls(traced.get_concrete_function(x, y))[:2] == [keras_forward, FUSED_BACKWARD]
-    assert _bits(losses) == _bits(eager_losses)
-    assert _bits(weights) == _bits(eager_weights)
-    _, jit_losses, jit_weights = _train(lambda f: tf.function(f, jit_compile=True), x, y)
-    np.testing.assert_allclose(jit_losses, eager_losses, rtol=1e-5)
-    for a, b in zip(jit_weights, eager_weights, strict=True):
+    assert _bits(values) == _bits(eager)
+    _, jit = train_keras(_keras_cnn(), x, y, wrap=lambda f: tf.function(f, jit_compile=True))
+    for a, b in zip(jit, eager, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 

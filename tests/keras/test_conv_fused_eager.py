@@ -51,35 +51,21 @@ def _model(channels=1, **conv):
     )
 
 
-def _train(model, x, y, wrap=lambda f: f, steps=3):
-    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    optimizer = tf.keras.optimizers.Adam(0.02)
-
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return loss
-
-    run = wrap(step)
-    losses = [run(x, y) for _ in range(steps)]
-    return losses + [v.numpy() for v in model.trainable_variables]
-
-
 def _data(rng, channels=1):
     x = tf.constant(rng.standard_normal((8, 10, 10, channels)).astype(np.float32))
     return x, tf.constant(rng.integers(0, 4, 8))
 
 
-def test_eager_training_runs_the_fused_op_bitwise_as_the_three_ops(fused_calls, rng, monkeypatch):
+def test_eager_training_runs_the_fused_op_bitwise_as_the_three_ops(
+    fused_calls, rng, monkeypatch, train_keras
+):
     x, y = _data(rng)
-    fused = _train(_model(), x, y)
+    _, fused = train_keras(_model(), x, y)
     assert fused_calls.count((8, 10, 10, 1)) == 3  # (building the model calls it once more)
-    traced = _train(_model(), x, y, wrap=tf.function)
+    _, traced = train_keras(_model(), x, y, wrap=tf.function)
     with monkeypatch.context() as m:
         _unfused(m)
-        unfused = _train(_model(), x, y)
+        _, unfused = train_keras(_model(), x, y)
     assert _bits(fused) == _bits(unfused) == _bits(traced)
     assert fused_calls.count((8, 10, 10, 1)) == 3  # the trace ran the three ops
 

@@ -26,7 +26,9 @@ _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 @_jit
-def max_pool(x, geo, out):
+def reduce_windows(x, geo, counts, average, out):
+    """Each window's maximum (NaN skipped unless every tap is NaN) or, with `average`, the
+    sum of its taps divided by counts[i, j, 0]."""
     kh, kw, sh, sw, dh, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
     n_, oh_, ow_, c_ = out.shape
     for b in range(n_):
@@ -41,18 +43,24 @@ def max_pool(x, geo, out):
                         r, q = i * sh + a * dh, j * sw + e * dw
                         for c in range(c_):
                             v = x[b, r, q, c]
-                            best = out[b, i, j, c]
-                            if v > best or best != best:
-                                out[b, i, j, c] = v
+                            if average:
+                                out[b, i, j, c] += v
+                            else:
+                                best = out[b, i, j, c]
+                                if v > best or best != best:
+                                    out[b, i, j, c] = v
+                if average:
+                    for c in range(c_):
+                        out[b, i, j, c] /= counts[i, j, 0]
 
 
 @_jit
-def max_pool_grad(x, y, g, geo, p, disjoint, arg, dx):
-    """dx (padded, zeros unless disjoint) gets each window's g at its first maximum."""
+def first_max_taps(x, y, geo, arg):
+    """arg = the first tap (row-major) of each window holding its maximum y; -1 where none
+    does (a window of NaN)."""
     kh, kw, sh, sw, dh, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
-    zero, one = p[0], p[1]
     n_, oh_, ow_, c_ = y.shape
-    for b in range(n_):  # the first tap holding each window's maximum (-1: none, all NaN)
+    for b in range(n_):
         for i in range(oh_):
             for j in range(ow_):
                 for c in range(c_):
@@ -65,49 +73,17 @@ def max_pool_grad(x, y, g, geo, p, disjoint, arg, dx):
                             if arg[b, i, j, c] < 0 and x[b, r, q, c] == y[b, i, j, c]:
                                 arg[b, i, j, c] = t
                         t += 1
-    t = 0
-    for a in range(kh):  # tap after tap, as the NumPy code adds them
-        for e in range(kw):
-            for b in range(n_):
-                for i in range(oh_):
-                    r = i * sh + a * dh
-                    for j in range(ow_):
-                        q = j * sw + e * dw
-                        for c in range(c_):
-                            v = g[b, i, j, c] * (one if arg[b, i, j, c] == t else zero)
-                            if disjoint:
-                                dx[b, r, q, c] = v
-                            else:
-                                dx[b, r, q, c] += v
-            t += 1
 
 
 @_jit
-def avg_pool(x, geo, counts, out):
-    """out = the sum of each window's taps (row-major) / counts[i, j, 0]."""
+def spread(g, geo, arg, counts, p, average, disjoint, dx):
+    """Each window's gradient onto its taps, tap after tap (as the NumPy code adds them):
+    with `average` g / counts[i, j, 0] on every tap, else g * 1 on its tap `arg` and g * 0
+    on the others. dx (padded) is written where windows are disjoint, else added to."""
     kh, kw, sh, sw, dh, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
-    n_, oh_, ow_, c_ = out.shape
-    for b in range(n_):
-        for i in range(oh_):
-            for j in range(ow_):
-                for c in range(c_):
-                    out[b, i, j, c] = x[b, i * sh, j * sw, c]
-                for a in range(kh):
-                    for e in range(kw):
-                        if a == 0 and e == 0:
-                            continue
-                        r, q = i * sh + a * dh, j * sw + e * dw
-                        for c in range(c_):
-                            out[b, i, j, c] += x[b, r, q, c]
-                for c in range(c_):
-                    out[b, i, j, c] /= counts[i, j, 0]
-
-
-@_jit
-def avg_pool_grad(g, geo, counts, disjoint, dx):
-    """dx (padded, zeros unless disjoint) gets g / counts spread over each window."""
-    kh, kw, sh, sw, dh, dw = geo[0], geo[1], geo[2], geo[3], geo[4], geo[5]
+    zero, one = p[0], p[1]
     n_, oh_, ow_, c_ = g.shape
+    t = 0
     for a in range(kh):
         for e in range(kw):
             for b in range(n_):
@@ -116,11 +92,15 @@ def avg_pool_grad(g, geo, counts, disjoint, dx):
                     for j in range(ow_):
                         q = j * sw + e * dw
                         for c in range(c_):
-                            v = g[b, i, j, c] / counts[i, j, 0]
+                            if average:
+                                v = g[b, i, j, c] / counts[i, j, 0]
+                            else:
+                                v = g[b, i, j, c] * (one if arg[b, i, j, c] == t else zero)
                             if disjoint:
                                 dx[b, r, q, c] = v
                             else:
                                 dx[b, r, q, c] += v
+            t += 1
 
 
 def _warm(dtype):
@@ -129,10 +109,11 @@ def _warm(dtype):
     geo = np.array([2, 2, 1, 1, 1, 1], np.int64)
     counts = np.ones((1, 1, 1), dtype)
     p = np.array([0, 1], dtype)
-    max_pool(x, geo, y)
-    max_pool_grad(x, y, y, geo, p, True, np.empty((1, 1, 1, 1), np.int32), np.empty_like(x))
-    avg_pool(x, geo, counts, y)
-    avg_pool_grad(y, geo, counts, True, np.empty_like(x))
+    arg = np.empty((1, 1, 1, 1), np.int32)
+    for average in (False, True):
+        reduce_windows(x, geo, counts, average, y)
+        spread(y, geo, arg, counts, p, average, True, np.empty_like(x))
+    first_max_taps(x, y, geo, arg)
 
 
 WARM_UP = {"pool": _warm}
