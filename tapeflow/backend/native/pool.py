@@ -1,8 +1,10 @@
 """Numba kernels of max and average pooling and their gradients (NHWC, padded input).
 
-Each is one pass over the windows with the taps in an inner loop, where the NumPy code in
-backend/conv.py makes one pass over the whole batch per tap (a 2x2 max pool's gradient: four
-comparisons, four mask updates and four multiplies over the batch, each a new array). The
+The forwards loop over the windows with the taps inside; the gradients find each window's
+first maximum in one such loop and then spread, tap after tap (the NumPy code's order of
+additions), without temporaries. The NumPy code in backend/conv.py makes several passes
+over the whole batch per tap, each into a new array (a 2x2 max pool's gradient: four
+comparisons, four mask updates and four multiplies). The
 windows' geometry is run-time arguments (`geo` = kh, kw, sh, sw, dh, dw); pooling moves
 data and does little arithmetic, so spelling the taps out (as the convolution kernels do)
 buys nothing here.
