@@ -102,6 +102,26 @@ def test_builtin_optimizer_updates_are_kernel_calls(name):
     assert not any(n.kind == "callback" for n in cf.graph.nodes)  # no Python update left
 
 
+@pytest.mark.parametrize("name", ["Adam", "Adam-amsgrad", "RMSprop"])
+def test_adam_scalars_come_from_its_step_scalars_and_equal_the_captured_ones(name):
+    # Adam's bias corrections change every step: its scalars are read from _step_scalars
+    # directly (no update_step replay); RMSprop's keep the captured path.
+    rng = np.random.default_rng(4)
+    x = tf.constant(rng.standard_normal((16, 5)).astype("float32"))
+    y = tf.constant(rng.standard_normal((16, 2)).astype("float32"))
+    _, step = _dense_step(OPTIMIZERS[name](), True, rng)
+    for _ in range(3):
+        step(x, y)
+    (cf,) = _traces(step)
+    calls = [n.attrs["native"] for n in cf.graph.nodes if "native" in n.attrs]
+    (update,) = {u for call in calls for u in call.updates.values()}
+    assert update._direct == name.startswith("Adam")
+    direct = update.scalars()  # the scalars of the next step
+    update._direct = False
+    update._key = None
+    np.testing.assert_array_equal(update.scalars(), direct)  # what the replay gives
+
+
 def test_changed_optimizer_settings_retrace_instead_of_running_stale_code():
     rng = np.random.default_rng(1)
     x = tf.constant(rng.standard_normal((16, 5)).astype("float32"))
