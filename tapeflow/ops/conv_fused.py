@@ -37,10 +37,8 @@ _DILATED = dict(strides=(1, 1), padding="SAME", dilations=(2, 2))
     numbers=True,
     samples=[
         Sample((2, 5, 5, 1), (3, 3, 1, 3), (3,), **_ATTRS),
-        Sample(
-            (1, 6, 5, 2), (2, 2, 2, 2), (2,), strides=(2, 1), padding="VALID", dilations=(1, 1)
-        ),
-        Sample((1, 7, 6, 1), (2, 2, 1, 3), (3,), strides=(1, 1), padding="SAME", dilations=(2, 2)),
+        Sample((1, 6, 5, 2), (2, 2, 2, 2), (2,), **_STRIDED),
+        Sample((1, 7, 6, 1), (2, 2, 1, 3), (3,), **_DILATED),
     ],
 )
 def _fused_conv2d(input, filter, bias, strides, padding, dilations):
