@@ -5,20 +5,19 @@ MNIST convnet), float32. From the repository root: `python -m benchmarks.conv_be
 """
 
 import sys
-import timeit
 
 import numpy as np
 
 import tapeflow as tf
 from tapeflow.ops import conv
 
+from . import timing
+
 SHAPE_X, SHAPE_F, PADDING = (64, 28, 28, 1), (3, 3, 1, 32), "VALID"
 
 
 def _best(fn, repeats):
-    for _ in range(5):  # warm up (the allocator settles on reusing these large buffers)
-        fn()
-    return min(timeit.repeat(fn, number=1, repeat=repeats)) * 1e6
+    return timing.best_seconds(fn, repeats, warmup=5) * 1e6
 
 
 def main(repeats: int = 50):

@@ -9,14 +9,14 @@ show where they lose. Needs Numba (the `fast` extra).
 
 from __future__ import annotations
 
-import argparse
-import timeit
 from pathlib import Path
 
 import numpy as np
 
-from tapeflow.backend import conv, conv_direct, native, threads
+from tapeflow.backend import conv, conv_direct, threads
 from tapeflow.ops.conv import _window
+
+from . import timing
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # (batch, size, input channels, kernel, filters, stride, padding)
@@ -35,9 +35,7 @@ SHAPES = [
 
 
 def _best(fn, repeats: int) -> float:
-    fn()
-    fn()
-    return min(timeit.repeat(fn, number=1, repeat=repeats)) * 1e3
+    return timing.best_seconds(fn, repeats) * 1e3
 
 
 def _pair(x, f, g, win, repeats: int) -> tuple:
@@ -78,11 +76,8 @@ def measure(repeats: int) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30)
-    args = parser.parse_args(argv)
-    if not native.enabled():
-        print("native kernels are off (install the `fast` extra): nothing to compare")
+    args = timing.native_kernel_args(argv, __doc__.splitlines()[0])
+    if args is None:
         return 1
     header = [
         f"# Direct convolution loops / im2col + GEMM (ms, best of {args.repeats}, float32)",

@@ -8,13 +8,12 @@ table. Needs Numba (the `fast` extra).
 
 from __future__ import annotations
 
-import argparse
-import timeit
-
 import numpy as np
 
 from tapeflow.backend import conv, native
 from tapeflow.ops.conv import _window
+
+from . import timing
 
 # (input shape, window, stride, padding)
 SHAPES = [
@@ -25,8 +24,7 @@ SHAPES = [
 
 
 def _best(fn, repeats: int) -> float:
-    fn()
-    return min(timeit.repeat(fn, number=1, repeat=repeats)) * 1e3
+    return timing.best_seconds(fn, repeats, warmup=1) * 1e3
 
 
 def _times(x, g, y, win, repeats):
@@ -39,11 +37,8 @@ def _times(x, g, y, win, repeats):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=30)
-    args = parser.parse_args(argv)
-    if not native.enabled():
-        print("native kernels are off (install the `fast` extra): nothing to compare")
+    args = timing.native_kernel_args(argv, __doc__.splitlines()[0])
+    if args is None:
         return 1
     rng = np.random.default_rng(0)
     print("| input | window | max pool | its gradient | average pool | its gradient |")

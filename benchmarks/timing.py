@@ -8,9 +8,11 @@ bursts (garbage collection, JAX's asynchronous dispatch) are counted, amortised.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import time
+import timeit
 from collections.abc import Callable
 
 # One thread count for every framework; set in the environment before any framework is
@@ -107,3 +109,25 @@ def calibrate(impl: Step, block_seconds: float, max_steps: int = 100_000) -> int
             break
         n *= 4
     return max(1, min(max_steps, round(block_seconds * n / seconds)))
+
+
+def best_seconds(fn, repeats: int, warmup: int = 2) -> float:
+    """The fastest of `repeats` single calls of `fn`, after `warmup` calls (the allocator
+    settles on reusing large buffers, kernels compile)."""
+    for _ in range(warmup):
+        fn()
+    return min(timeit.repeat(fn, number=1, repeat=repeats))
+
+
+def native_kernel_args(argv, description: str):
+    """The arguments of a script comparing native kernels with NumPy (`--repeats`, default
+    30), or None after saying why when the native kernels are off."""
+    from tapeflow.backend import native
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args(argv)
+    if not native.enabled():
+        print("native kernels are off (install the `fast` extra): nothing to compare")
+        return None
+    return args
