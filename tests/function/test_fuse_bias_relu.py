@@ -15,15 +15,6 @@ pytestmark = [
 ]
 
 
-def _calls(concrete):
-    """The member op names of each fused native call in the trace's plan."""
-    return [
-        [m.op.name for m in n.attrs["nodes"]]
-        for n in concrete.graph.nodes
-        if n.kind == "fused" and "call" in n.attrs
-    ]
-
-
 def _bits(values):
     return [(np.asarray(v).dtype, np.asarray(v).tobytes()) for v in values]
 
@@ -50,7 +41,7 @@ def _conv_step(x, f, b):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
-def test_dense_and_conv_steps_fuse_and_equal_eager_bitwise(dtype, rng):
+def test_dense_and_conv_steps_fuse_and_equal_eager_bitwise(dtype, rng, native_calls):
     dense = [
         _with_specials(rng.standard_normal((40, 13)).astype(dtype)),
         rng.standard_normal((13, 24)).astype(dtype),
@@ -66,14 +57,14 @@ def test_dense_and_conv_steps_fuse_and_equal_eager_bitwise(dtype, rng):
         traced = tf.function(step)
         with np.errstate(invalid="ignore"):
             got, expected = traced(*args), step(*args)
-        assert _calls(traced.get_concrete_function(*args)) == [
+        assert native_calls(traced.get_concrete_function(*args)) == [
             ["BiasAdd" if step is _conv_step else "AddV2", "Relu"],
             ["ReluGrad", "Sum"],
         ]
         assert _bits(got) == _bits(expected)
 
 
-def test_shapes_that_must_not_fuse_compute_as_before(rng):
+def test_shapes_that_must_not_fuse_compute_as_before(rng, native_calls):
     x = rng.standard_normal((30, 5)).astype(np.float32)
     w = rng.standard_normal((5, 4)).astype(np.float32)
     b = rng.standard_normal(4).astype(np.float32)
@@ -101,16 +92,16 @@ def test_shapes_that_must_not_fuse_compute_as_before(rng):
     ):
         traced = tf.function(fn)
         got = traced(*args)
-        assert _calls(traced.get_concrete_function(*args)) == expected_calls, fn.__name__
+        assert native_calls(traced.get_concrete_function(*args)) == expected_calls, fn.__name__
         assert _bits(tf.nest.flatten(got)) == _bits(tf.nest.flatten(fn(*args))), fn.__name__
 
 
-def test_nothing_fuses_with_native_kernels_off(rng):
+def test_nothing_fuses_with_native_kernels_off(rng, native_calls):
     args = [tf.constant(rng.standard_normal(s).astype(np.float32)) for s in ((8, 6), (6, 5), (5,))]
     native.set_enabled(False)
     try:
         traced = tf.function(_dense_step)
         traced(*args)
-        assert _calls(traced.get_concrete_function(*args)) == []
+        assert native_calls(traced.get_concrete_function(*args)) == []
     finally:
         native.set_enabled(True)

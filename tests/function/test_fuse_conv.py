@@ -19,14 +19,6 @@ FUSED_FORWARD = ["Conv2D", "BiasAdd", "Relu"]
 FUSED_BACKWARD = ["ReluGrad", "Sum", "Conv2DBackpropFilter"]
 
 
-def _calls(concrete):
-    return [
-        [m.op.name for m in n.attrs["nodes"]]
-        for n in concrete.graph.nodes
-        if n.kind == "fused" and "call" in n.attrs
-    ]
-
-
 def _bits(values):
     return [(np.asarray(v).dtype, np.asarray(v).shape, np.asarray(v).tobytes()) for v in values]
 
@@ -41,7 +33,9 @@ def _conv_step(x, f, b, padding="SAME", strides=1):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
 @pytest.mark.parametrize("padding,strides", [("SAME", 1), ("VALID", 2)])
-def test_conv_bias_relu_step_fuses_and_equals_eager_bitwise(dtype, padding, strides, rng):
+def test_conv_bias_relu_step_fuses_and_equals_eager_bitwise(
+    dtype, padding, strides, rng, native_calls
+):
     x = rng.standard_normal((3, 10, 9, 1)).astype(dtype)
     x.reshape(-1)[:2] = [np.nan, -0.0]
     args = [
@@ -53,7 +47,7 @@ def test_conv_bias_relu_step_fuses_and_equals_eager_bitwise(dtype, padding, stri
     with np.errstate(invalid="ignore"):
         got = traced(*args)
         expected = _conv_step(*args, padding, strides)
-    assert _calls(traced.get_concrete_function(*args)) == [FUSED_FORWARD, FUSED_BACKWARD]
+    assert native_calls(traced.get_concrete_function(*args)) == [FUSED_FORWARD, FUSED_BACKWARD]
     assert _bits(got) == _bits(expected)
     assert np.isnan(got[1].numpy()).all()  # the NaN input reaches every filter tap
 
@@ -71,20 +65,22 @@ def _keras_cnn(dtype="float32"):
     return model
 
 
-def test_keras_cnn_training_equals_eager_bitwise_and_jit_to_float_tolerance(rng, train_keras):
+def test_keras_cnn_training_equals_eager_bitwise_and_jit_to_float_tolerance(
+    rng, train_keras, native_calls
+):
     x = tf.constant(rng.standard_normal((16, 12, 12, 1)).astype(np.float32))
     y = tf.constant(rng.integers(0, 10, 16))
     _, eager = train_keras(_keras_cnn(), x, y)
     traced, values = train_keras(_keras_cnn(), x, y, wrap=tf.function)
     keras_forward = ["Conv2D", "AddV2", "Relu"]  # Keras adds its bias with a broadcast add
-    assert _calls(traced.get_concrete_function(x, y))[:2] == [keras_forward, FUSED_BACKWARD]
+    assert native_calls(traced.get_concrete_function(x, y))[:2] == [keras_forward, FUSED_BACKWARD]
     assert _bits(values) == _bits(eager)
     _, jit = train_keras(_keras_cnn(), x, y, wrap=lambda f: tf.function(f, jit_compile=True))
     for a, b in zip(jit, eager, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def test_graphs_that_must_not_fuse_compute_as_before(rng):
+def test_graphs_that_must_not_fuse_compute_as_before(rng, native_calls):
     x = tf.constant(rng.standard_normal((2, 7, 7, 1)).astype(np.float32))
     f = tf.constant(rng.standard_normal((3, 3, 1, 4)).astype(np.float32))
     b = tf.constant(rng.standard_normal(4).astype(np.float32))
@@ -112,11 +108,11 @@ def test_graphs_that_must_not_fuse_compute_as_before(rng):
     ):
         traced = tf.function(fn)
         got = traced(x, f, b)
-        assert _calls(traced.get_concrete_function(x, f, b)) == expected, fn.__name__
+        assert native_calls(traced.get_concrete_function(x, f, b)) == expected, fn.__name__
         assert _bits(tf.nest.flatten(got)) == _bits(tf.nest.flatten(fn(x, f, b))), fn.__name__
 
 
-def test_a_polymorphic_image_size_keeps_the_op_by_op_plan(rng):
+def test_a_polymorphic_image_size_keeps_the_op_by_op_plan(rng, native_calls):
     f = tf.constant(rng.standard_normal((3, 3, 1, 4)).astype(np.float32))
     b = tf.constant(rng.standard_normal(4).astype(np.float32))
     traced = tf.function(
@@ -126,5 +122,5 @@ def test_a_polymorphic_image_size_keeps_the_op_by_op_plan(rng):
     for size in (6, 9):
         x = tf.constant(rng.standard_normal((2, size, size, 1)).astype(np.float32))
         assert _bits(traced(x)) == _bits(_conv_step(x, f, b))
-    calls = _calls(traced.get_concrete_function())
+    calls = native_calls(traced.get_concrete_function())
     assert FUSED_FORWARD not in calls and FUSED_BACKWARD not in calls
