@@ -76,9 +76,14 @@ def _constants(dtype):
     return numpy.array([0, 1], dtype)
 
 
+def _output(x, win, filters):
+    """The (uninitialised) NHWC output of convolving `x` over `win` into `filters`."""
+    return numpy.empty((x.shape[0],) + tuple(win.out_hw) + (filters,), x.dtype)
+
+
 def forward(k, x, f, win):
     """Conv2D of NHWC `x` with HWIO `f` through kernels `k` (from `kernels`)."""
-    out = numpy.empty((x.shape[0],) + tuple(win.out_hw) + (f.shape[3],), x.dtype)
+    out = _output(x, win, f.shape[3])
     k.forward(_padded_input(x, win), numpy.ascontiguousarray(f), out)
     return out
 
@@ -97,7 +102,7 @@ def conv2d_bias_relu(x, f, bias, win):
         from . import conv, fused
 
         return fused.bias_relu(conv.conv2d(x, f, win), bias)
-    out = numpy.empty((x.shape[0],) + tuple(win.out_hw) + (f.shape[3],), x.dtype)
+    out = _output(x, win, f.shape[3])
     k.forward_bias_relu(
         _padded_input(x, win), numpy.ascontiguousarray(f), bias, _constants(x.dtype), out
     )

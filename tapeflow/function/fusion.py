@@ -235,10 +235,9 @@ def fuse_conv_bias_relu(graph: Graph):
             drop.add(id(conv))
         elif fn is fused.relu_grad_bias_grad:
             dx, db = n.outputs
-            users = consumers.get(dx, [])
-            if len(users) != 1 or uses.get(dx) != 1:
+            if uses.get(dx) != 1:  # read once, by one node, and not a result
                 continue
-            grad = users[0]
+            (grad,) = consumers[dx]
             if grad.kind != "op" or grad.op.name != "Conv2DBackpropFilter" or grad.inputs[1] != dx:
                 continue
             f_shape = tuple(grad.attrs["filter_sizes"])
