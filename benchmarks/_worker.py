@@ -133,7 +133,11 @@ class Worker:
         }
 
     def block(self, key: str, n: int) -> dict:
-        return {"seconds": timing.run(self.impls[key], n), "n": n}
+        # The process's CPU time (all its threads) over the block's wall time says how many
+        # CPUs the step had: under load, how much of the machine the scheduler left it.
+        cpu = time.process_time()
+        seconds = timing.run(self.impls[key], n)
+        return {"seconds": seconds, "n": n, "cpu_seconds": time.process_time() - cpu}
 
     def final(self) -> dict:
         """Each implementation's losses over one more window of steps, after all timing."""

@@ -206,6 +206,15 @@ def _load_cell(result, name, impl) -> str:
     return f"{fmt_time(info['median_load_s'])} ({load_slowdown(result, name, impl):.2f}x)"
 
 
+def _cpus_cell(result, name, impl) -> str:
+    """CPUs the worker used during the timed blocks, idle -> under load (medians)."""
+    info = _cell(result, name, impl)
+    if _status(result, name, impl) or not info.get("median_cpus"):
+        return "-"
+    loaded = info.get("median_cpus_load")
+    return f"{info['median_cpus']:.2f} -> {loaded:.2f}" if loaded else f"{info['median_cpus']:.2f}"
+
+
 def loss_check(result, name, impl) -> tuple[str, bool | None]:
     """("first -> last" losses, whether the loss fell) for one cell."""
     info = _cell(result, name, impl)
@@ -297,6 +306,14 @@ def markdown(result, chart_name: str | None = None) -> str:
             "brackets over the idle median.",
             "",
             *_table(result, names, lambda n, i: _load_cell(result, n, i)),
+            "",
+            "CPUs each worker used while it ran its blocks (its CPU time, all threads, over "
+            "the wall time; median of blocks), idle -> under load. A step that needs the "
+            "same CPU time under load takes about idle CPUs / loaded CPUs times longer, so "
+            "staying within 2x of the idle time needs the worker to keep at least half the "
+            "CPUs it used idle.",
+            "",
+            *_table(result, names, lambda n, i: _cpus_cell(result, n, i)),
             "",
         ]
     rows = targets(result)

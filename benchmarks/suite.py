@@ -249,7 +249,13 @@ def run_suite(
                 result["frameworks"][framework] = {"status": "ok", "version": setup["version"]}
                 processes[framework] = p
                 for key, info in setup["impls"].items():
-                    result["impls"][key] = {**info, "per_step": [], "per_step_load": []}
+                    result["impls"][key] = {
+                        **info,
+                        "per_step": [],
+                        "per_step_load": [],
+                        "cpus": [],
+                        "cpus_load": [],
+                    }
             _rounds(result, processes, names, rounds, log, settle)
             if load:
                 log(f"starting {load} busy processes, {load_settle:.0f} s before the rounds ...")
@@ -285,6 +291,9 @@ def run_suite(
             info["median_s"] = statistics.median(info["per_step"])
         if info.get("per_step_load"):
             info["median_load_s"] = statistics.median(info["per_step_load"])
+        for field in ("cpus", "cpus_load"):
+            if info.get(field):
+                info["median_" + field] = statistics.median(info[field])
     return result
 
 
@@ -317,6 +326,9 @@ def _rounds(result, processes, names, rounds, log, settle=0.0, field="per_step")
                     info["error"] = answer["error"]
                     continue
                 info[field].append(answer["seconds"] / answer["n"])
+                if answer.get("cpu_seconds") is not None and answer["seconds"] > 0:
+                    cpus = "cpus" if field == "per_step" else "cpus_load"
+                    info.setdefault(cpus, []).append(answer["cpu_seconds"] / answer["seconds"])
 
 
 def main(argv=None) -> int:

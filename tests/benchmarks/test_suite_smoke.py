@@ -4,6 +4,7 @@ Not a timing test (speed is measured by `python -m benchmarks`, never in unit te
 
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -123,8 +124,12 @@ def test_load_rounds_run_after_the_idle_ones_and_are_reported(tmp_path):
     cell = result["impls"]["W3/tapeflow/function"]
     assert len(cell["per_step"]) == 1 and len(cell["per_step_load"]) == 1
     assert result["load"] == 1 and result["loadavg_load_start"] is not None
+    # the CPUs the worker used: a process that ran steps used some, and at most all of them
+    for field in ("median_cpus", "median_cpus_load"):
+        assert 0 < cell[field] <= os.cpu_count() + 0.05, (field, cell[field])
     text = (tmp_path / "latest.md").read_text()
     assert "## Under load: 1 busy processes" in text
+    assert f"{cell['median_cpus']:.2f} -> {cell['median_cpus_load']:.2f}" in text
     assert report.load_slowdown(result, "W3", report.TF_FUNCTION) > 0
 
 
