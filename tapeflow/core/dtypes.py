@@ -87,6 +87,10 @@ class DType:
     def __repr__(self):
         return f"tf.{self.name}"
 
+    def __str__(self):
+        # TensorFlow's: print(x.dtype) shows <dtype: 'float32'>, repr() shows tf.float32.
+        return f"<dtype: '{self.name}'>"
+
     def __reduce__(self):
         return as_dtype, (self.name,)
 

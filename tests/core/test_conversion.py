@@ -93,3 +93,12 @@ def test_dtype_none_is_not_float64():
         tf.as_dtype(None)
     with pytest.raises(TypeError):
         tf.zeros([2], dtype=None)
+
+
+@pytest.mark.parametrize("name", ["float32", "int64", "bool", "string", "bfloat16"])
+def test_dtypes_print_as_tensorflow_prints_them(name):
+    # TF 2.21: str(tf.float32) == "<dtype: 'float32'>", repr(tf.float32) == "tf.float32"
+    dtype = getattr(tf, name)
+    assert str(dtype) == f"<dtype: '{name}'>" == f"{dtype}" == format(dtype)
+    assert repr(dtype) == f"tf.{name}"
+    assert str(tf.constant([1.0]).dtype) == "<dtype: 'float32'>"
