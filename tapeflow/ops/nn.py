@@ -15,6 +15,7 @@ from ..core.registry import Sample, op
 from ..core.tensor import convert_to_tensor
 from . import _args
 from ._common import UNARY
+from .array import _zeros_like
 from .reduce import _sum
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -60,7 +61,10 @@ def _relu_grad(gradients, features):
 
 @_relu_grad.vjp
 def _relu_grad_vjp(gg, ans, gradients, features):
-    return _relu_grad(gg, features), None  # piecewise constant in features
+    # Piecewise constant in features: zeros there, as TF's _ReluGradGrad (not None, which
+    # would make the second derivative of a relu w.r.t. its input None instead of 0). gg
+    # has features' shape, and a vectorized vjp's batch axes in front.
+    return _relu_grad(gg, features), _zeros_like(gg)
 
 
 def relu(features, name=None):
@@ -86,7 +90,7 @@ def _relu6_grad(gradients, features):
 
 @_relu6_grad.vjp
 def _relu6_grad_vjp(gg, ans, gradients, features):
-    return _relu6_grad(gg, features), None
+    return _relu6_grad(gg, features), _zeros_like(gg)  # as TF's _Relu6GradGrad
 
 
 def relu6(features, name=None):
@@ -118,7 +122,7 @@ def _leaky_relu_grad(gradients, features, alpha=0.2):
 
 @_leaky_relu_grad.vjp
 def _leaky_relu_grad_vjp(gg, ans, gradients, features, alpha=0.2):
-    return _leaky_relu_grad(gg, features, alpha=alpha), None
+    return _leaky_relu_grad(gg, features, alpha=alpha), _zeros_like(gg)  # as TF
 
 
 def leaky_relu(features, alpha=0.2, name=None):

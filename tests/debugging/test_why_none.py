@@ -354,20 +354,34 @@ def test_target_computed_in_init_scope():
 
 
 def test_an_op_constant_in_one_input_gives_none_though_connected():
-    # ReluGrad's gradient function gives None for its features input: the path is recorded,
-    # yet no gradient passes (the warning once named no cause at all here).
-    from tapeflow.core.registry import get_op
-
-    x = tf.Variable([1.0, -2.0])
+    # PadV2's gradient function gives None for its constant_values input (as TF's): the
+    # path is recorded, yet no gradient passes (the warning once named no cause at all here).
+    c = tf.Variable(2.0)
     with tf.GradientTape(persistent=True) as tape:
-        loss = tf.reduce_sum(get_op("ReluGrad")(tf.ones(2), x))
-    report = explain_gradients(tape, loss, [x])
+        loss = tf.reduce_sum(tf.pad(tf.ones(2), [[1, 1]], constant_values=c))
+    report = explain_gradients(tape, loss, [c])
     assert report[0].cause == "no_input_gradient" and not report[0].connected
-    assert "ReluGrad" in report[0].message and "input 2" in report[0].message
-    assert report[0].path == ["ReluGrad", "Sum"]
-    grads, record = _gradient(tape, loss, [x])
+    assert "PadV2" in report[0].message and "input 2" in report[0].message
+    assert report[0].path == ["PadV2", "Sum"]
+    grads, record = _gradient(tape, loss, [c])
     assert grads == [None]
-    assert "through ReluGrad" in _none_warning(record)
+    assert "through PadV2" in _none_warning(record)
+
+
+@pytest.mark.parametrize("activation", ["relu", "relu6", "leaky_relu"])
+def test_second_derivative_of_a_rectifier_is_zero_not_none(activation):
+    # TF's ReluGrad, Relu6Grad and LeakyReluGrad gradients give zeros for the features
+    # input: d2 relu(x) / dx2 is [0, 0, 0] there, not None.
+    x = tf.constant([1.0, -2.0, 3.0])
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = getattr(tf.nn, activation)(x)
+        g = inner.gradient(y, x)
+    second = outer.gradient(g, x)
+    assert second is not None and second.dtype == tf.float32
+    np.testing.assert_array_equal(second.numpy(), [0.0, 0.0, 0.0])
 
 
 def test_custom_gradient_that_returns_none():
