@@ -6,6 +6,7 @@ from ..backend import conv as kernels
 from ..backend import to_numpy, xp
 from ..core.errors import InvalidArgumentError, UnimplementedError
 from ..core.registry import Sample, op
+from .array import _zeros_like
 from .conv import (
     _add_width_axis,
     _batchless,
@@ -95,8 +96,10 @@ def _max_pool_grad(orig_input, orig_output, grad, ksize, strides, padding):
 
 @_max_pool_grad.vjp
 def _max_pool_grad_vjp(gg, ans, orig_input, orig_output, grad, **attrs):
-    # Piecewise constant in orig_input; linear in grad, with the gather as its adjoint.
-    return None, None, _max_pool_grad_grad(orig_input, orig_output, gg, **attrs)
+    # Piecewise constant in orig_input (and orig_output): zeros there, as TF's
+    # _MaxPoolGradGrad; linear in grad, with the gather as its adjoint.
+    zeros = _zeros_like(orig_input), _zeros_like(orig_output)
+    return (*zeros, _max_pool_grad_grad(orig_input, orig_output, gg, **attrs))
 
 
 @op("MaxPoolGradGrad", samples=_max_pool_grad_samples(grad_like_input=True))
@@ -116,7 +119,8 @@ def _max_pool_grad_grad(orig_input, orig_output, grad, ksize, strides, padding):
 
 @_max_pool_grad_grad.vjp
 def _max_pool_grad_grad_vjp(g, ans, orig_input, orig_output, grad, **attrs):
-    return None, None, _max_pool_grad(orig_input, orig_output, g, **attrs)
+    zeros = _zeros_like(orig_input), _zeros_like(orig_output)  # as TF's _MaxPoolGradGradGrad
+    return (*zeros, _max_pool_grad(orig_input, orig_output, g, **attrs))
 
 
 def _check_float(name, x):

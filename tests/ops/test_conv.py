@@ -465,3 +465,22 @@ def test_few_output_channels_build_no_im2col_buffer(monkeypatch, rng):
         y = tf.nn.conv2d(x, f, strides=1, padding="SAME")
     dx, df = tape.gradient(y, [x, f])
     assert y.shape == (2, 28, 28, 1) and dx.shape == x.shape and df.shape == f.shape
+
+
+def test_max_pool_third_derivative_runs_and_second_is_zero_as_tf():
+    # TF's MaxPoolGrad and MaxPoolGradGrad gradients give zeros for orig_input and
+    # orig_output (the pooling is piecewise linear): d2 y / dx2 is zeros, not None.
+    x = tf.constant(np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1))
+    with tf.GradientTape() as third:
+        third.watch(x)
+        with tf.GradientTape() as second:
+            second.watch(x)
+            with tf.GradientTape() as first:
+                first.watch(x)
+                y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            g = first.gradient(y, x)
+        gg = second.gradient(g, x)
+        total = tf.reduce_sum(gg * x)
+    assert gg is not None
+    np.testing.assert_array_equal(gg.numpy(), np.zeros((1, 4, 4, 1), np.float32))
+    np.testing.assert_array_equal(third.gradient(total, x).numpy(), np.zeros((1, 4, 4, 1)))
