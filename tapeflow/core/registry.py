@@ -19,6 +19,8 @@ GPU its forward gets NumPy arrays and its numeric results go back to the device.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..backend import name as backend_name
@@ -257,7 +259,11 @@ def register_direct_type(cls):
     """Lets a Tensor or Variable subclass (Keras' variables) take the no-conversion path."""
     if not issubclass(cls, (Tensor, Variable)):
         raise TypeError(f"{cls.__name__} is not a Tensor or Variable subclass")
-    _DIRECT_TYPES.add(cls)
+    with _substituting_lock:
+        if _substituting["active"] and issubclass(cls, Variable):
+            _substituting["removed"].add(cls)  # joins the direct path when the blocks end
+        else:
+            _DIRECT_TYPES.add(cls)
     return cls
 
 
@@ -377,33 +383,43 @@ def _wrap(value):
 
 
 class substituting:  # noqa: N801 - a context manager used like a function
-    """Ops given one of the Variables in `mapping` (by id) get its Tensor instead.
+    """Ops given one of the Variables in `mapping` (by id) get its Tensor instead, in this
+    thread.
 
     For `tapeflow.func.functional_call`: a Keras model runs on given parameter values,
-    and tapes, accumulators and traces see those Tensors as the ops' inputs. While a
-    mapping is active, Variables leave the no-conversion path of `execute` so that
-    `_convert_inputs` can swap them; nothing changes for code outside the block.
+    and tapes, accumulators and traces see those Tensors as the ops' inputs. While any
+    thread is in such a block, Variables leave the no-conversion path of `execute` so that
+    `_convert_inputs` can swap them; the mapping itself is the thread's own, so another
+    thread running the same model meanwhile reads the Variables' values.
     """
 
     def __init__(self, mapping: dict):
         self.mapping = mapping
 
     def __enter__(self):
-        global _substitutes
-        self.previous = _substitutes
-        _substitutes = {**(self.previous or {}), **self.mapping}
-        self.removed = {t for t in _DIRECT_TYPES if issubclass(t, Variable)}
-        _DIRECT_TYPES.difference_update(self.removed)
+        self.previous = getattr(_thread_substitutes, "mapping", None)
+        _thread_substitutes.mapping = {**(self.previous or {}), **self.mapping}
+        with _substituting_lock:
+            if not _substituting["active"]:
+                removed = {t for t in _DIRECT_TYPES if issubclass(t, Variable)}
+                _DIRECT_TYPES.difference_update(removed)
+                _substituting["removed"] = removed
+            _substituting["active"] += 1
         return self
 
     def __exit__(self, *exc):
-        global _substitutes
-        _substitutes = self.previous
-        if _substitutes is None:
-            _DIRECT_TYPES.update(self.removed)
+        _thread_substitutes.mapping = self.previous
+        with _substituting_lock:
+            _substituting["active"] -= 1
+            if not _substituting["active"]:
+                _DIRECT_TYPES.update(_substituting["removed"])
 
 
-_substitutes = None  # Variable id -> Tensor, while `substituting` is active
+# Variable id -> Tensor of each thread's `substituting` blocks, and how many blocks are open
+# in all threads (while any is, no Variable type takes the no-conversion path).
+_thread_substitutes = threading.local()
+_substituting = {"active": 0, "removed": set()}
+_substituting_lock = threading.Lock()
 
 
 def _convert_inputs(op: Op, inputs) -> tuple:
@@ -413,10 +429,10 @@ def _convert_inputs(op: Op, inputs) -> tuple:
     Python value that cannot take that dtype (1.5 into int32) is a TypeError, as in TF's
     op functions (the `+` operator turns it into TF's InvalidArgumentError instead).
     """
-    if _substitutes is not None:
-        inputs = tuple(
-            _substitutes.get(x._id, x) if isinstance(x, Variable) else x for x in inputs
-        )
+    if _substituting["active"]:
+        mapping = getattr(_thread_substitutes, "mapping", None)
+        if mapping:
+            inputs = tuple(mapping.get(x._id, x) if isinstance(x, Variable) else x for x in inputs)
     group = range(len(inputs)) if op.same_dtype is ALL_INPUTS else op.same_dtype
     # TF converts in order: the first Tensor or array fixes the dtype (so np.float64 then a
     # float32 Tensor is an error, the other way round gives float32); Python values adapt.

@@ -175,6 +175,49 @@ def test_functional_call_uses_the_given_parameters(rng):
                                @ kernel1 + bias1, rtol=1e-6)  # fmt: skip
 
 
+def test_functional_call_in_one_thread_leaves_other_threads_on_the_variables(rng):
+    # The substituted values are the calling thread's: another thread running the same
+    # model meanwhile reads the Variables (it once saw the other thread's values), and a
+    # block that ends while another thread's is open leaves that one working.
+    import threading
+
+    from tapeflow.core import registry
+
+    model = _model(rng)
+    x = tf.constant(rng.standard_normal((2, 4)).astype("f4"))
+    plain = model(x).numpy()
+    doubled = {k: v * 2.0 for k, v in func.named_parameters(model).items()}
+    want_doubled = func.functional_call(model, doubled, x).numpy()
+    assert not np.allclose(plain, want_doubled)
+    mapping = {v._id: doubled[v.path] for v in model.trainable_variables}
+    inside, release, results = threading.Event(), threading.Event(), {}
+
+    def substituted(name, wait_for):
+        with registry.substituting(mapping):
+            inside.set()
+            wait_for.wait(10)
+            results[name] = model(x).numpy()
+
+    first_done = threading.Event()
+    first = threading.Thread(target=substituted, args=("first", release))
+    first.start()
+    assert inside.wait(10)
+    results["main"] = model(x).numpy()  # while the other thread's block is open
+    inside.clear()
+    second = threading.Thread(target=substituted, args=("second", first_done))
+    second.start()
+    assert inside.wait(10)
+    release.set()
+    first.join(10)
+    first_done.set()  # the second block outlives the first
+    second.join(10)
+    np.testing.assert_array_equal(results["main"], plain)
+    np.testing.assert_allclose(results["first"], want_doubled, rtol=1e-6)
+    np.testing.assert_allclose(results["second"], want_doubled, rtol=1e-6)
+    assert registry._substituting["active"] == 0
+    assert tf.Variable in registry._DIRECT_TYPES  # the no-conversion path is back
+
+
 def test_functional_call_errors(rng):
     model = _model(rng)
     x = tf.ones((1, 4))
