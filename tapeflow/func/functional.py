@@ -1,7 +1,7 @@
 """`functional_call(model, params, *args)`: a model run on parameter values you pass.
 
 The model's variables stay as they are; while the call runs, every op that would read one
-of them gets the given Tensor instead (`core.registry.substituting`). Gradients with
+of them gets the given Tensor instead (`core.op_inputs.substituting`). Gradients with
 respect to the parameters, and `vmap` over them (per-example gradients, ensembles), are
 then plain function transforms of `params`.
 """
@@ -9,7 +9,7 @@ then plain function transforms of `params`.
 from __future__ import annotations
 
 from ..core import nest
-from ..core.registry import substituting
+from ..core.op_inputs import substituting
 from ..core.tensor import Operand, convert_to_tensor
 
 

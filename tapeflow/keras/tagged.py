@@ -6,7 +6,7 @@ and id, so tapes and traces see one tensor) of class `TaggedTensor`.
 
 from __future__ import annotations
 
-from ..core.registry import register_direct_type
+from ..core.op_inputs import register_direct_type
 from ..core.tensor import Tensor
 
 

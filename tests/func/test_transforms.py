@@ -181,7 +181,7 @@ def test_functional_call_in_one_thread_leaves_other_threads_on_the_variables(rng
     # block that ends while another thread's is open leaves that one working.
     import threading
 
-    from tapeflow.core import registry
+    from tapeflow.core import op_inputs
 
     model = _model(rng)
     x = tf.constant(rng.standard_normal((2, 4)).astype("f4"))
@@ -193,7 +193,7 @@ def test_functional_call_in_one_thread_leaves_other_threads_on_the_variables(rng
     inside, release, results = threading.Event(), threading.Event(), {}
 
     def substituted(name, wait_for):
-        with registry.substituting(mapping):
+        with op_inputs.substituting(mapping):
             inside.set()
             wait_for.wait(10)
             results[name] = model(x).numpy()
@@ -214,8 +214,8 @@ def test_functional_call_in_one_thread_leaves_other_threads_on_the_variables(rng
     np.testing.assert_array_equal(results["main"], plain)
     np.testing.assert_allclose(results["first"], want_doubled, rtol=1e-6)
     np.testing.assert_allclose(results["second"], want_doubled, rtol=1e-6)
-    assert registry._substituting["active"] == 0
-    assert tf.Variable in registry._DIRECT_TYPES  # the no-conversion path is back
+    assert op_inputs._substituting["active"] == 0
+    assert tf.Variable in op_inputs._DIRECT_TYPES  # the no-conversion path is back
 
 
 def test_functional_call_errors(rng):

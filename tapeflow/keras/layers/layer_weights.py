@@ -10,7 +10,7 @@ import numpy as np
 from ...core import distribution
 from ...core.context import state as core_state
 from ...core.module import name_scope
-from ...core.registry import register_direct_type
+from ...core.op_inputs import register_direct_type
 from ...core.variable import Variable
 from .. import backend
 
