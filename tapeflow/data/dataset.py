@@ -14,6 +14,7 @@ from ..backend import to_numpy, xp
 from ..core import dtypes
 from ..core.tensor import wrap
 from . import structure
+from .tf_names import named, repr_name
 
 AUTOTUNE = -1
 INFINITE_CARDINALITY = -1
@@ -80,7 +81,7 @@ class Dataset:
         return OwnedIterator(self)
 
     def __repr__(self):
-        return f"<_{type(self).__name__} element_spec={self.element_spec!r}>"
+        return f"<{repr_name(self)} element_spec={self.element_spec!r}>"
 
     def as_numpy_iterator(self):
         """An iterator of the elements as NumPy values (rank 0 as NumPy scalars, as TF)."""
@@ -173,7 +174,7 @@ class Dataset:
         """`start, start + step, ...` forever."""
         from .sources import Range
 
-        return Range((start, None, step), dtype)
+        return named(Range((start, None, step), dtype), "_ScanDataset")
 
     @staticmethod
     def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -> Dataset:
@@ -264,7 +265,8 @@ class Dataset:
         unless `drop_remainder`). Elements must have equal shapes per component."""
         from .batching import Batch
 
-        return Batch(self, batch_size, drop_remainder)
+        out = Batch(self, batch_size, drop_remainder)
+        return out if num_parallel_calls is None else named(out, "_ParallelBatchDataset")
 
     def ragged_batch(self, batch_size, drop_remainder=False, row_splits_dtype=dtypes.int64,
                      name=None) -> Dataset:  # fmt: skip
@@ -318,7 +320,8 @@ class Dataset:
         """
         from .transforms import Map
 
-        return Map(self, map_func, num_parallel_calls, deterministic)
+        out = Map(self, map_func, num_parallel_calls, deterministic)
+        return out if num_parallel_calls is None else named(out, "_ParallelMapDataset")
 
     def filter(self, predicate, name=None) -> Dataset:
         """The elements for which `predicate` returns a scalar boolean True."""
@@ -336,7 +339,7 @@ class Dataset:
         """Concatenates the datasets `map_func` returns for every element."""
         from .transforms import Interleave
 
-        return Interleave(self, map_func, cycle_length=1, block_length=1)
+        return named(Interleave(self, map_func, cycle_length=1, block_length=1), "_FlatMapDataset")
 
     def interleave(
         self,
@@ -351,7 +354,8 @@ class Dataset:
         `block_length` elements from each in turn (run sequentially in tapeflow)."""
         from .transforms import Interleave
 
-        return Interleave(self, map_func, cycle_length, block_length)
+        out = Interleave(self, map_func, cycle_length, block_length)
+        return out if num_parallel_calls is None else named(out, "_ParallelInterleaveDataset")
 
     def scan(self, initial_state, scan_func, name=None) -> Dataset:
         """Like `map` with a running state: `scan_func(state, element) -> (state, output)`."""
