@@ -185,3 +185,13 @@ def test_unused_inputs_and_a_list_of_one_output_are_as_in_keras():
     got = model([np.full((2, 1), 4.0), np.zeros((2, 3))])
     assert isinstance(got, tf.Tensor) and got.shape == (2, 1)
     assert model.output_names == ["out"] and model.input == [z, unused]
+
+
+def test_keras_tensors_print_as_keras_3():
+    # Keras 3.15: <KerasTensor shape=(None, 3), dtype=float32, sparse=False, ragged=False,
+    # name=x> (its automatic names, keras_tensor_N, differ: tapeflow names them after layers)
+    x = tf.keras.Input((3,), name="x")
+    assert (
+        repr(x)
+        == "<KerasTensor shape=(None, 3), dtype=float32, sparse=False, ragged=False, name=x>"
+    )

@@ -31,9 +31,10 @@ class KerasTensor:
         return self.shape.rank
 
     def __repr__(self):
+        # Keras 3's fields; tapeflow's symbolic tensors are always dense and not ragged.
         return (
             f"<KerasTensor shape={tuple(self.shape.as_list())}, dtype={self.dtype.name}, "
-            f"name={self.name}>"
+            f"sparse=False, ragged=False, name={self.name}>"
         )
 
     def __hash__(self):
