@@ -11,7 +11,9 @@ is served by `tapeflow.keras` (`tapeflow.keras.install_as_keras()`). Shell (`!pi
 and IPython magic lines are dropped. With
 `--reference` (a Python with TensorFlow installed) every guide also runs unchanged there, so
 the table says how many of the cells that run under TensorFlow also run under tapeflow
-(cells that need the network fail under both and are not counted against tapeflow).
+(cells that need the network fail under both and are not counted against tapeflow), and
+`--outputs` lists the cells that ran under both but printed something else (memory
+addresses masked; random numbers and timings differ legitimately).
 
 Nothing here is imported by tapeflow; the guides themselves are not part of this repository
 (get them from a clone of tensorflow/docs and keras-io).
@@ -72,7 +74,8 @@ for index, source in enumerate(cells):
         error += f" ({where})" if where else ""
     finally:
         signal.alarm(0)
-    print(json.dumps({"cell": index, "status": status, "error": error}), flush=True)
+    print(json.dumps({"cell": index, "status": status, "error": error,
+                      "output": out.getvalue()[:4000]}), flush=True)
 """
 
 _SHELL_OR_MAGIC = re.compile(r"^\s*[!%]")
@@ -154,6 +157,21 @@ def run_guide(path, python, library, timeout) -> list[dict]:
     return results
 
 
+def _normalized(text: str) -> list[str]:
+    """A cell's printed lines with what differs between any two runs (addresses) masked."""
+    return [re.sub(r"0x[0-9a-f]+", "0x?", line.rstrip()) for line in text.splitlines()]
+
+
+def _first_difference(want: list[str], got: list[str]) -> str:
+    """TF's and tapeflow's first differing line, indented for the report."""
+    for i in range(max(len(want), len(got))):
+        a = want[i] if i < len(want) else "<nothing>"
+        b = got[i] if i < len(got) else "<nothing>"
+        if a != b:
+            return f"      TF:       {a[:150]}\n      tapeflow: {b[:150]}"
+    return ""
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("guide_dir", type=pathlib.Path)
@@ -163,6 +181,11 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=120, help="seconds per cell")
     parser.add_argument("--json", type=pathlib.Path, help="write every cell's result here")
     parser.add_argument("--errors", action="store_true", help="list each failing cell")
+    parser.add_argument(
+        "--outputs",
+        action="store_true",
+        help="with --reference: list the cells that ran under both but printed differently",
+    )
     args = parser.parse_args(argv)
 
     paths = sorted(p for p in args.guide_dir.iterdir() if p.suffix in (".ipynb", ".py"))
@@ -195,6 +218,13 @@ def main(argv=None) -> int:
                 if r["status"] != "ok":
                     tf_note = "" if ref is None else f" [TF: {ref['status']}]"
                     print(f"    cell {r['cell']}: {r['error']}{tf_note}")
+        if args.outputs and theirs is not None:
+            for r, ref in zip(ours, theirs):
+                if r["status"] == ref["status"] == "ok":
+                    mine, want = _normalized(r["output"]), _normalized(ref["output"])
+                    if mine != want:
+                        print(f"    cell {r['cell']} prints differently:")
+                        print(_first_difference(want, mine))
         report[path.stem] = {"tapeflow": ours, "tensorflow": theirs}
     row = f"| all | {total['cells']} | {total['tapeflow']} |"
     if args.reference:
