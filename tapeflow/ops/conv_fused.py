@@ -17,13 +17,7 @@ from ..core.context import state
 from ..core.errors import InvalidArgumentError
 from ..core.registry import Sample, op
 from ..core.tensor import Tensor
-from .conv import (
-    _batchless,
-    _conv2d_backprop_filter,
-    _conv2d_backprop_input,
-    _conv_window,
-    _shape,
-)
+from .conv import _conv2d_vjp, _conv_window
 from .nn import _relu_grad
 from .reduce import _sum
 
@@ -54,18 +48,9 @@ def _fused_conv2d(input, filter, bias, strides, padding, dilations):
 @_fused_conv2d.vjp(needs=True)
 def _fused_conv2d_vjp(g, ans, input, filter, bias, strides, padding, dilations, needs=None):
     needs = needs or (True, True, True)
-    attrs = dict(strides=strides, padding=padding, dilations=dilations)
     dz = _relu_grad(g, ans)
-    gi = (
-        _conv2d_backprop_input(filter, dz, input_sizes=_batchless(input), **attrs)
-        if needs[0]
-        else None
-    )
-    gf = (
-        _conv2d_backprop_filter(input, dz, filter_sizes=_shape(filter), **attrs)
-        if needs[1]
-        else None
-    )
+    # Behind the relu and the bias it is Conv2D's gradient, at dz (Conv2D's vjp ignores ans).
+    gi, gf = _conv2d_vjp(dz, None, input, filter, strides, padding, dilations, needs=needs[:2])
     gb = _sum(dz, axis=(0, 1, 2)) if needs[2] else None
     return gi, gf, gb
 
